@@ -1,0 +1,58 @@
+/**
+ * The backend contract: a dumb store of immutable files named by (type, name), as restic's
+ * backends are. Repositories above it never see paths, URLs or HTTP.
+ *
+ * Rules every implementation keeps:
+ * - `save` creates a file atomically: readers never see a partial file, a failed save leaves
+ *   nothing that `list` returns. Saving a name that exists with identical bytes succeeds; with
+ *   different bytes it fails with `BackendError` (never a silent overwrite), except for `config`
+ *   which is written once by `init` and refused if present.
+ * - `load` reads `length` bytes from `offset` (length 0 = to the end); a short file is an error.
+ * - `list` yields every file of a type, names that are not 64 hex characters skipped.
+ * - A missing file is a `NotFoundError` (so retry layers do not retry it).
+ */
+import type { Id } from '../core/index.js';
+
+export type FileType = 'config' | 'keys' | 'locks' | 'snapshots' | 'index' | 'data';
+
+export const FILE_TYPES: readonly FileType[] = ['config', 'keys', 'locks', 'snapshots', 'index', 'data'];
+
+export interface Handle {
+  type: FileType;
+  /** 64-hex storage ID; ignored (empty) for `config`. */
+  name: string;
+}
+
+export interface FileInfo {
+  name: string;
+  size: number;
+}
+
+export interface BackendOptions {
+  signal?: AbortSignal;
+}
+
+export interface Backend {
+  /** Human-readable location (never with secrets), used in messages. */
+  readonly location: string;
+  /** How many requests are worth running at once. */
+  readonly connections: number;
+
+  /** Create the repository structure (directories, bucket prefix). Fails if a config exists. */
+  create(options?: BackendOptions): Promise<void>;
+  save(handle: Handle, data: Uint8Array, options?: BackendOptions): Promise<void>;
+  /** Bytes [offset, offset+length) of the file; length 0 means to the end of the file. */
+  load(handle: Handle, offset?: number, length?: number, options?: BackendOptions): Promise<Buffer>;
+  stat(handle: Handle, options?: BackendOptions): Promise<FileInfo>;
+  list(type: FileType, options?: BackendOptions): AsyncIterable<FileInfo>;
+  remove(handle: Handle, options?: BackendOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function handle(type: FileType, name: Id | string = ''): Handle {
+  return { type, name };
+}
+
+export function describeHandle(h: Handle): string {
+  return h.type === 'config' ? 'config' : `${h.type}/${h.name}`;
+}

@@ -1,0 +1,6 @@
+/**
+ * @module core
+ * What every layer may use: IDs, typed errors, small async helpers. Imports node: builtins only.
+ */
+export * from './errors.js';
+export * from './ids.js';

@@ -1,0 +1,19 @@
+/** Locations tests need: the project root (where package.json is) and ../shared beside it. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no project root above ${start}`);
+    dir = up;
+  }
+}
+
+export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const sharedDir = join(projectRoot, '..', 'shared');
+export const vectorsDir = join(sharedDir, 'spec', 'vectors');
+export const lifeboatBin = join(projectRoot, 'bin', 'lifeboat');
