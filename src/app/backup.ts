@@ -1,0 +1,261 @@
+/**
+ * Use-case: back up paths (or a stream) into a new snapshot.
+ *
+ *   lock (non-exclusive) → load index → find the parent snapshot → archive (file workers
+ *   pack data, the main thread saves trees) → flush packs → write index → write snapshot
+ *
+ * restic's write order is kept, so a backup killed at any point leaves a valid repository and
+ * the packs it uploaded are reused by the next run once indexed.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, hostname as osHostname } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import type { Readable } from 'node:stream';
+import { type Id, LifeboatError } from '../core/index.js';
+import { Archiver, type ArchiveProgress, type ArchiveStats } from '../engine/archiver/archiver.js';
+import { saveStream } from '../engine/archiver/stream-saver.js';
+import { FileWorkerPool } from '../engine/archiver/worker-pool.js';
+import { PathFilter } from '../engine/filter/index.js';
+import {
+  type CompressionMode,
+  type Repository,
+  RepositoryLock,
+  RepositoryWriter,
+  type SnapshotEntry,
+  findSnapshot,
+  loadSnapshots,
+  safeUsername,
+} from '../repository/index.js';
+import { type Node, type Snapshot, encodeTree, formatGoTime, goTimeFromNs } from '../repository/model/index.js';
+import { VERSION } from './version.js';
+
+export interface BackupRequest {
+  paths: string[];
+  exclude?: string[];
+  iexclude?: string[];
+  excludeFiles?: string[];
+  excludeCaches?: boolean;
+  excludeIfPresent?: string[];
+  excludeLargerThan?: number;
+  oneFileSystem?: boolean;
+  filesFrom?: string[];
+  tags?: string[];
+  host?: string;
+  /** Snapshot time (RFC 3339 or 'YYYY-MM-DD HH:MM:SS' local); now by default. */
+  time?: Date;
+  parent?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  compression?: CompressionMode;
+  /** Back up a stream as one file of this name instead of paths. */
+  stdin?: { stream: Readable; filename: string };
+  /** Back up a command's standard output; a non-zero exit saves no snapshot. */
+  stdinCommand?: { argv: string[]; filename: string };
+  workers?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ArchiveProgress) => void;
+  onError?: (path: string, err: Error) => void;
+  onWarning?: (path: string, message: string) => void;
+}
+
+export interface BackupResult {
+  snapshotId?: Id;
+  parent?: Id;
+  stats: ArchiveStats;
+  dataBlobs: number;
+  treeBlobs: number;
+  dataAdded: number;
+  dataAddedPacked: number;
+  dryRun: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+function cleanPaths(paths: string[]): string[] {
+  const cleaned = paths.map((p) => resolvePath(p));
+  return [...new Set(cleaned)].sort();
+}
+
+function readListFiles(files: string[] | undefined, what: string): string[] {
+  const out: string[] = [];
+  for (const f of files ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new LifeboatError('E_USAGE', `cannot read ${what} ${f}: ${(err as Error).message}`, { cause: err });
+    }
+    for (const line of text.split('\n')) {
+      const l = line.replace(/\r$/, '').trim();
+      if (l && !l.startsWith('#')) out.push(l);
+    }
+  }
+  return out;
+}
+
+async function findParent(repo: Repository, req: BackupRequest, host: string, paths: string[]): Promise<SnapshotEntry | undefined> {
+  if (req.force) return undefined;
+  if (req.parent) return findSnapshot(repo, req.parent, {}, req.signal);
+  const candidates = await loadSnapshots(repo, { hosts: [host] }, { signal: req.signal, onError: () => undefined });
+  const key = paths.join('\0');
+  return candidates.filter((c) => [...c.snapshot.paths].sort().join('\0') === key).at(-1);
+}
+
+function nowTime(date: Date): string {
+  return formatGoTime(goTimeFromNs(BigInt(date.getTime()) * 1_000_000n));
+}
+
+export async function backup(repo: Repository, req: BackupRequest): Promise<BackupResult> {
+  const startedAt = new Date();
+  const host = req.host ?? osHostname();
+  const streamName = (req.stdin?.filename ?? req.stdinCommand?.filename)?.replace(/^\/+/, '');
+  if (streamName !== undefined && (streamName === '' || streamName.includes('/') || streamName === '.' || streamName === '..')) {
+    throw new LifeboatError('E_USAGE', `invalid --stdin-filename ${JSON.stringify(streamName)}`, { hint: 'use a plain file name without "/"' });
+  }
+  const paths = streamName !== undefined ? [`/${streamName}`] : cleanPaths([...req.paths, ...readListFiles(req.filesFrom, 'files-from list')]);
+  if (paths.length === 0) throw new LifeboatError('E_USAGE', 'nothing to back up', { hint: 'give at least one path, --files-from or --stdin' });
+  const excludes = [...(req.exclude ?? []), ...readListFiles(req.excludeFiles, 'exclude file')];
+  const lock = req.dryRun ? undefined : await RepositoryLock.acquire(repo, { exclusive: false, signal: req.signal });
+  try {
+    await repo.loadIndex({ signal: req.signal });
+    const parent = streamName !== undefined ? undefined : await findParent(repo, req, host, paths);
+    const writer = new RepositoryWriter(repo, req.compression ?? 'auto', req.signal, req.dryRun);
+    let tree: Id;
+    let stats: ArchiveStats;
+    if (streamName !== undefined) {
+      ({ tree, stats } = await backupStream(repo, writer, req, streamName));
+    } else {
+      const pool = new FileWorkerPool(
+        writer,
+        { key: repo.key, polynomial: repo.config.chunkerPolynomial, level: writer.level, packBuffers: 2 },
+        Math.max(1, req.workers ?? Math.min(availableParallelism(), 4)),
+      );
+      const archiver = new Archiver(repo, writer, pool, {
+        exclude: new PathFilter(excludes, req.iexclude ?? []),
+        excludeIfPresent: req.excludeIfPresent,
+        excludeCaches: req.excludeCaches,
+        excludeLargerThan: req.excludeLargerThan,
+        oneFileSystem: req.oneFileSystem,
+        parentTree: parent?.snapshot.tree,
+        force: req.force,
+        signal: req.signal,
+        onError: req.onError,
+        onWarning: req.onWarning,
+        onProgress: req.onProgress,
+      });
+      try {
+        tree = await archiver.archive(paths);
+      } finally {
+        await pool.close();
+      }
+      stats = archiver.stats;
+    }
+    await writer.flush();
+    const finishedAt = new Date();
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const snapshot: Snapshot = {
+      time: nowTime(req.time ?? startedAt),
+      ...(parent ? { parent: parent.id } : {}),
+      tree,
+      paths,
+      hostname: host,
+      username: safeUsername(),
+      ...(uid ? { uid } : {}),
+      ...(gid ? { gid } : {}),
+      ...(excludes.length ? { excludes } : {}),
+      ...(req.tags?.length ? { tags: req.tags } : {}),
+      programVersion: `lifeboat ${VERSION}`,
+      summary: {
+        backupStart: nowTime(startedAt),
+        backupEnd: nowTime(finishedAt),
+        filesNew: stats.filesNew,
+        filesChanged: stats.filesChanged,
+        filesUnmodified: stats.filesUnmodified,
+        dirsNew: stats.dirsNew,
+        dirsChanged: stats.dirsChanged,
+        dirsUnmodified: stats.dirsUnmodified,
+        dataBlobs: writer.stats.dataBlobs,
+        treeBlobs: writer.stats.treeBlobs,
+        dataAdded: writer.stats.dataAdded,
+        dataAddedPacked: writer.stats.dataAddedPacked,
+        totalFilesProcessed: stats.totalFilesProcessed,
+        totalBytesProcessed: stats.totalBytesProcessed,
+      },
+    };
+    const snapshotId = req.dryRun ? undefined : await writer.saveSnapshot(snapshot);
+    return {
+      snapshotId,
+      parent: parent?.id,
+      stats,
+      dataBlobs: writer.stats.dataBlobs,
+      treeBlobs: writer.stats.treeBlobs,
+      dataAdded: writer.stats.dataAdded,
+      dataAddedPacked: writer.stats.dataAddedPacked,
+      dryRun: Boolean(req.dryRun),
+      startedAt,
+      finishedAt,
+    };
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** A stream (stdin or a command's output) saved as a single file at the root of the snapshot. */
+async function backupStream(
+  repo: Repository,
+  writer: RepositoryWriter,
+  req: BackupRequest,
+  filename: string,
+): Promise<{ tree: Id; stats: ArchiveStats }> {
+  let stream: Readable;
+  let exited: Promise<number> | undefined;
+  if (req.stdinCommand) {
+    const [cmd, ...args] = req.stdinCommand.argv;
+    if (!cmd) throw new LifeboatError('E_USAGE', '--stdin-from-command needs a command after --');
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], signal: req.signal });
+    exited = new Promise((resolve, reject) => {
+      child.on('error', (err) => reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err })));
+      child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
+    });
+    stream = child.stdout;
+  } else {
+    stream = req.stdin!.stream;
+  }
+  const started = Date.now();
+  const result = await saveStream(stream, repo.config.chunkerPolynomial, (data) => writer.saveDataBlob(data), (bytes) =>
+    req.onProgress?.({ filesDone: 0, bytesDone: bytes, dirsDone: 0, current: filename }),
+  );
+  if (exited) {
+    const code = await exited;
+    if (code !== 0) {
+      throw new LifeboatError('E_COMMAND_FAILED', `command ${req.stdinCommand!.argv.join(' ')} exited with code ${code}: no snapshot saved`, {
+        hint: 'fix the command; the data it wrote is stored but no snapshot references it',
+      });
+    }
+  }
+  const now = formatGoTime(goTimeFromNs(BigInt(started) * 1_000_000n));
+  const node: Node = {
+    name: Buffer.from(filename),
+    type: 'file',
+    mode: 0o644,
+    mtime: now,
+    atime: now,
+    ctime: now,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+    inode: 0n,
+    deviceId: 0n,
+    size: result.size,
+    links: 0n,
+    device: 0n,
+    content: result.content,
+  };
+  const tree = await writer.saveTree(encodeTree([node]));
+  const stats: ArchiveStats = {
+    filesNew: 1, filesChanged: 0, filesUnmodified: 0, dirsNew: 0, dirsChanged: 0, dirsUnmodified: 0,
+    totalFilesProcessed: 1, totalBytesProcessed: result.size, errors: 0,
+  };
+  return { tree, stats };
+}

@@ -1,0 +1,20 @@
+/**
+ * @module app
+ * Use-cases, one file each: they take a repository (or a context to open one) and a request,
+ * report progress through callbacks and return data. They never print.
+ * May import everything below (rollback, engine, repository, backend, inventory, platform, core).
+ */
+export * from './wiring/index.js';
+export * from './snapshot-ref.js';
+export * from './snapshots.js';
+export * from './ls.js';
+export * from './restore.js';
+export * from './dump.js';
+export * from './cat.js';
+export type { Repository, SnapshotEntry, SnapshotFilter } from '../repository/index.js';
+export type { RestoreProgress, RestoreSummary } from '../engine/restorer/index.js';
+export type { WalkEntry } from '../engine/walker/index.js';
+export * from './backup.js';
+export * from './init.js';
+export * from './version.js';
+export type { ArchiveProgress, ArchiveStats } from '../engine/archiver/archiver.js';

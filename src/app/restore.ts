@@ -1,0 +1,59 @@
+/** Use-case: restore a snapshot (or a path inside it) into a directory. */
+import { PathFilter } from '../engine/filter/index.js';
+import { type RestoreProgress, type RestoreSummary, restoreTree } from '../engine/restorer/index.js';
+import type { Repository, SnapshotFilter } from '../repository/index.js';
+import { resolveSnapshotPath } from './snapshot-ref.js';
+
+export interface RestoreRequest {
+  snapshot: string;
+  /** Sub-path inside the snapshot ('SNAPSHOT:PATH'). */
+  path?: string;
+  filter?: SnapshotFilter;
+  target: string;
+  include?: string[];
+  exclude?: string[];
+  iinclude?: string[];
+  iexclude?: string[];
+  dryRun?: boolean;
+  verify?: boolean;
+  sparse?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: RestoreProgress) => void;
+  onError?: (path: string, err: Error) => void;
+}
+
+export interface RestoreResult extends RestoreSummary {
+  snapshotId: string;
+}
+
+function pathFilter(patterns: string[] | undefined, insensitive: string[] | undefined): PathFilter | undefined {
+  const filter = new PathFilter(patterns ?? [], insensitive ?? []);
+  return filter.empty ? undefined : filter;
+}
+
+export async function restoreSnapshot(repo: Repository, req: RestoreRequest): Promise<RestoreResult> {
+  const resolved = await resolveSnapshotPath(repo, req.snapshot, req.path, req.filter ?? {}, req.signal);
+  const include = pathFilter(req.include, req.iinclude);
+  const exclude = pathFilter(req.exclude, req.iexclude);
+  const common = {
+    target: req.target,
+    include,
+    exclude,
+    dryRun: req.dryRun,
+    verify: req.verify,
+    sparse: req.sparse,
+    signal: req.signal,
+    onProgress: req.onProgress,
+    onError: req.onError,
+  };
+  const node = resolved.node;
+  let summary: RestoreSummary;
+  if (!node) {
+    summary = await restoreTree(repo, { ...common, tree: resolved.entry.snapshot.tree, basePath: Buffer.from('/') });
+  } else if (node.type === 'dir' && node.subtree) {
+    summary = await restoreTree(repo, { ...common, tree: node.subtree, basePath: resolved.path });
+  } else {
+    summary = await restoreTree(repo, { ...common, tree: resolved.parentTree, basePath: resolved.parentPath, only: node.name });
+  }
+  return { ...summary, snapshotId: resolved.entry.id };
+}

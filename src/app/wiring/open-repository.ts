@@ -1,0 +1,41 @@
+/**
+ * The composition root for repository access: location → backend → Repository.
+ */
+import type { Backend } from '../../backend/index.js';
+import { openBackend } from '../../backend/location/index.js';
+import { LifeboatError } from '../../core/index.js';
+import { Repository } from '../../repository/index.js';
+import { type Env, type RepositoryFlags, resolvePassword, resolveRepositoryLocation } from './credentials.js';
+
+export interface RepositoryContext {
+  flags: RepositoryFlags;
+  env: Env;
+  /** Asks for a password interactively (a TTY); absent when there is no terminal. */
+  prompt?: (question: string) => Promise<string>;
+  signal?: AbortSignal;
+}
+
+export async function getPassword(ctx: RepositoryContext, question = 'enter password for repository: '): Promise<string> {
+  const password = await resolvePassword(ctx.flags, ctx.env);
+  if (password !== undefined) return password;
+  if (ctx.prompt) return ctx.prompt(question);
+  throw new LifeboatError('E_NO_PASSWORD', 'no password given and no terminal to ask on', {
+    hint: 'use --password-file, --password-command or LIFEBOAT_PASSWORD',
+  });
+}
+
+export async function openLocation(ctx: RepositoryContext): Promise<Backend> {
+  return openBackend(resolveRepositoryLocation(ctx.flags, ctx.env));
+}
+
+/** Opens the repository named by the context, asking for the password if needed. */
+export async function openRepository(ctx: RepositoryContext): Promise<Repository> {
+  const backend = await openLocation(ctx);
+  try {
+    const password = await getPassword(ctx);
+    return await Repository.open(backend, { password, signal: ctx.signal });
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Read-side commands: snapshots, ls, restore, dump, cat.
+ */
+import { Argument, type Command } from 'commander';
+import {
+  CAT_KINDS,
+  type CatKind,
+  catObject,
+  dumpPath,
+  listSnapshot,
+  listSnapshots,
+  lsNodeJson,
+  lsSnapshotJson,
+  restoreSnapshot,
+  snapshotJson,
+  splitSnapshotArg,
+} from '../../app/index.js';
+import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
+import { EXIT } from '../exit-codes.js';
+import { formatBytes, formatDuration, modeString, renderTable, shortTime } from '../format.js';
+import { printJson, printLine } from '../io.js';
+import { ProgressReporter, eta } from '../progress.js';
+
+export type Action = (ctx: CommandContext, cmd: Command, ...args: unknown[]) => Promise<void>;
+export type Register = (program: Command, run: (action: Action) => (...args: unknown[]) => Promise<void>) => void;
+
+export const registerReadCommands: Register = (program, run) => {
+  addSnapshotFilterOptions(
+    program
+      .command('snapshots')
+      .description('list snapshots (oldest first)')
+      .option('--latest <n>', 'only the newest N snapshots per host and path set', (v) => Number.parseInt(v, 10)),
+  ).action(
+    run(async (ctx, cmd) => {
+      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; latest?: number }>();
+      await withRepository(ctx, async (repo) => {
+        let entries = await listSnapshots(repo, snapshotFilter(opts), {
+          signal: ctx.signal,
+          onError: (id, err) => {
+            reportItemError(ctx, `snapshot ${id}`, err);
+            ctx.exitCode = EXIT.error;
+          },
+        });
+        if (opts.latest !== undefined) {
+          const groups = new Map<string, typeof entries>();
+          for (const e of entries) {
+            const key = `${e.snapshot.hostname}\0${[...e.snapshot.paths].sort().join('\0')}`;
+            groups.set(key, [...(groups.get(key) ?? []), e]);
+          }
+          entries = [...groups.values()].flatMap((g) => g.slice(-opts.latest!));
+        }
+        if (ctx.flags.json) {
+          printJson(ctx.io.stdout, entries.map(snapshotJson));
+          return;
+        }
+        const rows = entries.map((e) => [
+          e.id.slice(0, 8),
+          shortTime(e.snapshot.time),
+          e.snapshot.hostname ?? '',
+          (e.snapshot.tags ?? []).join(','),
+          e.snapshot.paths.join(', '),
+        ]);
+        printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Paths'], rows));
+        printLine(ctx.io.stdout, `${entries.length} snapshots`);
+      });
+    }),
+  );
+
+  addSnapshotFilterOptions(
+    program
+      .command('ls')
+      .description('list files in a snapshot (recursively)')
+      .argument('<snapshot>', "snapshot ID, unique prefix or 'latest', optionally SNAPSHOT:PATH")
+      .argument('[dirs...]', 'only list these paths')
+      .option('-l, --long', 'long listing: mode, owner, size, time')
+      .option('--no-recursive', 'do not descend into directories'),
+  ).action(
+    run(async (ctx, cmd, snapshotArg, dirs) => {
+      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; long?: boolean; recursive: boolean }>();
+      const { ref, path } = splitSnapshotArg(snapshotArg as string);
+      const paths = (dirs as string[]).length ? (dirs as string[]) : [path];
+      await withRepository(ctx, async (repo) => {
+        let first = true;
+        for (const p of paths) {
+          const listing = await listSnapshot(repo, { snapshot: ref, path: p, filter: snapshotFilter(opts), recursive: opts.recursive, signal: ctx.signal });
+          if (first) {
+            first = false;
+            if (ctx.flags.json) printJson(ctx.io.stdout, lsSnapshotJson(listing.entry));
+            else if (!ctx.flags.quiet) {
+              ctx.io.stderr.write(`snapshot ${listing.entry.id.slice(0, 8)} of [${listing.entry.snapshot.paths.join(' ')}] at ${listing.entry.snapshot.time}:\n`);
+            }
+          }
+          for await (const e of listing.entries) {
+            if (ctx.flags.json) printJson(ctx.io.stdout, lsNodeJson(e));
+            else if (opts.long) {
+              const n = e.node;
+              const perm = n.mode & 0o777 | (n.mode & (1 << 23) ? 0o4000 : 0) | (n.mode & (1 << 22) ? 0o2000 : 0) | (n.mode & (1 << 20) ? 0o1000 : 0);
+              const head = `${modeString(n.type, perm)} ${String(n.uid).padStart(5)} ${String(n.gid).padStart(5)} ${String(n.size).padStart(10)} ${shortTime(n.mtime)} `;
+              const line = Buffer.concat([Buffer.from(head), e.path]);
+              printLine(ctx.io.stdout, n.type === 'symlink' && n.linktarget !== undefined ? Buffer.concat([line, Buffer.from(` -> ${n.linktarget}`)]) : line);
+            } else {
+              printLine(ctx.io.stdout, e.path);
+            }
+          }
+        }
+      });
+    }),
+  );
+
+  addSnapshotFilterOptions(
+    program
+      .command('restore')
+      .description('restore a snapshot (or SNAPSHOT:SUBPATH) into a directory')
+      .argument('<snapshot>', "snapshot ID, unique prefix or 'latest', optionally SNAPSHOT:SUBPATH")
+      .requiredOption('-t, --target <dir>', 'directory to restore into (created if missing)')
+      .option('-i, --include <pattern>', 'restore only paths matching pattern (repeatable)', collect, [])
+      .option('-e, --exclude <pattern>', 'do not restore paths matching pattern (repeatable)', collect, [])
+      .option('--iinclude <pattern>', 'like --include, ignoring case', collect, [])
+      .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [])
+      .option('--dry-run', 'only show what would be restored')
+      .option('--verify', 'read restored files back and check them against the snapshot')
+      .option('--no-sparse', 'write zero blocks instead of leaving holes'),
+  ).action(
+    run(async (ctx, cmd, snapshotArg) => {
+      const opts = cmd.opts<{
+        host: string[]; tag: string[]; path: string[]; target: string; include: string[]; exclude: string[];
+        iinclude: string[]; iexclude: string[]; dryRun?: boolean; verify?: boolean; sparse: boolean;
+      }>();
+      const { ref, path } = splitSnapshotArg(snapshotArg as string);
+      await withRepository(ctx, async (repo) => {
+        const progress = new ProgressReporter(ctx, (p, elapsed) => {
+          const pct = p.bytesTotal ? ((100 * p.bytesDone) / p.bytesTotal).toFixed(1) : '0.0';
+          const left = eta(p.bytesDone, p.bytesTotal, elapsed);
+          return `[${formatDuration(elapsed)}] ${pct}%  ${p.filesDone} / ${p.filesTotal} files  ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal ?? 0)}${left !== undefined ? `  ETA ${formatDuration(left)}` : ''}`;
+        });
+        const started = Date.now();
+        const result = await restoreSnapshot(repo, {
+          snapshot: ref,
+          path,
+          filter: snapshotFilter(opts),
+          target: opts.target,
+          include: opts.include,
+          exclude: opts.exclude,
+          iinclude: opts.iinclude,
+          iexclude: opts.iexclude,
+          dryRun: opts.dryRun,
+          verify: opts.verify,
+          sparse: opts.sparse,
+          signal: ctx.signal,
+          onProgress: (p) => progress.update(p),
+          onError: (item, err) => reportItemError(ctx, item, err),
+        });
+        progress.done();
+        const seconds = (Date.now() - started) / 1000;
+        if (ctx.flags.json) {
+          printJson(ctx.io.stdout, {
+            message_type: 'summary',
+            snapshot_id: result.snapshotId,
+            dry_run: Boolean(opts.dryRun),
+            total_files: result.filesTotal,
+            files_restored: result.filesDone,
+            total_bytes: result.bytesTotal,
+            bytes_restored: result.bytesDone,
+            dirs: result.dirs,
+            others: result.others,
+            errors: result.errors,
+            files_verified: result.verified,
+            seconds_elapsed: seconds,
+          });
+        } else if (!ctx.flags.quiet) {
+          const verb = opts.dryRun ? 'would restore' : 'restored';
+          printLine(ctx.io.stdout, `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${result.filesTotal} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(result.bytesTotal)} in ${formatDuration(seconds)}`);
+          if (opts.verify) printLine(ctx.io.stdout, `verified ${result.verified} files`);
+          if (result.errors) printLine(ctx.io.stdout, `${result.errors} errors`);
+        }
+        if (result.errors > 0) ctx.exitCode = EXIT.error;
+      });
+    }),
+  );
+
+  addSnapshotFilterOptions(
+    program
+      .command('dump')
+      .description('write a file of a snapshot to stdout, or a directory as a tar archive')
+      .argument('<snapshot>', "snapshot ID, unique prefix or 'latest'")
+      .argument('<path>', 'path inside the snapshot ("/" for everything)'),
+  ).action(
+    run(async (ctx, cmd, ref, path) => {
+      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[] }>();
+      await withRepository(ctx, (repo) =>
+        dumpPath(repo, { snapshot: ref as string, path: path as string, filter: snapshotFilter(opts), signal: ctx.signal }, ctx.io.stdout),
+      );
+    }),
+  );
+
+  program
+    .command('cat')
+    .description('print a repository object: config, index ID, snapshot ID, key ID, pack ID, blob ID, tree ID')
+    .addArgument(new Argument('<type>', 'object type').choices(CAT_KINDS))
+    .argument('[id]', 'ID (or unique prefix for snapshot, key and pack)')
+    .action(
+      run(async (ctx, _cmd, kind, id) => {
+        await withRepository(ctx, async (repo) => {
+          const out = await catObject(repo, kind as CatKind, id as string | undefined, ctx.signal);
+          ctx.io.stdout.write(out);
+        });
+      }),
+    );
+};

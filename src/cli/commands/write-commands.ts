@@ -1,0 +1,183 @@
+/**
+ * Commands that write: init, backup.
+ */
+import type { Command } from 'commander';
+import { type BackupRequest, backup, initRepositoryAt } from '../../app/index.js';
+import { LifeboatError } from '../../core/index.js';
+import { type CommandContext, collect, reportItemError, repositoryContext, withRepository } from '../command-context.js';
+import { EXIT } from '../exit-codes.js';
+import { formatBytes, formatDuration } from '../format.js';
+import { printJson, printLine } from '../io.js';
+import { ProgressReporter, eta } from '../progress.js';
+import type { Register } from './read-commands.js';
+
+/** '10M', '1.5G', '512k', '100' (bytes) → bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
+  if (!m) throw new LifeboatError('E_USAGE', `invalid size ${JSON.stringify(text)}`, { hint: 'use a number with an optional k, M, G or T suffix' });
+  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
+  return Math.round(Number(m[1]) * 1024 ** power);
+}
+
+/** restic's --time format 'YYYY-MM-DD HH:MM:SS' (local time), or any ISO 8601 time. */
+export function parseTime(text: string): Date {
+  const local = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
+  const date = local
+    ? new Date(Number(local[1]), Number(local[2]) - 1, Number(local[3]), Number(local[4]), Number(local[5]), Number(local[6]))
+    : new Date(text);
+  if (Number.isNaN(date.getTime())) throw new LifeboatError('E_USAGE', `invalid time ${JSON.stringify(text)}`, { hint: "use 'YYYY-MM-DD HH:MM:SS'" });
+  return date;
+}
+
+interface BackupFlags {
+  exclude: string[];
+  iexclude: string[];
+  excludeFile: string[];
+  excludeCaches?: boolean;
+  excludeIfPresent: string[];
+  excludeLargerThan?: string;
+  oneFileSystem?: boolean;
+  filesFrom: string[];
+  tag: string[];
+  host?: string;
+  time?: string;
+  parent?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  compression: 'auto' | 'off' | 'max';
+  stdin?: boolean;
+  stdinFilename: string;
+  stdinFromCommand?: boolean;
+}
+
+export const registerWriteCommands: Register = (program, run) => {
+  program
+    .command('init')
+    .description('create a new repository')
+    .option('--repository-version <n>', 'repository format version: 2 (compression, default) or 1', '2')
+    .action(
+      run(async (ctx, cmd) => {
+        const version = Number(cmd.opts<{ repositoryVersion: string }>().repositoryVersion);
+        if (version !== 1 && version !== 2) throw new LifeboatError('E_USAGE', `--repository-version must be 1 or 2, not ${version}`);
+        const prompt = ctx.io.prompt;
+        const result = await initRepositoryAt(repositoryContext(ctx), {
+          version,
+          confirm: prompt ? async (pw) => (await prompt('enter password again: ')) === pw : undefined,
+        });
+        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'initialized', id: result.id, repository: result.location, version: result.version });
+        else if (!ctx.flags.quiet) {
+          printLine(ctx.io.stdout, `created repository ${result.id.slice(0, 10)} (version ${result.version}) at ${result.location}`);
+          printLine(ctx.io.stdout, 'Keep the password safe: without it the data cannot be read back.');
+        }
+      }),
+    );
+
+  program
+    .command('backup')
+    .description('back up files and directories (or a stream) into a new snapshot')
+    .argument('[paths...]', 'files and directories to back up')
+    .option('-e, --exclude <pattern>', 'exclude paths matching pattern (repeatable)', collect, [])
+    .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [])
+    .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect, [])
+    .option('--exclude-caches', 'exclude directories holding a CACHEDIR.TAG')
+    .option('--exclude-if-present <name>', 'exclude directories holding a file of this name (repeatable)', collect, [])
+    .option('--exclude-larger-than <size>', 'exclude files larger than size (e.g. 100M)')
+    .option('-x, --one-file-system', 'do not cross file system boundaries')
+    .option('--files-from <file>', 'read the paths to back up from a file (repeatable)', collect, [])
+    .option('--tag <tags>', 'add comma-separated tags (repeatable)', collect, [])
+    .option('-H, --host <host>', 'host name to record (default: this machine)')
+    .option('--time <time>', "snapshot time instead of now ('YYYY-MM-DD HH:MM:SS')")
+    .option('--parent <snapshot>', 'use this snapshot as parent for change detection')
+    .option('-f, --force', 'read every file, even when the parent says it is unchanged')
+    .option('-n, --dry-run', 'do not write anything, only report what would be stored')
+    .option('--compression <mode>', 'auto, off or max', 'auto')
+    .option('--stdin', 'back up standard input as one file')
+    .option('--stdin-filename <name>', 'file name for --stdin and --stdin-from-command', 'stdin')
+    .option('--stdin-from-command', "back up the standard output of the command after '--' (a non-zero exit saves no snapshot)")
+    .action(
+      run(async (ctx, cmd, paths) => {
+        const o = cmd.opts<BackupFlags>();
+        if (!['auto', 'off', 'max'].includes(o.compression)) throw new LifeboatError('E_USAGE', `--compression must be auto, off or max`);
+        const args = paths as string[];
+        const req: BackupRequest = {
+          paths: o.stdinFromCommand ? [] : args,
+          exclude: o.exclude,
+          iexclude: o.iexclude,
+          excludeFiles: o.excludeFile,
+          excludeCaches: o.excludeCaches,
+          excludeIfPresent: o.excludeIfPresent,
+          excludeLargerThan: o.excludeLargerThan ? parseSize(o.excludeLargerThan) : undefined,
+          oneFileSystem: o.oneFileSystem,
+          filesFrom: o.filesFrom,
+          tags: o.tag.flatMap((t) => t.split(',')).filter(Boolean),
+          host: o.host,
+          time: o.time ? parseTime(o.time) : undefined,
+          parent: o.parent,
+          force: o.force,
+          dryRun: o.dryRun,
+          compression: o.compression,
+          signal: ctx.signal,
+          ...(o.stdin ? { stdin: { stream: process.stdin, filename: o.stdinFilename } } : {}),
+          ...(o.stdinFromCommand ? { stdinCommand: { argv: args, filename: o.stdinFilename } } : {}),
+        };
+        await runBackup(ctx, req);
+      }),
+    );
+};
+
+async function runBackup(ctx: CommandContext, req: BackupRequest): Promise<void> {
+  let errors = 0;
+  const progress = new ProgressReporter(ctx, (p, elapsed) => {
+    const left = eta(p.bytesDone, p.bytesTotal, elapsed);
+    return `[${formatDuration(elapsed)}] ${p.filesDone} files ${formatBytes(p.bytesDone)}${p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''}${left !== undefined ? ` ETA ${formatDuration(left)}` : ''}  ${p.current ?? ''}`;
+  });
+  await withRepository(ctx, async (repo) => {
+    const result = await backup(repo, {
+      ...req,
+      onProgress: (p) => progress.update(p),
+      onError: (path, err) => {
+        errors++;
+        reportItemError(ctx, path, err);
+      },
+      onWarning: (path, message) => {
+        if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', item: path, message });
+        else ctx.io.stderr.write(`lifeboat: warning: ${path}: ${message}\n`);
+      },
+    });
+    progress.done();
+    const s = result.stats;
+    const seconds = (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000;
+    if (ctx.flags.json) {
+      printJson(ctx.io.stdout, {
+        message_type: 'summary',
+        files_new: s.filesNew,
+        files_changed: s.filesChanged,
+        files_unmodified: s.filesUnmodified,
+        dirs_new: s.dirsNew,
+        dirs_changed: s.dirsChanged,
+        dirs_unmodified: s.dirsUnmodified,
+        data_blobs: result.dataBlobs,
+        tree_blobs: result.treeBlobs,
+        data_added: result.dataAdded,
+        data_added_packed: result.dataAddedPacked,
+        total_files_processed: s.totalFilesProcessed,
+        total_bytes_processed: s.totalBytesProcessed,
+        total_duration: seconds,
+        dry_run: result.dryRun,
+        ...(result.snapshotId ? { snapshot_id: result.snapshotId } : {}),
+        ...(result.parent ? { parent: result.parent } : {}),
+        errors,
+      });
+    } else if (!ctx.flags.quiet) {
+      const out = ctx.io.stdout;
+      if (result.parent) printLine(out, `using parent snapshot ${result.parent.slice(0, 8)}`);
+      printLine(out, `Files:  ${String(s.filesNew).padStart(8)} new, ${String(s.filesChanged).padStart(8)} changed, ${String(s.filesUnmodified).padStart(8)} unmodified`);
+      printLine(out, `Dirs:   ${String(s.dirsNew).padStart(8)} new, ${String(s.dirsChanged).padStart(8)} changed, ${String(s.dirsUnmodified).padStart(8)} unmodified`);
+      printLine(out, `Added to the repository: ${formatBytes(result.dataAdded)} (${formatBytes(result.dataAddedPacked)} stored)`);
+      printLine(out, `processed ${s.totalFilesProcessed} files, ${formatBytes(s.totalBytesProcessed)} in ${formatDuration(seconds)}`);
+      printLine(out, result.snapshotId ? `snapshot ${result.snapshotId.slice(0, 8)} saved` : 'dry run: nothing was saved');
+      if (errors) printLine(out, `Warning: ${errors} files or directories could not be read; the snapshot is incomplete`);
+    }
+  });
+  if (errors > 0) ctx.exitCode = EXIT.partial;
+}

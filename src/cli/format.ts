@@ -1,0 +1,45 @@
+/** Text formatting shared by commands: sizes, tables, mode strings, times. */
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(3)} ${units[u]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (x: number): string => String(x).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+/** Left-aligned columns separated by two spaces, with a rule under the header. */
+export function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  return [line(header), rule, ...rows.map(line), rule].join('\n');
+}
+
+/** `ls -l` style mode string from the node type and permission bits. */
+export function modeString(type: string, perm: number): string {
+  const t = ({ dir: 'd', symlink: 'L', fifo: 'p', chardev: 'c', dev: 'D', socket: 'S' } as Record<string, string>)[type] ?? '-';
+  const bits = 'rwxrwxrwx';
+  let s = '';
+  for (let i = 0; i < 9; i++) s += perm & (1 << (8 - i)) ? bits[i] : '-';
+  if (perm & 0o4000) s = `${s.slice(0, 2)}${perm & 0o100 ? 's' : 'S'}${s.slice(3)}`;
+  if (perm & 0o2000) s = `${s.slice(0, 5)}${perm & 0o010 ? 's' : 'S'}${s.slice(6)}`;
+  if (perm & 0o1000) s = `${s.slice(0, 8)}${perm & 0o001 ? 't' : 'T'}`;
+  return t + s;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS' of an RFC 3339 time, in the time's own zone (as restic prints). */
+export function shortTime(rfc3339: string): string {
+  return rfc3339.slice(0, 19).replace('T', ' ');
+}

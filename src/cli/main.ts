@@ -1,0 +1,76 @@
+/**
+ * @module cli
+ * The command line: argument parsing (commander), help, output formats, exit codes. A thin
+ * adapter over app/: every command opens what it needs through app use-cases and prints their
+ * results. May import: app, core.
+ */
+import { Command, CommanderError } from 'commander';
+import { LifeboatError } from '../core/index.js';
+import type { CommandContext, GlobalFlags } from './command-context.js';
+import { type Action, registerReadCommands } from './commands/read-commands.js';
+import { registerWriteCommands } from './commands/write-commands.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { formatError, type Io, processIo } from './io.js';
+
+import { VERSION } from '../app/index.js';
+export { VERSION };
+
+export function buildProgram(io: Io, signal: AbortSignal, onExit: (code: number) => void): Command {
+  const program = new Command('lifeboat')
+    .description('Verified restore points and rollback before a risky migration, in restic-compatible repositories')
+    .version(VERSION, '-V, --version')
+    .option('-r, --repo <location>', 'repository location (env: LIFEBOAT_REPOSITORY, RESTIC_REPOSITORY)')
+    .option('-p, --password-file <file>', 'read the repository password from a file (env: LIFEBOAT_PASSWORD_FILE)')
+    .option('--password-command <command>', 'run a command that prints the password (env: LIFEBOAT_PASSWORD_COMMAND)')
+    .option('--json', 'machine-readable output (JSON lines)')
+    .option('-q, --quiet', 'print only what was asked for, no progress')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
+10 no repository at the location, 11 repository locked, 12 wrong password, 130 interrupted.`,
+    );
+
+  const run =
+    (action: Action) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args.at(-1) as Command;
+      const ctx: CommandContext = { io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok };
+      await action(ctx, cmd, ...args.slice(0, -2));
+      onExit(ctx.exitCode);
+    };
+
+  registerWriteCommands(program, run);
+  registerReadCommands(program, run);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new LifeboatError('E_ABORTED', 'interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let code: number = EXIT.ok;
+  try {
+    await buildProgram(io, controller.signal, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+    }
+    const reason = controller.signal.aborted ? controller.signal.reason : err;
+    io.stderr.write(`${formatError(reason)}\n`);
+    if (io.env.LIFEBOAT_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    return exitCodeFor(reason);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Backs up paths into trees and returns the root tree.
+ *
+ *   for each directory (depth first, sibling directories concurrently):
+ *     list it (sync readdir + lstat: no per-call promise), apply excludes,
+ *     files unchanged since the parent snapshot (size, mtime, ctime, inode) keep their content,
+ *     other files go to the file workers (chunk, hash, dedupe, compress, encrypt, pack),
+ *     then encode the tree (nodes sorted by name bytes) and save it (deduplicated).
+ *   the root tree mirrors the absolute paths: '/a/b' becomes tree{a: dir{b: …}} (spec 8.7).
+ *
+ * Per-item problems (unreadable files, vanished entries) go to `onError` and the item is left
+ * out; the backup goes on.
+ */
+import { type BigIntStats, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { LifeboatError, type Id } from '../../core/index.js';
+import { type Node, encodeTree, goTimeToNs, parseGoTime } from '../../repository/model/index.js';
+import type { PathFilter } from '../filter/index.js';
+import { OwnerNames, nodeFromStat, nodeType } from './node-from-stat.js';
+import type { ArchiverRepository, ArchiverWriter } from './ports.js';
+import type { FileWorkerPool } from './worker-pool.js';
+
+export interface ArchiveOptions {
+  exclude?: PathFilter;
+  /** Leave out directories holding a file with one of these names. */
+  excludeIfPresent?: string[];
+  /** Leave out directories with a valid CACHEDIR.TAG. */
+  excludeCaches?: boolean;
+  excludeLargerThan?: number;
+  oneFileSystem?: boolean;
+  /** Root tree of the parent snapshot (change detection). */
+  parentTree?: Id;
+  /** Read every file even when the parent says it is unchanged. */
+  force?: boolean;
+  signal?: AbortSignal;
+  onError?: (path: string, err: Error) => void;
+  onWarning?: (path: string, message: string) => void;
+  onProgress?: (p: ArchiveProgress) => void;
+}
+
+export interface ArchiveProgress {
+  filesDone: number;
+  bytesDone: number;
+  dirsDone: number;
+  /** Files and bytes found so far (the walk runs ahead of reading, so these converge early). */
+  filesTotal?: number;
+  bytesTotal?: number;
+  current?: string;
+}
+
+export interface ArchiveStats {
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  dirsNew: number;
+  dirsChanged: number;
+  dirsUnmodified: number;
+  totalFilesProcessed: number;
+  totalBytesProcessed: number;
+  errors: number;
+}
+
+const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
+const SLASH = Buffer.from('/');
+
+function join(dir: Buffer, name: Buffer): Buffer {
+  return dir.length === 1 && dir[0] === 0x2f ? Buffer.concat([SLASH, name]) : Buffer.concat([dir, SLASH, name]);
+}
+
+function timeNs(t: string): bigint {
+  return goTimeToNs(parseGoTime(t));
+}
+
+export class Archiver {
+  private readonly owners = new OwnerNames();
+  readonly stats: ArchiveStats = {
+    filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirsNew: 0, dirsChanged: 0, dirsUnmodified: 0,
+    totalFilesProcessed: 0, totalBytesProcessed: 0, errors: 0,
+  };
+  private progress: ArchiveProgress = { filesDone: 0, bytesDone: 0, dirsDone: 0 };
+  private rootDevices = new Set<bigint>();
+
+  constructor(
+    private readonly repo: ArchiverRepository,
+    private readonly writer: ArchiverWriter,
+    private readonly pool: FileWorkerPool,
+    private readonly options: ArchiveOptions,
+  ) {}
+
+  /** Backs up absolute, cleaned `paths`; returns the root tree ID. */
+  async archive(paths: string[]): Promise<Id> {
+    const targets = paths.map((p) => Buffer.from(p));
+    for (const t of targets) {
+      const st = lstatSync(t, { bigint: true, throwIfNoEntry: false });
+      if (!st) throw new LifeboatError('E_NOT_FOUND', `backup path ${t.toString()} does not exist`);
+      this.rootDevices.add(st.dev);
+    }
+    return this.saveVirtualDir(SLASH, targets, this.options.parentTree);
+  }
+
+  private fail(path: Buffer, err: unknown): void {
+    this.stats.errors++;
+    this.options.onError?.(path.toString(), err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private async parentNodes(tree: Id | undefined): Promise<Map<string, Node>> {
+    const map = new Map<string, Node>();
+    if (!tree) return map;
+    try {
+      for (const n of await this.repo.loadTree(tree, this.options.signal)) map.set(n.name.toString('latin1'), n);
+    } catch (err) {
+      this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
+    }
+    return map;
+  }
+
+  /**
+   * A directory of the virtual tree above the backup targets: only the components that lead to
+   * targets, each with the metadata of the real directory.
+   */
+  private async saveVirtualDir(dir: Buffer, targets: Buffer[], parentTree: Id | undefined): Promise<Id> {
+    const children = new Map<string, Buffer[]>();
+    const exact = new Set<string>();
+    for (const t of targets) {
+      const rest = t.subarray(dir.length === 1 ? 1 : dir.length + 1);
+      const slash = rest.indexOf(0x2f);
+      const name = slash < 0 ? rest : rest.subarray(0, slash);
+      const key = name.toString('latin1');
+      if (slash < 0) exact.add(key);
+      children.set(key, [...(children.get(key) ?? []), t]);
+    }
+    const parents = await this.parentNodes(parentTree);
+    const nodes: Node[] = [];
+    await Promise.all(
+      [...children.entries()].map(async ([key, sub]) => {
+        const name = Buffer.from(key, 'latin1');
+        const path = join(dir, name);
+        const parent = parents.get(key);
+        if (exact.has(key)) {
+          const node = await this.saveEntry(dir, name, parent);
+          if (node) nodes.push(node);
+          return;
+        }
+        const st = lstatSync(path, { bigint: true });
+        const node = nodeFromStat(name, path, st, 'dir', this.owners);
+        node.subtree = await this.saveVirtualDir(path, sub, parent?.type === 'dir' ? parent.subtree : undefined);
+        nodes.push(node);
+      }),
+    );
+    return this.writer.saveTree(encodeTree(nodes));
+  }
+
+  private excludedDir(path: Buffer): boolean {
+    for (const name of this.options.excludeIfPresent ?? []) {
+      if (existsSync(join(path, Buffer.from(name)))) return true;
+    }
+    if (this.options.excludeCaches) {
+      try {
+        const tag = readFileSync(join(path, Buffer.from('CACHEDIR.TAG')));
+        if (tag.subarray(0, CACHEDIR_SIGNATURE.length).toString('latin1') === CACHEDIR_SIGNATURE) return true;
+      } catch {
+        // no tag
+      }
+    }
+    return false;
+  }
+
+  /** Saves one directory entry; undefined when it is excluded or failed. */
+  private async saveEntry(dir: Buffer, name: Buffer, parent: Node | undefined): Promise<Node | undefined> {
+    this.options.signal?.throwIfAborted();
+    const path = join(dir, name);
+    if (this.options.exclude?.matchesExactly(path.toString())) return undefined;
+    let st: BigIntStats;
+    try {
+      st = lstatSync(path, { bigint: true });
+    } catch (err) {
+      this.fail(path, err);
+      return undefined;
+    }
+    const type = nodeType(st);
+    if (!type || type === 'socket') return undefined;
+    if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st.size) > this.options.excludeLargerThan) return undefined;
+    let node: Node;
+    try {
+      node = nodeFromStat(name, path, st, type, this.owners);
+    } catch (err) {
+      this.fail(path, err);
+      return undefined;
+    }
+    switch (type) {
+      case 'file':
+        return this.saveFile(path, node, parent);
+      case 'dir': {
+        if (this.excludedDir(path)) return undefined;
+        if (this.options.oneFileSystem && !this.rootDevices.has(st.dev)) {
+          node.subtree = await this.writer.saveTree(encodeTree([]));
+          return node;
+        }
+        const subtree = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
+        if (subtree === undefined) return undefined;
+        node.subtree = subtree;
+        if (!parent) this.stats.dirsNew++;
+        else if (parent.subtree === subtree) this.stats.dirsUnmodified++;
+        else this.stats.dirsChanged++;
+        return node;
+      }
+      case 'symlink': {
+        try {
+          const target = readlinkSync(path, { encoding: 'buffer' });
+          const text = target.toString('utf8');
+          node.linktarget = text;
+          if (!Buffer.from(text, 'utf8').equals(target)) node.linktargetRaw = target;
+        } catch (err) {
+          this.fail(path, err);
+          return undefined;
+        }
+        return node;
+      }
+      default:
+        return node;
+    }
+  }
+
+  private async saveDir(path: Buffer, parentTree: Id | undefined): Promise<Id | undefined> {
+    let names: Buffer[];
+    try {
+      names = readdirSync(path, { encoding: 'buffer' });
+    } catch (err) {
+      this.fail(path, err);
+      return undefined;
+    }
+    const parents = await this.parentNodes(parentTree);
+    const results = await Promise.all(names.map((name) => this.saveEntry(path, name, parents.get(name.toString('latin1')))));
+    const nodes = results.filter((n): n is Node => n !== undefined);
+    this.progress.dirsDone++;
+    return this.writer.saveTree(encodeTree(nodes));
+  }
+
+  private unchanged(node: Node, parent: Node | undefined): parent is Node {
+    if (!parent || parent.type !== 'file' || this.options.force) return false;
+    if (parent.size !== node.size || parent.inode !== node.inode) return false;
+    if (timeNs(parent.mtime) !== timeNs(node.mtime) || timeNs(parent.ctime) !== timeNs(node.ctime)) return false;
+    return (parent.content ?? []).every((id) => this.repo.index.plaintextSize('data', id) >= 0);
+  }
+
+  private async saveFile(path: Buffer, node: Node, parent: Node | undefined): Promise<Node | undefined> {
+    this.stats.totalFilesProcessed++;
+    this.stats.totalBytesProcessed += node.size;
+    if (this.unchanged(node, parent)) {
+      node.content = parent.content;
+      this.stats.filesUnmodified++;
+      this.advance(node.size, path);
+      return node;
+    }
+    const result = await this.pool.readFile(path, node.size);
+    if (result.error) {
+      this.fail(path, new LifeboatError('E_IO', `cannot read ${path.toString()}: ${result.error.message}`));
+      return undefined;
+    }
+    if (result.changed) this.options.onWarning?.(path.toString(), 'file changed while it was read');
+    const ids: Id[] = [];
+    const hex = Buffer.from(result.content.buffer, result.content.byteOffset, result.content.length).toString('hex');
+    for (let i = 0; i < hex.length; i += 64) ids.push(hex.slice(i, i + 64) as Id);
+    node.content = ids;
+    node.size = result.size;
+    if (parent) this.stats.filesChanged++;
+    else this.stats.filesNew++;
+    this.advance(result.size, path);
+    return node;
+  }
+
+  private advance(bytes: number, path: Buffer): void {
+    this.progress.filesDone++;
+    this.progress.bytesDone += bytes;
+    this.options.onProgress?.({
+      ...this.progress,
+      filesTotal: this.stats.totalFilesProcessed,
+      bytesTotal: this.stats.totalBytesProcessed,
+      current: path.toString(),
+    });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * A file worker (runs in a worker thread): reads files with synchronous calls (no per-call
+ * promise round trip), cuts them with the repository's chunker, hashes every chunk, asks the
+ * main thread which blobs are new, and compresses and encrypts the new ones into its own pack.
+ *
+ *   staging buffer: [asked/packed … | complete chunks not yet asked | current chunk tail | free]
+ *   when free space < one read: ask about the complete chunks, pack the new ones, move the
+ *   current chunk's tail to the front.
+ *
+ * Buffers are allocated once per worker and reused (first-touch page faults are the cost that
+ * matters most here, see docs/performance.md).
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Chunker, MAX_SIZE, parsePolynomial } from '../../repository/chunker/index.js';
+import type { CryptoKey } from '../../repository/crypto/index.js';
+import type { Id } from '../../core/index.js';
+import { PACK_BUFFER_SIZE, PackBuilder } from '../../repository/pack/pack-builder.js';
+import type { FileJob, FileResult, FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+
+const READ_SIZE = 1024 * 1024;
+const STAGING_SIZE = MAX_SIZE + 3 * READ_SIZE;
+
+interface PendingChunk {
+  start: number;
+  end: number;
+  id: Buffer;
+}
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const key: CryptoKey = {
+  encrypt: Buffer.from(init.key.encrypt),
+  macK: Buffer.from(init.key.macK),
+  macR: Buffer.from(init.key.macR),
+};
+const chunker = new Chunker(parsePolynomial(init.polynomial));
+const staging = Buffer.allocUnsafe(STAGING_SIZE);
+let fill = 0;
+let chunkStart = 0;
+let complete: PendingChunk[] = [];
+
+const freeBuffers: Buffer[] = [];
+for (let i = 1; i < init.packBuffers; i++) freeBuffers.push(Buffer.allocUnsafe(PACK_BUFFER_SIZE));
+const builder = new PackBuilder(key, Buffer.allocUnsafe(PACK_BUFFER_SIZE), init.level);
+let bufferWaiter: ((b: Buffer) => void) | undefined;
+
+let askCounter = 0;
+const askWaiters = new Map<number, (isNew: Uint8Array) => void>();
+
+function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  port.postMessage(msg, transfer);
+}
+
+function takeBuffer(): Promise<Buffer> {
+  const b = freeBuffers.pop();
+  if (b) return Promise.resolve(b);
+  return new Promise((resolve) => (bufferWaiter = resolve));
+}
+
+async function finishPack(): Promise<void> {
+  if (builder.blobCount === 0) return;
+  const pack = builder.finish();
+  const buffer = pack.bytes.buffer as ArrayBuffer;
+  post(
+    {
+      type: 'pack',
+      id: pack.id,
+      buffer,
+      length: pack.bytes.length,
+      blobs: pack.blobs.map((b) => ({ type: 'data', id: b.id, offset: b.offset, length: b.length, uncompressedLength: b.uncompressedLength })),
+    },
+    [buffer],
+  );
+  builder.reset(await takeBuffer());
+}
+
+function ask(ids: Buffer): Promise<Uint8Array> {
+  const askId = ++askCounter;
+  return new Promise((resolve) => {
+    askWaiters.set(askId, resolve);
+    post({ type: 'ask', askId, ids });
+  });
+}
+
+/** Asks about the complete chunks, packs the new ones and compacts the staging buffer. */
+async function drainStaging(): Promise<void> {
+  if (complete.length > 0) {
+    const chunks = complete;
+    complete = [];
+    const ids = Buffer.allocUnsafe(chunks.length * 32);
+    chunks.forEach((c, i) => c.id.copy(ids, i * 32));
+    const isNew = await ask(ids);
+    for (let i = 0; i < chunks.length; i++) {
+      if (!isNew[i]) continue;
+      const c = chunks[i]!;
+      const data = staging.subarray(c.start, c.end);
+      const id = c.id.toString('hex') as Id;
+      if (builder.addBlob('data', id, data) < 0) {
+        await finishPack();
+        builder.addBlob('data', id, data);
+      }
+      if (builder.full) await finishPack();
+    }
+  }
+  if (chunkStart > 0) {
+    staging.copy(staging, 0, chunkStart, fill);
+    fill -= chunkStart;
+    chunkStart = 0;
+  }
+}
+
+function cut(end: number, ids: Buffer[]): void {
+  const id = createHash('sha256').update(staging.subarray(chunkStart, end)).digest();
+  complete.push({ start: chunkStart, end, id });
+  ids.push(id);
+  chunkStart = end;
+}
+
+async function readFile(job: FileJob): Promise<FileResult> {
+  const ids: Buffer[] = [];
+  let fd = -1;
+  let size = 0;
+  try {
+    fd = openSync(Buffer.from(job.path), 'r');
+    const before = fstatSync(fd, { bigint: true });
+    chunker.reset();
+    for (;;) {
+      if (STAGING_SIZE - fill < READ_SIZE) await drainStaging();
+      const n = readSync(fd, staging, fill, READ_SIZE, null);
+      if (n === 0) {
+        if (fill > chunkStart) cut(fill, ids);
+        break;
+      }
+      let scan = fill;
+      fill += n;
+      size += n;
+      for (;;) {
+        const c = chunker.next(staging, scan, fill);
+        if (c < 0) break;
+        cut(c, ids);
+        scan = c;
+      }
+    }
+    const after = fstatSync(fd, { bigint: true });
+    const changed = after.size !== before.size || after.mtimeNs !== before.mtimeNs || BigInt(size) !== after.size || size !== job.size;
+    return { id: job.id, content: Buffer.concat(ids), size, changed };
+  } catch (err) {
+    // drop the unfinished chunk of this file; complete chunks already cut stay (harmless)
+    fill = chunkStart;
+    const e = err as NodeJS.ErrnoException;
+    return { id: job.id, content: new Uint8Array(0), size, changed: false, error: { message: e.message, code: e.code } };
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+function enqueue(work: () => Promise<void>): void {
+  queue = queue.then(work).catch((err: unknown) => {
+    post({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  });
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'batch':
+      enqueue(async () => {
+        const results: FileResult[] = [];
+        for (const job of msg.files) results.push(await readFile(job));
+        post({ type: 'batchDone', batchId: msg.batchId, results });
+      });
+      break;
+    case 'answer': {
+      const waiter = askWaiters.get(msg.askId);
+      askWaiters.delete(msg.askId);
+      waiter?.(msg.isNew);
+      break;
+    }
+    case 'buffer': {
+      const b = Buffer.from(msg.buffer);
+      if (bufferWaiter) {
+        const w = bufferWaiter;
+        bufferWaiter = undefined;
+        w(b);
+      } else {
+        freeBuffers.push(b);
+      }
+      break;
+    }
+    case 'flush':
+      enqueue(async () => {
+        await drainStaging();
+        await finishPack();
+        post({ type: 'flushed' });
+      });
+      break;
+  }
+});
+
+post({ type: 'ready' });

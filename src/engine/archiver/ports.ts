@@ -1,0 +1,37 @@
+/**
+ * What the archiver needs from the repository (implemented by repository/RepositoryWriter and
+ * Repository, wired by app/backup).
+ */
+import type { Id } from '../../core/index.js';
+import type { Node, Snapshot } from '../../repository/model/index.js';
+import type { BlobIndex, BlobType } from '../../repository/ports.js';
+
+export interface PackToSave {
+  id: Id;
+  bytes: Uint8Array;
+  blobs: { type: BlobType; id: Id; offset: number; length: number; uncompressedLength: number }[];
+}
+
+export interface BlobPackSink {
+  /** True when the blob must be stored by the caller (it is then reserved for it). */
+  reserve(type: BlobType, id: Id): boolean;
+  /** Uploads a finished pack and indexes its blobs. */
+  savePack(pack: PackToSave): Promise<void>;
+  /** Registers background work whose failure must fail the backup. */
+  track(work: Promise<void>): Promise<void>;
+}
+
+export interface ArchiverRepository {
+  readonly index: BlobIndex;
+  loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
+}
+
+export interface ArchiverWriter extends BlobPackSink {
+  /** zstd level for data blobs (0 = none). */
+  readonly level: number;
+  saveTree(json: Uint8Array): Promise<Id>;
+  /** Stores one data blob from the main thread (stdin backups). */
+  saveDataBlob(plaintext: Uint8Array): Promise<Id>;
+  flush(): Promise<void>;
+  saveSnapshot(snapshot: Snapshot): Promise<Id>;
+}

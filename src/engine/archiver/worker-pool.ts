@@ -1,0 +1,163 @@
+/**
+ * The main-thread side of the file workers: batches file jobs (many small files per message),
+ * keeps each worker supplied with about two batches, answers "which blobs are new" through the
+ * repository writer, uploads the packs the workers finish and hands their buffers back.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Id } from '../../core/index.js';
+import type { BlobPackSink } from './ports.js';
+import type { FileResult, FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+
+const BATCH_FILES = 128;
+const BATCH_BYTES = 8 * 1024 * 1024;
+const BATCHES_PER_WORKER = 2;
+
+interface Job {
+  path: Buffer;
+  size: number;
+  resolve: (r: FileResult) => void;
+}
+
+interface WorkerState {
+  worker: Worker;
+  inFlight: Map<number, Job[]>;
+  flushed?: () => void;
+}
+
+export class FileWorkerPool {
+  private readonly workers: WorkerState[] = [];
+  private queue: Job[] = [];
+  private queuedBytes = 0;
+  private batchCounter = 0;
+  private fatal: Error | undefined;
+  private scheduled = false;
+
+  constructor(
+    private readonly sink: BlobPackSink,
+    init: WorkerInit,
+    count: number,
+  ) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(new URL('./file-worker.js', import.meta.url), { workerData: init });
+      const state: WorkerState = { worker, inFlight: new Map() };
+      worker.on('message', (msg: FromWorker) => this.onMessage(state, msg));
+      worker.on('error', (err) => this.fail(err));
+      this.workers.push(state);
+    }
+  }
+
+  /** Reads, chunks and stores a file; resolves with its content IDs. */
+  readFile(path: Buffer, size: number): Promise<FileResult> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise((resolve) => {
+      this.queue.push({ path, size, resolve });
+      this.queuedBytes += size;
+      if (this.queue.length >= BATCH_FILES || this.queuedBytes >= BATCH_BYTES) this.dispatch();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.dispatch(true);
+        });
+      }
+    });
+  }
+
+  /** Files handed in but not yet finished by a worker. */
+  get pending(): number {
+    let n = this.queue.length;
+    for (const w of this.workers) for (const jobs of w.inFlight.values()) n += jobs.length;
+    return n;
+  }
+
+  private dispatch(partial = false): void {
+    while (this.queue.length > 0) {
+      if (!partial && this.queue.length < BATCH_FILES && this.queuedBytes < BATCH_BYTES) return;
+      const target = this.workers.filter((w) => w.inFlight.size < BATCHES_PER_WORKER).sort((a, b) => a.inFlight.size - b.inFlight.size)[0];
+      if (!target) return;
+      const jobs: Job[] = [];
+      let bytes = 0;
+      while (this.queue.length > 0 && jobs.length < BATCH_FILES && bytes < BATCH_BYTES) {
+        const job = this.queue.shift()!;
+        jobs.push(job);
+        bytes += job.size;
+      }
+      this.queuedBytes -= bytes;
+      const batchId = ++this.batchCounter;
+      target.inFlight.set(batchId, jobs);
+      this.send(target, {
+        type: 'batch',
+        batchId,
+        files: jobs.map((j, i) => ({ id: i, path: j.path, size: j.size })),
+      });
+    }
+  }
+
+  private send(state: WorkerState, msg: ToWorker, transfer?: ArrayBuffer[]): void {
+    state.worker.postMessage(msg, transfer);
+  }
+
+  private onMessage(state: WorkerState, msg: FromWorker): void {
+    switch (msg.type) {
+      case 'ready':
+        return;
+      case 'ask': {
+        const n = msg.ids.length / 32;
+        const isNew = new Uint8Array(n);
+        const ids = Buffer.from(msg.ids.buffer, msg.ids.byteOffset, msg.ids.length);
+        for (let i = 0; i < n; i++) {
+          isNew[i] = this.sink.reserve('data', ids.toString('hex', i * 32, i * 32 + 32) as Id) ? 1 : 0;
+        }
+        this.send(state, { type: 'answer', askId: msg.askId, isNew });
+        return;
+      }
+      case 'pack': {
+        const bytes = new Uint8Array(msg.buffer, 0, msg.length);
+        const upload = this.sink.savePack({ id: msg.id as Id, bytes, blobs: msg.blobs.map((b) => ({ ...b, id: b.id as Id })) });
+        void this.sink.track(
+          upload.then(() => this.send(state, { type: 'buffer', buffer: msg.buffer }, [msg.buffer])),
+        );
+        return;
+      }
+      case 'batchDone': {
+        const jobs = state.inFlight.get(msg.batchId) ?? [];
+        state.inFlight.delete(msg.batchId);
+        for (const r of msg.results) jobs[r.id]?.resolve(r);
+        this.dispatch(true);
+        return;
+      }
+      case 'flushed':
+        state.flushed?.();
+        return;
+      case 'fatal':
+        this.fail(new Error(`file worker failed: ${msg.message}`));
+    }
+  }
+
+  private fail(err: Error): void {
+    this.fatal ??= err;
+    for (const w of this.workers) {
+      for (const jobs of w.inFlight.values()) {
+        for (const j of jobs) j.resolve({ id: 0, content: new Uint8Array(0), size: 0, changed: false, error: { message: err.message } });
+      }
+      w.inFlight.clear();
+    }
+  }
+
+  /** Packs what the workers still hold, then stops them. */
+  async close(): Promise<void> {
+    this.dispatch(true);
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (this.fatal) return resolve();
+            w.flushed = resolve;
+            this.send(w, { type: 'flush' });
+          }),
+      ),
+    );
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    if (this.fatal) throw this.fatal;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Messages between the archiver (main thread) and its file workers. A worker reads files,
+ * cuts them into chunks, hashes them, asks the main thread which blobs are new, and packs
+ * the new ones; finished packs travel to the main thread (buffer transferred, not copied) for
+ * upload and come back for reuse.
+ */
+
+export interface WorkerInit {
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array };
+  polynomial: string;
+  /** zstd level, 0 = no compression. */
+  level: number;
+  packBuffers: number;
+}
+
+export interface FileJob {
+  id: number;
+  /** Path as raw bytes. */
+  path: Uint8Array;
+  /** Size seen by the scan; a different size at read time is reported as a change. */
+  size: number;
+}
+
+export type ToWorker =
+  | { type: 'batch'; batchId: number; files: FileJob[] }
+  | { type: 'answer'; askId: number; isNew: Uint8Array }
+  | { type: 'buffer'; buffer: ArrayBuffer }
+  | { type: 'flush' };
+
+export interface FileResult {
+  id: number;
+  /** Concatenated 32-byte blob IDs of the file's content, in order. */
+  content: Uint8Array;
+  /** Bytes read. */
+  size: number;
+  /** The file changed while it was read (size or mtime differ before/after). */
+  changed: boolean;
+  error?: { message: string; code?: string };
+}
+
+export interface PackedBlob {
+  type: 'data';
+  id: string;
+  offset: number;
+  length: number;
+  uncompressedLength: number;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'ask'; askId: number; ids: Uint8Array }
+  | { type: 'pack'; id: string; buffer: ArrayBuffer; length: number; blobs: PackedBlob[] }
+  | { type: 'batchDone'; batchId: number; results: FileResult[] }
+  | { type: 'flushed' }
+  | { type: 'fatal'; message: string };

@@ -1,0 +1,5 @@
+/**
+ * @module engine/filter
+ * Path patterns for --include/--exclude (restore) and backup excludes. May import core.
+ */
+export * from './path-filter.js';

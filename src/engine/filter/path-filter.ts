@@ -1,0 +1,45 @@
+/**
+ * Include/exclude patterns with restic's semantics: a pattern that does not start with '/'
+ * matches at any depth ('*.tmp', 'cache/*'); a pattern matches a path when it matches the
+ * path itself or one of its parent directories (so excluding a directory excludes its
+ * contents). Globs: '*', '?', '[…]', '**' (picomatch, dot files included).
+ */
+import picomatch from 'picomatch';
+
+export class PathFilter {
+  private readonly matchers: ((path: string) => boolean)[];
+
+  /** `patterns` match case-sensitively, `insensitive` ones ignore case (restic's --iexclude). */
+  constructor(patterns: readonly string[], insensitive: readonly string[] = []) {
+    const compile = (p: string, nocase: boolean): ((path: string) => boolean) => {
+      const trimmed = p.replace(/\/+$/, '');
+      return picomatch(trimmed.startsWith('/') ? trimmed : `**/${trimmed}`, { dot: true, nocase });
+    };
+    const usable = (p: string): boolean => p.trim().length > 0 && !p.trim().startsWith('#');
+    this.matchers = [
+      ...patterns.filter(usable).map((p) => compile(p.trim(), false)),
+      ...insensitive.filter(usable).map((p) => compile(p.trim(), true)),
+    ];
+  }
+
+  get empty(): boolean {
+    return this.matchers.length === 0;
+  }
+
+  /** True when a pattern matches `path` ('/a/b/c') or one of its parents. */
+  matches(path: string): boolean {
+    if (this.matchers.length === 0) return false;
+    let p = path;
+    for (;;) {
+      if (this.matchers.some((m) => m(p))) return true;
+      const cut = p.lastIndexOf('/');
+      if (cut <= 0) return false;
+      p = p.slice(0, cut);
+    }
+  }
+
+  /** True when a pattern matches exactly `path` (not via a parent). */
+  matchesExactly(path: string): boolean {
+    return this.matchers.some((m) => m(path));
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Writes restored files: each file goes to a temporary name in its final directory, receives
+ * its blobs at their offsets (in whatever order packs deliver them), and is renamed into place
+ * once complete. All-zero blobs are not written: the file was truncated to its full size when
+ * created, so they stay holes (sparse files stay sparse).
+ *
+ * Open descriptors are capped (LRU): a file whose blobs span many packs is reopened as needed.
+ */
+import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Node } from '../../repository/model/index.js';
+
+const MAX_OPEN_FILES = 256;
+const ZEROS = Buffer.alloc(8 * 1024 * 1024);
+
+export interface PlannedFile {
+  /** Final path (raw bytes). */
+  path: Buffer;
+  node: Node;
+  size: number;
+  /** Blob writes still missing. */
+  remaining: number;
+  failed: boolean;
+  /** Other names of the same inode, linked once the file is complete. */
+  hardlinks: Buffer[];
+  tmp?: Buffer;
+}
+
+let tmpCounter = 0;
+const tmpPrefix = `.lifeboat-${randomBytes(3).toString('hex')}-`;
+
+function tmpPathFor(path: Buffer): Buffer {
+  const slash = path.lastIndexOf(0x2f);
+  const dir = slash >= 0 ? path.subarray(0, slash + 1) : Buffer.alloc(0);
+  return Buffer.concat([dir, Buffer.from(`${tmpPrefix}${(tmpCounter++).toString(36)}`)]);
+}
+
+function isZero(buf: Buffer): boolean {
+  for (let off = 0; off < buf.length; off += ZEROS.length) {
+    const n = Math.min(ZEROS.length, buf.length - off);
+    if (!buf.subarray(off, off + n).equals(ZEROS.subarray(0, n))) return false;
+  }
+  return true;
+}
+
+export class FileWriter {
+  private readonly open = new Map<PlannedFile, number>();
+
+  constructor(private readonly sparse: boolean) {}
+
+  /** Writes `data` at `offset` of `file`, creating the temporary file on first use. */
+  write(file: PlannedFile, offset: number, data: Buffer): void {
+    const fd = this.fdFor(file);
+    if (this.sparse && isZero(data)) return;
+    let done = 0;
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
+  }
+
+  /** Creates the temporary file (truncated to the final size) if it does not exist yet. */
+  private fdFor(file: PlannedFile): number {
+    let fd = this.open.get(file);
+    if (fd !== undefined) {
+      this.open.delete(file);
+      this.open.set(file, fd);
+      return fd;
+    }
+    if (this.open.size >= MAX_OPEN_FILES) {
+      const [oldest, oldFd] = this.open.entries().next().value as [PlannedFile, number];
+      closeSync(oldFd);
+      this.open.delete(oldest);
+    }
+    if (file.tmp === undefined) {
+      file.tmp = tmpPathFor(file.path);
+      fd = openSync(file.tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      ftruncateSync(fd, file.size);
+    } else {
+      fd = openSync(file.tmp, constants.O_WRONLY);
+    }
+    this.open.set(file, fd);
+    return fd;
+  }
+
+  /** Closes the file and returns its temporary path (for metadata before the rename). */
+  close(file: PlannedFile): Buffer {
+    if (file.tmp === undefined) this.fdFor(file); // an empty or all-hole file still needs creating
+    const fd = this.open.get(file);
+    if (fd !== undefined) {
+      closeSync(fd);
+      this.open.delete(file);
+    }
+    return file.tmp!;
+  }
+
+  commit(file: PlannedFile): void {
+    renameSync(file.tmp!, file.path);
+    file.tmp = undefined;
+  }
+
+  /** Drops a file that cannot be completed: nothing half-written is left under any name. */
+  discard(file: PlannedFile): void {
+    const fd = this.open.get(file);
+    if (fd !== undefined) {
+      closeSync(fd);
+      this.open.delete(file);
+    }
+    if (file.tmp !== undefined) {
+      try {
+        unlinkSync(file.tmp);
+      } catch {
+        // already gone: nothing to clean up
+      }
+      file.tmp = undefined;
+    }
+  }
+
+  closeAll(): void {
+    for (const fd of this.open.values()) closeSync(fd);
+    this.open.clear();
+  }
+}

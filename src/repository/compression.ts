@@ -1,0 +1,63 @@
+/**
+ * zstd for repository version 2 (spec 5.1): blobs and unpacked files. Uses zstd-napi's native
+ * contexts so that hot-path calls compress/decompress into caller-provided buffers.
+ */
+import { createRequire } from 'node:module';
+import { decompress as zstdDecompressStream } from 'zstd-napi';
+import { IntegrityError } from '../core/index.js';
+
+interface ZstdBinding {
+  CCtx: new () => { compress(dst: Uint8Array, src: Uint8Array, level: number): number };
+  DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number };
+  compressBound(size: number): number;
+}
+
+const binding = createRequire(import.meta.url)('zstd-napi/binding') as ZstdBinding;
+
+export type CompressionMode = 'auto' | 'off' | 'max';
+
+/** zstd levels matching restic's "auto" (klauspost default ≈ 3) and "max". */
+export function zstdLevel(mode: CompressionMode): number {
+  return mode === 'max' ? 19 : 3;
+}
+
+let cctx: InstanceType<ZstdBinding['CCtx']> | undefined;
+let dctx: InstanceType<ZstdBinding['DCtx']> | undefined;
+
+export function compressBound(size: number): number {
+  return binding.compressBound(size);
+}
+
+/** Compresses `src` into `dst` (at least compressBound(src.length) bytes); returns the length. */
+export function compressInto(src: Uint8Array, dst: Uint8Array, level: number): number {
+  cctx ??= new binding.CCtx();
+  return cctx.compress(dst, src, level);
+}
+
+export function compress(src: Uint8Array, level: number): Buffer {
+  const dst = Buffer.allocUnsafe(compressBound(src.length));
+  return dst.subarray(0, compressInto(src, dst, level));
+}
+
+/** Decompresses a frame whose plaintext length is known (blobs); checks the length. */
+export function decompressExact(src: Uint8Array, length: number, what: string): Buffer {
+  dctx ??= new binding.DCtx();
+  const dst = Buffer.allocUnsafe(length);
+  let n: number;
+  try {
+    n = dctx.decompress(dst, src);
+  } catch (err) {
+    throw new IntegrityError(`${what}: zstd decompression failed`, { cause: err });
+  }
+  if (n !== length) throw new IntegrityError(`${what}: decompressed to ${n} bytes, expected ${length}`);
+  return dst;
+}
+
+/** Decompresses a stream of unknown length (unpacked files). */
+export function decompressAny(src: Uint8Array, what: string): Buffer {
+  try {
+    return zstdDecompressStream(src);
+  } catch (err) {
+    throw new IntegrityError(`${what}: zstd decompression failed`, { cause: err });
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Key files (spec 3.3): each wraps the master key with a password-derived key (scrypt).
+ * Opening tries the key files in turn (at most 20, a hinted one first) until one decrypts.
+ */
+import { hostname as osHostname, userInfo } from 'node:os';
+import { type Backend, handle } from '../backend/index.js';
+import { type Id, IntegrityError, LifeboatError, WrongPasswordError, sha256Id } from '../core/index.js';
+import { type CryptoKey, type KdfParams, defaultKdfParams, deriveUserKey, open as openSealed, seal } from './crypto/index.js';
+import { decodeKeyFile, decodeMasterKey, encodeKeyFile, encodeMasterKey, formatGoTime, goTimeFromNs } from './model/index.js';
+
+/** restic tries at most this many key files before giving up. */
+const MAX_KEYS_TRIED = 20;
+
+export interface UnlockOptions {
+  password: string;
+  keyHint?: string;
+  signal?: AbortSignal;
+}
+
+export async function unlockMasterKey(backend: Backend, options: UnlockOptions): Promise<{ key: CryptoKey; keyId: Id }> {
+  const names: string[] = [];
+  for await (const f of backend.list('keys', { signal: options.signal })) names.push(f.name);
+  if (names.length === 0) {
+    throw new LifeboatError('E_FORMAT', `no key files in ${backend.location}/keys`, { hint: 'the repository is damaged or was not initialised completely' });
+  }
+  if (options.keyHint) {
+    const i = names.findIndex((n) => n.startsWith(options.keyHint!));
+    if (i > 0) names.unshift(...names.splice(i, 1));
+  }
+  for (const name of names.slice(0, MAX_KEYS_TRIED)) {
+    const raw = await backend.load(handle('keys', name), 0, 0, { signal: options.signal });
+    const doc = decodeKeyFile(raw);
+    const userKey = await deriveUserKey(options.password, { N: doc.N, r: doc.r, p: doc.p, salt: doc.salt });
+    let plain: Buffer;
+    try {
+      plain = openSealed(userKey, doc.data);
+    } catch (err) {
+      if (err instanceof IntegrityError) continue;
+      throw err;
+    }
+    const mk = decodeMasterKey(plain);
+    return { key: { encrypt: mk.encrypt, macK: mk.macK, macR: mk.macR }, keyId: name as Id };
+  }
+  throw new WrongPasswordError(`wrong password or no key found for ${backend.location}`);
+}
+
+export interface NewKeyOptions {
+  /** scrypt parameters; restic-strength defaults. Tests pass cheap ones. */
+  kdf?: KdfParams;
+  username?: string;
+  hostname?: string;
+  signal?: AbortSignal;
+}
+
+/** Writes a key file wrapping `master` with `password`; returns its ID. */
+export async function addKey(backend: Backend, master: CryptoKey, password: string, options: NewKeyOptions = {}): Promise<Id> {
+  const kdf = options.kdf ?? defaultKdfParams();
+  const userKey = await deriveUserKey(password, kdf);
+  const json = encodeKeyFile({
+    created: formatGoTime(goTimeFromNs(BigInt(Date.now()) * 1_000_000n)),
+    username: options.username ?? safeUsername(),
+    hostname: options.hostname ?? osHostname(),
+    kdf: 'scrypt',
+    N: kdf.N,
+    r: kdf.r,
+    p: kdf.p,
+    salt: kdf.salt,
+    data: seal(userKey, encodeMasterKey({ encrypt: master.encrypt, macK: master.macK, macR: master.macR })),
+  });
+  const id = sha256Id(json);
+  await backend.save(handle('keys', id), json, { signal: options.signal });
+  return id;
+}
+
+export function safeUsername(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}

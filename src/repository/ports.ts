@@ -1,0 +1,28 @@
+/**
+ * The narrow interfaces engines depend on (restic's "archiverRepo" idea): engines never see the
+ * concrete Repository or a backend; app/ hands the Repository in as these ports.
+ */
+import type { Id } from '../core/index.js';
+import type { BlobLocation } from './index/master-index.js';
+import type { Node } from './model/index.js';
+import type { BlobType } from './pack/header.js';
+
+export type { BlobLocation } from './index/master-index.js';
+export type { BlobType } from './pack/header.js';
+
+export interface BlobIndex {
+  lookup(type: BlobType, id: Id): BlobLocation | undefined;
+  /** Plaintext size of a blob, or -1 if it is not indexed. */
+  plaintextSize(type: BlobType, id: Id): number;
+}
+
+/** What readers (restorer, dump, ls, diff, check) need. */
+export interface BlobReader {
+  readonly index: BlobIndex;
+  loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
+  loadBlob(type: BlobType, id: Id, signal?: AbortSignal): Promise<Buffer>;
+  /** Encrypted bytes of a pack range, for pack-at-once reads. */
+  loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
+  /** Decrypts and verifies one blob out of bytes read with loadPackRange. */
+  decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array): Buffer;
+}

@@ -1,0 +1,229 @@
+/**
+ * A restic-format repository over a Backend: opens it with a password (key files → master
+ * key → config), loads and saves encrypted files, loads the index and reads blobs.
+ *
+ * Reading order (spec 14): list snapshots first, then load the index, so every snapshot seen is
+ * covered by the index that was read.
+ */
+import { type Backend, type FileType, describeHandle, handle } from '../backend/index.js';
+import {
+  type Id,
+  FormatError,
+  IntegrityError,
+  LifeboatError,
+  NotFoundError,
+  forEachConcurrent,
+  sha256,
+  sha256Id,
+} from '../core/index.js';
+import { isIrreducible, parsePolynomial } from './chunker/index.js';
+import { decompressExact } from './compression.js';
+import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
+import { unlockMasterKey } from './keys.js';
+import { MasterIndex, type BlobLocation } from './index/master-index.js';
+import {
+  type RepoConfig,
+  type Snapshot,
+  type Node,
+  decodeConfig,
+  decodeIndex,
+  decodeSnapshot,
+  decodeTree,
+} from './model/index.js';
+import { type BlobType, type PackBlob, MAX_HEADER_SIZE, parsePackHeader } from './pack/header.js';
+import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
+
+export interface OpenRepositoryOptions {
+  password: string;
+  /** Try this key file first (restic's --key-hint). */
+  keyHint?: string;
+  signal?: AbortSignal;
+}
+
+export class Repository {
+  readonly index = new MasterIndex();
+  private indexLoaded = false;
+
+  private constructor(
+    readonly backend: Backend,
+    readonly key: CryptoKey,
+    readonly config: RepoConfig,
+    /** The key file that opened the repository. */
+    readonly keyId: Id,
+  ) {}
+
+  get version(): number {
+    return this.config.version;
+  }
+
+  get polynomial(): bigint {
+    return parsePolynomial(this.config.chunkerPolynomial);
+  }
+
+  get location(): string {
+    return this.backend.location;
+  }
+
+  static async open(backend: Backend, options: OpenRepositoryOptions): Promise<Repository> {
+    try {
+      await backend.stat(handle('config'), { signal: options.signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        throw new LifeboatError('E_REPO_NOT_FOUND', `no repository at ${backend.location}: the config file is missing`, {
+          hint: 'check -r/--repo (or LIFEBOAT_REPOSITORY), or create one with `lifeboat init`',
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    const { key, keyId } = await unlockMasterKey(backend, options);
+    const configBytes = await backend.load(handle('config'), 0, 0, { signal: options.signal });
+    let config: RepoConfig;
+    try {
+      config = decodeConfig(openSealed(key, configBytes));
+    } catch (err) {
+      if (err instanceof IntegrityError) {
+        throw new IntegrityError(`config of ${backend.location} does not decrypt with the master key: the config or key file is damaged`, { cause: err });
+      }
+      throw err;
+    }
+    if (!isIrreducible(parsePolynomial(config.chunkerPolynomial))) {
+      throw new FormatError(`config of ${backend.location}: invalid chunker polynomial ${config.chunkerPolynomial}`);
+    }
+    return new Repository(backend, key, config, keyId);
+  }
+
+  /** Wraps a repository whose parts are already known (init). */
+  static fromParts(backend: Backend, key: CryptoKey, config: RepoConfig, keyId: Id): Repository {
+    return new Repository(backend, key, config, keyId);
+  }
+
+  /** Loads an encrypted file, checks its name against its hash, decrypts and decodes it. */
+  async loadUnpacked(type: Exclude<FileType, 'config' | 'keys' | 'data'>, id: Id, signal?: AbortSignal): Promise<Buffer> {
+    const h = handle(type, id);
+    const bytes = await this.backend.load(h, 0, 0, { signal });
+    const what = describeHandle(h);
+    if (sha256Id(bytes) !== id) throw new IntegrityError(`${what}: content does not match its name (hash mismatch)`);
+    let plain: Buffer;
+    try {
+      plain = openSealed(this.key, bytes);
+    } catch (err) {
+      throw new IntegrityError(`${what}: ${(err as Error).message}`, { cause: err });
+    }
+    return decodeUnpacked(plain, this.version, what);
+  }
+
+  /** Encodes, encrypts and stores a document; returns its storage ID. */
+  async saveUnpacked(type: 'snapshots' | 'index' | 'locks', json: Uint8Array, signal?: AbortSignal): Promise<Id> {
+    const sealed = seal(this.key, encodeUnpacked(json, this.version));
+    const id = sha256Id(sealed);
+    await this.backend.save(handle(type, id), sealed, { signal });
+    return id;
+  }
+
+  async *listIds(type: FileType, signal?: AbortSignal): AsyncIterable<Id> {
+    for await (const f of this.backend.list(type, { signal })) yield f.name as Id;
+  }
+
+  /**
+   * Loads every index file into the master index (once). Damaged index files are reported to
+   * `onError` when given (and skipped), otherwise they abort the load.
+   */
+  async loadIndex(options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {}): Promise<void> {
+    if (this.indexLoaded) return;
+    const ids: Id[] = [];
+    for await (const id of this.listIds('index', options.signal)) ids.push(id);
+    await forEachConcurrent(ids, this.backend.connections + 2, async (id) => {
+      try {
+        const { packs } = decodeIndex(await this.loadUnpacked('index', id, options.signal));
+        for (const pack of packs) {
+          for (const b of pack.blobs) {
+            if (this.version < 2 && b.uncompressedLength > 0) {
+              throw new FormatError(`index/${id}: index uses feature not supported by repository version 1`);
+            }
+            this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
+          }
+        }
+      } catch (err) {
+        if (!options.onError) throw err;
+        options.onError(id, err);
+      }
+    }, options.signal);
+    this.indexLoaded = true;
+  }
+
+  lookupBlob(type: BlobType, id: Id): BlobLocation {
+    const loc = this.index.lookup(type, id);
+    if (!loc) throw new NotFoundError(`${type} blob ${id} is not in the index`, { hint: 'run `lifeboat check`; `repair index` rebuilds the index from the packs' });
+    return loc;
+  }
+
+  /** Raw (still encrypted) bytes of a pack: [offset, offset+length). */
+  loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+    return this.backend.load(handle('data', packId), offset, length, { signal });
+  }
+
+  /** Reads, decrypts, decompresses and verifies one blob. */
+  async loadBlob(type: BlobType, id: Id, signal?: AbortSignal): Promise<Buffer> {
+    const loc = this.lookupBlob(type, id);
+    const bytes = await this.backend.load(handle('data', loc.packId), loc.offset, loc.length, { signal });
+    return this.decryptBlob(loc, bytes);
+  }
+
+  /** Decrypts bytes of a blob read from its pack and verifies them against the blob ID. */
+  decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array): Buffer {
+    const what = `${loc.type} blob ${loc.id} in pack ${loc.packId}`;
+    let plain: Buffer;
+    try {
+      plain = openSealed(this.key, bytes);
+    } catch (err) {
+      throw new IntegrityError(`${what}: ${(err as Error).message}`, { cause: err });
+    }
+    if (loc.uncompressedLength > 0) plain = decompressExact(plain, loc.uncompressedLength, what);
+    if (!sha256(plain).equals(Buffer.from(loc.id, 'hex'))) throw new IntegrityError(`${what}: content does not match the blob ID`);
+    return plain;
+  }
+
+  async loadTree(id: Id, signal?: AbortSignal): Promise<Node[]> {
+    const bytes = await this.loadBlob('tree', id, signal);
+    try {
+      return decodeTree(bytes);
+    } catch (err) {
+      if (err instanceof FormatError) throw new FormatError(`tree ${id}: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot> {
+    const bytes = await this.loadUnpacked('snapshots', id, signal);
+    try {
+      return decodeSnapshot(bytes);
+    } catch (err) {
+      if (err instanceof FormatError) throw new FormatError(`snapshot ${id}: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Reads and parses a pack's header (used by cat, check and index repair). */
+  async loadPackHeader(packId: Id, signal?: AbortSignal): Promise<PackBlob[]> {
+    const h = handle('data', packId);
+    const { size } = await this.backend.stat(h, { signal });
+    const what = `pack ${packId}`;
+    if (size < 4 + 32) throw new IntegrityError(`${what}: file of ${size} bytes is too short to be a pack`);
+    const tailLength = Math.min(size, 15 * 41 + 36);
+    let tail = await this.backend.load(h, size - tailLength, tailLength, { signal });
+    const headerLength = tail.readUInt32LE(tail.length - 4);
+    if (headerLength < 32 || headerLength > size - 4 || headerLength > MAX_HEADER_SIZE) {
+      throw new IntegrityError(`${what}: invalid header length ${headerLength} for a file of ${size} bytes`);
+    }
+    if (headerLength + 4 > tail.length) tail = await this.backend.load(h, size - 4 - headerLength, headerLength + 4, { signal });
+    const sealed = tail.subarray(tail.length - 4 - headerLength, tail.length - 4);
+    let plain: Buffer;
+    try {
+      plain = openSealed(this.key, sealed);
+    } catch (err) {
+      throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
+    }
+    return parsePackHeader(plain, this.version, packId);
+  }
+}
