@@ -18,6 +18,11 @@ import type { Repository } from './repository.js';
 
 /** restic starts a new index file after this many blobs. */
 const INDEX_MAX_BLOBS = 50_000;
+/**
+ * …and we after this many packs, so that a killed backup leaves most of its uploads indexed
+ * and the next run re-uses them (an unindexed pack is invisible until `repair index`).
+ */
+const INDEX_MAX_PACKS = 8;
 /** …or after this much time, so a long backup that is killed loses little. */
 const INDEX_MAX_AGE_MS = 5 * 60 * 1000;
 
@@ -134,7 +139,13 @@ export class RepositoryWriter {
     }
     this.unindexed.push({ id: pack.id, blobs: pack.blobs.map((b) => ({ ...b })) });
     this.unindexedBlobs += pack.blobs.length;
-    if (this.unindexedBlobs >= INDEX_MAX_BLOBS || Date.now() - this.lastIndexWrite > INDEX_MAX_AGE_MS) await this.writeIndex();
+    if (
+      this.unindexedBlobs >= INDEX_MAX_BLOBS ||
+      this.unindexed.length >= INDEX_MAX_PACKS ||
+      Date.now() - this.lastIndexWrite > INDEX_MAX_AGE_MS
+    ) {
+      await this.writeIndex();
+    }
   }
 
   /** Starts an upload in the background (bounded by the caller); errors surface in `flush`. */

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Lifeboat against restic on the same machine and the same data.
+//
+// usage: node bench/compare-restic.mjs [--rounds N] [--data DIR] [--only backup|restore|check]
+//
+// Dataset: ../shared/bench/gen-dataset.mjs (2 GiB, generated once into --data), mutated with
+// ../shared/bench/mutate.mjs for the incremental run and reverted afterwards. Every round uses
+// fresh repositories; the inputs are re-read right before each measured run (the page cache
+// does not stay warm here) and the tools alternate which goes first. Wall time and peak RSS come
+// from GNU time. Prints medians and ratios (restic ÷ Lifeboat: above 1 means Lifeboat is faster
+// or smaller).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const shared = resolve(root, '..', 'shared', 'bench');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const rounds = Number(opt('--rounds', '3'));
+const base = resolve(opt('--base', '/tmp/lifeboat-bench'));
+const data = resolve(opt('--data', join(base, 'data')));
+const only = opt('--only', 'all');
+const password = 'bench-password';
+const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const lifeboat = [process.execPath, join(root, 'bin', 'lifeboat')];
+
+function sh(cmd, argv, options = {}) {
+  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...options });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.toString();
+}
+
+/** Runs a command under GNU time; returns wall seconds and peak RSS in MiB. */
+function measure(argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const lines = r.stderr.toString().trim().split('\n');
+  const [secs, kib] = lines.at(-1).split(' ').map(Number);
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${lines.slice(-5).join('\n')}`);
+  return { seconds: secs, rssMiB: kib / 1024 };
+}
+
+function warm(dir) {
+  execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
+}
+
+function du(dir) {
+  return Number(sh('du', ['-sb', dir]).split('\t')[0]);
+}
+
+const tools = {
+  lifeboat: {
+    init: (repo) => sh(lifeboat[0], [lifeboat[1], '-r', repo, 'init', '-q']),
+    backup: (repo) => measure([...lifeboat, '-r', repo, 'backup', '-q', data]),
+    restore: (repo, target) => measure([...lifeboat, '-r', repo, 'restore', '-q', 'latest', '--target', target]),
+    check: (repo) => measure([...lifeboat, '-r', repo, 'check', '--read-data']),
+  },
+  restic: {
+    init: (repo) => sh('restic', ['-r', repo, 'init', '-q']),
+    backup: (repo) => measure(['restic', '-r', repo, 'backup', '-q', data]),
+    restore: (repo, target) => measure(['restic', '-r', repo, 'restore', '-q', 'latest', '--target', target]),
+    check: (repo) => measure(['restic', '-r', repo, 'check', '-q', '--read-data']),
+  },
+};
+
+if (!existsSync(data)) {
+  console.error(`generating the dataset into ${data} (about a minute)…`);
+  mkdirSync(dirname(data), { recursive: true });
+  sh(process.execPath, [join(shared, 'gen-dataset.mjs'), data]);
+}
+const results = {};
+const record = (tool, what, value) => ((results[tool] ??= {})[what] ??= []).push(value);
+
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 === 0 ? ['lifeboat', 'restic'] : ['restic', 'lifeboat'];
+  for (const name of order) {
+    const t = tools[name];
+    const repo = join(base, `repo-${name}`);
+    const target = join(base, `restore-${name}`);
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(target, { recursive: true, force: true });
+    t.init(repo);
+    warm(data);
+    const initial = t.backup(repo);
+    record(name, 'initial backup s', initial.seconds);
+    record(name, 'initial backup RSS MiB', initial.rssMiB);
+    record(name, 'repository MB', du(repo) / 1e6);
+    if (only === 'all' || only === 'backup') {
+      const save = join(base, `mutsave-${name}`);
+      rmSync(save, { recursive: true, force: true });
+      sh(process.execPath, [join(shared, 'mutate.mjs'), 'apply', data, save]);
+      warm(data);
+      const incr = t.backup(repo);
+      record(name, 'incremental backup s', incr.seconds);
+      record(name, 'incremental backup RSS MiB', incr.rssMiB);
+      sh(process.execPath, [join(shared, 'mutate.mjs'), 'revert', data, save]);
+    }
+    if (only === 'all' || only === 'restore') {
+      warm(repo);
+      const restored = t.restore(repo, target);
+      record(name, 'restore s', restored.seconds);
+      record(name, 'restore RSS MiB', restored.rssMiB);
+      rmSync(target, { recursive: true, force: true });
+    }
+    if (only === 'check') {
+      warm(repo);
+      const checked = t.check(repo);
+      record(name, 'check --read-data s', checked.seconds);
+      record(name, 'check --read-data RSS MiB', checked.rssMiB);
+    }
+    console.error(`round ${round + 1}/${rounds} ${name}: ${JSON.stringify(Object.fromEntries(Object.entries(results[name]).map(([k, v]) => [k, v.at(-1)])))}`);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const rows = Object.keys(results.lifeboat).map((what) => {
+  const l = median(results.lifeboat[what]);
+  const r = median(results.restic[what]);
+  return { what, lifeboat: l.toFixed(2), restic: r.toFixed(2), 'restic ÷ lifeboat': (r / l).toFixed(2) };
+});
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
+console.log(`\n${new Date().toISOString()} — ${machine}, ${rounds} rounds, medians`);
+console.log('| measure | Lifeboat | restic | restic ÷ Lifeboat |\n|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.what} | ${r.lifeboat} | ${r.restic} | ${r['restic ÷ lifeboat']} |`);
+writeFileSync(join(base, 'last-results.json'), JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));
