@@ -1,0 +1,132 @@
+/**
+ * JSON.parse that keeps integers above 2^53 exact (restic stores inode numbers and device IDs
+ * as uint64): a single pass over the text, outside strings, turns integer tokens of 16 or more
+ * digits into strings, which the field decoders turn into BigInt. Malformed input becomes a
+ * FormatError naming the document.
+ */
+import { FormatError } from '../../core/index.js';
+
+const LONG_NUMBER = /\d{16}/;
+
+function quoteLongIntegers(text: string): string {
+  let out = '';
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      continue;
+    }
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
+      let j = i + 1;
+      while (j < text.length) {
+        const d = text.charCodeAt(j);
+        if ((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) j++;
+        else break;
+      }
+      const token = text.slice(i, j);
+      if (/^-?\d{16,}$/.test(token)) {
+        out += `${text.slice(last, i)}"${token}"`;
+        last = j;
+      }
+      i = j - 1;
+    }
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+export function parseJson(bytes: Uint8Array | string, what: string): unknown {
+  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  try {
+    return JSON.parse(LONG_NUMBER.test(text) ? quoteLongIntegers(text) : text);
+  } catch (err) {
+    throw new FormatError(`${what} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Field readers that turn wrong types into FormatErrors naming the field. */
+export class Fields {
+  constructor(private readonly obj: Record<string, unknown>, private readonly what: string) {}
+
+  static of(value: unknown, what: string): Fields {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FormatError(`${what} is not a JSON object`);
+    return new Fields(value as Record<string, unknown>, what);
+  }
+
+  private fail(key: string, want: string): never {
+    throw new FormatError(`${this.what}: field "${key}" must be ${want}`);
+  }
+
+  has(key: string): boolean {
+    return this.obj[key] !== undefined && this.obj[key] !== null;
+  }
+
+  raw(key: string): unknown {
+    return this.obj[key];
+  }
+
+  string(key: string): string {
+    const v = this.obj[key];
+    if (typeof v !== 'string') this.fail(key, 'a string');
+    return v as string;
+  }
+
+  optString(key: string): string | undefined {
+    const v = this.obj[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') this.fail(key, 'a string');
+    return v as string;
+  }
+
+  /** A non-negative integer that fits a JS number. */
+  uint(key: string, dflt = 0): number {
+    const v = this.obj[key];
+    if (v === undefined || v === null) return dflt;
+    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) this.fail(key, 'a non-negative integer below 2^53');
+    return n as number;
+  }
+
+  /** A uint64, exact. */
+  bigUint(key: string): bigint {
+    const v = this.obj[key];
+    if (v === undefined || v === null) return 0n;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
+    if (typeof v === 'string' && /^\d+$/.test(v) && BigInt(v) < 2n ** 64n) return BigInt(v);
+    return this.fail(key, 'an unsigned 64-bit integer');
+  }
+
+  bool(key: string): boolean {
+    const v = this.obj[key];
+    if (v === undefined || v === null) return false;
+    if (typeof v !== 'boolean') this.fail(key, 'true or false');
+    return v as boolean;
+  }
+
+  bytes(key: string): Buffer | undefined {
+    const v = this.obj[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) this.fail(key, 'base64');
+    return Buffer.from(v as string, 'base64');
+  }
+
+  stringArray(key: string): string[] | undefined {
+    const v = this.obj[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) this.fail(key, 'a list of strings');
+    return v as string[];
+  }
+
+  array(key: string): unknown[] | undefined {
+    const v = this.obj[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) this.fail(key, 'a list');
+    return v as unknown[];
+  }
+}

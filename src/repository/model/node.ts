@@ -1,0 +1,148 @@
+/**
+ * Tree nodes (spec 8.2): the model, the byte-exact encoder (field order and omitempty rules as
+ * restic writes them, so trees deduplicate with restic's) and a strict decoder.
+ */
+import { FormatError, type Id, isId } from '../../core/index.js';
+import { goJsonBytes, goJsonString } from './go-json.js';
+import { Fields } from './json-reader.js';
+import { quoteName, unquoteName } from './quote.js';
+import { GO_ZERO_TIME } from './time.js';
+
+export type NodeType = 'file' | 'dir' | 'symlink' | 'dev' | 'chardev' | 'fifo' | 'socket' | 'irregular';
+
+export const NODE_TYPES: readonly NodeType[] = ['file', 'dir', 'symlink', 'dev', 'chardev', 'fifo', 'socket', 'irregular'];
+
+export interface ExtendedAttribute {
+  name: string;
+  value: Buffer;
+}
+
+export interface Node {
+  /** Raw name bytes (need not be UTF-8). */
+  name: Buffer;
+  type: NodeType;
+  /** Go os.FileMode. */
+  mode: number;
+  mtime: string;
+  atime: string;
+  ctime: string;
+  uid: number;
+  gid: number;
+  user?: string;
+  group?: string;
+  inode: bigint;
+  deviceId: bigint;
+  size: number;
+  links: bigint;
+  linktarget?: string;
+  linktargetRaw?: Buffer;
+  extendedAttributes?: ExtendedAttribute[];
+  /** Raw JSON object text of `generic_attributes` (restic 0.17+, Windows), kept verbatim. */
+  genericAttributes?: string;
+  device: bigint;
+  content: Id[] | null;
+  subtree?: Id;
+  error?: string;
+}
+
+/** The bytes of a symlink's target: `linktarget_raw` when present (non-UTF-8 targets). */
+export function linkTargetBytes(node: Node): Buffer {
+  return node.linktargetRaw ?? Buffer.from(node.linktarget ?? '', 'utf8');
+}
+
+/** False for names a restore must refuse: empty, '.', '..', or containing '/' or NUL. */
+export function isSafeName(name: Buffer): boolean {
+  if (name.length === 0) return false;
+  if (name.length === 1 && name[0] === 0x2e) return false;
+  if (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e) return false;
+  return !name.includes(0x2f) && !name.includes(0);
+}
+
+export function encodeNode(n: Node): string {
+  let s = `{"name":${goJsonString(quoteName(n.name))},"type":${goJsonString(n.type)}`;
+  if (n.mode) s += `,"mode":${n.mode >>> 0}`;
+  s += `,"mtime":${goJsonString(n.mtime)},"atime":${goJsonString(n.atime)},"ctime":${goJsonString(n.ctime)}`;
+  s += `,"uid":${n.uid},"gid":${n.gid}`;
+  if (n.user) s += `,"user":${goJsonString(n.user)}`;
+  if (n.group) s += `,"group":${goJsonString(n.group)}`;
+  if (n.inode) s += `,"inode":${n.inode}`;
+  if (n.deviceId) s += `,"device_id":${n.deviceId}`;
+  if (n.size) s += `,"size":${n.size}`;
+  if (n.links) s += `,"links":${n.links}`;
+  if (n.linktarget) s += `,"linktarget":${goJsonString(n.linktarget)}`;
+  if (n.linktargetRaw?.length) s += `,"linktarget_raw":${goJsonBytes(n.linktargetRaw)}`;
+  if (n.extendedAttributes?.length) {
+    s += `,"extended_attributes":[${n.extendedAttributes.map((x) => `{"name":${goJsonString(x.name)},"value":${goJsonBytes(x.value)}}`).join(',')}]`;
+  }
+  if (n.genericAttributes) s += `,"generic_attributes":${n.genericAttributes}`;
+  if (n.device) s += `,"device":${n.device}`;
+  s += `,"content":${n.content === null ? 'null' : `[${n.content.map((id) => `"${id}"`).join(',')}]`}`;
+  if (n.subtree) s += `,"subtree":"${n.subtree}"`;
+  if (n.error) s += `,"error":${goJsonString(n.error)}`;
+  return `${s}}`;
+}
+
+function idField(f: Fields, key: string, what: string): Id | undefined {
+  const v = f.optString(key);
+  if (v === undefined || v === '') return undefined;
+  if (!isId(v)) throw new FormatError(`${what}: field "${key}" is not an ID`);
+  return v;
+}
+
+export function decodeNode(value: unknown, what: string): Node {
+  const f = Fields.of(value, what);
+  const name = unquoteName(f.string('name'));
+  const type = f.string('type') as NodeType;
+  if (!NODE_TYPES.includes(type)) throw new FormatError(`${what}: unknown node type ${JSON.stringify(type)}`);
+  const node: Node = {
+    name,
+    type,
+    mode: f.uint('mode'),
+    mtime: f.optString('mtime') ?? GO_ZERO_TIME,
+    atime: f.optString('atime') ?? GO_ZERO_TIME,
+    ctime: f.optString('ctime') ?? GO_ZERO_TIME,
+    uid: f.uint('uid'),
+    gid: f.uint('gid'),
+    inode: f.bigUint('inode'),
+    deviceId: f.bigUint('device_id'),
+    size: f.uint('size'),
+    links: f.bigUint('links'),
+    device: f.bigUint('device'),
+    content: null,
+  };
+  const user = f.optString('user');
+  if (user) node.user = user;
+  const group = f.optString('group');
+  if (group) node.group = group;
+  const target = f.optString('linktarget');
+  if (target) node.linktarget = target;
+  const raw = f.bytes('linktarget_raw');
+  if (raw?.length) node.linktargetRaw = raw;
+  const xattrs = f.array('extended_attributes');
+  if (xattrs?.length) {
+    node.extendedAttributes = xattrs.map((x, i) => {
+      const xf = Fields.of(x, `${what} extended attribute ${i}`);
+      return { name: xf.string('name'), value: xf.bytes('value') ?? Buffer.alloc(0) };
+    });
+  }
+  const generic = f.raw('generic_attributes');
+  if (generic !== undefined && generic !== null) {
+    if (typeof generic !== 'object' || Array.isArray(generic)) throw new FormatError(`${what}: generic_attributes must be an object`);
+    if (Object.keys(generic).length) node.genericAttributes = JSON.stringify(generic);
+  }
+  const content = f.array('content');
+  if (content) {
+    node.content = content.map((id) => {
+      if (typeof id !== 'string' || !isId(id)) throw new FormatError(`${what}: content holds an invalid blob ID`);
+      return id;
+    });
+  } else if (type === 'file') {
+    node.content = [];
+  }
+  const subtree = idField(f, 'subtree', what);
+  if (subtree) node.subtree = subtree;
+  if (type === 'dir' && !subtree) throw new FormatError(`${what}: directory without subtree`);
+  const error = f.optString('error');
+  if (error) node.error = error;
+  return node;
+}

@@ -1,0 +1,95 @@
+/**
+ * Go time values as restic writes them (RFC 3339 with up to nine fractional digits, trailing
+ * zeros dropped, 'Z' for UTC, otherwise ±HH:MM). JavaScript's Date has only milliseconds, so
+ * times are kept as (unix seconds, nanoseconds, zone offset) and converted by hand.
+ */
+import { FormatError } from '../../core/index.js';
+
+export interface GoTime {
+  unixSeconds: bigint;
+  nanos: number;
+  /** Zone offset east of UTC, in minutes. */
+  offsetMinutes: number;
+}
+
+const PATTERN = /^(-?\d{4,})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
+const NS = 1_000_000_000n;
+
+// days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm)
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(z: number): [number, number, number] {
+  const zz = z + 719468;
+  const era = Math.floor(zz / 146097);
+  const doe = zz - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+export function parseGoTime(s: string): GoTime {
+  const m = PATTERN.exec(s);
+  if (!m) throw new FormatError(`invalid time ${JSON.stringify(s.slice(0, 60))}`);
+  const [, y, mo, d, h, mi, se, frac, zone] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(se) > 60) {
+    throw new FormatError(`invalid time ${JSON.stringify(s)}`);
+  }
+  const offsetMinutes = zone === 'Z' || zone === 'z' ? 0 : (zone![0] === '-' ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
+  const days = daysFromCivil(Number(y), month, day);
+  const local = BigInt(days) * 86400n + BigInt(Number(h) * 3600 + Number(mi) * 60 + Number(se));
+  const nanos = frac ? Number(frac.slice(0, 9).padEnd(9, '0')) : 0;
+  return { unixSeconds: local - BigInt(offsetMinutes * 60), nanos, offsetMinutes };
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+export function formatGoTime(t: GoTime): string {
+  const local = t.unixSeconds + BigInt(t.offsetMinutes * 60);
+  let days = Number(local / 86400n);
+  let secs = Number(local % 86400n);
+  if (secs < 0) {
+    secs += 86400;
+    days -= 1;
+  }
+  let [y, m, d] = civilFromDays(days);
+  y = Math.min(9999, Math.max(0, y));
+  let out = `${pad(y, 4)}-${pad(m)}-${pad(d)}T${pad(Math.floor(secs / 3600))}:${pad(Math.floor((secs % 3600) / 60))}:${pad(secs % 60)}`;
+  if (t.nanos > 0) out += `.${String(t.nanos).padStart(9, '0').replace(/0+$/, '')}`;
+  if (t.offsetMinutes === 0) return `${out}Z`;
+  const a = Math.abs(t.offsetMinutes);
+  return `${out}${t.offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+/** The local zone's offset (whole minutes east of UTC) at an instant. */
+export function localOffsetMinutes(unixMs: number): number {
+  const off = -new Date(unixMs).getTimezoneOffset();
+  return Object.is(off, -0) ? 0 : Math.trunc(off);
+}
+
+export function goTimeFromNs(ns: bigint, offsetMinutes?: number): GoTime {
+  let secs = ns / NS;
+  let nanos = Number(ns % NS);
+  if (nanos < 0) {
+    nanos += 1e9;
+    secs -= 1n;
+  }
+  return { unixSeconds: secs, nanos, offsetMinutes: offsetMinutes ?? localOffsetMinutes(Number(secs) * 1000) };
+}
+
+export function goTimeToNs(t: GoTime): bigint {
+  return t.unixSeconds * NS + BigInt(t.nanos);
+}
+
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
