@@ -17,6 +17,11 @@ export interface Io {
 
 export function processIo(): Io {
   const isTty = Boolean(process.stderr.isTTY);
+  // a reader that stops early (`lifeboat ls … | head`) is not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,

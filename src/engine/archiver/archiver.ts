@@ -13,7 +13,7 @@
  */
 import { type BigIntStats, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { LifeboatError, type Id } from '../../core/index.js';
-import { type Node, encodeTree, goTimeToNs, parseGoTime } from '../../repository/model/index.js';
+import { type Node, encodeTree, goTimeToNs, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, nodeFromStat, nodeType } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
@@ -205,10 +205,7 @@ export class Archiver {
       }
       case 'symlink': {
         try {
-          const target = readlinkSync(path, { encoding: 'buffer' });
-          const text = target.toString('utf8');
-          node.linktarget = text;
-          if (!Buffer.from(text, 'utf8').equals(target)) node.linktargetRaw = target;
+          Object.assign(node, linkTargetFields(readlinkSync(path, { encoding: 'buffer' })));
         } catch (err) {
           this.fail(path, err);
           return undefined;

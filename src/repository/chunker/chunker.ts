@@ -128,7 +128,7 @@ export class Chunker {
       lo ^= modLo[idx]!;
       count++;
       if (count >= minSize && ((lo & mask) === 0 || count >= maxSize)) {
-        this.cutDigest = (BigInt(hi) << 32n) | BigInt(lo);
+        this.cutDigest = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
         this.reset();
         return i + 1;
       }

@@ -25,7 +25,7 @@ export function defaultKdfParams(): KdfParams {
   return { N: 32768, r: 8, p: 1, salt: randomBytes(64) };
 }
 
-export function deriveUserKey(password: string | Uint8Array, params: KdfParams): Promise<CryptoKey> {
+export async function deriveUserKey(password: string | Uint8Array, params: KdfParams): Promise<CryptoKey> {
   validateKdfParams(params);
   const maxmem = 128 * params.N * params.r * (params.p + 2) + 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {

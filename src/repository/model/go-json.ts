@@ -3,6 +3,7 @@
  * characters escaped, `<` `>` `&` and U+2028/U+2029 as \u escapes, every byte that is not part
  * of valid UTF-8 as \ufffd, everything else raw. JSON.stringify differs in several of these.
  */
+import { INVALID_BYTE_MARK } from './json-reader.js';
 import { decodeRune } from './utf8.js';
 
 const HEX = '0123456789abcdef';
@@ -17,6 +18,12 @@ export interface GoJsonOptions {
 /** The JSON string token (with quotes) Go writes for `s` (a JS string or raw bytes). */
 export function goJsonString(s: string | Uint8Array, options: GoJsonOptions = {}): string {
   if (typeof s === 'string' && SIMPLE.test(s) && !NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  if (typeof s === 'string' && s.includes(INVALID_BYTE_MARK)) {
+    return `"${s
+      .split(INVALID_BYTE_MARK)
+      .map((part) => goJsonString(part, options).slice(1, -1))
+      .join('\\ufffd')}"`;
+  }
   const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
   let out = '"';
   let start = 0;

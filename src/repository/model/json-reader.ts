@@ -1,22 +1,33 @@
 /**
- * JSON.parse that keeps integers above 2^53 exact (restic stores inode numbers and device IDs
- * as uint64): a single pass over the text, outside strings, turns integer tokens of 16 or more
- * digits into strings, which the field decoders turn into BigInt. Malformed input becomes a
- * FormatError naming the document.
+ * JSON.parse that keeps what plain JSON.parse loses:
+ * - integers above 2^53 (restic stores inode numbers and device IDs as uint64): integer tokens
+ *   of 16 or more digits outside strings become strings, which field decoders turn into BigInt;
+ * - Go's `\ufffd` escapes, which stand for bytes that were not valid UTF-8 (a genuine U+FFFD
+ *   is written raw by Go): they become the marker INVALID_BYTE_MARK, so re-encoding writes the
+ *   same escape again and tree IDs are preserved.
+ * One pass over the text, only when either can occur. Malformed input becomes a FormatError.
  */
 import { FormatError } from '../../core/index.js';
 
 const LONG_NUMBER = /\d{16}/;
 
-function quoteLongIntegers(text: string): string {
+/** Stands for one byte of invalid UTF-8 in a decoded string (a lone surrogate never occurs otherwise). */
+export const INVALID_BYTE_MARK = '\udfff';
+
+function prepare(text: string): string {
   let out = '';
   let last = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
+      if (c === 0x5c) {
+        if (text.startsWith('ufffd', i + 1) || text.startsWith('uFFFD', i + 1)) {
+          out += `${text.slice(last, i)}\\udfff`;
+          last = i + 6;
+        }
+        i++;
+      } else if (c === 0x22) inString = false;
       continue;
     }
     if (c === 0x22) {
@@ -44,7 +55,7 @@ function quoteLongIntegers(text: string): string {
 export function parseJson(bytes: Uint8Array | string, what: string): unknown {
   const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   try {
-    return JSON.parse(LONG_NUMBER.test(text) ? quoteLongIntegers(text) : text);
+    return JSON.parse(LONG_NUMBER.test(text) || text.includes('\\u') ? prepare(text) : text);
   } catch (err) {
     throw new FormatError(`${what} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }

@@ -4,7 +4,8 @@
  */
 import { FormatError, type Id, isId } from '../../core/index.js';
 import { goJsonBytes, goJsonString } from './go-json.js';
-import { Fields } from './json-reader.js';
+import { Fields, INVALID_BYTE_MARK } from './json-reader.js';
+import { decodeUtf8WithMarks, isValidUtf8 } from './utf8.js';
 import { quoteName, unquoteName } from './quote.js';
 import { GO_ZERO_TIME } from './time.js';
 
@@ -48,6 +49,16 @@ export interface Node {
 /** The bytes of a symlink's target: `linktarget_raw` when present (non-UTF-8 targets). */
 export function linkTargetBytes(node: Node): Buffer {
   return node.linktargetRaw ?? Buffer.from(node.linktarget ?? '', 'utf8');
+}
+
+/**
+ * `linktarget` and `linktarget_raw` for a target read from disk: the string as Go would hold
+ * it (invalid bytes marked, so they are written as \ufffd like restic does) and the raw bytes
+ * when they are not valid UTF-8 (restic ≥ 0.16).
+ */
+export function linkTargetFields(target: Buffer): Pick<Node, 'linktarget' | 'linktargetRaw'> {
+  if (isValidUtf8(target)) return { linktarget: target.toString('utf8') };
+  return { linktarget: decodeUtf8WithMarks(target, INVALID_BYTE_MARK), linktargetRaw: target };
 }
 
 /** False for names a restore must refuse: empty, '.', '..', or containing '/' or NUL. */

@@ -48,3 +48,24 @@ export function isValidUtf8(b: Uint8Array): boolean {
   }
   return true;
 }
+
+/** Decodes UTF-8, each invalid byte becoming `mark` (Go's string(bytes) keeps them; JSON shows \ufffd). */
+export function decodeUtf8WithMarks(b: Uint8Array, mark: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < b.length; ) {
+    if (b[i]! < 0x80) {
+      i++;
+      continue;
+    }
+    const r = decodeRune(b, i);
+    if (r.rune >= 0) {
+      i += r.size;
+      continue;
+    }
+    out += Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('utf8') + mark;
+    i++;
+    start = i;
+  }
+  return out + Buffer.from(b.buffer, b.byteOffset + start, b.length - start).toString('utf8');
+}

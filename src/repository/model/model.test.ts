@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { FormatError } from '../../core/index.js';
+import { vectorsDir } from '../../../test/helpers/paths.js';
+import {
+  EMPTY_TREE_ID,
+  decodeIndex,
+  decodeSnapshot,
+  decodeTree,
+  encodeIndex,
+  encodeSnapshot,
+  encodeTree,
+  fileModeFromStat,
+  formatGoTime,
+  goJsonString,
+  goTimeFromNs,
+  goTimeToNs,
+  parseGoTime,
+  quoteName,
+  unquoteName,
+} from './index.js';
+
+const v = JSON.parse(readFileSync(join(vectorsDir, 'json-encoding.json'), 'utf8')) as {
+  node_name_encoding: { vectors: { input_hex: string; go_quote_inner: string; name_field_json: string; plain_string_json: string }[] };
+  time_vectors: { json: string[] };
+  example_tree_restic_0_14: { blob_id: string; json: string };
+  file_mode_bits: { examples_from_restic_0_14_output: Record<string, number> };
+};
+
+test('name quoting and Go JSON strings match every vector', () => {
+  for (const row of v.node_name_encoding.vectors) {
+    const bytes = Buffer.from(row.input_hex, 'hex');
+    assert.equal(quoteName(bytes), row.go_quote_inner, row.input_hex);
+    assert.equal(goJsonString(quoteName(bytes)), row.name_field_json, row.input_hex);
+    assert.equal(goJsonString(bytes), row.plain_string_json, row.input_hex);
+    assert.ok(unquoteName(JSON.parse(row.name_field_json) as string).equals(bytes), row.input_hex);
+  }
+});
+
+test('time formatting and parsing', () => {
+  for (const token of v.time_vectors.json) {
+    const s = JSON.parse(token) as string;
+    assert.equal(formatGoTime(parseGoTime(s)), s);
+  }
+  assert.equal(formatGoTime(goTimeFromNs(1_000_000_000_123n, 0)), '1970-01-01T00:16:40.000000123Z');
+  assert.equal(goTimeToNs(parseGoTime('2015-11-10T22:10:09.445482227+01:00')), 1447189809445482227n);
+  assert.throws(() => parseGoTime('yesterday'), FormatError);
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 19n }), fc.integer({ min: -14 * 60, max: 14 * 60 }), (ns, off) => {
+      const t = goTimeFromNs(ns, off);
+      assert.equal(goTimeToNs(parseGoTime(formatGoTime(t))), ns);
+    }),
+  );
+});
+
+test('the restic 0.14 tree blob decodes and re-encodes byte for byte', () => {
+  const json = v.example_tree_restic_0_14.json;
+  assert.equal(createHash('sha256').update(json).digest('hex'), v.example_tree_restic_0_14.blob_id);
+  const nodes = decodeTree(Buffer.from(json));
+  assert.ok(nodes.length > 5);
+  assert.equal(encodeTree(nodes).toString('utf8'), json);
+  assert.equal(createHash('sha256').update(encodeTree([])).digest('hex'), EMPTY_TREE_ID);
+});
+
+test('file modes from stat', () => {
+  const ex = v.file_mode_bits.examples_from_restic_0_14_output;
+  assert.ok(Object.keys(ex).length > 3);
+  assert.equal(fileModeFromStat(0o100644), 420);
+  assert.equal(fileModeFromStat(0o040755), 2147484141);
+  assert.equal(fileModeFromStat(0o041777), 2148532735);
+  assert.equal(fileModeFromStat(0o120777), 134218239);
+  assert.equal(fileModeFromStat(0o010644), 33554852);
+  assert.equal(fileModeFromStat(0o020644), 69206436);
+  assert.equal(fileModeFromStat(0o060644), 67109284);
+  assert.equal(fileModeFromStat(0o104755), 8389101);
+  assert.equal(fileModeFromStat(0o102640), 4194720);
+});
+
+test('inode numbers above 2^53 survive a round trip', () => {
+  const big = 18446744073709551557n;
+  const json = `{"nodes":[{"name":"x","type":"file","mtime":"2020-01-01T00:00:00Z","atime":"2020-01-01T00:00:00Z","ctime":"2020-01-01T00:00:00Z","uid":0,"gid":0,"inode":${big},"device_id":9007199254740993,"links":1,"content":[]}]}\n`;
+  const [node] = decodeTree(Buffer.from(json));
+  assert.equal(node!.inode, big);
+  assert.equal(node!.deviceId, 9007199254740993n);
+  assert.equal(encodeTree([node!]).toString(), json);
+});
+
+test('hostile documents are FormatErrors, never crashes', () => {
+  const bad = [
+    '{"nodes":[',
+    '{"nodes":5}',
+    '{"nodes":[{"name":5,"type":"file"}]}',
+    '{"nodes":[{"name":"a\\\\q","type":"file"}]}',
+    '{"nodes":[{"name":"a","type":"weird"}]}',
+    '{"nodes":[{"name":"a","type":"dir"}]}',
+    '{"nodes":[{"name":"a","type":"file","content":["zz"]}]}',
+    '{"nodes":[{"name":"a","type":"file","size":-1}]}',
+    '[]',
+  ];
+  for (const doc of bad) assert.throws(() => decodeTree(Buffer.from(doc)), FormatError, doc);
+  assert.throws(() => decodeSnapshot(Buffer.from('{"time":"x","tree":"' + 'a'.repeat(64) + '"}')), FormatError);
+  assert.throws(() => decodeSnapshot(Buffer.from('{"time":"2020-01-01T00:00:00Z"}')), FormatError);
+  assert.throws(() => decodeIndex(Buffer.from('{"packs":[{"id":"x"}]}')), FormatError);
+  assert.throws(() => decodeIndex(Buffer.from('{"packs":[{"id":"' + 'a'.repeat(64) + '","blobs":[{"id":"' + 'b'.repeat(64) + '","type":"foo","offset":0,"length":40}]}]}')), FormatError);
+});
+
+test('quoteName/unquoteName round trip any bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (bytes) => {
+      const quoted = quoteName(bytes);
+      const json = goJsonString(quoted);
+      assert.ok(unquoteName(JSON.parse(json) as string).equals(Buffer.from(bytes)));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('snapshot and index round trips', () => {
+  const snap = {
+    time: '2026-11-23T23:59:49.074895526Z',
+    tree: '0cb3a3af'.padEnd(64, '0') as never,
+    paths: ['/tmp/src'],
+    hostname: 'testhost',
+    username: 'root',
+    tags: ['t1', 't2'],
+  };
+  const bytes = encodeSnapshot(snap);
+  assert.equal(bytes.toString(), `{"time":"2026-11-23T23:59:49.074895526Z","tree":"${snap.tree}","paths":["/tmp/src"],"hostname":"testhost","username":"root","tags":["t1","t2"]}`);
+  assert.deepEqual(decodeSnapshot(bytes), snap);
+  const packs = [{ id: 'a'.repeat(64) as never, blobs: [{ id: 'b'.repeat(64) as never, type: 'data' as const, offset: 0, length: 47, uncompressedLength: 6 }, { id: 'c'.repeat(64) as never, type: 'tree' as const, offset: 47, length: 412, uncompressedLength: 0 }] }];
+  assert.deepEqual(decodeIndex(encodeIndex(packs)).packs, packs);
+  assert.match(encodeIndex(packs).toString(), /\n$/);
+});
