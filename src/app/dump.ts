@@ -52,8 +52,8 @@ export async function dumpPath(repo: Repository, req: DumpRequest, out: Writable
       pack.entry(header);
     }
   };
+  // like restic, a directory's contents are dumped without an entry for the directory itself
   const tree = node ? node.subtree : resolved.entry.snapshot.tree;
-  if (node) await addEntry(stripSlash(resolved.path.toString()), node);
   if (tree) {
     for await (const e of walkTree(repo, tree, resolved.path, { signal: req.signal })) {
       await addEntry(stripSlash(e.path.toString()), e.node);

@@ -74,7 +74,7 @@ describe('lifeboat CLI', () => {
     for (const k of [...expected.keys()]) if (k === 'cache' || k.startsWith('cache/') || k === 'skip.tmp') expected.delete(k);
     assert.deepEqual(diffTrees(expected, describeTree(target)), []);
     const ls = await lifeboatOk(repo, ['ls', '--long', 'latest']);
-    assert.match(ls.stdout.toString(), /-rw-r--r-- .* hello\.txt/);
+    assert.match(ls.stdout.toString(), /-rw-r--r-- .*\/src\/hello\.txt\n/);
   });
 
   test('a corrupted pack names the pack and the blob; other files are still restored', async () => {

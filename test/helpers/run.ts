@@ -25,8 +25,8 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** Runs restic against `repo` with the test password; throws with its stderr on failure unless `allowFail`. */
 export async function restic(repo: string, args: string[], options: { allowFail?: boolean; env?: Record<string, string> } = {}): Promise<RunResult> {
-  const r = await run('restic', ['-r', repo, ...args], {
-    env: { RESTIC_PASSWORD: TEST_PASSWORD, RESTIC_CACHE_DIR: '/tmp/lifeboat-test-restic-cache', ...options.env },
+  const r = await run('restic', ['--no-cache', '-r', repo, ...args], {
+    env: { RESTIC_PASSWORD: TEST_PASSWORD, ...options.env },
   });
   if (r.code !== 0 && !options.allowFail) throw new Error(`restic ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r;

@@ -18,8 +18,7 @@ export interface RepositoryFlags {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 function fromEnv(env: Env, name: string): string | undefined {
-  const v = env[`LIFEBOAT_${name}`] ?? env[`RESTIC_${name}`];
-  return v === '' ? undefined : v;
+  return env[`LIFEBOAT_${name}`] || env[`RESTIC_${name}`] || undefined;
 }
 
 export function resolveRepositoryLocation(flags: RepositoryFlags, env: Env): string {
