@@ -59,6 +59,11 @@ export interface ArchiveStats {
   errors: number;
 }
 
+/** An entry whose node may still wait for its content (a promise inside an object, so it is not flattened). */
+interface Pending {
+  node: Promise<Node | undefined>;
+}
+
 const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
 const SLASH = Buffer.from('/');
 
@@ -136,7 +141,7 @@ export class Archiver {
         const path = join(dir, name);
         const parent = parents.get(key);
         if (exact.has(key)) {
-          const node = await this.saveEntry(dir, name, parent);
+          const node = await (await this.saveEntry(dir, name, parent)).node;
           if (node) nodes.push(node);
           return;
         }
@@ -164,72 +169,89 @@ export class Archiver {
     return false;
   }
 
-  /** Saves one directory entry; undefined when it is excluded or failed. */
-  private async saveEntry(dir: Buffer, name: Buffer, parent: Node | undefined): Promise<Node | undefined> {
+  /**
+   * Saves one directory entry; resolves to undefined when it is excluded or failed. Directories
+   * are finished before this returns (depth first); a file's content may still be in the
+   * workers: the returned promise settles when it is stored.
+   */
+  private async saveEntry(dir: Buffer, name: Buffer, parent: Node | undefined): Promise<Pending> {
     this.options.signal?.throwIfAborted();
     const path = join(dir, name);
-    if (this.options.exclude?.matchesExactly(path.toString())) return undefined;
+    if (this.options.exclude?.matchesExactly(path.toString())) return { node: Promise.resolve(undefined) };
     let st: BigIntStats;
-    try {
-      st = lstatSync(path, { bigint: true });
-    } catch (err) {
-      this.fail(path, err);
-      return undefined;
-    }
-    const type = nodeType(st);
-    if (!type || type === 'socket') return undefined;
-    if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st.size) > this.options.excludeLargerThan) return undefined;
     let node: Node;
     try {
+      st = lstatSync(path, { bigint: true });
+      const type = nodeType(st);
+      if (!type || type === 'socket') return { node: Promise.resolve(undefined) };
+      if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st.size) > this.options.excludeLargerThan) {
+        return { node: Promise.resolve(undefined) };
+      }
       node = nodeFromStat(name, path, st, type, this.owners);
     } catch (err) {
       this.fail(path, err);
-      return undefined;
+      return { node: Promise.resolve(undefined) };
     }
-    switch (type) {
+    switch (node.type) {
       case 'file':
-        return this.saveFile(path, node, parent);
+        if (this.unchanged(node, parent)) return { node: Promise.resolve(this.reuseContent(path, node, parent)) };
+        await this.pool.whenAvailable();
+        return { node: this.saveFile(path, node, parent) };
       case 'dir': {
-        if (this.excludedDir(path)) return undefined;
+        if (this.excludedDir(path)) return { node: Promise.resolve(undefined) };
         if (this.options.oneFileSystem && !this.rootDevices.has(st.dev)) {
           node.subtree = await this.writer.saveTree(encodeTree([]));
-          return node;
+          return { node: Promise.resolve(node) };
         }
-        const subtree = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
-        if (subtree === undefined) return undefined;
-        node.subtree = subtree;
-        if (!parent) this.stats.dirsNew++;
-        else if (parent.subtree === subtree) this.stats.dirsUnmodified++;
-        else this.stats.dirsChanged++;
-        return node;
+        // the walk below is done when this returns; the subtree is saved once its files are
+        const { tree } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
+        return {
+          node: tree.then((subtree) => {
+            if (subtree === undefined) return undefined;
+            node.subtree = subtree;
+            if (!parent) this.stats.dirsNew++;
+            else if (parent.subtree === subtree) this.stats.dirsUnmodified++;
+            else this.stats.dirsChanged++;
+            return node;
+          }),
+        };
       }
-      case 'symlink': {
+      case 'symlink':
         try {
           Object.assign(node, linkTargetFields(readlinkSync(path, { encoding: 'buffer' })));
         } catch (err) {
           this.fail(path, err);
-          return undefined;
+          return { node: Promise.resolve(undefined) };
         }
-        return node;
-      }
+        return { node: Promise.resolve(node) };
       default:
-        return node;
+        return { node: Promise.resolve(node) };
     }
   }
 
-  private async saveDir(path: Buffer, parentTree: Id | undefined): Promise<Id | undefined> {
+  /**
+   * Walks a directory (depth first, waiting only for room in the worker pool) and returns a
+   * promise of its tree ID that settles when every file below it is stored, so the walk moves
+   * on while the workers are still busy with this directory's files.
+   */
+  private async saveDir(path: Buffer, parentTree: Id | undefined): Promise<{ tree: Promise<Id | undefined> }> {
     let names: Buffer[];
     try {
       names = readdirSync(path, { encoding: 'buffer' });
     } catch (err) {
       this.fail(path, err);
-      return undefined;
+      return { tree: Promise.resolve(undefined) };
     }
     const parents = await this.parentNodes(parentTree);
-    const results = await Promise.all(names.map((name) => this.saveEntry(path, name, parents.get(name.toString('latin1')))));
-    const nodes = results.filter((n): n is Node => n !== undefined);
-    this.progress.dirsDone++;
-    return this.writer.saveTree(encodeTree(nodes));
+    const pending: Promise<Node | undefined>[] = [];
+    for (const name of names) pending.push((await this.saveEntry(path, name, parents.get(name.toString('latin1')))).node);
+    const tree = Promise.all(pending).then((results) => {
+      this.progress.dirsDone++;
+      return this.writer.saveTree(encodeTree(results.filter((n): n is Node => n !== undefined)));
+    });
+    // a rejection is observed by whoever awaits `tree`; avoid an unhandled-rejection warning meanwhile
+    tree.catch(() => undefined);
+    return { tree };
   }
 
   private unchanged(node: Node, parent: Node | undefined): parent is Node {
@@ -239,15 +261,18 @@ export class Archiver {
     return (parent.content ?? []).every((id) => this.repo.index.plaintextSize('data', id) >= 0);
   }
 
+  private reuseContent(path: Buffer, node: Node, parent: Node): Node {
+    this.stats.totalFilesProcessed++;
+    this.stats.totalBytesProcessed += node.size;
+    node.content = parent.content;
+    this.stats.filesUnmodified++;
+    this.advance(node.size, path);
+    return node;
+  }
+
   private async saveFile(path: Buffer, node: Node, parent: Node | undefined): Promise<Node | undefined> {
     this.stats.totalFilesProcessed++;
     this.stats.totalBytesProcessed += node.size;
-    if (this.unchanged(node, parent)) {
-      node.content = parent.content;
-      this.stats.filesUnmodified++;
-      this.advance(node.size, path);
-      return node;
-    }
     const result = await this.pool.readFile(path, node.size);
     if (result.error) {
       this.fail(path, new LifeboatError('E_IO', `cannot read ${path.toString()}: ${result.error.message}`));

@@ -11,6 +11,8 @@ import type { FileResult, FromWorker, ToWorker, WorkerInit } from './worker-prot
 const BATCH_FILES = 128;
 const BATCH_BYTES = 8 * 1024 * 1024;
 const BATCHES_PER_WORKER = 2;
+/** Files handed in and not finished before `whenAvailable` makes the walker wait. */
+const MAX_PENDING_FILES = 2048;
 
 interface Job {
   path: Buffer;
@@ -27,7 +29,10 @@ interface WorkerState {
 export class FileWorkerPool {
   private readonly workers: WorkerState[] = [];
   private queue: Job[] = [];
+  private queueHead = 0;
   private queuedBytes = 0;
+  private pendingFiles = 0;
+  private waiters: (() => void)[] = [];
   private batchCounter = 0;
   private fatal: Error | undefined;
   private scheduled = false;
@@ -46,13 +51,32 @@ export class FileWorkerPool {
     }
   }
 
+  /** Resolves when the pool accepts more files (bounds how far the walk runs ahead). */
+  whenAvailable(): Promise<void> {
+    if (this.pendingFiles < MAX_PENDING_FILES || this.fatal) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
   /** Reads, chunks and stores a file; resolves with its content IDs. */
   readFile(path: Buffer, size: number): Promise<FileResult> {
     if (this.fatal) return Promise.reject(this.fatal);
+    this.pendingFiles++;
     return new Promise((resolve) => {
-      this.queue.push({ path, size, resolve });
+      this.queue.push({
+        path,
+        size,
+        resolve: (r) => {
+          this.pendingFiles--;
+          if (this.pendingFiles < MAX_PENDING_FILES / 2) for (const w of this.waiters.splice(0)) w();
+          resolve(r);
+        },
+      });
       this.queuedBytes += size;
-      if (this.queue.length >= BATCH_FILES || this.queuedBytes >= BATCH_BYTES) this.dispatch();
+      if (this.queued >= BATCH_FILES || this.queuedBytes >= BATCH_BYTES) this.dispatch();
       else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => {
@@ -63,24 +87,29 @@ export class FileWorkerPool {
     });
   }
 
-  /** Files handed in but not yet finished by a worker. */
-  get pending(): number {
-    let n = this.queue.length;
-    for (const w of this.workers) for (const jobs of w.inFlight.values()) n += jobs.length;
-    return n;
+  private idlestWorker(): WorkerState | undefined {
+    let best: WorkerState | undefined;
+    for (const w of this.workers) {
+      if (w.inFlight.size < BATCHES_PER_WORKER && (!best || w.inFlight.size < best.inFlight.size)) best = w;
+    }
+    return best;
   }
 
   private dispatch(partial = false): void {
-    while (this.queue.length > 0) {
-      if (!partial && this.queue.length < BATCH_FILES && this.queuedBytes < BATCH_BYTES) return;
-      const target = this.workers.filter((w) => w.inFlight.size < BATCHES_PER_WORKER).sort((a, b) => a.inFlight.size - b.inFlight.size)[0];
+    while (this.queued > 0) {
+      if (!partial && this.queued < BATCH_FILES && this.queuedBytes < BATCH_BYTES) return;
+      const target = this.idlestWorker();
       if (!target) return;
       const jobs: Job[] = [];
       let bytes = 0;
-      while (this.queue.length > 0 && jobs.length < BATCH_FILES && bytes < BATCH_BYTES) {
-        const job = this.queue.shift()!;
+      while (this.queued > 0 && jobs.length < BATCH_FILES && bytes < BATCH_BYTES) {
+        const job = this.queue[this.queueHead++]!;
         jobs.push(job);
         bytes += job.size;
+      }
+      if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
       }
       this.queuedBytes -= bytes;
       const batchId = ++this.batchCounter;
@@ -136,6 +165,7 @@ export class FileWorkerPool {
 
   private fail(err: Error): void {
     this.fatal ??= err;
+    for (const w of this.waiters.splice(0)) w();
     for (const w of this.workers) {
       for (const jobs of w.inFlight.values()) {
         for (const j of jobs) j.resolve({ id: 0, content: new Uint8Array(0), size: 0, changed: false, error: { message: err.message } });

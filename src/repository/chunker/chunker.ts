@@ -16,10 +16,11 @@ const WINDOW = 64;
 
 export class ChunkerTables {
   private static readonly cache = new Map<bigint, ChunkerTables>();
-  readonly outHi = new Uint32Array(256);
-  readonly outLo = new Uint32Array(256);
-  readonly modHi = new Uint32Array(256);
-  readonly modLo = new Uint32Array(256);
+  // int32 (not uint32) so the hot loop stays in small integers and never boxes doubles
+  readonly outHi = new Int32Array(256);
+  readonly outLo = new Int32Array(256);
+  readonly modHi = new Int32Array(256);
+  readonly modLo = new Int32Array(256);
   readonly shift: number;
 
   private constructor(pol: bigint) {
@@ -30,10 +31,10 @@ export class ChunkerTables {
       let h = append(0n, BigInt(b));
       for (let i = 0; i < WINDOW - 1; i++) h = append(h, 0n);
       const m = polyMod(BigInt(b) << BigInt(k), pol) | (BigInt(b) << BigInt(k));
-      this.outHi[b] = Number(h >> 32n);
-      this.outLo[b] = Number(h & 0xffffffffn);
-      this.modHi[b] = Number(m >> 32n);
-      this.modLo[b] = Number(m & 0xffffffffn);
+      this.outHi[b] = Number(BigInt.asIntN(32, h >> 32n));
+      this.outLo[b] = Number(BigInt.asIntN(32, h));
+      this.modHi[b] = Number(BigInt.asIntN(32, m >> 32n));
+      this.modLo[b] = Number(BigInt.asIntN(32, m));
     }
   }
 
@@ -83,6 +84,12 @@ export class Chunker {
     return this.cutDigest;
   }
 
+  private cut(hi: number, lo: number, i: number): number {
+    this.cutDigest = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    this.reset();
+    return i + 1;
+  }
+
   /** Starts a new chunk (and a new stream). */
   reset(): void {
     this.prev.fill(0);
@@ -114,25 +121,36 @@ export class Chunker {
     let lo = this.lo;
     let count = this.count;
     const scanStart = i;
-    // bytes leaving the window come from `prev` for the first 64 slides, then from buf itself
+    // head: the first 64 slides of this call take the leaving byte from the saved window
     const headEnd = Math.min(end, scanStart + WINDOW);
-    for (; i < end; i++) {
-      const b = buf[i]!;
-      const o = i < headEnd ? prev[i - scanStart]! : buf[i - WINDOW]!;
+    for (; i < headEnd; i++) {
+      const o = prev[i - scanStart]!;
       hi ^= outHi[o]!;
       lo ^= outLo[o]!;
       const idx = hi >>> shift;
-      hi = ((hi << 8) | (lo >>> 24)) >>> 0;
-      lo = ((lo << 8) | b) >>> 0;
+      hi = (hi << 8) | (lo >>> 24);
+      lo = (lo << 8) | buf[i]!;
       hi ^= modHi[idx]!;
       lo ^= modLo[idx]!;
       count++;
-      if (count >= minSize && ((lo & mask) === 0 || count >= maxSize)) {
-        this.cutDigest = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-        this.reset();
-        return i + 1;
-      }
+      if (count >= minSize && ((lo & mask) === 0 || count >= maxSize)) return this.cut(hi, lo, i);
     }
+    // body: count ≥ minSize here, so only the mask and MaxSize decide; the leaving byte is in buf
+    const bodyStart = i;
+    const limit = Math.min(end, i + (maxSize - count));
+    for (; i < limit; i++) {
+      const o = buf[i - WINDOW]!;
+      hi ^= outHi[o]!;
+      lo ^= outLo[o]!;
+      const idx = hi >>> shift;
+      hi = (hi << 8) | (lo >>> 24);
+      lo = (lo << 8) | buf[i]!;
+      hi ^= modHi[idx]!;
+      lo ^= modLo[idx]!;
+      if ((lo & mask) === 0) return this.cut(hi, lo, i);
+    }
+    count += i - bodyStart;
+    if (count >= maxSize) return this.cut(hi, lo, i - 1);
     // remember the last 64 slid bytes for the next call
     const scanned = end - scanStart;
     if (scanned >= WINDOW) {
