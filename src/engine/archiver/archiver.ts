@@ -257,7 +257,9 @@ export class Archiver {
   private unchanged(node: Node, parent: Node | undefined): parent is Node {
     if (!parent || parent.type !== 'file' || this.options.force) return false;
     if (parent.size !== node.size || parent.inode !== node.inode) return false;
-    if (timeNs(parent.mtime) !== timeNs(node.mtime) || timeNs(parent.ctime) !== timeNs(node.ctime)) return false;
+    // same instant: equal strings (the common case), or the same time written in another zone
+    if (parent.mtime !== node.mtime && timeNs(parent.mtime) !== timeNs(node.mtime)) return false;
+    if (parent.ctime !== node.ctime && timeNs(parent.ctime) !== timeNs(node.ctime)) return false;
     return (parent.content ?? []).every((id) => this.repo.index.plaintextSize('data', id) >= 0);
   }
 

@@ -72,10 +72,22 @@ export function formatGoTime(t: GoTime): string {
   return `${out}${t.offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
 }
 
-/** The local zone's offset (whole minutes east of UTC) at an instant. */
+const offsetCache = new Map<number, number>();
+
+/**
+ * The local zone's offset (whole minutes east of UTC) at an instant. Cached per quarter hour:
+ * zone transitions happen on quarter-hour boundaries, and backups format two times per file.
+ */
 export function localOffsetMinutes(unixMs: number): number {
-  const off = -new Date(unixMs).getTimezoneOffset();
-  return Object.is(off, -0) ? 0 : Math.trunc(off);
+  const slot = Math.floor(unixMs / 900_000);
+  let off = offsetCache.get(slot);
+  if (off === undefined) {
+    off = -new Date(slot * 900_000).getTimezoneOffset();
+    off = Object.is(off, -0) ? 0 : Math.trunc(off);
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offsetCache.set(slot, off);
+  }
+  return off;
 }
 
 export function goTimeFromNs(ns: bigint, offsetMinutes?: number): GoTime {

@@ -14,8 +14,11 @@ import { type BlobType, type PackBlob, encodePackHeader, entrySize } from './hea
 
 /** restic's default target pack size (0.14+). */
 export const TARGET_PACK_SIZE = 16 * 1024 * 1024;
-/** Headroom a pack buffer needs beyond the target for the blob that crosses it plus the header. */
-export const PACK_BUFFER_SIZE = TARGET_PACK_SIZE + 9 * 1024 * 1024;
+/**
+ * A pack buffer holds the target size plus room for the header; a blob that would not fit
+ * closes the pack first (so a pack holding a maximum-size blob may end below the target).
+ */
+export const PACK_BUFFER_SIZE = TARGET_PACK_SIZE + 1024 * 1024;
 
 export interface FinishedPack {
   id: Id;
@@ -28,7 +31,6 @@ export class PackBuilder {
   private pos = 0;
   private headerBytes = 0;
   private blobs: PackBlob[] = [];
-  private scratch: Buffer | undefined;
 
   /**
    * @param level zstd level for blobs, or 0 to store them uncompressed (repository v1 or
@@ -65,18 +67,19 @@ export class PackBuilder {
 
   /**
    * Appends a blob; returns its bytes in the pack (encrypted length) or -1 if it does not fit.
-   * Compressed only when that makes it smaller (storing uncompressed in v2 is valid).
+   * The blob is compressed straight into the pack buffer, after the room for its IV, and then
+   * encrypted in place: no intermediate buffer. It stays compressed only when that makes it
+   * smaller (storing uncompressed in v2 is valid).
    */
   addBlob(type: BlobType, id: Id, plaintext: Uint8Array): number {
     if (!this.fits(plaintext.length)) return -1;
     let payload: Uint8Array = plaintext;
     let uncompressedLength = 0;
     if (this.level > 0 && plaintext.length > 0) {
-      const bound = compressBound(plaintext.length);
-      if (!this.scratch || this.scratch.length < bound) this.scratch = Buffer.allocUnsafe(Math.max(bound, 1 << 20));
-      const n = compressInto(plaintext, this.scratch, this.level);
+      const start = this.pos + 16;
+      const n = compressInto(plaintext, this.buffer.subarray(start, start + compressBound(plaintext.length)), this.level);
       if (n < plaintext.length) {
-        payload = this.scratch.subarray(0, n);
+        payload = this.buffer.subarray(start, start + n);
         uncompressedLength = plaintext.length;
       }
     }
