@@ -285,6 +285,41 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * lstatInto(path, out: BigUint64Array(16)): one call instead of fs.lstatSync({bigint:true}) plus
+ * llistxattr, without allocating: dev, ino, mode, nlink, uid, gid, rdev, size, atime s/ns,
+ * mtime s/ns, ctime s/ns, blocks, xattr list size. Returns 0, or the errno (the caller throws).
+ */
+static napi_value js_lstat_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_typedarray_type tt; size_t len; void *data; napi_value ab; size_t off;
+  if (argc < 2) { napi_throw_type_error(env, NULL, "lstatInto(path, out)"); return NULL; }
+  napi_get_typedarray_info(env, argv[1], &tt, &len, &data, &ab, &off);
+  if (tt != napi_biguint64_array || len < 16) { napi_throw_type_error(env, NULL, "out must be a BigUint64Array(16)"); return NULL; }
+  char *path = get_bytes(env, argv[0], NULL);
+  if (!path) return NULL;
+  struct stat st;
+  napi_value result;
+  if (lstat(path, &st) != 0) {
+    napi_create_int32(env, errno, &result);
+    free(path);
+    return result;
+  }
+  uint64_t *o = data;
+  o[0] = st.st_dev; o[1] = st.st_ino; o[2] = st.st_mode; o[3] = st.st_nlink; o[4] = st.st_uid; o[5] = st.st_gid;
+  o[6] = st.st_rdev; o[7] = (uint64_t)st.st_size;
+  o[8] = (uint64_t)st.st_atim.tv_sec; o[9] = (uint64_t)st.st_atim.tv_nsec;
+  o[10] = (uint64_t)st.st_mtim.tv_sec; o[11] = (uint64_t)st.st_mtim.tv_nsec;
+  o[12] = (uint64_t)st.st_ctim.tv_sec; o[13] = (uint64_t)st.st_ctim.tv_nsec;
+  o[14] = (uint64_t)st.st_blocks;
+  ssize_t x = S_ISLNK(st.st_mode) ? 0 : llistxattr(path, NULL, 0);
+  o[15] = x > 0 ? (uint64_t)x : 0;
+  free(path);
+  napi_create_int32(env, 0, &result);
+  return result;
+}
+
 /* ---- restic object encryption ---- */
 
 static int aes_ctr(const uint8_t key[32], const uint8_t iv[16], const uint8_t *in, uint8_t *out, size_t n) {
@@ -378,6 +413,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_default, NULL},
     {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_default, NULL},
     {"sealInto", NULL, js_seal_into, NULL, NULL, NULL, napi_default, NULL},
+    {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_default, NULL},
     {"openInto", NULL, js_open_into, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -16,6 +16,7 @@ import { LifeboatError } from '../core/index.js';
 type PathLike = string | Uint8Array;
 
 interface NativeAddon {
+  lstatInto(path: PathLike, out: BigUint64Array): number;
   sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
   openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
   poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void;
@@ -94,6 +95,32 @@ export function utimensat(path: PathLike, aSec: bigint | number, aNsec: number, 
 /** Creates a fifo or device node; `mode` includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK). */
 export function mknod(path: PathLike, mode: number, dev: bigint | number): void {
   load().mknod(path, mode, dev);
+}
+
+/** Fields of `lstatInto`'s output array. */
+export const STAT = {
+  dev: 0, ino: 1, mode: 2, nlink: 3, uid: 4, gid: 5, rdev: 6, size: 7,
+  atimeSec: 8, atimeNsec: 9, mtimeSec: 10, mtimeNsec: 11, ctimeSec: 12, ctimeNsec: 13, blocks: 14,
+  /** Size of the extended attribute name list (0: none; always 0 for symlinks). */
+  xattrListSize: 15,
+} as const;
+
+const ERRNO_NAMES: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 1: 'EPERM', 20: 'ENOTDIR', 40: 'ELOOP', 36: 'ENAMETOOLONG', 5: 'EIO' };
+
+/**
+ * lstat with nanosecond times and the xattr list size in one call, into a reused
+ * BigUint64Array(16) (indices in STAT): no Stats object per file. Throws like fs.lstatSync.
+ */
+export function lstatInto(path: PathLike, out: BigUint64Array): void {
+  const errno = load().lstatInto(path, out);
+  if (errno !== 0) {
+    const code = ERRNO_NAMES[errno] ?? `E${errno}`;
+    const err = new Error(`${code}: lstat '${Buffer.from(path).toString()}'`) as NodeJS.ErrnoException;
+    err.code = code;
+    err.errno = -errno;
+    err.syscall = 'lstat';
+    throw err;
+  }
 }
 
 /** Extended attribute names of a path (not following symlinks), as raw bytes. */

@@ -11,11 +11,12 @@
  * Per-item problems (unreadable files, vanished entries) go to `onError` and the item is left
  * out; the backup goes on.
  */
-import { type BigIntStats, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { STAT } from '../../native/index.js';
 import { LifeboatError, type Id } from '../../core/index.js';
 import { type Node, encodeTree, goTimeToNs, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
-import { OwnerNames, nodeFromStat, nodeType } from './node-from-stat.js';
+import { OwnerNames, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileWorkerPool } from './worker-pool.js';
 
@@ -83,6 +84,7 @@ export class Archiver {
   };
   private progress: ArchiveProgress = { filesDone: 0, bytesDone: 0, dirsDone: 0 };
   private rootDevices = new Set<bigint>();
+  private readonly st = newStatFields();
 
   constructor(
     private readonly repo: ArchiverRepository,
@@ -95,9 +97,11 @@ export class Archiver {
   async archive(paths: string[]): Promise<Id> {
     const targets = paths.map((p) => Buffer.from(p));
     for (const t of targets) {
-      const st = lstatSync(t, { bigint: true, throwIfNoEntry: false });
-      if (!st) throw new LifeboatError('E_NOT_FOUND', `backup path ${t.toString()} does not exist`);
-      this.rootDevices.add(st.dev);
+      try {
+        this.rootDevices.add(lstatFields(t, this.st)[STAT.dev]!);
+      } catch (err) {
+        throw new LifeboatError('E_NOT_FOUND', `backup path ${t.toString()} cannot be read: ${(err as Error).message}`, { cause: err });
+      }
     }
     return this.saveVirtualDir(SLASH, targets, this.options.parentTree);
   }
@@ -107,13 +111,27 @@ export class Archiver {
     this.options.onError?.(path.toString(), err instanceof Error ? err : new Error(String(err)));
   }
 
+  /** Parent trees being loaded ahead of the walk (the subdirectories of the directory being walked). */
+  private readonly prefetched = new Map<Id, Promise<Map<string, Node>>>();
+
+  private loadParentNodes(tree: Id): Promise<Map<string, Node>> {
+    return this.repo.loadTree(tree, this.options.signal).then(
+      (nodes) => new Map(nodes.map((n) => [n.name.toString('latin1'), n])),
+      (err: unknown) => {
+        this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
+        return new Map<string, Node>();
+      },
+    );
+  }
+
   private async parentNodes(tree: Id | undefined): Promise<Map<string, Node>> {
-    const map = new Map<string, Node>();
-    if (!tree) return map;
-    try {
-      for (const n of await this.repo.loadTree(tree, this.options.signal)) map.set(n.name.toString('latin1'), n);
-    } catch (err) {
-      this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
+    if (!tree) return new Map();
+    const ahead = this.prefetched.get(tree);
+    this.prefetched.delete(tree);
+    const map = await (ahead ?? this.loadParentNodes(tree));
+    // start loading the parent trees of the subdirectories while this directory is walked
+    for (const n of map.values()) {
+      if (n.type === 'dir' && n.subtree && !this.prefetched.has(n.subtree)) this.prefetched.set(n.subtree, this.loadParentNodes(n.subtree));
     }
     return map;
   }
@@ -145,8 +163,7 @@ export class Archiver {
           if (node) nodes.push(node);
           return;
         }
-        const st = lstatSync(path, { bigint: true });
-        const node = nodeFromStat(name, path, st, 'dir', this.owners);
+        const node = nodeFromStat(name, path, lstatFields(path, this.st), 'dir', this.owners);
         node.subtree = await this.saveVirtualDir(path, sub, parent?.type === 'dir' ? parent.subtree : undefined);
         nodes.push(node);
       }),
@@ -178,13 +195,14 @@ export class Archiver {
     this.options.signal?.throwIfAborted();
     const path = join(dir, name);
     if (this.options.exclude?.matchesExactly(path.toString())) return { node: Promise.resolve(undefined) };
-    let st: BigIntStats;
     let node: Node;
+    let device: bigint;
     try {
-      st = lstatSync(path, { bigint: true });
+      const st = lstatFields(path, this.st);
+      device = st[STAT.dev]!;
       const type = nodeType(st);
       if (!type || type === 'socket') return { node: Promise.resolve(undefined) };
-      if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st.size) > this.options.excludeLargerThan) {
+      if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st[STAT.size]) > this.options.excludeLargerThan) {
         return { node: Promise.resolve(undefined) };
       }
       node = nodeFromStat(name, path, st, type, this.owners);
@@ -199,7 +217,7 @@ export class Archiver {
         return { node: this.saveFile(path, node, parent) };
       case 'dir': {
         if (this.excludedDir(path)) return { node: Promise.resolve(undefined) };
-        if (this.options.oneFileSystem && !this.rootDevices.has(st.dev)) {
+        if (this.options.oneFileSystem && !this.rootDevices.has(device)) {
           node.subtree = await this.writer.saveTree(encodeTree([]));
           return { node: Promise.resolve(node) };
         }

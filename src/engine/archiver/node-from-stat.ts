@@ -3,15 +3,26 @@
  * fields each type carries, times in the local zone with nanoseconds, atime = mtime, owner
  * names, extended attributes (not for symlinks).
  */
-import type { BigIntStats } from 'node:fs';
 import { readFileSync } from 'node:fs';
-import { lgetxattr, llistxattr } from '../../native/index.js';
-import { type Node, type NodeType, fileModeFromStat, formatGoTime, goTimeFromNs } from '../../repository/model/index.js';
+import { STAT, lgetxattr, llistxattr, lstatInto } from '../../native/index.js';
+import { type Node, type NodeType, fileModeFromStat, formatGoTime, localOffsetMinutes } from '../../repository/model/index.js';
 
 const S_IFMT = 0o170000;
 
-export function nodeType(st: BigIntStats): NodeType | undefined {
-  switch (Number(st.mode) & S_IFMT) {
+/** lstat results as the native addon delivers them (indices in STAT); reused per file. */
+export type StatFields = BigUint64Array;
+
+export function newStatFields(): StatFields {
+  return new BigUint64Array(16);
+}
+
+export function lstatFields(path: Buffer, out: StatFields): StatFields {
+  lstatInto(path, out);
+  return out;
+}
+
+export function nodeType(st: StatFields): NodeType | undefined {
+  switch (Number(st[STAT.mode]) & S_IFMT) {
     case 0o100000:
       return 'file';
     case 0o040000:
@@ -82,30 +93,34 @@ function readXattrs(path: Buffer): { name: string; value: Buffer }[] | undefined
   return out.length ? out : undefined;
 }
 
-export function nodeFromStat(name: Buffer, path: Buffer, st: BigIntStats, type: NodeType, owners: OwnerNames): Node {
-  const uid = Number(st.uid);
-  const gid = Number(st.gid);
-  const mtime = formatGoTime(goTimeFromNs(st.mtimeNs));
+function timeString(sec: bigint, nsec: bigint): string {
+  return formatGoTime({ unixSeconds: sec, nanos: Number(nsec), offsetMinutes: localOffsetMinutes(Number(sec) * 1000) });
+}
+
+export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: NodeType, owners: OwnerNames): Node {
+  const uid = Number(st[STAT.uid]);
+  const gid = Number(st[STAT.gid]);
+  const mtime = timeString(st[STAT.mtimeSec]!, st[STAT.mtimeNsec]!);
   const withLinks = type === 'file' || type === 'symlink' || type === 'dev' || type === 'chardev';
   const node: Node = {
     name,
     type,
-    mode: fileModeFromStat(Number(st.mode)),
+    mode: fileModeFromStat(Number(st[STAT.mode])),
     mtime,
     atime: mtime,
-    ctime: formatGoTime(goTimeFromNs(st.ctimeNs)),
+    ctime: timeString(st[STAT.ctimeSec]!, st[STAT.ctimeNsec]!),
     uid,
     gid,
     user: owners.user(uid),
     group: owners.group(gid),
-    inode: st.ino,
-    deviceId: st.dev,
-    size: type === 'file' ? Number(st.size) : 0,
-    links: withLinks ? st.nlink : 0n,
-    device: type === 'dev' || type === 'chardev' ? st.rdev : 0n,
+    inode: st[STAT.ino]!,
+    deviceId: st[STAT.dev]!,
+    size: type === 'file' ? Number(st[STAT.size]) : 0,
+    links: withLinks ? st[STAT.nlink]! : 0n,
+    device: type === 'dev' || type === 'chardev' ? st[STAT.rdev]! : 0n,
     content: type === 'file' ? [] : null,
   };
-  if (type !== 'symlink') {
+  if (type !== 'symlink' && st[STAT.xattrListSize]! > 0n) {
     const xattrs = readXattrs(path);
     if (xattrs) node.extendedAttributes = xattrs;
   }
