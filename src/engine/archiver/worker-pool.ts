@@ -43,7 +43,8 @@ export class FileWorkerPool {
     count: number,
   ) {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL('./file-worker.js', import.meta.url), { workerData: init });
+      // a small young generation: worker heaps hold little (buffers live outside the JS heap)
+      const worker = new Worker(new URL('./file-worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       const state: WorkerState = { worker, inFlight: new Map() };
       worker.on('message', (msg: FromWorker) => this.onMessage(state, msg));
       worker.on('error', (err) => this.fail(err));
