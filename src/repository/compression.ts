@@ -39,10 +39,13 @@ export function compress(src: Uint8Array, level: number): Buffer {
   return dst.subarray(0, compressInto(src, dst, level));
 }
 
-/** Decompresses a frame whose plaintext length is known (blobs); checks the length. */
-export function decompressExact(src: Uint8Array, length: number, what: string): Buffer {
+/**
+ * Decompresses a frame whose plaintext length is known (blobs); checks the length. Writes into
+ * `into` when it is large enough (hot paths reuse one buffer), else into a new buffer.
+ */
+export function decompressExact(src: Uint8Array, length: number, what: string, into?: Buffer): Buffer {
   dctx ??= new binding.DCtx();
-  const dst = Buffer.allocUnsafe(length);
+  const dst = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let n: number;
   try {
     n = dctx.decompress(dst, src);

@@ -6,9 +6,11 @@ import type { Id } from '../core/index.js';
 import type { BlobLocation } from './index/master-index.js';
 import type { Node } from './model/index.js';
 import type { BlobType } from './pack/header.js';
+import type { BlobScratch } from './repository.js';
 
 export type { BlobLocation } from './index/master-index.js';
 export type { BlobType } from './pack/header.js';
+export type { BlobScratch } from './repository.js';
 
 export interface BlobIndex {
   lookup(type: BlobType, id: Id): BlobLocation | undefined;
@@ -23,6 +25,9 @@ export interface BlobReader {
   loadBlob(type: BlobType, id: Id, signal?: AbortSignal): Promise<Buffer>;
   /** Encrypted bytes of a pack range, for pack-at-once reads. */
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
-  /** Decrypts and verifies one blob out of bytes read with loadPackRange. */
-  decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array): Buffer;
+  /**
+   * Decrypts and verifies one blob out of bytes read with loadPackRange; with `scratch` the
+   * result is a view into it, valid until the next call.
+   */
+  decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array, scratch?: BlobScratch): Buffer;
 }

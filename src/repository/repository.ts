@@ -18,7 +18,7 @@ import {
 } from '../core/index.js';
 import { isIrreducible, parsePolynomial } from './chunker/index.js';
 import { decompressExact } from './compression.js';
-import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
+import { type CryptoKey, open as openSealed, openInto, seal } from './crypto/index.js';
 import { unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
 import {
@@ -32,6 +32,17 @@ import {
 } from './model/index.js';
 import { type BlobType, type PackBlob, MAX_HEADER_SIZE, parsePackHeader } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
+
+/** Reusable buffers for decrypting (`sealed`) and decompressing (`plain`) blobs on hot paths. */
+export interface BlobScratch {
+  sealed: Buffer;
+  plain: Buffer;
+}
+
+/** Scratch buffers large enough for any data blob restic's chunker makes (8 MiB). */
+export function newBlobScratch(): BlobScratch {
+  return { sealed: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024), plain: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024) };
+}
 
 export interface OpenRepositoryOptions {
   password: string;
@@ -170,16 +181,20 @@ export class Repository {
     return this.decryptBlob(loc, bytes);
   }
 
-  /** Decrypts bytes of a blob read from its pack and verifies them against the blob ID. */
-  decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array): Buffer {
+  /**
+   * Decrypts bytes of a blob read from its pack and verifies them against the blob ID. With
+   * `scratch`, the result is a view into scratch buffers, valid until the next call with them.
+   */
+  decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array, scratch?: BlobScratch): Buffer {
     const what = `${loc.type} blob ${loc.id} in pack ${loc.packId}`;
     let plain: Buffer;
     try {
-      plain = openSealed(this.key, bytes);
+      if (scratch && scratch.sealed.length >= bytes.length) plain = scratch.sealed.subarray(0, openInto(this.key, bytes, scratch.sealed, 0));
+      else plain = openSealed(this.key, bytes);
     } catch (err) {
       throw new IntegrityError(`${what}: ${(err as Error).message}`, { cause: err });
     }
-    if (loc.uncompressedLength > 0) plain = decompressExact(plain, loc.uncompressedLength, what);
+    if (loc.uncompressedLength > 0) plain = decompressExact(plain, loc.uncompressedLength, what, scratch?.plain);
     if (!sha256(plain).equals(Buffer.from(loc.id, 'hex'))) throw new IntegrityError(`${what}: content does not match the blob ID`);
     return plain;
   }

@@ -18,6 +18,7 @@ import { lstatSync, mkdirSync, readSync, openSync, closeSync, symlinkSync, unlin
 import { IntegrityError, LifeboatError, type Id, forEachConcurrent, sha256 } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
 import type { BlobReader, BlobLocation } from '../../repository/ports.js';
+import { newBlobScratch } from '../../repository/repository.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
 import { joinPath } from '../walker/index.js';
@@ -84,6 +85,8 @@ class Restorer {
     filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, dirs: 0, others: 0, errors: 0, verified: 0,
   };
   private readonly writer: FileWriter;
+  /** Decrypted blobs land here and are written before the next one is decrypted (writes are synchronous). */
+  private readonly scratch = newBlobScratch();
   private readonly target: Buffer;
   private readonly dry: boolean;
 
@@ -264,7 +267,7 @@ class Restorer {
       if (!file.failed && file.remaining === 0) this.finish(file);
     }
     const packs = [...this.byPack.entries()];
-    await forEachConcurrent(packs, 4, async ([packId, targets]) => {
+    await forEachConcurrent(packs, 2, async ([packId, targets]) => {
       await this.restorePack(packId, targets);
       this.byPack.delete(packId);
     }, this.options.signal);
@@ -294,7 +297,7 @@ class Restorer {
       while (j < live.length && live[j]!.loc.offset === loc.offset) j++;
       let plain: Buffer | undefined;
       try {
-        plain = this.reader.decryptBlob(loc, bytes.subarray(loc.offset - start, loc.offset - start + loc.length));
+        plain = this.reader.decryptBlob(loc, bytes.subarray(loc.offset - start, loc.offset - start + loc.length), this.scratch);
       } catch (err) {
         for (let k = i; k < j; k++) this.failFile(live[k]!.file, err);
       }
