@@ -137,9 +137,7 @@ export class LocalBackend implements Backend {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      if (got < size) {
-        throw new BackendError(`${describeHandle(h)} in ${this.root}: wanted ${size} bytes at offset ${offset}, the file ends after ${offset + got} (truncated?)`);
-      }
+      if (got < size) throw this.truncated(h, size, offset, got);
       return buf;
     } catch (err) {
       if (err instanceof LifeboatError) throw err;
@@ -147,6 +145,12 @@ export class LocalBackend implements Backend {
     } finally {
       await fh.close();
     }
+  }
+
+  private truncated(h: Handle, wanted: number, offset: number, got: number): BackendError {
+    return new BackendError(`${describeHandle(h)} in ${this.root}: wanted ${wanted} bytes at offset ${offset}, the file ends after ${offset + got} (truncated?)`, {
+      hint: 'run `lifeboat check`: the file is damaged',
+    });
   }
 
   /**
@@ -168,9 +172,7 @@ export class LocalBackend implements Backend {
         if (n === 0) break;
         got += n;
       }
-      if (got < length) {
-        throw new BackendError(`${describeHandle(h)} in ${this.root}: wanted ${length} bytes at offset ${offset}, the file ends after ${offset + got} (truncated?)`);
-      }
+      if (got < length) throw this.truncated(h, length, offset, got);
       return buf;
     } catch (err) {
       if (err instanceof LifeboatError) throw err;

@@ -313,6 +313,8 @@ export class Archiver {
   private advance(bytes: number, path: Buffer): void {
     this.progress.filesDone++;
     this.progress.bytesDone += bytes;
+    // a report per 64 files is plenty for a display and spares an object per file
+    if ((this.progress.filesDone & 63) !== 0) return;
     this.options.onProgress?.({
       ...this.progress,
       filesTotal: this.stats.totalFilesProcessed,

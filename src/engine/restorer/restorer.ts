@@ -267,7 +267,7 @@ class Restorer {
       if (!file.failed && file.remaining === 0) this.finish(file);
     }
     const packs = [...this.byPack.entries()];
-    await forEachConcurrent(packs, 2, async ([packId, targets]) => {
+    await forEachConcurrent(packs, 4, async ([packId, targets]) => {
       await this.restorePack(packId, targets);
       this.byPack.delete(packId);
     }, this.options.signal);
