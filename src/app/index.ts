@@ -18,3 +18,5 @@ export * from './backup.js';
 export * from './init.js';
 export * from './version.js';
 export type { ArchiveProgress, ArchiveStats } from '../engine/archiver/archiver.js';
+export * from './check.js';
+export type { CheckResult, Finding } from '../engine/checker/index.js';

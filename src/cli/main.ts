@@ -9,6 +9,7 @@ import { LifeboatError } from '../core/index.js';
 import type { CommandContext, GlobalFlags } from './command-context.js';
 import { type Action, registerReadCommands } from './commands/read-commands.js';
 import { registerWriteCommands } from './commands/write-commands.js';
+import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -48,6 +49,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
 
   registerWriteCommands(program, run);
   registerReadCommands(program, run);
+  registerMaintenanceCommands(program, run);
   return program;
 }
 

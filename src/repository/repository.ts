@@ -25,6 +25,7 @@ import {
   type RepoConfig,
   type Snapshot,
   type Node,
+  type IndexPack,
   decodeConfig,
   decodeIndex,
   decodeSnapshot,
@@ -136,6 +137,22 @@ export class Repository {
     for await (const f of this.backend.list(type, { signal })) yield f.name as Id;
   }
 
+  /** Files of a type with their sizes. */
+  async *listFiles(type: FileType, signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }> {
+    for await (const f of this.backend.list(type, { signal })) yield { id: f.name as Id, size: f.size };
+  }
+
+  /** One index file, decoded (check and repair look at index files one by one). */
+  async loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]> {
+    const { packs } = decodeIndex(await this.loadUnpacked('index', id, signal));
+    for (const pack of packs) {
+      for (const b of pack.blobs) {
+        if (this.version < 2 && b.uncompressedLength > 0) throw new FormatError(`index/${id}: index uses feature not supported by repository version 1`);
+      }
+    }
+    return packs;
+  }
+
   /**
    * Loads every index file into the master index (once). Damaged index files are reported to
    * `onError` when given (and skipped), otherwise they abort the load.
@@ -146,14 +163,8 @@ export class Repository {
     for await (const id of this.listIds('index', options.signal)) ids.push(id);
     await forEachConcurrent(ids, this.backend.connections + 2, async (id) => {
       try {
-        const { packs } = decodeIndex(await this.loadUnpacked('index', id, options.signal));
-        for (const pack of packs) {
-          for (const b of pack.blobs) {
-            if (this.version < 2 && b.uncompressedLength > 0) {
-              throw new FormatError(`index/${id}: index uses feature not supported by repository version 1`);
-            }
-            this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
-          }
+        for (const pack of await this.loadIndexFile(id, options.signal)) {
+          for (const b of pack.blobs) this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
         }
       } catch (err) {
         if (!options.onError) throw err;

@@ -28,6 +28,7 @@ test('local backend: restic layout, read-only files, no temporary file left afte
     await assert.rejects(b.save(handle('data', 'cd'.padEnd(64, '0')), Buffer.from('y')));
     const leftovers = (await readdir(join(dir, 'repo', 'data', 'ab'))).filter((n) => n.includes('-tmp-'));
     assert.deepEqual(leftovers, []);
+    await rm(join(dir, 'repo', 'data', 'cd'));
     // names that are not IDs are not listed
     await writeFile(join(dir, 'repo', 'data', 'ab', 'README'), 'x');
     const listed: string[] = [];

@@ -1,0 +1,242 @@
+/**
+ * Checks a repository the way `restic check` does (spec 13) and returns typed findings instead
+ * of throwing:
+ *
+ *   1. every index file decodes; for each pack, the index entries give its expected size
+ *   2. every indexed pack exists with that size; packs in data/ that no index lists are hints;
+ *      a pack listed by several index files is a hint
+ *   3. every snapshot decodes; every tree reachable from a snapshot loads and decodes; every
+ *      blob a tree references is indexed (each tree is visited once)
+ *   4. with readData: every selected pack is read whole, its hash equals its name, its header
+ *      matches the index, every blob decrypts, decompresses and hashes to its ID
+ */
+import { type Id, errorMessage, forEachConcurrent, sha256Id } from '../../core/index.js';
+import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
+import type { BlobIndex, BlobType } from '../../repository/ports.js';
+
+export type FindingKind =
+  | 'index-unreadable'
+  | 'pack-missing'
+  | 'pack-size-mismatch'
+  | 'pack-not-indexed'
+  | 'pack-in-several-indexes'
+  | 'snapshot-unreadable'
+  | 'tree-missing'
+  | 'tree-unreadable'
+  | 'blob-not-indexed'
+  | 'invalid-node'
+  | 'pack-hash-mismatch'
+  | 'pack-header-mismatch'
+  | 'pack-unreadable'
+  | 'blob-corrupt';
+
+export interface Finding {
+  kind: FindingKind;
+  /** Errors make the repository unhealthy; hints do not (restic prints them, exit 0). */
+  severity: 'error' | 'hint';
+  message: string;
+  pack?: Id;
+  blob?: Id;
+  snapshot?: Id;
+  index?: Id;
+  path?: string;
+}
+
+export interface PackHeaderBlob {
+  type: BlobType;
+  id: Id;
+  offset: number;
+  length: number;
+  uncompressedLength: number;
+}
+
+/** What the checker needs from the repository. */
+export interface CheckerRepository {
+  readonly index: BlobIndex;
+  listFiles(type: 'index' | 'data' | 'snapshots', signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }>;
+  loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]>;
+  loadIndex(options?: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void }): Promise<void>;
+  loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
+  loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
+  loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
+  loadPackHeader(packId: Id, signal?: AbortSignal): Promise<PackHeaderBlob[]>;
+  decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array): Buffer;
+}
+
+export interface CheckOptions {
+  /** Read and verify pack contents: all packs (true) or the packs `selectPack` accepts. */
+  readData?: boolean;
+  selectPack?: (packId: Id, ordinal: number, total: number) => boolean;
+  signal?: AbortSignal;
+  onFinding?: (f: Finding) => void;
+  onProgress?: (p: { phase: string; done: number; total: number }) => void;
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  errors: number;
+  hints: number;
+  packs: number;
+  snapshots: number;
+  trees: number;
+  packsRead: number;
+}
+
+const ENTRY_PLAIN = 37;
+const ENTRY_COMPRESSED = 41;
+
+export async function checkRepository(repo: CheckerRepository, options: CheckOptions = {}): Promise<CheckResult> {
+  const findings: Finding[] = [];
+  const report = (f: Finding): void => {
+    findings.push(f);
+    options.onFinding?.(f);
+  };
+  const signal = options.signal;
+
+  // 1. index files, one by one: expected pack sizes and the entries each pack should hold
+  const expected = new Map<Id, { size: number; blobs: IndexPack['blobs']; indexes: Id[] }>();
+  const indexIds: Id[] = [];
+  for await (const f of repo.listFiles('index', signal)) indexIds.push(f.id);
+  for (const id of indexIds) {
+    let packs: IndexPack[];
+    try {
+      packs = await repo.loadIndexFile(id, signal);
+    } catch (err) {
+      report({ kind: 'index-unreadable', severity: 'error', index: id, message: `index ${id} cannot be read: ${errorMessage(err)}` });
+      continue;
+    }
+    for (const p of packs) {
+      const e = expected.get(p.id);
+      if (e) {
+        e.indexes.push(id);
+        continue;
+      }
+      let size = 36;
+      for (const b of p.blobs) size += b.length + (b.uncompressedLength > 0 ? ENTRY_COMPRESSED : ENTRY_PLAIN);
+      expected.set(p.id, { size, blobs: p.blobs, indexes: [id] });
+    }
+  }
+  await repo.loadIndex({ signal, onError: () => undefined });
+
+  // 2. packs against the index
+  const onDisk = new Map<Id, number>();
+  for await (const f of repo.listFiles('data', signal)) onDisk.set(f.id, f.size);
+  for (const [packId, e] of expected) {
+    if (e.indexes.length > 1) {
+      report({ kind: 'pack-in-several-indexes', severity: 'hint', pack: packId, message: `pack ${packId} is listed in ${e.indexes.length} index files` });
+    }
+    const size = onDisk.get(packId);
+    if (size === undefined) {
+      report({ kind: 'pack-missing', severity: 'error', pack: packId, message: `pack ${packId} is in the index but missing from data/` });
+    } else if (size !== e.size) {
+      report({ kind: 'pack-size-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: file has ${size} bytes, the index says ${e.size} (truncated or incompletely indexed)` });
+    }
+  }
+  for (const packId of onDisk.keys()) {
+    if (!expected.has(packId)) {
+      report({ kind: 'pack-not-indexed', severity: 'hint', pack: packId, message: `pack ${packId} is not referenced by any index (run \`lifeboat repair index\` or prune)` });
+    }
+  }
+
+  // 3. snapshots and every tree they reach
+  const snapshotIds: Id[] = [];
+  for await (const f of repo.listFiles('snapshots', signal)) snapshotIds.push(f.id);
+  const visited = new Set<string>();
+  let trees = 0;
+  const walk = async (treeId: Id, path: string, snapshot: Id): Promise<void> => {
+    if (visited.has(treeId)) return;
+    visited.add(treeId);
+    if (!repo.index.lookup('tree', treeId)) {
+      report({ kind: 'tree-missing', severity: 'error', blob: treeId, snapshot, path, message: `tree ${treeId} (${path} in snapshot ${snapshot.slice(0, 8)}) is not in the index` });
+      return;
+    }
+    let nodes: Node[];
+    try {
+      nodes = await repo.loadTree(treeId, signal);
+    } catch (err) {
+      report({ kind: 'tree-unreadable', severity: 'error', blob: treeId, snapshot, path, message: `tree ${treeId} (${path}) cannot be loaded: ${errorMessage(err)}` });
+      return;
+    }
+    trees++;
+    for (const n of nodes) {
+      const p = `${path === '/' ? '' : path}/${n.name.toString()}`;
+      if (n.name.length === 0 || n.type === 'irregular') {
+        report({ kind: 'invalid-node', severity: 'error', blob: treeId, path: p, message: `tree ${treeId}: invalid node ${JSON.stringify(p)} of type ${n.type}` });
+      }
+      if (n.type === 'file') {
+        for (const id of n.content ?? []) {
+          if (!repo.index.lookup('data', id)) {
+            report({ kind: 'blob-not-indexed', severity: 'error', blob: id, snapshot, path: p, message: `data blob ${id} of ${p} is not in the index` });
+          }
+        }
+      } else if (n.type === 'dir' && n.subtree) {
+        await walk(n.subtree, p, snapshot);
+      }
+    }
+  };
+  for (const [i, id] of snapshotIds.entries()) {
+    options.onProgress?.({ phase: 'snapshots', done: i, total: snapshotIds.length });
+    let snap: Snapshot;
+    try {
+      snap = await repo.loadSnapshot(id, signal);
+    } catch (err) {
+      report({ kind: 'snapshot-unreadable', severity: 'error', snapshot: id, message: `snapshot ${id} cannot be read: ${errorMessage(err)}` });
+      continue;
+    }
+    await walk(snap.tree, '/', id);
+  }
+
+  // 4. pack contents
+  let packsRead = 0;
+  if (options.readData || options.selectPack) {
+    const packIds = [...expected.keys()].filter((id) => onDisk.has(id)).sort();
+    const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
+    await forEachConcurrent(selected, 2, async (packId) => {
+      packsRead++;
+      options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
+      await checkPackData(repo, packId, expected.get(packId)!.blobs, report, signal);
+    }, signal);
+  }
+
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  return { findings, errors, hints: findings.length - errors, packs: onDisk.size, snapshots: snapshotIds.length, trees, packsRead };
+}
+
+async function checkPackData(
+  repo: CheckerRepository,
+  packId: Id,
+  indexed: IndexPack['blobs'],
+  report: (f: Finding) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let bytes: Buffer;
+  try {
+    bytes = await repo.loadPackRange(packId, 0, 0, signal);
+  } catch (err) {
+    report({ kind: 'pack-unreadable', severity: 'error', pack: packId, message: `pack ${packId} cannot be read: ${errorMessage(err)}` });
+    return;
+  }
+  if (sha256Id(bytes) !== packId) {
+    report({ kind: 'pack-hash-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: content does not match its name (damaged file)` });
+  }
+  let header: PackHeaderBlob[];
+  try {
+    header = await repo.loadPackHeader(packId, signal);
+  } catch (err) {
+    report({ kind: 'pack-header-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: header unreadable: ${errorMessage(err)}` });
+    header = [];
+  }
+  const key = (b: { type: string; id: string; offset: number; length: number; uncompressedLength: number }): string =>
+    `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
+  const inHeader = new Set(header.map(key));
+  for (const b of indexed) {
+    if (header.length && !inHeader.has(key(b))) {
+      report({ kind: 'pack-header-mismatch', severity: 'error', pack: packId, blob: b.id, message: `pack ${packId}: index entry for ${b.type} blob ${b.id} does not match the pack header` });
+    }
+    try {
+      repo.decryptBlob({ type: b.type, id: b.id, packId, uncompressedLength: b.uncompressedLength }, bytes.subarray(b.offset, b.offset + b.length));
+    } catch (err) {
+      report({ kind: 'blob-corrupt', severity: 'error', pack: packId, blob: b.id, message: errorMessage(err) });
+    }
+  }
+}
