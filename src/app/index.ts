@@ -20,3 +20,4 @@ export * from './version.js';
 export type { ArchiveProgress, ArchiveStats } from '../engine/archiver/archiver.js';
 export * from './check.js';
 export type { CheckResult, Finding } from '../engine/checker/index.js';
+export * from './locks.js';

@@ -48,8 +48,13 @@ describe('interrupted and locked backups', () => {
     assert.equal(readdirSync(join(repo, 'snapshots')).length, 0, 'killed before the snapshot');
     assert.ok(indexFiles().length > 0, 'an index file was written before the kill');
 
-    // the killed process left its lock behind, as a killed restic does: restic unlock removes it (stale: dead PID)
-    await restic(repo, ['unlock']);
+    // the killed process left its lock behind, as a killed restic does; it blocks exclusive
+    // commands until `unlock` removes it (stale: its PID is gone)
+    const locked = await lifeboat(repo, ['check']);
+    assert.equal(locked.code, 11);
+    assert.match(locked.stderr, /\(stale\)[\s\S]*lifeboat unlock/);
+    assert.match((await lifeboatOk(repo, ['list', 'locks'])).stdout.toString(), /non-exclusive lock .* \(stale\)/);
+    assert.match((await lifeboatOk(repo, ['unlock'])).stdout.toString(), /removed 1 locks/);
     const check = await restic(repo, ['check']);
     assert.match(check.stdout.toString(), /no errors were found/);
 

@@ -1,7 +1,8 @@
 /**
- * Maintenance commands: check.
+ * Maintenance commands: check, list, unlock.
  */
-import { checkRepositoryUseCase } from '../../app/index.js';
+import { Argument } from 'commander';
+import { checkRepositoryUseCase, describeLock, listRepositoryLocks, unlockRepository } from '../../app/index.js';
 import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
@@ -33,6 +34,41 @@ export const registerMaintenanceCommands: Register = (program, run) => {
             printLine(ctx.io.stdout, result.errors ? `${result.errors} errors found` : 'no errors were found');
           }
           if (result.errors) ctx.exitCode = EXIT.error;
+        });
+      }),
+    );
+
+  program
+    .command('list')
+    .description('list IDs of repository files: snapshots, index, packs, keys or locks')
+    .addArgument(new Argument('<type>', 'file type').choices(['snapshots', 'index', 'packs', 'keys', 'locks']))
+    .action(
+      run(async (ctx, _cmd, type) => {
+        await withRepository(ctx, async (repo) => {
+          if (type === 'locks' && !ctx.flags.quiet && !ctx.flags.json) {
+            for (const l of await listRepositoryLocks(repo, ctx.signal)) printLine(ctx.io.stdout, `${l.id}  ${describeLock(l)}`);
+            return;
+          }
+          const fileType = type === 'packs' ? 'data' : (type as 'snapshots' | 'index' | 'keys' | 'locks');
+          for await (const id of repo.listIds(fileType, ctx.signal)) {
+            if (ctx.flags.json) printJson(ctx.io.stdout, { id });
+            else printLine(ctx.io.stdout, id);
+          }
+        });
+      }),
+    );
+
+  program
+    .command('unlock')
+    .description('remove stale locks (older than 30 minutes, or left by a process on this host that is gone)')
+    .option('--remove-all', 'remove every lock, also those of running processes')
+    .action(
+      run(async (ctx, cmd) => {
+        const { removeAll } = cmd.opts<{ removeAll?: boolean }>();
+        await withRepository(ctx, async (repo) => {
+          const removed = await unlockRepository(repo, { removeAll, signal: ctx.signal });
+          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'unlocked', removed: removed.map((l) => l.id) });
+          else if (!ctx.flags.quiet) printLine(ctx.io.stdout, removed.length ? `removed ${removed.length} locks` : 'no stale locks');
         });
       }),
     );
