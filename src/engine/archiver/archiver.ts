@@ -14,9 +14,9 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { STAT } from '../../native/index.js';
 import { LifeboatError, type Id } from '../../core/index.js';
-import { type Node, encodeTree, goTimeToNs, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
+import { type Node, encodeTree, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
-import { OwnerNames, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
+import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileWorkerPool } from './worker-pool.js';
 
@@ -72,8 +72,13 @@ function join(dir: Buffer, name: Buffer): Buffer {
   return dir.length === 1 && dir[0] === 0x2f ? Buffer.concat([SLASH, name]) : Buffer.concat([dir, SLASH, name]);
 }
 
-function timeNs(t: string): bigint {
-  return goTimeToNs(parseGoTime(t));
+function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
+  try {
+    const t = parseGoTime(stored);
+    return t.unixSeconds === sec && BigInt(t.nanos) === nsec;
+  } catch {
+    return false;
+  }
 }
 
 export class Archiver {
@@ -205,6 +210,11 @@ export class Archiver {
       if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st[STAT.size]) > this.options.excludeLargerThan) {
         return { node: Promise.resolve(undefined) };
       }
+      if (type === 'file' && this.unchangedStat(st, parent)) {
+        // size, inode, mtime and ctime as in the parent: its node is still true (any change of
+        // mode, owner, links or xattrs would have moved ctime), so reuse it without reading
+        return { node: Promise.resolve(this.reuseNode(path, { ...parent, deviceId: device })) };
+      }
       node = nodeFromStat(name, path, st, type, this.owners);
     } catch (err) {
       this.fail(path, err);
@@ -212,7 +222,6 @@ export class Archiver {
     }
     switch (node.type) {
       case 'file':
-        if (this.unchanged(node, parent)) return { node: Promise.resolve(this.reuseContent(path, node, parent)) };
         await this.pool.whenAvailable();
         return { node: this.saveFile(path, node, parent) };
       case 'dir': {
@@ -272,19 +281,17 @@ export class Archiver {
     return { tree };
   }
 
-  private unchanged(node: Node, parent: Node | undefined): parent is Node {
+  /** restic's change detection: same size, inode, mtime and ctime, and all content still indexed. */
+  private unchangedStat(st: StatFields, parent: Node | undefined): parent is Node {
     if (!parent || parent.type !== 'file' || this.options.force) return false;
-    if (parent.size !== node.size || parent.inode !== node.inode) return false;
-    // same instant: equal strings (the common case), or the same time written in another zone
-    if (parent.mtime !== node.mtime && timeNs(parent.mtime) !== timeNs(node.mtime)) return false;
-    if (parent.ctime !== node.ctime && timeNs(parent.ctime) !== timeNs(node.ctime)) return false;
+    if (BigInt(parent.size) !== st[STAT.size] || parent.inode !== st[STAT.ino]) return false;
+    if (!sameTime(parent.mtime, st[STAT.mtimeSec]!, st[STAT.mtimeNsec]!) || !sameTime(parent.ctime, st[STAT.ctimeSec]!, st[STAT.ctimeNsec]!)) return false;
     return (parent.content ?? []).every((id) => this.repo.index.plaintextSize('data', id) >= 0);
   }
 
-  private reuseContent(path: Buffer, node: Node, parent: Node): Node {
+  private reuseNode(path: Buffer, node: Node): Node {
     this.stats.totalFilesProcessed++;
     this.stats.totalBytesProcessed += node.size;
-    node.content = parent.content;
     this.stats.filesUnmodified++;
     this.advance(node.size, path);
     return node;
