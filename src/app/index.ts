@@ -21,3 +21,4 @@ export type { ArchiveProgress, ArchiveStats } from '../engine/archiver/archiver.
 export * from './check.js';
 export type { CheckResult, Finding } from '../engine/checker/index.js';
 export * from './locks.js';
+export * from './keys.js';

@@ -1,8 +1,19 @@
 /**
- * Maintenance commands: check, list, unlock.
+ * Maintenance commands: check, list, unlock, key.
  */
 import { Argument } from 'commander';
-import { checkRepositoryUseCase, describeLock, listRepositoryLocks, unlockRepository } from '../../app/index.js';
+import {
+  addRepositoryKey,
+  changePassword,
+  checkRepositoryUseCase,
+  describeLock,
+  listKeys,
+  listRepositoryLocks,
+  newPassword,
+  removeRepositoryKey,
+  unlockRepository,
+} from '../../app/index.js';
+import { renderTable } from '../format.js';
 import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
@@ -69,6 +80,58 @@ export const registerMaintenanceCommands: Register = (program, run) => {
           const removed = await unlockRepository(repo, { removeAll, signal: ctx.signal });
           if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'unlocked', removed: removed.map((l) => l.id) });
           else if (!ctx.flags.quiet) printLine(ctx.io.stdout, removed.length ? `removed ${removed.length} locks` : 'no stale locks');
+        });
+      }),
+    );
+
+  const key = program.command('key').description('manage passwords (key files): list, add, remove, passwd');
+  key
+    .command('list')
+    .description('list key files (* marks the one in use)')
+    .action(
+      run(async (ctx) => {
+        await withRepository(ctx, async (repo) => {
+          const keys = await listKeys(repo, ctx.signal);
+          if (ctx.flags.json) printJson(ctx.io.stdout, keys);
+          else printLine(ctx.io.stdout, renderTable([' ', 'ID', 'User', 'Host', 'Created'], keys.map((k) => [k.current ? '*' : '', k.id.slice(0, 8), k.username, k.hostname, k.created])));
+        });
+      }),
+    );
+  key
+    .command('add')
+    .description('add a password')
+    .option('--new-password-file <file>', 'read the new password from a file')
+    .action(
+      run(async (ctx, cmd) => {
+        const { newPasswordFile } = cmd.opts<{ newPasswordFile?: string }>();
+        await withRepository(ctx, async (repo) => {
+          const id = await addRepositoryKey(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
+          if (!ctx.flags.quiet) printLine(ctx.io.stdout, `saved new key as ${id.slice(0, 8)}`);
+        });
+      }),
+    );
+  key
+    .command('remove')
+    .description('remove a key (not the one in use)')
+    .argument('<id>', 'key ID or unique prefix')
+    .action(
+      run(async (ctx, _cmd, id) => {
+        await withRepository(ctx, async (repo) => {
+          const removed = await removeRepositoryKey(repo, id as string, ctx.signal);
+          if (!ctx.flags.quiet) printLine(ctx.io.stdout, `removed key ${removed.slice(0, 8)}`);
+        });
+      }),
+    );
+  key
+    .command('passwd')
+    .description('change the password of the key in use')
+    .option('--new-password-file <file>', 'read the new password from a file')
+    .action(
+      run(async (ctx, cmd) => {
+        const { newPasswordFile } = cmd.opts<{ newPasswordFile?: string }>();
+        await withRepository(ctx, async (repo) => {
+          const id = await changePassword(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
+          if (!ctx.flags.quiet) printLine(ctx.io.stdout, `password changed (new key ${id.slice(0, 8)})`);
         });
       }),
     );
