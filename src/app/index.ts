@@ -22,3 +22,5 @@ export * from './check.js';
 export type { CheckResult, Finding } from '../engine/checker/index.js';
 export * from './locks.js';
 export * from './keys.js';
+export * from './forget.js';
+export { parseDuration, type ForgetPolicy } from '../engine/pruner/index.js';

@@ -10,6 +10,7 @@ import type { CommandContext, GlobalFlags } from './command-context.js';
 import { type Action, registerReadCommands } from './commands/read-commands.js';
 import { registerWriteCommands } from './commands/write-commands.js';
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
+import { registerForgetCommand } from './commands/forget-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -50,6 +51,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerWriteCommands(program, run);
   registerReadCommands(program, run);
   registerMaintenanceCommands(program, run);
+  registerForgetCommand(program, run);
   return program;
 }
 

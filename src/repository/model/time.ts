@@ -16,7 +16,7 @@ const PATTERN = /^(-?\d{4,})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+
 const NS = 1_000_000_000n;
 
 // days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm)
-function daysFromCivil(y: number, m: number, d: number): number {
+export function daysFromCivil(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;
@@ -25,7 +25,7 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-function civilFromDays(z: number): [number, number, number] {
+export function civilFromDays(z: number): [number, number, number] {
   const zz = z + 719468;
   const era = Math.floor(zz / 146097);
   const doe = zz - era * 146097;
@@ -105,3 +105,29 @@ export function goTimeToNs(t: GoTime): bigint {
 }
 
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Calendar fields of a time in its own zone (what Go's t.Year(), t.Month(), … return). */
+export interface CalendarFields {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  /** Days since 1970-01-01 in the time's zone. */
+  days: number;
+}
+
+export function calendarFields(t: GoTime): CalendarFields {
+  const local = Number(t.unixSeconds) + t.offsetMinutes * 60;
+  const days = Math.floor(local / 86400);
+  const [year, month, day] = civilFromDays(days);
+  return { year, month, day, hour: Math.floor((local - days * 86400) / 3600), days };
+}
+
+/** ISO 8601 week-numbering year and week (Go's t.ISOWeek()). */
+export function isoWeek(f: CalendarFields): { year: number; week: number } {
+  const weekday = ((f.days % 7) + 7 + 3) % 7 + 1; // 1970-01-01 was a Thursday (4); Monday = 1
+  const thursday = f.days + (4 - weekday);
+  const [year] = civilFromDays(thursday);
+  const jan1 = daysFromCivil(year, 1, 1);
+  return { year, week: Math.floor((thursday - jan1) / 7) + 1 };
+}

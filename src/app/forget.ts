@@ -1,0 +1,91 @@
+/**
+ * Use-case: forget snapshots by policy (restic forget) or by ID, under an exclusive lock.
+ * Only snapshot files are removed; the data they referenced stays until a prune.
+ */
+import { handle } from '../backend/index.js';
+import { LifeboatError } from '../core/index.js';
+import { type ForgetPolicy, applyPolicy, policyIsEmpty } from '../engine/pruner/index.js';
+import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots, snapshotTimeNs } from '../repository/index.js';
+
+export type GroupField = 'host' | 'paths' | 'tags';
+
+export interface ForgetRequest {
+  policy: ForgetPolicy;
+  /** Explicit snapshots to forget (IDs or prefixes); the policy is then not applied. */
+  snapshots?: string[];
+  groupBy?: GroupField[];
+  filter?: SnapshotFilter;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ForgetGroup {
+  host?: string;
+  paths?: string[];
+  tags?: string[];
+  keep: { entry: SnapshotEntry; reasons: string[] }[];
+  remove: SnapshotEntry[];
+}
+
+export function parseGroupBy(text: string): GroupField[] {
+  const fields = text.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of fields) {
+    if (f !== 'host' && f !== 'paths' && f !== 'tags') throw new LifeboatError('E_USAGE', `invalid --group-by field ${JSON.stringify(f)}`, { hint: 'use host, paths and/or tags' });
+  }
+  return fields as GroupField[];
+}
+
+function groupSnapshots(entries: SnapshotEntry[], by: GroupField[]): Map<string, { key: Omit<ForgetGroup, 'keep' | 'remove'>; entries: SnapshotEntry[] }> {
+  const groups = new Map<string, { key: Omit<ForgetGroup, 'keep' | 'remove'>; entries: SnapshotEntry[] }>();
+  for (const e of entries) {
+    const key: Omit<ForgetGroup, 'keep' | 'remove'> = {};
+    if (by.includes('host')) key.host = e.snapshot.hostname ?? '';
+    if (by.includes('paths')) key.paths = [...e.snapshot.paths].sort();
+    if (by.includes('tags')) key.tags = [...(e.snapshot.tags ?? [])].sort();
+    const k = JSON.stringify(key);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { key, entries: [] }));
+    g.entries.push(e);
+  }
+  return groups;
+}
+
+export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Promise<ForgetGroup[]> {
+  const explicit = req.snapshots ?? [];
+  if (explicit.length === 0 && policyIsEmpty(req.policy)) {
+    throw new LifeboatError('E_USAGE', 'no policy was specified, no snapshots will be removed', { hint: 'give --keep-* options or snapshot IDs' });
+  }
+  const lock = req.dryRun ? undefined : await RepositoryLock.acquire(repo, { exclusive: true, signal: req.signal });
+  try {
+    let groups: ForgetGroup[];
+    if (explicit.length) {
+      const remove: SnapshotEntry[] = [];
+      for (const ref of explicit) remove.push(await findSnapshot(repo, ref, {}, req.signal));
+      groups = [{ keep: [], remove }];
+    } else {
+      const all = await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal });
+      groups = [];
+      for (const { key, entries } of groupSnapshots(all, req.groupBy ?? ['host', 'paths']).values()) {
+        const newestFirst = [...entries].sort((a, b) => {
+          const d = snapshotTimeNs(b.snapshot) - snapshotTimeNs(a.snapshot);
+          return d > 0n ? 1 : d < 0n ? -1 : 0;
+        });
+        const decisions = applyPolicy(newestFirst.map((e) => e.snapshot), req.policy);
+        const group: ForgetGroup = { ...key, keep: [], remove: [] };
+        newestFirst.forEach((entry, i) => {
+          const d = decisions[i]!;
+          if (d.keep) group.keep.push({ entry, reasons: d.reasons });
+          else group.remove.push(entry);
+        });
+        groups.push(group);
+      }
+    }
+    if (!req.dryRun) {
+      for (const g of groups) for (const e of g.remove) await repo.backend.remove(handle('snapshots', e.id), { signal: req.signal });
+    }
+    return groups;
+  } finally {
+    await lock?.release();
+  }
+}
+

@@ -1,0 +1,5 @@
+/**
+ * @module engine/pruner
+ * Forget policies (and, later, prune). May import repository ports and model, core.
+ */
+export * from './forget-policy.js';
