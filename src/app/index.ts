@@ -24,3 +24,6 @@ export * from './locks.js';
 export * from './keys.js';
 export * from './forget.js';
 export { parseDuration, type ForgetPolicy } from '../engine/pruner/index.js';
+export * from './diff.js';
+export * from './tag.js';
+export * from './stats.js';

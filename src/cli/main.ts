@@ -11,6 +11,7 @@ import { type Action, registerReadCommands } from './commands/read-commands.js';
 import { registerWriteCommands } from './commands/write-commands.js';
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
 import { registerForgetCommand } from './commands/forget-command.js';
+import { registerSnapshotCommands } from './commands/snapshot-commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -52,6 +53,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerReadCommands(program, run);
   registerMaintenanceCommands(program, run);
   registerForgetCommand(program, run);
+  registerSnapshotCommands(program, run);
   return program;
 }
 

@@ -4,3 +4,4 @@
  * model, core.
  */
 export * from './walk.js';
+export * from './diff.js';
