@@ -27,3 +27,4 @@ export { parseDuration, type ForgetPolicy } from '../engine/pruner/index.js';
 export * from './diff.js';
 export * from './tag.js';
 export * from './stats.js';
+export * from './prune.js';

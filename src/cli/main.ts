@@ -12,6 +12,7 @@ import { registerWriteCommands } from './commands/write-commands.js';
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
 import { registerForgetCommand } from './commands/forget-command.js';
 import { registerSnapshotCommands } from './commands/snapshot-commands.js';
+import { registerPruneCommand } from './commands/prune-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -54,6 +55,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerMaintenanceCommands(program, run);
   registerForgetCommand(program, run);
   registerSnapshotCommands(program, run);
+  registerPruneCommand(program, run);
   return program;
 }
 

@@ -28,6 +28,7 @@ import {
   type IndexPack,
   decodeConfig,
   decodeIndex,
+  encodeIndex,
   decodeSnapshot,
   decodeTree,
 } from './model/index.js';
@@ -135,6 +136,20 @@ export class Repository {
 
   async *listIds(type: FileType, signal?: AbortSignal): AsyncIterable<Id> {
     for await (const f of this.backend.list(type, { signal })) yield f.name as Id;
+  }
+
+  /** Uploads a finished pack (prune, copy). */
+  async savePackFile(pack: { id: Id; bytes: Uint8Array }, signal?: AbortSignal): Promise<void> {
+    await this.backend.save(handle('data', pack.id), pack.bytes, { signal });
+  }
+
+  /** Writes one index file; returns its ID. */
+  saveIndexFile(packs: IndexPack[], signal?: AbortSignal): Promise<Id> {
+    return this.saveUnpacked('index', encodeIndex(packs), signal);
+  }
+
+  async removeFile(type: 'index' | 'data' | 'snapshots' | 'locks' | 'keys', id: Id, signal?: AbortSignal): Promise<void> {
+    await this.backend.remove(handle(type, id), { signal });
   }
 
   /** Files of a type with their sizes. */

@@ -2,11 +2,12 @@
  * forget: remove snapshots by policy (restic's --keep-* options) or by ID; prints what is kept
  * and why, per group.
  */
-import { type ForgetPolicy, forgetSnapshots, parseDuration, parseGroupBy, snapshotJson } from '../../app/index.js';
+import { type ForgetGroup, type ForgetPolicy, forgetSnapshots, parseDuration, parseGroupBy, snapshotJson } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
-import { addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
+import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
 import { renderTable, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
+import { type PruneFlags, addPruneOptions, runPrune } from './prune-command.js';
 import type { Register } from './read-commands.js';
 
 function count(value: string): number {
@@ -15,7 +16,8 @@ function count(value: string): number {
   return n;
 }
 
-interface ForgetFlags {
+interface ForgetFlags extends PruneFlags {
+  prune?: boolean;
   keepLast?: number;
   keepHourly?: number;
   keepDaily?: number;
@@ -37,7 +39,7 @@ interface ForgetFlags {
 }
 
 export const registerForgetCommand: Register = (program, run) => {
-  addSnapshotFilterOptions(
+  addSnapshotFilterOptions(addPruneOptions(
     program
       .command('forget')
       .description('remove snapshots by policy or by ID (the data stays until a prune)')
@@ -56,8 +58,9 @@ export const registerForgetCommand: Register = (program, run) => {
       .option('--keep-within-yearly <duration>', 'keep yearly snapshots within duration')
       .option('--keep-tag <tags>', 'keep snapshots with these comma-separated tags (repeatable)', collect, [])
       .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags', 'host,paths')
-      .option('-n, --dry-run', 'only show what would be removed'),
-  ).action(
+      .option('-n, --dry-run', 'only show what would be removed')
+      .option('--prune', 'prune right after forgetting (see `lifeboat prune`)'),
+  )).action(
     run(async (ctx, cmd, ids) => {
       const o = cmd.opts<ForgetFlags>();
       const d = (v: string | undefined): ReturnType<typeof parseDuration> | undefined => (v ? parseDuration(v) : undefined);
@@ -83,22 +86,27 @@ export const registerForgetCommand: Register = (program, run) => {
             remove: g.remove.map(snapshotJson),
             reasons: g.keep.map((k) => ({ snapshot: snapshotJson(k.entry), matches: k.reasons })),
           })));
-          return;
+        } else {
+          printForgetGroups(ctx, groups, Boolean(o.dryRun));
         }
-        for (const g of groups) {
-          const title = [g.host !== undefined ? `host [${g.host}]` : '', g.paths ? `paths [${g.paths.join(', ')}]` : '', g.tags ? `tags [${g.tags.join(', ')}]` : ''].filter(Boolean).join(', ');
-          if (title) printLine(ctx.io.stdout, `snapshots for ${title}:`);
-          if (g.keep.length) {
-            printLine(ctx.io.stdout, `keep ${g.keep.length} snapshots:`);
-            printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Reasons'], g.keep.map((k) => [k.entry.id.slice(0, 8), shortTime(k.entry.snapshot.time), k.entry.snapshot.hostname ?? '', (k.entry.snapshot.tags ?? []).join(','), k.reasons.join(', ')])));
-          }
-          if (g.remove.length) {
-            printLine(ctx.io.stdout, `${o.dryRun ? 'would remove' : 'removed'} ${g.remove.length} snapshots:`);
-            printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags'], g.remove.map((e) => [e.id.slice(0, 8), shortTime(e.snapshot.time), e.snapshot.hostname ?? '', (e.snapshot.tags ?? []).join(',')])));
-          }
-          printLine(ctx.io.stdout, '');
-        }
+        if (o.prune && !o.dryRun) await runPrune(ctx, repo, o);
       });
     }),
   );
 };
+
+function printForgetGroups(ctx: CommandContext, groups: ForgetGroup[], dryRun: boolean): void {
+  for (const g of groups) {
+    const title = [g.host !== undefined ? `host [${g.host}]` : '', g.paths ? `paths [${g.paths.join(', ')}]` : '', g.tags ? `tags [${g.tags.join(', ')}]` : ''].filter(Boolean).join(', ');
+    if (title) printLine(ctx.io.stdout, `snapshots for ${title}:`);
+    if (g.keep.length) {
+      printLine(ctx.io.stdout, `keep ${g.keep.length} snapshots:`);
+      printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Reasons'], g.keep.map((k) => [k.entry.id.slice(0, 8), shortTime(k.entry.snapshot.time), k.entry.snapshot.hostname ?? '', (k.entry.snapshot.tags ?? []).join(','), k.reasons.join(', ')])));
+    }
+    if (g.remove.length) {
+      printLine(ctx.io.stdout, `${dryRun ? 'would remove' : 'removed'} ${g.remove.length} snapshots:`);
+      printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags'], g.remove.map((e) => [e.id.slice(0, 8), shortTime(e.snapshot.time), e.snapshot.hostname ?? '', (e.snapshot.tags ?? []).join(',')])));
+    }
+    printLine(ctx.io.stdout, '');
+  }
+}

@@ -90,6 +90,19 @@ export class PackBuilder {
     return length;
   }
 
+  /**
+   * Appends an already encrypted blob as it was stored in another pack (prune copies blobs
+   * without re-encrypting them). Returns -1 if it does not fit.
+   */
+  addSealedBlob(type: BlobType, id: Id, sealed: Uint8Array, uncompressedLength: number): number {
+    if (this.pos + sealed.length + this.headerBytes + entrySize(uncompressedLength) + CIPHERTEXT_OVERHEAD + 4 > this.buffer.length) return -1;
+    this.buffer.set(sealed, this.pos);
+    this.blobs.push({ type, id, offset: this.pos, length: sealed.length, uncompressedLength });
+    this.pos += sealed.length;
+    this.headerBytes += entrySize(uncompressedLength);
+    return sealed.length;
+  }
+
   /** Seals the header and hashes the pack. The builder must be `reset` before reuse. */
   finish(): FinishedPack {
     const header = encodePackHeader(this.blobs);

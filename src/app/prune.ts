@@ -1,0 +1,24 @@
+/** Use-case: remove unreferenced data (restic prune), under an exclusive lock. */
+import { LifeboatError } from '../core/index.js';
+import { type PruneOptions, type PruneStats, prune } from '../engine/pruner/index.js';
+import { type Repository, RepositoryLock } from '../repository/index.js';
+
+export type { PruneStats };
+
+/** '5%' → 0.05 of the used bytes; 'unlimited' → Infinity. */
+export function parseMaxUnused(text: string): number {
+  if (text === 'unlimited') return Number.POSITIVE_INFINITY;
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+  if (!m) throw new LifeboatError('E_USAGE', `invalid --max-unused ${JSON.stringify(text)}`, { hint: "use a percentage such as '5%', or 'unlimited'" });
+  return Number(m[1]) / 100;
+}
+
+export async function pruneRepository(repo: Repository, options: PruneOptions): Promise<PruneStats> {
+  const lock = await RepositoryLock.acquire(repo, { exclusive: true, signal: options.signal });
+  try {
+    await repo.loadIndex({ signal: options.signal });
+    return await prune(repo, options);
+  } finally {
+    await lock.release();
+  }
+}

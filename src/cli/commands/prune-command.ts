@@ -1,0 +1,58 @@
+/**
+ * prune: remove data no snapshot references (also reached through `forget --prune`).
+ * Test hook: LIFEBOAT_FAULT_INJECT=prune:<step> kills the process with SIGKILL after that step
+ * (packs-written, index-written, old-index-deleted), to prove an interrupted prune is safe.
+ */
+import type { Command } from 'commander';
+import { type PruneStats, type Repository, parseMaxUnused, pruneRepository } from '../../app/index.js';
+import { type CommandContext, withRepository } from '../command-context.js';
+import { formatBytes } from '../format.js';
+import { printJson, printLine } from '../io.js';
+import { parseSize } from './write-commands.js';
+import type { Register } from './read-commands.js';
+
+export interface PruneFlags {
+  maxUnused: string;
+  maxRepackSize?: string;
+  repackUncompressed?: boolean;
+  dryRun?: boolean;
+}
+
+export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFlags): Promise<PruneStats> {
+  const stats = await pruneRepository(repo, {
+    maxUnused: parseMaxUnused(o.maxUnused),
+    maxRepackBytes: o.maxRepackSize ? parseSize(o.maxRepackSize) : undefined,
+    repackUncompressed: o.repackUncompressed,
+    dryRun: o.dryRun,
+    signal: ctx.signal,
+    onStep: (step) => {
+      if (ctx.io.env.LIFEBOAT_FAULT_INJECT === `prune:${step}`) process.kill(process.pid, 'SIGKILL');
+    },
+  });
+  if (ctx.flags.json) {
+    printJson(ctx.io.stdout, { message_type: 'prune', dry_run: Boolean(o.dryRun), ...stats });
+  } else if (!ctx.flags.quiet) {
+    const verb = o.dryRun ? 'would' : 'did';
+    printLine(ctx.io.stdout, `used:   ${stats.usedBlobs} blobs / ${formatBytes(stats.usedBytes)}`);
+    printLine(ctx.io.stdout, `unused: ${stats.unusedBlobs} blobs / ${formatBytes(stats.unusedBytes)} (${stats.duplicateBlobs} duplicates)`);
+    printLine(ctx.io.stdout, `${verb} delete ${stats.packsToDelete} packs, repack ${stats.packsToRepack} packs (${formatBytes(stats.bytesToRepack)}), remove ${stats.unindexedPacks} unindexed packs; frees ${formatBytes(stats.bytesFreed)}`);
+  }
+  return stats;
+}
+
+export function addPruneOptions(cmd: Command): Command {
+  return cmd
+    .option('--max-unused <limit>', "unused data to tolerate, as a percentage of used data, or 'unlimited'", '5%')
+    .option('--max-repack-size <size>', 'repack at most this much data (e.g. 1G)')
+    .option('--repack-uncompressed', 'repack packs holding uncompressed blobs (repository version 2)');
+}
+
+export const registerPruneCommand: Register = (program, run) => {
+  addPruneOptions(program.command('prune').description('remove data that no snapshot references (restic prune, safe to interrupt)'))
+    .option('-n, --dry-run', 'only show what would be done')
+    .action(
+      run(async (ctx, cmd) => {
+        await withRepository(ctx, (repo) => runPrune(ctx, repo, cmd.opts<PruneFlags>()));
+      }),
+    );
+};
