@@ -28,3 +28,5 @@ export * from './diff.js';
 export * from './tag.js';
 export * from './stats.js';
 export * from './prune.js';
+export * from './find.js';
+export * from './repair.js';

@@ -97,6 +97,10 @@ describe('check', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /hint: pack [0-9a-f]{64} is not referenced by any index/);
     assert.match(r.stderr, /tree [0-9a-f]{64} .* is not in the index/);
+    // repair index rebuilds it from the pack headers
+    assert.match((await lifeboatOk(repo, ['repair', 'index'])).stdout.toString(), /indexed \d+ packs/);
+    await lifeboatOk(repo, ['check', '--read-data']);
+    await restic(repo, ['check', '--read-data']);
 
     const repo2 = broken('bad-snapshots');
     const missingTree = 'ab'.repeat(32);

@@ -76,6 +76,12 @@ describe('interrupted and locked backups', () => {
     assert.equal(r.code, 11, r.stderr);
     assert.match(r.stderr, /exclusive lock .* PID 4242 on db-host-7 by postgres/);
     await rm(join(repo, 'locks', lockId));
+    // and Lifeboat's exclusive lock (same format) stops restic
+    const ours = await writeForeignLock(repo, { exclusive: true, hostname: 'lifeboat-host', pid: 99, username: 'ops' });
+    const blocked = await restic(repo, ['backup', join(src, 'part-1.bin')], { allowFail: true });
+    assert.notEqual(blocked.code, 0);
+    assert.match(blocked.stderr, /locked/);
+    await rm(join(repo, 'locks', ours));
     await lifeboatOk(repo, ['backup', join(src, 'part-0.bin')]);
     assert.equal(readdirSync(join(repo, 'locks')).length, 0, 'lock removed after the backup');
   });

@@ -1,5 +1,5 @@
 /**
- * Maintenance commands: check, list, unlock, key.
+ * Maintenance commands: check, list, unlock, key, repair index.
  */
 import { Argument } from 'commander';
 import {
@@ -11,6 +11,7 @@ import {
   listRepositoryLocks,
   newPassword,
   removeRepositoryKey,
+  repairRepositoryIndex,
   unlockRepository,
 } from '../../app/index.js';
 import { renderTable } from '../format.js';
@@ -132,6 +133,25 @@ export const registerMaintenanceCommands: Register = (program, run) => {
         await withRepository(ctx, async (repo) => {
           const id = await changePassword(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
           if (!ctx.flags.quiet) printLine(ctx.io.stdout, `password changed (new key ${id.slice(0, 8)})`);
+        });
+      }),
+    );
+
+  program
+    .command('repair')
+    .description('repair the repository')
+    .command('index')
+    .description('rebuild the index from the pack files (after lost or damaged index files)')
+    .option('--read-all-packs', 'read every pack header, also of packs the index already lists')
+    .action(
+      run(async (ctx, cmd) => {
+        const { readAllPacks } = cmd.opts<{ readAllPacks?: boolean }>();
+        await withRepository(ctx, async (repo) => {
+          const r = await repairRepositoryIndex(repo, { readAllPacks, signal: ctx.signal });
+          for (const u of r.unreadable) ctx.io.stderr.write(`lifeboat: pack ${u.pack} left out: ${u.message}\n`);
+          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'repair-index', ...r });
+          else if (!ctx.flags.quiet) printLine(ctx.io.stdout, `indexed ${r.packs} packs in ${r.newIndexFiles} index files (replacing ${r.oldIndexFiles})`);
+          if (r.unreadable.length) ctx.exitCode = EXIT.error;
         });
       }),
     );

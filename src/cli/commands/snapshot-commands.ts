@@ -1,8 +1,8 @@
 /**
- * Commands about snapshots as a whole: diff, tag, stats.
+ * Commands about snapshots as a whole: diff, find, tag, stats.
  */
 import { Option } from 'commander';
-import { type StatsMode, diffSnapshots, snapshotStats, tagSnapshots } from '../../app/index.js';
+import { type StatsMode, diffSnapshots, findInSnapshots, lsNodeJson, snapshotStats, tagSnapshots } from '../../app/index.js';
 import { addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
 import { formatBytes } from '../format.js';
 import { printJson, printLine } from '../io.js';
@@ -86,6 +86,32 @@ export const registerSnapshotCommands: Register = (program, run) => {
           printJson(ctx.io.stdout, { total_size: s.totalSize, total_file_count: s.files, ...(s.mode === 'raw-data' ? { total_blob_count: s.blobs } : {}), snapshots_count: s.snapshots });
         } else {
           printLine(ctx.io.stdout, `Stats in ${s.mode} mode:\n  Snapshots processed: ${s.snapshots}\n  Total file count: ${s.files}${s.mode === 'raw-data' ? `\n  Total blob count: ${s.blobs}` : ''}\n  Total size: ${formatBytes(s.totalSize)}`);
+        }
+      });
+    }),
+  );
+
+  addSnapshotFilterOptions(
+    program
+      .command('find')
+      .description("find files and directories by name in all snapshots ('*.conf', or a path pattern with '/')")
+      .argument('<patterns...>')
+      .option('-i, --ignore-case', 'ignore case'),
+  ).action(
+    run(async (ctx, cmd, patterns) => {
+      const o = cmd.opts<{ ignoreCase?: boolean; host: string[]; tag: string[]; path: string[] }>();
+      await withRepository(ctx, async (repo) => {
+        let current = '';
+        for await (const m of findInSnapshots(repo, patterns as string[], { filter: snapshotFilter(o), ignoreCase: o.ignoreCase, signal: ctx.signal })) {
+          if (ctx.flags.json) {
+            printJson(ctx.io.stdout, { snapshot: m.snapshot.id, ...lsNodeJson(m.entry) });
+            continue;
+          }
+          if (m.snapshot.id !== current) {
+            current = m.snapshot.id;
+            printLine(ctx.io.stdout, `Found matching entries in snapshot ${current.slice(0, 8)} from ${m.snapshot.snapshot.time}`);
+          }
+          printLine(ctx.io.stdout, m.entry.path);
         }
       });
     }),

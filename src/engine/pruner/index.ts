@@ -4,3 +4,4 @@
  */
 export * from './forget-policy.js';
 export * from './prune.js';
+export * from './repair-index.js';
