@@ -30,3 +30,4 @@ export * from './stats.js';
 export * from './prune.js';
 export * from './find.js';
 export * from './repair.js';
+export * from './copy.js';

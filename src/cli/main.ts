@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../core/index.js';
 import type { CommandContext, GlobalFlags } from './command-context.js';
 import { type Action, registerReadCommands } from './commands/read-commands.js';
-import { registerWriteCommands } from './commands/write-commands.js';
+import { registerCopyCommand, registerWriteCommands } from './commands/write-commands.js';
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
 import { registerForgetCommand } from './commands/forget-command.js';
 import { registerSnapshotCommands } from './commands/snapshot-commands.js';
@@ -56,6 +56,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerForgetCommand(program, run);
   registerSnapshotCommands(program, run);
   registerPruneCommand(program, run);
+  registerCopyCommand(program, run);
   return program;
 }
 

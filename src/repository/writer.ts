@@ -69,6 +69,11 @@ export class RepositoryWriter {
     return true;
   }
 
+  /** True when the blob is in the index or already stored in this session. */
+  isStored(type: BlobType, id: Id): boolean {
+    return this.repo.index.has(type, id) || this.reserved.has(type, id);
+  }
+
   /** Stores a tree blob (deduplicated); returns its ID. */
   async saveTree(json: Uint8Array): Promise<Id> {
     const id = sha256Id(json);

@@ -39,3 +39,23 @@ export async function openRepository(ctx: RepositoryContext): Promise<Repository
     throw err;
   }
 }
+
+/** The context of a second repository (copy's source): --from-* flags, then *_FROM_* variables. */
+export function sourceRepositoryContext(
+  flags: { fromRepo?: string; fromPasswordFile?: string; fromPasswordCommand?: string },
+  ctx: RepositoryContext,
+): RepositoryContext {
+  const env = ctx.env;
+  const pick = (name: string): string | undefined => env[`LIFEBOAT_FROM_${name}`] || env[`RESTIC_FROM_${name}`] || undefined;
+  return {
+    flags: { repo: flags.fromRepo, passwordFile: flags.fromPasswordFile, passwordCommand: flags.fromPasswordCommand },
+    env: {
+      LIFEBOAT_REPOSITORY: pick('REPOSITORY'),
+      LIFEBOAT_PASSWORD: pick('PASSWORD'),
+      LIFEBOAT_PASSWORD_FILE: pick('PASSWORD_FILE'),
+      LIFEBOAT_PASSWORD_COMMAND: pick('PASSWORD_COMMAND'),
+    },
+    prompt: ctx.prompt,
+    signal: ctx.signal,
+  };
+}

@@ -2,9 +2,9 @@
  * Commands that write: init, backup.
  */
 import type { Command } from 'commander';
-import { type BackupRequest, backup, initRepositoryAt } from '../../app/index.js';
+import { type BackupRequest, backup, copySnapshots, initRepositoryAt, openRepository, sourceRepositoryContext } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
-import { type CommandContext, collect, reportItemError, repositoryContext, withRepository } from '../command-context.js';
+import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, repositoryContext, snapshotFilter, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { printJson, printLine } from '../io.js';
@@ -55,13 +55,19 @@ export const registerWriteCommands: Register = (program, run) => {
     .command('init')
     .description('create a new repository')
     .option('--repository-version <n>', 'repository format version: 2 (compression, default) or 1', '2')
+    .option('--copy-chunker-params', 'use the chunker polynomial of the --from-repo repository (copies then deduplicate)')
+    .option('--from-repo <location>', 'repository to copy chunker parameters from (env: LIFEBOAT_FROM_REPOSITORY)')
+    .option('--from-password-file <file>', 'password file of --from-repo (env: LIFEBOAT_FROM_PASSWORD_FILE)')
+    .option('--from-password-command <command>', 'password command of --from-repo (env: LIFEBOAT_FROM_PASSWORD_COMMAND)')
     .action(
       run(async (ctx, cmd) => {
-        const version = Number(cmd.opts<{ repositoryVersion: string }>().repositoryVersion);
+        const o = cmd.opts<{ repositoryVersion: string; copyChunkerParams?: boolean; fromRepo?: string; fromPasswordFile?: string; fromPasswordCommand?: string }>();
+        const version = Number(o.repositoryVersion);
         if (version !== 1 && version !== 2) throw new LifeboatError('E_USAGE', `--repository-version must be 1 or 2, not ${version}`);
         const prompt = ctx.io.prompt;
         const result = await initRepositoryAt(repositoryContext(ctx), {
           version,
+          copyChunkerParamsFrom: o.copyChunkerParams ? sourceRepositoryContext(o, repositoryContext(ctx)) : undefined,
           confirm: prompt ? async (pw) => (await prompt('enter password again: ')) === pw : undefined,
         });
         if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'initialized', id: result.id, repository: result.location, version: result.version });
@@ -123,6 +129,41 @@ export const registerWriteCommands: Register = (program, run) => {
         await runBackup(ctx, req);
       }),
     );
+};
+
+export const registerCopyCommand: Register = (program, run) => {
+  addSnapshotFilterOptions(
+    program
+      .command('copy')
+      .description('copy snapshots from another repository (--from-repo) into this one, re-chunking when the chunker parameters differ')
+      .argument('[snapshots...]', 'snapshots to copy (default: all that match the filters)')
+      .requiredOption('--from-repo <location>', 'source repository (env: LIFEBOAT_FROM_REPOSITORY)')
+      .option('--from-password-file <file>', 'password file of the source (env: LIFEBOAT_FROM_PASSWORD_FILE)')
+      .option('--from-password-command <command>', 'password command of the source (env: LIFEBOAT_FROM_PASSWORD_COMMAND)'),
+  ).action(
+    run(async (ctx, cmd, ids) => {
+      const o = cmd.opts<{ fromRepo: string; fromPasswordFile?: string; fromPasswordCommand?: string; host: string[]; tag: string[]; path: string[] }>();
+      const src = await openRepository(sourceRepositoryContext(o, repositoryContext(ctx)));
+      try {
+        await withRepository(ctx, async (dst) => {
+          const r = await copySnapshots(src, dst, {
+            snapshots: ids as string[],
+            filter: snapshotFilter(o),
+            signal: ctx.signal,
+            onSnapshot: (from, to, skipped) => {
+              if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'copied', from, to, skipped });
+              else if (!ctx.flags.quiet) printLine(ctx.io.stdout, skipped ? `snapshot ${from.slice(0, 8)} already copied, skipped` : `snapshot ${from.slice(0, 8)} copied as ${to!.slice(0, 8)}`);
+            },
+          });
+          if (!ctx.flags.json && !ctx.flags.quiet) {
+            printLine(ctx.io.stdout, `copied ${r.copied} snapshots, skipped ${r.skipped}${r.rechunked ? ' (re-chunked: the chunker parameters differ)' : ''}; ${r.dataBlobs} data and ${r.treeBlobs} tree blobs added`);
+          }
+        });
+      } finally {
+        await src.backend.close();
+      }
+    }),
+  );
 };
 
 async function runBackup(ctx: CommandContext, req: BackupRequest): Promise<void> {
