@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Lifeboat against restic on the same machine and the same data.
 //
-// usage: node bench/compare-restic.mjs [--rounds N] [--data DIR] [--only backup|restore|check]
+// usage: node bench/compare-restic.mjs [--rounds N] [--data DIR] [--only backup|restore|maintenance]
+//   maintenance: check --read-data, then forget --keep-last 1 and a measured prune
 //
 // Dataset: ../shared/bench/gen-dataset.mjs (2 GiB, generated once into --data), mutated with
 // ../shared/bench/mutate.mjs for the incremental run and reverted afterwards. Every round uses
@@ -59,13 +60,17 @@ const tools = {
     init: (repo) => sh(lifeboat[0], [lifeboat[1], '-r', repo, 'init', '-q']),
     backup: (repo) => measure([...lifeboat, '-r', repo, 'backup', '-q', data]),
     restore: (repo, target) => measure([...lifeboat, '-r', repo, 'restore', '-q', 'latest', '--target', target]),
-    check: (repo) => measure([...lifeboat, '-r', repo, 'check', '--read-data']),
+    check: (repo) => measure([...lifeboat, '-r', repo, 'check', '-q', '--read-data']),
+    forget: (repo) => sh(lifeboat[0], [lifeboat[1], '-r', repo, 'forget', '-q', '--keep-last', '1']),
+    prune: (repo) => measure([...lifeboat, '-r', repo, 'prune', '-q']),
   },
   restic: {
     init: (repo) => sh('restic', ['-r', repo, 'init', '-q']),
     backup: (repo) => measure(['restic', '-r', repo, 'backup', '-q', data]),
     restore: (repo, target) => measure(['restic', '-r', repo, 'restore', '-q', 'latest', '--target', target]),
     check: (repo) => measure(['restic', '-r', repo, 'check', '-q', '--read-data']),
+    forget: (repo) => sh('restic', ['-r', repo, 'forget', '-q', '--keep-last', '1']),
+    prune: (repo) => measure(['restic', '-r', repo, 'prune', '-q']),
   },
 };
 
@@ -91,7 +96,7 @@ for (let round = 0; round < rounds; round++) {
     record(name, 'initial backup s', initial.seconds);
     record(name, 'initial backup RSS MiB', initial.rssMiB);
     record(name, 'repository MB', du(repo) / 1e6);
-    if (only === 'all' || only === 'backup') {
+    if (only === 'all' || only === 'backup' || only === 'maintenance') {
       const save = join(base, `mutsave-${name}`);
       rmSync(save, { recursive: true, force: true });
       sh(process.execPath, [join(shared, 'mutate.mjs'), 'apply', data, save]);
@@ -108,11 +113,17 @@ for (let round = 0; round < rounds; round++) {
       record(name, 'restore RSS MiB', restored.rssMiB);
       rmSync(target, { recursive: true, force: true });
     }
-    if (only === 'check') {
+    if (only === 'maintenance') {
       warm(repo);
       const checked = t.check(repo);
       record(name, 'check --read-data s', checked.seconds);
       record(name, 'check --read-data RSS MiB', checked.rssMiB);
+      t.forget(repo);
+      warm(repo);
+      const pruned = t.prune(repo);
+      record(name, 'prune s', pruned.seconds);
+      record(name, 'prune RSS MiB', pruned.rssMiB);
+      record(name, 'repository after prune MB', du(repo) / 1e6);
     }
     console.error(`round ${round + 1}/${rounds} ${name}: ${JSON.stringify(Object.fromEntries(Object.entries(results[name]).map(([k, v]) => [k, v.at(-1)])))}`);
   }
