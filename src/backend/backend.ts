@@ -37,6 +37,11 @@ export interface Backend {
   readonly location: string;
   /** How many requests are worth running at once. */
   readonly connections: number;
+  /**
+   * A file is listed as soon as its save resolves (local disk, memory). Eventually consistent
+   * stores leave this unset, and lock acquisition then waits before checking again.
+   */
+  readonly strongListing?: boolean;
 
   /** Create the repository structure (directories, bucket prefix). Fails if a config exists. */
   create(options?: BackendOptions): Promise<void>;

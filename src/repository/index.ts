@@ -16,3 +16,4 @@ export * from './pack/pack-builder.js';
 export * from './init.js';
 export * from './keys.js';
 export * from './lock.js';
+export * from './index/compact-pack.js';

@@ -96,7 +96,8 @@ export class RepositoryLock {
     const id = await repo.saveUnpacked('locks', encodeLock(doc), options.signal);
     process.on('SIGHUP', ignoreHangup);
     const lock = new RepositoryLock(repo, id, doc);
-    await sleep(RECHECK_DELAY_MS);
+    // on an eventually consistent store, give a racing writer's lock time to show up in listings
+    if (!repo.backend.strongListing) await sleep(RECHECK_DELAY_MS);
     const after = conflicts(await listLocks(repo, options.signal), id);
     if (after.length) {
       await lock.release();

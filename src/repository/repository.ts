@@ -245,6 +245,24 @@ export class Repository {
     }
   }
 
+  /** Parses the header of a pack whose bytes are all in memory (check --read-data). */
+  packHeaderFromBytes(packId: Id, bytes: Uint8Array): PackBlob[] {
+    const what = `pack ${packId}`;
+    if (bytes.length < 4 + 32) throw new IntegrityError(`${what}: file of ${bytes.length} bytes is too short to be a pack`);
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const headerLength = view.readUInt32LE(view.length - 4);
+    if (headerLength < 32 || headerLength > view.length - 4 || headerLength > MAX_HEADER_SIZE) {
+      throw new IntegrityError(`${what}: invalid header length ${headerLength} for a file of ${view.length} bytes`);
+    }
+    let plain: Buffer;
+    try {
+      plain = openSealed(this.key, view.subarray(view.length - 4 - headerLength, view.length - 4));
+    } catch (err) {
+      throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
+    }
+    return parsePackHeader(plain, this.version, packId);
+  }
+
   /** Reads and parses a pack's header (used by cat, check and index repair). */
   async loadPackHeader(packId: Id, signal?: AbortSignal): Promise<PackBlob[]> {
     const h = handle('data', packId);

@@ -8,6 +8,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openBackend } from '../../src/backend/location/index.js';
+import { Readable } from 'node:stream';
+import { backup } from '../../src/app/backup.js';
 import { Repository, loadSnapshots } from '../../src/repository/index.js';
 import { encodeSnapshot, formatGoTime } from '../../src/repository/model/index.js';
 import { TEST_PASSWORD, lifeboatOk, restic } from '../helpers/run.js';
@@ -32,23 +34,24 @@ describe('forget', () => {
     await lifeboatOk(repo, ['backup', '--host', 'alpha', '--time', '2023-01-01 00:00:00', src]);
     const backend = await openBackend(repo);
     const r = await Repository.open(backend, { password: TEST_PASSWORD });
-    const [first] = await loadSnapshots(r);
-    // deterministic pseudo-random times over three years
+    // deterministic pseudo-random times over three years, made by the backup use-case with
+    // --time (a small stdin backup: the same code path as the CLI, without a process each)
     let seed = 42;
     const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    let t = Date.UTC(2023, 0, 1) / 1000;
+    let t = Date.UTC(2023, 0, 1);
     for (let i = 0; i < 320; i++) {
-      t += Math.floor(rnd() * 7 * 86400) + (rnd() < 0.2 ? 0 : 3600);
-      const offset = i % 3 === 0 ? 330 : 0;
+      t += Math.floor(rnd() * 7 * 86400_000) + (rnd() < 0.2 ? 0 : 3600_000);
       const host = i % 4 === 0 ? 'beta' : 'alpha';
       const tags = i % 11 === 0 ? ['important'] : i % 5 === 0 ? ['weekly'] : undefined;
+      await backup(r, { paths: [], host, tags, time: new Date(t), stdin: { stream: Readable.from([Buffer.from(`state ${i % 7}`)]), filename: 'data' } });
+    }
+    // a few snapshots written in another zone (restic buckets by the zone stored in the snapshot)
+    const [first] = await loadSnapshots(r);
+    for (let i = 0; i < 12; i++) {
       await r.saveUnpacked('snapshots', encodeSnapshot({
-        time: formatGoTime({ unixSeconds: BigInt(t), nanos: i * 1000, offsetMinutes: offset }),
-        tree: first!.snapshot.tree,
-        paths: first!.snapshot.paths,
-        hostname: host,
-        username: 'root',
-        ...(tags ? { tags } : {}),
+        ...first!.snapshot,
+        time: formatGoTime({ unixSeconds: BigInt(Math.floor(t / 1000) + i * 5 * 3600), nanos: i, offsetMinutes: 330 }),
+        hostname: 'alpha',
       }));
     }
     await backend.close();
@@ -79,7 +82,8 @@ describe('forget', () => {
     const before = readdirSync(join(repo, 'snapshots')).length;
     const r = await lifeboatOk(repo, ['forget', '--keep-last', '3']);
     assert.match(r.stdout.toString(), /removed \d+ snapshots/);
-    assert.equal(readdirSync(join(repo, 'snapshots')).length, 6, `${before} → 3 per host`);
+    // groups: alpha with the CLI backup's path, alpha and beta with /data
+    assert.equal(readdirSync(join(repo, 'snapshots')).length, 9, `${before} → 3 per host and paths`);
     await restic(repo, ['check']);
   });
 });

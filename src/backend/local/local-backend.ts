@@ -18,6 +18,7 @@ const TRANSIENT = new Set(['EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR'
 
 export class LocalBackend implements Backend {
   readonly connections = 2;
+  readonly strongListing = true;
 
   constructor(readonly root: string) {}
 

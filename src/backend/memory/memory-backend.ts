@@ -5,6 +5,7 @@ import { type Backend, type FileInfo, type FileType, type Handle, describeHandle
 export class MemoryBackend implements Backend {
   readonly location = 'memory:';
   readonly connections = 4;
+  readonly strongListing = true;
   private readonly files = new Map<string, Buffer>();
 
   private key(h: Handle): string {

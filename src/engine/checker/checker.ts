@@ -11,8 +11,10 @@
  *      matches the index, every blob decrypts, decompresses and hashes to its ID
  */
 import { type Id, errorMessage, forEachConcurrent, sha256Id } from '../../core/index.js';
+import { type CompactPack, compactPack, packBlobs } from '../../repository/index/compact-pack.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
-import type { BlobIndex, BlobType } from '../../repository/ports.js';
+import type { BlobIndex, BlobScratch, BlobType } from '../../repository/ports.js';
+import { newBlobScratch } from '../../repository/repository.js';
 
 export type FindingKind =
   | 'index-unreadable'
@@ -59,8 +61,8 @@ export interface CheckerRepository {
   loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
   loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
-  loadPackHeader(packId: Id, signal?: AbortSignal): Promise<PackHeaderBlob[]>;
-  decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array): Buffer;
+  packHeaderFromBytes(packId: Id, bytes: Uint8Array): PackHeaderBlob[];
+  decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array, scratch?: BlobScratch): Buffer;
 }
 
 export interface CheckOptions {
@@ -94,7 +96,7 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   const signal = options.signal;
 
   // 1. index files, one by one: expected pack sizes and the entries each pack should hold
-  const expected = new Map<Id, { size: number; blobs: IndexPack['blobs']; indexes: Id[] }>();
+  const expected = new Map<Id, { size: number; blobs: CompactPack; indexes: Id[] }>();
   const indexIds: Id[] = [];
   for await (const f of repo.listFiles('index', signal)) indexIds.push(f.id);
   for (const id of indexIds) {
@@ -113,7 +115,7 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
       }
       let size = 36;
       for (const b of p.blobs) size += b.length + (b.uncompressedLength > 0 ? ENTRY_COMPRESSED : ENTRY_PLAIN);
-      expected.set(p.id, { size, blobs: p.blobs, indexes: [id] });
+      expected.set(p.id, { size, blobs: compactPack(p), indexes: [id] });
     }
   }
   await repo.loadIndex({ signal, onError: () => undefined });
@@ -191,10 +193,12 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   if (options.readData || options.selectPack) {
     const packIds = [...expected.keys()].filter((id) => onDisk.has(id)).sort();
     const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
+    // blobs are verified synchronously after each read, so one set of scratch buffers serves all
+    const scratch = newBlobScratch();
     await forEachConcurrent(selected, 2, async (packId) => {
       packsRead++;
       options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
-      await checkPackData(repo, packId, expected.get(packId)!.blobs, report, signal);
+      await checkPackData(repo, packId, expected.get(packId)!.blobs, report, scratch, signal);
     }, signal);
   }
 
@@ -205,8 +209,9 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
 async function checkPackData(
   repo: CheckerRepository,
   packId: Id,
-  indexed: IndexPack['blobs'],
+  indexed: CompactPack,
   report: (f: Finding) => void,
+  scratch: BlobScratch,
   signal?: AbortSignal,
 ): Promise<void> {
   let bytes: Buffer;
@@ -221,7 +226,7 @@ async function checkPackData(
   }
   let header: PackHeaderBlob[];
   try {
-    header = await repo.loadPackHeader(packId, signal);
+    header = repo.packHeaderFromBytes(packId, bytes);
   } catch (err) {
     report({ kind: 'pack-header-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: header unreadable: ${errorMessage(err)}` });
     header = [];
@@ -229,12 +234,12 @@ async function checkPackData(
   const key = (b: { type: string; id: string; offset: number; length: number; uncompressedLength: number }): string =>
     `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
   const inHeader = new Set(header.map(key));
-  for (const b of indexed) {
+  for (const b of packBlobs(indexed)) {
     if (header.length && !inHeader.has(key(b))) {
       report({ kind: 'pack-header-mismatch', severity: 'error', pack: packId, blob: b.id, message: `pack ${packId}: index entry for ${b.type} blob ${b.id} does not match the pack header` });
     }
     try {
-      repo.decryptBlob({ type: b.type, id: b.id, packId, uncompressedLength: b.uncompressedLength }, bytes.subarray(b.offset, b.offset + b.length));
+      repo.decryptBlob({ type: b.type, id: b.id, packId, uncompressedLength: b.uncompressedLength }, bytes.subarray(b.offset, b.offset + b.length), scratch);
     } catch (err) {
       report({ kind: 'blob-corrupt', severity: 'error', pack: packId, blob: b.id, message: errorMessage(err) });
     }

@@ -17,8 +17,9 @@
  */
 import { type Id, IntegrityError, errorMessage } from '../../core/index.js';
 import { MasterIndex } from '../../repository/index/master-index.js';
+import { type CompactPack, compactPack, expandPack, packBlob } from '../../repository/index/compact-pack.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
-import type { IndexBlobEntry, IndexPack, Node, Snapshot } from '../../repository/model/index.js';
+import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
 import { PACK_BUFFER_SIZE, PackBuilder, type FinishedPack } from '../../repository/pack/pack-builder.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 
@@ -67,8 +68,9 @@ export interface PruneStats {
 interface PackState {
   id: Id;
   size: number;
-  blobs: IndexBlobEntry[];
-  used: boolean[];
+  blobs: CompactPack;
+  /** 1 where the blob at that position is the copy that stays. */
+  used: Uint8Array;
   usedBytes: number;
   unusedBytes: number;
   mixed: boolean;
@@ -111,7 +113,7 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
       if (packs.has(p.id)) continue;
       const types = new Set(p.blobs.map((b) => b.type));
       packs.set(p.id, {
-        id: p.id, size: 0, blobs: p.blobs, used: [], usedBytes: 0, unusedBytes: 0,
+        id: p.id, size: 0, blobs: compactPack(p), used: new Uint8Array(p.blobs.length), usedBytes: 0, unusedBytes: 0,
         mixed: types.size > 1, uncompressed: p.blobs.some((b) => b.uncompressedLength === 0),
       });
     }
@@ -126,11 +128,12 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
   const kept = new MasterIndex();
   for (const p of packs.values()) {
     p.size = onDisk.get(p.id) ?? 0;
-    for (const b of p.blobs) {
+    for (let i = 0; i < p.blobs.count; i++) {
+      const b = packBlob(p.blobs, i);
       const isUsed = used.has(b.type, b.id) && !kept.has(b.type, b.id) && onDisk.has(p.id);
       if (isUsed) kept.add(b.type, b.id, p.id, 0, 0, 0);
       else if (used.has(b.type, b.id)) stats.duplicateBlobs++;
-      p.used.push(isUsed);
+      p.used[i] = isUsed ? 1 : 0;
       if (isUsed) {
         p.usedBytes += b.length;
         stats.usedBlobs++;
@@ -183,7 +186,7 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
   if (options.dryRun) return stats;
 
   // 1. repack
-  const newIndex: IndexPack[] = keptPacks.map((p) => ({ id: p.id, blobs: p.blobs }));
+  const newIndex: CompactPack[] = keptPacks.map((p) => p.blobs);
   const builders = {
     data: new PackBuilder(repo.key, Buffer.allocUnsafe(PACK_BUFFER_SIZE), repo.version >= 2 ? 3 : 0),
     tree: new PackBuilder(repo.key, Buffer.allocUnsafe(PACK_BUFFER_SIZE), repo.version >= 2 ? 3 : 0),
@@ -192,7 +195,7 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
     if (b.blobCount === 0) return;
     const pack = b.finish();
     await repo.savePackFile(pack, signal);
-    newIndex.push({ id: pack.id, blobs: pack.blobs.map((x) => ({ ...x })) });
+    newIndex.push(compactPack({ id: pack.id, blobs: pack.blobs }));
     stats.newPacks++;
     b.reset();
   };
@@ -200,8 +203,10 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
   for (const [i, p] of toRepack.entries()) {
     options.onProgress?.({ phase: 'repack', done: i, total: toRepack.length });
     const bytes = await repo.loadPackRange(p.id, 0, 0, signal);
-    for (const [k, b] of p.blobs.entries()) {
-      if (!p.used[k] || written.has(b.type, b.id)) continue;
+    for (let k = 0; k < p.blobs.count; k++) {
+      if (!p.used[k]) continue;
+      const b = packBlob(p.blobs, k);
+      if (written.has(b.type, b.id)) continue;
       written.add(b.type, b.id, b.id, 0, 0, 0);
       const sealed = bytes.subarray(b.offset, b.offset + b.length);
       const builder = builders[b.type];
@@ -224,18 +229,21 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
   options.onStep?.('packs-written');
 
   // 2. new index, 3. old index files gone, 4. packs gone
-  const chunks: IndexPack[][] = [[]];
-  let count = 0;
-  for (const p of newIndex) {
-    if (count + p.blobs.length > INDEX_MAX_BLOBS && chunks.at(-1)!.length) {
-      chunks.push([]);
-      count = 0;
-    }
-    chunks.at(-1)!.push(p);
-    count += p.blobs.length;
-  }
+  // index files of at most INDEX_MAX_BLOBS entries, expanded to objects one file at a time
   const newIndexIds = new Set<Id>();
-  for (const c of chunks) if (c.length) newIndexIds.add(await repo.saveIndexFile(c, signal));
+  let batch: CompactPack[] = [];
+  let count = 0;
+  const writeBatch = async (): Promise<void> => {
+    if (batch.length) newIndexIds.add(await repo.saveIndexFile(batch.map(expandPack), signal));
+    batch = [];
+    count = 0;
+  };
+  for (const p of newIndex) {
+    if (count + p.count > INDEX_MAX_BLOBS) await writeBatch();
+    batch.push(p);
+    count += p.count;
+  }
+  await writeBatch();
   options.onStep?.('index-written');
   for (const id of indexFiles) if (!newIndexIds.has(id)) await repo.removeFile('index', id, signal);
   options.onStep?.('old-index-deleted');
