@@ -247,39 +247,32 @@ export class Repository {
 
   /** Parses the header of a pack whose bytes are all in memory (check --read-data). */
   packHeaderFromBytes(packId: Id, bytes: Uint8Array): PackBlob[] {
-    const what = `pack ${packId}`;
-    if (bytes.length < 4 + 32) throw new IntegrityError(`${what}: file of ${bytes.length} bytes is too short to be a pack`);
-    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    const headerLength = view.readUInt32LE(view.length - 4);
-    if (headerLength < 32 || headerLength > view.length - 4 || headerLength > MAX_HEADER_SIZE) {
-      throw new IntegrityError(`${what}: invalid header length ${headerLength} for a file of ${view.length} bytes`);
-    }
-    let plain: Buffer;
-    try {
-      plain = openSealed(this.key, view.subarray(view.length - 4 - headerLength, view.length - 4));
-    } catch (err) {
-      throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
-    }
-    return parsePackHeader(plain, this.version, packId);
+    return this.parsePackTail(packId, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length);
   }
 
   /** Reads and parses a pack's header (used by cat, check and index repair). */
   async loadPackHeader(packId: Id, signal?: AbortSignal): Promise<PackBlob[]> {
     const h = handle('data', packId);
     const { size } = await this.backend.stat(h, { signal });
-    const what = `pack ${packId}`;
-    if (size < 4 + 32) throw new IntegrityError(`${what}: file of ${size} bytes is too short to be a pack`);
+    // restic reads this much eagerly: most headers fit, so one read usually suffices
     const tailLength = Math.min(size, 15 * 41 + 36);
     let tail = await this.backend.load(h, size - tailLength, tailLength, { signal });
+    const headerLength = tail.length >= 4 ? tail.readUInt32LE(tail.length - 4) : 0;
+    if (headerLength + 4 > tail.length && headerLength + 4 <= size) tail = await this.backend.load(h, size - 4 - headerLength, headerLength + 4, { signal });
+    return this.parsePackTail(packId, tail, size);
+  }
+
+  /** Decrypts and parses the header at the end of `tail` (the last bytes of a pack of `size` bytes). */
+  private parsePackTail(packId: Id, tail: Buffer, size: number): PackBlob[] {
+    const what = `pack ${packId}`;
+    if (size < 4 + 32 || tail.length < 4) throw new IntegrityError(`${what}: file of ${size} bytes is too short to be a pack`);
     const headerLength = tail.readUInt32LE(tail.length - 4);
-    if (headerLength < 32 || headerLength > size - 4 || headerLength > MAX_HEADER_SIZE) {
+    if (headerLength < 32 || headerLength > size - 4 || headerLength > MAX_HEADER_SIZE || headerLength + 4 > tail.length) {
       throw new IntegrityError(`${what}: invalid header length ${headerLength} for a file of ${size} bytes`);
     }
-    if (headerLength + 4 > tail.length) tail = await this.backend.load(h, size - 4 - headerLength, headerLength + 4, { signal });
-    const sealed = tail.subarray(tail.length - 4 - headerLength, tail.length - 4);
     let plain: Buffer;
     try {
-      plain = openSealed(this.key, sealed);
+      plain = openSealed(this.key, tail.subarray(tail.length - 4 - headerLength, tail.length - 4));
     } catch (err) {
       throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
     }
