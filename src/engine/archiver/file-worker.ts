@@ -20,7 +20,7 @@ import { PACK_BUFFER_SIZE, PackBuilder } from '../../repository/pack/pack-builde
 import type { FileJob, FileResult, FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const READ_SIZE = 1024 * 1024;
-const STAGING_SIZE = MAX_SIZE + 3 * READ_SIZE;
+const STAGING_SIZE = MAX_SIZE + 2 * READ_SIZE;
 
 interface PendingChunk {
   start: number;
