@@ -13,12 +13,10 @@ import {
   LifeboatError,
   NotFoundError,
   forEachConcurrent,
-  sha256,
   sha256Id,
 } from '../core/index.js';
 import { isIrreducible, parsePolynomial } from './chunker/index.js';
-import { decompressExact } from './compression.js';
-import { type CryptoKey, open as openSealed, openInto, seal } from './crypto/index.js';
+import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
 import { unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
 import {
@@ -32,19 +30,9 @@ import {
   decodeSnapshot,
   decodeTree,
 } from './model/index.js';
-import { type BlobType, type PackBlob, MAX_HEADER_SIZE, parsePackHeader } from './pack/header.js';
+import type { BlobType, PackBlob } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
-
-/** Reusable buffers for decrypting (`sealed`) and decompressing (`plain`) blobs on hot paths. */
-export interface BlobScratch {
-  sealed: Buffer;
-  plain: Buffer;
-}
-
-/** Scratch buffers large enough for any data blob restic's chunker makes (8 MiB). */
-export function newBlobScratch(): BlobScratch {
-  return { sealed: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024), plain: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024) };
-}
+import { type BlobScratch, openBlob, parsePackTail } from './blob-crypto.js';
 
 export interface OpenRepositoryOptions {
   password: string;
@@ -207,22 +195,9 @@ export class Repository {
     return this.decryptBlob(loc, bytes);
   }
 
-  /**
-   * Decrypts bytes of a blob read from its pack and verifies them against the blob ID. With
-   * `scratch`, the result is a view into scratch buffers, valid until the next call with them.
-   */
+  /** See openBlob: decrypt, decompress and verify a blob read with loadPackRange. */
   decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array, scratch?: BlobScratch): Buffer {
-    const what = `${loc.type} blob ${loc.id} in pack ${loc.packId}`;
-    let plain: Buffer;
-    try {
-      if (scratch && scratch.sealed.length >= bytes.length) plain = scratch.sealed.subarray(0, openInto(this.key, bytes, scratch.sealed, 0));
-      else plain = openSealed(this.key, bytes);
-    } catch (err) {
-      throw new IntegrityError(`${what}: ${(err as Error).message}`, { cause: err });
-    }
-    if (loc.uncompressedLength > 0) plain = decompressExact(plain, loc.uncompressedLength, what, scratch?.plain);
-    if (!sha256(plain).equals(Buffer.from(loc.id, 'hex'))) throw new IntegrityError(`${what}: content does not match the blob ID`);
-    return plain;
+    return openBlob(this.key, loc, bytes, scratch);
   }
 
   async loadTree(id: Id, signal?: AbortSignal): Promise<Node[]> {
@@ -262,20 +237,7 @@ export class Repository {
     return this.parsePackTail(packId, tail, size);
   }
 
-  /** Decrypts and parses the header at the end of `tail` (the last bytes of a pack of `size` bytes). */
   private parsePackTail(packId: Id, tail: Buffer, size: number): PackBlob[] {
-    const what = `pack ${packId}`;
-    if (size < 4 + 32 || tail.length < 4) throw new IntegrityError(`${what}: file of ${size} bytes is too short to be a pack`);
-    const headerLength = tail.readUInt32LE(tail.length - 4);
-    if (headerLength < 32 || headerLength > size - 4 || headerLength > MAX_HEADER_SIZE || headerLength + 4 > tail.length) {
-      throw new IntegrityError(`${what}: invalid header length ${headerLength} for a file of ${size} bytes`);
-    }
-    let plain: Buffer;
-    try {
-      plain = openSealed(this.key, tail.subarray(tail.length - 4 - headerLength, tail.length - 4));
-    } catch (err) {
-      throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
-    }
-    return parsePackHeader(plain, this.version, packId);
+    return parsePackTail(this.key, this.version, packId, tail, size);
   }
 }

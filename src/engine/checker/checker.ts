@@ -10,11 +10,13 @@
  *   4. with readData: every selected pack is read whole, its hash equals its name, its header
  *      matches the index, every blob decrypts, decompresses and hashes to its ID
  */
-import { type Id, errorMessage, forEachConcurrent, sha256Id } from '../../core/index.js';
-import { type CompactPack, compactPack, packBlobs } from '../../repository/index/compact-pack.js';
+import { availableParallelism } from 'node:os';
+import { type Id, errorMessage, forEachConcurrent } from '../../core/index.js';
+import { type CompactPack, compactPack } from '../../repository/index/compact-pack.js';
+import type { CryptoKey } from '../../repository/crypto/index.js';
+import { VerifyPool } from './verify-pool.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
-import type { BlobIndex, BlobScratch, BlobType } from '../../repository/ports.js';
-import { newBlobScratch } from '../../repository/repository.js';
+import type { BlobIndex, BlobType } from '../../repository/ports.js';
 
 export type FindingKind =
   | 'index-unreadable'
@@ -55,14 +57,14 @@ export interface PackHeaderBlob {
 /** What the checker needs from the repository. */
 export interface CheckerRepository {
   readonly index: BlobIndex;
+  readonly key: CryptoKey;
+  readonly version: number;
   listFiles(type: 'index' | 'data' | 'snapshots', signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }>;
   loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]>;
   loadIndex(options?: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void }): Promise<void>;
   loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
   loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
-  packHeaderFromBytes(packId: Id, bytes: Uint8Array): PackHeaderBlob[];
-  decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array, scratch?: BlobScratch): Buffer;
 }
 
 export interface CheckOptions {
@@ -188,60 +190,33 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
     await walk(snap.tree, '/', id);
   }
 
-  // 4. pack contents
+  // 4. pack contents: read here, verified on worker threads (one per core)
   let packsRead = 0;
   if (options.readData || options.selectPack) {
     const packIds = [...expected.keys()].filter((id) => onDisk.has(id)).sort();
     const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
-    // blobs are verified synchronously after each read, so one set of scratch buffers serves all
-    const scratch = newBlobScratch();
-    await forEachConcurrent(selected, 2, async (packId) => {
-      packsRead++;
-      options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
-      await checkPackData(repo, packId, expected.get(packId)!.blobs, report, scratch, signal);
-    }, signal);
+    const threads = Math.max(1, Math.min(availableParallelism(), 4));
+    const pool = new VerifyPool({ key: repo.key, version: repo.version }, threads);
+    try {
+      await forEachConcurrent(selected, threads + 1, async (packId) => {
+        let bytes: Buffer;
+        try {
+          bytes = await repo.loadPackRange(packId, 0, 0, signal);
+        } catch (err) {
+          report({ kind: 'pack-unreadable', severity: 'error', pack: packId, message: `pack ${packId} cannot be read: ${errorMessage(err)}` });
+          return;
+        }
+        for (const p of await pool.verify(packId, bytes, expected.get(packId)!.blobs)) {
+          report({ kind: p.kind, severity: 'error', pack: packId, ...(p.blob ? { blob: p.blob } : {}), message: p.message });
+        }
+        packsRead++;
+        options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
+      }, signal);
+    } finally {
+      await pool.close();
+    }
   }
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   return { findings, errors, hints: findings.length - errors, packs: onDisk.size, snapshots: snapshotIds.length, trees, packsRead };
-}
-
-async function checkPackData(
-  repo: CheckerRepository,
-  packId: Id,
-  indexed: CompactPack,
-  report: (f: Finding) => void,
-  scratch: BlobScratch,
-  signal?: AbortSignal,
-): Promise<void> {
-  let bytes: Buffer;
-  try {
-    bytes = await repo.loadPackRange(packId, 0, 0, signal);
-  } catch (err) {
-    report({ kind: 'pack-unreadable', severity: 'error', pack: packId, message: `pack ${packId} cannot be read: ${errorMessage(err)}` });
-    return;
-  }
-  if (sha256Id(bytes) !== packId) {
-    report({ kind: 'pack-hash-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: content does not match its name (damaged file)` });
-  }
-  let header: PackHeaderBlob[];
-  try {
-    header = repo.packHeaderFromBytes(packId, bytes);
-  } catch (err) {
-    report({ kind: 'pack-header-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: header unreadable: ${errorMessage(err)}` });
-    header = [];
-  }
-  const key = (b: { type: string; id: string; offset: number; length: number; uncompressedLength: number }): string =>
-    `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
-  const inHeader = new Set(header.map(key));
-  for (const b of packBlobs(indexed)) {
-    if (header.length && !inHeader.has(key(b))) {
-      report({ kind: 'pack-header-mismatch', severity: 'error', pack: packId, blob: b.id, message: `pack ${packId}: index entry for ${b.type} blob ${b.id} does not match the pack header` });
-    }
-    try {
-      repo.decryptBlob({ type: b.type, id: b.id, packId, uncompressedLength: b.uncompressedLength }, bytes.subarray(b.offset, b.offset + b.length), scratch);
-    } catch (err) {
-      report({ kind: 'blob-corrupt', severity: 'error', pack: packId, blob: b.id, message: errorMessage(err) });
-    }
-  }
 }

@@ -18,7 +18,7 @@ import { lstatSync, mkdirSync, readSync, openSync, closeSync, symlinkSync, unlin
 import { IntegrityError, LifeboatError, type Id, forEachConcurrent, sha256 } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
 import type { BlobReader, BlobLocation } from '../../repository/ports.js';
-import { newBlobScratch } from '../../repository/repository.js';
+import { newBlobScratch } from '../../repository/blob-crypto.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
 import { joinPath } from '../walker/index.js';

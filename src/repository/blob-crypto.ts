@@ -1,0 +1,60 @@
+/**
+ * Pure functions over the bytes of packs and blobs (no I/O), so that worker threads can verify
+ * data with nothing but the key: open a blob (decrypt, decompress, check its ID) and read a
+ * pack's header from its last bytes.
+ */
+import { type Id, IntegrityError, sha256 } from '../core/index.js';
+import { decompressExact } from './compression.js';
+import { type CryptoKey, open as openSealed, openInto } from './crypto/index.js';
+import { MAX_HEADER_SIZE, type BlobType, type PackBlob, parsePackHeader } from './pack/header.js';
+
+/** Reusable buffers for decrypting (`sealed`) and decompressing (`plain`) blobs on hot paths. */
+export interface BlobScratch {
+  sealed: Buffer;
+  plain: Buffer;
+}
+
+/** Scratch buffers large enough for any data blob restic's chunker makes (8 MiB). */
+export function newBlobScratch(): BlobScratch {
+  return { sealed: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024), plain: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024) };
+}
+
+/**
+ * Decrypts the bytes of a blob as stored in its pack and verifies them against the blob ID. With
+ * `scratch`, the result is a view into scratch buffers, valid until the next call with them.
+ */
+export function openBlob(
+  key: CryptoKey,
+  loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number },
+  bytes: Uint8Array,
+  scratch?: BlobScratch,
+): Buffer {
+  const what = `${loc.type} blob ${loc.id} in pack ${loc.packId}`;
+  let plain: Buffer;
+  try {
+    if (scratch && scratch.sealed.length >= bytes.length) plain = scratch.sealed.subarray(0, openInto(key, bytes, scratch.sealed, 0));
+    else plain = openSealed(key, bytes);
+  } catch (err) {
+    throw new IntegrityError(`${what}: ${(err as Error).message}`, { cause: err });
+  }
+  if (loc.uncompressedLength > 0) plain = decompressExact(plain, loc.uncompressedLength, what, scratch?.plain);
+  if (!sha256(plain).equals(Buffer.from(loc.id, 'hex'))) throw new IntegrityError(`${what}: content does not match the blob ID`);
+  return plain;
+}
+
+/** Decrypts and parses the header at the end of `tail` (the last bytes of a pack of `size` bytes). */
+export function parsePackTail(key: CryptoKey, version: number, packId: Id, tail: Buffer, size: number): PackBlob[] {
+  const what = `pack ${packId}`;
+  if (size < 4 + 32 || tail.length < 4) throw new IntegrityError(`${what}: file of ${size} bytes is too short to be a pack`);
+  const headerLength = tail.readUInt32LE(tail.length - 4);
+  if (headerLength < 32 || headerLength > size - 4 || headerLength > MAX_HEADER_SIZE || headerLength + 4 > tail.length) {
+    throw new IntegrityError(`${what}: invalid header length ${headerLength} for a file of ${size} bytes`);
+  }
+  let plain: Buffer;
+  try {
+    plain = openSealed(key, tail.subarray(tail.length - 4 - headerLength, tail.length - 4));
+  } catch (err) {
+    throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
+  }
+  return parsePackHeader(plain, version, packId);
+}
