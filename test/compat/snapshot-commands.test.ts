@@ -52,6 +52,10 @@ test('stats raw-data equals restic, tags are seen by restic', async () => {
   const tagged = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', 'before-migration'])).stdout.toString()) as { original?: string }[];
   assert.equal(tagged.length, 1);
   assert.equal(tagged[0]!.original, ids[1]);
+  await lifeboatOk(repo, ['tag', '--set', 'x,y', '--tag', 'before-migration']);
+  const set = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', 'x,y'])).stdout.toString()) as { tags: string[]; original?: string }[];
+  assert.deepEqual(set.map((s) => s.tags), [['x', 'y']]);
+  assert.equal(set[0]!.original, ids[1]);
   await restic(repo, ['check']);
 });
 

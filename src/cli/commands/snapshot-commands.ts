@@ -49,7 +49,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .argument('[snapshots...]', 'snapshots (default: all that match the filters)')
       .option('--add <tags>', 'tags to add (comma-separated, repeatable)', collect, [])
       .option('--remove <tags>', 'tags to remove (comma-separated, repeatable)', collect, [])
-      .option('--set <tags>', 'replace all tags (comma-separated, repeatable)', collect, undefined as unknown as string[]),
+      .option('--set <tags>', 'replace all tags (comma-separated, repeatable)', (v: string, prev?: string[]) => [...(prev ?? []), v]),
   ).action(
     run(async (ctx, cmd, ids) => {
       const o = cmd.opts<{ add: string[]; remove: string[]; set?: string[]; host: string[]; tag: string[]; path: string[] }>();
