@@ -2,14 +2,20 @@
  * The backend contract: a dumb store of immutable files named by (type, name), as restic's
  * backends are. Repositories above it never see paths, URLs or HTTP.
  *
- * Rules every implementation keeps:
- * - `save` creates a file atomically: readers never see a partial file, a failed save leaves
- *   nothing that `list` returns. Saving a name that exists with identical bytes succeeds; with
- *   different bytes it fails with `BackendError` (never a silent overwrite), except for `config`
- *   which is written once by `init` and refused if present.
- * - `load` reads `length` bytes from `offset` (length 0 = to the end); a short file is an error.
- * - `list` yields every file of a type, names that are not 64 hex characters skipped.
- * - A missing file is a `NotFoundError` (so retry layers do not retry it).
+ * Rules every implementation keeps (checked by backend/testing's runBackendContract):
+ * - `save` creates a file atomically: readers never see a partial file, a failed or aborted save
+ *   leaves nothing that `list` returns. Saving a name that exists with identical bytes succeeds;
+ *   with different bytes it fails with `BackendError` (never a silent overwrite, also not for
+ *   `config` and not when two saves race). `create` refuses with E_REPO_EXISTS once a config
+ *   exists, so `init` writes the config only into an empty place.
+ * - `load` reads `length` bytes from `offset` (length 0 = to the end); a range past the end of
+ *   the file is a `BackendError` whose message says "truncated" and names the file.
+ * - `list` yields every file of a type with its size, in no particular order; names that are not
+ *   64 lowercase hex characters (temporary files, strays) are skipped. `config` is not listable.
+ * - A missing file is a `NotFoundError` naming the handle and the location (retry layers do not
+ *   retry it); other failures are `BackendError`s with `transient` set when a retry can help.
+ * - Every call honours `options.signal` between its steps (rejecting with the abort reason).
+ * - A handle's name is one path component; anything else is a programmer error (TypeError).
  */
 import type { Id } from '../core/index.js';
 

@@ -1,25 +1,40 @@
 /**
  * restic's local layout in a directory (spec 2.1, 12.1): `config`, `keys/`, `locks/`,
- * `snapshots/`, `index/`, `data/XX/<id>`. Saves are atomic (exclusive temporary file in the
- * target directory, fsync, rename, fsync of the directory) and files are made read-only like
- * restic's. An existing name is never overwritten with different bytes.
+ * `snapshots/`, `index/`, `data/XX/<id>`.
+ *
+ * save(h, data):
+ *   tmp = <final>-tmp-<random> in the target directory (list skips it: not an ID)
+ *   open tmp exclusively (creating data/XX on demand), write, chmod 0400, fsync, close
+ *   link tmp → final: fails if final exists, so nothing is ever overwritten; on EEXIST compare
+ *     the bytes (identical → success, different → BackendError). File systems without hard
+ *     links fall back to check + rename.
+ *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
-import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileType, type Handle, describeHandle } from '../backend.js';
+import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileType, type Handle, describeHandle, handle } from '../index.js';
+import { classifyFsError } from './classify-fs-error.js';
 
 /** Ranged reads up to this size use synchronous calls (see loadSmall). */
 const SYNC_READ_LIMIT = 256 * 1024;
+/** Files stat'ed at once while listing (the thread pool bounds real parallelism anyway). */
+const LIST_STAT_BATCH = 32;
+/** link(2) errors meaning "this file system has no hard links": fall back to rename. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+/** fsync(2) of a directory is refused by some file systems (FUSE, CIFS); restic ignores that too. */
+const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
-const TRANSIENT = new Set(['EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR']);
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o400;
 
 export class LocalBackend implements Backend {
   readonly connections = 2;
   readonly strongListing = true;
 
+  /** @param root the repository directory (it need not exist before `create`). */
   constructor(readonly root: string) {}
 
   get location(): string {
@@ -28,109 +43,165 @@ export class LocalBackend implements Backend {
 
   private dirOf(h: Handle): string {
     if (h.type === 'config') return this.root;
+    checkName(h);
     if (h.type === 'data') return join(this.root, 'data', h.name.slice(0, 2));
     return join(this.root, h.type);
   }
 
+  /** The file a handle is stored in. */
   path(h: Handle): string {
     return h.type === 'config' ? join(this.root, 'config') : join(this.dirOf(h), h.name);
   }
 
-  private classify(err: unknown, h: Handle | string, op: string): Error {
-    const code = errnoCode(err);
-    const what = typeof h === 'string' ? h : `${describeHandle(h)} in ${this.root}`;
-    if (code === 'ENOENT') return new NotFoundError(`${what} does not exist`, { cause: err });
-    return new BackendError(`${op} ${what} failed: ${(err as Error).message}`, {
-      cause: err,
-      transient: code !== undefined && TRANSIENT.has(code),
-      hint: code === 'EACCES' || code === 'EPERM' ? 'check the permissions of the repository directory' : code === 'ENOSPC' ? 'free disk space' : undefined,
-    });
+  private what(h: Handle): string {
+    return `${describeHandle(h)} in ${this.root}`;
   }
 
   async create(options: BackendOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
     try {
       await stat(join(this.root, 'config'));
-      throw new LifeboatError('E_REPO_EXISTS', `a repository already exists at ${this.root}`);
+      throw new LifeboatError('E_REPO_EXISTS', `a repository already exists at ${this.root}`, {
+        hint: 'use it, or choose another location for a new one',
+      });
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
+      if (errnoCode(err) !== 'ENOENT') throw classifyFsError(err, 'create', this.root);
     }
     try {
-      for (const t of FILE_TYPES) if (t !== 'config') await mkdir(join(this.root, t), { recursive: true, mode: 0o700 });
+      for (const t of FILE_TYPES) if (t !== 'config') await mkdir(join(this.root, t), { recursive: true, mode: DIR_MODE });
       for (let i = 0; i < 256; i++) {
         options.signal?.throwIfAborted();
-        await mkdir(join(this.root, 'data', i.toString(16).padStart(2, '0')), { recursive: true, mode: 0o700 });
+        await mkdir(join(this.root, 'data', i.toString(16).padStart(2, '0')), { recursive: true, mode: DIR_MODE });
       }
     } catch (err) {
-      throw this.classify(err, this.root, 'create');
+      throw classifyFsError(err, 'create', this.root);
     }
   }
 
   async save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
-    options.signal?.throwIfAborted();
+    const signal = options.signal;
+    signal?.throwIfAborted();
     const dir = this.dirOf(h);
     const final = this.path(h);
-    const tmp = `${final}-tmp-${randomBytes(6).toString('hex')}`;
+    const tmp = `${final}-tmp-${randomBytes(8).toString('hex')}`;
+    let tmpExists = false;
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      const fh = await this.openExclusive(tmp, dir, h);
+      tmpExists = true;
       try {
         let off = 0;
         while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+        await fh.chmod(FILE_MODE);
         await fh.sync();
       } finally {
         await fh.close();
       }
-      if (await this.existsWith(final, data, h)) {
-        await unlink(tmp);
-        return;
-      }
-      await chmod(tmp, 0o400);
-      await rename(tmp, final);
-      const dh = await open(dir, constants.O_RDONLY);
-      try {
-        await dh.sync();
-      } finally {
-        await dh.close();
-      }
+      signal?.throwIfAborted();
+      await this.publish(tmp, final, data, h);
+      tmpExists = false;
+      await syncDir(dir);
     } catch (err) {
-      await rm(tmp, { force: true });
-      if (err instanceof LifeboatError) throw err;
-      throw this.classify(err, h, 'save');
+      if (tmpExists) await rm(tmp, { force: true }).catch(() => undefined);
+      throw classifyFsError(err, 'save', this.what(h));
     }
   }
 
-  /** True if `final` exists with exactly `data`; throws if it exists with other bytes. */
-  private async existsWith(final: string, data: Uint8Array, h: Handle): Promise<boolean> {
-    let existing: Buffer;
+  /** Creates `tmp` exclusively; a missing target directory is made (data/XX on demand), a missing root is not. */
+  private async openExclusive(tmp: string, dir: string, h: Handle): Promise<FileHandle> {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
     try {
-      const fh = await open(final, 'r');
-      try {
-        existing = await fh.readFile();
-      } finally {
-        await fh.close();
+      return await open(tmp, flags, 0o600);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+    try {
+      await stat(this.root);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        throw new NotFoundError(`cannot save ${describeHandle(h)}: the repository directory ${this.root} does not exist`, { cause: err });
       }
+      throw err;
+    }
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    return open(tmp, flags, 0o600);
+  }
+
+  /** Gives the complete `tmp` its final name without ever replacing an existing file. */
+  private async publish(tmp: string, final: string, data: Uint8Array, h: Handle): Promise<void> {
+    try {
+      await link(tmp, final);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EEXIST') {
+        if (await this.holds(final, data, h)) {
+          await unlink(tmp);
+          return;
+        }
+        // removed between link and the comparison: it is free again
+        await link(tmp, final);
+      } else if (code !== undefined && NO_HARD_LINKS.has(code)) {
+        if (await this.holds(final, data, h)) {
+          await unlink(tmp);
+          return;
+        }
+        await rename(tmp, final);
+        return;
+      } else {
+        throw err;
+      }
+    }
+    await unlink(tmp);
+  }
+
+  /**
+   * True if `final` holds exactly `data`, false if it does not exist; throws if it exists with
+   * other content (a name is never reused for different bytes).
+   */
+  private async holds(final: string, data: Uint8Array, h: Handle): Promise<boolean> {
+    let fh: FileHandle;
+    try {
+      fh = await open(final, 'r');
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return false;
       throw err;
     }
-    if (existing.equals(data)) return true;
-    throw new BackendError(`${describeHandle(h)} in ${this.root} already exists with different content: refusing to overwrite it`, {
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new BackendError(`${this.what(h)} exists but is not a regular file: refusing to replace it`);
+      if (st.size === data.length) {
+        const existing = Buffer.allocUnsafe(st.size);
+        let got = 0;
+        while (got < existing.length) {
+          const { bytesRead } = await fh.read(existing, got, existing.length - got, got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        if (got === existing.length && existing.equals(data)) return true;
+      }
+    } finally {
+      await fh.close();
+    }
+    throw new BackendError(`${this.what(h)} already exists with different content: refusing to overwrite it`, {
       hint: 'run `lifeboat check`: the repository may be damaged',
     });
   }
 
   async load(h: Handle, offset = 0, length = 0, options: BackendOptions = {}): Promise<Buffer> {
+    checkRange(offset, length);
     options.signal?.throwIfAborted();
-    if (length > 0 && length <= SYNC_READ_LIMIT) return this.loadSmall(h, offset, length);
-    let fh;
+    const path = this.path(h);
+    if (length > 0 && length <= SYNC_READ_LIMIT) return this.loadSmall(h, path, offset, length);
+    let fh: FileHandle;
     try {
-      fh = await open(this.path(h), 'r');
+      fh = await open(path, 'r');
     } catch (err) {
-      throw this.classify(err, h, 'open');
+      throw classifyFsError(err, 'load', this.what(h));
     }
     try {
-      const size = length > 0 ? length : (await fh.stat()).size - offset;
-      if (size < 0) throw new BackendError(`${describeHandle(h)} in ${this.root} is shorter than offset ${offset} (truncated?)`);
+      const fileSize = length > 0 ? -1 : (await fh.stat()).size;
+      const size = length > 0 ? length : fileSize - offset;
+      if (size < 0) throw this.truncated(h, offset, 0, fileSize);
+      options.signal?.throwIfAborted();
       const buf = Buffer.allocUnsafe(size);
       let got = 0;
       while (got < size) {
@@ -138,32 +209,25 @@ export class LocalBackend implements Backend {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      if (got < size) throw this.truncated(h, size, offset, got);
+      if (got < size) throw this.truncated(h, offset, size, offset + got);
       return buf;
     } catch (err) {
-      if (err instanceof LifeboatError) throw err;
-      throw this.classify(err, h, 'read');
+      throw classifyFsError(err, 'load', this.what(h));
     } finally {
       await fh.close();
     }
-  }
-
-  private truncated(h: Handle, wanted: number, offset: number, got: number): BackendError {
-    return new BackendError(`${describeHandle(h)} in ${this.root}: wanted ${wanted} bytes at offset ${offset}, the file ends after ${offset + got} (truncated?)`, {
-      hint: 'run `lifeboat check`: the file is damaged',
-    });
   }
 
   /**
    * Small ranged reads (tree blobs, single blobs) with synchronous calls: from the page cache they
    * take microseconds, while the promise round trips of fs/promises cost far more.
    */
-  private loadSmall(h: Handle, offset: number, length: number): Buffer {
+  private loadSmall(h: Handle, path: string, offset: number, length: number): Buffer {
     let fd: number;
     try {
-      fd = openSync(this.path(h), 'r');
+      fd = openSync(path, 'r');
     } catch (err) {
-      throw this.classify(err, h, 'open');
+      throw classifyFsError(err, 'load', this.what(h));
     }
     try {
       const buf = Buffer.allocUnsafe(length);
@@ -173,66 +237,131 @@ export class LocalBackend implements Backend {
         if (n === 0) break;
         got += n;
       }
-      if (got < length) throw this.truncated(h, length, offset, got);
+      if (got < length) throw this.truncated(h, offset, length, offset + got);
       return buf;
     } catch (err) {
-      if (err instanceof LifeboatError) throw err;
-      throw this.classify(err, h, 'read');
+      throw classifyFsError(err, 'load', this.what(h));
     } finally {
       closeSync(fd);
     }
   }
 
-  async stat(h: Handle): Promise<FileInfo> {
+  private truncated(h: Handle, offset: number, wanted: number, fileSize: number): BackendError {
+    return new BackendError(
+      `${this.path(h)} (${describeHandle(h)}) is truncated: wanted ${wanted > 0 ? `${wanted} bytes` : 'the rest'} from offset ${offset}, the file ends at ${fileSize}`,
+      { hint: 'run `lifeboat check`: the file is damaged' },
+    );
+  }
+
+  async stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {
+    options.signal?.throwIfAborted();
+    const path = this.path(h);
     try {
-      const st = await stat(this.path(h));
+      const st = await stat(path);
       return { name: h.name, size: st.size };
     } catch (err) {
-      throw this.classify(err, h, 'stat');
+      throw classifyFsError(err, 'stat', this.what(h));
     }
   }
 
   async *list(type: FileType, options: BackendOptions = {}): AsyncIterable<FileInfo> {
+    if (type === 'config') throw new TypeError('list: config is a single file, not a type to list');
+    const signal = options.signal;
+    signal?.throwIfAborted();
     const dirs = type === 'data' ? await this.dataDirs() : [join(this.root, type)];
     for (const dir of dirs) {
-      options.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       let names: string[];
       try {
-        names = await readdir(dir);
+        names = (await readdir(dir)).filter((n) => isId(n));
       } catch (err) {
         if (errnoCode(err) === 'ENOENT') continue;
-        throw this.classify(err, dir, 'list');
+        throw classifyFsError(err, 'list', dir);
       }
-      for (const name of names) {
-        if (!isId(name)) continue;
-        try {
-          yield { name, size: (await stat(join(dir, name))).size };
-        } catch (err) {
-          if (errnoCode(err) !== 'ENOENT') throw this.classify(err, join(dir, name), 'stat');
+      for (let i = 0; i < names.length; i += LIST_STAT_BATCH) {
+        signal?.throwIfAborted();
+        const batch = names.slice(i, i + LIST_STAT_BATCH);
+        const sizes = await Promise.all(batch.map((name) => this.sizeOrGone(join(dir, name))));
+        for (let j = 0; j < batch.length; j++) {
+          const size = sizes[j];
+          if (size !== undefined) yield { name: batch[j]!, size };
         }
       }
     }
   }
 
-  private async dataDirs(): Promise<string[]> {
+  /** Size of a listed file; undefined if it was removed since the directory was read. */
+  private async sizeOrGone(path: string): Promise<number | undefined> {
     try {
-      return (await readdir(join(this.root, 'data')))
-        .filter((d) => /^[0-9a-f]{2}$/.test(d))
-        .sort()
-        .map((d) => join(this.root, 'data', d));
+      return (await stat(path)).size;
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return [];
-      throw this.classify(err, join(this.root, 'data'), 'list');
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw classifyFsError(err, 'list', path);
     }
   }
 
-  async remove(h: Handle): Promise<void> {
+  /** The `data/XX` directories that exist (none need to). */
+  private async dataDirs(): Promise<string[]> {
+    const data = join(this.root, 'data');
     try {
-      await unlink(this.path(h));
+      return (await readdir(data, { withFileTypes: true }))
+        .filter((d) => d.isDirectory() && /^[0-9a-f]{2}$/.test(d.name))
+        .map((d) => d.name)
+        .sort()
+        .map((d) => join(data, d));
     } catch (err) {
-      throw this.classify(err, h, 'remove');
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw classifyFsError(err, 'list', data);
+    }
+  }
+
+  async remove(h: Handle, options: BackendOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const path = this.path(h);
+    try {
+      await unlink(path);
+    } catch (err) {
+      throw classifyFsError(err, 'remove', this.what(h));
     }
   }
 
   async close(): Promise<void> {}
+}
+
+/** Whether `dir` holds a repository: its `config` exists. Other failures (permissions) are thrown. */
+export async function repositoryExists(dir: string, options: BackendOptions = {}): Promise<boolean> {
+  try {
+    await new LocalBackend(dir).stat(handle('config'), options);
+    return true;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  }
+}
+
+/** A handle's name must stay one path component (no escaping the repository). */
+function checkName(h: Handle): void {
+  const n = h.name;
+  if (n === '' || n === '.' || n === '..' || n.includes('/') || n.includes('\\') || n.includes('\0')) {
+    throw new TypeError(`invalid file name ${JSON.stringify(n)} for ${h.type}`);
+  }
+}
+
+function checkRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`invalid range: offset ${offset}, length ${length}`);
+  }
+}
+
+/** fsync of a directory, so a rename or link in it survives a crash. */
+async function syncDir(dir: string): Promise<void> {
+  const dh = await open(dir, constants.O_RDONLY);
+  try {
+    await dh.sync();
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === undefined || !DIR_SYNC_UNSUPPORTED.has(code)) throw err;
+  } finally {
+    await dh.close();
+  }
 }

@@ -1,5 +1,6 @@
 /**
  * @module backend/memory
- * In-memory backend for tests. May import: backend, core.
+ * A Map-based backend with the contract's semantics, for unit tests elsewhere.
+ * May import: backend (its index.ts), core.
  */
-export * from './memory-backend.js';
+export { MemoryBackend } from './memory-backend.js';
