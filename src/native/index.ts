@@ -1,35 +1,52 @@
 /**
  * @module native
- * Loader and typed wrappers for the C addon in `native/lifeboat.c` (built by `npm ci` through
- * node-gyp): nanosecond utimensat, mknod, extended attributes on raw-byte paths, and Poly1305.
- * Hand-written because no maintained npm package covers these together (fs-xattr covers only
- * xattrs and is one more native build; Node 20's fs.utimes takes float seconds and has no mknod).
- * The addon is loaded on first use, so modules that import this one load without it.
- * May import: core.
+ * Loader and typed wrappers for the C addon `native/lifeboat.c` (N-API, node_api.h only), built
+ * by node-gyp into `build/Release/lifeboat_native.node` when `npm ci` runs (binding.gyp at the root).
+ *
+ * Why hand-written: Node 20 has no mknod, its fs.utimes takes float seconds (no nanoseconds, no
+ * symlinks), it has no extended attributes at all, and node:crypto does not expose raw Poly1305.
+ * No maintained npm package covers nanosecond utimensat + mknod + xattrs on Buffer paths + a fast
+ * Poly1305 together; fs-xattr covers only xattrs and would be one more native build, and pure-JS
+ * Poly1305 (~250 MB/s) would be the slowest step of the pack write path. One small addon, one build.
+ *
+ * The addon is loaded on first use, not at import: modules that import this one load without it,
+ * and a call throws LifeboatError('E_UNSUPPORTED') with a hint. `nativeAvailable()` lets callers
+ * with a pure-JS fallback (repository/crypto) choose.
+ *
+ * Paths and xattr names are strings (UTF-8) or Uint8Arrays (raw bytes: non-UTF-8 file names).
+ * System call failures throw errors shaped like Node's fs errors: `code` ('ENOENT', 'ENOTSUP',
+ * 'EPERM', …), `errno` (negative), `syscall`, `path`.
+ *
+ * May import: core (node: builtins otherwise).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getSystemErrorMap } from 'node:util';
 import { LifeboatError } from '../core/index.js';
 
-type PathLike = string | Uint8Array;
+/** A path or an xattr name: a string (encoded as UTF-8) or raw bytes. */
+export type NativePath = string | Uint8Array;
 
 interface NativeAddon {
-  lstatInto(path: PathLike, out: BigUint64Array): number;
+  poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void;
+  utimensat(path: NativePath, aSec: bigint | number, aNsec: number, mSec: bigint | number, mNsec: number, noFollow: boolean): void;
+  mknod(path: NativePath, mode: number, dev: bigint | number): void;
+  llistxattr(path: NativePath): Buffer[];
+  lgetxattr(path: NativePath, name: NativePath): Buffer;
+  lsetxattr(path: NativePath, name: NativePath, value: Uint8Array): void;
+  lstatInto(path: NativePath, out: BigUint64Array): number;
   sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
   openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
-  poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void;
-  utimensat(path: PathLike, aSec: bigint | number, aNsec: number, mSec: bigint | number, mNsec: number, noFollow: boolean): void;
-  mknod(path: PathLike, mode: number, dev: bigint | number): void;
-  llistxattr(path: PathLike): Buffer[];
-  lgetxattr(path: PathLike, name: PathLike): Buffer;
-  lsetxattr(path: PathLike, name: PathLike, value: Uint8Array): void;
 }
+
+const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
 
 let addon: NativeAddon | undefined;
 let loadError: unknown;
 
+/** The project root: the nearest directory above this module that holds binding.gyp. */
 function findRoot(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -45,20 +62,20 @@ function load(): NativeAddon {
   if (loadError === undefined) {
     try {
       const root = findRoot();
-      if (!root) throw new Error('binding.gyp not found above the compiled module');
-      addon = createRequire(import.meta.url)(join(root, 'build', 'Release', 'lifeboat_native.node')) as NativeAddon;
+      if (!root) throw new Error(`binding.gyp not found in any directory above ${fileURLToPath(import.meta.url)}`);
+      addon = createRequire(import.meta.url)(join(root, ADDON_FILE)) as NativeAddon;
       return addon;
     } catch (err) {
       loadError = err;
     }
   }
-  throw new LifeboatError('E_UNSUPPORTED', `the native addon is not built: ${(loadError as Error).message}`, {
+  throw new LifeboatError('E_UNSUPPORTED', `the native addon (${ADDON_FILE}) could not be loaded: ${(loadError as Error).message}`, {
     hint: 'run `npm ci` (needs g++ and make), or `npm run build:native`',
     cause: loadError,
   });
 }
 
-/** True when the addon loads (the pure-JS fallbacks are used otherwise where they exist). */
+/** True when the addon loads (callers with a pure-JS fallback use it otherwise). */
 export function nativeAvailable(): boolean {
   try {
     load();
@@ -68,36 +85,62 @@ export function nativeAvailable(): boolean {
   }
 }
 
-/** RFC 8439 Poly1305 with a 32-byte one-time key (r ‖ s); writes 16 bytes to `out`. */
+/** RFC 8439 one-time Poly1305: `key` is 32 bytes r ‖ s (r is clamped inside); writes 16 bytes to `out`. */
 export function poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void {
   load().poly1305(key, msg, out);
 }
 
 /**
- * restic object encryption into `out` at `outOffset`: random IV ‖ AES-256-CTR ‖ Poly1305-AES.
- * Returns the bytes written (plaintext length + 32). The plaintext may sit exactly where the
- * ciphertext goes (in place), but must not partially overlap it.
+ * restic object encryption (spec 3.2) into `out` at `outOffset`: fresh random non-zero IV ‖
+ * AES-256-CTR ‖ Poly1305-AES over the ciphertext. Returns the bytes written (plaintext + 32).
+ * The plaintext may sit exactly where the ciphertext goes (`outOffset + 16`), but must not
+ * partially overlap it. Allocates nothing.
  */
 export function sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number {
   return load().sealInto(encrypt, macK, macR, plaintext, out, outOffset);
 }
 
-/** Verifies the MAC, then decrypts into `out`; returns the plaintext length or -1 when the MAC fails. */
+/**
+ * Verifies the MAC (constant time), then decrypts into `out` at `outOffset`. Returns the
+ * plaintext length, or -1 when `data` is shorter than 32 bytes, has an all-zero IV or fails the
+ * MAC (nothing is written then). `out` may alias `data`.
+ */
 export function openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number {
   return load().openInto(encrypt, macK, macR, data, out, outOffset);
 }
 
-/** Sets access and modification times with nanoseconds; `noFollow` for symlinks themselves. */
-export function utimensat(path: PathLike, aSec: bigint | number, aNsec: number, mSec: bigint | number, mNsec: number, noFollow: boolean): void {
-  load().utimensat(path, aSec, aNsec, mSec, mNsec, noFollow);
+/**
+ * Sets access and modification times with nanoseconds (utimensat(2)). With `noFollow` a symlink's
+ * own times are set (AT_SYMLINK_NOFOLLOW). Seconds may be negative (before 1970).
+ */
+export function utimensat(path: NativePath, atimeSec: bigint | number, atimeNsec: number, mtimeSec: bigint | number, mtimeNsec: number, noFollow: boolean): void {
+  load().utimensat(path, atimeSec, atimeNsec, mtimeSec, mtimeNsec, noFollow);
 }
 
-/** Creates a fifo or device node; `mode` includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK). */
-export function mknod(path: PathLike, mode: number, dev: bigint | number): void {
+/** Creates a fifo or device node; `mode` includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK) and permissions (umask applies). */
+export function mknod(path: NativePath, mode: number, dev: bigint | number): void {
   load().mknod(path, mode, dev);
 }
 
-/** Fields of `lstatInto`'s output array. */
+/** Extended attribute names of a path, not following symlinks, as raw bytes. */
+export function llistxattr(path: NativePath): Buffer[] {
+  return load().llistxattr(path);
+}
+
+/** The value of one extended attribute (not following symlinks); ENODATA when it is not set. */
+export function lgetxattr(path: NativePath, name: NativePath): Buffer {
+  return load().lgetxattr(path, name);
+}
+
+/** Creates or replaces an extended attribute (not following symlinks). */
+export function lsetxattr(path: NativePath, name: NativePath, value: Uint8Array): void {
+  load().lsetxattr(path, name, value);
+}
+
+/**
+ * Fields of `lstatInto`'s output array. Seconds are stored as two's complement: read times before
+ * 1970 with `BigInt.asIntN(64, v)`.
+ */
 export const STAT = {
   dev: 0, ino: 1, mode: 2, nlink: 3, uid: 4, gid: 5, rdev: 6, size: 7,
   atimeSec: 8, atimeNsec: 9, mtimeSec: 10, mtimeNsec: 11, ctimeSec: 12, ctimeNsec: 13, blocks: 14,
@@ -105,33 +148,26 @@ export const STAT = {
   xattrListSize: 15,
 } as const;
 
-const ERRNO_NAMES: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 1: 'EPERM', 20: 'ENOTDIR', 40: 'ELOOP', 36: 'ENAMETOOLONG', 5: 'EIO' };
+/** Name and description of an errno as Node reports them: ['ENOENT', 'no such file or directory']. */
+function describeErrno(errno: number): [string, string] {
+  const known = getSystemErrorMap().get(-errno);
+  return known ? [known[0], known[1]] : [`E${errno}`, 'unknown error'];
+}
 
 /**
  * lstat with nanosecond times and the xattr list size in one call, into a reused
  * BigUint64Array(16) (indices in STAT): no Stats object per file. Throws like fs.lstatSync.
  */
-export function lstatInto(path: PathLike, out: BigUint64Array): void {
+export function lstatInto(path: NativePath, out: BigUint64Array): void {
   const errno = load().lstatInto(path, out);
   if (errno !== 0) {
-    const code = ERRNO_NAMES[errno] ?? `E${errno}`;
-    const err = new Error(`${code}: lstat '${Buffer.from(path).toString()}'`) as NodeJS.ErrnoException;
+    const [code, description] = describeErrno(errno);
+    const shown = typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString();
+    const err = new Error(`${code}: ${description}, lstat '${shown}'`) as NodeJS.ErrnoException;
     err.code = code;
     err.errno = -errno;
     err.syscall = 'lstat';
+    err.path = shown;
     throw err;
   }
-}
-
-/** Extended attribute names of a path (not following symlinks), as raw bytes. */
-export function llistxattr(path: PathLike): Buffer[] {
-  return load().llistxattr(path);
-}
-
-export function lgetxattr(path: PathLike, name: PathLike): Buffer {
-  return load().lgetxattr(path, name);
-}
-
-export function lsetxattr(path: PathLike, name: PathLike, value: Uint8Array): void {
-  load().lsetxattr(path, name, value);
 }

@@ -92,6 +92,8 @@ export function makeEveryKindTree(dir: string, options: FixtureOptions = {}): vo
   touchNs(p('sub', 'deeper'), '2018-01-01 00:00:00.000000001');
   touchNs(p('sub'), '2017-07-07 07:07:07.700000000');
   touchNs(p('emptydir'), '2016-06-06 06:06:06.606060606');
+  writeFileSync(p('before-1970'), 'old');
+  touchNs(p('before-1970'), '1969-07-20 20:17:40.123456789');
 }
 
 export interface EntryInfo {

@@ -16,7 +16,7 @@ import { STAT } from '../../native/index.js';
 import { LifeboatError, type Id } from '../../core/index.js';
 import { type Node, encodeTree, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
-import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
+import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType, signedSeconds } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileWorkerPool } from './worker-pool.js';
 
@@ -75,7 +75,7 @@ function join(dir: Buffer, name: Buffer): Buffer {
 function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
   try {
     const t = parseGoTime(stored);
-    return t.unixSeconds === sec && BigInt(t.nanos) === nsec;
+    return t.unixSeconds === signedSeconds(sec) && BigInt(t.nanos) === nsec;
   } catch {
     return false;
   }

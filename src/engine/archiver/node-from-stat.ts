@@ -93,8 +93,14 @@ function readXattrs(path: Buffer): { name: string; value: Buffer }[] | undefined
   return out.length ? out : undefined;
 }
 
+/** Seconds come from an unsigned array: times before 1970 are negative int64 values. */
+export function signedSeconds(sec: bigint): bigint {
+  return BigInt.asIntN(64, sec);
+}
+
 function timeString(sec: bigint, nsec: bigint): string {
-  return formatGoTime({ unixSeconds: sec, nanos: Number(nsec), offsetMinutes: localOffsetMinutes(Number(sec) * 1000) });
+  const s = signedSeconds(sec);
+  return formatGoTime({ unixSeconds: s, nanos: Number(nsec), offsetMinutes: localOffsetMinutes(Number(s) * 1000) });
 }
 
 export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: NodeType, owners: OwnerNames): Node {

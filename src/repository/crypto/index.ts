@@ -1,7 +1,15 @@
 /**
  * @module repository/crypto
- * restic's cryptography: AES-256-CTR + Poly1305-AES objects, scrypt key derivation.
- * May import: native, core.
+ * restic's cryptography (spec 3): crypto keys, IV ‖ AES-256-CTR ‖ Poly1305-AES objects (MAC
+ * verified before decrypting), and scrypt user keys. The native addon (src/native) does Poly1305
+ * and whole seal/open calls when it loads; node:crypto + @noble/ciphers otherwise.
+ * Key-file and master-key JSON documents are encoded and parsed by repository/model.
+ *
+ * May import: native, core (node: builtins and @noble/ciphers otherwise).
  */
-export * from './crypto.js';
-export * from './kdf.js';
+export { type CryptoKey, generateKey, validateKey } from './key.js';
+export { CIPHERTEXT_OVERHEAD, open, openInto, seal, sealInto } from './seal.js';
+export { poly1305Aes } from './poly1305-aes.js';
+export { type KdfParams, KDF_SALT_LENGTH, defaultKdfParams, deriveUserKey, validateKdfParams } from './kdf.js';
+/** For tests: switch between the native addon and the pure-JS implementation. */
+export { nativeCryptoEnabled, setNativeCrypto } from './implementation.js';

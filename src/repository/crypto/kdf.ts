@@ -1,37 +1,64 @@
 /**
- * Password → user key with scrypt (spec 3.3), with restic's parameter rules. Node's scrypt needs
- * an explicit `maxmem` for restic-strength parameters.
+ * Password → user key with scrypt (spec 3.3): scrypt(password UTF-8, salt, N, r, p, 64 bytes);
+ * bytes 0..31 encrypt, 32..47 mac.k, 48..63 mac.r. Parameter rules are restic's (simple-scrypt).
+ * Node's scrypt refuses anything above 32 MiB unless `maxmem` is raised, which restic-strength
+ * parameters need; the async form keeps the event loop free while it runs.
  */
 import { randomBytes, scrypt } from 'node:crypto';
-import { FormatError } from '../../core/index.js';
-import type { CryptoKey } from './crypto.js';
+import { FormatError, LifeboatError } from '../../core/index.js';
+import type { CryptoKey } from './key.js';
 
+/** scrypt parameters as stored in a key file (`N`, `r`, `p`, `salt`). */
 export interface KdfParams {
   N: number;
   r: number;
   p: number;
+  /** 64 bytes. */
   salt: Buffer;
 }
 
+export const KDF_SALT_LENGTH = 64;
+const KEY_LENGTH = 64;
+
+/** Throws FormatError unless N > 1 is a power of two, r ≥ 1, p ≥ 1, r·p < 2^30 and the salt is 64 bytes. */
 export function validateKdfParams(params: KdfParams): void {
   const { N, r, p, salt } = params;
-  if (!Number.isInteger(N) || N <= 1 || (N & (N - 1)) !== 0) throw new FormatError(`invalid scrypt N=${N}: must be a power of two above 1`);
-  if (!Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1 || r * p >= 2 ** 30) throw new FormatError(`invalid scrypt parameters r=${r} p=${p}`);
-  if (salt.length !== 64) throw new FormatError(`invalid key salt: ${salt.length} bytes instead of 64`);
+  if (!Number.isSafeInteger(N) || N <= 1 || (BigInt(N) & BigInt(N - 1)) !== 0n) {
+    throw new FormatError(`invalid scrypt parameter N=${N}: must be a power of two above 1`);
+  }
+  if (!Number.isSafeInteger(r) || r < 1) throw new FormatError(`invalid scrypt parameter r=${r}: must be at least 1`);
+  if (!Number.isSafeInteger(p) || p < 1) throw new FormatError(`invalid scrypt parameter p=${p}: must be at least 1`);
+  if (r * p >= 2 ** 30) throw new FormatError(`invalid scrypt parameters r=${r} p=${p}: r·p must be below 2^30`);
+  if (!(salt instanceof Uint8Array) || salt.length !== KDF_SALT_LENGTH) {
+    throw new FormatError(`invalid key salt: ${salt instanceof Uint8Array ? salt.length : typeof salt} bytes instead of ${KDF_SALT_LENGTH}`);
+  }
 }
 
-/** restic's strength: N=32768, r=8, p=1 (about 32 MiB and well under a second). */
+/** Parameters for a new key: N=32768, r=8, p=1 (restic's strength, ~32 MiB) and a fresh 64-byte salt. */
 export function defaultKdfParams(): KdfParams {
-  return { N: 32768, r: 8, p: 1, salt: randomBytes(64) };
+  return { N: 32768, r: 8, p: 1, salt: randomBytes(KDF_SALT_LENGTH) };
 }
 
+/**
+ * Derives the user key from a password (a string is encoded as UTF-8). Validates the parameters
+ * first (FormatError). Does not check the key parts for all-zero: that is the caller's business
+ * when the key is used to open the master key.
+ */
 export async function deriveUserKey(password: string | Uint8Array, params: KdfParams): Promise<CryptoKey> {
   validateKdfParams(params);
-  const maxmem = 128 * params.N * params.r * (params.p + 2) + 16 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    scrypt(typeof password === 'string' ? Buffer.from(password, 'utf8') : password, params.salt, 64, { N: params.N, r: params.r, p: params.p, maxmem }, (err, key) => {
-      if (err) reject(new FormatError(`scrypt failed: ${err.message}`, { cause: err }));
-      else resolve({ encrypt: key.subarray(0, 32), macK: key.subarray(32, 48), macR: key.subarray(48, 64) });
-    });
+  const { N, r, p, salt } = params;
+  // Node's own bound is about 128·N·r; this leaves room for p and the bookkeeping.
+  const maxmem = 128 * N * r * (p + 2) + 16 * 1024 * 1024;
+  const secret = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
+  const derived = await new Promise<Buffer>((resolve, reject) => {
+    const fail = (err: Error): void => {
+      reject(new LifeboatError('E_UNSUPPORTED', `scrypt (N=${N}, r=${r}, p=${p}) failed: ${err.message}`, { cause: err }));
+    };
+    try {
+      scrypt(secret, salt, KEY_LENGTH, { N, r, p, maxmem }, (err, key) => (err ? fail(err) : resolve(key)));
+    } catch (err) {
+      fail(err as Error); // parameters Node refuses synchronously (e.g. N above 2^32)
+    }
   });
+  return { encrypt: derived.subarray(0, 32), macK: derived.subarray(32, 48), macR: derived.subarray(48, 64) };
 }

@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants, copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { getSystemErrorMap } from 'node:util';
+import { projectRoot } from '../../test/helpers/paths.js';
+import { STAT, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, poly1305, utimensat } from './index.js';
+
+/** Independent Poly1305 (RFC 8439 2.5.1) with BigInt, as the oracle for the native one. */
+function poly1305Reference(key: Uint8Array, msg: Uint8Array): Buffer {
+  const le = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).reverse().toString('hex') || '0'}`);
+  const p = (1n << 130n) - 5n;
+  const r = le(key.subarray(0, 16)) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
+  const s = le(key.subarray(16, 32));
+  let acc = 0n;
+  for (let i = 0; i < msg.length; i += 16) {
+    const block = msg.subarray(i, i + 16);
+    acc = ((acc + le(block) + (1n << BigInt(8 * block.length))) * r) % p;
+  }
+  const tag = (acc + s) & ((1n << 128n) - 1n);
+  return Buffer.from(tag.toString(16).padStart(32, '0'), 'hex').reverse();
+}
+
+function tag(key: Uint8Array, msg: Uint8Array): Buffer {
+  const out = Buffer.alloc(16);
+  poly1305(key, msg, out);
+  return out;
+}
+
+function expectErrno(fn: () => unknown, code: string, syscall: string, path?: string): void {
+  assert.throws(fn, (err: NodeJS.ErrnoException) => {
+    assert.equal(err.code, code);
+    assert.equal(err.syscall, syscall);
+    assert.equal(typeof err.errno, 'number');
+    assert.ok(err.errno! < 0);
+    assert.equal(getSystemErrorMap().get(err.errno!)?.[0], code, 'errno and code agree');
+    if (path !== undefined) {
+      assert.equal(err.path, path);
+      // worded like Node's fs errors; the description may differ slightly from libuv's
+      assert.ok(err.message.startsWith(`${code}: `) && err.message.endsWith(`, ${syscall} '${path}'`), err.message);
+      assert.match(err.message, /^[A-Z0-9]+: [a-z]/);
+    }
+    return true;
+  });
+}
+
+test('the addon is built and loads', () => {
+  assert.equal(nativeAvailable(), true, 'build/Release/lifeboat_native.node is missing: run `npm ci` or `npm run build:native`');
+});
+
+describe('poly1305', () => {
+  test('RFC 8439 section 2.5.2 example', () => {
+    const key = Buffer.from('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b', 'hex');
+    assert.equal(tag(key, Buffer.from('Cryptographic Forum Research Group')).toString('hex'), 'a8061dc1305136c6c22b8baf0c0127a9');
+  });
+
+  test('final reduction: an accumulator in [p, 2^130) is reduced', () => {
+    // r = 2, s = 0, one block of 0xff: h = (2^129 - 1) * 2 = 2^130 - 2 = p + 3.
+    const key = Buffer.alloc(32);
+    key[0] = 2;
+    assert.equal(tag(key, Buffer.alloc(16, 0xff)).toString('hex'), '03000000000000000000000000000000');
+  });
+
+  test('s is added modulo 2^128', () => {
+    // r = 0 makes h = 0, so the tag is s itself, with a carry out of the top discarded.
+    const key = Buffer.concat([Buffer.alloc(16), Buffer.alloc(16, 0xff)]);
+    assert.equal(tag(key, Buffer.from('anything')).toString('hex'), 'ff'.repeat(16));
+  });
+
+  test('matches a BigInt reference for every length 0..200 and large extreme inputs', () => {
+    for (let len = 0; len <= 200; len++) {
+      const key = randomBytes(32);
+      const msg = randomBytes(len);
+      assert.equal(tag(key, msg).toString('hex'), poly1305Reference(key, msg).toString('hex'), `length ${len}`);
+    }
+    // All-ones r (clamped to its maximum) and all-ones messages keep the accumulator near p.
+    const maxKey = Buffer.alloc(32, 0xff);
+    for (const len of [15, 16, 17, 64, 1000, 4096 + 5]) {
+      const msg = Buffer.alloc(len, 0xff);
+      assert.equal(tag(maxKey, msg).toString('hex'), poly1305Reference(maxKey, msg).toString('hex'), `0xff × ${len}`);
+    }
+    const key = randomBytes(32);
+    const big = randomBytes(64 * 1024 + 3);
+    assert.equal(tag(key, big).toString('hex'), poly1305Reference(key, big).toString('hex'));
+  });
+
+  test('reads views at their offset and writes only 16 bytes', () => {
+    const backing = randomBytes(100);
+    const key = backing.subarray(5, 37);
+    const msg = backing.subarray(40, 97);
+    const out = Buffer.alloc(20, 0xaa);
+    poly1305(key, msg, out.subarray(2, 18));
+    assert.equal(out.subarray(2, 18).toString('hex'), poly1305Reference(key, msg).toString('hex'));
+    assert.deepEqual([out[0], out[1], out[18], out[19]], [0xaa, 0xaa, 0xaa, 0xaa]);
+  });
+
+  test('rejects a wrong key length or a short output', () => {
+    assert.throws(() => poly1305(Buffer.alloc(31), Buffer.alloc(1), Buffer.alloc(16)), RangeError);
+    assert.throws(() => poly1305(Buffer.alloc(32), Buffer.alloc(1), Buffer.alloc(15)), RangeError);
+    assert.throws(() => poly1305('k' as unknown as Uint8Array, Buffer.alloc(1), Buffer.alloc(16)), TypeError);
+  });
+});
+
+describe('file system calls', () => {
+  let dir = '';
+
+  before(() => {
+    dir = mkdtempSync(join(xattrCapableTmp(), 'lifeboat-native-'));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('xattrs: set, get and list, with string and raw-byte paths and names', () => {
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'x');
+    assert.deepEqual(llistxattr(file), []);
+    lsetxattr(file, 'user.lifeboat.text', Buffer.from('hello'));
+    const binary = Buffer.from([0, 1, 2, 0xff, 0, 0x80]);
+    lsetxattr(file, Buffer.from('user.bin\xe9', 'latin1'), binary);
+    lsetxattr(file, 'user.empty', Buffer.alloc(0));
+    const names = llistxattr(file).map((n) => n.toString('latin1')).sort();
+    assert.deepEqual(names, ['user.bin\xe9', 'user.empty', 'user.lifeboat.text']);
+    assert.ok(llistxattr(file).every((n) => Buffer.isBuffer(n)));
+    assert.equal(lgetxattr(file, 'user.lifeboat.text').toString(), 'hello');
+    assert.deepEqual(lgetxattr(file, Buffer.from('user.bin\xe9', 'latin1')), binary);
+    assert.equal(lgetxattr(file, 'user.empty').length, 0);
+    lsetxattr(file, 'user.lifeboat.text', Buffer.alloc(3000, 7)); // replace with a larger value
+    assert.deepEqual(lgetxattr(file, 'user.lifeboat.text'), Buffer.alloc(3000, 7));
+    // the system tool agrees (the attribute really is on the file)
+    const out = spawnSync('getfattr', ['--only-values', '-n', 'user.empty', file], { encoding: 'utf8' });
+    if (out.error === undefined) assert.equal(out.status, 0, out.stderr);
+
+    // a non-UTF-8 file name, reachable only as raw bytes
+    const rawName = Buffer.concat([Buffer.from(dir), Buffer.from('/caf\xe9-\xff', 'latin1')]);
+    writeFileSync(rawName, 'y');
+    lsetxattr(rawName, 'user.k', Buffer.from('v'));
+    assert.deepEqual(llistxattr(rawName).map(String), ['user.k']);
+    assert.equal(lgetxattr(rawName, 'user.k').toString(), 'v');
+  });
+
+  test('xattr calls do not follow symlinks', () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, 't');
+    lsetxattr(target, 'user.on-target', Buffer.from('1'));
+    const link = join(dir, 'link');
+    symlinkSync(target, link);
+    assert.deepEqual(llistxattr(link), []);
+    expectErrno(() => lgetxattr(link, 'user.on-target'), 'ENODATA', 'lgetxattr', link);
+  });
+
+  test('xattr errors are shaped like Node fs errors', () => {
+    const missing = join(dir, 'missing');
+    expectErrno(() => llistxattr(missing), 'ENOENT', 'llistxattr', missing);
+    expectErrno(() => lgetxattr(missing, 'user.x'), 'ENOENT', 'lgetxattr', missing);
+    expectErrno(() => lsetxattr(missing, 'user.x', Buffer.alloc(1)), 'ENOENT', 'lsetxattr', missing);
+    const file = join(dir, 'e.txt');
+    writeFileSync(file, '');
+    expectErrno(() => lgetxattr(file, 'user.not-set'), 'ENODATA', 'lgetxattr', file);
+    // raw-byte paths appear in the error decoded as UTF-8, like Node's own errors
+    const raw = Buffer.concat([Buffer.from(missing), Buffer.from([0xff])]);
+    expectErrno(() => llistxattr(raw), 'ENOENT', 'llistxattr', raw.toString());
+  });
+
+  test('paths and names with NUL bytes are refused, not truncated', () => {
+    const file = join(dir, 'nul');
+    writeFileSync(file, '');
+    assert.throws(() => lsetxattr(`${file}\0ignored`, 'user.a', Buffer.alloc(1)), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => lsetxattr(file, Buffer.from('user.a\0b'), Buffer.alloc(1)), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => mknod(Buffer.from(`${file}\0x`), constants.S_IFIFO | 0o600, 0), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.deepEqual(llistxattr(file), []);
+  });
+
+  test('mknod creates a fifo; EEXIST when the name is taken', () => {
+    const fifo = join(dir, 'fifo');
+    mknod(fifo, constants.S_IFIFO | 0o640, 0);
+    const st = lstatSync(fifo);
+    assert.ok(st.isFIFO());
+    assert.equal(st.mode & 0o777 & ~0o640, 0);
+    expectErrno(() => mknod(fifo, constants.S_IFIFO | 0o600, 0n), 'EEXIST', 'mknod', fifo);
+    const raw = Buffer.concat([Buffer.from(dir), Buffer.from('/fifo-\xfe', 'latin1')]);
+    mknod(raw, constants.S_IFIFO | 0o600, 0);
+    assert.ok(lstatSync(raw).isFIFO());
+  });
+
+  test('mknod creates a character device with the given device number (root only)', (t) => {
+    const dev = join(dir, 'null-copy');
+    const rdev = (1n << 8n) | 3n; // makedev(1, 3), like /dev/null
+    try {
+      mknod(dev, constants.S_IFCHR | 0o600, rdev);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPERM' || code === 'EACCES') {
+        t.skip(`mknod of a device node needs CAP_MKNOD (${code})`);
+        return;
+      }
+      throw err;
+    }
+    const st = lstatSync(dev, { bigint: true });
+    assert.ok(st.isCharacterDevice());
+    assert.equal(st.rdev, rdev);
+  });
+
+  test('utimensat sets nanosecond times on files and on symlinks themselves', () => {
+    const file = join(dir, 'times');
+    writeFileSync(file, 'x');
+    utimensat(file, 1_600_000_000n, 123_456_789, 1_234_567_890, 987_654_321, false);
+    let st = lstatSync(file, { bigint: true });
+    assert.equal(st.atimeNs, 1_600_000_000_123_456_789n);
+    assert.equal(st.mtimeNs, 1_234_567_890_987_654_321n);
+
+    // before 1970, as a negative BigInt
+    utimensat(file, -86_400n, 1, -1n, 999_999_999, false);
+    st = lstatSync(file, { bigint: true });
+    assert.equal(st.atimeNs, -86_400_000_000_000n + 1n);
+    assert.equal(st.mtimeNs, -1n);
+
+    const target = join(dir, 'times-target');
+    writeFileSync(target, 't');
+    utimensat(target, 1000, 0, 1000, 0, false);
+    const link = join(dir, 'times-link');
+    symlinkSync(target, link);
+    utimensat(link, 1_500_000_000, 5, 1_400_000_000, 500_000_001, true);
+    const linkSt = lstatSync(link, { bigint: true });
+    assert.ok(linkSt.isSymbolicLink());
+    assert.equal(linkSt.mtimeNs, 1_400_000_000_500_000_001n);
+    assert.equal(linkSt.atimeNs, 1_500_000_000_000_000_005n);
+    assert.equal(lstatSync(target, { bigint: true }).mtimeNs, 1000_000_000_000n, 'the target is untouched');
+
+    // without noFollow the target changes
+    utimensat(link, 2000, 0, 2000, 42, false);
+    assert.equal(lstatSync(target, { bigint: true }).mtimeNs, 2000_000_000_042n);
+    assert.equal(lstatSync(link, { bigint: true }).mtimeNs, 1_400_000_000_500_000_001n);
+  });
+
+  test('utimensat validates its arguments and reports errors', () => {
+    const file = join(dir, 'times-bad');
+    writeFileSync(file, '');
+    assert.throws(() => utimensat(file, 1, 1_000_000_000, 1, 0, false), RangeError);
+    assert.throws(() => utimensat(file, 1, 0, 1, -1, false), RangeError);
+    assert.throws(() => utimensat(file, 1.5, 0, 1, 0, false), RangeError);
+    assert.throws(() => utimensat(file, '1' as unknown as number, 0, 1, 0, false), TypeError);
+    const missing = join(dir, 'missing-times');
+    expectErrno(() => utimensat(missing, 1, 0, 1, 0, true), 'ENOENT', 'utimensat', missing);
+  });
+
+  test('lstatInto reports nanosecond times, pre-1970 seconds and the xattr list size', () => {
+    const file = join(dir, 'stat');
+    writeFileSync(file, 'four');
+    utimensat(file, 5, 6, -2, 7, false);
+    const out = new BigUint64Array(16);
+    lstatInto(file, out);
+    const st = lstatSync(file, { bigint: true });
+    assert.equal(out[STAT.ino], st.ino);
+    assert.equal(out[STAT.size], 4n);
+    assert.equal(out[STAT.mode], st.mode);
+    assert.equal(BigInt.asIntN(64, out[STAT.mtimeSec]!), -2n);
+    assert.equal(out[STAT.mtimeNsec], 7n);
+    assert.equal(out[STAT.xattrListSize], 0n);
+    lsetxattr(file, 'user.abc', Buffer.from('1'));
+    lstatInto(file, out);
+    assert.equal(out[STAT.xattrListSize], BigInt('user.abc'.length + 1));
+    const missing = join(dir, 'missing-stat');
+    expectErrno(() => lstatInto(missing, out), 'ENOENT', 'lstat', missing);
+  });
+});
+
+test('without the built addon, importing works and calls throw E_UNSUPPORTED with a hint', () => {
+  // A copy of the compiled modules in a project that has binding.gyp but no build/.
+  const root = mkdtempSync(join(tmpdir(), 'lifeboat-noaddon-'));
+  try {
+    const compiled = join(projectRoot, 'dist', 'src');
+    mkdirSync(join(root, 'dist', 'src', 'native'), { recursive: true });
+    copyFileSync(join(compiled, 'native', 'index.js'), join(root, 'dist', 'src', 'native', 'index.js'));
+    cpSync(join(compiled, 'core'), join(root, 'dist', 'src', 'core'), { recursive: true });
+    writeFileSync(join(root, 'binding.gyp'), '{}');
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    const script = `
+      const m = await import(${JSON.stringify(join(root, 'dist', 'src', 'native', 'index.js'))});
+      const result = { available: m.nativeAvailable() };
+      try { m.poly1305(new Uint8Array(32), new Uint8Array(0), new Uint8Array(16)); } catch (e) {
+        result.code = e.code; result.name = e.name; result.hint = e.hint; result.message = e.message;
+      }
+      console.log(JSON.stringify(result));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    assert.equal(result.available, false);
+    assert.equal(result.code, 'E_UNSUPPORTED');
+    assert.equal(result.name, 'LifeboatError');
+    assert.match(String(result.hint), /npm ci.*g\+\+ and make/);
+    assert.match(String(result.message), /lifeboat_native\.node/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A temporary directory whose file system takes user.* xattrs: os.tmpdir(), else /tmp, else
+ * /var/tmp. Fails (does not skip) when none does: restore of xattrs must be tested.
+ */
+function xattrCapableTmp(): string {
+  const tried: string[] = [];
+  for (const candidate of [...new Set([tmpdir(), '/tmp', '/var/tmp'])]) {
+    let probeDir: string | undefined;
+    try {
+      probeDir = mkdtempSync(join(candidate, 'lifeboat-xattr-probe-'));
+      const probe = join(probeDir, 'f');
+      writeFileSync(probe, '');
+      lsetxattr(probe, 'user.lifeboat-probe', Buffer.from('1'));
+      return candidate;
+    } catch (err) {
+      tried.push(`${candidate}: ${(err as Error).message}`);
+    } finally {
+      if (probeDir) rmSync(probeDir, { recursive: true, force: true });
+    }
+  }
+  throw new Error(`no temporary directory supports user.* extended attributes (check with setfattr):\n${tried.join('\n')}`);
+}
