@@ -13,6 +13,7 @@ import { registerMaintenanceCommands } from './commands/maintenance-commands.js'
 import { registerForgetCommand } from './commands/forget-command.js';
 import { registerSnapshotCommands } from './commands/snapshot-commands.js';
 import { registerPruneCommand } from './commands/prune-command.js';
+import { registerInventoryCommands } from './commands/inventory.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -57,6 +58,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerSnapshotCommands(program, run);
   registerPruneCommand(program, run);
   registerCopyCommand(program, run);
+  registerInventoryCommands(program, { stdout: io.stdout, stderr: io.stderr, signal, env: io.env, onExit });
   return program;
 }
 

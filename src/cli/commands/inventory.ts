@@ -1,0 +1,163 @@
+/**
+ * `lifeboat inventory collect|report|diff`: document the existing system (issue 5).
+ * Self-contained: registerInventoryCommands(program, options) adds the commands; output goes
+ * to options.stdout/stderr (process streams by default) and the exit code to options.onExit:
+ * 0 ok, 1 error, 3 collected but some source had warnings or errors.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { type Command, Option } from 'commander';
+import {
+  type DiffFormat,
+  type InventoryProgress,
+  type ReportFormat,
+  documentJsonChunks,
+  inventoryCollect,
+  inventoryDiff,
+  inventoryReport,
+} from '../../app/inventory.js';
+import { LifeboatError, errorMessage } from '../../core/index.js';
+
+export interface InventoryCliOptions {
+  stdout?: Writable;
+  stderr?: Writable;
+  signal?: AbortSignal;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Receives the command's exit code (default: sets process.exitCode). */
+  onExit?: (code: number) => void;
+}
+
+export const INVENTORY_EXIT = { ok: 0, error: 1, partial: 3 } as const;
+
+/** Writes chunks to a stream, waiting for 'drain' when it asks to. */
+async function writeChunks(out: Writable, chunks: Iterable<string>): Promise<void> {
+  for (const c of chunks) {
+    if (!out.write(c)) await once(out, 'drain');
+  }
+}
+
+/** Writes a file via a temporary name and a rename, so a reader never sees half a document. */
+async function writeAtomic(path: string, data: string | Iterable<string>): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const out = createWriteStream(tmp, { mode: 0o600 });
+    const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
+    await Promise.race([writeChunks(out, typeof data === 'string' ? [data] : data), failed]);
+    out.end();
+    await Promise.race([once(out, 'close'), failed]);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new LifeboatError('E_IO', `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+function collectList(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerInventoryCommands(program: Command, options: InventoryCliOptions = {}): void {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const onExit = options.onExit ?? ((code: number) => void (process.exitCode = code));
+  const quiet = (cmd: Command): boolean => Boolean((cmd.optsWithGlobals() as { quiet?: boolean }).quiet);
+
+  const action =
+    (fn: (cmd: Command, ...args: string[]) => Promise<number>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args.at(-1) as Command;
+      const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+      let code: number;
+      try {
+        code = await fn(cmd, ...positional);
+      } catch (err) {
+        stderr.write(`lifeboat: ${errorMessage(err)}\n`);
+        if (err instanceof LifeboatError && err.hint) stderr.write(`  hint: ${err.hint}\n`);
+        code = err instanceof LifeboatError && err.code === 'E_ABORTED' ? 130 : INVENTORY_EXIT.error;
+      }
+      onExit(code);
+    };
+
+  const inventory = program
+    .command('inventory')
+    .description('document the existing system: accounts and the pool each is homed on, hosts, databases');
+
+  inventory
+    .command('collect')
+    .description('read the configured sources and write an inventory document (JSON)')
+    .option('-c, --config <file>', 'YAML source list (see docs/design/inventory.md)')
+    .option('--source <type:arg>', 'a one-off source: host, csv:FILE, sfb-topology:FILE, ldap:URL/BASE-DN, postgres:URL (repeatable)', collectList, [])
+    .addOption(new Option('--preset <preset>', 'preset for one-off csv and ldap sources').choices(['sfb', 'exchange', 'generic']))
+    .option('-o, --output <file>', 'write the document here instead of standard output')
+    .option('--markdown <file>', 'also write the Markdown report here')
+    .addHelpText('after', '\nExit codes: 0 all sources read cleanly, 1 error, 3 written but some source had warnings or errors.')
+    .action(
+      action(async (cmd) => {
+        const opts = cmd.opts<{ config?: string; source: string[]; preset?: string; output?: string; markdown?: string }>();
+        const silent = quiet(cmd);
+        const onProgress = (e: InventoryProgress): void => {
+          if (silent) return;
+          if (e.type === 'source-start') stderr.write(`collecting ${e.source} (${e.sourceType})…\n`);
+          else if (e.type === 'source-done') {
+            stderr.write(`  ${e.source}: ${e.status} in ${(e.durationMs / 1000).toFixed(1)} s${e.warnings ? `, ${e.warnings} warnings` : ''}${e.errors ? `, ${e.errors} errors` : ''}\n`);
+          }
+        };
+        const result = await inventoryCollect(
+          { configFile: opts.config, sources: opts.source, preset: opts.preset },
+          { signal: options.signal, onProgress, env: options.env },
+        );
+        if (opts.output) await writeAtomic(opts.output, documentJsonChunks(result.document));
+        else await writeChunks(stdout, documentJsonChunks(result.document));
+        if (opts.markdown) await writeAtomic(opts.markdown, result.markdown);
+        for (const s of result.document.sources) {
+          for (const e of s.errors) stderr.write(`lifeboat: ${s.name}: error: ${e}\n`);
+          if (!silent) for (const w of s.warnings) stderr.write(`lifeboat: ${s.name}: warning: ${w}\n`);
+        }
+        const summary = result.document.summary;
+        if (!silent) {
+          stderr.write(
+            `${summary.accounts} accounts on ${summary.accountsPerPool.filter((p) => p.pool !== null).length} pools, ${summary.hosts} hosts, ${summary.databases} databases${opts.output ? ` → ${opts.output}` : ''}\n`,
+          );
+        }
+        if (result.failed) return INVENTORY_EXIT.error;
+        return result.clean ? INVENTORY_EXIT.ok : INVENTORY_EXIT.partial;
+      }),
+    );
+
+  inventory
+    .command('report')
+    .description('render an inventory document for people: accounts per pool, accounts, hosts, databases, warnings')
+    .argument('<document>', 'inventory document (JSON) written by `inventory collect`')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'html', 'csv', 'json']).default('md'))
+    .option('-o, --output <file>', 'write the report here instead of standard output')
+    .action(
+      action(async (cmd, doc) => {
+        const opts = cmd.opts<{ format: ReportFormat; output?: string }>();
+        const out = await inventoryReport(doc!, opts.format);
+        if (opts.output) await writeAtomic(opts.output, out);
+        else stdout.write(out);
+        return INVENTORY_EXIT.ok;
+      }),
+    );
+
+  inventory
+    .command('diff')
+    .description('compare two inventory documents: accounts added, removed, moved between pools, changed; hosts, packages, services, databases')
+    .argument('<old>', 'the earlier inventory document')
+    .argument('<new>', 'the later inventory document')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
+    .option('--json', 'same as --format json')
+    .action(
+      action(async (cmd, oldDoc, newDoc) => {
+        const opts = cmd.opts<{ format: DiffFormat; json?: boolean }>();
+        const global = cmd.optsWithGlobals() as { json?: boolean };
+        const format: DiffFormat = opts.json || global.json ? 'json' : opts.format;
+        const { output } = await inventoryDiff(oldDoc!, newDoc!, format);
+        stdout.write(output);
+        return INVENTORY_EXIT.ok;
+      }),
+    );
+}
