@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname as osHostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type Id, LifeboatError } from '../core/index.js';
 import { Archiver, type ArchiveProgress, type ArchiveStats } from '../engine/archiver/archiver.js';
 import { saveStream } from '../engine/archiver/stream-saver.js';
@@ -52,6 +52,8 @@ export interface BackupRequest {
   stdin?: { stream: Readable; filename: string };
   /** Back up a command's standard output; a non-zero exit saves no snapshot. */
   stdinCommand?: { argv: string[]; filename: string };
+  /** Back up these bytes as files at the root of the snapshot (inventory documents, manifests). */
+  files?: { filename: string; data: Uint8Array }[];
   workers?: number;
   signal?: AbortSignal;
   onProgress?: (p: ArchiveProgress) => void;
@@ -109,22 +111,19 @@ function nowTime(date: Date): string {
 export async function backup(repo: Repository, req: BackupRequest): Promise<BackupResult> {
   const startedAt = new Date();
   const host = req.host ?? osHostname();
-  const streamName = (req.stdin?.filename ?? req.stdinCommand?.filename)?.replace(/^\/+/, '');
-  if (streamName !== undefined && (streamName === '' || streamName.includes('/') || streamName === '.' || streamName === '..')) {
-    throw new LifeboatError('E_USAGE', `invalid --stdin-filename ${JSON.stringify(streamName)}`, { hint: 'use a plain file name without "/"' });
-  }
-  const paths = streamName !== undefined ? [`/${streamName}`] : cleanPaths([...req.paths, ...readListFiles(req.filesFrom, 'files-from list')]);
+  const rootFiles = rootFileSources(req);
+  const paths = rootFiles ? rootFiles.map((f) => `/${f.filename}`) : cleanPaths([...req.paths, ...readListFiles(req.filesFrom, 'files-from list')]);
   if (paths.length === 0) throw new LifeboatError('E_USAGE', 'nothing to back up', { hint: 'give at least one path, --files-from or --stdin' });
   const excludes = [...(req.exclude ?? []), ...readListFiles(req.excludeFiles, 'exclude file')];
   const lock = req.dryRun ? undefined : await RepositoryLock.acquire(repo, { exclusive: false, signal: req.signal });
   try {
     await repo.loadIndex({ signal: req.signal });
-    const parent = streamName !== undefined ? undefined : await findParent(repo, req, host, paths);
+    const parent = rootFiles ? undefined : await findParent(repo, req, host, paths);
     const writer = new RepositoryWriter(repo, req.compression ?? 'auto', req.signal, req.dryRun);
     let tree: Id;
     let stats: ArchiveStats;
-    if (streamName !== undefined) {
-      ({ tree, stats } = await backupStream(repo, writer, req, streamName));
+    if (rootFiles) {
+      ({ tree, stats } = await backupRootFiles(repo, writer, req, rootFiles));
     } else {
       const pool = new FileWorkerPool(
         writer,
@@ -202,60 +201,98 @@ export async function backup(repo: Repository, req: BackupRequest): Promise<Back
   }
 }
 
-/** A stream (stdin or a command's output) saved as a single file at the root of the snapshot. */
-async function backupStream(
+interface RootFile {
+  filename: string;
+  /** Opens the stream; `exited` resolves to the exit code of the command producing it, if any. */
+  open(): { stream: Readable; exited?: Promise<number> };
+}
+
+function checkRootName(name: string): string {
+  const cleaned = name.replace(/^\/+/, '');
+  if (cleaned === '' || cleaned.includes('/') || cleaned === '.' || cleaned === '..') {
+    throw new LifeboatError('E_USAGE', `invalid --stdin-filename ${JSON.stringify(name)}`, { hint: 'use a plain file name without "/"' });
+  }
+  return cleaned;
+}
+
+/** The files a stream backup puts at the root of its snapshot, or undefined for a path backup. */
+function rootFileSources(req: BackupRequest): RootFile[] | undefined {
+  if (req.stdin) {
+    const stream = req.stdin.stream;
+    return [{ filename: checkRootName(req.stdin.filename), open: () => ({ stream }) }];
+  }
+  if (req.stdinCommand) {
+    const argv = req.stdinCommand.argv;
+    return [{ filename: checkRootName(req.stdinCommand.filename), open: () => spawnForOutput(argv, req.signal) }];
+  }
+  if (req.files) {
+    const names = new Set<string>();
+    return req.files.map((f) => {
+      const filename = checkRootName(f.filename);
+      if (names.has(filename)) throw new LifeboatError('E_USAGE', `file ${filename} given twice`);
+      names.add(filename);
+      return { filename, open: () => ({ stream: Readable.from([f.data]) }) };
+    });
+  }
+  return undefined;
+}
+
+function spawnForOutput(argv: string[], signal?: AbortSignal): { stream: Readable; exited: Promise<number> } {
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new LifeboatError('E_USAGE', '--stdin-from-command needs a command after --');
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], signal });
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on('error', (err) => reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err })));
+    child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
+  });
+  return { stream: child.stdout, exited };
+}
+
+/** Streams (stdin, a command's output, given bytes) saved as files at the root of the snapshot. */
+async function backupRootFiles(
   repo: Repository,
   writer: RepositoryWriter,
   req: BackupRequest,
-  filename: string,
+  files: RootFile[],
 ): Promise<{ tree: Id; stats: ArchiveStats }> {
-  let stream: Readable;
-  let exited: Promise<number> | undefined;
-  if (req.stdinCommand) {
-    const [cmd, ...args] = req.stdinCommand.argv;
-    if (!cmd) throw new LifeboatError('E_USAGE', '--stdin-from-command needs a command after --');
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], signal: req.signal });
-    exited = new Promise((resolve, reject) => {
-      child.on('error', (err) => reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err })));
-      child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
-    });
-    stream = child.stdout;
-  } else {
-    stream = req.stdin!.stream;
-  }
-  const started = Date.now();
-  const result = await saveStream(stream, repo.config.chunkerPolynomial, (data) => writer.saveDataBlob(data), (bytes) =>
-    req.onProgress?.({ filesDone: 0, bytesDone: bytes, dirsDone: 0, current: filename }),
-  );
-  if (exited) {
+  const nodes: Node[] = [];
+  let total = 0;
+  for (const file of files) {
+    const { stream, exited } = file.open();
+    const started = Date.now();
+    const result = await saveStream(stream, repo.config.chunkerPolynomial, (data) => writer.saveDataBlob(data), (bytes) =>
+      req.onProgress?.({ filesDone: nodes.length, bytesDone: total + bytes, dirsDone: 0, current: file.filename }),
+    );
     const code = await exited;
-    if (code !== 0) {
-      throw new LifeboatError('E_COMMAND_FAILED', `command ${req.stdinCommand!.argv.join(' ')} exited with code ${code}: no snapshot saved`, {
+    if (code !== undefined && code !== 0) {
+      throw new LifeboatError('E_COMMAND_FAILED', `command ${req.stdinCommand?.argv.join(' ')} exited with code ${code}: no snapshot saved`, {
         hint: 'fix the command; the data it wrote is stored but no snapshot references it',
       });
     }
+    total += result.size;
+    const now = formatGoTime(goTimeFromNs(BigInt(started) * 1_000_000n));
+    nodes.push({
+      name: Buffer.from(file.filename),
+      type: 'file',
+      mode: 0o644,
+      mtime: now,
+      atime: now,
+      ctime: now,
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+      inode: 0n,
+      deviceId: 0n,
+      size: result.size,
+      links: 0n,
+      device: 0n,
+      content: result.content,
+    });
   }
-  const now = formatGoTime(goTimeFromNs(BigInt(started) * 1_000_000n));
-  const node: Node = {
-    name: Buffer.from(filename),
-    type: 'file',
-    mode: 0o644,
-    mtime: now,
-    atime: now,
-    ctime: now,
-    uid: process.getuid?.() ?? 0,
-    gid: process.getgid?.() ?? 0,
-    inode: 0n,
-    deviceId: 0n,
-    size: result.size,
-    links: 0n,
-    device: 0n,
-    content: result.content,
-  };
-  const tree = await writer.saveTree(encodeTree([node]));
+  nodes.sort((a, b) => Buffer.compare(a.name, b.name));
+  const tree = await writer.saveTree(encodeTree(nodes));
   const stats: ArchiveStats = {
-    filesNew: 1, filesChanged: 0, filesUnmodified: 0, dirsNew: 0, dirsChanged: 0, dirsUnmodified: 0,
-    totalFilesProcessed: 1, totalBytesProcessed: result.size, errors: 0,
+    filesNew: nodes.length, filesChanged: 0, filesUnmodified: 0, dirsNew: 0, dirsChanged: 0, dirsUnmodified: 0,
+    totalFilesProcessed: nodes.length, totalBytesProcessed: total, errors: 0,
   };
   return { tree, stats };
 }

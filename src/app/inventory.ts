@@ -1,10 +1,14 @@
 /**
  * Inventory use-cases: collect (from a config file and/or one-off sources), report and diff.
  * Collecting returns the document and its Markdown rendering; storing them in a repository is
- * a separate step (a snapshot tagged `inventory`) that takes exactly these two values.
+ * a separate step (a snapshot tagged `inventory`) that takes exactly these two values, and
+ * loading reads the document back from such a snapshot.
  */
 import { readFile } from 'node:fs/promises';
-import { LifeboatError, NotFoundError, errnoCode } from '../core/index.js';
+import { type Id, LifeboatError, NotFoundError, errnoCode } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import { backup } from './backup.js';
+import { resolveSnapshotPath } from './snapshot-ref.js';
 import {
   type DiffFormat,
   type InventoryDiff,
@@ -80,8 +84,58 @@ export async function inventoryReport(path: string, format: ReportFormat): Promi
   return renderReport(await readInventoryDocument(path), format);
 }
 
+export { renderReport as renderInventoryReport };
+
 export async function inventoryDiff(oldPath: string, newPath: string, format: DiffFormat): Promise<{ diff: InventoryDiff; output: string }> {
   const [a, b] = await Promise.all([readInventoryDocument(oldPath), readInventoryDocument(newPath)]);
   const diff = diffInventories(a, b);
   return { diff, output: renderDiff(diff, format) };
+}
+
+/** The tag of snapshots holding an inventory, and the names of its two files. */
+export const INVENTORY_TAG = 'inventory';
+export const INVENTORY_JSON = 'inventory.json';
+export const INVENTORY_MARKDOWN = 'inventory.md';
+
+export interface InventoryStoreOptions {
+  host?: string;
+  /** Tags besides `inventory` (restore points add theirs). */
+  tags?: string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * Saves a collected document and its Markdown report as a snapshot tagged `inventory` holding
+ * /inventory.json and /inventory.md, so `restic dump latest /inventory.md --tag inventory` works too.
+ */
+export async function inventoryStore(repo: Repository, result: Pick<InventoryCollectResult, 'document' | 'markdown'>, opts: InventoryStoreOptions = {}): Promise<Id> {
+  const json = Buffer.from([...documentJsonChunks(result.document)].join(''));
+  const stored = await backup(repo, {
+    paths: [],
+    files: [
+      { filename: INVENTORY_JSON, data: json },
+      { filename: INVENTORY_MARKDOWN, data: Buffer.from(result.markdown) },
+    ],
+    tags: [INVENTORY_TAG, ...(opts.tags ?? [])],
+    host: opts.host,
+    signal: opts.signal,
+  });
+  return stored.snapshotId!;
+}
+
+/** Reads the inventory document stored in a snapshot (`latest` = the newest tagged `inventory`). */
+export async function inventoryLoad(repo: Repository, ref: string, signal?: AbortSignal): Promise<{ snapshotId: Id; document: InventoryDocument }> {
+  const filter = ref === 'latest' ? { tags: [[INVENTORY_TAG]] } : {};
+  const resolved = await resolveSnapshotPath(repo, ref, `/${INVENTORY_JSON}`, filter, signal).catch((err: unknown) => {
+    if (err instanceof LifeboatError && (err.code === 'E_NOT_FOUND' || (ref === 'latest' && err.code === 'E_SNAPSHOT_NOT_FOUND'))) {
+      throw new LifeboatError(err.code, `${ref === 'latest' ? 'no snapshot tagged inventory' : `snapshot ${ref} holds no /${INVENTORY_JSON}`}`, {
+        hint: 'store one with `lifeboat inventory collect --store`; `lifeboat snapshots --tag inventory` lists them',
+        cause: err,
+      });
+    }
+    throw err;
+  });
+  const parts: Buffer[] = [];
+  for (const id of resolved.node?.content ?? []) parts.push(await repo.loadBlob('data', id, signal));
+  return { snapshotId: resolved.entry.id, document: parseInventoryDocument(Buffer.concat(parts).toString('utf8'), `snapshot ${resolved.entry.id.slice(0, 8)}:/${INVENTORY_JSON}`) };
 }

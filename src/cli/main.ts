@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../core/index.js';
-import type { CommandContext, GlobalFlags } from './command-context.js';
+import { type CommandContext, type GlobalFlags, repositoryContext } from './command-context.js';
 import { type Action, registerReadCommands } from './commands/read-commands.js';
 import { registerCopyCommand, registerWriteCommands } from './commands/write-commands.js';
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
@@ -58,7 +58,14 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerSnapshotCommands(program, run);
   registerPruneCommand(program, run);
   registerCopyCommand(program, run);
-  registerInventoryCommands(program, { stdout: io.stdout, stderr: io.stderr, signal, env: io.env, onExit });
+  registerInventoryCommands(program, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    signal,
+    env: io.env,
+    onExit,
+    repositoryContext: (cmd) => repositoryContext({ io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok }),
+  });
   return program;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `lifeboat inventory collect|report|diff`: document the existing system (issue 5).
+ * `lifeboat inventory collect|report|diff|show`: document the existing system (issue 5).
  * Self-contained: registerInventoryCommands(program, options) adds the commands; output goes
  * to options.stdout/stderr (process streams by default) and the exit code to options.onExit:
  * 0 ok, 1 error, 3 collected but some source had warnings or errors.
@@ -17,8 +17,12 @@ import {
   documentJsonChunks,
   inventoryCollect,
   inventoryDiff,
+  inventoryLoad,
   inventoryReport,
+  inventoryStore,
+  renderInventoryReport,
 } from '../../app/inventory.js';
+import { type Repository, type RepositoryContext, openRepository } from '../../app/index.js';
 import { LifeboatError, errorMessage } from '../../core/index.js';
 
 export interface InventoryCliOptions {
@@ -28,6 +32,8 @@ export interface InventoryCliOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives the command's exit code (default: sets process.exitCode). */
   onExit?: (code: number) => void;
+  /** How to reach the repository (-r, password flags) for `collect --store` and `show`. */
+  repositoryContext?: (cmd: Command) => RepositoryContext;
 }
 
 export const INVENTORY_EXIT = { ok: 0, error: 1, partial: 3 } as const;
@@ -64,6 +70,15 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
   const stderr = options.stderr ?? process.stderr;
   const onExit = options.onExit ?? ((code: number) => void (process.exitCode = code));
   const quiet = (cmd: Command): boolean => Boolean((cmd.optsWithGlobals() as { quiet?: boolean }).quiet);
+  const withRepository = async <T>(cmd: Command, fn: (repo: Repository) => Promise<T>): Promise<T> => {
+    if (!options.repositoryContext) throw new LifeboatError('E_USAGE', 'no repository access configured');
+    const repo = await openRepository(options.repositoryContext(cmd));
+    try {
+      return await fn(repo);
+    } finally {
+      await repo.backend.close();
+    }
+  };
 
   const action =
     (fn: (cmd: Command, ...args: string[]) => Promise<number>) =>
@@ -93,10 +108,13 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .addOption(new Option('--preset <preset>', 'preset for one-off csv and ldap sources').choices(['sfb', 'exchange', 'generic']))
     .option('-o, --output <file>', 'write the document here instead of standard output')
     .option('--markdown <file>', 'also write the Markdown report here')
+    .option('--store', 'also save the document and its Markdown report in the repository (-r) as a snapshot tagged "inventory"')
+    .option('--host <host>', 'host name recorded in the stored snapshot (default: this host)')
+    .option('--tag <tag>', 'extra tag for the stored snapshot (repeatable)', collectList, [])
     .addHelpText('after', '\nExit codes: 0 all sources read cleanly, 1 error, 3 written but some source had warnings or errors.')
     .action(
       action(async (cmd) => {
-        const opts = cmd.opts<{ config?: string; source: string[]; preset?: string; output?: string; markdown?: string }>();
+        const opts = cmd.opts<{ config?: string; source: string[]; preset?: string; output?: string; markdown?: string; store?: boolean; host?: string; tag: string[] }>();
         const silent = quiet(cmd);
         const onProgress = (e: InventoryProgress): void => {
           if (silent) return;
@@ -110,7 +128,12 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
           { signal: options.signal, onProgress, env: options.env },
         );
         if (opts.output) await writeAtomic(opts.output, documentJsonChunks(result.document));
-        else await writeChunks(stdout, documentJsonChunks(result.document));
+        else if (!opts.store) await writeChunks(stdout, documentJsonChunks(result.document));
+        if (opts.store && !result.failed) {
+          const id = await withRepository(cmd, (repo) => inventoryStore(repo, result, { host: opts.host, tags: opts.tag, signal: options.signal }));
+          if (!silent) stderr.write(`inventory stored as snapshot ${id.slice(0, 8)} (tag inventory)\n`);
+          stdout.write(`${id}\n`);
+        }
         if (opts.markdown) await writeAtomic(opts.markdown, result.markdown);
         for (const s of result.document.sources) {
           for (const e of s.errors) stderr.write(`lifeboat: ${s.name}: error: ${e}\n`);
@@ -157,6 +180,23 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
         const format: DiffFormat = opts.json || global.json ? 'json' : opts.format;
         const { output } = await inventoryDiff(oldDoc!, newDoc!, format);
         stdout.write(output);
+        return INVENTORY_EXIT.ok;
+      }),
+    );
+
+  inventory
+    .command('show')
+    .description('read the inventory stored in a snapshot (by `collect --store` or a restore point) and render it')
+    .argument('[snapshot]', 'snapshot ID or prefix; latest = the newest snapshot tagged inventory', 'latest')
+    .addOption(new Option('-f, --format <format>', 'output format (json = the stored document)').choices(['md', 'html', 'csv', 'json']).default('md'))
+    .option('-o, --output <file>', 'write it here instead of standard output')
+    .action(
+      action(async (cmd, ref) => {
+        const opts = cmd.opts<{ format: ReportFormat; output?: string }>();
+        const { document } = await withRepository(cmd, (repo) => inventoryLoad(repo, ref ?? 'latest', options.signal));
+        const out = opts.format === 'json' ? documentJsonChunks(document) : [renderInventoryReport(document, opts.format)];
+        if (opts.output) await writeAtomic(opts.output, out);
+        else await writeChunks(stdout, out);
         return INVENTORY_EXIT.ok;
       }),
     );
