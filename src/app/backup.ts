@@ -53,7 +53,7 @@ export interface BackupRequest {
   /** Back up a command's standard output; a non-zero exit saves no snapshot. */
   stdinCommand?: { argv: string[]; filename: string };
   /** Back up these bytes as files at the root of the snapshot (inventory documents, manifests). */
-  files?: { filename: string; data: Uint8Array }[];
+  files?: { filename: string; data: Uint8Array | Iterable<Uint8Array> }[];
   workers?: number;
   signal?: AbortSignal;
   onProgress?: (p: ArchiveProgress) => void;
@@ -231,7 +231,8 @@ function rootFileSources(req: BackupRequest): RootFile[] | undefined {
       const filename = checkRootName(f.filename);
       if (names.has(filename)) throw new LifeboatError('E_USAGE', `file ${filename} given twice`);
       names.add(filename);
-      return { filename, open: () => ({ stream: Readable.from([f.data]) }) };
+      const data = f.data;
+      return { filename, open: () => ({ stream: Readable.from(data instanceof Uint8Array ? [data] : data) }) };
     });
   }
   return undefined;

@@ -109,7 +109,10 @@ export interface InventoryStoreOptions {
  * /inventory.json and /inventory.md, so `restic dump latest /inventory.md --tag inventory` works too.
  */
 export async function inventoryStore(repo: Repository, result: Pick<InventoryCollectResult, 'document' | 'markdown'>, opts: InventoryStoreOptions = {}): Promise<Id> {
-  const json = Buffer.from([...documentJsonChunks(result.document)].join(''));
+  // chunk by chunk: a document of 100,000 accounts is ~90 MB of JSON, never built as one string
+  const json = (function* () {
+    for (const chunk of documentJsonChunks(result.document)) yield Buffer.from(chunk);
+  })();
   const stored = await backup(repo, {
     paths: [],
     files: [
