@@ -11,7 +11,7 @@
  *   diffInventories(old, new) → InventoryDiff → renderDiff(diff, text|md|json)
  */
 export * from './model/index.js';
-export { loadInventoryConfig, parseInventoryConfig, parseSourceSpec, ConfigError, type SourceConfig, type InventoryConfig } from './config/index.js';
+export { loadInventoryConfig, parseInventoryConfig, parseSourceSpec, resolveSourcePaths, sourceConfigSchema, ConfigError, type SourceConfig, type InventoryConfig } from './config/index.js';
 export { collectInventory, collectionIsClean, sourceNames, type CollectOptions } from './collect.js';
 export type { InventoryProgress } from './collectors/index.js';
 export { diffInventories, diffIsEmpty, type InventoryDiff } from './diff/index.js';

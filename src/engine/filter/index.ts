@@ -3,3 +3,4 @@
  * Path patterns for --include/--exclude (restore) and backup excludes. May import core.
  */
 export * from './path-filter.js';
+export * from './path-set.js';

@@ -19,3 +19,15 @@ test('case-insensitive patterns and comments', () => {
   assert.ok(!new PathFilter(['*.LOG']).matches('/var/log/app.log'));
   assert.ok(new PathFilter(['# only a comment']).empty);
 });
+
+test('PathSet matches exact paths and their contents, glob characters included', async () => {
+  const { PathSet } = await import('./path-set.js');
+  const s = new PathSet(['/srv/app/[x]*.conf', '/etc/dir/']);
+  assert.ok(s.matchesExactly('/srv/app/[x]*.conf'));
+  assert.ok(!s.matchesExactly('/srv/app/x1.conf'));
+  assert.ok(s.matches('/etc/dir/sub/file'));
+  assert.ok(s.matchesExactly('/etc/dir'));
+  assert.ok(!s.matches('/etc/dirt'));
+  assert.ok(!s.matches('/etc'));
+  assert.ok(new PathSet(['/']).matches('/anything'));
+});

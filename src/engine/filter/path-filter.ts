@@ -6,7 +6,15 @@
  */
 import picomatch from 'picomatch';
 
-export class PathFilter {
+/** What restore's include and exclude filters need; PathFilter (patterns) and PathSet (exact paths) are both. */
+export interface PathMatcher {
+  /** True when `path` or one of its parents matches. */
+  matches(path: string): boolean;
+  /** True when `path` itself matches. */
+  matchesExactly(path: string): boolean;
+}
+
+export class PathFilter implements PathMatcher {
   private readonly matchers: ((path: string) => boolean)[];
 
   /** `patterns` match case-sensitively, `insensitive` ones ignore case (restic's --iexclude). */

@@ -20,7 +20,7 @@ import { mknod } from '../../native/index.js';
 import type { BlobReader, BlobLocation } from '../../repository/ports.js';
 import { newBlobScratch } from '../../repository/blob-crypto.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
-import type { PathFilter } from '../filter/index.js';
+import type { PathMatcher } from '../filter/index.js';
 import { joinPath } from '../walker/index.js';
 import { FileWriter, type PlannedFile } from './file-writer.js';
 import { applyMetadata } from './metadata.js';
@@ -33,8 +33,8 @@ export interface RestoreOptions {
   basePath?: Buffer;
   /** When set, only the single node `only` of `tree` is restored (restoring a file sub-path). */
   only?: Buffer;
-  include?: PathFilter;
-  exclude?: PathFilter;
+  include?: PathMatcher;
+  exclude?: PathMatcher;
   dryRun?: boolean;
   verify?: boolean;
   sparse?: boolean;

@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { LifeboatError } from '../../core/index.js';
 import { type SourceConfig, sourceConfigSchema } from './source-config.js';
-import { resolvePaths } from './load-config.js';
+import { resolveSourcePaths } from './load-config.js';
 
 export function parseSourceSpec(spec: string, preset?: string, cwd: string = process.cwd()): SourceConfig {
   const colon = spec.indexOf(':');
@@ -43,7 +43,7 @@ export function parseSourceSpec(spec: string, preset?: string, cwd: string = pro
     const issue = r.error.issues[0]!;
     throw usage(spec, `${issue.path.join('.') || 'source'}: ${issue.message}`);
   }
-  return resolvePaths(r.data, resolve(cwd));
+  return resolveSourcePaths([r.data], resolve(cwd))[0]!;
 }
 
 function usage(spec: string, detail: string): LifeboatError {
