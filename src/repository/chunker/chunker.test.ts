@@ -1,112 +1,166 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { vectorsDir } from '../../../test/helpers/paths.js';
-import { Chunker, ChunkerTables, chunkBoundaries, formatPolynomial, isIrreducible, parsePolynomial, randomPolynomial } from './index.js';
+import { Chunker, ChunkerTables, MAX_SIZE, MIN_SIZE, chunkBoundaries, parsePolynomial } from './index.js';
+import type { ChunkerParams } from './index.js';
+import { chunkerVectors, sha256Counter, vectorInput } from './testing/inputs.js';
 
-interface Case {
-  name: string;
-  input: string;
-  input_length: number;
-  polynomial: string;
-  min_size: number;
-  max_size: number;
-  average_bits: number;
-  chunks: { offset: number; length: number; cut_fingerprint: string; sha256: string }[];
+const TEST_POL = 0x3da3358b4dc173n;
+const v = chunkerVectors();
+
+interface Got {
+  offset: number;
+  length: number;
+  /** digest at the cut; undefined for a final chunk that ended with the input */
+  fingerprint?: string;
 }
-const v = JSON.parse(readFileSync(join(vectorsDir, 'chunker.json'), 'utf8')) as {
-  cases: Case[];
-  tables_testpol: { mod: string[]; out: string[] };
-  polynomial_vectors: { irreducible: { pol: string; irreducible: boolean }[] };
-};
 
-function makeInput(kind: string, length: number): Buffer | undefined {
-  if (kind === 'zeros' || kind === 'empty') return Buffer.alloc(length);
-  if (kind === 'constant-0xff') return Buffer.alloc(length, 0xff);
-  if (kind === 'sha256ctr') {
-    const out = Buffer.alloc(length + 32);
-    const n = Buffer.alloc(4);
-    for (let i = 0, off = 0; off < length; i++, off += 32) {
-      n.writeUInt32LE(i);
-      createHash('sha256').update(n).digest().copy(out, off);
+/**
+ * Feeds `input` the way the archiver does: consecutive pieces of `pieceSize(k)` bytes (k = piece
+ * number), each scanned until no cut is left in it; the bytes pending at the end form the last chunk.
+ */
+function chunkStream(c: Chunker, input: Uint8Array, pieceSize: (k: number) => number): Got[] {
+  const got: Got[] = [];
+  let chunkStart = 0;
+  let pos = 0;
+  for (let k = 0; pos < input.length; k++) {
+    const end = Math.min(input.length, pos + pieceSize(k));
+    const piece = input.subarray(pos, end); // a separate view, as a pooled read buffer would be
+    let scan = 0;
+    for (let cut = c.next(piece, scan, piece.length); cut >= 0; cut = c.next(piece, scan, piece.length)) {
+      got.push({ offset: chunkStart, length: pos + cut - chunkStart, fingerprint: c.lastCutFingerprint.toString(16).padStart(16, '0') });
+      chunkStart = pos + cut;
+      scan = cut;
     }
-    return out.subarray(0, length);
+    assert.equal(c.pending, end - chunkStart, 'pending counts the bytes of the unfinished chunk');
+    pos = end;
   }
-  return undefined; // go-math-rand input: needs a port of Go's math/rand, not reproduced here
+  if (chunkStart < input.length) got.push({ offset: chunkStart, length: input.length - chunkStart });
+  return got;
 }
 
-test('tables for the test polynomial', () => {
-  const t = ChunkerTables.for(0x3da3358b4dc173n);
-  const value = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-  v.tables_testpol.mod.forEach((m, i) => assert.equal(value(t.modHi[i]!, t.modLo[i]!), BigInt(`0x${m}`), `mod[${i}]`));
-  v.tables_testpol.out.forEach((m, i) => assert.equal(value(t.outHi[i]!, t.outLo[i]!), BigInt(`0x${m}`), `out[${i}]`));
+const lengths = (g: Got[]): number[] => g.map((x) => x.length);
+const paramsOf = (c: { min_size: number; max_size: number; average_bits: number }): ChunkerParams => ({
+  minSize: c.min_size,
+  maxSize: c.max_size,
+  averageBits: c.average_bits,
 });
 
-test('boundary vectors (reproducible inputs)', () => {
-  let ran = 0;
+describe('chunker tables', () => {
+  test('out[] and mod[] for the test polynomial match the vectors', () => {
+    const t = ChunkerTables.for(parsePolynomial(v.tables_testpol.polynomial));
+    const value = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    assert.equal(v.tables_testpol.mod.length, 256);
+    v.tables_testpol.mod.forEach((m, i) => assert.equal(value(t.modHi[i]!, t.modLo[i]!), BigInt(`0x${m}`), `mod[${i}]`));
+    v.tables_testpol.out.forEach((m, i) => assert.equal(value(t.outHi[i]!, t.outLo[i]!), BigInt(`0x${m}`), `out[${i}]`));
+    assert.equal(t.shift, v.tables_testpol.deg - 8 - 32);
+  });
+
+  test('are cached per polynomial', () => {
+    assert.equal(ChunkerTables.for(TEST_POL), ChunkerTables.for(TEST_POL));
+    assert.notEqual(ChunkerTables.for(TEST_POL), ChunkerTables.for(0x249971770ab0ffn));
+  });
+});
+
+describe('chunk boundary vectors', () => {
+  assert.equal(MIN_SIZE, v.defaults.min_size);
+  assert.equal(MAX_SIZE, v.defaults.max_size);
   for (const c of v.cases) {
-    const input = makeInput(c.input, c.input_length);
-    if (!input) continue;
-    ran++;
-    const pol = parsePolynomial(c.polynomial);
-    const params = { minSize: c.min_size, maxSize: c.max_size, averageBits: c.average_bits };
-    const chunker = new Chunker(pol, params);
-    let start = 0;
-    const got: { offset: number; length: number; cut_fingerprint?: string; sha256: string }[] = [];
-    for (let pos = 0; pos < input.length; ) {
-      const cut = chunker.next(input, pos, input.length);
-      if (cut < 0) break;
-      got.push({ offset: start, length: cut - start, cut_fingerprint: chunker.lastCutFingerprint.toString(16).padStart(16, '0'), sha256: createHash('sha256').update(input.subarray(start, cut)).digest('hex') });
-      start = cut;
-      pos = cut;
-    }
-    if (start < input.length) got.push({ offset: start, length: input.length - start, sha256: createHash('sha256').update(input.subarray(start)).digest('hex') });
-    assert.equal(got.length, c.chunks.length, c.name);
-    c.chunks.forEach((want, i) => {
-      assert.equal(got[i]!.offset, want.offset, `${c.name} chunk ${i}`);
-      assert.equal(got[i]!.length, want.length, `${c.name} chunk ${i}`);
-      assert.equal(got[i]!.sha256, want.sha256, `${c.name} chunk ${i}`);
-      if (got[i]!.cut_fingerprint) assert.equal(got[i]!.cut_fingerprint, want.cut_fingerprint, `${c.name} chunk ${i}`);
+    test(c.name, () => {
+      const input = vectorInput(c.input, c.input_length);
+      assert.equal(input.length, c.input_length);
+      if (c.input_sha256) assert.equal(createHash('sha256').update(input).digest('hex'), c.input_sha256, 'input generator');
+      const chunker = new Chunker(parsePolynomial(c.polynomial), paramsOf(c));
+      const got = chunkStream(chunker, input, () => input.length);
+      assert.deepEqual(lengths(got), c.chunks.map((w) => w.length));
+      c.chunks.forEach((want, i) => {
+        const g = got[i]!;
+        assert.equal(g.offset, want.offset, `chunk ${i} offset`);
+        assert.equal(createHash('sha256').update(input.subarray(g.offset, g.offset + g.length)).digest('hex'), want.sha256, `chunk ${i} sha256`);
+        // the final chunk of an input that ended without a cut has no cut fingerprint (see the vectors' notes)
+        if (g.fingerprint !== undefined) assert.equal(g.fingerprint, want.cut_fingerprint, `chunk ${i} cut fingerprint`);
+      });
+      if (c.chunks.length > 1) assert.ok(got.slice(0, -1).every((g) => g.fingerprint !== undefined));
     });
   }
-  assert.ok(ran >= 4, `ran ${ran} cases`);
+
+  test('gorand23_default fed in 64 KiB and in 1 MiB + 7 byte pieces', () => {
+    const c = v.cases.find((x) => x.name === 'gorand23_default')!;
+    const input = vectorInput(c.input, c.input_length);
+    const want = c.chunks.map((w) => ({ offset: w.offset, length: w.length, fingerprint: w.cut_fingerprint }));
+    for (const size of [64 * 1024, 1024 * 1024 + 7]) {
+      const got = chunkStream(new Chunker(TEST_POL), input, () => size);
+      // the last chunk has no cut fingerprint of its own
+      assert.deepEqual(got.slice(0, -1), want.slice(0, -1), `pieces of ${size}`);
+      assert.equal(got.at(-1)!.length, want.at(-1)!.length);
+    }
+  });
+
+  test('sha256ctr_small_params fed one byte at a time', () => {
+    const c = v.cases.find((x) => x.name === 'sha256ctr_small_params')!;
+    const input = vectorInput(c.input, c.input_length);
+    const got = chunkStream(new Chunker(TEST_POL, paramsOf(c)), input, () => 1);
+    assert.deepEqual(
+      got.slice(0, -1),
+      c.chunks.slice(0, -1).map((w) => ({ offset: w.offset, length: w.length, fingerprint: w.cut_fingerprint })),
+    );
+    assert.deepEqual(lengths(got), c.chunks.map((w) => w.length));
+  });
 });
 
-test('boundaries do not depend on how the input is split', () => {
-  const input = makeInput('sha256ctr', 3 * 1024 * 1024)!;
-  const pol = 0x3da3358b4dc173n;
-  const whole = chunkBoundaries(pol, input);
-  fc.assert(
-    fc.property(fc.array(fc.integer({ min: 1, max: 300_000 }), { minLength: 1, maxLength: 40 }), (sizes) => {
-      const c = new Chunker(pol);
-      const lengths: number[] = [];
-      let chunkStart = 0;
-      let pos = 0;
-      let k = 0;
-      while (pos < input.length) {
-        const end = Math.min(input.length, pos + sizes[k++ % sizes.length]!);
-        let scan = pos;
-        for (let cut = c.next(input, scan, end); cut >= 0; cut = c.next(input, scan, end)) {
-          lengths.push(cut - chunkStart);
-          chunkStart = cut;
-          scan = cut;
-        }
-        pos = end;
-      }
-      if (chunkStart < input.length) lengths.push(input.length - chunkStart);
-      assert.deepEqual(lengths, whole);
-    }),
-    { numRuns: 12 },
-  );
-});
+describe('streaming', () => {
+  const input = sha256Counter(3 * 1024 * 1024);
+  const whole = chunkBoundaries(TEST_POL, input);
 
-test('polynomials: irreducibility vectors, formatting, random polynomials', () => {
-  for (const p of v.polynomial_vectors.irreducible) assert.equal(isIrreducible(parsePolynomial(p.pol)), p.irreducible, p.pol);
-  assert.equal(formatPolynomial(parsePolynomial('3da3358b4dc173')), '3da3358b4dc173');
-  const r = randomPolynomial();
-  assert.ok(isIrreducible(r));
-  assert.equal(r >> 53n, 1n);
+  test('the 3 MiB input has content-defined cuts (the property below is not vacuous)', () => {
+    assert.ok(whole.length >= 2, `${whole.length} chunks`);
+    assert.equal(whole.reduce((a, b) => a + b, 0), input.length);
+    assert.ok(whole.slice(0, -1).every((n) => n >= MIN_SIZE && n < MAX_SIZE));
+  });
+
+  test('boundaries do not depend on how the input is split (random piece sizes)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 600_000 })), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 2_000_000 }),
+        (sizes, firstPiece) => {
+          const c = new Chunker(TEST_POL);
+          const got = chunkStream(c, input, (k) => (k === 0 ? firstPiece : sizes[k % sizes.length]!));
+          assert.deepEqual(lengths(got), whole);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  test('reset() starts a new stream; next() on an empty range consumes nothing', () => {
+    const c = new Chunker(TEST_POL);
+    // leave state behind: half a chunk of hashed bytes
+    assert.equal(c.next(input, 0, MIN_SIZE - 10), -1);
+    assert.equal(c.pending, MIN_SIZE - 10);
+    c.reset();
+    assert.equal(c.pending, 0);
+    assert.equal(c.next(input, 5, 5), -1);
+    assert.equal(c.pending, 0);
+    assert.deepEqual(lengths(chunkStream(c, input, () => 100_000)), whole);
+  });
+
+  test('zeros are cut at exactly MinSize; data without a match at MaxSize', () => {
+    assert.deepEqual(chunkBoundaries(TEST_POL, new Uint8Array(MIN_SIZE * 2 + 5)), [MIN_SIZE, MIN_SIZE, 5]);
+    const ff = new Uint8Array(MAX_SIZE + 1).fill(0xff);
+    const c = new Chunker(TEST_POL);
+    assert.equal(c.next(ff, 0, ff.length), MAX_SIZE);
+    assert.equal(c.pending, 0);
+    assert.deepEqual(chunkBoundaries(TEST_POL, new Uint8Array(0)), []);
+    assert.deepEqual(chunkBoundaries(TEST_POL, new Uint8Array(MIN_SIZE)), [MIN_SIZE]);
+  });
+
+  test('rejects parameters the algorithm cannot honour', () => {
+    assert.throws(() => new Chunker(TEST_POL, { minSize: 32 }), RangeError);
+    assert.throws(() => new Chunker(TEST_POL, { minSize: 1024, maxSize: 512 }), RangeError);
+    assert.throws(() => new Chunker(TEST_POL, { averageBits: 0 }), RangeError);
+    assert.throws(() => new Chunker(TEST_POL, { averageBits: 40 }), RangeError);
+    assert.throws(() => new Chunker(0x13n), RangeError, 'degree 4 does not fit the split digest');
+  });
 });

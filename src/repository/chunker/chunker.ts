@@ -14,6 +14,7 @@ export const MIN_SIZE = 512 * 1024;
 export const MAX_SIZE = 8 * 1024 * 1024;
 const WINDOW = 64;
 
+/** The per-polynomial lookup tables (spec 11.3), split into 32-bit halves; built once per polynomial. */
 export class ChunkerTables {
   private static readonly cache = new Map<bigint, ChunkerTables>();
   // int32 (not uint32) so the hot loop stays in small integers and never boxes doubles
@@ -25,6 +26,8 @@ export class ChunkerTables {
 
   private constructor(pol: bigint) {
     const k = deg(pol);
+    // the split digest needs the top byte inside `hi` and room for 8 overflow bits (restic: k = 53)
+    if (k < 41 || k > 56) throw new RangeError(`chunker polynomial of degree ${k}: need 41..56`);
     this.shift = k - 8 - 32;
     const append = (h: bigint, b: bigint): bigint => polyMod((h << 8n) | b, pol);
     for (let b = 0; b < 256; b++) {
@@ -54,6 +57,11 @@ export interface ChunkerParams {
   averageBits?: number;
 }
 
+/**
+ * Streaming boundary finder for one stream at a time: feed consecutive buffers of the stream to
+ * `next`; at end of input the `pending` bytes form the final chunk. Buffers need not be kept: the
+ * chunker remembers the last 64 hashed bytes itself. Call `reset` before the next stream.
+ */
 export class Chunker {
   private readonly t: ChunkerTables;
   private readonly minSize: number;
@@ -64,13 +72,21 @@ export class Chunker {
   private hi = 0;
   private lo = 0;
   private count = 0;
-  private cutDigest = 0n;
+  // the digest at the last cut, kept as numbers so a cut allocates nothing
+  private cutHi = 0;
+  private cutLo = 0;
 
+  /** `params` exist for the upstream test vectors; restic always uses the defaults. */
   constructor(pol: bigint, params: ChunkerParams = {}) {
     this.t = ChunkerTables.for(pol);
     this.minSize = params.minSize ?? MIN_SIZE;
     this.maxSize = params.maxSize ?? MAX_SIZE;
-    this.mask = 2 ** (params.averageBits ?? 20) - 1;
+    const bits = params.averageBits ?? 20;
+    if (!Number.isInteger(this.minSize) || !Number.isInteger(this.maxSize) || this.minSize < WINDOW || this.maxSize < this.minSize) {
+      throw new RangeError(`chunker: need ${WINDOW} ≤ minSize ≤ maxSize, got ${this.minSize}, ${this.maxSize}`);
+    }
+    if (!Number.isInteger(bits) || bits < 1 || bits > 31) throw new RangeError(`chunker: averageBits ${bits} not in 1..31`);
+    this.mask = 2 ** bits - 1;
     this.reset();
   }
 
@@ -81,11 +97,12 @@ export class Chunker {
 
   /** The digest at the last cut (for vector tests). */
   get lastCutFingerprint(): bigint {
-    return this.cutDigest;
+    return (BigInt(this.cutHi >>> 0) << 32n) | BigInt(this.cutLo >>> 0);
   }
 
   private cut(hi: number, lo: number, i: number): number {
-    this.cutDigest = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    this.cutHi = hi;
+    this.cutLo = lo;
     this.reset();
     return i + 1;
   }
