@@ -3,5 +3,6 @@
  * For tests only: the contract suite every backend's test file runs, and helpers to interrupt
  * operations. May import: backend (its index.ts), core, node:test.
  */
-export { type BackendUnderTest, runBackendContract } from './backend-contract.case.js';
+export { type BackendUnderTest, type ContractOptions, runBackendContract } from './backend-contract.case.js';
 export { abortOnCheck, isAbort } from './abort-on-check.js';
+export { type RcloneServer, startRcloneServer } from './rclone-server.js';
