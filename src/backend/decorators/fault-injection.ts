@@ -1,0 +1,108 @@
+/**
+ * Fault injection for tests: fails chosen calls the way a flaky store does, so the layers above
+ * (retry, the repository's write order) can be tested on any backend. A fault either happens
+ * before the call reaches the store, or after it succeeded (the answer is lost — the save did
+ * happen, and a retry must cope with finding its own file).
+ */
+import { BackendError } from '../../core/index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle } from '../index.js';
+
+export type Operation = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
+
+export interface Fault {
+  /** A transient BackendError (the default) or a permanent one. */
+  transient?: boolean;
+  /** Fail after the inner call succeeded (a lost answer) instead of before it. */
+  after?: boolean;
+  /** Wait this long first (a slow store; the signal still aborts the wait). */
+  delayMs?: number;
+}
+
+/** Decides per call; `n` counts the calls of this operation so far (1-based). */
+export type FaultPlan = (op: Operation, h: Handle | undefined, n: number) => Fault | undefined;
+
+export class FaultInjectionBackend implements Backend {
+  private readonly counts = new Map<Operation, number>();
+  /** Faults injected so far. */
+  injected = 0;
+
+  constructor(
+    private readonly inner: Backend,
+    private readonly plan: FaultPlan,
+  ) {}
+
+  get location(): string {
+    return this.inner.location;
+  }
+  get connections(): number {
+    return this.inner.connections;
+  }
+  get strongListing(): boolean | undefined {
+    return this.inner.strongListing;
+  }
+
+  private async run<T>(op: Operation, h: Handle | undefined, options: BackendOptions, fn: () => Promise<T>): Promise<T> {
+    const n = (this.counts.get(op) ?? 0) + 1;
+    this.counts.set(op, n);
+    const fault = this.plan(op, h, n);
+    if (fault?.delayMs) await delay(fault.delayMs, options.signal);
+    if (fault && !fault.after && (fault.transient !== undefined || !fault.delayMs)) throw this.error(op, h, fault);
+    const result = await fn();
+    if (fault?.after) throw this.error(op, h, fault);
+    return result;
+  }
+
+  private error(op: Operation, h: Handle | undefined, fault: Fault): BackendError {
+    this.injected++;
+    return new BackendError(`${op} ${h ? describeHandle(h) : ''} in ${this.location} failed: injected fault`, { transient: fault.transient ?? true });
+  }
+
+  create(options: BackendOptions = {}): Promise<void> {
+    return this.run('create', undefined, options, () => this.inner.create(options));
+  }
+  save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    return this.run('save', h, options, () => this.inner.save(h, data, options));
+  }
+  load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
+    return this.run('load', h, options, () => this.inner.load(h, offset, length, options));
+  }
+  stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {
+    return this.run('stat', h, options, () => this.inner.stat(h, options));
+  }
+  remove(h: Handle, options: BackendOptions = {}): Promise<void> {
+    return this.run('remove', h, options, () => this.inner.remove(h, options));
+  }
+
+  /** A list fault strikes after the first entry was given, so a retry must skip what was seen. */
+  async *list(type: FileType, options: BackendOptions = {}): AsyncIterable<FileInfo> {
+    const n = (this.counts.get('list') ?? 0) + 1;
+    this.counts.set('list', n);
+    const fault = this.plan('list', undefined, n);
+    if (fault?.delayMs) await delay(fault.delayMs, options.signal);
+    let given = 0;
+    for await (const f of this.inner.list(type, options)) {
+      yield f;
+      if (fault && ++given === 1) throw this.error('list', undefined, fault);
+    }
+    if (fault && given === 0) throw this.error('list', undefined, fault);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

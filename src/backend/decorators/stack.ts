@@ -1,0 +1,26 @@
+/**
+ * The one place decorators are stacked (restic's order): retry outside the connection cap, so a
+ * backoff wait holds no connection; the per-call timeout inside it, so waiting for a free
+ * connection does not count against the call.
+ *
+ *   retry( limit( timeout( backend ) ) )
+ */
+import type { Backend } from '../index.js';
+import { LimitBackend } from './limit.js';
+import { DEFAULT_RETRY, type RetryOptions, RetryBackend } from './retry.js';
+import { TimeoutBackend } from './timeout.js';
+
+export interface StackOptions {
+  /** Calls in flight at most; the backend's own default when absent. */
+  connections?: number;
+  /** Per call; no deadline when absent or 0. */
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+}
+
+export function stackDecorators(backend: Backend, options: StackOptions = {}): Backend {
+  let b = backend;
+  if (options.timeoutMs) b = new TimeoutBackend(b, options.timeoutMs);
+  b = new LimitBackend(b, options.connections ?? backend.connections);
+  return new RetryBackend(b, { ...DEFAULT_RETRY, ...options.retry });
+}
