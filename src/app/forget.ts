@@ -1,9 +1,12 @@
 /**
  * Use-case: forget snapshots by policy (restic forget) or by ID, under an exclusive lock.
- * Only snapshot files are removed; the data they referenced stays until a prune.
+ * Only snapshot files are removed; the data they referenced stays until a prune. Snapshots of a
+ * restore point (tag lifeboat-pinned) are never removed: a policy keeps them, naming the point,
+ * and naming one explicitly is an error until `point release`.
  */
 import { handle } from '../backend/index.js';
 import { LifeboatError } from '../core/index.js';
+import { PINNED_TAG, pointIdOfTags } from '../rollback/index.js';
 import { type ForgetPolicy, applyPolicy, policyIsEmpty } from '../engine/pruner/index.js';
 import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots, snapshotTimeNs } from '../repository/index.js';
 
@@ -60,7 +63,16 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
     let groups: ForgetGroup[];
     if (explicit.length) {
       const remove: SnapshotEntry[] = [];
-      for (const ref of explicit) remove.push(await findSnapshot(repo, ref, {}, req.signal));
+      for (const ref of explicit) {
+        const entry = await findSnapshot(repo, ref, {}, req.signal);
+        if (entry.snapshot.tags?.includes(PINNED_TAG)) {
+          const point = pointIdOfTags(entry.snapshot.tags);
+          throw new LifeboatError('E_PINNED', `snapshot ${entry.id.slice(0, 8)} belongs to restore point ${point ?? '?'} and is pinned`, {
+            hint: `release the point first: lifeboat point release ${point ?? 'ID'}`,
+          });
+        }
+        remove.push(entry);
+      }
       groups = [{ keep: [], remove }];
     } else {
       const all = await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal });
@@ -75,6 +87,7 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
         newestFirst.forEach((entry, i) => {
           const d = decisions[i]!;
           if (d.keep) group.keep.push({ entry, reasons: d.reasons });
+          else if (entry.snapshot.tags?.includes(PINNED_TAG)) group.keep.push({ entry, reasons: [`pinned by restore point ${pointIdOfTags(entry.snapshot.tags) ?? '?'}`] });
           else group.remove.push(entry);
         });
         groups.push(group);

@@ -31,3 +31,6 @@ export * from './prune.js';
 export * from './find.js';
 export * from './repair.js';
 export * from './copy.js';
+export * from './point.js';
+export * from './rollback.js';
+export { type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, loadPlanFile, renderPlan, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { type Id, LifeboatError, NotFoundError, errnoCode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { backup } from './backup.js';
-import { resolveSnapshotPath } from './snapshot-ref.js';
+import { readSnapshotFile } from './snapshot-ref.js';
 import {
   type DiffFormat,
   type InventoryDiff,
@@ -37,6 +37,8 @@ export interface InventoryCollectRequest {
   sources?: string[];
   /** Preset for one-off csv/ldap sources. */
   preset?: string;
+  /** Sources already parsed (a plan file's inventory section). */
+  sourceConfigs?: SourceConfig[];
 }
 
 export interface InventoryCollectResult {
@@ -53,7 +55,7 @@ export async function inventoryCollect(
   req: InventoryCollectRequest,
   opts: { signal?: AbortSignal; onProgress?: (e: InventoryProgress) => void; env?: Readonly<Record<string, string | undefined>> } = {},
 ): Promise<InventoryCollectResult> {
-  const sources: SourceConfig[] = [];
+  const sources: SourceConfig[] = [...(req.sourceConfigs ?? [])];
   if (req.configFile) sources.push(...(await loadInventoryConfig(req.configFile)).sources);
   for (const spec of req.sources ?? []) sources.push(parseSourceSpec(spec, req.preset));
   if (sources.length === 0) {
@@ -129,7 +131,7 @@ export async function inventoryStore(repo: Repository, result: Pick<InventoryCol
 /** Reads the inventory document stored in a snapshot (`latest` = the newest tagged `inventory`). */
 export async function inventoryLoad(repo: Repository, ref: string, signal?: AbortSignal): Promise<{ snapshotId: Id; document: InventoryDocument }> {
   const filter = ref === 'latest' ? { tags: [[INVENTORY_TAG]] } : {};
-  const resolved = await resolveSnapshotPath(repo, ref, `/${INVENTORY_JSON}`, filter, signal).catch((err: unknown) => {
+  const { entry, data } = await readSnapshotFile(repo, ref, `/${INVENTORY_JSON}`, filter, signal).catch((err: unknown) => {
     if (err instanceof LifeboatError && (err.code === 'E_NOT_FOUND' || (ref === 'latest' && err.code === 'E_SNAPSHOT_NOT_FOUND'))) {
       throw new LifeboatError(err.code, `${ref === 'latest' ? 'no snapshot tagged inventory' : `snapshot ${ref} holds no /${INVENTORY_JSON}`}`, {
         hint: 'store one with `lifeboat inventory collect --store`; `lifeboat snapshots --tag inventory` lists them',
@@ -138,7 +140,5 @@ export async function inventoryLoad(repo: Repository, ref: string, signal?: Abor
     }
     throw err;
   });
-  const parts: Buffer[] = [];
-  for (const id of resolved.node?.content ?? []) parts.push(await repo.loadBlob('data', id, signal));
-  return { snapshotId: resolved.entry.id, document: parseInventoryDocument(Buffer.concat(parts).toString('utf8'), `snapshot ${resolved.entry.id.slice(0, 8)}:/${INVENTORY_JSON}`) };
+  return { snapshotId: entry.id, document: parseInventoryDocument(data.toString('utf8'), `snapshot ${entry.id.slice(0, 8)}:/${INVENTORY_JSON}`) };
 }

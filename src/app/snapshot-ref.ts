@@ -51,3 +51,12 @@ function notFound(id: Id, path: Buffer): LifeboatError {
     hint: 'list the snapshot with `lifeboat ls`',
   });
 }
+
+/** The whole content of a (small) file in a snapshot: manifests, inventory documents. */
+export async function readSnapshotFile(repo: Repository, ref: string, path: string, filter: SnapshotFilter = {}, signal?: AbortSignal): Promise<{ entry: SnapshotEntry; data: Buffer }> {
+  const resolved = await resolveSnapshotPath(repo, ref, path, filter, signal);
+  if (resolved.node?.type !== 'file') throw notFound(resolved.entry.id, resolved.path);
+  const parts: Buffer[] = [];
+  for (const id of resolved.node.content ?? []) parts.push(await repo.loadBlob('data', id, signal));
+  return { entry: resolved.entry, data: Buffer.concat(parts) };
+}

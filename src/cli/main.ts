@@ -14,6 +14,7 @@ import { registerForgetCommand } from './commands/forget-command.js';
 import { registerSnapshotCommands } from './commands/snapshot-commands.js';
 import { registerPruneCommand } from './commands/prune-command.js';
 import { registerInventoryCommands } from './commands/inventory.js';
+import { registerPointCommands } from './commands/point-commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -58,6 +59,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerSnapshotCommands(program, run);
   registerPruneCommand(program, run);
   registerCopyCommand(program, run);
+  registerPointCommands(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,
     stderr: io.stderr,

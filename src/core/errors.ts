@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'E_PARTIAL'
   | 'E_CONFIG'
   | 'E_COMMAND_FAILED'
+  | 'E_PINNED'
+  | 'E_PROOF_FAILED'
+  | 'E_CONFLICT'
   | 'E_ABORTED';
 
 export interface ErrorOptions {

@@ -59,3 +59,13 @@ export function sourceRepositoryContext(
     signal: ctx.signal,
   };
 }
+
+/** A context whose repository and password file default to the plan file's (flags still win). */
+export function planRepositoryContext(ctx: RepositoryContext, plan: { repository?: string; passwordFile?: string }): RepositoryContext {
+  const f = ctx.flags;
+  const usePlanPassword = !f.passwordFile && !f.passwordCommand && plan.passwordFile;
+  return {
+    ...ctx,
+    flags: { ...f, repo: f.repo ?? plan.repository, ...(usePlanPassword ? { passwordFile: plan.passwordFile } : {}) },
+  };
+}

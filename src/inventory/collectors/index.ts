@@ -17,7 +17,7 @@ export { parseCsv, parseCsvRows } from './csv-parse.js';
 export { decodeText, detectEncoding } from './text-decode.js';
 export { parseTopology, readTopologyFile, type Topology } from './sfb-topology.js';
 export { PoolIndex, normalizeDn, unresolvedPoolName } from './pool-index.js';
-export { formatGuid } from './ldap.js';
+export { formatGuid, connectLdap, ldapHomeAttribute, ldapErrorMessage } from './ldap.js';
 
 const COLLECTORS = {
   host: hostCollector,

@@ -150,6 +150,45 @@ function domainRoot(dn: string): string {
   return k < 0 ? dn : parts.slice(k).join(',');
 }
 
+/** The home attribute a source's accounts are homed by (preset default or `homeAttribute`), or null. */
+export function ldapHomeAttribute(config: LdapSourceConfig): string | null {
+  return config.homeAttribute ?? PRESETS[config.preset ?? 'generic'].homeAttribute;
+}
+
+/**
+ * Connects as the source config says: ldaps://, or ldap:// with optional StartTLS, a CA file for
+ * private CAs, then a simple bind (or anonymous without bindDn). The caller unbinds.
+ */
+export async function connectLdap(config: LdapSourceConfig, env: Readonly<Record<string, string | undefined>>, signal?: AbortSignal): Promise<Client> {
+  const password = await readPassword(config, env);
+  if (config.bindDn && password === undefined) throw new LifeboatError('E_CONFIG', 'bindDn is set but neither passwordFile nor passwordEnv is');
+  const ca = config.caFile ? await readFile(config.caFile) : undefined;
+  const host = endpoint(config.url).host;
+  // SNI carries names only (RFC 6066); certificates for an IP are still checked against the IP
+  const tlsOptions = { ...(ca ? { ca } : {}), ...(isIP(host) ? {} : { servername: host }) };
+  const secure = config.url.toLowerCase().startsWith('ldaps:');
+  if (config.startTLS && secure) throw new LifeboatError('E_CONFIG', 'startTLS is for ldap:// URLs; ldaps:// is already encrypted');
+  // ldapts: TLS options on an ldap:// client break a later StartTLS; give them to startTLS only
+  const client = new Client({ url: config.url, timeout: 120_000, connectTimeout: 15_000, ...(secure ? { tlsOptions } : {}), strictDN: false });
+  try {
+    if (config.startTLS) {
+      await client.startTLS({ ...tlsOptions }).catch((err: unknown) => {
+        throw new LifeboatError('E_IO', `StartTLS with ${config.url} failed: ${ldapErrorMessage(err)}`, { cause: err });
+      });
+    }
+    if (config.bindDn) {
+      await client.bind(config.bindDn, password).catch((err: unknown) => {
+        throw new LifeboatError('E_IO', `bind as ${config.bindDn} failed: ${ldapErrorMessage(err)}`, { cause: err });
+      });
+    }
+    signal?.throwIfAborted();
+    return client;
+  } catch (err) {
+    await client.unbind().catch(() => {});
+    throw err;
+  }
+}
+
 export const ldapCollector: Collector<LdapSourceConfig> = {
   type: 'ldap',
   defaultTimeoutSeconds: 1800,
@@ -157,31 +196,12 @@ export const ldapCollector: Collector<LdapSourceConfig> = {
   async collect(config, ctx) {
     const presetName = config.preset ?? 'generic';
     const preset = PRESETS[presetName];
-    const homeAttribute = config.homeAttribute ?? preset.homeAttribute;
+    const homeAttribute = ldapHomeAttribute(config);
     const idAttribute = config.idAttribute;
-    const password = await readPassword(config, ctx.env);
-    if (config.bindDn && password === undefined) throw new LifeboatError('E_CONFIG', 'bindDn is set but neither passwordFile nor passwordEnv is');
-    const ca = config.caFile ? await readFile(config.caFile) : undefined;
-    const host = endpoint(config.url).host;
-    // SNI carries names only (RFC 6066); certificates for an IP are still checked against the IP
-    const tlsOptions = { ...(ca ? { ca } : {}), ...(isIP(host) ? {} : { servername: host }) };
-    const secure = config.url.toLowerCase().startsWith('ldaps:');
-    // ldapts: TLS options on an ldap:// client break a later StartTLS; give them to startTLS only
-    const client = new Client({ url: config.url, timeout: 120_000, connectTimeout: 15_000, ...(secure ? { tlsOptions } : {}), strictDN: false });
+    const client = await connectLdap(config, ctx.env, ctx.signal);
     const onAbort = (): void => void client.unbind().catch(() => {});
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      if (config.startTLS) {
-        if (secure) throw new LifeboatError('E_CONFIG', 'startTLS is for ldap:// URLs; ldaps:// is already encrypted');
-        await client.startTLS({ ...tlsOptions }).catch((err: unknown) => {
-          throw new LifeboatError('E_IO', `StartTLS with ${config.url} failed: ${ldapErrorMessage(err)}`, { cause: err });
-        });
-      }
-      if (config.bindDn) {
-        await client.bind(config.bindDn, password).catch((err: unknown) => {
-          throw new LifeboatError('E_IO', `bind as ${config.bindDn} failed: ${ldapErrorMessage(err)}`, { cause: err });
-        });
-      }
       ctx.signal.throwIfAborted();
 
       const pools = new PoolIndex([], config.poolMap ?? {});

@@ -82,3 +82,12 @@ describe('inventory diff', () => {
     assert.match(renderDiff(d, 'text'), /removals may not be real/);
   });
 });
+
+test('a home DN that differs only in case or spacing is not a change', async () => {
+  const { makeDocument, account } = await import('../testing/document-builder.js');
+  const a = makeDocument({ accounts: [account('u1', { homePool: 'pool01.x.com', homeRaw: 'CN=Lc Services,CN=1:1,DC=x' })] });
+  const b = makeDocument({ accounts: [account('u1', { homePool: 'pool01.x.com', homeRaw: 'cn=Lc Services, cn=1:1,dc=x' })] });
+  assert.deepEqual(diffInventories(a, b).accounts.changed, []);
+  const c = makeDocument({ accounts: [account('u1', { homePool: 'pool01.x.com', homeRaw: 'cn=Lc Services,cn=1:2,dc=x' })] });
+  assert.equal(diffInventories(a, c).accounts.changed.length, 1);
+});

@@ -4,7 +4,7 @@
  * Sizes and free space are not compared (they change every minute); versions, owners,
  * states and memberships are.
  */
-import type { Account, AttributeValue, Database, DatabaseServer, HostInfo, InventoryDocument, Pool } from '../model/index.js';
+import { type Account, type AttributeValue, type Database, type DatabaseServer, type HostInfo, type InventoryDocument, type Pool, sameHomeValue } from '../model/index.js';
 
 export interface FieldChange {
   field: string;
@@ -119,7 +119,7 @@ export function diffInventories(a: InventoryDocument, b: InventoryDocument): Inv
     if (o.homePool !== n.homePool) moved.push({ ...ref(n), fromPool: o.homePool, toPool: n.homePool });
     const changes = fieldChanges(o, n, ['displayName', 'sipAddress', 'primaryAddress', 'enabled', 'kind', 'homing']);
     // homeRaw changes with the pool; report it only when the pool itself did not change
-    if (o.homePool === n.homePool && o.homeRaw !== n.homeRaw) changes.push({ field: 'homeRaw', from: o.homeRaw, to: n.homeRaw });
+    if (o.homePool === n.homePool && !sameHomeValue(o.homeRaw, n.homeRaw)) changes.push({ field: 'homeRaw', from: o.homeRaw, to: n.homeRaw });
     const attrs = new Set([...Object.keys(o.attributes), ...Object.keys(n.attributes)]);
     for (const at of [...attrs].sort()) {
       if (!same(o.attributes[at], n.attributes[at])) changes.push({ field: `attributes.${at}`, from: norm(o.attributes[at]), to: norm(n.attributes[at]) });

@@ -9,3 +9,4 @@ export * from './summary.js';
 export * from './secrets.js';
 export * from './json-schema.js';
 export * from './serialize.js';
+export * from './home-value.js';

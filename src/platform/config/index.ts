@@ -51,6 +51,19 @@ function offsetOf(root: Node | null | undefined, path: readonly PropertyKey[]): 
   return best;
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * For a value that matched no alternative of a union, the issue of the alternative it came
+ * closest to (fewest issues, then the deepest path), so the message names the real key.
+ */
+function closestIssue(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !issue.errors.length) return issue;
+  const best = [...issue.errors].sort((a, b) => a.length - b.length || (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0]!;
+  const first = best[0];
+  return first ? closestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue) : issue;
+}
+
 /** Parses YAML text and validates it; `file` names it in errors, `hint` says where the format is documented. */
 export function parseYamlConfig<S extends z.ZodType>(text: string, file: string, schema: S, hint?: string): z.infer<S> {
   const lineCounter = new LineCounter();
@@ -62,7 +75,7 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, file: string,
   }
   const r = schema.safeParse(doc.toJS());
   if (!r.success) {
-    const issue = r.error.issues[0]!;
+    const issue = closestIssue(r.error.issues[0]!);
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
     const offset = offsetOf(doc.contents, path);
     const line = offset === null ? null : lineCounter.linePos(offset).line;

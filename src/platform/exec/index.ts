@@ -5,6 +5,7 @@
  * a timeout and an abort throw. May import: core.
  */
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { LifeboatError, NotFoundError, errnoCode } from '../../core/index.js';
@@ -13,8 +14,8 @@ export interface RunOptions {
   /** Kill the command (SIGKILL) after this many milliseconds; default 60 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Written to the command's stdin, which is then closed. */
-  input?: string | Buffer;
+  /** Written (or piped, with backpressure) to the command's stdin, which is then closed. */
+  input?: string | Buffer | Readable;
   /** Environment; default the current process environment. */
   env?: Readonly<Record<string, string | undefined>>;
   cwd?: string;
@@ -83,7 +84,13 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
     });
     // a command that exits without reading its stdin makes the write fail with EPIPE: not our error
     child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    const input = options.input;
+    if (input instanceof Readable) {
+      input.on('error', (e) => kill(e));
+      input.pipe(child.stdin);
+    } else {
+      child.stdin.end(input ?? '');
+    }
   });
 }
 

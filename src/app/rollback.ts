@@ -1,0 +1,252 @@
+/**
+ * Use-cases: plan a rollback to a restore point, and apply it (docs/design/restore-points.md).
+ *
+ *   plan:  point manifest → per files source, the live filesystem against the point's snapshot;
+ *          per command source, a re-import; the point's inventory against a fresh one → steps
+ *   apply: journal (resume) → safety point → files → command dumps → accounts → verify
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LifeboatError, errorMessage, parseId } from '../core/index.js';
+import { PathFilter, PathSet } from '../engine/filter/index.js';
+import { restoreTree } from '../engine/restorer/index.js';
+import { type InventoryDiff, type LdapSourceConfig, diffInventories, sourceNames } from '../inventory/index.js';
+import { runCommand } from '../platform/exec/index.js';
+import type { Repository } from '../repository/index.js';
+import {
+  type PlanFile,
+  type PointManifest,
+  type RehomeResult,
+  type RollbackJournal,
+  type RollbackPlan,
+  type RollbackStep,
+  diffLiveAgainstSnapshot,
+  fileContentStream,
+  isFilesSource,
+  journalPath,
+  planAccountRollback,
+  readJournal,
+  rehomeLdapAccounts,
+  sfbMoveScript,
+  writeJournal,
+} from '../rollback/index.js';
+import { inventoryCollect, inventoryLoad } from './inventory.js';
+import { pointCreate, pointFind } from './point.js';
+import { resolveSnapshotPath } from './snapshot-ref.js';
+import { VERSION } from './version.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface RollbackPlanOptions {
+  env: Env;
+  signal?: AbortSignal;
+}
+
+async function planFiles(repo: Repository, plan: PlanFile, manifest: PointManifest, signal?: AbortSignal): Promise<RollbackStep[]> {
+  const steps: RollbackStep[] = [];
+  for (const rec of manifest.sources) {
+    if (rec.kind === 'files') {
+      const source = plan.sources.find((s) => s.name === rec.name);
+      const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
+      const filter = new PathFilter(excludes);
+      const snapshot = await repo.loadSnapshot(parseId(rec.snapshot, 'snapshot ID'), signal);
+      const changes = [];
+      for await (const ch of diffLiveAgainstSnapshot(repo, snapshot.tree, rec.paths, { signal, excluded: (p) => filter.matches(p) })) {
+        changes.push({ path: ch.path.toString(), kind: ch.kind, type: ch.type, detail: ch.detail });
+      }
+      steps.push({ id: `files:${rec.name}`, kind: 'files', source: rec.name, snapshot: rec.snapshot, changes });
+    } else if (rec.kind === 'command') {
+      const fromPlan = plan.sources.find((s) => s.name === rec.name);
+      const restore = manifest.commands[rec.name]?.restore ?? (fromPlan && !isFilesSource(fromPlan) && fromPlan.command.restore ? [fromPlan.command.restore].flat() : null);
+      steps.push({ id: `command:${rec.name}`, kind: 'command', source: rec.name, snapshot: rec.snapshot, dumpPath: rec.paths[0]!, restore });
+    }
+  }
+  return steps;
+}
+
+/** Compares the present with the point and returns the ordered plan; touches nothing. */
+export async function rollbackPlan(repo: Repository, plan: PlanFile, pointRef: string, opts: RollbackPlanOptions): Promise<RollbackPlan> {
+  const { manifest } = await pointFind(repo, pointRef, opts.signal);
+  await repo.loadIndex({ signal: opts.signal });
+  const steps: RollbackStep[] = [{ id: 'safety-point', kind: 'safety-point' }, ...(await planFiles(repo, plan, manifest, opts.signal))];
+  const notes: string[] = [];
+  for (const s of steps) if (s.kind === 'command' && !s.restore) notes.push(`source ${s.source} has no restore command: its dump stays in the repository (lifeboat dump)`);
+  let accounts: RollbackPlan['accounts'] = null;
+  if (manifest.inventory && plan.inventory) {
+    const { document: then } = await inventoryLoad(repo, manifest.inventory.snapshot, opts.signal);
+    const now = await inventoryCollect({ sourceConfigs: plan.inventory.sources }, { signal: opts.signal, env: opts.env });
+    for (const s of now.document.sources) if (s.status !== 'ok') notes.push(`inventory source ${s.name} is ${s.status} now: ${[...s.errors, ...s.warnings].slice(0, 2).join('; ')}`);
+    const moves = planAccountRollback(then, now.document, plan.inventory.sources);
+    for (const p of moves.sources) steps.push({ id: `accounts:${p.source}`, kind: 'accounts', plan: p });
+    accounts = { added: moves.added, removed: moves.removed };
+    steps.push({ id: 'verify', kind: 'verify' });
+  } else if (manifest.inventory) {
+    notes.push('the plan file has no inventory section now: accounts are not compared');
+  }
+  return {
+    schema: 'lifeboat-rollback-plan',
+    schemaVersion: 1,
+    point: { id: manifest.id, name: manifest.name, createdAt: manifest.createdAt },
+    madeAt: new Date().toISOString(),
+    steps,
+    accounts,
+    notes,
+  };
+}
+
+export type RollbackEvent =
+  | { type: 'resume'; journal: string; done: number }
+  | { type: 'step-start'; step: RollbackStep; index: number; total: number }
+  | { type: 'step-done'; step: RollbackStep; result: string; problems: string[] }
+  | { type: 'account'; source: string; result: RehomeResult };
+
+export interface RollbackApplyOptions {
+  env: Env;
+  stateDir: string;
+  /** Remove files added since the point. */
+  delete?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (e: RollbackEvent) => void;
+}
+
+export interface RollbackApplyResult {
+  journal: RollbackJournal;
+  journalFile: string;
+  /** Per step, what could not be done (conflicting accounts, files that failed). */
+  problems: string[];
+  /** What still differs from the point's inventory after the rollback (null without inventory). */
+  remaining: InventoryDiff | null;
+  resumed: boolean;
+}
+
+/** Applies the plan with a journal; run again after an interruption, it resumes. */
+export async function rollbackApply(repo: Repository, plan: PlanFile, pointRef: string, opts: RollbackApplyOptions): Promise<RollbackApplyResult> {
+  const { id: pointId, manifest } = await pointFind(repo, pointRef, opts.signal);
+  const file = journalPath(opts.stateDir, pointId);
+  let journal = await readJournal(file);
+  const resumed = journal !== undefined && !journal.finishedAt;
+  if (journal && resumed) {
+    opts.onEvent?.({ type: 'resume', journal: file, done: Object.values(journal.steps).filter((s) => s.state === 'done').length });
+  } else {
+    const planned = await rollbackPlan(repo, plan, pointRef, opts);
+    journal = {
+      schema: 'lifeboat-rollback-journal',
+      startedAt: new Date().toISOString(),
+      options: { delete: opts.delete ?? false },
+      plan: planned,
+      steps: Object.fromEntries(planned.steps.map((s) => [s.id, { state: 'pending' as const }])),
+    };
+    await writeJournal(file, journal);
+  }
+  const j = journal;
+  const problems: string[] = [];
+  let remaining: InventoryDiff | null = null;
+  const steps = j.plan.steps;
+  for (const [index, step] of steps.entries()) {
+    const record = j.steps[step.id] ?? (j.steps[step.id] = { state: 'pending' });
+    if (record.state === 'done') continue;
+    opts.signal?.throwIfAborted();
+    opts.onEvent?.({ type: 'step-start', step, index, total: steps.length });
+    const stepProblems: string[] = [];
+    let result: string;
+    try {
+      const out = await applyStep(repo, plan, manifest, step, j, opts, stepProblems);
+      result = out.result;
+      if (out.data) record.data = out.data;
+      if (out.remaining) remaining = out.remaining;
+    } catch (err) {
+      record.state = 'failed';
+      record.result = errorMessage(err);
+      await writeJournal(file, j);
+      throw err;
+    }
+    record.state = 'done';
+    record.finishedAt = new Date().toISOString();
+    record.result = result + (stepProblems.length ? ` (${stepProblems.length} problems)` : '');
+    problems.push(...stepProblems);
+    await writeJournal(file, j);
+    opts.onEvent?.({ type: 'step-done', step, result, problems: stepProblems });
+  }
+  j.finishedAt = new Date().toISOString();
+  await writeJournal(file, j);
+  return { journal: j, journalFile: file, problems, remaining, resumed };
+}
+
+async function applyStep(
+  repo: Repository,
+  plan: PlanFile,
+  manifest: PointManifest,
+  step: RollbackStep,
+  journal: RollbackJournal,
+  opts: RollbackApplyOptions,
+  problems: string[],
+): Promise<{ result: string; data?: Record<string, string>; remaining?: InventoryDiff }> {
+  const { signal } = opts;
+  switch (step.kind) {
+    case 'safety-point': {
+      const safety = await pointCreate(repo, plan, { name: `before rollback to ${manifest.id}`, extraTags: ['safety'], signal });
+      if (!safety.proof.ok) problems.push(`the safety point ${safety.id} failed its proof: ${safety.proof.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
+      return { result: `safety point ${safety.id}`, data: { safetyPoint: safety.id } };
+    }
+    case 'files': {
+      const removeFirst = step.changes.filter((c) => c.kind === 'added' ? journal.options.delete : c.kind === 'changed' && c.detail.startsWith('type '));
+      for (const c of removeFirst) await rm(c.path, { recursive: true, force: true });
+      const restore = step.changes.filter((c) => c.kind !== 'added').map((c) => c.path);
+      if (restore.length === 0) return { result: removeFirst.length ? `removed ${removeFirst.length} added entries` : 'nothing to restore' };
+      await repo.loadIndex({ signal });
+      const snapshot = await repo.loadSnapshot(parseId(step.snapshot, 'snapshot ID'), signal);
+      const summary = await restoreTree(repo, {
+        tree: snapshot.tree,
+        target: '/',
+        include: new PathSet(restore),
+        signal,
+        onError: (path, err) => problems.push(`${path}: ${err.message}`),
+      });
+      const removed = removeFirst.filter((c) => c.kind === 'added').length;
+      return { result: `restored ${summary.filesDone} files (${summary.bytesDone} bytes), ${summary.dirs} directories, ${summary.others} other entries${removed ? `; removed ${removed} added entries` : ''}` };
+    }
+    case 'command': {
+      if (!step.restore) return { result: 'no restore command: skipped' };
+      await repo.loadIndex({ signal });
+      const resolved = await resolveSnapshotPath(repo, step.snapshot, step.dumpPath, {}, signal);
+      const [cmd, ...args] = step.restore;
+      const r = await runCommand(cmd!, args, { input: fileContentStream(repo, resolved.node!, signal), timeoutMs: 24 * 3600_000, signal, maxOutputBytes: 16 << 20 });
+      if (r.code !== 0) {
+        throw new LifeboatError('E_COMMAND_FAILED', `restore command of source ${step.source} (${step.restore.join(' ')}) exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, {
+          hint: 'fix the cause and run `rollback apply` again: it resumes at this step',
+        });
+      }
+      return { result: `streamed ${resolved.node?.size ?? 0} bytes into ${step.restore.join(' ')}` };
+    }
+    case 'accounts': {
+      const p = step.plan;
+      if (p.method === 'report-only') {
+        problems.push(...p.moves.map((m) => `${p.source}: ${m.displayName ?? m.id} is on ${m.fromPool ?? 'unassigned'}, was on ${m.toPool ?? 'unassigned'}: ${p.reason}`));
+        return { result: `${p.moves.length} accounts reported, not moved` };
+      }
+      if (p.method === 'sfb-script') {
+        const script = join(opts.stateDir, `rollback-${manifest.id}-${p.source}.ps1`);
+        await writeFile(script, sfbMoveScript(p.moves, { pointId: manifest.id, generatedBy: `lifeboat ${VERSION}` }), { mode: 0o600 });
+        problems.push(`${p.source}: run ${script} in the Skype for Business Management Shell to move ${p.moves.length} accounts back`);
+        return { result: `Move-CsUser script written: ${script}`, data: { script } };
+      }
+      const configs = plan.inventory?.sources ?? [];
+      const names = sourceNames(configs);
+      const config = configs[names.indexOf(p.source)] as LdapSourceConfig | undefined;
+      if (!config) throw new LifeboatError('E_CONFIG', `inventory source ${p.source} is no longer in ${plan.file}`, { hint: 'put it back in the plan file to re-home its accounts' });
+      const results = await rehomeLdapAccounts(config, p.attribute, p.moves, { env: opts.env, signal, onResult: (result) => opts.onEvent?.({ type: 'account', source: p.source, result }) });
+      const count = (o: RehomeResult['outcome']): number => results.filter((r) => r.outcome === o).length;
+      for (const r of results) if (r.outcome === 'conflict' || r.outcome === 'failed') problems.push(`${p.source}: ${r.dn ?? r.id}: ${r.detail}`);
+      return { result: `${count('moved')} moved back, ${count('already')} already back, ${count('conflict')} conflicts, ${count('failed')} failed` };
+    }
+    case 'verify': {
+      if (!manifest.inventory || !plan.inventory) return { result: 'no inventory to compare' };
+      const { document: then } = await inventoryLoad(repo, manifest.inventory.snapshot, signal);
+      const now = await inventoryCollect({ sourceConfigs: plan.inventory.sources }, { signal, env: opts.env });
+      const diff = diffInventories(then, now.document);
+      const a = diff.accounts;
+      if (a.moved.length) problems.push(`${a.moved.length} accounts are still not on their original pool`);
+      return { result: `inventory again: ${a.moved.length} moved, ${a.added.length} added, ${a.removed.length} removed since the point`, remaining: diff };
+    }
+  }
+}

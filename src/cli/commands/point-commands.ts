@@ -1,0 +1,238 @@
+/**
+ * `lifeboat point create|list|show|release` and `lifeboat rollback plan|apply`: restore points
+ * before a migration and the way back (docs/design/restore-points.md).
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  type PlanFile,
+  type PointEvent,
+  type PointManifest,
+  type Repository,
+  type RollbackEvent,
+  defaultStateDir,
+  loadPlanFile,
+  openRepository,
+  planIsEmpty,
+  planRepositoryContext,
+  pointCreate,
+  pointFind,
+  pointList,
+  pointRelease,
+  renderPlan,
+  rollbackApply,
+  rollbackPlan,
+} from '../../app/index.js';
+import { type CommandContext, repositoryContext } from '../command-context.js';
+import { EXIT } from '../exit-codes.js';
+import { formatBytes, renderTable } from '../format.js';
+import { printJson, printLine } from '../io.js';
+import type { Register } from './read-commands.js';
+
+const DEFAULT_PLAN = 'lifeboat.yaml';
+
+/** The plan file: -c, else ./lifeboat.yaml; `required` false returns undefined when neither exists. */
+async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undefined> {
+  const file = cmd.opts<{ config?: string }>().config;
+  if (file) return loadPlanFile(file);
+  if (existsSync(DEFAULT_PLAN) || required) return loadPlanFile(DEFAULT_PLAN);
+  return undefined;
+}
+
+async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  const base = repositoryContext(ctx);
+  const repo = await openRepository(plan ? planRepositoryContext(base, plan) : base);
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.backend.close();
+  }
+}
+
+function printManifest(ctx: CommandContext, m: PointManifest, pinned: boolean | undefined): void {
+  const out = ctx.io.stdout;
+  printLine(out, `restore point ${m.id}${m.name ? ` "${m.name}"` : ''}${pinned === false ? ' (released)' : ''}`);
+  printLine(out, `  created   ${m.createdAt} on ${m.host} (lifeboat ${m.lifeboatVersion}, repository format v${m.repositoryVersion})`);
+  if (m.note) printLine(out, `  note      ${m.note}`);
+  printLine(out, `  plan      ${m.planFile}`);
+  printLine(out, `  proof     ${m.proof.ok ? 'passed' : 'FAILED'} (${(m.proof.durationMs / 1000).toFixed(1)} s)`);
+  for (const c of m.proof.checks) printLine(out, `    ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  printLine(out, '  sources');
+  printLine(
+    out,
+    renderTable(
+      ['name', 'kind', 'snapshot', 'files', 'size', 'added', 'unreadable'],
+      m.sources.map((s) => [s.name, s.kind, s.snapshot.slice(0, 8), String(s.files), formatBytes(s.bytes), formatBytes(s.dataAdded), String(s.unreadable)]),
+    ).replace(/^/gm, '    '),
+  );
+  if (m.inventory) {
+    printLine(out, `  inventory snapshot ${m.inventory.snapshot.slice(0, 8)}: ${m.inventory.accounts} accounts`);
+    printLine(out, renderTable(['pool', 'accounts'], m.inventory.accountsPerPool.map((p) => [p.pool ?? '(unassigned)', String(p.count)])).replace(/^/gm, '    '));
+  }
+  for (const w of m.warnings.slice(0, 20)) printLine(out, `  warning: ${w}`);
+  if (m.warnings.length > 20) printLine(out, `  … and ${m.warnings.length - 20} more warnings`);
+}
+
+export const registerPointCommands: Register = (program, run) => {
+  const point = program.command('point').description('restore points: a full, proven backup of everything a plan file names, with its inventory');
+
+  point
+    .command('create')
+    .description('back up every source of the plan file and the inventory, prove the point restores, write its manifest')
+    .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
+    .option('--name <name>', 'a name for the point (usable instead of its ID)')
+    .option('--note <text>', 'a note kept in the manifest (change ticket, reason)')
+    .option('--full-drill', 'restore and compare every file in the proof, not a sample')
+    .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read.')
+    .action(
+      run(async (ctx, cmd) => {
+        const o = cmd.opts<{ name?: string; note?: string; fullDrill?: boolean }>();
+        const plan = (await planOf(cmd, true))!;
+        const say = (line: string): void => {
+          if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
+        };
+        const onEvent = (e: PointEvent): void => {
+          if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'point_event', ...e });
+          if (e.type === 'hook') say(`running ${e.phase} hook: ${e.command}`);
+          else if (e.type === 'source-start') say(`backing up ${e.source} (${e.kind})…`);
+          else if (e.type === 'source-done') say(`  ${e.source}: snapshot ${e.snapshot.slice(0, 8)}, ${e.files} files, ${formatBytes(e.bytes)}, ${formatBytes(e.dataAdded)} added${e.unreadable ? `, ${e.unreadable} unreadable` : ''}`);
+          else if (e.type === 'warning') printLine(ctx.io.stderr, `lifeboat: warning: ${e.message}`);
+          else if (e.type === 'proof') say(`  proof ${e.check.ok ? 'ok  ' : 'FAIL'} ${e.check.name}: ${e.check.detail}`);
+        };
+        const m = await withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, { name: o.name, note: o.note, fullDrill: o.fullDrill, signal: ctx.signal, onEvent }));
+        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'point', ...m });
+        else printManifest(ctx, m, true);
+        if (!m.proof.ok) {
+          printLine(ctx.io.stderr, `lifeboat: RESTORE POINT ${m.id} FAILED ITS PROOF: ${m.proof.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
+          printLine(ctx.io.stderr, '  hint: do not start the migration; fix the cause and create a new point');
+          ctx.exitCode = EXIT.error;
+        } else if (m.sources.some((s) => s.unreadable > 0)) {
+          ctx.exitCode = EXIT.partial;
+        }
+      }),
+    );
+
+  point
+    .command('list')
+    .description('list restore points (incomplete ones, whose creation was interrupted, included)')
+    .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
+    .action(
+      run(async (ctx, cmd) => {
+        const plan = await planOf(cmd, false);
+        const points = await withPlanRepository(ctx, plan, (repo) => pointList(repo, ctx.signal));
+        if (ctx.flags.json) {
+          printJson(ctx.io.stdout, points.map((p) => ({ id: p.id, name: p.manifest?.name ?? null, time: p.time, complete: Boolean(p.manifest), pinned: p.pinned, proof_ok: p.manifest?.proof.ok ?? null, snapshots: p.snapshots })));
+          return;
+        }
+        printLine(
+          ctx.io.stdout,
+          renderTable(
+            ['ID', 'time', 'name', 'host', 'sources', 'accounts', 'proof', 'state'],
+            points.map((p) => [
+              p.id,
+              p.time.replace('T', ' ').slice(0, 19),
+              p.manifest?.name ?? '',
+              p.manifest?.host ?? '',
+              p.manifest ? String(p.manifest.sources.length) : '',
+              p.manifest?.inventory ? String(p.manifest.inventory.accounts) : '',
+              p.manifest ? (p.manifest.proof.ok ? 'passed' : 'FAILED') : '',
+              !p.manifest ? 'incomplete' : p.pinned ? 'pinned' : 'released',
+            ]),
+          ),
+        );
+        printLine(ctx.io.stdout, `${points.length} restore points`);
+      }),
+    );
+
+  point
+    .command('show')
+    .description('show a restore point: sources, sizes, accounts per pool, proof results')
+    .argument('<point>', 'point ID, unique prefix, name, or latest')
+    .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
+    .action(
+      run(async (ctx, cmd, ref) => {
+        const plan = await planOf(cmd, false);
+        const p = await withPlanRepository(ctx, plan, (repo) => pointFind(repo, ref as string, ctx.signal));
+        if (ctx.flags.json) printJson(ctx.io.stdout, { ...p.manifest, pinned: p.pinned });
+        else printManifest(ctx, p.manifest, p.pinned);
+      }),
+    );
+
+  point
+    .command('release')
+    .description("unpin a restore point's snapshots so that forget may remove them")
+    .argument('<point>', 'point ID, unique prefix or name')
+    .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
+    .action(
+      run(async (ctx, cmd, ref) => {
+        const plan = await planOf(cmd, false);
+        const r = await withPlanRepository(ctx, plan, (repo) => pointRelease(repo, ref as string, ctx.signal));
+        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'released', id: r.id, snapshots: r.released });
+        else printLine(ctx.io.stdout, `released restore point ${r.id}: ${r.released} snapshots unpinned (forget may now remove them)`);
+      }),
+    );
+
+  const rollback = program.command('rollback').description('compare the present with a restore point and put it back');
+
+  rollback
+    .command('plan')
+    .description('list what changed since a point (files, accounts moved between pools, dumps to re-import) as an ordered plan; touches nothing')
+    .argument('<point>', 'point ID, unique prefix, name, or latest')
+    .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
+    .option('--markdown', 'print the plan as Markdown (for change-approval boards)')
+    .option('--delete', 'plan to remove files added since the point')
+    .addHelpText('after', '\nExit codes: 0 nothing differs, 1 error, 2 differences found (the plan has work to do).')
+    .action(
+      run(async (ctx, cmd, ref) => {
+        const o = cmd.opts<{ markdown?: boolean; delete?: boolean }>();
+        const plan = (await planOf(cmd, true))!;
+        const p = await withPlanRepository(ctx, plan, (repo) => rollbackPlan(repo, plan, ref as string, { env: ctx.io.env, signal: ctx.signal }));
+        if (ctx.flags.json) printJson(ctx.io.stdout, p);
+        else ctx.io.stdout.write(renderPlan(p, { markdown: o.markdown, delete: o.delete }));
+        ctx.exitCode = planIsEmpty(p) ? EXIT.ok : 2;
+      }),
+    );
+
+  rollback
+    .command('apply')
+    .description('put the system back to a restore point: safety point first, then files, dumps and accounts, with a journal that resumes an interrupted run')
+    .argument('<point>', 'point ID, unique prefix, name, or latest')
+    .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
+    .option('--yes', 'really apply (without it: a dry run that prints the plan and touches nothing)')
+    .option('--delete', 'also remove files added since the point')
+    .option('--state-dir <dir>', 'where the journal is kept (env: LIFEBOAT_STATE_DIR; default /var/lib/lifeboat for root)')
+    .addHelpText('after', '\nExit codes: 0 applied and nothing remains different, 1 error (run again to resume), 3 applied with problems (conflicts, manual steps).')
+    .action(
+      run(async (ctx, cmd, ref) => {
+        const o = cmd.opts<{ yes?: boolean; delete?: boolean; stateDir?: string }>();
+        const plan = (await planOf(cmd, true))!;
+        const stateDir = o.stateDir ?? defaultStateDir(ctx.io.env);
+        await withPlanRepository(ctx, plan, async (repo) => {
+          if (!o.yes) {
+            const p = await rollbackPlan(repo, plan, ref as string, { env: ctx.io.env, signal: ctx.signal });
+            if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'dry_run', plan: p });
+            else {
+              ctx.io.stdout.write(renderPlan(p, { delete: o.delete }));
+              printLine(ctx.io.stdout, '\ndry run: nothing was changed; add --yes to apply this plan');
+            }
+            return;
+          }
+          const say = (line: string): void => {
+            if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
+          };
+          const onEvent = (e: RollbackEvent): void => {
+            if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'rollback_event', ...e });
+            if (e.type === 'resume') say(`resuming the interrupted rollback (${e.done} steps done; journal ${e.journal})`);
+            else if (e.type === 'step-start') say(`step ${e.index + 1}/${e.total}: ${e.step.id}…`);
+            else if (e.type === 'step-done') say(`  ${e.result}`);
+          };
+          const r = await rollbackApply(repo, plan, ref as string, { env: ctx.io.env, stateDir, delete: o.delete, signal: ctx.signal, onEvent });
+          for (const p of r.problems) printLine(ctx.io.stderr, `lifeboat: ${p}`);
+          const moved = r.remaining?.accounts.moved.length ?? 0;
+          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'summary', journal: r.journalFile, resumed: r.resumed, problems: r.problems, remaining_moved_accounts: moved });
+          else printLine(ctx.io.stdout, `rollback to ${r.journal.plan.point.id} applied${r.resumed ? ' (resumed)' : ''}: ${r.journal.plan.steps.length} steps, ${r.problems.length} problems; journal ${r.journalFile}`);
+          if (r.problems.length) ctx.exitCode = EXIT.partial;
+        });
+      }),
+    );
+};

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { backup } from '../app/backup.js';
+import { parseId } from '../core/index.js';
+import { PathFilter } from '../engine/filter/index.js';
+import { makeTestRepository } from '../repository/testing/test-repository.js';
+import { withTempDir } from '../../test/helpers/tmp.js';
+import { diffLiveAgainstSnapshot } from './file-changes.js';
+
+test('the live tree against a snapshot: changed, metadata, added, deleted, type changes, excludes', async () => {
+  await withTempDir(async (dir) => {
+    const root = join(dir, 'data');
+    mkdirSync(join(root, 'sub', 'deep'), { recursive: true });
+    mkdirSync(join(root, 'gone-dir', 'inner'), { recursive: true });
+    writeFileSync(join(root, 'same.txt'), 'same');
+    writeFileSync(join(root, 'grows.txt'), 'short');
+    writeFileSync(join(root, 'touched.txt'), 'content');
+    writeFileSync(join(root, 'chmod.txt'), 'x');
+    writeFileSync(join(root, 'sub', 'deep', 'deleted.txt'), 'bye');
+    writeFileSync(join(root, 'gone-dir', 'inner', 'f'), 'f');
+    writeFileSync(join(root, 'becomes-dir'), 'file first');
+    writeFileSync(join(root, 'skip.tmp'), 'excluded');
+    symlinkSync('same.txt', join(root, 'link'));
+
+    const repo = await makeTestRepository();
+    const r = await backup(repo, { paths: [root] });
+    const snapshot = await repo.loadSnapshot(parseId(r.snapshotId!));
+
+    writeFileSync(join(root, 'grows.txt'), 'much longer now');
+    utimesSync(join(root, 'touched.txt'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    chmodSync(join(root, 'chmod.txt'), 0o600);
+    rmSync(join(root, 'sub', 'deep', 'deleted.txt'));
+    rmSync(join(root, 'gone-dir'), { recursive: true });
+    rmSync(join(root, 'becomes-dir'));
+    mkdirSync(join(root, 'becomes-dir'));
+    mkdirSync(join(root, 'new-dir', 'x'), { recursive: true });
+    writeFileSync(join(root, 'new-dir', 'x', 'y'), 'y');
+    writeFileSync(join(root, 'skip.tmp'), 'changed but excluded');
+    rmSync(join(root, 'link'));
+    symlinkSync('grows.txt', join(root, 'link'));
+
+    const filter = new PathFilter(['*.tmp']);
+    const changes: string[] = [];
+    for await (const c of diffLiveAgainstSnapshot(repo, snapshot.tree, [root, join(dir, 'never-existed')], { excluded: (p) => filter.matches(p) })) {
+      changes.push(`${c.kind} ${c.path.toString().slice(root.length)} ${c.detail}`);
+    }
+    assert.deepEqual(changes.sort(), [
+      'added /new-dir not in the snapshot',
+      'changed /becomes-dir type file → dir',
+      'changed /grows.txt size 5 → 15',
+      'changed /link link target',
+      'changed /touched.txt modification time',
+      'deleted /gone-dir missing',
+      'deleted /sub/deep/deleted.txt missing',
+      'metadata /chmod.txt mode 644 → 600',
+    ]);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The plan file (`lifeboat.yaml`): what a restore point protects and how to put it back.
+ *
+ *   repository: /srv/lifeboat-repo            # any location; -r overrides
+ *   passwordFile: /etc/lifeboat/repo.pw
+ *   host: fe01                                 # snapshot host name (default: this machine)
+ *   sources:
+ *     - { name: config, files: [/etc] }
+ *     - { name: app-data, files: [/srv/app], exclude: ['*.tmp'] }
+ *     - name: appdb
+ *       command: { backup: [pg_dump, -Fc, appdb], restore: [pg_restore, -d, appdb], verify: [pg_restore, --list] }
+ *   inventory: { sources: [...] }              # the inventory source list (docs/design/inventory.md)
+ *   hooks: { before: [[systemctl, stop, app]], after: ['systemctl start app'] }
+ *   drill: { files: 20 }                       # files restored and compared per source by the proof
+ *
+ * Commands are argument lists run without a shell; a string is run with `/bin/sh -c`.
+ * Relative paths are relative to the plan file's directory.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseYamlConfig, readConfigFile } from '../platform/config/index.js';
+import { type SourceConfig, resolveSourcePaths, sourceConfigSchema } from '../inventory/index.js';
+
+const HINT = 'see docs/design/restore-points.md for the plan file format';
+
+const command = z.union([z.array(z.string().min(1)).min(1, 'give the program and its arguments'), z.string().min(1)]);
+const sourceName = z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'use letters, digits and . _ - (starting with a letter or digit)');
+
+const filesSourceSchema = z.strictObject({
+  name: sourceName,
+  files: z.array(z.string().min(1)).min(1, 'list at least one path'),
+  exclude: z.array(z.string().min(1)).optional(),
+});
+
+const commandSourceSchema = z.strictObject({
+  name: sourceName,
+  command: z.strictObject({
+    /** Writes the dump to standard output. */
+    backup: command,
+    /** Reads the dump from standard input (rollback). */
+    restore: command.optional(),
+    /** Reads the dump from standard input and exits 0 when it is usable (the point's proof). */
+    verify: command.optional(),
+  }),
+});
+
+export const planFileSchema = z.strictObject({
+  repository: z.string().min(1).optional(),
+  passwordFile: z.string().min(1).optional(),
+  host: z.string().min(1).optional(),
+  sources: z
+    .array(z.union([filesSourceSchema, commandSourceSchema]))
+    .min(1, 'list at least one source')
+    .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'source names must be unique')
+    .refine((s) => s.every((x) => x.name !== 'inventory'), '"inventory" is reserved for the inventory'),
+  inventory: z.strictObject({ sources: z.array(sourceConfigSchema).min(1, 'list at least one inventory source') }).optional(),
+  hooks: z.strictObject({ before: z.array(command).optional(), after: z.array(command).optional() }).optional(),
+  drill: z.strictObject({ files: z.number().int().min(1).max(100_000) }).optional(),
+});
+
+export type CommandLine = z.infer<typeof command>;
+export type FilesSource = z.infer<typeof filesSourceSchema>;
+export type CommandSource = z.infer<typeof commandSourceSchema>;
+export type PlanSource = FilesSource | CommandSource;
+
+export interface PlanFile {
+  /** Absolute path of the plan file. */
+  file: string;
+  repository?: string;
+  passwordFile?: string;
+  host?: string;
+  sources: PlanSource[];
+  inventory?: { sources: SourceConfig[] };
+  hooks: { before: CommandLine[]; after: CommandLine[] };
+  /** Files restored and compared per files source by the proof's drill. */
+  drillFiles: number;
+}
+
+export const DEFAULT_DRILL_FILES = 20;
+
+export function isFilesSource(s: PlanSource): s is FilesSource {
+  return 'files' in s;
+}
+
+/** The argument list to spawn for a command line: strings run through /bin/sh -c. */
+export function commandArgv(c: CommandLine): string[] {
+  return typeof c === 'string' ? ['/bin/sh', '-c', c] : c;
+}
+
+/** Parses and validates plan file text; `file` names it in errors and anchors relative paths. */
+export function parsePlanFile(text: string, file: string): PlanFile {
+  const data = parseYamlConfig(text, file, planFileSchema, HINT);
+  const base = dirname(resolve(file));
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    file: resolve(file),
+    ...(data.repository ? { repository: /^[a-z0-9]+:/.test(data.repository) && !data.repository.startsWith('local:') ? data.repository : abs(data.repository.replace(/^local:/, '')) } : {}),
+    ...(data.passwordFile ? { passwordFile: abs(data.passwordFile) } : {}),
+    ...(data.host ? { host: data.host } : {}),
+    sources: data.sources.map((s) => (isFilesSource(s) ? { ...s, files: s.files.map(abs) } : s)),
+    ...(data.inventory ? { inventory: { sources: resolveSourcePaths(data.inventory.sources, base) } } : {}),
+    hooks: { before: data.hooks?.before ?? [], after: data.hooks?.after ?? [] },
+    drillFiles: data.drill?.files ?? DEFAULT_DRILL_FILES,
+  };
+}
+
+export async function loadPlanFile(path: string): Promise<PlanFile> {
+  return parsePlanFile(await readConfigFile(path, 'plan file'), path);
+}

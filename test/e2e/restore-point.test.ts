@@ -1,0 +1,235 @@
+/**
+ * The workflow the product exists for, with real components: a PostgreSQL database, a slapd
+ * directory whose accounts are homed on several Skype for Business pools, and a directory of
+ * files. Create a point; "migrate" (files changed, added, deleted; rows written; half the
+ * accounts of one pool moved to another); `rollback plan` lists exactly that; `rollback apply`
+ * is killed midway, run again, resumes and finishes; files, rows and pools are back, and a fresh
+ * inventory equals the point's.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Attribute, Change, Client } from 'ldapts';
+import pg from 'pg';
+import { startPostgres, type Postgres } from '../../src/inventory/testing/postgres.js';
+import { startSlapd, type Slapd } from '../../src/inventory/testing/slapd.js';
+import { homeServerDn } from '../../src/inventory/testing/directory-fixture.js';
+import { lifeboatBin } from '../helpers/paths.js';
+import { TEST_PASSWORD, lifeboat, lifeboatOk, restic } from '../helpers/run.js';
+import { makeTempDir } from '../helpers/tmp.js';
+
+const POOL1 = homeServerDn('1:1').toLowerCase();
+const POOL2 = homeServerDn('1:2');
+
+describe('restore point and rollback, end to end', () => {
+  let work: string;
+  let slapd: Slapd;
+  let pgsrv: Postgres;
+  let dbUrl: string;
+
+  before(async () => {
+    work = await makeTempDir('lifeboat-point-');
+    [slapd, pgsrv] = await Promise.all([startSlapd({ accounts: 120 }), startPostgres()]);
+    const admin = new pg.Client({ connectionString: pgsrv.url('postgres', pgsrv.superuserPassword) });
+    await admin.connect();
+    await admin.query('CREATE DATABASE appdb');
+    await admin.end();
+    dbUrl = pgsrv.url('postgres', pgsrv.superuserPassword, 'appdb');
+    await sql('CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL); INSERT INTO orders SELECT g, $$item $$ || g FROM generate_series(1, 50) g');
+  });
+
+  after(async () => {
+    await Promise.allSettled([slapd?.stop(), pgsrv?.stop()]);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  async function sql(text: string): Promise<pg.QueryResult> {
+    const c = new pg.Client({ connectionString: dbUrl });
+    await c.connect();
+    try {
+      return await c.query(text);
+    } finally {
+      await c.end();
+    }
+  }
+
+  async function ldap<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+    const c = new Client({ url: slapd.url });
+    await c.bind(slapd.rootDn, readFileSync(slapd.rootPasswordFile, 'utf8').trim());
+    try {
+      return await fn(c);
+    } finally {
+      await c.unbind();
+    }
+  }
+
+  async function homes(): Promise<Map<string, string>> {
+    return ldap(async (c) => {
+      const { searchEntries } = await c.search(slapd.baseDn, { filter: '(msRTCSIP-PrimaryHomeServer=*)', attributes: ['msRTCSIP-PrimaryHomeServer'] });
+      // OpenLDAP keeps a DN value written by a client with its attribute types in lower case
+      return new Map(searchEntries.map((e) => [e.dn, String(e['msRTCSIP-PrimaryHomeServer']).toLowerCase()]));
+    });
+  }
+
+  function inventoryOf(repo: string, args: string[]): Promise<Record<string, unknown>> {
+    return lifeboatOk(repo, ['inventory', ...args], { env: { HOME: work } }).then((r) => JSON.parse(r.stdout.toString()) as Record<string, unknown>);
+  }
+
+  test('point create → migrate → rollback plan → apply killed midway → apply resumes → everything is back', async () => {
+    const repo = join(work, 'repo');
+    const files = join(work, 'srv', 'app');
+    const state = join(work, 'state');
+    mkdirSync(join(files, 'conf'), { recursive: true });
+    writeFileSync(join(files, 'conf', 'app.ini'), 'mode=production\n');
+    writeFileSync(join(files, 'keep.txt'), 'unchanged\n');
+    writeFileSync(join(files, 'doomed.txt'), 'will be deleted by the migration\n');
+    writeFileSync(join(files, 'cache.tmp'), 'excluded\n');
+    writeFileSync(join(work, 'repo.pw'), `${TEST_PASSWORD}\n`);
+    const planFile = join(work, 'lifeboat.yaml');
+    writeFileSync(
+      planFile,
+      [
+        `repository: ${repo}`,
+        'passwordFile: repo.pw',
+        'host: fe01',
+        'sources:',
+        '  - name: app-files',
+        `    files: [${files}]`,
+        "    exclude: ['*.tmp']",
+        '  - name: appdb',
+        '    command:',
+        `      backup: [pg_dump, -Fc, '${dbUrl}']`,
+        `      restore: [pg_restore, --clean, --if-exists, -d, '${dbUrl}']`,
+        `      verify: [pg_restore, --list]`,
+        'inventory:',
+        '  sources:',
+        '    - type: ldap',
+        '      name: directory',
+        `      url: ${slapd.url}`,
+        `      bindDn: ${slapd.rootDn}`,
+        `      passwordFile: ${slapd.rootPasswordFile}`,
+        `      baseDn: ${slapd.baseDn}`,
+        '      preset: sfb',
+        '',
+      ].join('\n'),
+    );
+    const env = { LIFEBOAT_PASSWORD: '', HOME: work };
+
+    await lifeboatOk(repo, ['init']);
+    const created = await lifeboat(undefined, ['point', 'create', '-c', planFile, '--name', 'before-move', '--note', 'CHG-1234'], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const out = created.stdout.toString();
+    assert.match(out, /proof     passed/);
+    assert.match(out, /ok   drill:app-files: \d+ files restored, \d+ identical/);
+    assert.match(out, /ok   verify:appdb/);
+    const pointId = /restore point ([0-9a-f]{8})/.exec(out)![1]!;
+
+    // restic sees ordinary, tagged snapshots and verifies them
+    const snaps = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', `point:${pointId}`])).stdout.toString()) as { id: string; tags: string[] }[];
+    assert.equal(snaps.length, 4); // files, dump, inventory, manifest
+    assert.ok(snaps.every((s) => s.tags.includes('lifeboat-pinned')));
+    await restic(repo, ['check', '--read-data']);
+
+    // pinned: forget keeps every snapshot of the point, and refuses to remove one by ID
+    const forget = await lifeboatOk(repo, ['forget', '--keep-last', '1', '--json'], { env: { HOME: work } });
+    assert.equal((JSON.parse(forget.stdout.toString()) as { remove: unknown[] | null }[]).every((g) => !g.remove?.length), true);
+    const byId = await lifeboat(repo, ['forget', snaps[0]!.id]);
+    assert.equal(byId.code, 1);
+    assert.match(byId.stderr, /pinned/);
+
+    const list = await lifeboatOk(undefined, ['point', 'list', '-c', planFile], { env });
+    assert.match(list.stdout.toString(), new RegExp(`${pointId} .*before-move.*passed.*pinned`));
+    const inventorySnapshot = snaps.find((s) => s.tags.includes('inventory'))!.id;
+    writeFileSync(join(work, 'point-inventory.json'), JSON.stringify(await inventoryOf(repo, ['show', '--format', 'json', inventorySnapshot])));
+
+    // --- the migration ---
+    writeFileSync(join(files, 'conf', 'app.ini'), 'mode=migrated\n');
+    writeFileSync(join(files, 'new.txt'), 'added by the migration\n');
+    rmSync(join(files, 'doomed.txt'));
+    writeFileSync(join(files, 'cache.tmp'), 'changed but excluded\n');
+    await sql("INSERT INTO orders VALUES (51, 'written after the point'); DELETE FROM orders WHERE id <= 5");
+    const before = await homes();
+    const onPool1 = [...before].filter(([, v]) => v === POOL1).map(([dn]) => dn).sort();
+    const moved = onPool1.filter((_, i) => i % 2 === 0);
+    assert.ok(moved.length >= 5, `only ${moved.length} accounts on pool 1:1`);
+    await ldap(async (c) => {
+      for (const dn of moved) await c.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'msRTCSIP-PrimaryHomeServer', values: [POOL2] }) }));
+    });
+
+    // --- the plan lists exactly those changes ---
+    const planned = await lifeboat(undefined, ['rollback', 'plan', pointId, '-c', planFile, '--json'], { env });
+    assert.equal(planned.code, 2, planned.stderr);
+    const plan = JSON.parse(planned.stdout.toString()) as { steps: { id: string; kind: string; changes?: { path: string; kind: string }[]; plan?: { method: string; moves: { dn: string; fromPool: string; toPool: string }[] } }[] };
+    assert.deepEqual(plan.steps.map((s) => s.id), ['safety-point', 'files:app-files', 'command:appdb', 'accounts:directory', 'verify']);
+    const fileChanges = plan.steps[1]!.changes!.map((c) => `${c.kind} ${c.path}`).sort();
+    assert.deepEqual(fileChanges, [`added ${join(files, 'new.txt')}`, `changed ${join(files, 'conf', 'app.ini')}`, `deleted ${join(files, 'doomed.txt')}`]);
+    const moves = plan.steps[3]!.plan!;
+    assert.equal(moves.method, 'ldap-modify');
+    assert.deepEqual(moves.moves.map((m) => m.dn).sort(), moved);
+    assert.ok(moves.moves.every((m) => m.fromPool === 'pool02.contoso.com' && m.toPool === 'pool01.contoso.com'));
+    const md = await lifeboat(undefined, ['rollback', 'plan', pointId, '-c', planFile, '--markdown'], { env });
+    assert.match(md.stdout.toString(), /^# Rollback to restore point/m);
+    assert.match(md.stdout.toString(), /## 4\. accounts of source directory: \d+ to move back/);
+
+    // a dry run touches nothing
+    const dry = await lifeboat(undefined, ['rollback', 'apply', pointId, '-c', planFile, '--state-dir', state], { env });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout.toString(), /dry run: nothing was changed/);
+    assert.equal(readFileSync(join(files, 'conf', 'app.ini'), 'utf8'), 'mode=migrated\n');
+
+    // --- apply, killed once the files step is done ---
+    const killed = await new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [lifeboatBin, 'rollback', 'apply', pointId, '-c', planFile, '--state-dir', state, '--yes', '--delete'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/step 3\/5: command:appdb/.test(stderr)) child.kill('SIGKILL');
+      });
+      child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    assert.equal(readFileSync(join(files, 'conf', 'app.ini'), 'utf8'), 'mode=production\n', 'files were restored before the kill');
+
+    const resumed = await lifeboat(undefined, ['rollback', 'apply', pointId, '-c', planFile, '--state-dir', state, '--yes', '--delete'], { env });
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout.toString());
+    assert.match(resumed.stderr, /resuming the interrupted rollback \(2 steps done/);
+    assert.match(resumed.stdout.toString(), /applied \(resumed\)/);
+
+    // files back: changed restored, deleted back, added removed, excluded untouched
+    assert.equal(readFileSync(join(files, 'conf', 'app.ini'), 'utf8'), 'mode=production\n');
+    assert.equal(readFileSync(join(files, 'doomed.txt'), 'utf8'), 'will be deleted by the migration\n');
+    assert.equal(existsSync(join(files, 'new.txt')), false);
+    assert.equal(readFileSync(join(files, 'cache.tmp'), 'utf8'), 'changed but excluded\n');
+    // rows back
+    const rows = await sql('SELECT count(*)::int AS n, max(id) AS max, min(id) AS min FROM orders');
+    assert.deepEqual(rows.rows[0], { n: 50, max: 50, min: 1 });
+    // pools back, and a fresh inventory equals the point's
+    assert.deepEqual(await homes(), before);
+    const inventoryConfig = readFileSync(planFile, 'utf8').split('inventory:\n')[1]!.replace(/^  /gm, '');
+    writeFileSync(join(work, 'inventory.yaml'), inventoryConfig);
+    // exit 3: the fixture directory has a referral and pools no pool object names (warnings)
+    const collected = await lifeboat(undefined, ['inventory', 'collect', '-c', join(work, 'inventory.yaml'), '-o', join(work, 'fresh.json')], { env });
+    assert.equal(collected.code, 3, collected.stderr);
+    const diff = JSON.parse((await lifeboatOk(undefined, ['inventory', 'diff', join(work, 'point-inventory.json'), join(work, 'fresh.json'), '--json'], { env })).stdout.toString()) as {
+      accounts: { added: unknown[]; removed: unknown[]; moved: unknown[]; changed: unknown[] };
+    };
+    assert.deepEqual(diff.accounts, { added: [], removed: [], moved: [], changed: [] });
+
+    // the safety point exists, is complete, and the plan against the point is now empty
+    const points = JSON.parse((await lifeboatOk(undefined, ['point', 'list', '-c', planFile, '--json'], { env })).stdout.toString()) as { name: string; complete: boolean }[];
+    assert.ok(points.some((p) => p.name === `before rollback to ${pointId}` && p.complete));
+    const again = await lifeboat(undefined, ['rollback', 'plan', pointId, '-c', planFile, '--json'], { env });
+    assert.equal(again.code, 0, again.stdout.toString());
+
+    // release unpins: forget may now remove the point's snapshots
+    await lifeboatOk(undefined, ['point', 'release', pointId, '-c', planFile], { env });
+    const unpinned = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', `point:${pointId}`])).stdout.toString()) as { tags: string[] }[];
+    assert.ok(unpinned.every((s) => !s.tags.includes('lifeboat-pinned')));
+  });
+});
