@@ -152,6 +152,9 @@ export class Http2Client implements HttpClient {
       createConnection: () => connection,
       // packs are MiBs: large windows keep the pipe busy instead of waiting for WINDOW_UPDATEs
       settings: { initialWindowSize: 8 * 1024 * 1024, enablePush: false },
+      // whole packs in flight in both directions: nghttp2's default 10 MB budget would make it
+      // reset streams (ENHANCE_YOUR_CALM)
+      maxSessionMemory: 512,
     });
     this.session.on('connect', () => this.session.setLocalWindowSize(32 * 1024 * 1024));
     this.session.on('error', (err: Error) => {
@@ -164,7 +167,7 @@ export class Http2Client implements HttpClient {
 
   /** Marks the session broken (e.g. the process behind it exited) with a reason for every later request. */
   fail(err: Error): void {
-    this.failure ??= err;
+    this.failure = err;
     this.session.destroy();
   }
 
