@@ -18,7 +18,7 @@ import { startPostgres, type Postgres } from '../../src/inventory/testing/postgr
 import { startSlapd, type Slapd } from '../../src/inventory/testing/slapd.js';
 import { homeServerDn } from '../../src/inventory/testing/directory-fixture.js';
 import { lifeboatBin } from '../helpers/paths.js';
-import { TEST_PASSWORD, lifeboat, lifeboatOk, restic } from '../helpers/run.js';
+import { TEST_PASSWORD, lifeboat, lifeboatOk, restic, run } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 const POOL1 = homeServerDn('1:1').toLowerCase();
@@ -231,5 +231,46 @@ describe('restore point and rollback, end to end', () => {
     await lifeboatOk(undefined, ['point', 'release', pointId, '-c', planFile], { env });
     const unpinned = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', `point:${pointId}`])).stdout.toString()) as { tags: string[] }[];
     assert.ok(unpinned.every((s) => !s.tags.includes('lifeboat-pinned')));
+  });
+
+  test('a newcomer\'s plan from the plan directory: hooks run, a failing verify fails the proof loudly', async () => {
+    const dir = join(work, 'newcomer');
+    mkdirSync(join(dir, 'etc-copy'), { recursive: true });
+    writeFileSync(join(dir, 'etc-copy', 'hosts'), '127.0.0.1 localhost\n');
+    writeFileSync(join(dir, 'repo.pw'), `${TEST_PASSWORD}\n`);
+    const plan = (verify: string): string =>
+      [
+        'repository: ./repo',
+        'passwordFile: repo.pw',
+        'sources:',
+        '  - name: config',
+        '    files: [etc-copy]',
+        '  - name: notes',
+        '    command: { backup: [printf, "a dump"], verify: ' + verify + ' }',
+        'hooks:',
+        "  before: ['echo before > hook.log']",
+        "  after: ['echo after >> hook.log']",
+        '',
+      ].join('\n');
+    writeFileSync(join(dir, 'lifeboat.yaml'), plan('[grep, -q, "a dump"]'));
+    const bin = (args: string[]) => run(process.execPath, [lifeboatBin, ...args], { cwd: dir, env: { LIFEBOAT_PASSWORD: '', HOME: work } });
+    assert.equal((await bin(['-r', join(dir, 'repo'), '--password-file', join(dir, 'repo.pw'), 'init'])).code, 0);
+    const ok = await bin(['point', 'create']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout.toString(), /ok   verify:notes: grep -q a dump accepted the restored dump/);
+    assert.equal(readFileSync(join(dir, 'hook.log'), 'utf8'), 'before\nafter\n');
+
+    writeFileSync(join(dir, 'lifeboat.yaml'), plan('[grep, -q, "not in the dump"]'));
+    const bad = await bin(['point', 'create', '--name', 'doomed']);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /RESTORE POINT [0-9a-f]{8} FAILED ITS PROOF: verify:notes/);
+    const list = JSON.parse((await bin(['point', 'list', '--json'])).stdout.toString()) as { name: string | null; proof_ok: boolean }[];
+    assert.deepEqual(list.map((p) => p.proof_ok), [true, false]);
+
+    writeFileSync(join(dir, 'lifeboat.yaml'), plan('["true"]').replace("'echo before > hook.log'", '"false"'));
+    const hookFails = await bin(['point', 'create']);
+    assert.equal(hookFails.code, 1);
+    assert.match(hookFails.stderr, /before hook "false" exited with 1/);
+    assert.equal((JSON.parse((await bin(['point', 'list', '--json'])).stdout.toString()) as unknown[]).length, 2, 'nothing was written');
   });
 });
