@@ -30,7 +30,8 @@ const data = resolve(opt('--data', join(base, 'data')));
 const only = opt('--only', 'all');
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
-const lifeboat = [process.execPath, join(root, 'bin', 'lifeboat')];
+// run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
+const lifeboat = [join(root, 'bin', 'lifeboat')];
 
 function sh(cmd, argv, options = {}) {
   const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...options });
@@ -57,11 +58,11 @@ function du(dir) {
 
 const tools = {
   lifeboat: {
-    init: (repo) => sh(lifeboat[0], [lifeboat[1], '-r', repo, 'init', '-q']),
+    init: (repo) => sh(lifeboat[0], ['-r', repo, 'init', '-q']),
     backup: (repo) => measure([...lifeboat, '-r', repo, 'backup', '-q', data]),
     restore: (repo, target) => measure([...lifeboat, '-r', repo, 'restore', '-q', 'latest', '--target', target]),
     check: (repo) => measure([...lifeboat, '-r', repo, 'check', '-q', '--read-data']),
-    forget: (repo) => sh(lifeboat[0], [lifeboat[1], '-r', repo, 'forget', '-q', '--keep-last', '1']),
+    forget: (repo) => sh(lifeboat[0], ['-r', repo, 'forget', '-q', '--keep-last', '1']),
     prune: (repo) => measure([...lifeboat, '-r', repo, 'prune', '-q']),
   },
   restic: {
