@@ -7,12 +7,15 @@
  * neither indexed nor already reserved in this session, so concurrent producers never store the
  * same blob twice.
  */
+import { close, read } from 'node:fs';
+import { promisify } from 'node:util';
 import { handle } from '../backend/index.js';
 import { type Id, sha256Id } from '../core/index.js';
-import { compressBound, zstdLevel, type CompressionMode } from './compression.js';
+import { zstdLevel, type CompressionMode } from './compression.js';
 import { MasterIndex } from './index/master-index.js';
 import { type IndexPack, type Snapshot, encodeIndex, encodeSnapshot } from './model/index.js';
-import { type FinishedPack, PACK_BUFFER_SIZE, PackBuilder } from './pack/pack-builder.js';
+import { type FinishedPack, PACK_BUFFER_SIZE } from './pack/pack-builder.js';
+import { type PackFile, PackFileWriter } from './pack/pack-file.js';
 import type { BlobType } from './pack/header.js';
 import type { Repository } from './repository.js';
 
@@ -25,6 +28,19 @@ const INDEX_MAX_BLOBS = 50_000;
 const INDEX_MAX_PACKS = 8;
 /** …or after this much time, so a long backup that is killed loses little. */
 const INDEX_MAX_AGE_MS = 5 * 60 * 1000;
+
+const readAsync = promisify(read);
+const closeAsync = promisify(close);
+
+/** Reads `into.length` bytes from the start of `fd`. */
+async function readFully(fd: number, into: Buffer): Promise<void> {
+  let done = 0;
+  while (done < into.length) {
+    const { bytesRead: n } = await readAsync(fd, into, done, into.length - done, done);
+    if (n === 0) throw new Error(`pack file ended after ${done} of ${into.length} bytes`);
+    done += n;
+  }
+}
 
 export interface WriterStats {
   dataBlobs: number;
@@ -42,9 +58,12 @@ export class RepositoryWriter {
   private unindexed: IndexPack[] = [];
   private unindexedBlobs = 0;
   private lastIndexWrite = Date.now();
-  private readonly treeBuilder: PackBuilder;
-  private dataBuilder: PackBuilder | undefined;
+  private readonly treePacks: PackFileWriter;
+  private dataPacks: PackFileWriter | undefined;
   private readonly uploads = new Set<Promise<void>>();
+  /** Uploads run one at a time through this buffer (packs are built in temporary files). */
+  private uploadBuffer: Buffer | undefined;
+  private uploadChain: Promise<void> = Promise.resolve();
   private failure: unknown;
   readonly stats: WriterStats = { dataBlobs: 0, treeBlobs: 0, dataAdded: 0, dataAddedPacked: 0, packs: 0, indexFiles: 0 };
   readonly level: number;
@@ -59,7 +78,7 @@ export class RepositoryWriter {
     private readonly dryRun = false,
   ) {
     this.level = repo.version >= 2 && compression !== 'off' ? zstdLevel(compression) : 0;
-    this.treeBuilder = new PackBuilder(repo.key, Buffer.allocUnsafe(PACK_BUFFER_SIZE), this.level);
+    this.treePacks = this.packFileWriter(64 * 1024);
   }
 
   /** True when the blob must be stored (and marks it so no one else stores it). */
@@ -74,56 +93,63 @@ export class RepositoryWriter {
     return this.repo.index.has(type, id) || this.reserved.has(type, id);
   }
 
+  private packFileWriter(scratchSize: number): PackFileWriter {
+    return new PackFileWriter(this.repo.key, this.level, (pack) => void this.track(this.savePackFile(pack)), scratchSize);
+  }
+
   /** Stores a tree blob (deduplicated); returns its ID. */
   async saveTree(json: Uint8Array): Promise<Id> {
     const id = sha256Id(json);
     if (!this.reserve('tree', id)) return id;
-    if (!this.treeBuilder.fits(json.length)) await this.flushTrees();
-    if (this.treeBuilder.addBlob('tree', id, json) < 0) {
-      // larger than a whole pack buffer: give it a pack of its own
-      const solo = new PackBuilder(this.repo.key, Buffer.allocUnsafe(compressBound(json.length) + 1024), this.level);
-      solo.addBlob('tree', id, json);
-      await this.savePack(solo.finish());
-      this.stats.treeBlobs++;
-      this.stats.dataAdded += json.length;
-      return id;
-    }
+    this.treePacks.addBlob('tree', id, json);
     this.stats.treeBlobs++;
     this.stats.dataAdded += json.length;
-    if (this.treeBuilder.full) await this.flushTrees();
     return id;
   }
 
   /**
    * Stores a data blob from the main thread (stdin and command backups; file backups use the
-   * file workers). Returns its ID.
+   * file workers). Returns its ID once the blob is written to its pack file (the pack is
+   * uploaded in the background, `flush` waits for it).
    */
   async saveDataBlob(plaintext: Uint8Array): Promise<Id> {
     const id = sha256Id(plaintext);
     if (!this.reserve('data', id)) return id;
-    this.dataBuilder ??= new PackBuilder(this.repo.key, Buffer.allocUnsafe(PACK_BUFFER_SIZE), this.level);
-    if (!this.dataBuilder.fits(plaintext.length)) await this.flushBuilder(this.dataBuilder);
-    this.dataBuilder.addBlob('data', id, plaintext);
-    if (this.dataBuilder.full) await this.flushBuilder(this.dataBuilder);
+    this.dataPacks ??= this.packFileWriter(1024 * 1024);
+    this.dataPacks.addBlob('data', id, plaintext);
+    // bound the packs waiting for upload (each holds a temporary file)
+    if (this.uploads.size > 2) await this.uploadChain;
     return id;
-  }
-
-  private flushTrees(): Promise<void> {
-    return this.flushBuilder(this.treeBuilder);
-  }
-
-  private async flushBuilder(builder: PackBuilder): Promise<void> {
-    if (builder.blobCount === 0) return;
-    const pack = builder.finish();
-    // the builder's buffer is reused right away: upload a copy of the pack
-    const copy: FinishedPack = { ...pack, bytes: Buffer.from(pack.bytes) };
-    builder.reset();
-    await this.savePack(copy);
   }
 
   /** Writes the snapshot: call only after `flush` (restic's order: packs, index, snapshot). */
   async saveSnapshot(snapshot: Snapshot): Promise<Id> {
     return this.repo.saveUnpacked('snapshots', encodeSnapshot(snapshot), this.signal);
+  }
+
+  /**
+   * Uploads a pack built in a temporary file (`PackFileWriter`), indexes its blobs and closes
+   * its descriptor. Uploads run one after the other through one reused buffer.
+   */
+  savePackFile(pack: PackFile): Promise<void> {
+    const run = this.uploadChain.then(() => this.uploadPackFile(pack));
+    this.uploadChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async uploadPackFile(pack: PackFile): Promise<void> {
+    try {
+      if (this.failure) throw this.failure;
+      let bytes: Buffer = Buffer.alloc(0);
+      if (!this.dryRun) {
+        const buffer = pack.length <= PACK_BUFFER_SIZE ? (this.uploadBuffer ??= Buffer.allocUnsafe(PACK_BUFFER_SIZE)) : Buffer.allocUnsafe(pack.length);
+        bytes = buffer.subarray(0, pack.length);
+        await readFully(pack.fd, bytes);
+      }
+      await this.savePack({ id: pack.id, bytes, blobs: pack.blobs });
+    } finally {
+      await closeAsync(pack.fd);
+    }
   }
 
   /**
@@ -173,11 +199,11 @@ export class RepositoryWriter {
     this.stats.indexFiles++;
   }
 
-  /** Uploads the open tree pack, waits for all uploads, writes the remaining index. */
+  /** Finishes the open packs, waits for all uploads, writes the remaining index. */
   async flush(): Promise<void> {
-    if (this.dataBuilder) await this.flushBuilder(this.dataBuilder);
-    await this.flushTrees();
-    await Promise.all(this.uploads);
+    this.dataPacks?.finish();
+    this.treePacks.finish();
+    while (this.uploads.size > 0) await Promise.all(this.uploads);
     if (this.failure) throw this.failure;
     await this.writeIndex();
   }

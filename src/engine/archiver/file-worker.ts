@@ -1,7 +1,10 @@
 /**
  * A file worker (runs in a worker thread): reads files with synchronous calls (no per-call
  * promise round trip), cuts them with the repository's chunker, hashes every chunk, asks the
- * main thread which blobs are new, and compresses and encrypts the new ones into its own pack.
+ * main thread which blobs are new, and compresses and encrypts the new ones into its own pack,
+ * built in an unlinked temporary file (`PackFileWriter`); a finished pack goes to the main thread
+ * as an open descriptor and the worker goes on with the next one (it waits only when
+ * `init.packBuffers` of its packs are still waiting for upload).
  *
  *   staging buffer: [asked/packed … | complete chunks not yet asked | current chunk tail | free]
  *   when free space < one read: ask about the complete chunks, pack the new ones, move the
@@ -16,11 +19,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Chunker, MAX_SIZE, parsePolynomial } from '../../repository/chunker/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import type { Id } from '../../core/index.js';
-import { PACK_BUFFER_SIZE, PackBuilder } from '../../repository/pack/pack-builder.js';
+import { PackFileWriter } from '../../repository/pack/pack-file.js';
 import type { FileJob, FileResult, FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const READ_SIZE = 1024 * 1024;
 const STAGING_SIZE = MAX_SIZE + 2 * READ_SIZE;
+/** A sealed blob: compressed (at most compressBound of the largest chunk) or not, plus IV and MAC. */
+const SCRATCH_SIZE = MAX_SIZE + 64 * 1024;
 
 interface PendingChunk {
   start: number;
@@ -41,39 +46,30 @@ let fill = 0;
 let chunkStart = 0;
 let complete: PendingChunk[] = [];
 
-const freeBuffers: Buffer[] = [];
-for (let i = 1; i < init.packBuffers; i++) freeBuffers.push(Buffer.allocUnsafe(PACK_BUFFER_SIZE));
-const builder = new PackBuilder(key, Buffer.allocUnsafe(PACK_BUFFER_SIZE), init.level);
-let bufferWaiter: ((b: Buffer) => void) | undefined;
+/** Finished packs handed to the main thread and not uploaded yet; the worker waits above `init.packBuffers`. */
+let packsInFlight = 0;
+let packWaiter: (() => void) | undefined;
+const packs = new PackFileWriter(key, init.level, (pack) => {
+  packsInFlight++;
+  post({
+    type: 'pack',
+    id: pack.id,
+    fd: pack.fd,
+    length: pack.length,
+    blobs: pack.blobs.map((b) => ({ type: 'data', id: b.id, offset: b.offset, length: b.length, uncompressedLength: b.uncompressedLength })),
+  });
+}, SCRATCH_SIZE);
+
+function packSlot(): Promise<void> {
+  if (packsInFlight < Math.max(1, init.packBuffers)) return Promise.resolve();
+  return new Promise((resolve) => (packWaiter = resolve));
+}
 
 let askCounter = 0;
 const askWaiters = new Map<number, (isNew: Uint8Array) => void>();
 
 function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
   port.postMessage(msg, transfer);
-}
-
-function takeBuffer(): Promise<Buffer> {
-  const b = freeBuffers.pop();
-  if (b) return Promise.resolve(b);
-  return new Promise((resolve) => (bufferWaiter = resolve));
-}
-
-async function finishPack(): Promise<void> {
-  if (builder.blobCount === 0) return;
-  const pack = builder.finish();
-  const buffer = pack.bytes.buffer as ArrayBuffer;
-  post(
-    {
-      type: 'pack',
-      id: pack.id,
-      buffer,
-      length: pack.bytes.length,
-      blobs: pack.blobs.map((b) => ({ type: 'data', id: b.id, offset: b.offset, length: b.length, uncompressedLength: b.uncompressedLength })),
-    },
-    [buffer],
-  );
-  builder.reset(await takeBuffer());
 }
 
 function ask(ids: Buffer): Promise<Uint8Array> {
@@ -96,12 +92,8 @@ async function drainStaging(): Promise<void> {
       if (!isNew[i]) continue;
       const c = chunks[i]!;
       const data = staging.subarray(c.start, c.end);
-      const id = c.id.toString('hex') as Id;
-      if (builder.addBlob('data', id, data) < 0) {
-        await finishPack();
-        builder.addBlob('data', id, data);
-      }
-      if (builder.full) await finishPack();
+      packs.addBlob('data', c.id.toString('hex') as Id, data);
+      await packSlot();
     }
   }
   if (chunkStart > 0) {
@@ -179,21 +171,17 @@ port.on('message', (msg: ToWorker) => {
       waiter?.(msg.isNew);
       break;
     }
-    case 'buffer': {
-      const b = Buffer.from(msg.buffer);
-      if (bufferWaiter) {
-        const w = bufferWaiter;
-        bufferWaiter = undefined;
-        w(b);
-      } else {
-        freeBuffers.push(b);
-      }
+    case 'packSaved': {
+      packsInFlight--;
+      const w = packWaiter;
+      packWaiter = undefined;
+      w?.();
       break;
     }
     case 'flush':
       enqueue(async () => {
         await drainStaging();
-        await finishPack();
+        packs.finish();
         post({ type: 'flushed' });
       });
       break;

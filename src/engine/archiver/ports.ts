@@ -5,18 +5,13 @@
 import type { Id } from '../../core/index.js';
 import type { Node, Snapshot } from '../../repository/model/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
-
-export interface PackToSave {
-  id: Id;
-  bytes: Uint8Array;
-  blobs: { type: BlobType; id: Id; offset: number; length: number; uncompressedLength: number }[];
-}
+import type { PackFile } from '../../repository/pack/pack-file.js';
 
 export interface BlobPackSink {
   /** True when the blob must be stored by the caller (it is then reserved for it). */
   reserve(type: BlobType, id: Id): boolean;
-  /** Uploads a finished pack and indexes its blobs. */
-  savePack(pack: PackToSave): Promise<void>;
+  /** Uploads a pack built in a temporary file, indexes its blobs and closes the file. */
+  savePackFile(pack: PackFile): Promise<void>;
   /** Registers background work whose failure must fail the backup. */
   track(work: Promise<void>): Promise<void>;
 }

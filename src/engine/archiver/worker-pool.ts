@@ -1,7 +1,7 @@
 /**
  * The main-thread side of the file workers: batches file jobs (many small files per message),
  * keeps each worker supplied with about two batches, answers "which blobs are new" through the
- * repository writer, uploads the packs the workers finish and hands their buffers back.
+ * repository writer, and uploads the packs the workers finish (in temporary files).
  */
 import { Worker } from 'node:worker_threads';
 import type { Id } from '../../core/index.js';
@@ -44,7 +44,13 @@ export class FileWorkerPool {
   ) {
     for (let i = 0; i < count; i++) {
       // a small young generation: worker heaps hold little (buffers live outside the JS heap)
-      const worker = new Worker(new URL('./file-worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      // trackUnmanagedFds off: the descriptors of finished packs are opened in the worker and
+      // closed here; Node would otherwise close them again when the worker exits
+      const worker = new Worker(new URL('./file-worker.js', import.meta.url), {
+        workerData: init,
+        resourceLimits: { maxYoungGenerationSizeMb: 4 },
+        trackUnmanagedFds: false,
+      });
       const state: WorkerState = { worker, inFlight: new Map() };
       worker.on('message', (msg: FromWorker) => this.onMessage(state, msg));
       worker.on('error', (err) => this.fail(err));
@@ -123,8 +129,8 @@ export class FileWorkerPool {
     }
   }
 
-  private send(state: WorkerState, msg: ToWorker, transfer?: ArrayBuffer[]): void {
-    state.worker.postMessage(msg, transfer);
+  private send(state: WorkerState, msg: ToWorker): void {
+    state.worker.postMessage(msg);
   }
 
   private onMessage(state: WorkerState, msg: FromWorker): void {
@@ -142,11 +148,9 @@ export class FileWorkerPool {
         return;
       }
       case 'pack': {
-        const bytes = new Uint8Array(msg.buffer, 0, msg.length);
-        const upload = this.sink.savePack({ id: msg.id as Id, bytes, blobs: msg.blobs.map((b) => ({ ...b, id: b.id as Id })) });
-        void this.sink.track(
-          upload.then(() => this.send(state, { type: 'buffer', buffer: msg.buffer }, [msg.buffer])),
-        );
+        const upload = this.sink.savePackFile({ id: msg.id as Id, fd: msg.fd, length: msg.length, blobs: msg.blobs.map((b) => ({ ...b, id: b.id as Id })) });
+        // the worker may go on once the pack is out of its hands, uploaded or not (a failure fails the backup)
+        void this.sink.track(upload.finally(() => this.send(state, { type: 'packSaved' })));
         return;
       }
       case 'batchDone': {

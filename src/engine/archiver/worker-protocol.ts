@@ -1,8 +1,8 @@
 /**
  * Messages between the archiver (main thread) and its file workers. A worker reads files,
  * cuts them into chunks, hashes them, asks the main thread which blobs are new, and packs
- * the new ones; finished packs travel to the main thread (buffer transferred, not copied) for
- * upload and come back for reuse.
+ * the new ones into packs built in temporary files; finished packs travel to the main thread as
+ * open file descriptors (a process-wide resource) for upload.
  */
 
 export interface WorkerInit {
@@ -10,6 +10,7 @@ export interface WorkerInit {
   polynomial: string;
   /** zstd level, 0 = no compression. */
   level: number;
+  /** Finished packs a worker may have waiting for upload before it stops to wait. */
   packBuffers: number;
 }
 
@@ -24,7 +25,8 @@ export interface FileJob {
 export type ToWorker =
   | { type: 'batch'; batchId: number; files: FileJob[] }
   | { type: 'answer'; askId: number; isNew: Uint8Array }
-  | { type: 'buffer'; buffer: ArrayBuffer }
+  /** A pack the worker handed over is uploaded (its descriptor is closed). */
+  | { type: 'packSaved' }
   | { type: 'flush' };
 
 export interface FileResult {
@@ -49,7 +51,8 @@ export interface PackedBlob {
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'ask'; askId: number; ids: Uint8Array }
-  | { type: 'pack'; id: string; buffer: ArrayBuffer; length: number; blobs: PackedBlob[] }
+  /** A finished pack in an unlinked temporary file: the main thread reads `length` bytes from `fd` and closes it. */
+  | { type: 'pack'; id: string; fd: number; length: number; blobs: PackedBlob[] }
   | { type: 'batchDone'; batchId: number; results: FileResult[] }
   | { type: 'flushed' }
   | { type: 'fatal'; message: string };
