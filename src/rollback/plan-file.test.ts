@@ -55,3 +55,15 @@ test('plan file errors name the line and the key', () => {
   assert.match(errorOf('sources: [\n').message, /not valid YAML/);
   assert.equal(errorOf('sources: []\n').code, 'E_CONFIG');
 });
+
+test('the example plan and the README plan are valid plan files', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { projectRoot } = await import('../../test/helpers/paths.js');
+  const example = parsePlanFile(readFileSync(join(projectRoot, 'examples', 'lifeboat.yaml'), 'utf8'), join(projectRoot, 'examples', 'lifeboat.yaml'));
+  assert.deepEqual(example.sources, [{ name: 'config', files: ['/etc'] }]);
+  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+  const block = /```yaml\n# lifeboat\.yaml\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'README has a lifeboat.yaml example');
+  assert.equal(parsePlanFile(block[1]!, '/srv/lifeboat.yaml').sources.length, 3);
+});

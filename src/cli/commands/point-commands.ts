@@ -67,7 +67,9 @@ function printManifest(ctx: CommandContext, m: PointManifest, pinned: boolean | 
   );
   if (m.inventory) {
     printLine(out, `  inventory snapshot ${m.inventory.snapshot.slice(0, 8)}: ${m.inventory.accounts} accounts`);
-    printLine(out, renderTable(['pool', 'accounts'], m.inventory.accountsPerPool.map((p) => [p.pool ?? '(unassigned)', String(p.count)])).replace(/^/gm, '    '));
+    if (m.inventory.accountsPerPool.length) {
+      printLine(out, renderTable(['pool', 'accounts'], m.inventory.accountsPerPool.map((p) => [p.pool ?? '(unassigned)', String(p.count)])).replace(/^/gm, '    '));
+    }
   }
   for (const w of m.warnings.slice(0, 20)) printLine(out, `  warning: ${w}`);
   if (m.warnings.length > 20) printLine(out, `  … and ${m.warnings.length - 20} more warnings`);
@@ -95,6 +97,7 @@ export const registerPointCommands: Register = (program, run) => {
           if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'point_event', ...e });
           if (e.type === 'hook') say(`running ${e.phase} hook: ${e.command}`);
           else if (e.type === 'source-start') say(`backing up ${e.source} (${e.kind})…`);
+          else if (e.type === 'source-done' && e.source === 'inventory') say(`  inventory: snapshot ${e.snapshot.slice(0, 8)}`);
           else if (e.type === 'source-done') say(`  ${e.source}: snapshot ${e.snapshot.slice(0, 8)}, ${e.files} files, ${formatBytes(e.bytes)}, ${formatBytes(e.dataAdded)} added${e.unreadable ? `, ${e.unreadable} unreadable` : ''}`);
           else if (e.type === 'warning') printLine(ctx.io.stderr, `lifeboat: warning: ${e.message}`);
           else if (e.type === 'proof') say(`  proof ${e.check.ok ? 'ok  ' : 'FAIL'} ${e.check.name}: ${e.check.detail}`);
