@@ -18,7 +18,7 @@ import { registerPointCommands } from './commands/point-commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
-import { VERSION } from '../app/index.js';
+import { BACKEND_OPTIONS_VAR, VERSION } from '../app/index.js';
 export { VERSION };
 
 export function buildProgram(io: Io, signal: AbortSignal, onExit: (code: number) => void): Command {
@@ -30,6 +30,7 @@ export function buildProgram(io: Io, signal: AbortSignal, onExit: (code: number)
     .option('--password-command <command>', 'run a command that prints the password (env: LIFEBOAT_PASSWORD_COMMAND)')
     .option('--json', 'machine-readable output (JSON lines)')
     .option('-q, --quiet', 'print only what was asked for, no progress')
+    .option('-o, --option <key=value>', 'backend option, repeatable: connections=N, timeout=5m, retries=N, cacert=FILE, s3.region=…, rclone.program=… (docs/cli.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
@@ -47,7 +48,8 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
     (action: Action) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args.at(-1) as Command;
-      const ctx: CommandContext = { io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok };
+      const flags = cmd.optsWithGlobals() as GlobalFlags & { option?: string[] };
+      const ctx: CommandContext = { io: withBackendOptions(io, flags.option), flags, signal, exitCode: EXIT.ok };
       await action(ctx, cmd, ...args.slice(0, -2));
       onExit(ctx.exitCode);
     };
@@ -69,6 +71,12 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
     repositoryContext: (cmd) => repositoryContext({ io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok }),
   });
   return program;
+}
+
+/** `-o key=value` reaches the repository wiring through its variable (app/wiring BACKEND_OPTIONS_VAR). */
+function withBackendOptions(io: Io, options: string[] | undefined): Io {
+  if (!options?.length) return io;
+  return { ...io, env: { ...io.env, [BACKEND_OPTIONS_VAR]: JSON.stringify(options) } };
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import { LifeboatError } from '../../core/index.js';
 import { LocalBackend } from '../local/index.js';
 import { MemoryBackend } from '../memory/index.js';
-import { type RestLocation, openBackend, parseLocation, registerScheme, registeredSchemes } from './index.js';
+import { type SftpLocation, openBackend, parseLocation, registerScheme, registeredSchemes } from './index.js';
 
 test('local is built in: paths and local: open a LocalBackend on the absolute path', async () => {
-  assert.deepEqual(registeredSchemes(), ['local']);
+  assert.deepEqual(registeredSchemes(), ['local', 'rclone', 'rest', 's3']);
   const b = await openBackend('local:/srv/some/repo');
   assert.ok(b instanceof LocalBackend);
   assert.equal(b.location, '/srv/some/repo');
@@ -15,7 +15,7 @@ test('local is built in: paths and local: open a LocalBackend on the absolute pa
 });
 
 test('schemes without a factory fail with E_UNSUPPORTED, a hint and no password', async () => {
-  for (const text of ['rest:https://u:secret@host/', 's3:host/bucket', 'rclone:r:p', 'sftp:h:/p', 'b2:bucket:p']) {
+  for (const text of ['sftp://u:secret@h//p', 'sftp:h:/p', 'b2:bucket:p', 'gs:b:/p']) {
     await assert.rejects(openBackend(text), (err: unknown) => {
       assert.ok(err instanceof LifeboatError && err.code === 'E_UNSUPPORTED', String(err));
       assert.ok(err.hint, 'has a hint');
@@ -27,20 +27,20 @@ test('schemes without a factory fail with E_UNSUPPORTED, a hint and no password'
 });
 
 test('registerScheme plugs in a factory with the parsed location; undo restores the previous state', async () => {
-  const seen: RestLocation[] = [];
-  const undo = registerScheme('rest', (loc) => {
+  const seen: SftpLocation[] = [];
+  const undo = registerScheme('sftp', (loc) => {
     seen.push(loc);
     return new MemoryBackend();
   });
   try {
-    const b = await openBackend('rest:http://host:8000/repo');
+    const b = await openBackend('sftp:me@host:/repo');
     assert.ok(b instanceof MemoryBackend);
-    assert.deepEqual(seen, [{ scheme: 'rest', url: 'http://host:8000/repo/' }]);
-    assert.deepEqual(registeredSchemes(), ['local', 'rest']);
+    assert.deepEqual(seen, [{ scheme: 'sftp', user: 'me', host: 'host', path: '/repo' }]);
+    assert.deepEqual(registeredSchemes(), ['local', 'rclone', 'rest', 's3', 'sftp']);
   } finally {
     undo();
   }
-  await assert.rejects(openBackend('rest:http://host:8000/repo'), /not supported/);
+  await assert.rejects(openBackend('sftp:me@host:/repo'), /not supported/);
   const undoLocal = registerScheme('local', async () => new MemoryBackend());
   assert.ok((await openBackend('/x')) instanceof MemoryBackend);
   undoLocal();
@@ -49,4 +49,16 @@ test('registerScheme plugs in a factory with the parsed location; undo restores 
 
 test('openBackend honours an aborted signal', async () => {
   await assert.rejects(openBackend('/x', { signal: AbortSignal.abort() }), { name: 'AbortError' });
+});
+
+test('rest, s3 and rclone open their backends, named without secrets; bad settings are usage errors', async () => {
+  const rest = await openBackend('rest:https://user:secret@host:8000/repo');
+  assert.equal(rest.location, 'rest:https://user:***@host:8000/repo/');
+  assert.equal(rest.connections, 5);
+  await rest.close();
+  const s3 = await openBackend('s3:https://minio.example:9000/bucket/prefix', { env: {}, connections: 9 });
+  assert.equal(s3.location, 's3:minio.example:9000/bucket/prefix');
+  assert.equal(s3.connections, 9);
+  await s3.close();
+  await assert.rejects(openBackend('s3:host/b', { settings: new Map([['bucket-lookup', 'sideways']]) }), (err: unknown) => err instanceof LifeboatError && err.code === 'E_USAGE');
 });
