@@ -35,6 +35,7 @@ import {
   restoreDrill,
   sourceTag,
 } from '../rollback/index.js';
+import type { ArchiveProgress } from '../engine/archiver/archiver.js';
 import { backup } from './backup.js';
 import { INVENTORY_TAG, inventoryCollect, inventoryStore } from './inventory.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';
@@ -57,6 +58,8 @@ export interface PointCreateOptions {
   extraTags?: string[];
   signal?: AbortSignal;
   onEvent?: (e: PointEvent) => void;
+  /** Progress of the source being backed up. */
+  onProgress?: (source: string, p: ArchiveProgress) => void;
 }
 
 const HOOK_TIMEOUT_MS = 30 * 60_000;
@@ -117,6 +120,7 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
         tags: [...tags, sourceTag(source.name)],
         host,
         signal,
+        onProgress: (p) => opts.onProgress?.(source.name, p),
         onError: (path, err) => {
           unreadable++;
           warn(`${source.name}: ${path}: ${err.message}`);

@@ -79,6 +79,21 @@ function withBackendOptions(io: Io, options: string[] | undefined): Io {
   return { ...io, env: { ...io.env, [BACKEND_OPTIONS_VAR]: JSON.stringify(options) } };
 }
 
+const GLOBAL_VALUE_OPTIONS = new Set(['-r', '--repo', '-p', '--password-file', '--password-command', '-o', '--option']);
+
+/**
+ * `-o` is restic's global backend option (`-o connections=8`) and also, by the inventory
+ * commands' contract, their output file (`inventory collect -o doc.json`). Commander gives a
+ * global option precedence everywhere, so after the `inventory` command word `-o` is rewritten
+ * to `--output`; backend options there are spelt `--option`.
+ */
+export function routeInventoryOutput(argv: readonly string[]): string[] {
+  let k = 0;
+  while (k < argv.length && argv[k]!.startsWith('-')) k += GLOBAL_VALUE_OPTIONS.has(argv[k]!) ? 2 : 1;
+  if (argv[k] !== 'inventory') return [...argv];
+  return argv.map((a, i) => (i <= k ? a : a === '-o' ? '--output' : /^-o[^-]/.test(a) ? `--output=${a.slice(2)}` : a));
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const controller = new AbortController();
@@ -87,7 +102,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   process.once('SIGTERM', onSignal);
   let code: number = EXIT.ok;
   try {
-    await buildProgram(io, controller.signal, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    await buildProgram(io, controller.signal, (c) => (code = c)).parseAsync(routeInventoryOutput(argv), { from: 'user' });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {

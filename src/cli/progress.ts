@@ -3,6 +3,7 @@
  * lines with --json, nothing otherwise. Throttled so reporting never costs measurable time.
  */
 import type { CommandContext } from './command-context.js';
+import { formatBytes, formatDuration } from './format.js';
 import { printJson } from './io.js';
 
 export interface ProgressSnapshot {
@@ -71,4 +72,10 @@ export class ProgressReporter {
 export function eta(done: number, total: number | undefined, elapsed: number): number | undefined {
   if (!total || done <= 0 || elapsed <= 0) return undefined;
   return ((total - done) * elapsed) / done;
+}
+
+/** The progress line of a backup: elapsed, files, bytes of the total, ETA, current file. */
+export function backupProgressLine(p: ProgressSnapshot, elapsed: number): string {
+  const left = eta(p.bytesDone, p.bytesTotal, elapsed);
+  return `[${formatDuration(elapsed)}] ${p.filesDone} files ${formatBytes(p.bytesDone)}${p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''}${left !== undefined ? ` ETA ${formatDuration(left)}` : ''}  ${p.current ?? ''}`;
 }

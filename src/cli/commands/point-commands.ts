@@ -26,6 +26,7 @@ import {
 import { type CommandContext, repositoryContext } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, renderTable } from '../format.js';
+import { ProgressReporter, backupProgressLine } from '../progress.js';
 import { printJson, printLine } from '../io.js';
 import type { Register } from './read-commands.js';
 
@@ -93,7 +94,9 @@ export const registerPointCommands: Register = (program, run) => {
         const say = (line: string): void => {
           if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
         };
+        const progress = new ProgressReporter(ctx, backupProgressLine);
         const onEvent = (e: PointEvent): void => {
+          progress.done();
           if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'point_event', ...e });
           if (e.type === 'hook') say(`running ${e.phase} hook: ${e.command}`);
           else if (e.type === 'source-start') say(`backing up ${e.source} (${e.kind})…`);
@@ -102,7 +105,16 @@ export const registerPointCommands: Register = (program, run) => {
           else if (e.type === 'warning') printLine(ctx.io.stderr, `lifeboat: warning: ${e.message}`);
           else if (e.type === 'proof') say(`  proof ${e.check.ok ? 'ok  ' : 'FAIL'} ${e.check.name}: ${e.check.detail}`);
         };
-        const m = await withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, { name: o.name, note: o.note, fullDrill: o.fullDrill, signal: ctx.signal, onEvent }));
+        const m = await withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, {
+            name: o.name,
+            note: o.note,
+            fullDrill: o.fullDrill,
+            signal: ctx.signal,
+            onEvent,
+            onProgress: (source, p) => progress.update({ ...p, current: `${source}: ${p.current ?? ''}` }),
+          }),
+        );
+        progress.done();
         if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'point', ...m });
         else printManifest(ctx, m, true);
         if (!m.proof.ok) {

@@ -8,7 +8,7 @@ import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { printJson, printLine } from '../io.js';
-import { ProgressReporter, eta } from '../progress.js';
+import { ProgressReporter, backupProgressLine } from '../progress.js';
 import type { Register } from './read-commands.js';
 
 /** '10M', '1.5G', '512k', '100' (bytes) → bytes. */
@@ -168,10 +168,7 @@ export const registerCopyCommand: Register = (program, run) => {
 
 async function runBackup(ctx: CommandContext, req: BackupRequest): Promise<void> {
   let errors = 0;
-  const progress = new ProgressReporter(ctx, (p, elapsed) => {
-    const left = eta(p.bytesDone, p.bytesTotal, elapsed);
-    return `[${formatDuration(elapsed)}] ${p.filesDone} files ${formatBytes(p.bytesDone)}${p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''}${left !== undefined ? ` ETA ${formatDuration(left)}` : ''}  ${p.current ?? ''}`;
-  });
+  const progress = new ProgressReporter(ctx, backupProgressLine);
   await withRepository(ctx, async (repo) => {
     const result = await backup(repo, {
       ...req,
