@@ -5,8 +5,9 @@
  *          per command source, a re-import; the point's inventory against a fresh one → steps
  *   apply: journal (resume) → safety point → files → command dumps → accounts → verify
  */
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { Stats } from 'node:fs';
+import { chmod, lchown, lstat, rm, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { LifeboatError, errorMessage, parseId } from '../core/index.js';
 import { PathFilter, PathSet } from '../engine/filter/index.js';
 import { restoreTree } from '../engine/restorer/index.js';
@@ -172,6 +173,30 @@ export async function rollbackApply(repo: Repository, plan: PlanFile, pointRef: 
   return { journal: j, journalFile: file, problems, remaining, resumed };
 }
 
+/**
+ * The restorer gives every directory it passes through the snapshot's metadata; directories
+ * above a source's paths (`/srv` for `/srv/app`) are not the source's to change, so their mode,
+ * owner and times are saved before and put back after.
+ */
+async function saveAncestorMetadata(roots: readonly string[]): Promise<{ putBack(): Promise<void> }> {
+  const dirs = new Set<string>();
+  for (const root of roots) for (let d = dirname(root); d !== '/' && d !== '.'; d = dirname(d)) dirs.add(d);
+  const saved: { path: string; st: Stats }[] = [];
+  for (const path of dirs) {
+    const st = await lstat(path).catch(() => undefined);
+    if (st?.isDirectory()) saved.push({ path, st });
+  }
+  return {
+    async putBack(): Promise<void> {
+      for (const { path, st } of saved.reverse()) {
+        await chmod(path, st.mode & 0o7777).catch(() => {});
+        if (process.getuid?.() === 0) await lchown(path, st.uid, st.gid).catch(() => {});
+        await utimes(path, st.atime, st.mtime).catch(() => {});
+      }
+    },
+  };
+}
+
 async function applyStep(
   repo: Repository,
   plan: PlanFile,
@@ -195,6 +220,8 @@ async function applyStep(
       if (restore.length === 0) return { result: removeFirst.length ? `removed ${removeFirst.length} added entries` : 'nothing to restore' };
       await repo.loadIndex({ signal });
       const snapshot = await repo.loadSnapshot(parseId(step.snapshot, 'snapshot ID'), signal);
+      const roots = manifest.sources.find((src) => src.name === step.source)?.paths ?? [];
+      const outside = await saveAncestorMetadata(roots);
       const summary = await restoreTree(repo, {
         tree: snapshot.tree,
         target: '/',
@@ -202,6 +229,7 @@ async function applyStep(
         signal,
         onError: (path, err) => problems.push(`${path}: ${err.message}`),
       });
+      await outside.putBack();
       const removed = removeFirst.filter((c) => c.kind === 'added').length;
       return { result: `restored ${summary.filesDone} files (${summary.bytesDone} bytes), ${summary.dirs} directories, ${summary.others} other entries${removed ? `; removed ${removed} added entries` : ''}` };
     }

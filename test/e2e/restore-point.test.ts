@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -180,6 +180,9 @@ describe('restore point and rollback, end to end', () => {
     assert.match(dry.stdout.toString(), /dry run: nothing was changed/);
     assert.equal(readFileSync(join(files, 'conf', 'app.ini'), 'utf8'), 'mode=migrated\n');
 
+    utimesSync(join(work, 'srv'), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    const parentMtime = statSync(join(work, 'srv')).mtimeMs;
+
     // --- apply, killed once the files step is done ---
     const killed = await new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [lifeboatBin, 'rollback', 'apply', pointId, '-c', planFile, '--state-dir', state, '--yes', '--delete'], {
@@ -206,6 +209,7 @@ describe('restore point and rollback, end to end', () => {
     assert.equal(readFileSync(join(files, 'doomed.txt'), 'utf8'), 'will be deleted by the migration\n');
     assert.equal(existsSync(join(files, 'new.txt')), false);
     assert.equal(readFileSync(join(files, 'cache.tmp'), 'utf8'), 'changed but excluded\n');
+    assert.equal(statSync(join(work, 'srv')).mtimeMs, parentMtime, 'directories above the source are left as they were');
     // rows back
     const rows = await sql('SELECT count(*)::int AS n, max(id) AS max, min(id) AS min FROM orders');
     assert.deepEqual(rows.rows[0], { n: 50, max: 50, min: 1 });
