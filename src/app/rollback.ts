@@ -10,7 +10,7 @@ import { chmod, lchown, lstat, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LifeboatError, errorMessage, parseId } from '../core/index.js';
 import { PathFilter, PathSet } from '../engine/filter/index.js';
-import { restoreTree } from '../engine/restorer/index.js';
+import { type RestoreProgress, restoreTree } from '../engine/restorer/index.js';
 import { type InventoryDiff, type LdapSourceConfig, diffInventories, sourceNames } from '../inventory/index.js';
 import { runCommand } from '../platform/exec/index.js';
 import type { Repository } from '../repository/index.js';
@@ -108,6 +108,8 @@ export interface RollbackApplyOptions {
   delete?: boolean;
   signal?: AbortSignal;
   onEvent?: (e: RollbackEvent) => void;
+  /** Progress of a files step's restore. */
+  onProgress?: (p: RestoreProgress) => void;
 }
 
 export interface RollbackApplyResult {
@@ -227,6 +229,7 @@ async function applyStep(
         target: '/',
         include: new PathSet(restore),
         signal,
+        onProgress: opts.onProgress,
         onError: (path, err) => problems.push(`${path}: ${err.message}`),
       });
       await outside.putBack();

@@ -235,13 +235,23 @@ export const registerPointCommands: Register = (program, run) => {
           const say = (line: string): void => {
             if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
           };
+          const progress = new ProgressReporter(ctx, (p, elapsed) => `[${elapsed.toFixed(0)} s] restoring ${p.filesDone} of ${p.filesTotal ?? '?'} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal ?? 0)}`);
           const onEvent = (e: RollbackEvent): void => {
+            progress.done();
             if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'rollback_event', ...e });
             if (e.type === 'resume') say(`resuming the interrupted rollback (${e.done} steps done; journal ${e.journal})`);
             else if (e.type === 'step-start') say(`step ${e.index + 1}/${e.total}: ${e.step.id}…`);
             else if (e.type === 'step-done') say(`  ${e.result}`);
           };
-          const r = await rollbackApply(repo, plan, ref as string, { env: ctx.io.env, stateDir, delete: o.delete, signal: ctx.signal, onEvent });
+          const r = await rollbackApply(repo, plan, ref as string, {
+            env: ctx.io.env,
+            stateDir,
+            delete: o.delete,
+            signal: ctx.signal,
+            onEvent,
+            onProgress: (p) => progress.update(p),
+          });
+          progress.done();
           for (const p of r.problems) printLine(ctx.io.stderr, `lifeboat: ${p}`);
           const moved = r.remaining?.accounts.moved.length ?? 0;
           if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'summary', journal: r.journalFile, resumed: r.resumed, problems: r.problems, remaining_moved_accounts: moved });
