@@ -13,9 +13,10 @@ import { handle } from '../backend/index.js';
 import { type Id, sha256Id } from '../core/index.js';
 import { zstdLevel, type CompressionMode } from './compression.js';
 import { MasterIndex } from './index/master-index.js';
-import { type IndexPack, type Snapshot, encodeIndex, encodeSnapshot } from './model/index.js';
+import { type Snapshot, encodeSnapshot } from './model/index.js';
 import { type FinishedPack, PACK_BUFFER_SIZE } from './pack/pack-builder.js';
-import { type PackFile, PackFileWriter } from './pack/pack-file.js';
+import { type PackFile, PackFileWriter, forEachHeaderEntry } from './pack/pack-file.js';
+import { encodePackHeader } from './pack/header.js';
 import type { BlobType } from './pack/header.js';
 import type { Repository } from './repository.js';
 
@@ -53,10 +54,59 @@ export interface WriterStats {
   indexFiles: number;
 }
 
+/**
+ * Packs uploaded but not yet described by an index file, kept as their plaintext header
+ * entries (≈ 40 bytes per blob) rather than one object per blob, and written straight into the
+ * index file's JSON.
+ */
+class UnindexedPacks {
+  private packs: { id: Id; header: Uint8Array }[] = [];
+  blobs = 0;
+
+  get count(): number {
+    return this.packs.length;
+  }
+
+  add(id: Id, header: Uint8Array, blobCount: number): void {
+    this.packs.push({ id, header });
+    this.blobs += blobCount;
+  }
+
+  /** The index file (spec 7.1) for the packs so far, and forgets them. */
+  take(): Buffer {
+    const packs = this.packs;
+    this.packs = [];
+    this.blobs = 0;
+    // per blob at most ,{"id":"<64>","type":"data","offset":<10>,"length":<10>,"uncompressed_length":<10>} = 161 bytes;
+    // entries take at least 37 header bytes
+    let size = 16;
+    for (const p of packs) size += 90 + Math.ceil(p.header.length / 37) * 170;
+    const out = Buffer.allocUnsafe(Math.ceil(size));
+    let pos = out.write('{"packs":[', 0, 'latin1');
+    packs.forEach((p, i) => {
+      pos += out.write(`${i ? ',' : ''}{"id":"${p.id}","blobs":[`, pos, 'latin1');
+      const h = Buffer.from(p.header.buffer, p.header.byteOffset, p.header.byteLength);
+      let first = true;
+      forEachHeaderEntry(p.header, (type, idAt, offset, length, uncompressedLength) => {
+        pos += out.write(first ? '{"id":"' : ',{"id":"', pos, 'latin1');
+        first = false;
+        pos += out.write(h.toString('hex', idAt, idAt + 32), pos, 'latin1');
+        pos += out.write(
+          `","type":"${type}","offset":${offset},"length":${length}${uncompressedLength ? `,"uncompressed_length":${uncompressedLength}` : ''}}`,
+          pos,
+          'latin1',
+        );
+      });
+      pos += out.write(']}', pos, 'latin1');
+    });
+    pos += out.write(']}\n', pos, 'latin1');
+    return out.subarray(0, pos);
+  }
+}
+
 export class RepositoryWriter {
   private readonly reserved = new MasterIndex();
-  private unindexed: IndexPack[] = [];
-  private unindexedBlobs = 0;
+  private readonly unindexed = new UnindexedPacks();
   private lastIndexWrite = Date.now();
   private readonly treePacks: PackFileWriter;
   private dataPacks: PackFileWriter | undefined;
@@ -84,7 +134,14 @@ export class RepositoryWriter {
   /** True when the blob must be stored (and marks it so no one else stores it). */
   reserve(type: BlobType, id: Id): boolean {
     if (this.repo.index.has(type, id) || this.reserved.has(type, id)) return false;
-    this.reserved.add(type, id, id, 0, 0, 0);
+    this.reserved.add(type, id, '' as Id, 0, 0, 0);
+    return true;
+  }
+
+  /** `reserve` with the ID as 32 raw bytes (the file workers' questions). */
+  reserveKey(type: BlobType, key: Uint8Array): boolean {
+    if (this.repo.index.hasKey(type, key) || this.reserved.hasKey(type, key)) return false;
+    this.reserved.addKey(type, key, '' as Id, 0, 0, 0);
     return true;
   }
 
@@ -146,33 +203,37 @@ export class RepositoryWriter {
         bytes = buffer.subarray(0, pack.length);
         await readFully(pack.fd, bytes);
       }
-      await this.savePack({ id: pack.id, bytes, blobs: pack.blobs });
+      await this.storePack(pack.id, bytes, pack.header, pack.blobCount);
     } finally {
       await closeAsync(pack.fd);
     }
   }
 
   /**
-   * Uploads a finished pack and indexes its blobs. Resolves when the pack is stored; the
-   * caller may then reuse the pack's buffer.
+   * Uploads a finished pack held in memory and indexes its blobs. Resolves when the pack is
+   * stored; the caller may then reuse the pack's buffer.
    */
   async savePack(pack: FinishedPack): Promise<void> {
+    await this.storePack(pack.id, pack.bytes, encodePackHeader(pack.blobs), pack.blobs.length);
+  }
+
+  /** Uploads a pack whose plaintext header entries are `header`, indexes it, writes index files as due. */
+  private async storePack(id: Id, bytes: Uint8Array, header: Uint8Array, blobCount: number): Promise<void> {
     if (this.failure) throw this.failure;
-    if (!this.dryRun) await this.repo.backend.save(handle('data', pack.id), pack.bytes, { signal: this.signal });
+    if (!this.dryRun) await this.repo.backend.save(handle('data', id), bytes, { signal: this.signal });
     this.stats.packs++;
-    for (const b of pack.blobs) {
-      if (!this.dryRun) this.repo.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
-      this.stats.dataAddedPacked += b.length;
-      if (b.type === 'data') {
+    forEachHeaderEntry(header, (type, idAt, offset, length, uncompressedLength) => {
+      if (!this.dryRun) this.repo.index.addKey(type, header.subarray(idAt, idAt + 32), id, offset, length, uncompressedLength);
+      this.stats.dataAddedPacked += length;
+      if (type === 'data') {
         this.stats.dataBlobs++;
-        this.stats.dataAdded += b.uncompressedLength > 0 ? b.uncompressedLength : b.length - 32;
+        this.stats.dataAdded += uncompressedLength > 0 ? uncompressedLength : length - 32;
       }
-    }
-    this.unindexed.push({ id: pack.id, blobs: pack.blobs.map((b) => ({ ...b })) });
-    this.unindexedBlobs += pack.blobs.length;
+    });
+    if (!this.dryRun) this.unindexed.add(id, header, blobCount);
     if (
-      this.unindexedBlobs >= INDEX_MAX_BLOBS ||
-      this.unindexed.length >= INDEX_MAX_PACKS ||
+      this.unindexed.blobs >= INDEX_MAX_BLOBS ||
+      this.unindexed.count >= INDEX_MAX_PACKS ||
       Date.now() - this.lastIndexWrite > INDEX_MAX_AGE_MS
     ) {
       await this.writeIndex();
@@ -190,12 +251,9 @@ export class RepositoryWriter {
   }
 
   private async writeIndex(): Promise<void> {
-    if (this.unindexed.length === 0 || this.dryRun) return;
-    const packs = this.unindexed;
-    this.unindexed = [];
-    this.unindexedBlobs = 0;
+    if (this.unindexed.count === 0 || this.dryRun) return;
     this.lastIndexWrite = Date.now();
-    await this.repo.saveUnpacked('index', encodeIndex(packs), this.signal);
+    await this.repo.saveUnpacked('index', this.unindexed.take(), this.signal);
     this.stats.indexFiles++;
   }
 

@@ -56,8 +56,9 @@ const packs = new PackFileWriter(key, init.level, (pack) => {
     id: pack.id,
     fd: pack.fd,
     length: pack.length,
-    blobs: pack.blobs.map((b) => ({ type: 'data', id: b.id, offset: b.offset, length: b.length, uncompressedLength: b.uncompressedLength })),
-  });
+    header: pack.header,
+    blobCount: pack.blobCount,
+  }, [pack.header.buffer as ArrayBuffer]);
 }, SCRATCH_SIZE);
 
 function packSlot(): Promise<void> {
@@ -92,7 +93,7 @@ async function drainStaging(): Promise<void> {
       if (!isNew[i]) continue;
       const c = chunks[i]!;
       const data = staging.subarray(c.start, c.end);
-      packs.addBlob('data', c.id.toString('hex') as Id, data);
+      packs.addBlob('data', c.id, data);
       await packSlot();
     }
   }

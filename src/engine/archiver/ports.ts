@@ -10,6 +10,8 @@ import type { PackFile } from '../../repository/pack/pack-file.js';
 export interface BlobPackSink {
   /** True when the blob must be stored by the caller (it is then reserved for it). */
   reserve(type: BlobType, id: Id): boolean;
+  /** `reserve` with the ID as 32 raw bytes. */
+  reserveKey(type: BlobType, key: Uint8Array): boolean;
   /** Uploads a pack built in a temporary file, indexes its blobs and closes the file. */
   savePackFile(pack: PackFile): Promise<void>;
   /** Registers background work whose failure must fail the backup. */

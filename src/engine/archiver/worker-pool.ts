@@ -140,15 +140,12 @@ export class FileWorkerPool {
       case 'ask': {
         const n = msg.ids.length / 32;
         const isNew = new Uint8Array(n);
-        const ids = Buffer.from(msg.ids.buffer, msg.ids.byteOffset, msg.ids.length);
-        for (let i = 0; i < n; i++) {
-          isNew[i] = this.sink.reserve('data', ids.toString('hex', i * 32, i * 32 + 32) as Id) ? 1 : 0;
-        }
+        for (let i = 0; i < n; i++) isNew[i] = this.sink.reserveKey('data', msg.ids.subarray(i * 32, i * 32 + 32)) ? 1 : 0;
         this.send(state, { type: 'answer', askId: msg.askId, isNew });
         return;
       }
       case 'pack': {
-        const upload = this.sink.savePackFile({ id: msg.id as Id, fd: msg.fd, length: msg.length, blobs: msg.blobs.map((b) => ({ ...b, id: b.id as Id })) });
+        const upload = this.sink.savePackFile({ id: msg.id as Id, fd: msg.fd, length: msg.length, header: msg.header, blobCount: msg.blobCount });
         // the worker may go on once the pack is out of its hands, uploaded or not (a failure fails the backup)
         void this.sink.track(upload.finally(() => this.send(state, { type: 'packSaved' })));
         return;

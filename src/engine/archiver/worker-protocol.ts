@@ -40,19 +40,11 @@ export interface FileResult {
   error?: { message: string; code?: string };
 }
 
-export interface PackedBlob {
-  type: 'data';
-  id: string;
-  offset: number;
-  length: number;
-  uncompressedLength: number;
-}
-
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'ask'; askId: number; ids: Uint8Array }
   /** A finished pack in an unlinked temporary file: the main thread reads `length` bytes from `fd` and closes it. */
-  | { type: 'pack'; id: string; fd: number; length: number; blobs: PackedBlob[] }
+  | { type: 'pack'; id: string; fd: number; length: number; header: Uint8Array; blobCount: number }
   | { type: 'batchDone'; batchId: number; results: FileResult[] }
   | { type: 'flushed' }
   | { type: 'fatal'; message: string };

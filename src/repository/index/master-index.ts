@@ -76,13 +76,17 @@ export class MasterIndex {
 
   /** Adds a blob. A blob already present (same type and ID) keeps its first location. */
   add(type: BlobType, id: Id, packId: Id, offset: number, length: number, uncompressedLength: number): void {
-    const key = this.scratch;
-    key.write(id, 0, 32, 'hex');
+    this.scratch.write(id, 0, 32, 'hex');
+    this.addKey(type, this.scratch, packId, offset, length, uncompressedLength);
+  }
+
+  /** `add` with the ID as 32 raw bytes (no hex string per blob on hot paths). */
+  addKey(type: BlobType, key: Uint8Array, packId: Id, offset: number, length: number, uncompressedLength: number): void {
     const t = type === 'tree' ? TYPE_TREE : TYPE_DATA;
     if (this.find(t, key) >= 0) return;
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    this.ids.set(key, i * 32);
+    this.ids.set(key.subarray(0, 32), i * 32);
     this.types[i] = t;
     this.packs[i] = this.packNumber(packId);
     this.offsets[i] = offset;
@@ -94,6 +98,11 @@ export class MasterIndex {
   has(type: BlobType, id: Id): boolean {
     this.scratch.write(id, 0, 32, 'hex');
     return this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch) >= 0;
+  }
+
+  /** `has` with the ID as 32 raw bytes. */
+  hasKey(type: BlobType, key: Uint8Array): boolean {
+    return this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, key) >= 0;
   }
 
   lookup(type: BlobType, id: Id): BlobLocation | undefined {

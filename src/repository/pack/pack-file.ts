@@ -19,15 +19,49 @@ import { join } from 'node:path';
 import type { Id } from '../../core/index.js';
 import { compressBound, compressInto } from '../compression.js';
 import { CIPHERTEXT_OVERHEAD, type CryptoKey, sealInto } from '../crypto/index.js';
-import { type BlobType, type PackBlob, PACK_HEADER_OVERHEAD, encodePackHeader, entrySize } from './header.js';
+import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD, entrySize } from './header.js';
 import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from './pack-builder.js';
 
-/** A finished pack in an (unlinked) temporary file: the receiver reads `length` bytes from `fd` and closes it. */
+/**
+ * A finished pack in an (unlinked) temporary file: the receiver reads `length` bytes from `fd`
+ * and closes it. `header` holds the plaintext header entries (spec 6.2: type, length,
+ * uncompressed length, ID; offsets implicit), not one object per blob.
+ */
 export interface PackFile {
   id: Id;
   fd: number;
   length: number;
-  blobs: PackBlob[];
+  header: Uint8Array;
+  blobCount: number;
+}
+
+/** Calls `fn` for each entry of plaintext pack header entries; `idAt` is the offset of its 32-byte ID in `header`. */
+export function forEachHeaderEntry(
+  header: Uint8Array,
+  fn: (type: BlobType, idAt: number, offset: number, length: number, uncompressedLength: number) => void,
+): void {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  let offset = 0;
+  for (let pos = 0; pos < header.length; ) {
+    const t = header[pos]!;
+    const length = view.getUint32(pos + 1, true);
+    const compressed = t >= 2;
+    const uncompressedLength = compressed ? view.getUint32(pos + 5, true) : 0;
+    const idAt = pos + (compressed ? 9 : 5);
+    fn((t & 1) === 1 ? 'tree' : 'data', idAt, offset, length, uncompressedLength);
+    offset += length;
+    pos = idAt + 32;
+  }
+}
+
+/** The blobs of a pack file as objects (tests, diagnostics). */
+export function packFileBlobs(pack: Pick<PackFile, 'header'>): PackBlob[] {
+  const blobs: PackBlob[] = [];
+  const h = Buffer.from(pack.header.buffer, pack.header.byteOffset, pack.header.byteLength);
+  forEachHeaderEntry(pack.header, (type, idAt, offset, length, uncompressedLength) =>
+    blobs.push({ type, id: h.toString('hex', idAt, idAt + 32) as Id, offset, length, uncompressedLength }),
+  );
+  return blobs;
 }
 
 /** Opens an anonymous read-write temporary file (already unlinked). */
@@ -59,8 +93,10 @@ function writeAll(fd: number, data: Uint8Array): void {
 export class PackFileWriter {
   private fd = -1;
   private pos = 0;
-  private headerBytes = 0;
-  private blobs: PackBlob[] = [];
+  /** Plaintext header entries of the blobs so far. */
+  private entries = Buffer.allocUnsafe(4096);
+  private entryBytes = 0;
+  private count = 0;
   private hash: Hash | undefined;
   /** Holds one sealed blob at a time. */
   private scratch: Buffer;
@@ -85,7 +121,7 @@ export class PackFileWriter {
   }
 
   get blobCount(): number {
-    return this.blobs.length;
+    return this.count;
   }
 
   get full(): boolean {
@@ -102,7 +138,7 @@ export class PackFileWriter {
    * make the pack larger than a pack buffer, the current pack is finished first; when the pack
    * reaches the target size, it is finished after the blob. Returns the blob's bytes in the pack.
    */
-  addBlob(type: BlobType, id: Id, plaintext: Uint8Array): number {
+  addBlob(type: BlobType, id: Id | Uint8Array, plaintext: Uint8Array): number {
     let payload: Uint8Array = plaintext;
     let uncompressedLength = 0;
     let out: Buffer;
@@ -120,7 +156,7 @@ export class PackFileWriter {
     // in place when compressed: the payload sits exactly where the ciphertext goes
     const length = sealInto(this.key, payload, out, 0);
     const entry = entrySize(uncompressedLength);
-    if (this.blobs.length > 0 && this.pos + length + this.headerBytes + entry + PACK_HEADER_OVERHEAD > PACK_BUFFER_SIZE) this.finish();
+    if (this.count > 0 && this.pos + length + this.entryBytes + entry + PACK_HEADER_OVERHEAD > PACK_BUFFER_SIZE) this.finish();
     if (this.fd < 0) {
       this.fd = openAnonymousFile(this.dir);
       this.hash = createHash('sha256');
@@ -128,17 +164,39 @@ export class PackFileWriter {
     const sealed = out.subarray(0, length);
     writeAll(this.fd, sealed);
     this.hash!.update(sealed);
-    this.blobs.push({ type, id, offset: this.pos, length, uncompressedLength });
+    this.addEntry(type, id, length, uncompressedLength);
     this.pos += length;
-    this.headerBytes += entry;
     if (this.full) this.finish();
     return length;
   }
 
+  private addEntry(type: BlobType, id: Id | Uint8Array, length: number, uncompressedLength: number): void {
+    if (this.entryBytes + ENTRY_SIZE_COMPRESSED > this.entries.length) {
+      const grown = Buffer.allocUnsafe(this.entries.length * 2);
+      this.entries.copy(grown, 0, 0, this.entryBytes);
+      this.entries = grown;
+    }
+    const e = this.entries;
+    let pos = this.entryBytes;
+    e[pos] = (uncompressedLength > 0 ? 2 : 0) | (type === 'tree' ? 1 : 0);
+    e.writeUInt32LE(length, pos + 1);
+    pos += 5;
+    if (uncompressedLength > 0) {
+      e.writeUInt32LE(uncompressedLength, pos);
+      pos += 4;
+    }
+    if (typeof id === 'string') e.write(id, pos, 32, 'hex');
+    else e.set(id.subarray(0, 32), pos);
+    this.entryBytes = pos + 32;
+    this.count++;
+  }
+
   /** Finishes the open pack (if it holds blobs) and hands it to `onPack`. */
   finish(): void {
-    if (this.blobs.length === 0) return;
-    const header = encodePackHeader(this.blobs);
+    if (this.count === 0) return;
+    // an exact copy: the receiver may keep it (and it crosses threads)
+    const header = new Uint8Array(this.entryBytes);
+    header.set(this.entries.subarray(0, this.entryBytes));
     // not the scratch: it may hold the sealed blob that is to open the next pack
     const out = Buffer.allocUnsafe(header.length + CIPHERTEXT_OVERHEAD + 4);
     const headerLength = sealInto(this.key, header, out, 0);
@@ -146,12 +204,12 @@ export class PackFileWriter {
     const tail = out.subarray(0, headerLength + 4);
     writeAll(this.fd, tail);
     this.hash!.update(tail);
-    const pack: PackFile = { id: this.hash!.digest('hex') as Id, fd: this.fd, length: this.pos + tail.length, blobs: this.blobs };
+    const pack: PackFile = { id: this.hash!.digest('hex') as Id, fd: this.fd, length: this.pos + tail.length, header, blobCount: this.count };
     this.fd = -1;
     this.hash = undefined;
     this.pos = 0;
-    this.headerBytes = 0;
-    this.blobs = [];
+    this.entryBytes = 0;
+    this.count = 0;
     this.onPack(pack);
   }
 
@@ -161,7 +219,7 @@ export class PackFileWriter {
     this.fd = -1;
     this.hash = undefined;
     this.pos = 0;
-    this.headerBytes = 0;
-    this.blobs = [];
+    this.entryBytes = 0;
+    this.count = 0;
   }
 }
