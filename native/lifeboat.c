@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -709,6 +710,35 @@ static napi_value js_open_into(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* memory                                                                                     */
+
+/*
+ * releasePages(buf, from): hands the whole pages of buf at or after byte `from` back to the
+ * kernel (madvise MADV_DONTNEED) so they stop counting in the resident set; they read as zeros
+ * when touched again. Only pages entirely inside the buffer are released (the allocator's
+ * bookkeeping around it is never touched). Returns the bytes released.
+ */
+static napi_value js_release_pages(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv, "releasePages(buf, from)")) return NULL;
+  uint8_t *data;
+  size_t len;
+  int64_t from;
+  if (!get_u8(env, argv[0], "buf", &data, &len) || !get_int64(env, argv[1], "from", &from)) return NULL;
+  if (from < 0 || (uint64_t)from > len) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "from must be within the buffer");
+    return NULL;
+  }
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0) page = 4096;
+  uintptr_t start = ((uintptr_t)data + (uintptr_t)from + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  uintptr_t end = ((uintptr_t)data + len) & ~((uintptr_t)page - 1);
+  if (end <= start || len == 0) return make_int64(env, 0);
+  if (madvise((void *)start, end - start, MADV_DONTNEED) != 0) return make_int64(env, 0);
+  return make_int64(env, (int64_t)(end - start));
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -721,6 +751,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sealInto", NULL, js_seal_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openInto", NULL, js_open_into, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"releasePages", NULL, js_release_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -39,6 +39,7 @@ interface NativeAddon {
   lstatInto(path: NativePath, out: BigUint64Array): number;
   sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
   openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
+  releasePages(buf: Uint8Array, from: number): number;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -107,6 +108,15 @@ export function sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array
  */
 export function openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number {
   return load().openInto(encrypt, macK, macR, data, out, outOffset);
+}
+
+/**
+ * Gives the whole memory pages of `buf` at or after byte `from` back to the kernel (they stop
+ * counting in the resident set and read as zeros when touched again). For large reused buffers
+ * whose high-water mark is rarely reached. Returns the bytes released.
+ */
+export function releasePages(buf: Uint8Array, from: number): number {
+  return load().releasePages(buf, from);
 }
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getSystemErrorMap } from 'node:util';
 import { projectRoot } from '../../test/helpers/paths.js';
-import { STAT, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, poly1305, utimensat } from './index.js';
+import { STAT, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, poly1305, releasePages, utimensat } from './index.js';
 
 /** Independent Poly1305 (RFC 8439 2.5.1) with BigInt, as the oracle for the native one. */
 function poly1305Reference(key: Uint8Array, msg: Uint8Array): Buffer {
@@ -320,3 +320,22 @@ function xattrCapableTmp(): string {
   }
   throw new Error(`no temporary directory supports user.* extended attributes (check with setfattr):\n${tried.join('\n')}`);
 }
+
+test('releasePages gives back whole pages after `from` only; they read as zeros', () => {
+  const buf = Buffer.alloc(1024 * 1024 + 123, 7);
+  const from = 5000;
+  const released = releasePages(buf, from);
+  assert.ok(released > 0 && released <= buf.length - from, `released ${released}`);
+  assert.equal(released % 4096, 0);
+  // bytes before `from` (including the rest of its page) and after the last whole page are kept
+  assert.ok(buf.subarray(0, from).every((b) => b === 7));
+  const firstZero = buf.indexOf(0);
+  assert.ok(firstZero >= from);
+  const zeros = buf.subarray(firstZero, firstZero + released);
+  assert.ok(zeros.every((b) => b === 0));
+  assert.ok(buf.subarray(firstZero + released).every((b) => b === 7));
+  buf.fill(9, firstZero, firstZero + 10); // released pages are usable again
+  assert.equal(buf[firstZero], 9);
+  assert.equal(releasePages(buf, buf.length), 0);
+  assert.throws(() => releasePages(buf, buf.length + 1), RangeError);
+});

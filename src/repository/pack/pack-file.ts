@@ -17,6 +17,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Id } from '../../core/index.js';
+import { releasePages } from '../../native/index.js';
 import { compressBound, compressInto } from '../compression.js';
 import { CIPHERTEXT_OVERHEAD, type CryptoKey, sealInto } from '../crypto/index.js';
 import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD, entrySize } from './header.js';
@@ -100,6 +101,8 @@ export class PackFileWriter {
   private hash: Hash | undefined;
   /** Holds one sealed blob at a time. */
   private scratch: Buffer;
+  /** Bytes of `scratch` written since the last `releaseScratch` (its resident part). */
+  private scratchHigh = 0;
 
   /**
    * @param level zstd level, or 0 to store blobs uncompressed (repository v1, `--compression off`).
@@ -155,6 +158,8 @@ export class PackFileWriter {
     }
     // in place when compressed: the payload sits exactly where the ciphertext goes
     const length = sealInto(this.key, payload, out, 0);
+    // compression may have written up to the plaintext's length even when it did not pay
+    this.scratchHigh = Math.max(this.scratchHigh, length, uncompressedLength > 0 ? length : this.level > 0 ? plaintext.length + 16 : 0);
     const entry = entrySize(uncompressedLength);
     if (this.count > 0 && this.pos + length + this.entryBytes + entry + PACK_HEADER_OVERHEAD > PACK_BUFFER_SIZE) this.finish();
     if (this.fd < 0) {
@@ -211,6 +216,16 @@ export class PackFileWriter {
     this.entryBytes = 0;
     this.count = 0;
     this.onPack(pack);
+  }
+
+  /**
+   * Gives the scratch pages beyond `keep` bytes back to the kernel when a large blob touched
+   * them (a maximum-size chunk makes the scratch 8 MiB, while most blobs need far less).
+   */
+  releaseScratch(keep: number): void {
+    if (this.scratchHigh <= keep) return;
+    releasePages(this.scratch, Math.min(keep, this.scratch.length));
+    this.scratchHigh = keep;
   }
 
   /** Drops the open pack (its temporary file disappears with the descriptor). */
