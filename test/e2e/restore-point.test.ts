@@ -277,4 +277,39 @@ describe('restore point and rollback, end to end', () => {
     assert.match(hookFails.stderr, /before hook "false" exited with 1/);
     assert.equal((JSON.parse((await bin(['point', 'list', '--json'])).stdout.toString()) as unknown[]).length, 2, 'nothing was written');
   });
+
+  test('Skype for Business export: rollback writes a Move-CsUser script in waves for the accounts that moved', async () => {
+    const dir = join(work, 'sfb');
+    mkdirSync(join(dir, 'files'), { recursive: true });
+    writeFileSync(join(dir, 'files', 'topology-notes.txt'), 'pools\n');
+    const csv = (pools: string[]): string =>
+      `#TYPE Microsoft.Rtc.Management.ADConnect.Schema.OCSADUser\r\n"SipAddress","DisplayName","RegistrarPool","Enabled"\r\n${pools.map((p, i) => `"sip:u${i}@contoso.com","User ${i}","${p}","True"`).join('\r\n')}\r\n`;
+    const original = ['fe01.contoso.com', 'fe01.contoso.com', 'fe01.contoso.com', 'fe02.contoso.com'];
+    writeFileSync(join(dir, 'users.csv'), csv(original));
+    writeFileSync(join(dir, 'repo.pw'), `${TEST_PASSWORD}\n`);
+    writeFileSync(
+      join(dir, 'lifeboat.yaml'),
+      ['repository: ./repo', 'passwordFile: repo.pw', 'sources:', '  - { name: notes, files: [files] }', 'inventory:', '  sources:', '    - { type: csv, name: cs-users, path: users.csv, preset: sfb }', ''].join('\n'),
+    );
+    const bin = (args: string[]) => run(process.execPath, [lifeboatBin, ...args], { cwd: dir, env: { LIFEBOAT_PASSWORD: '', HOME: work } });
+    assert.equal((await bin(['-r', join(dir, 'repo'), '--password-file', join(dir, 'repo.pw'), 'init'])).code, 0);
+    const created = await bin(['point', 'create', '--name', 'before-move']);
+    assert.equal(created.code, 0, created.stderr);
+
+    // the migration moved u0 and u2 to fe02; the operator exports Get-CsUser again
+    writeFileSync(join(dir, 'users.csv'), csv(['fe02.contoso.com', 'fe01.contoso.com', 'fe02.contoso.com', 'fe02.contoso.com']));
+    const planned = await bin(['rollback', 'plan', 'before-move']);
+    assert.equal(planned.code, 2);
+    assert.match(planned.stdout.toString(), /accounts of source cs-users: 2 to move back \(a Move-CsUser script/);
+    assert.match(planned.stdout.toString(), /User 0 <sip:u0@contoso\.com>: fe02\.contoso\.com → fe01\.contoso\.com/);
+
+    const applied = await bin(['rollback', 'apply', 'before-move', '--yes', '--state-dir', join(dir, 'state')]);
+    assert.equal(applied.code, 3, applied.stderr);
+    const scriptPath = /run (\S+\.ps1) in the Skype for Business Management Shell/.exec(applied.stderr)?.[1];
+    assert.ok(scriptPath, applied.stderr);
+    const script = readFileSync(scriptPath, 'utf8');
+    assert.match(script, /Identity = 'sip:u0@contoso\.com'; Target = 'fe01\.contoso\.com'/);
+    assert.match(script, /Identity = 'sip:u2@contoso\.com'; Target = 'fe01\.contoso\.com'/);
+    assert.doesNotMatch(script, /u1@|u3@/);
+  });
 });
