@@ -276,6 +276,13 @@ describe('restore point and rollback, end to end', () => {
     assert.equal(hookFails.code, 1);
     assert.match(hookFails.stderr, /before hook "false" exited with 1/);
     assert.equal((JSON.parse((await bin(['point', 'list', '--json'])).stdout.toString()) as unknown[]).length, 2, 'nothing was written');
+
+    // one inventory source that cannot be read: the point is written, loudly incomplete (exit 3)
+    writeFileSync(join(dir, 'users.csv'), '"SipAddress","RegistrarPool"\r\n"sip:a@x.com","fe01.x.com"\r\n');
+    writeFileSync(join(dir, 'lifeboat.yaml'), `${plan('["true"]')}inventory:\n  sources:\n    - { type: csv, name: ok, path: users.csv }\n    - { type: csv, name: gone, path: missing.csv }\n`);
+    const partial = await bin(['point', 'create']);
+    assert.equal(partial.code, 3, partial.stderr);
+    assert.match(partial.stderr, /the inventory is incomplete: gone could not be read/);
   });
 
   test('Skype for Business export: rollback writes a Move-CsUser script in waves for the accounts that moved', async () => {

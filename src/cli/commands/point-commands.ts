@@ -86,7 +86,7 @@ export const registerPointCommands: Register = (program, run) => {
     .option('--name <name>', 'a name for the point (usable instead of its ID)')
     .option('--note <text>', 'a note kept in the manifest (change ticket, reason)')
     .option('--full-drill', 'restore and compare every file in the proof, not a sample')
-    .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read.')
+    .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read or an inventory source failed.')
     .action(
       run(async (ctx, cmd) => {
         const o = cmd.opts<{ name?: string; note?: string; fullDrill?: boolean }>();
@@ -121,8 +121,10 @@ export const registerPointCommands: Register = (program, run) => {
           printLine(ctx.io.stderr, `lifeboat: RESTORE POINT ${m.id} FAILED ITS PROOF: ${m.proof.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
           printLine(ctx.io.stderr, '  hint: do not start the migration; fix the cause and create a new point');
           ctx.exitCode = EXIT.error;
-        } else if (m.sources.some((s) => s.unreadable > 0)) {
-          ctx.exitCode = EXIT.partial;
+        } else {
+          const failedInventory = m.inventory?.sources.filter((s) => s.status === 'failed') ?? [];
+          if (failedInventory.length) printLine(ctx.io.stderr, `lifeboat: the inventory is incomplete: ${failedInventory.map((s) => s.name).join(', ')} could not be read`);
+          if (failedInventory.length || m.sources.some((s) => s.unreadable > 0)) ctx.exitCode = EXIT.partial;
         }
       }),
     );
