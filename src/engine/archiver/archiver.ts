@@ -65,6 +65,7 @@ interface Pending {
   node: Promise<Node | undefined>;
 }
 
+const PROGRESS_BYTES = 4 * 1024 * 1024;
 const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
 const SLASH = Buffer.from('/');
 
@@ -88,6 +89,7 @@ export class Archiver {
     totalFilesProcessed: 0, totalBytesProcessed: 0, errors: 0,
   };
   private progress: ArchiveProgress = { filesDone: 0, bytesDone: 0, dirsDone: 0 };
+  private reportedBytes = 0;
   private rootDevices = new Set<bigint>();
   private readonly st = newStatFields();
 
@@ -320,8 +322,10 @@ export class Archiver {
   private advance(bytes: number, path: Buffer): void {
     this.progress.filesDone++;
     this.progress.bytesDone += bytes;
-    // a report per 64 files is plenty for a display and spares an object per file
-    if ((this.progress.filesDone & 63) !== 0) return;
+    // a report per 64 files, or per 4 MiB for large files, is plenty for a display and spares an
+    // object per small file
+    if ((this.progress.filesDone & 63) !== 0 && this.progress.bytesDone - this.reportedBytes < PROGRESS_BYTES) return;
+    this.reportedBytes = this.progress.bytesDone;
     this.options.onProgress?.({
       ...this.progress,
       filesTotal: this.stats.totalFilesProcessed,
