@@ -97,3 +97,19 @@ test('s3: an unreachable endpoint and an untrusted certificate are classified', 
   await refused.close();
   await untrusted.close();
 });
+
+test('s3: two clients (as two processes would) racing on one name with different bytes: the store lets one win', async () => {
+  const a = open('bucket', 'race');
+  const b = open('bucket', 'race');
+  for (let round = 0; round < 5; round++) {
+    const h = handle('snapshots', sha256Id(Buffer.from(`round ${round}`)));
+    const results = await Promise.allSettled([a.save(h, Buffer.from(`A ${round}`.repeat(5000))), b.save(h, Buffer.from(`B ${round}`.repeat(5000)))]);
+    const won = results.filter((x) => x.status === 'fulfilled');
+    assert.equal(won.length, 1, JSON.stringify(results.map((x) => x.status)));
+    for (const x of results) if (x.status === 'rejected') assert.match(String(x.reason), /already exists with different content/);
+    const stored = (await a.load(h)).toString();
+    assert.equal(stored, (results[0]!.status === 'fulfilled' ? `A ${round}` : `B ${round}`).repeat(5000));
+  }
+  await a.close();
+  await b.close();
+});

@@ -37,6 +37,8 @@ export interface S3TestServer {
   ca: Buffer;
   /** The same, as a file (for restic --cacert and LIFEBOAT_CACERT). */
   caFile: string;
+  /** The server's private key (for a proxy that poses as the server). */
+  key: Buffer;
   /** AWS_* variables that work with this server. */
   env: Record<string, string>;
   /** Where s3rver keeps buckets (`<directory>/<bucket>/…`). */
@@ -90,6 +92,7 @@ export async function startS3Server(directory: string, buckets: string[] = []): 
     endpoint: `127.0.0.1:${port}`,
     ca: await readFile(caFile),
     caFile,
+    key: await readFile(join(directory, '.tls', 'key.pem')),
     directory: join(directory, 'buckets'),
     env: { AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: 'us-east-1' },
     stop: async () => {
@@ -131,7 +134,7 @@ export async function runS3rver(directory: string, buckets: string[]): Promise<n
   const busy = new Map<string, Promise<void>>();
   server.middleware.splice(1, 0, async (ctx, next) => {
     const parts = ctx.path.split('/').filter(Boolean);
-    if (ctx.method !== 'PUT' || ctx.get('if-none-match') !== '*' || parts.length < 2 || Object.keys(ctx.query).length > 0) return next();
+    if (ctx.method !== 'PUT' || ctx.get('if-none-match') !== '*' || parts.length < 2 || Object.keys(ctx.query).some((k) => k !== 'x-id')) return next();
     const bucket = decodeURIComponent(parts[0]!);
     const objectKey = parts.slice(1).map(decodeURIComponent).join('/');
     const id = `${bucket}/${objectKey}`;
