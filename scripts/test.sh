@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v restic >/dev/null || need_apt+=(restic)
 command -v setfattr >/dev/null || need_apt+=(attr)
+# backends: rclone serve restic (REST and rclone: tests), openssl for the local S3 server's certificate
+command -v rclone >/dev/null || need_apt+=(rclone)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
