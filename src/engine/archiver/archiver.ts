@@ -66,6 +66,8 @@ interface Pending {
 }
 
 const PROGRESS_BYTES = 4 * 1024 * 1024;
+/** Parent trees loaded ahead of the walk at most (decoded, waiting to be walked). */
+const MAX_PREFETCHED_TREES = 8;
 const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
 const SLASH = Buffer.from('/');
 
@@ -136,8 +138,10 @@ export class Archiver {
     const ahead = this.prefetched.get(tree);
     this.prefetched.delete(tree);
     const map = await (ahead ?? this.loadParentNodes(tree));
-    // start loading the parent trees of the subdirectories while this directory is walked
+    // start loading the parent trees of the subdirectories while this directory is walked; a
+    // few at a time: each decoded tree is an object per entry, and each load listens on the signal
     for (const n of map.values()) {
+      if (this.prefetched.size >= MAX_PREFETCHED_TREES) break;
       if (n.type === 'dir' && n.subtree && !this.prefetched.has(n.subtree)) this.prefetched.set(n.subtree, this.loadParentNodes(n.subtree));
     }
     return map;
@@ -274,6 +278,8 @@ export class Archiver {
     const parents = await this.parentNodes(parentTree);
     const pending: Promise<Node | undefined>[] = [];
     for (const name of names) pending.push((await this.saveEntry(path, name, parents.get(name.toString('latin1')))).node);
+    // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind
+    for (const n of parents.values()) if (n.type === 'dir' && n.subtree) this.prefetched.delete(n.subtree);
     const tree = Promise.all(pending).then((results) => {
       this.progress.dirsDone++;
       return this.writer.saveTree(encodeTree(results.filter((n): n is Node => n !== undefined)));
