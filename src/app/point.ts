@@ -223,10 +223,9 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
     repositoryVersion: repo.config.version,
     sources,
     commands: Object.fromEntries(
-      plan.sources.filter((s) => !isFilesSource(s)).map((s) => {
-        const c = (s as Extract<typeof s, { command: unknown }>).command;
-        return [s.name, { restore: c.restore ? commandArgv(c.restore) : null, verify: c.verify ? commandArgv(c.verify) : null }];
-      }),
+      plan.sources.flatMap((s) =>
+        isFilesSource(s) ? [] : [[s.name, { restore: s.command.restore ? commandArgv(s.command.restore) : null, verify: s.command.verify ? commandArgv(s.command.verify) : null }]],
+      ),
     ),
     inventory,
     proof: { ok: checks.every((c) => c.ok), durationMs: Date.now() - proofStarted, checks },
