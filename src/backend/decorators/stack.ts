@@ -11,7 +11,7 @@ import { DEFAULT_RETRY, type RetryOptions, RetryBackend } from './retry.js';
 import { TimeoutBackend } from './timeout.js';
 
 export interface StackOptions {
-  /** Calls in flight at most; the backend's own default when absent. */
+  /** Calls in flight at most; no cap when absent (the caller bounds its own parallelism). */
   connections?: number;
   /** Per call; no deadline when absent or 0. */
   timeoutMs?: number;
@@ -21,6 +21,6 @@ export interface StackOptions {
 export function stackDecorators(backend: Backend, options: StackOptions = {}): Backend {
   let b = backend;
   if (options.timeoutMs) b = new TimeoutBackend(b, options.timeoutMs);
-  b = new LimitBackend(b, options.connections ?? backend.connections);
+  if (options.connections !== undefined) b = new LimitBackend(b, options.connections);
   return new RetryBackend(b, { ...DEFAULT_RETRY, ...options.retry });
 }

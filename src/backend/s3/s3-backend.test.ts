@@ -113,3 +113,17 @@ test('s3: two clients (as two processes would) racing on one name with different
   await a.close();
   await b.close();
 });
+
+test('s3: a pack is uploaded with its name as the signed SHA-256; bytes that do not match their name are refused by the store', async () => {
+  const b = open('bucket', 'hashes');
+  await b.create();
+  const pack = Buffer.from('pack bytes');
+  await b.save(handle('data', sha256Id(pack)), pack);
+  await assert.rejects(b.save(handle('data', sha256Id(Buffer.from('other'))), pack), (err: unknown) => {
+    assert.ok(err instanceof BackendError, String(err));
+    assert.match(err.message, /HTTP 400 XAmzContentSHA256Mismatch/);
+    return true;
+  });
+  await assert.rejects(b.stat(handle('data', sha256Id(Buffer.from('other')))), NotFoundError);
+  await b.close();
+});

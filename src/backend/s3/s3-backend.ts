@@ -2,8 +2,8 @@
  * A repository in an S3 bucket (AWS S3, MinIO, Ceph RGW, …) in restic's key layout under a
  * prefix (spec 2.1): `<prefix>/config`, `<prefix>/keys/<id>`, `<prefix>/data/<xx>/<id>`, …
  *
- * save(h, data):   single PUT (atomic on S3: an object is visible whole or not at all) with
- *                  Content-MD5 (the store verifies the bytes; SigV4 signs their SHA-256 too) and
+ * save(h, data):   single PUT (atomic on S3: an object is visible whole or not at all), verified
+ *                  by the store against the SHA-256 SigV4 signs (for packs: their name), with
  *                  `If-None-Match: *`, so the store itself refuses to replace an object where it
  *                  supports conditional writes; before it a HEAD, and on a conflict a byte
  *                  comparison (http/exclusive-save).
@@ -14,7 +14,6 @@
  * The SDK's own retries are off: the retry decorator decides, from the classification below.
  */
 import type { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -168,26 +167,40 @@ export class S3Backend implements Backend {
         }
       },
       read: () => this.load(h, 0, 0, options),
-      put: () => this.put(key, data, what, signal),
+      put: () => this.put(h, key, data, what, signal),
     });
   }
 
-  /** One PUT; false when the store refused because the key exists (412). */
-  private async put(key: string, data: Uint8Array, what: string, signal: AbortSignal | undefined): Promise<boolean> {
-    const md5 = createHash('md5').update(data).digest('base64');
-    const attempt = (conditional: boolean): Promise<unknown> =>
-      this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: data,
-          ContentLength: data.length,
-          ContentMD5: md5,
-          ContentType: 'application/octet-stream',
-          ...(conditional ? { IfNoneMatch: '*' } : {}),
-        }),
-        { abortSignal: signal },
-      );
+  /**
+   * One PUT; false when the store refused because the key exists (412).
+   *
+   * Verification: SigV4 signs the SHA-256 of the body (`x-amz-content-sha256`) and the store
+   * checks the bytes against it. A pack is named by the SHA-256 of its bytes (spec 6.1), so for
+   * data files the name itself is sent as that hash: the store then refuses a pack whose bytes do
+   * not match its name, and the client hashes nothing (packs are most of the bytes).
+   */
+  private async put(h: Handle, key: string, data: Uint8Array, what: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const attempt = (conditional: boolean): Promise<unknown> => {
+      const command = new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: data,
+        ContentLength: data.length,
+        ContentType: 'application/octet-stream',
+        ...(conditional ? { IfNoneMatch: '*' } : {}),
+      });
+      if (h.type === 'data' && isId(h.name)) {
+        command.middlewareStack.add(
+          (next) => async (args) => {
+            const request = args.request as { headers?: Record<string, string> };
+            if (request.headers) request.headers['x-amz-content-sha256'] = h.name;
+            return next(args);
+          },
+          { step: 'build', name: 'lifeboatPackHash' },
+        );
+      }
+      return this.client.send(command, { abortSignal: signal });
+    };
     try {
       await this.send('save', what, signal, () => attempt(this.conditionalWrites));
       return true;

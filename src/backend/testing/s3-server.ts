@@ -9,13 +9,15 @@
  * - objects are written to a temporary file outside the bucket and renamed into place once the
  *   whole body (Content-Length) arrived — S3 never shows a partial object, s3rver wrote in place;
  * - `If-None-Match: *` on PUT (S3's and MinIO's conditional write) is honoured, one writer per
- *   key at a time.
+ *   key at a time;
+ * - the body is checked against the SHA-256 in `x-amz-content-sha256`, as S3 does
+ *   (XAmzContentSHA256Mismatch).
  * s3rver checks the access key ID but not the SigV4 signature, so "wrong credentials" tests use
  * an unknown key ID.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -52,6 +54,7 @@ interface S3rverInstance {
   run(): Promise<{ port: number }>;
 }
 interface KoaContext {
+  req: NodeJS.ReadableStream;
   method: string;
   path: string;
   query: Record<string, unknown>;
@@ -129,10 +132,13 @@ export async function runS3rver(directory: string, buckets: string[]): Promise<n
     cert,
     configureBuckets: buckets.map((name) => ({ name })),
   });
-  patchAtomicPut(server, uploads);
+  patchAtomicPut(server, uploads, S3Error);
   // conditional PUT (If-None-Match: *), serialised per key; inserted right after the logger
   const busy = new Map<string, Promise<void>>();
   server.middleware.splice(1, 0, async (ctx, next) => {
+    // S3 checks the body against the SHA-256 SigV4 signed; s3rver does not: pass it to putObject
+    const sha = ctx.get('x-amz-content-sha256');
+    if (ctx.method === 'PUT' && /^[0-9a-f]{64}$/.test(sha)) (ctx.req as unknown as { expectedSha256?: string }).expectedSha256 = sha;
     const parts = ctx.path.split('/').filter(Boolean);
     if (ctx.method !== 'PUT' || ctx.get('if-none-match') !== '*' || parts.length < 2 || Object.keys(ctx.query).some((k) => k !== 'x-id')) return next();
     const bucket = decodeURIComponent(parts[0]!);
@@ -154,12 +160,14 @@ export async function runS3rver(directory: string, buckets: string[]): Promise<n
 }
 
 /** putObject: temporary file outside the bucket, complete body checked, then rename. */
-function patchAtomicPut(server: S3rverInstance, uploads: string): void {
+function patchAtomicPut(server: S3rverInstance, uploads: string, S3Error: new (code: string, message: string) => Error): void {
   const store = server.store;
   store.putObject = async (object: S3Object) => {
     const target = store.getResourcePath(object.bucket, object.key, 'object');
     const tmp = join(uploads, randomBytes(8).toString('hex'));
-    const md5 = (await import('node:crypto')).createHash('md5');
+    const md5 = createHash('md5');
+    const sha256 = createHash('sha256');
+    const expectedSha256 = (object.content as { expectedSha256?: string }).expectedSha256;
     let size = 0;
     try {
       if (Buffer.isBuffer(object.content)) {
@@ -170,6 +178,7 @@ function patchAtomicPut(server: S3rverInstance, uploads: string): void {
         const counter = new Transform({
           transform(chunk: Buffer, _enc, cb) {
             md5.update(chunk);
+            if (expectedSha256) sha256.update(chunk);
             size += chunk.length;
             cb(null, chunk);
           },
@@ -178,6 +187,9 @@ function patchAtomicPut(server: S3rverInstance, uploads: string): void {
       }
       const expected = Number(object.metadata['content-length'] ?? object.size ?? size);
       if (size !== expected) throw new Error(`incomplete upload: ${size} of ${expected} bytes`);
+      if (expectedSha256 && sha256.digest('hex') !== expectedSha256) {
+        throw Object.assign(new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed."), { status: 400, expose: true });
+      }
       const digest = md5.digest('hex');
       await mkdir(dirname(target), { recursive: true });
       await store.putMetadata(object.bucket, object.key, object.metadata, digest);
