@@ -173,7 +173,7 @@ function patchAtomicPut(server: S3rverInstance, uploads: string, S3Error: new (c
       if (Buffer.isBuffer(object.content)) {
         md5.update(object.content);
         size = object.content.length;
-        await pipeline([object.content], createWriteStream(tmp));
+        await pipeline([object.content], createWriteStream(tmp, { highWaterMark: 4 * 1024 * 1024 }));
       } else {
         const counter = new Transform({
           transform(chunk: Buffer, _enc, cb) {
@@ -183,7 +183,7 @@ function patchAtomicPut(server: S3rverInstance, uploads: string, S3Error: new (c
             cb(null, chunk);
           },
         });
-        await pipeline(object.content, counter, createWriteStream(tmp));
+        await pipeline(object.content, counter, createWriteStream(tmp, { highWaterMark: 4 * 1024 * 1024 }));
       }
       const expected = Number(object.metadata['content-length'] ?? object.size ?? size);
       if (size !== expected) throw new Error(`incomplete upload: ${size} of ${expected} bytes`);
