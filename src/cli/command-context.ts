@@ -3,7 +3,7 @@
  * open the repository and report per-item problems.
  */
 import type { Command } from 'commander';
-import { type Repository, openRepository, type RepositoryContext } from '../app/index.js';
+import type { Repository, RepositoryContext } from '../app/index.js';
 import { formatError, type Io, printJson } from './io.js';
 
 export interface GlobalFlags {
@@ -38,6 +38,7 @@ export function repositoryContext(ctx: CommandContext): RepositoryContext {
 
 /** Opens the repository, runs `fn`, and always closes the backend. */
 export async function withRepository<T>(ctx: CommandContext, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  const { openRepository } = await import('../app/wiring/index.js');
   const repo = await openRepository(repositoryContext(ctx));
   try {
     return await fn(repo);

@@ -18,7 +18,10 @@ import { registerPointCommands } from './commands/point-commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
-import { BACKEND_OPTIONS_VAR, VERSION } from '../app/index.js';
+// Only what commander needs to define the commands is loaded here: each action imports its
+// use-case module when it runs, so `backup` does not load the inventory collectors, the rollback
+// code, yaml and zod (≈ 12 MiB of heap and code).
+import { VERSION } from '../app/version.js';
 export { VERSION };
 
 export function buildProgram(io: Io, signal: AbortSignal, onExit: (code: number) => void): Command {
@@ -49,7 +52,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
     async (...args: unknown[]): Promise<void> => {
       const cmd = args.at(-1) as Command;
       const flags = cmd.optsWithGlobals() as GlobalFlags & { option?: string[] };
-      const ctx: CommandContext = { io: withBackendOptions(io, flags.option), flags, signal, exitCode: EXIT.ok };
+      const ctx: CommandContext = { io: await withBackendOptions(io, flags.option), flags, signal, exitCode: EXIT.ok };
       await action(ctx, cmd, ...args.slice(0, -2));
       onExit(ctx.exitCode);
     };
@@ -74,8 +77,9 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
 }
 
 /** `-o key=value` reaches the repository wiring through its variable (app/wiring BACKEND_OPTIONS_VAR). */
-function withBackendOptions(io: Io, options: string[] | undefined): Io {
+async function withBackendOptions(io: Io, options: string[] | undefined): Promise<Io> {
   if (!options?.length) return io;
+  const { BACKEND_OPTIONS_VAR } = await import('../app/wiring/index.js');
   return { ...io, env: { ...io.env, [BACKEND_OPTIONS_VAR]: JSON.stringify(options) } };
 }
 

@@ -2,7 +2,7 @@
  * forget: remove snapshots by policy (restic's --keep-* options) or by ID; prints what is kept
  * and why, per group.
  */
-import { type ForgetGroup, type ForgetPolicy, forgetSnapshots, parseDuration, parseGroupBy, snapshotJson } from '../../app/index.js';
+import type { ForgetGroup, ForgetPolicy } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
 import { renderTable, shortTime } from '../format.js';
@@ -62,6 +62,8 @@ export const registerForgetCommand: Register = (program, run) => {
       .option('--prune', 'prune right after forgetting (see `lifeboat prune`)'),
   )).action(
     run(async (ctx, cmd, ids) => {
+      // forget keeps pinned restore points: its use-case brings the rollback code, loaded here only.
+      const { forgetSnapshots, parseDuration, parseGroupBy, snapshotJson } = await import('../../app/index.js');
       const o = cmd.opts<ForgetFlags>();
       const d = (v: string | undefined): ReturnType<typeof parseDuration> | undefined => (v ? parseDuration(v) : undefined);
       const policy: ForgetPolicy = {

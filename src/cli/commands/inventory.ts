@@ -10,19 +10,8 @@ import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
-import {
-  type DiffFormat,
-  type InventoryProgress,
-  type ReportFormat,
-  documentJsonChunks,
-  inventoryCollect,
-  inventoryDiff,
-  inventoryLoad,
-  inventoryReport,
-  inventoryStore,
-  renderInventoryReport,
-} from '../../app/inventory.js';
-import { type Repository, type RepositoryContext, openRepository } from '../../app/index.js';
+import type { DiffFormat, InventoryProgress, ReportFormat } from '../../app/inventory.js';
+import type { Repository, RepositoryContext } from '../../app/index.js';
 import { LifeboatError, errorMessage } from '../../core/index.js';
 
 export interface InventoryCliOptions {
@@ -72,6 +61,7 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
   const quiet = (cmd: Command): boolean => Boolean((cmd.optsWithGlobals() as { quiet?: boolean }).quiet);
   const withRepository = async <T>(cmd: Command, fn: (repo: Repository) => Promise<T>): Promise<T> => {
     if (!options.repositoryContext) throw new LifeboatError('E_USAGE', 'no repository access configured');
+    const { openRepository } = await import('../../app/wiring/index.js');
     const repo = await openRepository(options.repositoryContext(cmd));
     try {
       return await fn(repo);
@@ -114,6 +104,8 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .addHelpText('after', '\nExit codes: 0 all sources read cleanly, 1 error, 3 written but some source had warnings or errors.')
     .action(
       action(async (cmd) => {
+        // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
+        const { documentJsonChunks, inventoryCollect, inventoryStore } = await import('../../app/inventory.js');
         const opts = cmd.opts<{ config?: string; source: string[]; preset?: string; output?: string; markdown?: string; store?: boolean; host?: string; tag: string[] }>();
         const silent = quiet(cmd);
         const onProgress = (e: InventoryProgress): void => {
@@ -158,6 +150,8 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .option('-o, --output <file>', 'write the report here instead of standard output')
     .action(
       action(async (cmd, doc) => {
+        // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
+        const { inventoryReport } = await import('../../app/inventory.js');
         const opts = cmd.opts<{ format: ReportFormat; output?: string }>();
         const out = await inventoryReport(doc!, opts.format);
         if (opts.output) await writeAtomic(opts.output, out);
@@ -175,6 +169,8 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .option('--json', 'same as --format json')
     .action(
       action(async (cmd, oldDoc, newDoc) => {
+        // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
+        const { inventoryDiff } = await import('../../app/inventory.js');
         const opts = cmd.opts<{ format: DiffFormat; json?: boolean }>();
         const global = cmd.optsWithGlobals() as { json?: boolean };
         const format: DiffFormat = opts.json || global.json ? 'json' : opts.format;
@@ -192,6 +188,8 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .option('-o, --output <file>', 'write it here instead of standard output')
     .action(
       action(async (cmd, ref) => {
+        // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
+        const { documentJsonChunks, inventoryLoad, renderInventoryReport } = await import('../../app/inventory.js');
         const opts = cmd.opts<{ format: ReportFormat; output?: string }>();
         const { document } = await withRepository(cmd, (repo) => inventoryLoad(repo, ref ?? 'latest', options.signal));
         const out = opts.format === 'json' ? documentJsonChunks(document) : [renderInventoryReport(document, opts.format)];

@@ -2,18 +2,6 @@
  * Maintenance commands: check, list, unlock, key, repair index.
  */
 import { Argument } from 'commander';
-import {
-  addRepositoryKey,
-  changePassword,
-  checkRepositoryUseCase,
-  describeLock,
-  listKeys,
-  listRepositoryLocks,
-  newPassword,
-  removeRepositoryKey,
-  repairRepositoryIndex,
-  unlockRepository,
-} from '../../app/index.js';
 import { renderTable } from '../format.js';
 import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
@@ -28,6 +16,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .option('--read-data-subset <subset>', "read only a subset of the packs: 'N/M', 'P%' or a size such as '500M'")
     .action(
       run(async (ctx, cmd) => {
+        const { checkRepositoryUseCase } = await import('../../app/check.js');
         const opts = cmd.opts<{ readData?: boolean; readDataSubset?: string }>();
         await withRepository(ctx, async (repo) => {
           const result = await checkRepositoryUseCase(repo, {
@@ -56,6 +45,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .addArgument(new Argument('<type>', 'file type').choices(['snapshots', 'index', 'packs', 'keys', 'locks']))
     .action(
       run(async (ctx, _cmd, type) => {
+        const { describeLock, listRepositoryLocks } = await import('../../app/locks.js');
         await withRepository(ctx, async (repo) => {
           if (type === 'locks' && !ctx.flags.quiet && !ctx.flags.json) {
             for (const l of await listRepositoryLocks(repo, ctx.signal)) printLine(ctx.io.stdout, `${l.id}  ${describeLock(l)}`);
@@ -76,6 +66,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .option('--remove-all', 'remove every lock, also those of running processes')
     .action(
       run(async (ctx, cmd) => {
+        const { unlockRepository } = await import('../../app/locks.js');
         const { removeAll } = cmd.opts<{ removeAll?: boolean }>();
         await withRepository(ctx, async (repo) => {
           const removed = await unlockRepository(repo, { removeAll, signal: ctx.signal });
@@ -91,6 +82,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .description('list key files (* marks the one in use)')
     .action(
       run(async (ctx) => {
+        const { listKeys } = await import('../../app/keys.js');
         await withRepository(ctx, async (repo) => {
           const keys = await listKeys(repo, ctx.signal);
           if (ctx.flags.json) printJson(ctx.io.stdout, keys);
@@ -104,6 +96,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .option('--new-password-file <file>', 'read the new password from a file')
     .action(
       run(async (ctx, cmd) => {
+        const { addRepositoryKey, newPassword } = await import('../../app/keys.js');
         const { newPasswordFile } = cmd.opts<{ newPasswordFile?: string }>();
         await withRepository(ctx, async (repo) => {
           const id = await addRepositoryKey(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
@@ -117,6 +110,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .argument('<id>', 'key ID or unique prefix')
     .action(
       run(async (ctx, _cmd, id) => {
+        const { removeRepositoryKey } = await import('../../app/keys.js');
         await withRepository(ctx, async (repo) => {
           const removed = await removeRepositoryKey(repo, id as string, ctx.signal);
           if (!ctx.flags.quiet) printLine(ctx.io.stdout, `removed key ${removed.slice(0, 8)}`);
@@ -129,6 +123,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .option('--new-password-file <file>', 'read the new password from a file')
     .action(
       run(async (ctx, cmd) => {
+        const { changePassword, newPassword } = await import('../../app/keys.js');
         const { newPasswordFile } = cmd.opts<{ newPasswordFile?: string }>();
         await withRepository(ctx, async (repo) => {
           const id = await changePassword(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
@@ -145,6 +140,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .option('--read-all-packs', 'read every pack header, also of packs the index already lists')
     .action(
       run(async (ctx, cmd) => {
+        const { repairRepositoryIndex } = await import('../../app/repair.js');
         const { readAllPacks } = cmd.opts<{ readAllPacks?: boolean }>();
         await withRepository(ctx, async (repo) => {
           const r = await repairRepositoryIndex(repo, { readAllPacks, signal: ctx.signal });

@@ -4,25 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  type PlanFile,
-  type PointEvent,
-  type PointManifest,
-  type Repository,
-  type RollbackEvent,
-  defaultStateDir,
-  loadPlanFile,
-  openRepository,
-  planIsEmpty,
-  planRepositoryContext,
-  pointCreate,
-  pointFind,
-  pointList,
-  pointRelease,
-  renderPlan,
-  rollbackApply,
-  rollbackPlan,
-} from '../../app/index.js';
+import type { PlanFile, PointEvent, PointManifest, Repository, RollbackEvent } from '../../app/index.js';
 import { type CommandContext, repositoryContext } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, renderTable } from '../format.js';
@@ -32,9 +14,16 @@ import type { Register } from './read-commands.js';
 
 const DEFAULT_PLAN = 'lifeboat.yaml';
 
+/**
+ * The restore-point and rollback use-cases (with the inventory collectors, yaml and zod behind
+ * them) are loaded when one of these commands runs, not by every command of the CLI.
+ */
+const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
+
 /** The plan file: -c, else ./lifeboat.yaml; `required` false returns undefined when neither exists. */
 async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undefined> {
   const file = cmd.opts<{ config?: string }>().config;
+  const { loadPlanFile } = await app();
   if (file) return loadPlanFile(file);
   if (existsSync(DEFAULT_PLAN) || required) return loadPlanFile(DEFAULT_PLAN);
   return undefined;
@@ -42,6 +31,7 @@ async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undef
 
 async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const base = repositoryContext(ctx);
+  const { openRepository, planRepositoryContext } = await app();
   const repo = await openRepository(plan ? planRepositoryContext(base, plan) : base);
   try {
     return await fn(repo);
@@ -89,6 +79,7 @@ export const registerPointCommands: Register = (program, run) => {
     .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read or an inventory source failed.')
     .action(
       run(async (ctx, cmd) => {
+        const { pointCreate } = await app();
         const o = cmd.opts<{ name?: string; note?: string; fullDrill?: boolean }>();
         const plan = (await planOf(cmd, true))!;
         const say = (line: string): void => {
@@ -135,6 +126,7 @@ export const registerPointCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
       run(async (ctx, cmd) => {
+        const { pointList } = await app();
         const plan = await planOf(cmd, false);
         const points = await withPlanRepository(ctx, plan, (repo) => pointList(repo, ctx.signal));
         if (ctx.flags.json) {
@@ -168,6 +160,7 @@ export const registerPointCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
       run(async (ctx, cmd, ref) => {
+        const { pointFind } = await app();
         const plan = await planOf(cmd, false);
         const p = await withPlanRepository(ctx, plan, (repo) => pointFind(repo, ref as string, ctx.signal));
         if (ctx.flags.json) printJson(ctx.io.stdout, { ...p.manifest, pinned: p.pinned });
@@ -182,6 +175,7 @@ export const registerPointCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
       run(async (ctx, cmd, ref) => {
+        const { pointRelease } = await app();
         const plan = await planOf(cmd, false);
         const r = await withPlanRepository(ctx, plan, (repo) => pointRelease(repo, ref as string, ctx.signal));
         if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'released', id: r.id, snapshots: r.released });
@@ -201,6 +195,7 @@ export const registerPointCommands: Register = (program, run) => {
     .addHelpText('after', '\nExit codes: 0 nothing differs, 1 error, 2 differences found (the plan has work to do).')
     .action(
       run(async (ctx, cmd, ref) => {
+        const { rollbackPlan, renderPlan, planIsEmpty } = await app();
         const o = cmd.opts<{ markdown?: boolean; delete?: boolean }>();
         const plan = (await planOf(cmd, true))!;
         const p = await withPlanRepository(ctx, plan, (repo) => rollbackPlan(repo, plan, ref as string, { env: ctx.io.env, signal: ctx.signal }));
@@ -221,6 +216,7 @@ export const registerPointCommands: Register = (program, run) => {
     .addHelpText('after', '\nExit codes: 0 applied and nothing remains different, 1 error (run again to resume), 3 applied with problems (conflicts, manual steps).')
     .action(
       run(async (ctx, cmd, ref) => {
+        const { rollbackPlan, rollbackApply, renderPlan, defaultStateDir } = await app();
         const o = cmd.opts<{ yes?: boolean; delete?: boolean; stateDir?: string }>();
         const plan = (await planOf(cmd, true))!;
         const stateDir = o.stateDir ?? defaultStateDir(ctx.io.env);

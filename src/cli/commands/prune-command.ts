@@ -4,7 +4,7 @@
  * (packs-written, index-written, old-index-deleted), to prove an interrupted prune is safe.
  */
 import type { Command } from 'commander';
-import { type PruneStats, type Repository, parseMaxUnused, pruneRepository } from '../../app/index.js';
+import type { PruneStats, Repository } from '../../app/index.js';
 import { type CommandContext, withRepository } from '../command-context.js';
 import { formatBytes } from '../format.js';
 import { printJson, printLine } from '../io.js';
@@ -19,6 +19,7 @@ export interface PruneFlags {
 }
 
 export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFlags): Promise<PruneStats> {
+  const { parseMaxUnused, pruneRepository } = await import('../../app/prune.js');
   const stats = await pruneRepository(repo, {
     maxUnused: parseMaxUnused(o.maxUnused),
     maxRepackBytes: o.maxRepackSize ? parseSize(o.maxRepackSize) : undefined,

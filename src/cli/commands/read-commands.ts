@@ -2,19 +2,8 @@
  * Read-side commands: snapshots, ls, restore, dump, cat.
  */
 import { Argument, type Command } from 'commander';
-import {
-  CAT_KINDS,
-  type CatKind,
-  catObject,
-  dumpPath,
-  listSnapshot,
-  listSnapshots,
-  lsNodeJson,
-  lsSnapshotJson,
-  restoreSnapshot,
-  snapshotJson,
-  splitSnapshotArg,
-} from '../../app/index.js';
+import type { CatKind } from '../../app/index.js';
+import { CAT_KINDS } from '../../app/cat.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, formatDuration, modeString, renderTable, shortTime } from '../format.js';
@@ -32,6 +21,7 @@ export const registerReadCommands: Register = (program, run) => {
       .option('--latest <n>', 'only the newest N snapshots per host and path set', (v) => Number.parseInt(v, 10)),
   ).action(
     run(async (ctx, cmd) => {
+      const { listSnapshots, snapshotJson } = await import('../../app/snapshots.js');
       const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; latest?: number }>();
       await withRepository(ctx, async (repo) => {
         let entries = await listSnapshots(repo, snapshotFilter(opts), {
@@ -76,6 +66,8 @@ export const registerReadCommands: Register = (program, run) => {
       .option('--no-recursive', 'do not descend into directories'),
   ).action(
     run(async (ctx, cmd, snapshotArg, dirs) => {
+      const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
+      const { listSnapshot, lsNodeJson, lsSnapshotJson } = await import('../../app/ls.js');
       const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; long?: boolean; recursive: boolean }>();
       const { ref, path } = splitSnapshotArg(snapshotArg as string);
       const paths = (dirs as string[]).length ? (dirs as string[]) : [path];
@@ -122,6 +114,8 @@ export const registerReadCommands: Register = (program, run) => {
       .option('--no-sparse', 'write zero blocks instead of leaving holes'),
   ).action(
     run(async (ctx, cmd, snapshotArg) => {
+      const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
+      const { restoreSnapshot } = await import('../../app/restore.js');
       const opts = cmd.opts<{
         host: string[]; tag: string[]; path: string[]; target: string; include: string[]; exclude: string[];
         iinclude: string[]; iexclude: string[]; dryRun?: boolean; verify?: boolean; sparse: boolean;
@@ -186,6 +180,7 @@ export const registerReadCommands: Register = (program, run) => {
       .argument('<path>', 'path inside the snapshot ("/" for everything)'),
   ).action(
     run(async (ctx, cmd, ref, path) => {
+      const { dumpPath } = await import('../../app/dump.js');
       const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, (repo) =>
         dumpPath(repo, { snapshot: ref as string, path: path as string, filter: snapshotFilter(opts), signal: ctx.signal }, ctx.io.stdout),
@@ -200,6 +195,7 @@ export const registerReadCommands: Register = (program, run) => {
     .argument('[id]', 'ID (or unique prefix for snapshot, key and pack)')
     .action(
       run(async (ctx, _cmd, kind, id) => {
+        const { catObject } = await import('../../app/cat.js');
         await withRepository(ctx, async (repo) => {
           const out = await catObject(repo, kind as CatKind, id as string | undefined, ctx.signal);
           ctx.io.stdout.write(out);

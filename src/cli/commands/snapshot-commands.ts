@@ -2,7 +2,7 @@
  * Commands about snapshots as a whole: diff, find, tag, stats.
  */
 import { Option } from 'commander';
-import { type StatsMode, diffSnapshots, findInSnapshots, lsNodeJson, snapshotStats, tagSnapshots } from '../../app/index.js';
+import type { StatsMode } from '../../app/index.js';
 import { addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
 import { formatBytes } from '../format.js';
 import { printJson, printLine } from '../io.js';
@@ -21,6 +21,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
     .option('--metadata', 'also list entries whose metadata (mode, time, owner, xattrs) changed')
     .action(
       run(async (ctx, cmd, a, b) => {
+        const { diffSnapshots } = await import('../../app/diff.js');
         const { metadata } = cmd.opts<{ metadata?: boolean }>();
         await withRepository(ctx, async (repo) => {
           const d = await diffSnapshots(repo, a as string, b as string, ctx.signal);
@@ -52,6 +53,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .option('--set <tags>', 'replace all tags (comma-separated, repeatable)', (v: string, prev?: string[]) => [...(prev ?? []), v]),
   ).action(
     run(async (ctx, cmd, ids) => {
+      const { tagSnapshots } = await import('../../app/tag.js');
       const o = cmd.opts<{ add: string[]; remove: string[]; set?: string[]; host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, async (repo) => {
         const r = await tagSnapshots(repo, {
@@ -79,6 +81,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .addOption(new Option('--mode <mode>', 'what to count').choices(['restore-size', 'raw-data']).default('restore-size')),
   ).action(
     run(async (ctx, cmd, ids) => {
+      const { snapshotStats } = await import('../../app/stats.js');
       const o = cmd.opts<{ mode: StatsMode; host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, async (repo) => {
         const s = await snapshotStats(repo, { mode: o.mode, snapshots: ids as string[], filter: snapshotFilter(o), signal: ctx.signal });
@@ -99,6 +102,8 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .option('-i, --ignore-case', 'ignore case'),
   ).action(
     run(async (ctx, cmd, patterns) => {
+      const { lsNodeJson } = await import('../../app/ls.js');
+      const { findInSnapshots } = await import('../../app/find.js');
       const o = cmd.opts<{ ignoreCase?: boolean; host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, async (repo) => {
         let current = '';

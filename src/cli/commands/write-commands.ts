@@ -2,7 +2,7 @@
  * Commands that write: init, backup.
  */
 import type { Command } from 'commander';
-import { type BackupRequest, backup, copySnapshots, initRepositoryAt, openRepository, sourceRepositoryContext } from '../../app/index.js';
+import type { BackupRequest } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, repositoryContext, snapshotFilter, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
@@ -61,6 +61,8 @@ export const registerWriteCommands: Register = (program, run) => {
     .option('--from-password-command <command>', 'password command of --from-repo (env: LIFEBOAT_FROM_PASSWORD_COMMAND)')
     .action(
       run(async (ctx, cmd) => {
+        const { sourceRepositoryContext } = await import('../../app/wiring/index.js');
+        const { initRepositoryAt } = await import('../../app/init.js');
         const o = cmd.opts<{ repositoryVersion: string; copyChunkerParams?: boolean; fromRepo?: string; fromPasswordFile?: string; fromPasswordCommand?: string }>();
         const version = Number(o.repositoryVersion);
         if (version !== 1 && version !== 2) throw new LifeboatError('E_USAGE', `--repository-version must be 1 or 2, not ${version}`);
@@ -142,6 +144,8 @@ export const registerCopyCommand: Register = (program, run) => {
       .option('--from-password-command <command>', 'password command of the source (env: LIFEBOAT_FROM_PASSWORD_COMMAND)'),
   ).action(
     run(async (ctx, cmd, ids) => {
+      const { openRepository, sourceRepositoryContext } = await import('../../app/wiring/index.js');
+      const { copySnapshots } = await import('../../app/copy.js');
       const o = cmd.opts<{ fromRepo: string; fromPasswordFile?: string; fromPasswordCommand?: string; host: string[]; tag: string[]; path: string[] }>();
       const src = await openRepository(sourceRepositoryContext(o, repositoryContext(ctx)));
       try {
@@ -167,6 +171,7 @@ export const registerCopyCommand: Register = (program, run) => {
 };
 
 async function runBackup(ctx: CommandContext, req: BackupRequest): Promise<void> {
+  const { backup } = await import('../../app/backup.js');
   let errors = 0;
   const progress = new ProgressReporter(ctx, backupProgressLine);
   await withRepository(ctx, async (repo) => {
