@@ -13,6 +13,8 @@ export interface GlobalFlags {
   json?: boolean;
   quiet?: boolean;
   verbose?: number;
+  /** `-o key=value` backend options (restic's names). */
+  option?: string[];
 }
 
 export interface CommandContext {
@@ -33,6 +35,7 @@ export function repositoryContext(ctx: CommandContext): RepositoryContext {
     env: ctx.io.env,
     prompt: ctx.io.prompt,
     signal: ctx.signal,
+    ...(ctx.flags.option?.length ? { backendOptions: ctx.flags.option } : {}),
   };
 }
 

@@ -51,8 +51,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
     (action: Action) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args.at(-1) as Command;
-      const flags = cmd.optsWithGlobals() as GlobalFlags & { option?: string[] };
-      const ctx: CommandContext = { io: await withBackendOptions(io, flags.option), flags, signal, exitCode: EXIT.ok };
+      const ctx: CommandContext = { io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok };
       await action(ctx, cmd, ...args.slice(0, -2));
       onExit(ctx.exitCode);
     };
@@ -74,13 +73,6 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
     repositoryContext: (cmd) => repositoryContext({ io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok }),
   });
   return program;
-}
-
-/** `-o key=value` reaches the repository wiring through its variable (app/wiring BACKEND_OPTIONS_VAR). */
-async function withBackendOptions(io: Io, options: string[] | undefined): Promise<Io> {
-  if (!options?.length) return io;
-  const { BACKEND_OPTIONS_VAR } = await import('../app/wiring/index.js');
-  return { ...io, env: { ...io.env, [BACKEND_OPTIONS_VAR]: JSON.stringify(options) } };
 }
 
 const GLOBAL_VALUE_OPTIONS = new Set(['-r', '--repo', '-p', '--password-file', '--password-command', '-o', '--option']);
