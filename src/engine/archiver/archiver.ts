@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { STAT } from '../../native/index.js';
 import { LifeboatError, type Id } from '../../core/index.js';
-import { type Node, encodeTree, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
+import { type Node, TreeBuilder, encodeTree, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType, signedSeconds } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
@@ -60,9 +60,12 @@ export interface ArchiveStats {
   errors: number;
 }
 
-/** An entry whose node may still wait for its content (a promise inside an object, so it is not flattened). */
+/**
+ * An entry's node: ready (or undefined: excluded, failed), or a promise when it waits for its
+ * content (inside an object, so it is not flattened). Ready nodes cost no promise.
+ */
 interface Pending {
-  node: Promise<Node | undefined>;
+  node: Node | undefined | Promise<Node | undefined>;
 }
 
 const PROGRESS_BYTES = 4 * 1024 * 1024;
@@ -205,36 +208,36 @@ export class Archiver {
   private async saveEntry(dir: Buffer, name: Buffer, parent: Node | undefined): Promise<Pending> {
     this.options.signal?.throwIfAborted();
     const path = join(dir, name);
-    if (this.options.exclude?.matchesExactly(path.toString())) return { node: Promise.resolve(undefined) };
+    if (this.options.exclude?.matchesExactly(path.toString())) return { node: undefined };
     let node: Node;
     let device: bigint;
     try {
       const st = lstatFields(path, this.st);
       device = st[STAT.dev]!;
       const type = nodeType(st);
-      if (!type || type === 'socket') return { node: Promise.resolve(undefined) };
+      if (!type || type === 'socket') return { node: undefined };
       if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st[STAT.size]) > this.options.excludeLargerThan) {
-        return { node: Promise.resolve(undefined) };
+        return { node: undefined };
       }
       if (type === 'file' && this.unchangedStat(st, parent)) {
         // size, inode, mtime and ctime as in the parent: its node is still true (any change of
         // mode, owner, links or xattrs would have moved ctime), so reuse it without reading
-        return { node: Promise.resolve(this.reuseNode(path, { ...parent, deviceId: device })) };
+        return { node: this.reuseNode(path, { ...parent, deviceId: device }) };
       }
       node = nodeFromStat(name, path, st, type, this.owners);
     } catch (err) {
       this.fail(path, err);
-      return { node: Promise.resolve(undefined) };
+      return { node: undefined };
     }
     switch (node.type) {
       case 'file':
         await this.pool.whenAvailable();
         return { node: this.saveFile(path, node, parent) };
       case 'dir': {
-        if (this.excludedDir(path)) return { node: Promise.resolve(undefined) };
+        if (this.excludedDir(path)) return { node: undefined };
         if (this.options.oneFileSystem && !this.rootDevices.has(device)) {
           node.subtree = await this.writer.saveTree(encodeTree([]));
-          return { node: Promise.resolve(node) };
+          return { node };
         }
         // the walk below is done when this returns; the subtree is saved once its files are
         const { tree } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
@@ -254,11 +257,11 @@ export class Archiver {
           Object.assign(node, linkTargetFields(readlinkSync(path, { encoding: 'buffer' })));
         } catch (err) {
           this.fail(path, err);
-          return { node: Promise.resolve(undefined) };
+          return { node: undefined };
         }
-        return { node: Promise.resolve(node) };
+        return { node };
       default:
-        return { node: Promise.resolve(node) };
+        return { node };
     }
   }
 
@@ -276,13 +279,23 @@ export class Archiver {
       return { tree: Promise.resolve(undefined) };
     }
     const parents = await this.parentNodes(parentTree);
-    const pending: Promise<Node | undefined>[] = [];
-    for (const name of names) pending.push((await this.saveEntry(path, name, parents.get(name.toString('latin1')))).node);
+    // nodes are encoded as soon as they are known: a directory waiting for its files to be read
+    // (the walk runs far ahead of the workers in an incremental backup) keeps strings, not Nodes
+    const builder = new TreeBuilder();
+    const add = (n: Node | undefined): void => {
+      if (n) builder.add(n);
+    };
+    const waits: Promise<void>[] = [];
+    for (const name of names) {
+      const { node } = await this.saveEntry(path, name, parents.get(name.toString('latin1')));
+      if (node instanceof Promise) waits.push(node.then(add));
+      else add(node);
+    }
     // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind
     for (const n of parents.values()) if (n.type === 'dir' && n.subtree) this.prefetched.delete(n.subtree);
-    const tree = Promise.all(pending).then((results) => {
+    const tree = Promise.all(waits).then(() => {
       this.progress.dirsDone++;
-      return this.writer.saveTree(encodeTree(results.filter((n): n is Node => n !== undefined)));
+      return this.writer.saveTree(builder.encode());
     });
     // a rejection is observed by whoever awaits `tree`; avoid an unhandled-rejection warning meanwhile
     tree.catch(() => undefined);

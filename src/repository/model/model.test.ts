@@ -13,6 +13,7 @@ import {
   decodeTree,
   encodeIndex,
   encodeSnapshot,
+  TreeBuilder,
   encodeTree,
   fileModeFromStat,
   formatGoTime,
@@ -64,6 +65,25 @@ test('the restic 0.14 tree blob decodes and re-encodes byte for byte', () => {
   assert.ok(nodes.length > 5);
   assert.equal(encodeTree(nodes).toString('utf8'), json);
   assert.equal(createHash('sha256').update(encodeTree([])).digest('hex'), EMPTY_TREE_ID);
+});
+
+test('TreeBuilder sorts by raw name bytes (non-UTF-8 names included) and refuses duplicates', () => {
+  const nodes = decodeTree(Buffer.from(v.example_tree_restic_0_14.json));
+  const base = nodes[0]!;
+  // 0xff sorts after every UTF-8 lead byte below it, 'Z' before 'a', a prefix before its extensions
+  const names = [Buffer.from([0xff, 0x61]), Buffer.from('a'), Buffer.from('Z'), Buffer.from('ab'), Buffer.from([0xc3, 0xa9]), Buffer.from([0x7f])];
+  const b = new TreeBuilder();
+  for (const name of names) b.add({ ...base, name });
+  const encoded = b.encode();
+  const order = decodeTree(encoded).map((n) => n.name);
+  assert.deepEqual(order, [...names].sort(Buffer.compare));
+  // same bytes as encoding the sorted nodes one by one
+  assert.equal(encoded.toString('latin1'), encodeTree([...names].sort(Buffer.compare).map((name) => ({ ...base, name }))).toString('latin1'));
+  assert.equal(b.size, names.length);
+  const dup = new TreeBuilder();
+  dup.add({ ...base, name: Buffer.from('x') });
+  dup.add({ ...base, name: Buffer.from('x') });
+  assert.throws(() => dup.encode(), FormatError);
 });
 
 test('file modes from stat', () => {
