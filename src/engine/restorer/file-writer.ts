@@ -8,7 +8,8 @@
  */
 import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Node } from '../../repository/model/index.js';
+import type { Id } from '../../core/index.js';
+import type { NodeMetadata } from './metadata.js';
 
 const MAX_OPEN_FILES = 256;
 const ZEROS = Buffer.alloc(8 * 1024 * 1024);
@@ -16,7 +17,11 @@ const ZEROS = Buffer.alloc(8 * 1024 * 1024);
 export interface PlannedFile {
   /** Final path (raw bytes). */
   path: Buffer;
-  node: Node;
+  /**
+   * The metadata to apply and, with --verify, the content IDs: not the whole decoded node (its
+   * name, bigints, ctime and content array), which made most of a large restore's plan.
+   */
+  node: NodeMetadata & { content: Id[] | null };
   size: number;
   /** Blob writes still missing. */
   remaining: number;

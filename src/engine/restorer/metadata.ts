@@ -7,6 +7,9 @@ import { chmodSync, lchownSync } from 'node:fs';
 import { lsetxattr, utimensat } from '../../native/index.js';
 import { type Node, parseGoTime, permFromFileMode } from '../../repository/model/index.js';
 
+/** What `applyMetadata` reads of a node (restore plans keep only this of each file's node). */
+export type NodeMetadata = Pick<Node, 'type' | 'uid' | 'gid' | 'mode' | 'extendedAttributes' | 'mtime' | 'atime'>;
+
 export interface MetadataOptions {
   /** Restore numeric owner and group (only root can). */
   owner: boolean;
@@ -15,7 +18,7 @@ export interface MetadataOptions {
 }
 
 /** Applies metadata; returns the problems met (each one a warning, not a failure of the file). */
-export function applyMetadata(path: Buffer, node: Node, options: MetadataOptions): Error[] {
+export function applyMetadata(path: Buffer, node: NodeMetadata, options: MetadataOptions): Error[] {
   const problems: Error[] = [];
   const attempt = (fn: () => void): void => {
     try {

@@ -17,7 +17,7 @@
 import { lstatSync, mkdirSync, readSync, openSync, closeSync, symlinkSync, unlinkSync, linkSync } from 'node:fs';
 import { IntegrityError, LifeboatError, type Id, forEachConcurrent, sha256 } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
-import type { BlobReader, BlobLocation } from '../../repository/ports.js';
+import type { BlobReader } from '../../repository/ports.js';
 import { newBlobScratch } from '../../repository/blob-crypto.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
 import type { PathMatcher } from '../filter/index.js';
@@ -61,10 +61,16 @@ export interface RestoreSummary extends RestoreProgress {
   verified: number;
 }
 
+/** One blob occurrence to write: flat fields, not an index location object with its own ID string. */
 interface PackTarget {
   file: PlannedFile;
+  /** Offset in the file. */
   offset: number;
-  loc: BlobLocation;
+  /** The blob in its pack. */
+  blobOffset: number;
+  length: number;
+  uncompressedLength: number;
+  id: Id;
 }
 
 interface PlannedDir {
@@ -243,7 +249,11 @@ class Restorer {
       }
     }
     const content = node.content ?? [];
-    const file: PlannedFile = { path: dest, node, size: node.size, remaining: content.length, failed: false, hardlinks: [] };
+    const meta = {
+      type: node.type, uid: node.uid, gid: node.gid, mode: node.mode, mtime: node.mtime, atime: node.atime,
+      extendedAttributes: node.extendedAttributes, content: this.options.verify ? content : null,
+    };
+    const file: PlannedFile = { path: dest, node: meta, size: node.size, remaining: content.length, failed: false, hardlinks: [] };
     if (node.links > 1n) this.hardlinkFirst.set(`${node.deviceId}:${node.inode}`, file);
     this.files.push(file);
     this.summary.bytesTotal += node.size;
@@ -257,7 +267,7 @@ class Restorer {
       }
       let targets = this.byPack.get(loc.packId);
       if (!targets) this.byPack.set(loc.packId, (targets = []));
-      targets.push({ file, offset, loc });
+      targets.push({ file, offset, blobOffset: loc.offset, length: loc.length, uncompressedLength: loc.uncompressedLength, id });
       offset += loc.uncompressedLength > 0 ? loc.uncompressedLength : loc.length - 32;
     }
   }
@@ -279,10 +289,10 @@ class Restorer {
   private async restorePack(packId: Id, targets: PackTarget[]): Promise<void> {
     const live = targets.filter((t) => !t.file.failed);
     if (live.length === 0) return;
-    live.sort((a, b) => a.loc.offset - b.loc.offset);
-    const start = live[0]!.loc.offset;
+    live.sort((a, b) => a.blobOffset - b.blobOffset);
+    const start = live[0]!.blobOffset;
     let end = 0;
-    for (const t of live) end = Math.max(end, t.loc.offset + t.loc.length);
+    for (const t of live) end = Math.max(end, t.blobOffset + t.length);
     let bytes: Buffer;
     try {
       bytes = await this.reader.loadPackRange(packId, start, end - start, this.options.signal);
@@ -292,12 +302,13 @@ class Restorer {
     }
     let i = 0;
     while (i < live.length) {
-      const loc = live[i]!.loc;
+      const t = live[i]!;
       let j = i;
-      while (j < live.length && live[j]!.loc.offset === loc.offset) j++;
+      while (j < live.length && live[j]!.blobOffset === t.blobOffset) j++;
       let plain: Buffer | undefined;
       try {
-        plain = this.reader.decryptBlob(loc, bytes.subarray(loc.offset - start, loc.offset - start + loc.length), this.scratch);
+        const loc = { type: 'data' as const, id: t.id, packId, uncompressedLength: t.uncompressedLength };
+        plain = this.reader.decryptBlob(loc, bytes.subarray(t.blobOffset - start, t.blobOffset - start + t.length), this.scratch);
       } catch (err) {
         for (let k = i; k < j; k++) this.failFile(live[k]!.file, err);
       }
