@@ -73,6 +73,9 @@ interface PackTarget {
   id: Id;
 }
 
+/** Most bytes of a pack read at once (see restorePack). */
+const SPAN_BYTES = 4 * 1024 * 1024;
+
 interface PlannedDir {
   path: Buffer;
   node: Node | undefined;
@@ -290,21 +293,39 @@ class Restorer {
     const live = targets.filter((t) => !t.file.failed);
     if (live.length === 0) return;
     live.sort((a, b) => a.blobOffset - b.blobOffset);
-    const start = live[0]!.blobOffset;
-    let end = 0;
-    for (const t of live) end = Math.max(end, t.blobOffset + t.length);
+    // the pack is read in spans of whole blobs of at most SPAN_BYTES (a larger blob alone): four
+    // packs in flight hold 4 × 4 MiB of read buffers instead of 4 whole packs
+    let i = 0;
+    while (i < live.length) {
+      const start = live[i]!.blobOffset;
+      let end = start + live[i]!.length;
+      let j = i + 1;
+      while (j < live.length) {
+        const t = live[j]!;
+        const tEnd = Math.max(end, t.blobOffset + t.length);
+        if (tEnd - start > SPAN_BYTES && t.blobOffset !== live[j - 1]!.blobOffset) break;
+        end = tEnd;
+        j++;
+      }
+      await this.restoreSpan(packId, live, i, j, start, end);
+      i = j;
+    }
+  }
+
+  /** Reads [start, end) of a pack and writes the blobs live[from..to) that it holds. */
+  private async restoreSpan(packId: Id, live: PackTarget[], from: number, to: number, start: number, end: number): Promise<void> {
     let bytes: Buffer;
     try {
       bytes = await this.reader.loadPackRange(packId, start, end - start, this.options.signal);
     } catch (err) {
-      for (const t of live) this.failFile(t.file, err);
+      for (let k = from; k < to; k++) this.failFile(live[k]!.file, err);
       return;
     }
-    let i = 0;
-    while (i < live.length) {
+    let i = from;
+    while (i < to) {
       const t = live[i]!;
       let j = i;
-      while (j < live.length && live[j]!.blobOffset === t.blobOffset) j++;
+      while (j < to && live[j]!.blobOffset === t.blobOffset) j++;
       let plain: Buffer | undefined;
       try {
         const loc = { type: 'data' as const, id: t.id, packId, uncompressedLength: t.uncompressedLength };
