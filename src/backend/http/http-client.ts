@@ -145,7 +145,7 @@ export class Http2Client implements HttpClient {
   private failure: Error | undefined;
 
   constructor(
-    connection: Duplex,
+    private readonly connection: Duplex,
     private readonly options: Http2Options,
   ) {
     this.session = http2.connect('http://localhost', {
@@ -168,7 +168,14 @@ export class Http2Client implements HttpClient {
   /** Marks the session broken (e.g. the process behind it exited) with a reason for every later request. */
   fail(err: Error): void {
     this.failure = err;
-    this.session.destroy();
+    // The peer is gone. Destroying the session now would send GOAWAY into the dead pipe, and over
+    // a JS stream Node 20 then fails an internal assertion when a write is still pending (an
+    // uncaught exception). Ending the transport instead lets the session close itself without
+    // writing; requests still open fail with it, new ones with `failure` at once.
+    this.connection.destroy();
+    setTimeout(() => {
+      if (!this.session.destroyed) this.session.destroy();
+    }, 5000).unref();
   }
 
   request(req: HttpRequest): Promise<HttpResponse> {
