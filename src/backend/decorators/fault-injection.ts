@@ -6,6 +6,7 @@
  */
 import { BackendError } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle } from '../index.js';
+import { BackendDecorator } from './backend-decorator.js';
 
 export type Operation = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
 
@@ -21,24 +22,16 @@ export interface Fault {
 /** Decides per call; `n` counts the calls of this operation so far (1-based). */
 export type FaultPlan = (op: Operation, h: Handle | undefined, n: number) => Fault | undefined;
 
-export class FaultInjectionBackend implements Backend {
+export class FaultInjectionBackend extends BackendDecorator implements Backend {
   private readonly counts = new Map<Operation, number>();
   /** Faults injected so far. */
   injected = 0;
 
   constructor(
-    private readonly inner: Backend,
+    inner: Backend,
     private readonly plan: FaultPlan,
-  ) {}
-
-  get location(): string {
-    return this.inner.location;
-  }
-  get connections(): number {
-    return this.inner.connections;
-  }
-  get strongListing(): boolean | undefined {
-    return this.inner.strongListing;
+  ) {
+    super(inner);
   }
 
   private async run<T>(op: Operation, h: Handle | undefined, options: BackendOptions, fn: () => Promise<T>): Promise<T> {
@@ -87,9 +80,6 @@ export class FaultInjectionBackend implements Backend {
     if (fault && given === 0) throw this.error('list', undefined, fault);
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

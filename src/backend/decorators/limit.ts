@@ -4,6 +4,7 @@
  * while listing cannot deadlock the pool.
  */
 import type { Backend, BackendOptions, FileInfo, FileType, Handle } from '../index.js';
+import { BackendDecorator } from './backend-decorator.js';
 
 /** A counting semaphore whose waiters can be aborted. */
 export class Semaphore {
@@ -52,21 +53,19 @@ export class Semaphore {
   }
 }
 
-export class LimitBackend implements Backend {
+export class LimitBackend extends BackendDecorator implements Backend {
   private readonly sem: Semaphore;
 
   constructor(
-    private readonly inner: Backend,
-    readonly connections: number,
+    inner: Backend,
+    private readonly limit: number,
   ) {
-    this.sem = new Semaphore(connections);
+    super(inner);
+    this.sem = new Semaphore(limit);
   }
 
-  get location(): string {
-    return this.inner.location;
-  }
-  get strongListing(): boolean | undefined {
-    return this.inner.strongListing;
+  override get connections(): number {
+    return this.limit;
   }
 
   create(options: BackendOptions = {}): Promise<void> {
@@ -98,7 +97,4 @@ export class LimitBackend implements Backend {
     }
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }

@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendError, NotFoundError } from '../../core/index.js';
 import type { Backend, BackendOptions, FileInfo, FileType, Handle } from '../index.js';
+import { BackendDecorator } from './backend-decorator.js';
 
 export interface RetryOptions {
   /** Attempts after the first (0 = no retries). */
@@ -30,20 +31,12 @@ export function isTransient(err: unknown): err is BackendError {
   return err instanceof BackendError && err.transient;
 }
 
-export class RetryBackend implements Backend {
+export class RetryBackend extends BackendDecorator implements Backend {
   constructor(
-    private readonly inner: Backend,
+    inner: Backend,
     private readonly options: RetryOptions = DEFAULT_RETRY,
-  ) {}
-
-  get location(): string {
-    return this.inner.location;
-  }
-  get connections(): number {
-    return this.inner.connections;
-  }
-  get strongListing(): boolean | undefined {
-    return this.inner.strongListing;
+  ) {
+    super(inner);
   }
 
   /** Runs `fn` until it succeeds, fails for good, or the attempts are used up. */
@@ -117,9 +110,6 @@ export class RetryBackend implements Backend {
     }
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }
 
 function gaveUp(err: BackendError, attempts: number): BackendError {

@@ -5,21 +5,14 @@
  */
 import { BackendError } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle } from '../index.js';
+import { BackendDecorator } from './backend-decorator.js';
 
-export class TimeoutBackend implements Backend {
+export class TimeoutBackend extends BackendDecorator implements Backend {
   constructor(
-    private readonly inner: Backend,
+    inner: Backend,
     readonly timeoutMs: number,
-  ) {}
-
-  get location(): string {
-    return this.inner.location;
-  }
-  get connections(): number {
-    return this.inner.connections;
-  }
-  get strongListing(): boolean | undefined {
-    return this.inner.strongListing;
+  ) {
+    super(inner);
   }
 
   private async bounded<T>(op: string, what: string, options: BackendOptions, fn: (o: BackendOptions) => Promise<T>): Promise<T> {
@@ -84,9 +77,6 @@ export class TimeoutBackend implements Backend {
     }
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }
 
 function formatMs(ms: number): string {

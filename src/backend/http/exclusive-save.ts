@@ -11,7 +11,8 @@
  * Between processes the check and the write are not atomic unless the store offers conditional
  * writes; file names are content hashes, so two writers of one name normally hold equal bytes.
  */
-import { BackendError } from '../../core/index.js';
+import { BackendError, NotFoundError } from '../../core/index.js';
+import type { Backend, BackendOptions, Handle } from '../index.js';
 
 /** Serialises async work per key. */
 export class KeyedLock {
@@ -40,6 +41,22 @@ export interface ExclusiveSaveOps {
   read(): Promise<Buffer>;
   /** Uploads the data; resolves false when the store refused because the name exists. */
   put(): Promise<boolean>;
+}
+
+/** The ops of a backend that reads through its own stat and load: only `put` is its own. */
+export function exclusiveSaveOps(backend: Backend, h: Handle, options: BackendOptions, put: () => Promise<boolean>): ExclusiveSaveOps {
+  return {
+    size: async () => {
+      try {
+        return (await backend.stat(h, options)).size;
+      } catch (err) {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      }
+    },
+    read: () => backend.load(h, 0, 0, options),
+    put,
+  };
 }
 
 export async function saveExclusive(lock: KeyedLock, key: string, data: Uint8Array, what: string, ops: ExclusiveSaveOps): Promise<void> {

@@ -23,6 +23,7 @@ import {
   checkRange,
   classifyNetworkError,
   httpStatusError,
+  exclusiveSaveOps,
   saveExclusive,
   truncated,
 } from '../http/index.js';
@@ -79,32 +80,22 @@ export class RestBackend implements Backend {
     signal?.throwIfAborted();
     const path = this.pathOf(h);
     const what = this.what(h);
-    await saveExclusive(this.saving, path, data, what, {
-      size: async () => {
-        try {
-          return (await this.stat(h, options)).size;
-        } catch (err) {
-          if (err instanceof NotFoundError) return undefined;
-          throw err;
-        }
-      },
-      read: () => this.load(h, 0, 0, options),
-      put: async () => {
-        signal?.throwIfAborted();
-        const res = await this.call('save', what, {
-          method: 'POST',
-          path,
-          headers: { 'content-type': 'application/octet-stream' },
-          body: data,
-          signal,
-        });
-        if (res.status === 200) return true;
-        // rest-server in append-only mode refuses an existing name with 403
-        if (res.status === 403 && (await this.exists(h, options))) return false;
-        if (res.status === 404) throw new NotFoundError(`cannot save ${describeHandle(h)}: no repository at ${this.location}`);
-        throw httpStatusError(res.status, 'save', what, bodyDetail(res.body));
-      },
-    });
+    const put = async (): Promise<boolean> => {
+      signal?.throwIfAborted();
+      const res = await this.call('save', what, {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: data,
+        signal,
+      });
+      if (res.status === 200) return true;
+      // rest-server in append-only mode refuses an existing name with 403
+      if (res.status === 403 && (await this.exists(h, options))) return false;
+      if (res.status === 404) throw new NotFoundError(`cannot save ${describeHandle(h)}: no repository at ${this.location}`);
+      throw httpStatusError(res.status, 'save', what, bodyDetail(res.body));
+    };
+    await saveExclusive(this.saving, path, data, what, exclusiveSaveOps(this, h, options, put));
   }
 
   private async exists(h: Handle, options: BackendOptions): Promise<boolean> {

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { BackendError, LifeboatError, NotFoundError, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle } from '../index.js';
-import { ConnectionError, KeyedLock, checkName, checkRange, classifyNetworkError, saveExclusive, truncated } from '../http/index.js';
+import { ConnectionError, KeyedLock, checkName, checkRange, classifyNetworkError, exclusiveSaveOps, saveExclusive, truncated } from '../http/index.js';
 
 const CREDENTIALS_HINT = 'check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for this endpoint';
 
@@ -157,18 +157,7 @@ export class S3Backend implements Backend {
     signal?.throwIfAborted();
     const key = this.key(h);
     const what = this.what(h);
-    await saveExclusive(this.saving, key, data, what, {
-      size: async () => {
-        try {
-          return (await this.stat(h, options)).size;
-        } catch (err) {
-          if (err instanceof NotFoundError) return undefined;
-          throw err;
-        }
-      },
-      read: () => this.load(h, 0, 0, options),
-      put: () => this.put(h, key, data, what, signal),
-    });
+    await saveExclusive(this.saving, key, data, what, exclusiveSaveOps(this, h, options, () => this.put(h, key, data, what, signal)));
   }
 
   /**
