@@ -42,7 +42,11 @@ export async function rehomeLdapAccounts(
   moves: readonly AccountMoveBack[],
   opts: { env: Readonly<Record<string, string | undefined>>; signal?: AbortSignal; onResult?: (r: RehomeResult) => void },
 ): Promise<RehomeResult[]> {
-  const client = await connectLdap(config, opts.env, opts.signal);
+  // a separate writer (rollbackBindDn) keeps the inventory's own bind account read-only
+  const writer = config.rollbackBindDn
+    ? { ...config, bindDn: config.rollbackBindDn, passwordFile: config.rollbackPasswordFile, passwordEnv: config.rollbackPasswordEnv }
+    : config;
+  const client = await connectLdap(writer, opts.env, opts.signal);
   const results: RehomeResult[] = [];
   const done = (r: RehomeResult): void => {
     results.push(r);

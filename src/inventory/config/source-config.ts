@@ -35,6 +35,10 @@ export const ldapSourceSchema = z.strictObject({
   poolMap: z.record(z.string(), z.string()).optional(),
   /** Where to look for msRTCSIP-Pool objects; default: the configuration partition under baseDn and baseDn itself. */
   poolsBaseDn: z.string().min(1).optional(),
+  /** Rollback re-homes accounts as this account (write access to the home attribute); default: bindDn. */
+  rollbackBindDn: z.string().min(1).optional(),
+  rollbackPasswordFile: z.string().min(1).optional(),
+  rollbackPasswordEnv: z.string().min(1).optional(),
 });
 
 const csvColumns = z.strictObject({
@@ -92,4 +96,4 @@ export type SourceConfig = z.infer<typeof sourceConfigSchema>;
 export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;
 
 /** The paths in a source that are relative to the config file. */
-export const PATH_KEYS = ['path', 'passwordFile', 'caFile', 'topologyFile'] as const;
+export const PATH_KEYS = ['path', 'passwordFile', 'caFile', 'topologyFile', 'rollbackPasswordFile'] as const;
