@@ -17,7 +17,8 @@ export { parseCsv, parseCsvRows } from './csv-parse.js';
 export { decodeText, detectEncoding } from './text-decode.js';
 export { parseTopology, readTopologyFile, type Topology } from './sfb-topology.js';
 export { PoolIndex, normalizeDn, unresolvedPoolName } from './pool-index.js';
-export { formatGuid, connectLdap, ldapHomeAttribute, ldapErrorMessage } from './ldap.js';
+export { formatGuid, ldapHomeAttribute } from './ldap.js';
+export { connectLdap, ldapErrorMessage } from './ldap-connect.js';
 
 const COLLECTORS = {
   host: hostCollector,

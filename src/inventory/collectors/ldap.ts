@@ -1,7 +1,7 @@
 /**
  * `ldap`: accounts from any LDAP directory, Active Directory included (ldapts client).
  *
- *   connect (ldaps:// or ldap:// + StartTLS, caFile for private CAs) → simple bind or anonymous
+ *   connect (ldap-connect.ts: ldaps:// or ldap:// + StartTLS, caFile) → simple bind or anonymous
  *   preset sfb: read msRTCSIP-Pool objects (+ topology file, + poolMap) into a PoolIndex
  *   for each page of a paged search (pageSize entries, RFC 2696):
  *     map each entry to an Account (pool resolved through the index) and push it
@@ -11,13 +11,12 @@
  * Secret attributes (userPassword, unicodePwd, …) are never requested, and dropped if a
  * wildcard attribute list returns them anyway.
  */
-import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { Client, type Entry } from 'ldapts';
-import { LifeboatError, errorMessage } from '../../core/index.js';
+import type { Client, Entry } from 'ldapts';
+import { LifeboatError } from '../../core/index.js';
 import type { LdapSourceConfig } from '../config/index.js';
 import { type Account, type AccountKind, type AttributeValue, type Homing, type Pool, isSecretAttribute } from '../model/index.js';
 import type { Collector, CollectorContext } from './collector.js';
+import { connectLdap, ldapErrorMessage } from './ldap-connect.js';
 import { PoolIndex, clusterIdOf, rdnValues, unresolvedPoolName } from './pool-index.js';
 import { readTopologyFile } from './sfb-topology.js';
 
@@ -57,22 +56,6 @@ export const PRESETS: Record<'sfb' | 'exchange' | 'generic', Preset> = {
     attributes: [],
   },
 };
-
-async function readPassword(config: LdapSourceConfig, env: CollectorContext['env']): Promise<string | undefined> {
-  if (config.passwordFile) {
-    try {
-      return (await readFile(config.passwordFile, 'utf8')).replace(/\r?\n$/, '');
-    } catch (err) {
-      throw new LifeboatError('E_IO', `cannot read the LDAP password file ${config.passwordFile}: ${errorMessage(err)}`, { cause: err });
-    }
-  }
-  if (config.passwordEnv) {
-    const v = env[config.passwordEnv];
-    if (v === undefined) throw new LifeboatError('E_CONFIG', `environment variable ${config.passwordEnv} (passwordEnv) is not set`);
-    return v;
-  }
-  return undefined;
-}
 
 const lowerMemo = new Map<string, string>();
 function lower(name: string): string {
@@ -137,12 +120,6 @@ function toBool(v: string | null): boolean | null {
   return null;
 }
 
-/** Splits a ldap(s)://host:port URL. */
-function endpoint(url: string): { host: string } {
-  const u = new URL(url);
-  return { host: u.hostname.replace(/^\[|\]$/g, '') };
-}
-
 /** The DC=… suffix of a DN (the domain root), or the DN itself. */
 function domainRoot(dn: string): string {
   const parts = dn.split(/(?<!\\),/);
@@ -153,40 +130,6 @@ function domainRoot(dn: string): string {
 /** The home attribute a source's accounts are homed by (preset default or `homeAttribute`), or null. */
 export function ldapHomeAttribute(config: LdapSourceConfig): string | null {
   return config.homeAttribute ?? PRESETS[config.preset ?? 'generic'].homeAttribute;
-}
-
-/**
- * Connects as the source config says: ldaps://, or ldap:// with optional StartTLS, a CA file for
- * private CAs, then a simple bind (or anonymous without bindDn). The caller unbinds.
- */
-export async function connectLdap(config: LdapSourceConfig, env: Readonly<Record<string, string | undefined>>, signal?: AbortSignal): Promise<Client> {
-  const password = await readPassword(config, env);
-  if (config.bindDn && password === undefined) throw new LifeboatError('E_CONFIG', 'bindDn is set but neither passwordFile nor passwordEnv is');
-  const ca = config.caFile ? await readFile(config.caFile) : undefined;
-  const host = endpoint(config.url).host;
-  // SNI carries names only (RFC 6066); certificates for an IP are still checked against the IP
-  const tlsOptions = { ...(ca ? { ca } : {}), ...(isIP(host) ? {} : { servername: host }) };
-  const secure = config.url.toLowerCase().startsWith('ldaps:');
-  if (config.startTLS && secure) throw new LifeboatError('E_CONFIG', 'startTLS is for ldap:// URLs; ldaps:// is already encrypted');
-  // ldapts: TLS options on an ldap:// client break a later StartTLS; give them to startTLS only
-  const client = new Client({ url: config.url, timeout: 120_000, connectTimeout: 15_000, ...(secure ? { tlsOptions } : {}), strictDN: false });
-  try {
-    if (config.startTLS) {
-      await client.startTLS({ ...tlsOptions }).catch((err: unknown) => {
-        throw new LifeboatError('E_IO', `StartTLS with ${config.url} failed: ${ldapErrorMessage(err)}`, { cause: err });
-      });
-    }
-    if (config.bindDn) {
-      await client.bind(config.bindDn, password).catch((err: unknown) => {
-        throw new LifeboatError('E_IO', `bind as ${config.bindDn} failed: ${ldapErrorMessage(err)}`, { cause: err });
-      });
-    }
-    signal?.throwIfAborted();
-    return client;
-  } catch (err) {
-    await client.unbind().catch(() => {});
-    throw err;
-  }
 }
 
 export const ldapCollector: Collector<LdapSourceConfig> = {
@@ -280,19 +223,6 @@ export const ldapCollector: Collector<LdapSourceConfig> = {
     }
   },
 };
-
-/** ldapts errors carry only " Code: 0x31" as message; the class name says what happened. */
-export function ldapErrorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'number' && /Error$/.test(err.name) && err.name !== 'Error') {
-      const words = err.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-      return `${words} (LDAP result ${code})`;
-    }
-    return err.message;
-  }
-  return String(err);
-}
 
 async function* wrapLdapErrors<T>(it: AsyncIterable<T>, what: string): AsyncGenerator<T> {
   try {
