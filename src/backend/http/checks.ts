@@ -16,6 +16,11 @@ export function checkRange(offset: number, length: number): void {
   }
 }
 
+/** The HTTP Range header for `load(offset, length)` (length 0 = to the end); undefined for the whole file. */
+export function rangeHeader(offset: number, length: number): string | undefined {
+  return length > 0 ? `bytes=${offset}-${offset + length - 1}` : offset > 0 ? `bytes=${offset}-` : undefined;
+}
+
 /** Names are one path component, as for the local backend; anything else is a programmer error. */
 export function checkName(h: Handle): void {
   const n = h.name;

@@ -24,6 +24,7 @@ import {
   classifyNetworkError,
   httpStatusError,
   exclusiveSaveOps,
+  rangeHeader,
   saveExclusive,
   truncated,
 } from '../http/index.js';
@@ -114,8 +115,8 @@ export class RestBackend implements Backend {
     signal?.throwIfAborted();
     const what = this.what(h);
     const headers: Record<string, string> = {};
-    if (length > 0) headers.range = `bytes=${offset}-${offset + length - 1}`;
-    else if (offset > 0) headers.range = `bytes=${offset}-`;
+    const range = rangeHeader(offset, length);
+    if (range) headers.range = range;
     const res = await this.call('load', what, { method: 'GET', path: this.pathOf(h), headers, signal });
     if (res.status === 404) throw new NotFoundError(`${what} does not exist`);
     if (res.status === 416) {

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { BackendError, LifeboatError, NotFoundError, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle } from '../index.js';
-import { ConnectionError, KeyedLock, checkName, checkRange, classifyNetworkError, exclusiveSaveOps, saveExclusive, truncated } from '../http/index.js';
+import { ConnectionError, KeyedLock, checkName, checkRange, classifyNetworkError, exclusiveSaveOps, rangeHeader, saveExclusive, truncated } from '../http/index.js';
 
 const CREDENTIALS_HINT = 'check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for this endpoint';
 
@@ -212,7 +212,7 @@ export class S3Backend implements Backend {
     const signal = options.signal;
     signal?.throwIfAborted();
     const what = this.what(h);
-    const range = length > 0 ? `bytes=${offset}-${offset + length - 1}` : offset > 0 ? `bytes=${offset}-` : undefined;
+    const range = rangeHeader(offset, length);
     let res;
     try {
       res = await this.send('load', what, signal, () =>
