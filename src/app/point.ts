@@ -37,7 +37,7 @@ import {
 } from '../rollback/index.js';
 import type { ArchiveProgress } from '../engine/archiver/archiver.js';
 import { backup } from './backup.js';
-import { INVENTORY_TAG, inventoryCollect, inventoryStore } from './inventory.js';
+import { inventoryCollect, inventoryStore } from './inventory.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';
 import { tagSnapshots } from './tag.js';
 import { VERSION } from './version.js';
@@ -272,37 +272,39 @@ export async function pointList(repo: Repository, signal?: AbortSignal): Promise
   return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
 
-/** Finds a point by ID, unique ID prefix, name, or `latest` (the newest complete point). */
+/**
+ * The points `ref` names: an ID, else the newest with that name, else those whose ID starts with
+ * it; `latest` is the newest complete point.
+ */
+function matchPoints(points: PointSummary[], ref: string): PointSummary[] {
+  if (ref === 'latest') return points.filter((p) => p.manifest).slice(-1);
+  const byId = points.filter((p) => p.id === ref);
+  if (byId.length) return byId;
+  const byName = points.filter((p) => p.manifest?.name === ref).slice(-1);
+  return byName.length ? byName : points.filter((p) => p.id.startsWith(ref));
+}
+
+function ambiguous(ref: string, found: PointSummary[]): LifeboatError {
+  return new LifeboatError('E_AMBIGUOUS', `point ${ref} is ambiguous: ${found.map((p) => p.id).join(', ')}`, { hint: 'give more characters of the ID' });
+}
+
+/** Finds a complete point by ID, unique ID prefix, name, or `latest` (the newest). */
 export async function pointFind(repo: Repository, ref: string, signal?: AbortSignal): Promise<PointSummary & { manifest: PointManifest }> {
-  const all = await pointList(repo, signal);
-  const complete = all.filter((p): p is PointSummary & { manifest: PointManifest } => p.manifest !== undefined);
-  let found: (PointSummary & { manifest: PointManifest })[];
-  if (ref === 'latest') found = complete.slice(-1);
-  else {
-    found = complete.filter((p) => p.id === ref);
-    if (!found.length) found = complete.filter((p) => p.manifest.name === ref).slice(-1);
-    if (!found.length) found = complete.filter((p) => p.id.startsWith(ref));
-  }
-  if (found.length > 1) throw new LifeboatError('E_AMBIGUOUS', `point ${ref} is ambiguous: ${found.map((p) => p.id).join(', ')}`, { hint: 'give more characters of the ID' });
-  if (!found[0]) {
-    const incomplete = all.find((p) => !p.manifest && p.id.startsWith(ref));
-    throw new LifeboatError('E_NOT_FOUND', incomplete ? `point ${incomplete.id} is incomplete (its creation was interrupted): it has no manifest` : `no restore point ${ref}`, {
-      hint: incomplete ? `create a new point; release the incomplete one with: lifeboat point release ${incomplete.id}` : 'list them with `lifeboat point list`',
-    });
-  }
-  return found[0];
+  const found = matchPoints(await pointList(repo, signal), ref);
+  if (found.length > 1) throw ambiguous(ref, found);
+  const point = found[0];
+  if (point?.manifest) return point as PointSummary & { manifest: PointManifest };
+  throw new LifeboatError('E_NOT_FOUND', point ? `point ${point.id} is incomplete (its creation was interrupted): it has no manifest` : `no restore point ${ref}`, {
+    hint: point ? `create a new point; release the incomplete one with: lifeboat point release ${point.id}` : 'list them with `lifeboat point list`',
+  });
 }
 
 /** Unpins a point's snapshots (complete or not), so forget may remove them. */
 export async function pointRelease(repo: Repository, ref: string, signal?: AbortSignal): Promise<{ id: string; released: number }> {
-  const all = await pointList(repo, signal);
-  const matches = all.filter((p) => p.id === ref || p.id.startsWith(ref) || p.manifest?.name === ref);
-  if (matches.length !== 1) {
-    throw new LifeboatError(matches.length ? 'E_AMBIGUOUS' : 'E_NOT_FOUND', matches.length ? `point ${ref} is ambiguous` : `no restore point ${ref}`, { hint: 'list them with `lifeboat point list`' });
-  }
-  const id = matches[0]!.id;
+  const found = matchPoints(await pointList(repo, signal), ref);
+  if (found.length > 1) throw ambiguous(ref, found);
+  if (!found[0]) throw new LifeboatError('E_NOT_FOUND', `no restore point ${ref}`, { hint: 'list them with `lifeboat point list`' });
+  const id = found[0].id;
   const r = await tagSnapshots(repo, { filter: { tags: [[pointTag(id), PINNED_TAG]] }, remove: [PINNED_TAG], signal });
   return { id, released: r.changed.length };
 }
-
-export { INVENTORY_TAG };

@@ -68,7 +68,10 @@ async function planFiles(repo: Repository, plan: PlanFile, manifest: PointManife
 
 /** Compares the present with the point and returns the ordered plan; touches nothing. */
 export async function rollbackPlan(repo: Repository, plan: PlanFile, pointRef: string, opts: RollbackPlanOptions): Promise<RollbackPlan> {
-  const { manifest } = await pointFind(repo, pointRef, opts.signal);
+  return planAgainst(repo, plan, (await pointFind(repo, pointRef, opts.signal)).manifest, opts);
+}
+
+async function planAgainst(repo: Repository, plan: PlanFile, manifest: PointManifest, opts: RollbackPlanOptions): Promise<RollbackPlan> {
   await repo.loadIndex({ signal: opts.signal });
   const steps: RollbackStep[] = [{ id: 'safety-point', kind: 'safety-point' }, ...(await planFiles(repo, plan, manifest, opts.signal))];
   const notes: string[] = [];
@@ -132,7 +135,7 @@ export async function rollbackApply(repo: Repository, plan: PlanFile, pointRef: 
   if (journal && resumed) {
     opts.onEvent?.({ type: 'resume', journal: file, done: Object.values(journal.steps).filter((s) => s.state === 'done').length });
   } else {
-    const planned = await rollbackPlan(repo, plan, pointRef, opts);
+    const planned = await planAgainst(repo, plan, manifest, opts);
     journal = {
       schema: 'lifeboat-rollback-journal',
       startedAt: new Date().toISOString(),
