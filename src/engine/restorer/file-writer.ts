@@ -8,28 +8,10 @@
  */
 import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Id } from '../../core/index.js';
-import type { NodeMetadata } from './metadata.js';
+import type { FileTable } from './file-table.js';
 
 const MAX_OPEN_FILES = 256;
 const ZEROS = Buffer.alloc(8 * 1024 * 1024);
-
-export interface PlannedFile {
-  /** Final path (raw bytes). */
-  path: Buffer;
-  /**
-   * The metadata to apply and, with --verify, the content IDs: not the whole decoded node (its
-   * name, bigints, ctime and content array), which made most of a large restore's plan.
-   */
-  node: NodeMetadata & { content: Id[] | null };
-  size: number;
-  /** Blob writes still missing. */
-  remaining: number;
-  failed: boolean;
-  /** Other names of the same inode, linked once the file is complete. */
-  hardlinks: Buffer[];
-  tmp?: Buffer;
-}
 
 let tmpCounter = 0;
 const tmpPrefix = `.lifeboat-${randomBytes(3).toString('hex')}-`;
@@ -48,13 +30,19 @@ function isZero(buf: Buffer): boolean {
   return true;
 }
 
+/** Writes the files of a FileTable, each known by its number there. */
 export class FileWriter {
-  private readonly open = new Map<PlannedFile, number>();
+  private readonly open = new Map<number, number>();
+  /** Temporary names of the files created and not yet committed or discarded. */
+  private readonly tmps = new Map<number, Buffer>();
 
-  constructor(private readonly sparse: boolean) {}
+  constructor(
+    private readonly files: FileTable,
+    private readonly sparse: boolean,
+  ) {}
 
   /** Writes `data` at `offset` of `file`, creating the temporary file on first use. */
-  write(file: PlannedFile, offset: number, data: Buffer): void {
+  write(file: number, offset: number, data: Buffer): void {
     const fd = this.fdFor(file);
     if (this.sparse && isZero(data)) return;
     let done = 0;
@@ -62,7 +50,7 @@ export class FileWriter {
   }
 
   /** Creates the temporary file (truncated to the final size) if it does not exist yet. */
-  private fdFor(file: PlannedFile): number {
+  private fdFor(file: number): number {
     let fd = this.open.get(file);
     if (fd !== undefined) {
       this.open.delete(file);
@@ -70,51 +58,55 @@ export class FileWriter {
       return fd;
     }
     if (this.open.size >= MAX_OPEN_FILES) {
-      const [oldest, oldFd] = this.open.entries().next().value as [PlannedFile, number];
+      const [oldest, oldFd] = this.open.entries().next().value as [number, number];
       closeSync(oldFd);
       this.open.delete(oldest);
     }
-    if (file.tmp === undefined) {
-      file.tmp = tmpPathFor(file.path);
-      fd = openSync(file.tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      ftruncateSync(fd, file.size);
+    const tmp = this.tmps.get(file);
+    if (tmp === undefined) {
+      const created = tmpPathFor(this.files.path(file));
+      fd = openSync(created, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      this.tmps.set(file, created);
+      ftruncateSync(fd, this.files.size(file));
     } else {
-      fd = openSync(file.tmp, constants.O_WRONLY);
+      fd = openSync(tmp, constants.O_WRONLY);
     }
     this.open.set(file, fd);
     return fd;
   }
 
   /** Closes the file and returns its temporary path (for metadata before the rename). */
-  close(file: PlannedFile): Buffer {
-    if (file.tmp === undefined) this.fdFor(file); // an empty or all-hole file still needs creating
+  close(file: number): Buffer {
+    if (!this.tmps.has(file)) this.fdFor(file); // an empty or all-hole file still needs creating
     const fd = this.open.get(file);
     if (fd !== undefined) {
       closeSync(fd);
       this.open.delete(file);
     }
-    return file.tmp!;
+    return this.tmps.get(file)!;
   }
 
-  commit(file: PlannedFile): void {
-    renameSync(file.tmp!, file.path);
-    file.tmp = undefined;
+  /** Renames the closed file to its final path. */
+  commit(file: number): void {
+    renameSync(this.tmps.get(file)!, this.files.path(file));
+    this.tmps.delete(file);
   }
 
   /** Drops a file that cannot be completed: nothing half-written is left under any name. */
-  discard(file: PlannedFile): void {
+  discard(file: number): void {
     const fd = this.open.get(file);
     if (fd !== undefined) {
       closeSync(fd);
       this.open.delete(file);
     }
-    if (file.tmp !== undefined) {
+    const tmp = this.tmps.get(file);
+    if (tmp !== undefined) {
       try {
-        unlinkSync(file.tmp);
+        unlinkSync(tmp);
       } catch {
         // already gone: nothing to clean up
       }
-      file.tmp = undefined;
+      this.tmps.delete(file);
     }
   }
 

@@ -10,6 +10,14 @@ import { type Node, parseGoTime, permFromFileMode } from '../../repository/model
 /** What `applyMetadata` reads of a node (restore plans keep only this of each file's node). */
 export type NodeMetadata = Pick<Node, 'type' | 'uid' | 'gid' | 'mode' | 'extendedAttributes' | 'mtime' | 'atime'>;
 
+/** Access and modification times, parsed (an empty atime means the mtime, as restic does). */
+export interface NodeTimes {
+  atimeSec: bigint | number;
+  atimeNsec: number;
+  mtimeSec: bigint | number;
+  mtimeNsec: number;
+}
+
 export interface MetadataOptions {
   /** Restore numeric owner and group (only root can). */
   owner: boolean;
@@ -17,8 +25,31 @@ export interface MetadataOptions {
   xattrs: boolean;
 }
 
+/** Parses a node's times; a malformed time is a FormatError. */
+export function parseNodeTimes(node: Pick<Node, 'mtime' | 'atime'>): NodeTimes {
+  const m = parseGoTime(node.mtime);
+  const a = parseGoTime(node.atime || node.mtime);
+  return { atimeSec: a.unixSeconds, atimeNsec: a.nanos, mtimeSec: m.unixSeconds, mtimeNsec: m.nanos };
+}
+
 /** Applies metadata; returns the problems met (each one a warning, not a failure of the file). */
 export function applyMetadata(path: Buffer, node: NodeMetadata, options: MetadataOptions): Error[] {
+  let times: NodeTimes | Error;
+  try {
+    times = parseNodeTimes(node);
+  } catch (err) {
+    times = err as Error;
+  }
+  return applyParsedMetadata(path, node, times, options);
+}
+
+/** applyMetadata with the times parsed already (or the error parsing them gave, reported here). */
+export function applyParsedMetadata(
+  path: Buffer,
+  node: Omit<NodeMetadata, 'mtime' | 'atime'>,
+  times: NodeTimes | Error,
+  options: MetadataOptions,
+): Error[] {
   const problems: Error[] = [];
   const attempt = (fn: () => void): void => {
     try {
@@ -34,10 +65,7 @@ export function applyMetadata(path: Buffer, node: NodeMetadata, options: Metadat
       for (const xa of node.extendedAttributes ?? []) attempt(() => lsetxattr(path, xa.name, xa.value));
     }
   }
-  attempt(() => {
-    const m = parseGoTime(node.mtime);
-    const a = parseGoTime(node.atime || node.mtime);
-    utimensat(path, a.unixSeconds, a.nanos, m.unixSeconds, m.nanos, true);
-  });
+  if (times instanceof Error) problems.push(times);
+  else attempt(() => utimensat(path, times.atimeSec, times.atimeNsec, times.mtimeSec, times.mtimeNsec, true));
   return problems;
 }

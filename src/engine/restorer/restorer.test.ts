@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Id } from '../../core/index.js';
@@ -62,5 +63,67 @@ test('a file whose blob is not in the index fails alone; the others are restored
     assert.equal(summary.errors, 1);
     assert.match(errors[0]!, /ffffffff.* is not in the index/);
     assert.deepEqual(readdirSync(dir), ['a-good']);
+  });
+});
+
+test('blobs shared across packs, spans, files and offsets; hard links; metadata; --verify', async () => {
+  const repo = await makeTestRepository();
+  const writer = new RepositoryWriter(repo, 'off');
+  // pack 1: three 3 MiB blobs (more than one 4 MiB span) and a small one; pack 2: two more
+  const big = [randomBytes(3 << 20), randomBytes(3 << 20), randomBytes(3 << 20)];
+  const small = Buffer.from('small blob');
+  const [b0, b1, b2, s0] = [...(await Promise.all(big.map((b) => writer.saveDataBlob(b)))), await writer.saveDataBlob(small)];
+  await writer.flush();
+  const later = [randomBytes(100_000), Buffer.alloc(200_000)];
+  const [l0, l1] = await Promise.all(later.map((b) => writer.saveDataBlob(b)));
+  const files: [string, Id[], Buffer[]][] = [
+    ['one-pack', [b0!, b1!, b2!], [big[0]!, big[1]!, big[2]!]],
+    ['two-packs', [b2!, l0!, b0!, s0!], [big[2]!, later[0]!, big[0]!, small]],
+    ['repeated', [s0!, s0!, l1!, s0!], [small, small, later[1]!, small]],
+    ['empty', [], []],
+  ];
+  const nodes = files.map(([name, ids, parts]) => ({ ...fileNode(name, ids, Buffer.concat(parts).length), mode: 0o604 }));
+  const linked = (name: string): Node => ({ ...fileNode(name, [l0!, s0!], later[0]!.length + small.length), links: 2n, inode: 42n, deviceId: 7n });
+  const tree = await writer.saveTree(encodeTree([...nodes, linked('link-a'), linked('link-b')]));
+  await writer.flush();
+  await withTempDir(async (dir) => {
+    const errors: string[] = [];
+    const summary = await restoreTree(repo, { tree, target: dir, verify: true, onError: (p, e) => errors.push(`${p}: ${e.message}`) });
+    assert.deepEqual(errors, []);
+    for (const [name, , parts] of files) {
+      assert.ok(readFileSync(join(dir, name)).equals(Buffer.concat(parts)), name);
+      const st = statSync(join(dir, name), { bigint: true });
+      assert.equal(st.mode & 0o777n, 0o604n, name);
+      assert.equal(st.mtimeNs, 1704164645123456789n, name);
+    }
+    assert.ok(readFileSync(join(dir, 'link-b')).equals(Buffer.concat([later[0]!, small])));
+    assert.equal(statSync(join(dir, 'link-a')).ino, statSync(join(dir, 'link-b')).ino);
+    assert.deepEqual(readdirSync(dir).sort(), ['empty', 'link-a', 'link-b', 'one-pack', 'repeated', 'two-packs']);
+    assert.equal(summary.filesTotal, 6);
+    assert.equal(summary.filesDone, 6);
+    assert.equal(summary.verified, 5);
+    assert.equal(summary.bytesDone, summary.bytesTotal);
+  });
+});
+
+test('a pack that cannot be read fails only the files needing it, and leaves nothing half-written', async () => {
+  const repo = await makeTestRepository();
+  const writer = new RepositoryWriter(repo, 'off');
+  const kept = await writer.saveDataBlob(Buffer.from('kept'));
+  await writer.flush();
+  const lostBytes = randomBytes(50_000);
+  const lost = await writer.saveDataBlob(lostBytes);
+  const tree = await writer.saveTree(encodeTree([fileNode('a-kept', [kept], 4), fileNode('b-lost', [kept, lost], 50_004), fileNode('c-lost', [lost], 50_000)]));
+  await writer.flush();
+  const lostPack = repo.index.lookup('data', lost)!.packId;
+  assert.notEqual(lostPack, repo.index.lookup('data', kept)!.packId);
+  await repo.backend.remove({ type: 'data', name: lostPack });
+  await withTempDir(async (dir) => {
+    const errors: string[] = [];
+    const summary = await restoreTree(repo, { tree, target: dir, onError: (p, e) => errors.push(`${p}: ${e.message}`) });
+    assert.equal(summary.errors, 2, errors.join('\n'));
+    assert.ok(errors.every((e) => e.includes(lostPack)), errors.join('\n'));
+    assert.deepEqual(readdirSync(dir), ['a-kept']);
+    assert.equal(readFileSync(join(dir, 'a-kept'), 'utf8'), 'kept');
   });
 });

@@ -2,28 +2,34 @@
  * Restores a tree into a target directory.
  *
  *   1. walk the tree: validate every name, create directories, symlinks, fifos and devices,
- *      collect regular files (hard links grouped by device and inode);
- *   2. plan by pack: for every blob of every file, its pack; each pack is read once (one
- *      ranged read covering the blobs needed) and every blob is written to every file and
- *      offset that needs it;
+ *      collect regular files (hard links grouped by device and inode) into a FileTable;
+ *   2. plan by pack (PackPlan): for every blob of every file, its pack; each pack is read in
+ *      spans of whole blobs and every blob is written to every file and offset that needs it
+ *      (PackRestorer);
  *   3. a file whose last blob arrived is closed, gets its metadata and is renamed into place,
  *      then its hard links are created;
  *   4. directory metadata last, deepest first, so that children do not change parents' mtimes.
+ *
+ * The plan is kept in typed-array columns and arenas, not as objects per file and per blob:
+ * it is what a large restore holds for its whole run.
  *
  * Safety: a name that is empty, '.', '..', contains '/' or NUL, or repeats in its directory is
  * an error for that entry and nothing below it is written. Directories that exist already are
  * used only when they are real directories (never through a symlink).
  */
-import { lstatSync, mkdirSync, readSync, openSync, closeSync, symlinkSync, unlinkSync, linkSync } from 'node:fs';
-import { IntegrityError, LifeboatError, type Id, forEachConcurrent, sha256 } from '../../core/index.js';
+import { lstatSync, mkdirSync, readSync, openSync, closeSync, symlinkSync } from 'node:fs';
+import { IntegrityError, LifeboatError, type Id, sha256 } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
 import type { BlobReader } from '../../repository/ports.js';
-import { newBlobScratch } from '../../repository/blob-crypto.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
 import type { PathMatcher } from '../filter/index.js';
 import { joinPath } from '../walker/index.js';
-import { FileWriter, type PlannedFile } from './file-writer.js';
-import { applyMetadata } from './metadata.js';
+import { ByteArena } from './byte-arena.js';
+import { FileTable } from './file-table.js';
+import { FileWriter } from './file-writer.js';
+import { type NodeMetadata, applyMetadata } from './metadata.js';
+import { PackPlan } from './pack-plan.js';
+import { PackRestorer, removeExisting } from './pack-restorer.js';
 
 export interface RestoreOptions {
   /** Tree whose contents are restored into `target`. */
@@ -61,24 +67,17 @@ export interface RestoreSummary extends RestoreProgress {
   verified: number;
 }
 
-/** One blob occurrence to write: flat fields, not an index location object with its own ID string. */
-interface PackTarget {
-  file: PlannedFile;
-  /** Offset in the file. */
-  offset: number;
-  /** The blob in its pack. */
-  blobOffset: number;
-  length: number;
-  uncompressedLength: number;
-  id: Id;
+/** A directory on the way down, not created yet while nothing below it was selected. */
+interface PendingDir {
+  path: Buffer;
+  node: Node;
+  created: boolean;
 }
 
-/** Most bytes of a pack read at once (see restorePack). */
-const SPAN_BYTES = 4 * 1024 * 1024;
-
+/** A created directory: its path (an entry of the restorer's arena) and the metadata to apply last. */
 interface PlannedDir {
-  path: Buffer;
-  node: Node | undefined;
+  path: number;
+  meta: NodeMetadata;
 }
 
 export async function restoreTree(reader: BlobReader, options: RestoreOptions): Promise<RestoreSummary> {
@@ -86,21 +85,20 @@ export async function restoreTree(reader: BlobReader, options: RestoreOptions): 
 }
 
 class Restorer {
-  private readonly files: PlannedFile[] = [];
+  private readonly files: FileTable;
+  private readonly plan = new PackPlan();
   private readonly dirs: PlannedDir[] = [];
-  private readonly byPack = new Map<Id, PackTarget[]>();
-  private readonly hardlinkFirst = new Map<string, PlannedFile>();
+  private readonly dirPaths = new ByteArena();
+  /** First planned file of each multiply linked inode ("device:inode"). */
+  private readonly hardlinkFirst = new Map<string, number>();
   private readonly summary: RestoreSummary = {
     filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, dirs: 0, others: 0, errors: 0, verified: 0,
   };
-  private readonly writer: FileWriter;
-  /** Decrypted blobs land here and are written before the next one is decrypted (writes are synchronous). */
-  private readonly scratch = newBlobScratch();
   private readonly target: Buffer;
   private readonly dry: boolean;
 
   constructor(private readonly reader: BlobReader, private readonly options: RestoreOptions) {
-    this.writer = new FileWriter(options.sparse ?? true);
+    this.files = new FileTable({ keepContent: options.verify ?? false });
     this.target = Buffer.from(options.target.replace(/\/+$/, '') || '/');
     this.dry = options.dryRun ?? false;
   }
@@ -111,14 +109,25 @@ class Restorer {
     await this.walk(this.options.tree, base, this.target, this.options.include?.matches(base.toString()) ?? false, []);
     this.options.onProgress?.({ ...this.summary });
     if (!this.dry) {
+      const writer = new FileWriter(this.files, this.options.sparse ?? true);
       try {
-        await this.restoreContents();
+        await new PackRestorer(this.reader, this.files, this.plan, writer, this.metadataOptions(), {
+          fail: (path, err) => this.fail(path, err),
+          wrote: (bytes) => {
+            this.summary.bytesDone += bytes;
+          },
+          finished: (names) => {
+            this.summary.filesDone += names;
+            this.options.onProgress?.({ ...this.summary });
+          },
+        }, this.options.signal).run();
       } finally {
-        this.writer.closeAll();
+        writer.closeAll();
       }
       for (let i = this.dirs.length - 1; i >= 0; i--) {
         const d = this.dirs[i]!;
-        if (d.node) this.warnAll(d.path, applyMetadata(d.path, d.node, this.metadataOptions()));
+        const path = this.dirPaths.get(d.path);
+        this.warnAll(path, applyMetadata(path, d.meta, this.metadataOptions()));
       }
       if (this.options.verify) this.verify();
     }
@@ -143,7 +152,7 @@ class Restorer {
    * Walks one tree. `included`: an ancestor matched --include (or there is no include filter).
    * `pending`: directories not created yet because nothing below them was selected so far.
    */
-  private async walk(treeId: Id, snapPath: Buffer, dest: Buffer, included: boolean, pending: PlannedDir[]): Promise<void> {
+  private async walk(treeId: Id, snapPath: Buffer, dest: Buffer, included: boolean, pending: PendingDir[]): Promise<void> {
     this.options.signal?.throwIfAborted();
     let nodes: Node[];
     try {
@@ -171,7 +180,7 @@ class Restorer {
       const selected = included || !this.options.include || this.options.include.matchesExactly(pathStr);
       const destPath = joinPath(dest, node.name);
       if (node.type === 'dir') {
-        const dir: PlannedDir = { path: destPath, node };
+        const dir: PendingDir = { path: destPath, node, created: false };
         if (selected) {
           if (!this.ensureDirs([...pending, dir])) continue;
           if (node.subtree) await this.walk(node.subtree, nodeSnapPath, destPath, true, []);
@@ -188,9 +197,9 @@ class Restorer {
   }
 
   /** Creates planned directories in order; false (and an error) when one cannot be used. */
-  private ensureDirs(dirs: PlannedDir[]): boolean {
+  private ensureDirs(dirs: PendingDir[]): boolean {
     for (const d of dirs) {
-      if (this.dirs.includes(d)) continue;
+      if (d.created) continue;
       if (!this.dry) {
         try {
           mkdirSync(d.path, { mode: 0o700 });
@@ -201,7 +210,9 @@ class Restorer {
           }
         }
       }
-      this.dirs.push(d);
+      d.created = true;
+      const { type, uid, gid, mode, mtime, atime, extendedAttributes } = d.node;
+      this.dirs.push({ path: this.dirPaths.append(d.path), meta: { type, uid, gid, mode, mtime, atime, extendedAttributes } });
       this.summary.dirs++;
     }
     dirs.length = 0;
@@ -243,160 +254,47 @@ class Restorer {
 
   private planFile(node: Node, dest: Buffer): void {
     this.summary.filesTotal++;
-    if (node.links > 1n) {
-      const key = `${node.deviceId}:${node.inode}`;
-      const first = this.hardlinkFirst.get(key);
-      if (first) {
-        first.hardlinks.push(dest);
+    const linkKey = node.links > 1n ? `${node.deviceId}:${node.inode}` : undefined;
+    if (linkKey !== undefined) {
+      const first = this.hardlinkFirst.get(linkKey);
+      if (first !== undefined) {
+        this.files.addHardlink(first, dest);
         return;
       }
     }
     const content = node.content ?? [];
-    const meta = {
-      type: node.type, uid: node.uid, gid: node.gid, mode: node.mode, mtime: node.mtime, atime: node.atime,
-      extendedAttributes: node.extendedAttributes, content: this.options.verify ? content : null,
-    };
-    const file: PlannedFile = { path: dest, node: meta, size: node.size, remaining: content.length, failed: false, hardlinks: [] };
-    if (node.links > 1n) this.hardlinkFirst.set(`${node.deviceId}:${node.inode}`, file);
-    this.files.push(file);
+    const file = this.files.add(dest, node, content.length);
+    if (linkKey !== undefined) this.hardlinkFirst.set(linkKey, file);
     this.summary.bytesTotal += node.size;
     let offset = 0;
     for (const id of content) {
       const loc = this.reader.index.lookup('data', id);
       if (!loc) {
-        file.failed = true;
+        this.files.markFailed(file);
         this.fail(dest, new IntegrityError(`data blob ${id} of ${dest.toString()} is not in the index`, { hint: 'run `lifeboat check`' }));
         return;
       }
-      let targets = this.byPack.get(loc.packId);
-      if (!targets) this.byPack.set(loc.packId, (targets = []));
-      targets.push({ file, offset, blobOffset: loc.offset, length: loc.length, uncompressedLength: loc.uncompressedLength, id });
+      this.plan.add(file, offset, loc);
       offset += loc.uncompressedLength > 0 ? loc.uncompressedLength : loc.length - 32;
     }
-  }
-
-  private async restoreContents(): Promise<void> {
-    for (const file of this.files) {
-      if (!file.failed && file.remaining === 0) this.finish(file);
-    }
-    const packs = [...this.byPack.entries()];
-    await forEachConcurrent(packs, 4, async ([packId, targets]) => {
-      await this.restorePack(packId, targets);
-      this.byPack.delete(packId);
-    }, this.options.signal);
-    for (const file of this.files) {
-      if (file.failed) this.writer.discard(file);
-    }
-  }
-
-  private async restorePack(packId: Id, targets: PackTarget[]): Promise<void> {
-    const live = targets.filter((t) => !t.file.failed);
-    if (live.length === 0) return;
-    live.sort((a, b) => a.blobOffset - b.blobOffset);
-    // the pack is read in spans of whole blobs of at most SPAN_BYTES (a larger blob alone): four
-    // packs in flight hold 4 × 4 MiB of read buffers instead of 4 whole packs
-    let i = 0;
-    while (i < live.length) {
-      const start = live[i]!.blobOffset;
-      let end = start + live[i]!.length;
-      let j = i + 1;
-      while (j < live.length) {
-        const t = live[j]!;
-        const tEnd = Math.max(end, t.blobOffset + t.length);
-        if (tEnd - start > SPAN_BYTES && t.blobOffset !== live[j - 1]!.blobOffset) break;
-        end = tEnd;
-        j++;
-      }
-      await this.restoreSpan(packId, live, i, j, start, end);
-      i = j;
-    }
-  }
-
-  /** Reads [start, end) of a pack and writes the blobs live[from..to) that it holds. */
-  private async restoreSpan(packId: Id, live: PackTarget[], from: number, to: number, start: number, end: number): Promise<void> {
-    let bytes: Buffer;
-    try {
-      bytes = await this.reader.loadPackRange(packId, start, end - start, this.options.signal);
-    } catch (err) {
-      for (let k = from; k < to; k++) this.failFile(live[k]!.file, err);
-      return;
-    }
-    let i = from;
-    while (i < to) {
-      const t = live[i]!;
-      let j = i;
-      while (j < to && live[j]!.blobOffset === t.blobOffset) j++;
-      let plain: Buffer | undefined;
-      try {
-        const loc = { type: 'data' as const, id: t.id, packId, uncompressedLength: t.uncompressedLength };
-        plain = this.reader.decryptBlob(loc, bytes.subarray(t.blobOffset - start, t.blobOffset - start + t.length), this.scratch);
-      } catch (err) {
-        for (let k = i; k < j; k++) this.failFile(live[k]!.file, err);
-      }
-      if (plain) {
-        for (let k = i; k < j; k++) this.writeBlob(live[k]!, plain);
-      }
-      i = j;
-    }
-  }
-
-  private writeBlob(t: PackTarget, plain: Buffer): void {
-    const file = t.file;
-    if (file.failed) return;
-    try {
-      this.writer.write(file, t.offset, plain);
-    } catch (err) {
-      this.failFile(file, err);
-      return;
-    }
-    this.summary.bytesDone += plain.length;
-    if (--file.remaining === 0) this.finish(file);
-  }
-
-  private failFile(file: PlannedFile, err: unknown): void {
-    if (file.failed) return;
-    file.failed = true;
-    this.writer.discard(file);
-    this.fail(file.path, err);
-  }
-
-  private finish(file: PlannedFile): void {
-    try {
-      const tmp = this.writer.close(file);
-      this.warnAll(file.path, applyMetadata(tmp, file.node, this.metadataOptions()));
-      this.writer.commit(file);
-    } catch (err) {
-      this.failFile(file, err);
-      return;
-    }
-    this.summary.filesDone++;
-    for (const link of file.hardlinks) {
-      try {
-        removeExisting(link);
-        linkSync(file.path, link);
-        this.summary.filesDone++;
-      } catch (err) {
-        this.fail(link, err);
-      }
-    }
-    this.options.onProgress?.({ ...this.summary });
   }
 
   /** Reads every restored file back and checks each blob's hash (--verify). */
   private verify(): void {
     const buf = Buffer.allocUnsafe(8 * 1024 * 1024 + 64);
-    for (const file of this.files) {
-      if (file.failed) continue;
+    for (let file = 0; file < this.files.length; file++) {
+      if (this.files.failed(file)) continue;
+      const path = this.files.path(file);
       let fd: number;
       try {
-        fd = openSync(file.path, 'r');
+        fd = openSync(path, 'r');
       } catch (err) {
-        this.fail(file.path, err);
+        this.fail(path, err);
         continue;
       }
       try {
         let offset = 0;
-        for (const id of file.node.content ?? []) {
+        for (const id of this.files.content(file)) {
           const size = this.reader.index.plaintextSize('data', id);
           const chunk = size <= buf.length ? buf.subarray(0, size) : Buffer.allocUnsafe(size);
           let got = 0;
@@ -406,26 +304,16 @@ class Restorer {
             got += n;
           }
           if (got !== size || sha256(chunk).toString('hex') !== id) {
-            throw new IntegrityError(`verification failed: ${file.path.toString()} differs from the snapshot at offset ${offset}`);
+            throw new IntegrityError(`verification failed: ${path.toString()} differs from the snapshot at offset ${offset}`);
           }
           offset += size;
         }
         this.summary.verified++;
       } catch (err) {
-        this.fail(file.path, err);
+        this.fail(path, err);
       } finally {
         closeSync(fd);
       }
     }
-  }
-}
-
-/** Removes a non-directory entry at `path` so a symlink, device or link can take its place. */
-function removeExisting(path: Buffer): void {
-  try {
-    const st = lstatSync(path);
-    if (!st.isDirectory()) unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
