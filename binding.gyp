@@ -2,9 +2,12 @@
   "targets": [
     {
       "target_name": "lifeboat_native",
-      "sources": ["native/lifeboat.c"],
+      "sources": ["native/lifeboat.c", "native/lane.c"],
       "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra"],
-      "defines": ["_GNU_SOURCE", "NAPI_VERSION=8"]
+      "defines": ["_GNU_SOURCE", "NAPI_VERSION=8"],
+      "dependencies": [
+        "<!(node -p \"require('path').join(require('path').dirname(require.resolve('zstd-napi/package.json')), 'deps', 'zstd.gyp')\"):libzstd"
+      ]
     }
   ]
 }

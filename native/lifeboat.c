@@ -10,6 +10,8 @@
  * - sealInto / openInto: restic's IV ‖ AES-256-CTR ‖ Poly1305-AES into a caller-owned buffer,
  *   using the OpenSSL that Node itself exports (AES-NI): Node's Cipher.update always returns a
  *   fresh buffer, so this keeps the hot path free of allocations.
+ * - the file lane (lane.c): a backup's read → chunk → hash → compress → seal → pack path on
+ *   libuv's thread pool, instead of one V8 isolate per core (ADR 0004).
  *
  * Paths and names are a JS string (UTF-8) or a Uint8Array (raw bytes); NUL bytes are refused
  * like Node's fs does. System call failures throw an Error with `code` (errno name), `errno`
@@ -32,6 +34,7 @@
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include "common.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* errors                                                                                      */
@@ -43,7 +46,7 @@
   X(ENAMETOOLONG) X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ENODATA) X(EOVERFLOW) X(EDQUOT) X(ESTALE)     \
   X(ENOTCONN) X(ETIMEDOUT) X(EOPNOTSUPP)
 
-static const char *errno_name(int e) {
+const char *errno_name(int e) {
   /* ENOTSUP and EOPNOTSUPP are one value on Linux; Node reports it as ENOTSUP. */
   if (e == ENOTSUP) return "ENOTSUP";
 #define ERRNO_CASE(name) if (e == name) return #name;
@@ -93,14 +96,14 @@ static void throw_errno(napi_env env, int e, const char *syscall, napi_value pat
 }
 
 /* A TypeError with Node's code for bad arguments. */
-static void throw_arg(napi_env env, const char *message) {
+void throw_arg(napi_env env, const char *message) {
   napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* arguments                                                                                   */
 
-static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage) {
+bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
     napi_throw_error(env, NULL, "napi_get_cb_info failed");
@@ -114,7 +117,7 @@ static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_va
 }
 
 /* A byte view of a Uint8Array or Buffer (other typed arrays are refused). */
-static bool get_u8(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len) {
+bool get_u8(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len) {
   bool is_typed = false;
   napi_is_typedarray(env, v, &is_typed);
   napi_typedarray_type type;
@@ -180,7 +183,7 @@ oom:
 }
 
 /* An integer argument given as a Number (must be an integer) or a BigInt (must fit in 64 bits). */
-static bool get_int64(napi_env env, napi_value v, const char *what, int64_t *out) {
+bool get_int64(napi_env env, napi_value v, const char *what, int64_t *out) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   char msg[128];
@@ -208,7 +211,7 @@ static bool get_int64(napi_env env, napi_value v, const char *what, int64_t *out
   return false;
 }
 
-static bool get_uint64(napi_env env, napi_value v, const char *what, uint64_t *out) {
+bool get_uint64(napi_env env, napi_value v, const char *what, uint64_t *out) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   if (t == napi_bigint) {
@@ -232,7 +235,7 @@ static bool get_uint64(napi_env env, napi_value v, const char *what, uint64_t *o
   return true;
 }
 
-static napi_value make_int64(napi_env env, int64_t n) {
+napi_value make_int64(napi_env env, int64_t n) {
   napi_value v;
   napi_create_int64(env, n, &v);
   return v;
@@ -617,6 +620,29 @@ static bool overlaps(const uint8_t *a, const uint8_t *b, size_t n) {
   return a != b && a < b + n && b < a + n;
 }
 
+bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
+               uint8_t *out) {
+  uint8_t *iv = out, *ct = out + 16;
+  uint8_t nonce[16];
+  do {
+    if (RAND_bytes(nonce, 16) != 1) return false;
+  } while (memcmp(nonce, ZERO16, 16) == 0);
+  struct poly_acc mac;
+  EVP_CIPHER_CTX *ctx = poly1305_aes_init(&mac, mac_k, mac_r, nonce) ? ctr_start(enc, nonce) : NULL;
+  bool ok = ctx != NULL;
+  for (size_t done = 0; ok && done < n;) {
+    size_t step = n - done < SEAL_SLICE ? n - done : SEAL_SLICE;
+    ok = ctr_update(ctx, in + done, ct + done, step);
+    poly_absorb(&mac, ct + done, step / 16, 1); /* only the last slice has a partial block */
+    done += step;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return false;
+  poly_finish(&mac, ct + (n & ~(size_t)15), n % 16, ct + n);
+  memcpy(iv, nonce, 16);
+  return true;
+}
+
 /* sealInto(encrypt, macK, macR, plaintext, out, outOffset) → bytes written (plaintext + 32).
  * The plaintext may already sit where the ciphertext goes (out + outOffset + 16). */
 static napi_value js_seal_into(napi_env env, napi_callback_info info) {
@@ -632,34 +658,15 @@ static napi_value js_seal_into(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sealInto: the output buffer is too small");
     return NULL;
   }
-  uint8_t *iv = out + off, *ct = iv + 16;
-  if (overlaps(in, ct, n)) {
+  uint8_t *sealed = out + off;
+  if (overlaps(in, sealed + 16, n)) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sealInto: the plaintext partially overlaps the output");
     return NULL;
   }
-  uint8_t nonce[16];
-  do {
-    if (RAND_bytes(nonce, 16) != 1) {
-      napi_throw_error(env, NULL, "sealInto: the random generator failed");
-      return NULL;
-    }
-  } while (memcmp(nonce, ZERO16, 16) == 0);
-  struct poly_acc mac;
-  EVP_CIPHER_CTX *ctx = poly1305_aes_init(&mac, mac_k, mac_r, nonce) ? ctr_start(enc, nonce) : NULL;
-  bool ok = ctx != NULL;
-  for (size_t done = 0; ok && done < n;) {
-    size_t step = n - done < SEAL_SLICE ? n - done : SEAL_SLICE;
-    ok = ctr_update(ctx, in + done, ct + done, step);
-    poly_absorb(&mac, ct + done, step / 16, 1); /* only the last slice has a partial block */
-    done += step;
-  }
-  EVP_CIPHER_CTX_free(ctx);
-  if (!ok) {
-    napi_throw_error(env, NULL, "sealInto: OpenSSL failed");
+  if (!seal_blob(enc, mac_k, mac_r, in, n, sealed)) {
+    napi_throw_error(env, NULL, "sealInto: OpenSSL or the random generator failed");
     return NULL;
   }
-  poly_finish(&mac, ct + (n & ~(size_t)15), n % 16, ct + n);
-  memcpy(iv, nonce, 16);
   return make_int64(env, (int64_t)n + 32);
 }
 
@@ -754,6 +761,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"releasePages", NULL, js_release_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  if (!lane_register(env, exports)) return NULL;
   return exports;
 }
 

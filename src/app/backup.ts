@@ -1,7 +1,7 @@
 /**
  * Use-case: back up paths (or a stream) into a new snapshot.
  *
- *   lock (non-exclusive) → load index → find the parent snapshot → archive (file workers
+ *   lock (non-exclusive) → load index → find the parent snapshot → archive (file lanes
  *   pack data, the main thread saves trees) → flush packs → write index → write snapshot
  *
  * restic's write order is kept, so a backup killed at any point leaves a valid repository and
@@ -9,13 +9,13 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, hostname as osHostname } from 'node:os';
+import { hostname as osHostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { type Id, LifeboatError } from '../core/index.js';
 import { Archiver, type ArchiveProgress, type ArchiveStats } from '../engine/archiver/archiver.js';
 import { saveStream } from '../engine/archiver/stream-saver.js';
-import { FileWorkerPool } from '../engine/archiver/worker-pool.js';
+import { FileLanes, defaultLaneCount } from '../engine/archiver/file-lanes.js';
 import { PathFilter } from '../engine/filter/index.js';
 import {
   type CompressionMode,
@@ -54,7 +54,8 @@ export interface BackupRequest {
   stdinCommand?: { argv: string[]; filename: string };
   /** Back up these bytes as files at the root of the snapshot (inventory documents, manifests). */
   files?: { filename: string; data: Uint8Array | Iterable<Uint8Array> }[];
-  workers?: number;
+  /** File lanes (read, chunk, pack) in parallel; default: one per core (see defaultLaneCount). */
+  lanes?: number;
   signal?: AbortSignal;
   onProgress?: (p: ArchiveProgress) => void;
   onError?: (path: string, err: Error) => void;
@@ -125,10 +126,10 @@ export async function backup(repo: Repository, req: BackupRequest): Promise<Back
     if (rootFiles) {
       ({ tree, stats } = await backupRootFiles(repo, writer, req, rootFiles));
     } else {
-      const pool = new FileWorkerPool(
+      const pool = new FileLanes(
         writer,
-        { key: repo.key, polynomial: repo.config.chunkerPolynomial, level: writer.level, packBuffers: 2 },
-        Math.max(1, req.workers ?? Math.min(availableParallelism(), 4)),
+        { key: repo.key, polynomial: repo.config.chunkerPolynomial, level: writer.level, packsInFlight: 2 },
+        Math.max(1, req.lanes ?? defaultLaneCount()),
       );
       const archiver = new Archiver(repo, writer, pool, {
         exclude: new PathFilter(excludes, req.iexclude ?? []),

@@ -13,6 +13,9 @@
  * and a call throws LifeboatError('E_UNSUPPORTED') with a hint. `nativeAvailable()` lets callers
  * with a pure-JS fallback (repository/crypto) choose.
  *
+ * The file lane (native/lane.c) is the backup's hot path: read → chunk → hash → compress → seal →
+ * pack file, on libuv's thread pool (see createLane).
+ *
  * Paths and xattr names are strings (UTF-8) or Uint8Arrays (raw bytes: non-UTF-8 file names).
  * System call failures throw errors shaped like Node's fs errors: `code` ('ENOENT', 'ENOTSUP',
  * 'EPERM', …), `errno` (negative), `syscall`, `path`.
@@ -40,6 +43,10 @@ interface NativeAddon {
   sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
   openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
   releasePages(buf: Uint8Array, from: number): number;
+  createLane(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, polynomial: bigint, level: number, tmpdir: string, packTarget: number, packLimit: number): Lane;
+  laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
+  laneClose(lane: Lane): void;
+  chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -180,4 +187,91 @@ export function lstatInto(path: NativePath, out: BigUint64Array): void {
     err.path = shown;
     throw err;
   }
+}
+
+/** A file lane's handle (see createLane). */
+export interface Lane {
+  readonly __brand: 'lifeboat-lane';
+}
+
+/** A file of the batch that the lane finished: read to its end, or stopped by an error. */
+export interface LaneFileEvent {
+  /** Index in the batch. */
+  file: number;
+  /** Bytes read. */
+  size: number;
+  /** Size or mtime differed between open and end, or from the size the walk saw. */
+  changed: boolean;
+  /** The error that stopped the file (errno and the call that failed). */
+  errno?: number;
+  syscall?: string;
+}
+
+/** A finished pack in an unlinked temporary file: the receiver reads `length` bytes from `fd` and closes it. */
+export interface LanePack {
+  id: Buffer;
+  fd: number;
+  length: number;
+  /** Plaintext header entries (spec 6.2). */
+  header: Buffer;
+  blobCount: number;
+}
+
+export interface LaneStepResult {
+  /** The chunks cut in this step, 32-byte IDs back to back: answer which are new in the next step. */
+  ids: Buffer;
+  /** The batch file each chunk belongs to. */
+  chunkFiles: Uint32Array;
+  files: LaneFileEvent[];
+  packs: LanePack[];
+  /** The batch is read: the next step may bring a new one. */
+  batchDone: boolean;
+}
+
+export interface LaneOptions {
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array };
+  polynomial: bigint;
+  /** zstd level, 0 = store uncompressed. */
+  level: number;
+  /** Where the temporary pack files go. */
+  tmpdir: string;
+  /** A pack is finished once it reaches `packTarget` bytes, or before a blob would take it past `packLimit`. */
+  packTarget: number;
+  packLimit: number;
+}
+
+/**
+ * A file lane: reads files, cuts them with restic's chunker, hashes the chunks and packs the ones
+ * the caller says are new (compressed, sealed) into temporary pack files, one step at a time on
+ * libuv's thread pool. Each lane holds ≈ 10 MiB of staging and 8 MiB of scratch address space,
+ * resident only as far as used. Free it with `laneClose`.
+ */
+export function createLane(o: LaneOptions): Lane {
+  return load().createLane(o.key.encrypt, o.key.macK, o.key.macR, o.polynomial, o.level, o.tmpdir, o.packTarget, o.packLimit);
+}
+
+/**
+ * One step of a lane: stores the previous step's chunks marked in `decisions` (one byte each,
+ * non-zero = new), starts the batch `paths` (NUL-terminated raw paths back to back, one entry of
+ * `sizes` each) if given, reads and cuts until the cut chunks need an answer or the batch ends,
+ * and with `flush` finishes the open pack. One step at a time per lane.
+ */
+export function laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult> {
+  return load().laneStep(lane, decisions, paths, sizes, flush);
+}
+
+/** Frees a lane (when its step in flight, if any, completes); packs it had not handed over are dropped. */
+export function laneClose(lane: Lane): void {
+  load().laneClose(lane);
+}
+
+/** The native chunker's cut positions in `data`, fed `slice` bytes at a time (tests). */
+export function chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[] {
+  return load().chunkerCuts(polynomial, data, slice);
+}
+
+/** "ENOENT: no such file or directory, open '/x'" for a lane's file error, as Node's fs spells it. */
+export function laneErrorMessage(errno: number, syscall: string, path: string): { message: string; code: string } {
+  const [code, description] = describeErrno(errno);
+  return { message: `${code}: ${description}, ${syscall} '${path}'`, code };
 }

@@ -4,7 +4,7 @@
  *   for each directory (depth first, sibling directories concurrently):
  *     list it (sync readdir + lstat: no per-call promise), apply excludes,
  *     files unchanged since the parent snapshot (size, mtime, ctime, inode) keep their content,
- *     other files go to the file workers (chunk, hash, dedupe, compress, encrypt, pack),
+ *     other files go to the file lanes (chunk, hash, dedupe, compress, encrypt, pack),
  *     then encode the tree (nodes sorted by name bytes) and save it (deduplicated).
  *   the root tree mirrors the absolute paths: '/a/b' becomes tree{a: dir{b: …}} (spec 8.7).
  *
@@ -20,7 +20,7 @@ import { type Node, TreeBuilder, encodeTree, linkTargetFields, parseGoTime } fro
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType, signedSeconds } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
-import type { FileWorkerPool } from './worker-pool.js';
+import type { FileLanes } from './file-lanes.js';
 
 export interface ArchiveOptions {
   exclude?: PathFilter;
@@ -111,7 +111,7 @@ export class Archiver {
   constructor(
     private readonly repo: ArchiverRepository,
     private readonly writer: ArchiverWriter,
-    private readonly pool: FileWorkerPool,
+    private readonly pool: FileLanes,
     private readonly options: ArchiveOptions,
   ) {}
 

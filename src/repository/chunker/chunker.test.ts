@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { chunkerCuts } from '../../native/index.js';
 import { Chunker, ChunkerTables, MAX_SIZE, MIN_SIZE, chunkBoundaries, parsePolynomial } from './index.js';
 import type { ChunkerParams } from './index.js';
 import { chunkerVectors, sha256Counter, vectorInput } from './testing/inputs.js';
@@ -162,5 +163,38 @@ describe('streaming', () => {
     assert.throws(() => new Chunker(TEST_POL, { averageBits: 0 }), RangeError);
     assert.throws(() => new Chunker(TEST_POL, { averageBits: 40 }), RangeError);
     assert.throws(() => new Chunker(0x13n), RangeError, 'degree 4 does not fit the split digest');
+  });
+});
+
+/** Chunk lengths from the native chunker's cut positions (the last chunk ends with the input). */
+function nativeLengths(pol: bigint, input: Uint8Array, slice: number): number[] {
+  const cuts = chunkerCuts(pol, input, slice);
+  if (cuts.at(-1) !== input.length && input.length > 0) cuts.push(input.length);
+  return cuts.map((c, i) => c - (i === 0 ? 0 : cuts[i - 1]!));
+}
+
+describe('the native chunker (file lanes) cuts where this one does', () => {
+  for (const c of v.cases.filter((x) => x.min_size === MIN_SIZE && x.max_size === MAX_SIZE && x.average_bits === 20)) {
+    test(`vector ${c.name}, fed whole and in 64 KiB + 3 byte reads`, () => {
+      const input = vectorInput(c.input, c.input_length);
+      for (const slice of [input.length || 1, 64 * 1024 + 3]) {
+        assert.deepEqual(nativeLengths(parsePolynomial(c.polynomial), input, slice), c.chunks.map((w) => w.length), `reads of ${slice}`);
+      }
+    });
+  }
+
+  test('random data with runs of one byte (MinSize and MaxSize cuts), any read size', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ random: fc.boolean(), length: fc.integer({ min: 1, max: 3 * MAX_SIZE }) }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 2 * 1024 * 1024 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (parts, slice, seed) => {
+          const input = Buffer.concat(parts.map((p, i) => (p.random ? sha256Counter(p.length + seed * (i + 1)).subarray(seed * (i + 1)) : Buffer.alloc(p.length, i))));
+          assert.deepEqual(nativeLengths(TEST_POL, input, slice), chunkBoundaries(TEST_POL, input));
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });

@@ -1,0 +1,33 @@
+/*
+ * What the addon's source files share: argument helpers and errors (lifeboat.c), restic's object
+ * cipher (lifeboat.c), and the file lane's registration (lane.c).
+ */
+#ifndef LIFEBOAT_COMMON_H
+#define LIFEBOAT_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <node_api.h>
+
+/* The errno's symbolic name ("ENOENT"), or NULL when unknown. */
+const char *errno_name(int e);
+void throw_arg(napi_env env, const char *message);
+bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage);
+bool get_u8(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len);
+bool get_int64(napi_env env, napi_value v, const char *what, int64_t *out);
+bool get_uint64(napi_env env, napi_value v, const char *what, uint64_t *out);
+napi_value make_int64(napi_env env, int64_t n);
+
+/*
+ * restic's object encryption (spec 3.2): writes IV ‖ AES-256-CTR(plaintext) ‖ Poly1305-AES tag,
+ * n + 32 bytes, to `out`. `in` may be `out + 16` (sealed in place). False when OpenSSL or the
+ * random generator fails. Safe to call from any thread.
+ */
+bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
+               uint8_t *out);
+
+/* Adds the file lane's functions (lane.c) to the addon's exports. */
+bool lane_register(napi_env env, napi_value exports);
+
+#endif

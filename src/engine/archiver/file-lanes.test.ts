@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Id, LifeboatError } from '../../core/index.js';
+import { createLane, laneClose, laneStep } from '../../native/index.js';
+import { sha256Counter } from '../../repository/chunker/testing/inputs.js';
+import { parsePolynomial } from '../../repository/chunker/index.js';
+import type { Repository } from '../../repository/repository.js';
+import { TEST_POLYNOMIAL, makeTestRepository } from '../../repository/testing/test-repository.js';
+import { RepositoryWriter } from '../../repository/writer.js';
+import { type FileResult, FileLanes } from './file-lanes.js';
+
+const idsOf = (r: FileResult): Id[] => (Buffer.from(r.content).toString('hex').match(/.{64}/g) ?? []) as Id[];
+
+async function contentOf(repo: Repository, r: FileResult): Promise<Buffer> {
+  return Buffer.concat(await Promise.all(idsOf(r).map((id) => repo.loadBlob('data', id))));
+}
+
+for (const version of [1, 2] as const) {
+  describe(`file lanes (repository v${version})`, () => {
+    let dir: string;
+    let repo: Repository;
+    const files: Record<string, Buffer> = {
+      'small.txt': Buffer.from('hello lanes\n'.repeat(100)),
+      'empty': Buffer.alloc(0),
+      // several content-defined chunks and one MaxSize chunk of a repeated byte
+      'large.bin': Buffer.concat([sha256Counter(5 * 1024 * 1024), Buffer.alloc(9 * 1024 * 1024, 7)]),
+    };
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lifeboat-lanes-'));
+      for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+      writeFileSync(join(dir, 'copy.txt'), files['small.txt']!);
+      mkdirSync(join(dir, 'a-directory'));
+      repo = await makeTestRepository({ version });
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    test('store every file once, report errors per file, and leave packs the repository reads back', async () => {
+      const writer = new RepositoryWriter(repo);
+      const lanes = new FileLanes(writer, { key: repo.key, polynomial: TEST_POLYNOMIAL, level: writer.level, packsInFlight: 1 }, 2);
+      const read = (name: string, size = files[name]?.length ?? 0): Promise<FileResult> => lanes.readFile(Buffer.from(join(dir, name)), size);
+      const [small, empty, large, copy, missing, directory, wrongSize] = await Promise.all([
+        read('small.txt'),
+        read('empty'),
+        read('large.bin'),
+        read('copy.txt', files['small.txt']!.length),
+        read('missing'),
+        read('a-directory'),
+        read('small.txt', 3),
+      ]);
+      await lanes.close();
+      await writer.flush();
+      await repo.loadIndex();
+
+      assert.equal(small!.error, undefined);
+      assert.deepEqual(await contentOf(repo, small!), files['small.txt']);
+      assert.deepEqual(idsOf(copy!), idsOf(small!), 'the same content, the same blob');
+      assert.deepEqual(idsOf(empty!), []);
+      assert.equal(empty!.size, 0);
+      assert.equal(large!.size, files['large.bin']!.length);
+      assert.ok(idsOf(large!).length >= 3, `${idsOf(large!).length} chunks`);
+      assert.deepEqual(createHash('sha256').update(await contentOf(repo, large!)).digest(), createHash('sha256').update(files['large.bin']!).digest());
+      assert.equal(small!.changed, false);
+      assert.equal(wrongSize!.changed, true, 'the size differs from the one the walk saw');
+
+      assert.equal(missing!.error?.code, 'ENOENT');
+      assert.equal(missing!.error?.message, `ENOENT: no such file or directory, open '${join(dir, 'missing')}'`);
+      assert.equal(directory!.error?.code, 'EISDIR');
+      assert.match(directory!.error!.message, /^EISDIR: illegal operation on a directory, read '/);
+      assert.equal(writer.stats.dataBlobs, new Set([...idsOf(small!), ...idsOf(large!)]).size, 'each blob stored once');
+    });
+
+    test('after a failure the pool rejects new files and close reports it', async () => {
+      const writer = new RepositoryWriter(repo);
+      // a temporary directory that does not exist: the lane cannot create its pack file
+      const saved = process.env.TMPDIR;
+      process.env.TMPDIR = join(dir, 'no-such-dir');
+      const broken = new FileLanes(writer, { key: repo.key, polynomial: TEST_POLYNOMIAL, level: writer.level, packsInFlight: 1 }, 1);
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      // content no earlier test stored, so the lane must write a pack
+      writeFileSync(join(dir, 'fresh.bin'), randomBytes(100_000));
+      const r = await broken.readFile(Buffer.from(join(dir, 'fresh.bin')), 100_000);
+      await assert.rejects(broken.close(), (err: LifeboatError) => err.code === 'E_IO' && /ENOENT: no such file or directory, open \(temporary pack file in .*no-such-dir\)/.test(err.message) && /TMPDIR/.test(err.hint ?? ''));
+      // the file was read; storing its blob is what failed, and that fails the whole backup
+      assert.equal(r.size, 100_000);
+      await assert.rejects(broken.readFile(Buffer.from(join(dir, 'small.txt')), 1), /temporary pack file/);
+    });
+  });
+}
+
+test('laneStep refuses misuse: answers that do not match, a batch while one runs, a closed lane', async () => {
+  const key = { encrypt: new Uint8Array(32), macK: new Uint8Array(16), macR: new Uint8Array(16) };
+  const lane = createLane({ key, polynomial: parsePolynomial(TEST_POLYNOMIAL), level: 3, tmpdir: tmpdir(), packTarget: 1 << 20, packLimit: 2 << 20 });
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-lane-'));
+  try {
+    writeFileSync(join(dir, 'f'), sha256Counter(4096));
+    assert.throws(() => laneStep(lane, new Uint8Array(1), null, null, false), /one decision per chunk/);
+    assert.throws(() => laneStep(lane, null, Buffer.from('no-nul'), new Float64Array(1), false), /NUL-terminated/);
+    const r = await laneStep(lane, null, Buffer.from(`${join(dir, 'f')}\0`), Float64Array.of(4096), false);
+    assert.equal(r.chunkFiles.length, 1);
+    assert.equal(r.batchDone, true);
+    assert.deepEqual(r.files.map((f) => [f.file, f.size, f.changed]), [[0, 4096, false]]);
+    assert.throws(() => laneStep(lane, null, null, null, false), /one decision per chunk/);
+    const done = await laneStep(lane, Uint8Array.of(1), null, null, true);
+    assert.equal(done.packs.length, 1);
+    assert.equal(done.packs[0]!.blobCount, 1);
+    const { closeSync, fstatSync } = await import('node:fs');
+    assert.equal(fstatSync(done.packs[0]!.fd).size, done.packs[0]!.length);
+    closeSync(done.packs[0]!.fd);
+  } finally {
+    laneClose(lane);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => laneStep(lane, null, null, null, false), /the lane is closed/);
+});
