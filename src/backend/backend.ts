@@ -10,6 +10,8 @@
  *   exists, so `init` writes the config only into an empty place.
  * - `load` reads `length` bytes from `offset` (length 0 = to the end); a range past the end of
  *   the file is a `BackendError` whose message says "truncated" and names the file.
+ * - `loadInto` (optional) reads the same way into the caller's buffer; callers go through
+ *   `loadRangeInto`, which uses `load` and a copy for backends without it.
  * - `list` yields every file of a type with its size, in no particular order; names that are not
  *   64 lowercase hex characters (temporary files, strays) are skipped. `config` is not listable.
  * - A missing file is a `NotFoundError` naming the handle and the location (retry layers do not
@@ -54,6 +56,13 @@ export interface Backend {
   save(handle: Handle, data: Uint8Array, options?: BackendOptions): Promise<void>;
   /** Bytes [offset, offset+length) of the file; length 0 means to the end of the file. */
   load(handle: Handle, offset?: number, length?: number, options?: BackendOptions): Promise<Buffer>;
+  /**
+   * Optional: bytes [offset, offset+target.length) of the file into `target`, for callers that
+   * reuse their buffers instead of getting a new one per read. `target` must not be empty
+   * (RangeError); the errors are load's. Once the promise settles, nothing writes into `target`
+   * any more; after a rejection its contents are unspecified.
+   */
+  loadInto?(handle: Handle, offset: number, target: Uint8Array, options?: BackendOptions): Promise<void>;
   stat(handle: Handle, options?: BackendOptions): Promise<FileInfo>;
   list(type: FileType, options?: BackendOptions): AsyncIterable<FileInfo>;
   remove(handle: Handle, options?: BackendOptions): Promise<void>;
@@ -66,4 +75,16 @@ export function handle(type: FileType, name: Id | string = ''): Handle {
 
 export function describeHandle(h: Handle): string {
   return h.type === 'config' ? 'config' : `${h.type}/${h.name}`;
+}
+
+/**
+ * Reads bytes [offset, offset+target.length) of a file into `target`: with the backend's own
+ * `loadInto` when it has one, else with `load` and a copy (the contract is the same either way).
+ */
+export async function loadRangeInto(backend: Backend, h: Handle, offset: number, target: Uint8Array, options?: BackendOptions): Promise<void> {
+  if (backend.loadInto) return backend.loadInto(h, offset, target, options);
+  if (target.length === 0) throw new RangeError('loadInto: the target is empty');
+  const bytes = await backend.load(h, offset, target.length, options);
+  if (bytes.length !== target.length) throw new Error(`load of ${describeHandle(h)} returned ${bytes.length} bytes for ${target.length}`);
+  target.set(bytes);
 }

@@ -5,7 +5,7 @@
  * happen, and a retry must cope with finding its own file).
  */
 import { BackendError } from '../../core/index.js';
-import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 export type Operation = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
@@ -58,6 +58,10 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.run('load', h, options, () => this.inner.load(h, offset, length, options));
+  }
+  /** Counted and faulted as a load. */
+  loadInto(h: Handle, offset: number, target: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    return this.run('load', h, options, () => loadRangeInto(this.inner, h, offset, target, options));
   }
   stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {
     return this.run('stat', h, options, () => this.inner.stat(h, options));

@@ -3,7 +3,7 @@
  * A list holds a slot only while it waits for its next entry, so a caller that loads files
  * while listing cannot deadlock the pool.
  */
-import type { Backend, BackendOptions, FileInfo, FileType, Handle } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, loadRangeInto } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 /** A counting semaphore whose waiters can be aborted. */
@@ -76,6 +76,9 @@ export class LimitBackend extends BackendDecorator implements Backend {
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.sem.run(() => this.inner.load(h, offset, length, options), options.signal);
+  }
+  loadInto(h: Handle, offset: number, target: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    return this.sem.run(() => loadRangeInto(this.inner, h, offset, target, options), options.signal);
   }
   stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {
     return this.sem.run(() => this.inner.stat(h, options), options.signal);

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendError, NotFoundError } from '../../core/index.js';
-import type { Backend, BackendOptions, FileInfo, FileType, Handle } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, loadRangeInto } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 export interface RetryOptions {
@@ -72,6 +72,10 @@ export class RetryBackend extends BackendDecorator implements Backend {
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.retry('load', options.signal, () => this.inner.load(h, offset, length, options));
+  }
+  /** Each attempt fills `target` from the start again. */
+  loadInto(h: Handle, offset: number, target: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    return this.retry('load', options.signal, () => loadRangeInto(this.inner, h, offset, target, options));
   }
   stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {
     return this.retry('stat', options.signal, () => this.inner.stat(h, options));

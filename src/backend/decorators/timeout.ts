@@ -4,7 +4,7 @@
  * a stalled connection costs one timeout, not the whole run. The caller's own abort still wins.
  */
 import { BackendError } from '../../core/index.js';
-import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 export class TimeoutBackend extends BackendDecorator implements Backend {
@@ -39,6 +39,9 @@ export class TimeoutBackend extends BackendDecorator implements Backend {
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.bounded('load', describeHandle(h), options, (o) => this.inner.load(h, offset, length, o));
+  }
+  loadInto(h: Handle, offset: number, target: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    return this.bounded('load', describeHandle(h), options, (o) => loadRangeInto(this.inner, h, offset, target, o));
   }
   stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {
     return this.bounded('stat', describeHandle(h), options, (o) => this.inner.stat(h, o));

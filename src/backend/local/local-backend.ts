@@ -18,7 +18,7 @@ import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileType, type Handle, describeHandle, handle } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
 
-/** Ranged reads up to this size use synchronous calls (see loadSmall). */
+/** Ranged reads up to this size use synchronous calls (see readSmall). */
 const SYNC_READ_LIMIT = 256 * 1024;
 /** Files stat'ed at once while listing (the thread pool bounds real parallelism anyway). */
 const LIST_STAT_BATCH = 32;
@@ -189,28 +189,47 @@ export class LocalBackend implements Backend {
   async load(h: Handle, offset = 0, length = 0, options: BackendOptions = {}): Promise<Buffer> {
     checkRange(offset, length);
     options.signal?.throwIfAborted();
-    const path = this.path(h);
-    if (length > 0 && length <= SYNC_READ_LIMIT) return this.loadSmall(h, path, offset, length);
+    if (length > 0) {
+      const buf = Buffer.allocUnsafe(length);
+      await this.readInto(h, offset, buf, options.signal);
+      return buf;
+    }
+    // to the end of the file: its size first
+    return this.withFile(h, async (fh) => {
+      const fileSize = (await fh.stat()).size;
+      if (fileSize < offset) throw this.truncated(h, offset, 0, fileSize);
+      const buf = Buffer.allocUnsafe(fileSize - offset);
+      await this.readFully(h, fh, offset, buf, options.signal);
+      return buf;
+    });
+  }
+
+  /** Reads into the caller's buffer (see Backend.loadInto): the restorer reuses its span buffers. */
+  async loadInto(h: Handle, offset: number, target: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    checkRange(offset, target.length);
+    if (target.length === 0) throw new RangeError('loadInto: the target is empty');
+    options.signal?.throwIfAborted();
+    await this.readInto(h, offset, target, options.signal);
+  }
+
+  private async readInto(h: Handle, offset: number, target: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    if (target.length <= SYNC_READ_LIMIT) {
+      this.readSmall(h, offset, target);
+      return;
+    }
+    await this.withFile(h, (fh) => this.readFully(h, fh, offset, target, signal));
+  }
+
+  /** Runs `fn` on the open file; errors come out classified, the file is closed in any case. */
+  private async withFile<T>(h: Handle, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await open(this.path(h), 'r');
     } catch (err) {
       throw classifyFsError(err, 'load', this.what(h));
     }
     try {
-      const fileSize = length > 0 ? -1 : (await fh.stat()).size;
-      const size = length > 0 ? length : fileSize - offset;
-      if (size < 0) throw this.truncated(h, offset, 0, fileSize);
-      options.signal?.throwIfAborted();
-      const buf = Buffer.allocUnsafe(size);
-      let got = 0;
-      while (got < size) {
-        const { bytesRead } = await fh.read(buf, got, size - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      if (got < size) throw this.truncated(h, offset, size, offset + got);
-      return buf;
+      return await fn(fh);
     } catch (err) {
       throw classifyFsError(err, 'load', this.what(h));
     } finally {
@@ -218,27 +237,37 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** Fills `target` from `offset`; the signal is checked before each read. */
+  private async readFully(h: Handle, fh: FileHandle, offset: number, target: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    let got = 0;
+    while (got < target.length) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(target, got, target.length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got < target.length) throw this.truncated(h, offset, target.length, offset + got);
+  }
+
   /**
    * Small ranged reads (tree blobs, single blobs) with synchronous calls: from the page cache they
    * take microseconds, while the promise round trips of fs/promises cost far more.
    */
-  private loadSmall(h: Handle, path: string, offset: number, length: number): Buffer {
+  private readSmall(h: Handle, offset: number, target: Uint8Array): void {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(this.path(h), 'r');
     } catch (err) {
       throw classifyFsError(err, 'load', this.what(h));
     }
     try {
-      const buf = Buffer.allocUnsafe(length);
       let got = 0;
-      while (got < length) {
-        const n = readSync(fd, buf, got, length - got, offset + got);
+      while (got < target.length) {
+        const n = readSync(fd, target, got, target.length - got, offset + got);
         if (n === 0) break;
         got += n;
       }
-      if (got < length) throw this.truncated(h, offset, length, offset + got);
-      return buf;
+      if (got < target.length) throw this.truncated(h, offset, target.length, offset + got);
     } catch (err) {
       throw classifyFsError(err, 'load', this.what(h));
     } finally {

@@ -65,6 +65,16 @@ export class MemoryBackend implements Backend {
   }
 
   async load(h: Handle, offset = 0, length = 0, options: BackendOptions = {}): Promise<Buffer> {
+    return Buffer.from(this.range(h, offset, length, options));
+  }
+
+  async loadInto(h: Handle, offset: number, target: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    if (target.length === 0) throw new RangeError('loadInto: the target is empty');
+    target.set(this.range(h, offset, target.length, options));
+  }
+
+  /** The stored bytes of a range (a view: callers copy). */
+  private range(h: Handle, offset: number, length: number, options: BackendOptions): Buffer {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       throw new RangeError(`invalid range: offset ${offset}, length ${length}`);
     }
@@ -77,7 +87,7 @@ export class MemoryBackend implements Backend {
         { hint: 'run `lifeboat check`: the file is damaged' },
       );
     }
-    return Buffer.from(f.subarray(offset, end));
+    return f.subarray(offset, end);
   }
 
   async stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { BackendError, LifeboatError, NotFoundError, sha256Id } from '../../core/index.js';
-import { type Backend, type FileType, type Handle, handle } from '../index.js';
+import { type Backend, type FileType, type Handle, handle, loadRangeInto } from '../index.js';
 import { abortOnCheck, isAbort } from './abort-on-check.js';
 
 export interface BackendUnderTest {
@@ -97,6 +97,36 @@ export function runBackendContract(name: string, makeBackend: () => Promise<Back
           return true;
         });
       }
+    }));
+
+    test('loadInto: ranges into the caller\'s buffer, which may be reused; same errors as load', withBackend(async (b) => {
+      const data = randomBytes(3_000_000);
+      const h = await put(b, 'data', data);
+      const buffer = Buffer.alloc(3_000_010, 0xee);
+      for (const [offset, length] of [[0, 3_000_000], [1_000_000, 1_500_000], [5, 10], [2_999_999, 1], [123, 300_000]] as const) {
+        const target = buffer.subarray(3, 3 + length);
+        const after = buffer[3 + length];
+        await loadRangeInto(b, h, offset, target);
+        assert.ok(target.equals(data.subarray(offset, offset + length)), `range ${offset}+${length}`);
+        assert.equal(buffer[2], 0xee, 'nothing written before the target');
+        assert.equal(buffer[3 + length], after, 'nothing written after the target');
+      }
+      const target = Buffer.alloc(100);
+      for (const [offset, length] of [[2_999_990, 100], [3_000_001, 5]] as const) {
+        await assert.rejects(loadRangeInto(b, h, offset, target.subarray(0, length)), (err: unknown) => {
+          assert.ok(err instanceof BackendError, String(err));
+          assert.match(err.message, /truncated/);
+          assert.ok(err.message.includes(h.name), err.message);
+          return true;
+        });
+      }
+      await assert.rejects(loadRangeInto(b, handle('data', 'd'.repeat(64)), 0, target), NotFoundError);
+      await assert.rejects(loadRangeInto(b, h, 0, target, { signal: AbortSignal.abort() }), isAbort);
+      await assert.rejects(loadRangeInto(b, h, -1, target), RangeError);
+      await assert.rejects(loadRangeInto(b, h, 0, Buffer.alloc(0)), RangeError);
+      const small = await put(b, 'index', Buffer.from('small file'));
+      await loadRangeInto(b, small, 6, target.subarray(0, 4));
+      assert.equal(target.subarray(0, 4).toString(), 'file');
     }));
 
     test('the config is one file, outside every list', withBackend(async (b) => {
