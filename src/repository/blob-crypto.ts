@@ -14,14 +14,26 @@ export interface BlobScratch {
   plain: Buffer;
 }
 
+/** Large enough for any data blob restic's chunker makes (8 MiB), sealed or plain. */
+const SCRATCH_BYTES = 8 * 1024 * 1024 + 64 * 1024;
+
 /** Scratch buffers large enough for any data blob restic's chunker makes (8 MiB). */
 export function newBlobScratch(): BlobScratch {
-  return { sealed: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024), plain: Buffer.allocUnsafe(8 * 1024 * 1024 + 64 * 1024) };
+  return { sealed: Buffer.allocUnsafe(SCRATCH_BYTES), plain: newPlainScratch() };
+}
+
+/**
+ * The `plain` half of a BlobScratch alone, for callers that decrypt in place: their `sealed` is
+ * the blob's own bytes (a view of exactly them), which openBlob may then overwrite.
+ */
+export function newPlainScratch(): Buffer {
+  return Buffer.allocUnsafe(SCRATCH_BYTES);
 }
 
 /**
  * Decrypts the bytes of a blob as stored in its pack and verifies them against the blob ID. With
  * `scratch`, the result is a view into scratch buffers, valid until the next call with them.
+ * `scratch.sealed` may be `bytes` itself: the blob is then decrypted in place.
  */
 export function openBlob(
   key: CryptoKey,

@@ -26,6 +26,11 @@ export interface BlobReader {
   /** Encrypted bytes of a pack range, for pack-at-once reads. */
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
   /**
+   * loadPackRange into the caller's buffer (reused across reads): bytes [offset,
+   * offset+target.length). After a rejection the contents of `target` are unspecified.
+   */
+  loadPackRangeInto(packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /**
    * Decrypts and verifies one blob out of bytes read with loadPackRange; with `scratch` the
    * result is a view into it, valid until the next call.
    */

@@ -5,7 +5,7 @@
  * Reading order (spec 14): list snapshots first, then load the index, so every snapshot seen is
  * covered by the index that was read.
  */
-import { type Backend, type FileType, describeHandle, handle } from '../backend/index.js';
+import { type Backend, type FileType, describeHandle, handle, loadRangeInto } from '../backend/index.js';
 import {
   type Id,
   FormatError,
@@ -186,6 +186,11 @@ export class Repository {
   /** Raw (still encrypted) bytes of a pack: [offset, offset+length). */
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
     return this.backend.load(handle('data', packId), offset, length, { signal });
+  }
+
+  /** loadPackRange into the caller's buffer: bytes [offset, offset+target.length) of the pack. */
+  loadPackRangeInto(packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void> {
+    return loadRangeInto(this.backend, handle('data', packId), offset, target, { signal });
   }
 
   /** Reads, decrypts, decompresses and verifies one blob. */

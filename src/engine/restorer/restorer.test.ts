@@ -69,17 +69,18 @@ test('a file whose blob is not in the index fails alone; the others are restored
 test('blobs shared across packs, spans, files and offsets; hard links; metadata; --verify', async () => {
   const repo = await makeTestRepository();
   const writer = new RepositoryWriter(repo, 'off');
-  // pack 1: three 3 MiB blobs (more than one 4 MiB span) and a small one; pack 2: two more
-  const big = [randomBytes(3 << 20), randomBytes(3 << 20), randomBytes(3 << 20)];
+  // pack 1: three 3 MiB blobs (more than one 4 MiB span), a 5 MiB one (a span of its own) and a
+  // small one; pack 2: a 6 MiB blob (the large-span buffer grows) and two more
+  const big = [randomBytes(3 << 20), randomBytes(3 << 20), randomBytes(3 << 20), randomBytes(5 << 20)];
   const small = Buffer.from('small blob');
-  const [b0, b1, b2, s0] = [...(await Promise.all(big.map((b) => writer.saveDataBlob(b)))), await writer.saveDataBlob(small)];
+  const [b0, b1, b2, b3, s0] = [...(await Promise.all(big.map((b) => writer.saveDataBlob(b)))), await writer.saveDataBlob(small)];
   await writer.flush();
-  const later = [randomBytes(100_000), Buffer.alloc(200_000)];
-  const [l0, l1] = await Promise.all(later.map((b) => writer.saveDataBlob(b)));
+  const later = [randomBytes(100_000), Buffer.alloc(200_000), randomBytes(6 << 20)];
+  const [l0, l1, l2] = await Promise.all(later.map((b) => writer.saveDataBlob(b)));
   const files: [string, Id[], Buffer[]][] = [
-    ['one-pack', [b0!, b1!, b2!], [big[0]!, big[1]!, big[2]!]],
-    ['two-packs', [b2!, l0!, b0!, s0!], [big[2]!, later[0]!, big[0]!, small]],
-    ['repeated', [s0!, s0!, l1!, s0!], [small, small, later[1]!, small]],
+    ['one-pack', [b0!, b1!, b3!, b2!], [big[0]!, big[1]!, big[3]!, big[2]!]],
+    ['two-packs', [b2!, l0!, b0!, s0!, l2!], [big[2]!, later[0]!, big[0]!, small, later[2]!]],
+    ['repeated', [s0!, s0!, l1!, s0!, b3!], [small, small, later[1]!, small, big[3]!]],
     ['empty', [], []],
   ];
   const nodes = files.map(([name, ids, parts]) => ({ ...fileNode(name, ids, Buffer.concat(parts).length), mode: 0o604 }));
@@ -109,21 +110,29 @@ test('blobs shared across packs, spans, files and offsets; hard links; metadata;
 test('a pack that cannot be read fails only the files needing it, and leaves nothing half-written', async () => {
   const repo = await makeTestRepository();
   const writer = new RepositoryWriter(repo, 'off');
-  const kept = await writer.saveDataBlob(Buffer.from('kept'));
+  // large blobs too: a failed read of a large span must not break the ones after it
+  const keptBytes = [Buffer.from('kept'), randomBytes(5 << 20)];
+  const [kept, keptLarge] = await Promise.all(keptBytes.map((b) => writer.saveDataBlob(b)));
   await writer.flush();
-  const lostBytes = randomBytes(50_000);
-  const lost = await writer.saveDataBlob(lostBytes);
-  const tree = await writer.saveTree(encodeTree([fileNode('a-kept', [kept], 4), fileNode('b-lost', [kept, lost], 50_004), fileNode('c-lost', [lost], 50_000)]));
+  const [lost, lostLarge] = await Promise.all([randomBytes(50_000), randomBytes(5 << 20)].map((b) => writer.saveDataBlob(b)));
+  const tree = await writer.saveTree(encodeTree([
+    fileNode('a-kept', [kept!], 4),
+    fileNode('b-lost', [kept!, lost!], 50_004),
+    fileNode('c-lost', [lostLarge!], 5 << 20),
+    fileNode('d-kept', [keptLarge!, kept!], (5 << 20) + 4),
+  ]));
   await writer.flush();
-  const lostPack = repo.index.lookup('data', lost)!.packId;
-  assert.notEqual(lostPack, repo.index.lookup('data', kept)!.packId);
+  const lostPack = repo.index.lookup('data', lost!)!.packId;
+  assert.equal(repo.index.lookup('data', lostLarge!)!.packId, lostPack);
+  assert.notEqual(lostPack, repo.index.lookup('data', kept!)!.packId);
   await repo.backend.remove({ type: 'data', name: lostPack });
   await withTempDir(async (dir) => {
     const errors: string[] = [];
     const summary = await restoreTree(repo, { tree, target: dir, onError: (p, e) => errors.push(`${p}: ${e.message}`) });
     assert.equal(summary.errors, 2, errors.join('\n'));
     assert.ok(errors.every((e) => e.includes(lostPack)), errors.join('\n'));
-    assert.deepEqual(readdirSync(dir), ['a-kept']);
+    assert.deepEqual(readdirSync(dir).sort(), ['a-kept', 'd-kept']);
     assert.equal(readFileSync(join(dir, 'a-kept'), 'utf8'), 'kept');
+    assert.ok(readFileSync(join(dir, 'd-kept')).equals(Buffer.concat(keptBytes.reverse())));
   });
 });
