@@ -109,6 +109,17 @@ test('inode numbers above 2^53 survive a round trip', () => {
   assert.equal(encodeTree([node!]).toString(), json);
 });
 
+test('long numbers are found with whitespace around them, and digit runs inside strings are left alone', async () => {
+  const { parseJson } = await import('./json-reader.js');
+  assert.deepEqual(parseJson('{ "inode" : 18446744073709551557 , "ids": [ 1234567890123456789 ] }', 't'), {
+    inode: '18446744073709551557',
+    ids: ['1234567890123456789'],
+  });
+  // 16 digits in a row inside a content ID: a string, never rewritten
+  const id = '0123456789012345678901234567890123456789012345678901234567890abc';
+  assert.deepEqual(parseJson(`{"content":["${id}"],"size":7}`, 't'), { content: [id], size: 7 });
+});
+
 test('hostile documents are FormatErrors, never crashes', () => {
   const bad = [
     '{"nodes":[',
