@@ -12,6 +12,8 @@
  *   the file is a `BackendError` whose message says "truncated" and names the file.
  * - `loadInto` (optional) reads the same way into the caller's buffer; callers go through
  *   `loadRangeInto`, which uses `load` and a copy for backends without it.
+ * - `saveFrom` (optional) saves the bytes of an open file, under save's rules; callers go through
+ *   `saveFromFile`, which reads the file into a buffer and uses `save` for backends without it.
  * - `list` yields every file of a type with its size, in no particular order; names that are not
  *   64 lowercase hex characters (temporary files, strays) are skipped. `config` is not listable.
  * - A missing file is a `NotFoundError` naming the handle and the location (retry layers do not
@@ -19,6 +21,8 @@
  * - Every call honours `options.signal` between its steps (rejecting with the abort reason).
  * - A handle's name is one path component; anything else is a programmer error (TypeError).
  */
+import { read } from 'node:fs';
+import { promisify } from 'node:util';
 import type { Id } from '../core/index.js';
 
 export type FileType = 'config' | 'keys' | 'locks' | 'snapshots' | 'index' | 'data';
@@ -38,6 +42,12 @@ export interface FileInfo {
 
 export interface BackendOptions {
   signal?: AbortSignal;
+}
+
+/** Bytes [0, length) of an open file, read with positioned reads; the caller keeps (and closes) `fd`. */
+export interface FileSource {
+  fd: number;
+  length: number;
 }
 
 export interface Backend {
@@ -63,6 +73,11 @@ export interface Backend {
    * any more; after a rejection its contents are unspecified.
    */
   loadInto?(handle: Handle, offset: number, target: Uint8Array, options?: BackendOptions): Promise<void>;
+  /**
+   * Optional: `save` with the bytes of an open file instead of a buffer, so that a pack built in a
+   * temporary file is stored without a pack-sized buffer. Each attempt reads the file from the start.
+   */
+  saveFrom?(handle: Handle, source: FileSource, options?: BackendOptions): Promise<void>;
   stat(handle: Handle, options?: BackendOptions): Promise<FileInfo>;
   list(type: FileType, options?: BackendOptions): AsyncIterable<FileInfo>;
   remove(handle: Handle, options?: BackendOptions): Promise<void>;
@@ -87,4 +102,35 @@ export async function loadRangeInto(backend: Backend, h: Handle, offset: number,
   const bytes = await backend.load(h, offset, target.length, options);
   if (bytes.length !== target.length) throw new Error(`load of ${describeHandle(h)} returned ${bytes.length} bytes for ${target.length}`);
   target.set(bytes);
+}
+
+/** Buffers `saveFromFile` lends for backends without `saveFrom` (a pack-sized buffer is reused, not made per save). */
+const spareBuffers: Buffer[] = [];
+
+/**
+ * Saves the bytes of an open file: with the backend's own `saveFrom` when it has one, else by
+ * reading them into a (reused) buffer for `save`.
+ */
+export async function saveFromFile(backend: Backend, h: Handle, source: FileSource, options?: BackendOptions): Promise<void> {
+  if (backend.saveFrom) return backend.saveFrom(h, source, options);
+  let buffer = spareBuffers.pop();
+  if (!buffer || buffer.length < source.length) buffer = Buffer.allocUnsafe(source.length);
+  try {
+    const bytes = buffer.subarray(0, source.length);
+    await readFileRange(source.fd, bytes, 0);
+    await backend.save(h, bytes, options);
+  } finally {
+    spareBuffers.push(buffer);
+  }
+}
+
+const readAsync = promisify(read);
+
+/** Fills `into` from position `position` of `fd`; an early end of file is an error. */
+export async function readFileRange(fd: number, into: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await readAsync(fd, into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`the file ended after ${position + done} bytes, ${into.length - done} short`);
+    done += bytesRead;
+  }
 }

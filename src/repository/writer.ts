@@ -7,14 +7,14 @@
  * neither indexed nor already reserved in this session, so concurrent producers never store the
  * same blob twice.
  */
-import { close, read } from 'node:fs';
+import { close } from 'node:fs';
 import { promisify } from 'node:util';
-import { handle } from '../backend/index.js';
+import { handle, saveFromFile } from '../backend/index.js';
 import { type Id, sha256Id } from '../core/index.js';
 import { zstdLevel, type CompressionMode } from './compression.js';
 import { MasterIndex } from './index/master-index.js';
 import { type Snapshot, encodeSnapshot } from './model/index.js';
-import { type FinishedPack, PACK_BUFFER_SIZE } from './pack/pack-builder.js';
+import type { FinishedPack } from './pack/pack-builder.js';
 import { type PackFile, PackFileWriter, forEachHeaderEntry } from './pack/pack-file.js';
 import { encodePackHeader } from './pack/header.js';
 import type { BlobType } from './pack/header.js';
@@ -30,18 +30,7 @@ const INDEX_MAX_PACKS = 8;
 /** …or after this much time, so a long backup that is killed loses little. */
 const INDEX_MAX_AGE_MS = 5 * 60 * 1000;
 
-const readAsync = promisify(read);
 const closeAsync = promisify(close);
-
-/** Reads `into.length` bytes from the start of `fd`. */
-async function readFully(fd: number, into: Buffer): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const { bytesRead: n } = await readAsync(fd, into, done, into.length - done, done);
-    if (n === 0) throw new Error(`pack file ended after ${done} of ${into.length} bytes`);
-    done += n;
-  }
-}
 
 export interface WriterStats {
   dataBlobs: number;
@@ -111,8 +100,7 @@ export class RepositoryWriter {
   private readonly treePacks: PackFileWriter;
   private dataPacks: PackFileWriter | undefined;
   private readonly uploads = new Set<Promise<void>>();
-  /** Uploads run one at a time through this buffer (packs are built in temporary files). */
-  private uploadBuffer: Buffer | undefined;
+  /** Uploads run one at a time (packs are built in temporary files and saved from them). */
   private uploadChain: Promise<void> = Promise.resolve();
   private failure: unknown;
   readonly stats: WriterStats = { dataBlobs: 0, treeBlobs: 0, dataAdded: 0, dataAddedPacked: 0, packs: 0, indexFiles: 0 };
@@ -186,7 +174,8 @@ export class RepositoryWriter {
 
   /**
    * Uploads a pack built in a temporary file (`PackFileWriter`), indexes its blobs and closes
-   * its descriptor. Uploads run one after the other through one reused buffer.
+   * its descriptor. Uploads run one after the other, straight from the file where the backend
+   * can (Backend.saveFrom), else through one reused buffer (saveFromFile).
    */
   savePackFile(pack: PackFile): Promise<void> {
     const run = this.uploadChain.then(() => this.uploadPackFile(pack));
@@ -197,13 +186,9 @@ export class RepositoryWriter {
   private async uploadPackFile(pack: PackFile): Promise<void> {
     try {
       if (this.failure) throw this.failure;
-      let bytes: Buffer = Buffer.alloc(0);
-      if (!this.dryRun) {
-        const buffer = pack.length <= PACK_BUFFER_SIZE ? (this.uploadBuffer ??= Buffer.allocUnsafe(PACK_BUFFER_SIZE)) : Buffer.allocUnsafe(pack.length);
-        bytes = buffer.subarray(0, pack.length);
-        await readFully(pack.fd, bytes);
-      }
-      await this.storePack(pack.id, bytes, pack.header, pack.blobCount);
+      await this.storePack(pack.id, pack.header, pack.blobCount, () =>
+        saveFromFile(this.repo.backend, handle('data', pack.id), { fd: pack.fd, length: pack.length }, { signal: this.signal }),
+      );
     } finally {
       await closeAsync(pack.fd);
     }
@@ -214,13 +199,15 @@ export class RepositoryWriter {
    * stored; the caller may then reuse the pack's buffer.
    */
   async savePack(pack: FinishedPack): Promise<void> {
-    await this.storePack(pack.id, pack.bytes, encodePackHeader(pack.blobs), pack.blobs.length);
+    await this.storePack(pack.id, encodePackHeader(pack.blobs), pack.blobs.length, () =>
+      this.repo.backend.save(handle('data', pack.id), pack.bytes, { signal: this.signal }),
+    );
   }
 
-  /** Uploads a pack whose plaintext header entries are `header`, indexes it, writes index files as due. */
-  private async storePack(id: Id, bytes: Uint8Array, header: Uint8Array, blobCount: number): Promise<void> {
+  /** Uploads a pack (`upload`) whose plaintext header entries are `header`, indexes it, writes index files as due. */
+  private async storePack(id: Id, header: Uint8Array, blobCount: number, upload: () => Promise<void>): Promise<void> {
     if (this.failure) throw this.failure;
-    if (!this.dryRun) await this.repo.backend.save(handle('data', id), bytes, { signal: this.signal });
+    if (!this.dryRun) await upload();
     this.stats.packs++;
     forEachHeaderEntry(header, (type, idAt, offset, length, uncompressedLength) => {
       if (!this.dryRun) this.repo.index.addKey(type, header.subarray(idAt, idAt + 32), id, offset, length, uncompressedLength);

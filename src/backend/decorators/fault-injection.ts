@@ -5,7 +5,7 @@
  * happen, and a retry must cope with finding its own file).
  */
 import { BackendError } from '../../core/index.js';
-import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto, type FileSource, saveFromFile } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 export type Operation = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
@@ -55,6 +55,9 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
   }
   save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
     return this.run('save', h, options, () => this.inner.save(h, data, options));
+  }
+  saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
+    return this.run('save', h, options, () => saveFromFile(this.inner, h, source, options));
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.run('load', h, options, () => this.inner.load(h, offset, length, options));

@@ -3,7 +3,7 @@
  * A list holds a slot only while it waits for its next entry, so a caller that loads files
  * while listing cannot deadlock the pool.
  */
-import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, loadRangeInto } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, loadRangeInto, type FileSource, saveFromFile } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 /** A counting semaphore whose waiters can be aborted. */
@@ -73,6 +73,9 @@ export class LimitBackend extends BackendDecorator implements Backend {
   }
   save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
     return this.sem.run(() => this.inner.save(h, data, options), options.signal);
+  }
+  saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
+    return this.sem.run(() => saveFromFile(this.inner, h, source, options), options.signal);
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.sem.run(() => this.inner.load(h, offset, length, options), options.signal);

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendError, NotFoundError } from '../../core/index.js';
-import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, loadRangeInto } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, loadRangeInto, type FileSource, saveFromFile } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 export interface RetryOptions {
@@ -69,6 +69,9 @@ export class RetryBackend extends BackendDecorator implements Backend {
   }
   save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
     return this.retry('save', options.signal, () => this.inner.save(h, data, options));
+  }
+  saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
+    return this.retry('save', options.signal, () => saveFromFile(this.inner, h, source, options));
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.retry('load', options.signal, () => this.inner.load(h, offset, length, options));

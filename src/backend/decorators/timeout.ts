@@ -4,7 +4,7 @@
  * a stalled connection costs one timeout, not the whole run. The caller's own abort still wins.
  */
 import { BackendError } from '../../core/index.js';
-import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto } from '../index.js';
+import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto, type FileSource, saveFromFile } from '../index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 export class TimeoutBackend extends BackendDecorator implements Backend {
@@ -36,6 +36,9 @@ export class TimeoutBackend extends BackendDecorator implements Backend {
   }
   save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
     return this.bounded('save', describeHandle(h), options, (o) => this.inner.save(h, data, o));
+  }
+  saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
+    return this.bounded('save', describeHandle(h), options, (o) => saveFromFile(this.inner, h, source, o));
   }
   load(h: Handle, offset?: number, length?: number, options: BackendOptions = {}): Promise<Buffer> {
     return this.bounded('load', describeHandle(h), options, (o) => this.inner.load(h, offset, length, o));

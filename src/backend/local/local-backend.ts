@@ -15,7 +15,7 @@ import { type FileHandle, link, mkdir, open, readdir, rename, rm, stat, unlink }
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
-import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileType, type Handle, describeHandle, handle } from '../index.js';
+import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
 
 /** Ranged reads up to this size use synchronous calls (see readSmall). */
@@ -29,10 +29,33 @@ const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o400;
+/** Piece size of saveFrom's copy and of the comparison with an existing file. */
+const COPY_CHUNK = 1024 * 1024;
+
+/** True when the file at `path` has `size` bytes, the same as `fh`'s. */
+async function sameBytes(fh: FileHandle, path: string, size: number): Promise<boolean> {
+  const other = await open(path, 'r');
+  try {
+    if ((await other.stat()).size !== size) return false;
+    const a = Buffer.allocUnsafe(Math.min(COPY_CHUNK, size));
+    const b = Buffer.allocUnsafe(a.length);
+    for (let pos = 0; pos < size; ) {
+      const n = Math.min(a.length, size - pos);
+      const [ra, rb] = await Promise.all([fh.read(a, 0, n, pos), other.read(b, 0, n, pos)]);
+      if (ra.bytesRead !== n || rb.bytesRead !== n || !a.subarray(0, n).equals(b.subarray(0, n))) return false;
+      pos += n;
+    }
+    return true;
+  } finally {
+    await other.close();
+  }
+}
 
 export class LocalBackend implements Backend {
   readonly connections = 2;
   readonly strongListing = true;
+  /** saveFrom's copy buffers, reused. */
+  private readonly copyBuffers: Buffer[] = [];
 
   /** @param root the repository directory (it need not exist before `create`). */
   constructor(readonly root: string) {}
@@ -78,7 +101,33 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
+  save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    return this.saveWith(h, options, async (fh) => {
+      let off = 0;
+      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+    });
+  }
+
+  /** Copies the source in COPY_CHUNK pieces through a reused buffer: no pack-sized buffer (see Backend.saveFrom). */
+  saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
+    return this.saveWith(h, options, async (fh) => {
+      const buffer = this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK);
+      try {
+        for (let pos = 0; pos < source.length; ) {
+          const piece = buffer.subarray(0, Math.min(COPY_CHUNK, source.length - pos));
+          await readFileRange(source.fd, piece, pos);
+          for (let off = 0; off < piece.length; ) off += (await fh.write(piece, off, piece.length - off)).bytesWritten;
+          pos += piece.length;
+          options.signal?.throwIfAborted();
+        }
+      } finally {
+        this.copyBuffers.push(buffer);
+      }
+    });
+  }
+
+  /** Writes a temporary file with `write`, syncs it and gives it its final name (never replacing another file). */
+  private async saveWith(h: Handle, options: BackendOptions, write: (fh: FileHandle) => Promise<void>): Promise<void> {
     const signal = options.signal;
     signal?.throwIfAborted();
     const dir = this.dirOf(h);
@@ -89,15 +138,14 @@ export class LocalBackend implements Backend {
       const fh = await this.openExclusive(tmp, dir, h);
       tmpExists = true;
       try {
-        let off = 0;
-        while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+        await write(fh);
         await fh.chmod(FILE_MODE);
         await fh.sync();
       } finally {
         await fh.close();
       }
       signal?.throwIfAborted();
-      await this.publish(tmp, final, data, h);
+      await this.publish(tmp, final, h);
       tmpExists = false;
       await syncDir(dir);
     } catch (err) {
@@ -127,20 +175,20 @@ export class LocalBackend implements Backend {
   }
 
   /** Gives the complete `tmp` its final name without ever replacing an existing file. */
-  private async publish(tmp: string, final: string, data: Uint8Array, h: Handle): Promise<void> {
+  private async publish(tmp: string, final: string, h: Handle): Promise<void> {
     try {
       await link(tmp, final);
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'EEXIST') {
-        if (await this.holds(final, data, h)) {
+        if (await this.holds(final, tmp, h)) {
           await unlink(tmp);
           return;
         }
         // removed between link and the comparison: it is free again
         await link(tmp, final);
       } else if (code !== undefined && NO_HARD_LINKS.has(code)) {
-        if (await this.holds(final, data, h)) {
+        if (await this.holds(final, tmp, h)) {
           await unlink(tmp);
           return;
         }
@@ -154,10 +202,10 @@ export class LocalBackend implements Backend {
   }
 
   /**
-   * True if `final` holds exactly `data`, false if it does not exist; throws if it exists with
-   * other content (a name is never reused for different bytes).
+   * True if `final` holds exactly the bytes of `tmp`, false if it does not exist; throws if it
+   * exists with other content (a name is never reused for different bytes). Compared piece by piece.
    */
-  private async holds(final: string, data: Uint8Array, h: Handle): Promise<boolean> {
+  private async holds(final: string, tmp: string, h: Handle): Promise<boolean> {
     let fh: FileHandle;
     try {
       fh = await open(final, 'r');
@@ -168,16 +216,7 @@ export class LocalBackend implements Backend {
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new BackendError(`${this.what(h)} exists but is not a regular file: refusing to replace it`);
-      if (st.size === data.length) {
-        const existing = Buffer.allocUnsafe(st.size);
-        let got = 0;
-        while (got < existing.length) {
-          const { bytesRead } = await fh.read(existing, got, existing.length - got, got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        if (got === existing.length && existing.equals(data)) return true;
-      }
+      if (await sameBytes(fh, tmp, st.size)) return true;
     } finally {
       await fh.close();
     }

@@ -5,9 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BackendError, LifeboatError, NotFoundError, sha256Id } from '../../core/index.js';
-import { type Backend, type FileType, type Handle, handle, loadRangeInto } from '../index.js';
+import { type Backend, type FileSource, type FileType, type Handle, handle, loadRangeInto, saveFromFile } from '../index.js';
 import { abortOnCheck, isAbort } from './abort-on-check.js';
 
 export interface BackendUnderTest {
@@ -127,6 +130,37 @@ export function runBackendContract(name: string, makeBackend: () => Promise<Back
       const small = await put(b, 'index', Buffer.from('small file'));
       await loadRangeInto(b, small, 6, target.subarray(0, 4));
       assert.equal(target.subarray(0, 4).toString(), 'file');
+    }));
+
+    test('saveFromFile: an open file\'s bytes under save\'s rules (same bytes again succeed, other bytes are refused)', withBackend(async (b) => {
+      const data = randomBytes(2_500_000);
+      const other = Buffer.from(data);
+      other[1_700_000] = data[1_700_000]! ^ 1;
+      const dir = mkdtempSync(join(tmpdir(), 'lifeboat-contract-'));
+      const fds: number[] = [];
+      const source = (bytes: Uint8Array): FileSource => {
+        const path = join(dir, `f${fds.length}`);
+        writeFileSync(path, bytes);
+        fds.push(openSync(path, 'r'));
+        return { fd: fds.at(-1)!, length: bytes.length };
+      };
+      try {
+        const h = handle('data', id(data));
+        await saveFromFile(b, h, source(data));
+        assert.ok((await b.load(h)).equals(data));
+        await saveFromFile(b, h, source(data));
+        await assert.rejects(saveFromFile(b, h, source(other)), BackendError);
+        assert.ok((await b.load(h)).equals(data), 'the first bytes stay');
+        // a source shorter than it claims fails and leaves nothing behind
+        const short = source(data.subarray(0, 1000));
+        const h2 = handle('data', id(other));
+        await assert.rejects(saveFromFile(b, h2, { fd: short.fd, length: 5000 }));
+        await assert.rejects(b.stat(h2), NotFoundError);
+        assert.deepEqual(await names(b, 'data'), [h.name]);
+      } finally {
+        for (const fd of fds) closeSync(fd);
+        rmSync(dir, { recursive: true, force: true });
+      }
     }));
 
     test('the config is one file, outside every list', withBackend(async (b) => {
