@@ -4,8 +4,9 @@
  *   files without blobs are finished first
  *   four packs at a time: the pack's rows of files not failed, by offset → spans of whole blobs
  *     of at most SPAN_BYTES (a larger blob alone); per span one ranged read into a reused span
- *     buffer, then per blob: decrypt in place + verify once, write to every file and offset that
- *     needs it, give the buffer back
+ *     buffer (a one-blob span over SPAN_BYTES: into the one large-span buffer, one span at a
+ *     time), then per blob: decrypt in place + verify once, write to every file and offset that
+ *     needs it; give the buffer back
  *   a file whose last write is done is closed, gets its metadata, is renamed into place and
  *     gets its hard links
  *   a read or decryption failure fails the files of the blobs concerned, nothing else
