@@ -1,6 +1,6 @@
 /*
  * What the addon's source files share: argument helpers and errors (lifeboat.c), restic's object
- * cipher (lifeboat.c), and the file lane's registration (lane.c).
+ * cipher (lifeboat.c), and the file lane's registration (lane-js.c).
  */
 #ifndef LIFEBOAT_COMMON_H
 #define LIFEBOAT_COMMON_H
@@ -27,7 +27,7 @@ napi_value make_int64(napi_env env, int64_t n);
 bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out);
 
-/* Adds the file lane's functions (lane.c) to the addon's exports. */
+/* Adds the file lane's functions (lane-js.c) to the addon's exports. */
 bool lane_register(napi_env env, napi_value exports);
 
 #endif
