@@ -2,54 +2,33 @@
  * restic's local layout in a directory (spec 2.1, 12.1): `config`, `keys/`, `locks/`,
  * `snapshots/`, `index/`, `data/XX/<id>`.
  *
- * save(h, data):
+ * save(h, data) and saveFrom(h, file):
  *   tmp = <final>-tmp-<random> in the target directory (list skips it: not an ID)
- *   open tmp exclusively (creating data/XX on demand), write, chmod 0400, fsync, close
- *   link tmp → final: fails if final exists, so nothing is ever overwritten; on EEXIST compare
- *     the bytes (identical → success, different → BackendError). File systems without hard
- *     links fall back to check + rename.
+ *   open tmp exclusively (creating data/XX on demand), write (saveFrom: copied from the file in
+ *     1 MiB pieces), chmod 0400, fsync, close
+ *   publish (publish.ts): link tmp → final: fails if final exists, so nothing is ever
+ *     overwritten; on EEXIST compare the bytes (identical → success, different → BackendError).
+ *     File systems without hard links fall back to check + rename.
  *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import { type FileHandle, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
+import { publishFile, syncDir } from './publish.js';
 
 /** Ranged reads up to this size use synchronous calls (see readSmall). */
 const SYNC_READ_LIMIT = 256 * 1024;
 /** Files stat'ed at once while listing (the thread pool bounds real parallelism anyway). */
 const LIST_STAT_BATCH = 32;
-/** link(2) errors meaning "this file system has no hard links": fall back to rename. */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
-/** fsync(2) of a directory is refused by some file systems (FUSE, CIFS); restic ignores that too. */
-const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o400;
-/** Piece size of saveFrom's copy and of the comparison with an existing file. */
+/** Piece size of saveFrom's copy. */
 const COPY_CHUNK = 1024 * 1024;
-
-/** True when the file at `path` has `size` bytes, the same as `fh`'s. */
-async function sameBytes(fh: FileHandle, path: string, size: number): Promise<boolean> {
-  const other = await open(path, 'r');
-  try {
-    if ((await other.stat()).size !== size) return false;
-    const a = Buffer.allocUnsafe(Math.min(COPY_CHUNK, size));
-    const b = Buffer.allocUnsafe(a.length);
-    for (let pos = 0; pos < size; ) {
-      const n = Math.min(a.length, size - pos);
-      const [ra, rb] = await Promise.all([fh.read(a, 0, n, pos), other.read(b, 0, n, pos)]);
-      if (ra.bytesRead !== n || rb.bytesRead !== n || !a.subarray(0, n).equals(b.subarray(0, n))) return false;
-      pos += n;
-    }
-    return true;
-  } finally {
-    await other.close();
-  }
-}
 
 export class LocalBackend implements Backend {
   readonly connections = 2;
@@ -145,7 +124,7 @@ export class LocalBackend implements Backend {
         await fh.close();
       }
       signal?.throwIfAborted();
-      await this.publish(tmp, final, h);
+      await publishFile(tmp, final, this.what(h));
       tmpExists = false;
       await syncDir(dir);
     } catch (err) {
@@ -172,57 +151,6 @@ export class LocalBackend implements Backend {
     }
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
     return open(tmp, flags, 0o600);
-  }
-
-  /** Gives the complete `tmp` its final name without ever replacing an existing file. */
-  private async publish(tmp: string, final: string, h: Handle): Promise<void> {
-    try {
-      await link(tmp, final);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'EEXIST') {
-        if (await this.holds(final, tmp, h)) {
-          await unlink(tmp);
-          return;
-        }
-        // removed between link and the comparison: it is free again
-        await link(tmp, final);
-      } else if (code !== undefined && NO_HARD_LINKS.has(code)) {
-        if (await this.holds(final, tmp, h)) {
-          await unlink(tmp);
-          return;
-        }
-        await rename(tmp, final);
-        return;
-      } else {
-        throw err;
-      }
-    }
-    await unlink(tmp);
-  }
-
-  /**
-   * True if `final` holds exactly the bytes of `tmp`, false if it does not exist; throws if it
-   * exists with other content (a name is never reused for different bytes). Compared piece by piece.
-   */
-  private async holds(final: string, tmp: string, h: Handle): Promise<boolean> {
-    let fh: FileHandle;
-    try {
-      fh = await open(final, 'r');
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return false;
-      throw err;
-    }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new BackendError(`${this.what(h)} exists but is not a regular file: refusing to replace it`);
-      if (await sameBytes(fh, tmp, st.size)) return true;
-    } finally {
-      await fh.close();
-    }
-    throw new BackendError(`${this.what(h)} already exists with different content: refusing to overwrite it`, {
-      hint: 'run `lifeboat check`: the repository may be damaged',
-    });
   }
 
   async load(h: Handle, offset = 0, length = 0, options: BackendOptions = {}): Promise<Buffer> {
@@ -418,18 +346,5 @@ function checkName(h: Handle): void {
 function checkRange(offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
     throw new RangeError(`invalid range: offset ${offset}, length ${length}`);
-  }
-}
-
-/** fsync of a directory, so a rename or link in it survives a crash. */
-async function syncDir(dir: string): Promise<void> {
-  const dh = await open(dir, constants.O_RDONLY);
-  try {
-    await dh.sync();
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === undefined || !DIR_SYNC_UNSUPPORTED.has(code)) throw err;
-  } finally {
-    await dh.close();
   }
 }
