@@ -1,6 +1,6 @@
 /*
  * What the addon's source files share: argument helpers and errors (lifeboat.c), restic's object
- * cipher (lifeboat.c), and the file lane's registration (lane-js.c).
+ * cipher (lifeboat.c), and the registrations of the file lane (lane-js.c) and scanDir (scan.c).
  */
 #ifndef LIFEBOAT_COMMON_H
 #define LIFEBOAT_COMMON_H
@@ -14,6 +14,8 @@
 const char *errno_name(int e);
 void throw_arg(napi_env env, const char *message);
 bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage);
+/* A path argument (string or Uint8Array) as a NUL-terminated copy to free; NULL after a throw. */
+char *get_cstr(napi_env env, napi_value v, const char *what);
 bool get_u8(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len);
 bool get_int64(napi_env env, napi_value v, const char *what, int64_t *out);
 bool get_uint64(napi_env env, napi_value v, const char *what, uint64_t *out);
@@ -29,5 +31,8 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
 
 /* Adds the file lane's functions (lane-js.c) to the addon's exports. */
 bool lane_register(napi_env env, napi_value exports);
+
+/* Adds scanDir (scan.c) to the addon's exports. */
+bool scan_register(napi_env env, napi_value exports);
 
 #endif

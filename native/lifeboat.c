@@ -12,6 +12,7 @@
  *   fresh buffer, so this keeps the hot path free of allocations.
  * - the file lane (lane.c): a backup's read → chunk → hash → compress → seal → pack path on
  *   libuv's thread pool, instead of one V8 isolate per core (ADR 0004).
+ * - scanDir (scan.c): a directory's entries and their lstat in one thread-pool request.
  *
  * Paths and names are a JS string (UTF-8) or a Uint8Array (raw bytes); NUL bytes are refused
  * like Node's fs does. System call failures throw an Error with `code` (errno name), `errno`
@@ -141,7 +142,7 @@ bool get_u8(napi_env env, napi_value v, const char *what, uint8_t **data, size_t
  * NUL-terminated copy that the caller frees. Embedded NUL bytes are refused, as Node does:
  * the kernel would silently stop at the first one and act on another file.
  */
-static char *get_cstr(napi_env env, napi_value v, const char *what) {
+char *get_cstr(napi_env env, napi_value v, const char *what) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) return NULL;
   char *s = NULL;
@@ -761,7 +762,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"releasePages", NULL, js_release_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
-  if (!lane_register(env, exports)) return NULL;
+  if (!lane_register(env, exports) || !scan_register(env, exports)) return NULL;
   return exports;
 }
 

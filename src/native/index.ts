@@ -14,7 +14,8 @@
  * with a pure-JS fallback (repository/crypto) choose.
  *
  * The file lane (native/lane.c) is the backup's hot path: read → chunk → hash → compress → seal →
- * pack file, on libuv's thread pool (see createLane).
+ * pack file, on libuv's thread pool (see createLane). The walk above it lists directories with
+ * scanDir (native/scan.c), also on the pool.
  *
  * Paths and xattr names are strings (UTF-8) or Uint8Arrays (raw bytes: non-UTF-8 file names).
  * System call failures throw errors shaped like Node's fs errors: `code` ('ENOENT', 'ENOTSUP',
@@ -47,6 +48,7 @@ interface NativeAddon {
   laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
   laneClose(lane: Lane): void;
   chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
+  scanDir(path: NativePath): Promise<ArrayBuffer | number>;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -171,22 +173,83 @@ function describeErrno(errno: number): [string, string] {
   return known ? [known[0], known[1]] : [`E${errno}`, 'unknown error'];
 }
 
+/** An Error shaped like Node's fs errors: "ENOENT: no such file or directory, lstat '/x'". */
+function errnoError(errno: number, syscall: string, path: NativePath): NodeJS.ErrnoException {
+  const [code, description] = describeErrno(errno);
+  const shown = typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString();
+  const err = new Error(`${code}: ${description}, ${syscall} '${shown}'`) as NodeJS.ErrnoException;
+  err.code = code;
+  err.errno = -errno;
+  err.syscall = syscall;
+  err.path = shown;
+  return err;
+}
+
 /**
  * lstat with nanosecond times and the xattr list size in one call, into a reused
  * BigUint64Array(16) (indices in STAT): no Stats object per file. Throws like fs.lstatSync.
  */
 export function lstatInto(path: NativePath, out: BigUint64Array): void {
   const errno = load().lstatInto(path, out);
-  if (errno !== 0) {
-    const [code, description] = describeErrno(errno);
-    const shown = typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString();
-    const err = new Error(`${code}: ${description}, lstat '${shown}'`) as NodeJS.ErrnoException;
-    err.code = code;
-    err.errno = -errno;
-    err.syscall = 'lstat';
-    err.path = shown;
-    throw err;
+  if (errno !== 0) throw errnoError(errno, 'lstat', path);
+}
+
+/** A directory's entries, sorted by name bytes, with the lstat of each (see scanDir). */
+export class DirScan {
+  readonly count: number;
+  /** Bytes the listing holds. */
+  readonly byteLength: number;
+  private readonly stats: BigUint64Array;
+  private readonly errnos: Int32Array;
+  private readonly ends: Uint32Array;
+  private readonly names: Buffer;
+
+  constructor(private readonly dir: Uint8Array, buffer: ArrayBuffer) {
+    const count = new Uint32Array(buffer, 0, 1)[0]!;
+    this.count = count;
+    this.byteLength = buffer.byteLength;
+    let at = 8;
+    this.stats = new BigUint64Array(buffer, at, count * 16);
+    at += count * 128;
+    this.errnos = new Int32Array(buffer, at, count);
+    at += count * 4;
+    this.ends = new Uint32Array(buffer, at, count);
+    this.names = Buffer.from(buffer, at + count * 4);
   }
+
+  /** The raw name of entry `i` (a view into the scan). */
+  name(i: number): Buffer {
+    return this.names.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
+  }
+
+  /** True when entry `i`'s lstat worked (its fields are in `stat`). */
+  ok(i: number): boolean {
+    return this.errnos[i] === 0;
+  }
+
+  /** Entry `i`'s lstat, fields as lstatInto's (indices in STAT), a view into the scan. */
+  stat(i: number): BigUint64Array {
+    return this.stats.subarray(i * 16, i * 16 + 16);
+  }
+
+  /** The error of entry `i`'s lstat, as fs.lstatSync would have thrown it. */
+  error(i: number): NodeJS.ErrnoException {
+    const name = this.name(i);
+    const path = this.dir.length === 1 && this.dir[0] === 0x2f ? Buffer.concat([this.dir, name]) : Buffer.concat([this.dir, Buffer.from('/'), name]);
+    return errnoError(this.errnos[i]!, 'lstat', path);
+  }
+}
+
+/**
+ * readdir plus an lstat of every entry (with the xattr list size, like lstatInto) in one request
+ * on libuv's thread pool: the main thread only receives the result. Rejects like fs.readdir
+ * ("EACCES: permission denied, scandir '/x'") when the directory cannot be read; a single
+ * entry's lstat failure is reported per entry (DirScan.ok / error).
+ */
+export async function scanDir(path: Uint8Array): Promise<DirScan> {
+  const result = await load().scanDir(path);
+  if (typeof result === 'number') throw errnoError(result, 'scandir', path);
+  return new DirScan(path, result);
 }
 
 /** A file lane's handle (see createLane). */
@@ -272,6 +335,6 @@ export function chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number)
 
 /** "ENOENT: no such file or directory, open '/x'" for a lane's file error, as Node's fs spells it. */
 export function laneErrorMessage(errno: number, syscall: string, path: string): { message: string; code: string } {
-  const [code, description] = describeErrno(errno);
-  return { message: `${code}: ${description}, ${syscall} '${path}'`, code };
+  const err = errnoError(errno, syscall, path);
+  return { message: err.message, code: err.code! };
 }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants, copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getSystemErrorMap } from 'node:util';
 import { projectRoot } from '../../test/helpers/paths.js';
-import { STAT, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, poly1305, releasePages, utimensat } from './index.js';
+import { DirScan, STAT, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, poly1305, releasePages, scanDir, utimensat } from './index.js';
 
 /** Independent Poly1305 (RFC 8439 2.5.1) with BigInt, as the oracle for the native one. */
 function poly1305Reference(key: Uint8Array, msg: Uint8Array): Buffer {
@@ -265,6 +265,51 @@ describe('file system calls', () => {
     assert.equal(out[STAT.xattrListSize], BigInt('user.abc'.length + 1));
     const missing = join(dir, 'missing-stat');
     expectErrno(() => lstatInto(missing, out), 'ENOENT', 'lstat', missing);
+  });
+
+  test('scanDir lists a directory as readdir does, with each entry\'s lstat as lstatInto gives it', async () => {
+    const top = join(dir, 'scan');
+    mkdirSync(join(top, 'sub'), { recursive: true });
+    writeFileSync(join(top, 'b.txt'), 'bee');
+    writeFileSync(join(top, 'a.txt'), '');
+    lsetxattr(join(top, 'a.txt'), 'user.k', Buffer.from('v'));
+    symlinkSync('b.txt', join(top, 'link'));
+    mknod(join(top, 'fifo'), constants.S_IFIFO | 0o600, 0);
+    const raw = Buffer.concat([Buffer.from(top), Buffer.from('/\xff\xfe-not-utf8', 'latin1')]);
+    writeFileSync(raw, 'x');
+    const scan = await scanDir(Buffer.from(top));
+    const names = readdirSync(top, { encoding: 'buffer' });
+    assert.equal(scan.count, names.length);
+    assert.ok(scan.stat(0)[STAT.xattrListSize]! > 0n, 'a.txt has an xattr');
+    const expected = new BigUint64Array(16);
+    for (let i = 0; i < scan.count; i++) {
+      assert.ok(scan.name(i).equals(names[i]!), `entry ${i} in readdir's order`);
+      assert.ok(scan.ok(i));
+      lstatInto(Buffer.concat([Buffer.from(`${top}/`), names[i]!]), expected);
+      assert.deepEqual([...scan.stat(i)], [...expected]);
+    }
+    assert.equal((await scanDir(Buffer.from(join(top, 'sub')))).count, 0);
+    const missing = join(top, 'missing');
+    await assert.rejects(scanDir(Buffer.from(missing)), (err: NodeJS.ErrnoException) => {
+      expectErrno(() => { throw err; }, 'ENOENT', 'scandir', missing);
+      return true;
+    });
+    await assert.rejects(scanDir(Buffer.from(join(top, 'b.txt'))), { code: 'ENOTDIR', syscall: 'scandir' });
+    await assert.rejects(scanDir(Buffer.from(`${top}\0x`)), { code: 'ERR_INVALID_ARG_VALUE' });
+  });
+
+  test('a DirScan reports an entry whose lstat failed like fs.lstatSync would', () => {
+    // one entry "gone", lstat errno ENOENT (2)
+    const layout = new ArrayBuffer(8 + 128 + 4 + 4 + 4);
+    new Uint32Array(layout, 0, 1)[0] = 1;
+    new Int32Array(layout, 136, 1)[0] = 2;
+    new Uint32Array(layout, 140, 1)[0] = 4;
+    Buffer.from(layout, 144).write('gone', 'latin1');
+    const scan = new DirScan(Buffer.from('/some/dir'), layout);
+    assert.equal(scan.ok(0), false);
+    assert.equal(scan.name(0).toString(), 'gone');
+    expectErrno(() => { throw scan.error(0); }, 'ENOENT', 'lstat', '/some/dir/gone');
+    expectErrno(() => { throw new DirScan(Buffer.from('/'), layout).error(0); }, 'ENOENT', 'lstat', '/gone');
   });
 });
 
