@@ -57,14 +57,23 @@ function prepare(text: string): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
-export function parseJson(bytes: Uint8Array | string, what: string): unknown {
+/**
+ * Parses a document. With `exact` false, the search for long numbers is skipped (it cost the
+ * incremental backup ≈ 0.1 s per 20 MB of trees): an integer above 2^53 then arrives as an
+ * inexact number, which Fields.bigUint refuses with InexactNumberError, and the caller parses
+ * again exactly (decodeTree does).
+ */
+export function parseJson(bytes: Uint8Array | string, what: string, exact = true): unknown {
   const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   try {
-    return JSON.parse(LONG_NUMBER.test(text) || text.includes('\\u') ? prepare(text) : text);
+    return JSON.parse((exact && LONG_NUMBER.test(text)) || text.includes('\\u') ? prepare(text) : text);
   } catch (err) {
     throw new FormatError(`${what} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }
+
+/** An integer above 2^53 arrived as a JSON number: the document must be parsed exactly (parseJson). */
+export class InexactNumberError extends FormatError {}
 
 /** Field readers that turn wrong types into FormatErrors naming the field. */
 export class Fields {
@@ -113,7 +122,8 @@ export class Fields {
   bigUint(key: string): bigint {
     const v = this.obj[key];
     if (v === undefined || v === null) return 0n;
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) throw new InexactNumberError(`${this.what}: field "${key}" is too large for a JSON number read inexactly`);
     if (typeof v === 'string' && /^\d+$/.test(v) && BigInt(v) < 2n ** 64n) return BigInt(v);
     return this.fail(key, 'an unsigned 64-bit integer');
   }

@@ -18,6 +18,7 @@ import {
   fileModeFromStat,
   formatGoTime,
   goJsonString,
+  goTimeEquals,
   goTimeFromNs,
   goTimeToNs,
   parseGoTime,
@@ -56,6 +57,29 @@ test('time formatting and parsing', () => {
       assert.equal(goTimeToNs(parseGoTime(formatGoTime(t))), ns);
     }),
   );
+});
+
+test('goTimeEquals agrees with parseGoTime on any time, zone and shape', () => {
+  const same = (s: string, ns: bigint): boolean => {
+    const secs = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);
+    const nanos = Number(ns - secs * 1_000_000_000n);
+    return goTimeEquals(s, Number(secs), nanos);
+  };
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 19n }), fc.integer({ min: -14 * 60, max: 14 * 60 }), fc.integer({ min: -3, max: 3 }), (ns, off, delta) => {
+      const s = formatGoTime(goTimeFromNs(ns, off));
+      assert.equal(same(s, ns), true, s);
+      assert.equal(same(s, ns + BigInt(delta)), delta === 0, `${s} vs ${delta} ns`);
+      assert.equal(same(s, ns + BigInt(delta) * 1_000_000_000n), delta === 0, `${s} vs ${delta} s`);
+    }),
+  );
+  // shapes the fast path leaves to the parser: lower-case separators, long fractions, years past 9999
+  assert.equal(same('2015-11-10t22:10:09.445482227z', 1447193409445482227n), true);
+  assert.equal(same('2015-11-10T22:10:09.4454822279999+01:00', 1447189809445482227n), true);
+  assert.equal(same('12015-01-01T00:00:00Z', goTimeToNs(parseGoTime('12015-01-01T00:00:00Z'))), true);
+  for (const bad of ['', 'yesterday', '2015-11-10T22:10:09.+01:00', '2015-13-10T22:10:09Z', '2015-11-10T22:10:09+0100', '2015-11-10T22:10:09']) {
+    assert.equal(goTimeEquals(bad, 1447189809, 0), false, bad);
+  }
 });
 
 test('the restic 0.14 tree blob decodes and re-encodes byte for byte', () => {
@@ -107,6 +131,13 @@ test('inode numbers above 2^53 survive a round trip', () => {
   assert.equal(node!.inode, big);
   assert.equal(node!.deviceId, 9007199254740993n);
   assert.equal(encodeTree([node!]).toString(), json);
+  // around 2^53: the quick parse keeps what it reads exactly, the exact parse takes the rest
+  for (const n of [9007199254740991n, 9007199254740992n, 9007199254740993n, 99999999999999999n]) {
+    const [m] = decodeTree(Buffer.from(json.replace(`${big}`, `${n}`)));
+    assert.equal(m!.inode, n);
+  }
+  const generic = json.replace('"content":[]', '"generic_attributes":{"a":{"b":[18446744073709551557]}},"content":[]');
+  assert.equal(decodeTree(Buffer.from(generic))[0]!.genericAttributes, '{"a":{"b":["18446744073709551557"]}}');
 });
 
 test('long numbers are found with whitespace around them, and digit runs inside strings are left alone', async () => {

@@ -4,7 +4,7 @@
  */
 import { FormatError, type Id, isId } from '../../core/index.js';
 import { goJsonBytes, goJsonString } from './go-json.js';
-import { Fields, INVALID_BYTE_MARK } from './json-reader.js';
+import { Fields, INVALID_BYTE_MARK, InexactNumberError } from './json-reader.js';
 import { decodeUtf8WithMarks, isValidUtf8 } from './utf8.js';
 import { quoteName, unquoteName } from './quote.js';
 import { GO_ZERO_TIME } from './time.js';
@@ -93,6 +93,13 @@ export function encodeNode(n: Node): string {
   return `${s}}`;
 }
 
+/** An integer above 2^53 anywhere in a parsed JSON value (it was read inexactly). */
+function hasInexactNumber(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(hasInexactNumber);
+}
+
 function idField(f: Fields, key: string, what: string): Id | undefined {
   const v = f.optString(key);
   if (v === undefined || v === '') return undefined;
@@ -139,6 +146,7 @@ export function decodeNode(value: unknown, what: string): Node {
   const generic = f.raw('generic_attributes');
   if (generic !== undefined && generic !== null) {
     if (typeof generic !== 'object' || Array.isArray(generic)) throw new FormatError(`${what}: generic_attributes must be an object`);
+    if (hasInexactNumber(generic)) throw new InexactNumberError(`${what}: generic_attributes hold a number too large to read inexactly`);
     if (Object.keys(generic).length) node.genericAttributes = JSON.stringify(generic);
   }
   const content = f.array('content');

@@ -53,6 +53,64 @@ export function parseGoTime(s: string): GoTime {
   return { unixSeconds: local - BigInt(offsetMinutes * 60), nanos, offsetMinutes };
 }
 
+/** Digits of `s` from `at` to `end` as a number, or -1 when one is not a digit. */
+function digits(s: string, at: number, end: number): number {
+  let n = 0;
+  for (let i = at; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Whether the stored time `s` is the instant (`unixSeconds`, `nanos`), whatever zone it was
+ * written in. The backup compares two stored times per file with the file's lstat; this reads the
+ * usual shape (four-digit year, up to nine fractional digits) without a regular expression or
+ * bigints, and leaves any other shape to parseGoTime.
+ */
+export function goTimeEquals(s: string, unixSeconds: number, nanos: number): boolean {
+  const n = s.length;
+  if (n >= 20 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && (s.charCodeAt(10) | 0x20) === 0x74 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
+    const year = digits(s, 0, 4);
+    const month = digits(s, 5, 7);
+    const day = digits(s, 8, 10);
+    const hour = digits(s, 11, 13);
+    const minute = digits(s, 14, 16);
+    const second = digits(s, 17, 19);
+    let at = 19;
+    let frac = 0;
+    let fracDigits = 1;
+    if (s.charCodeAt(at) === 46) {
+      let scale = 100_000_000;
+      for (at++, fracDigits = 0; at < n; at++, fracDigits++, scale /= 10) {
+        const d = s.charCodeAt(at) - 48;
+        if (d < 0 || d > 9) break;
+        if (scale >= 1) frac += d * scale;
+      }
+    }
+    let offset: number | undefined;
+    const z = s.charCodeAt(at);
+    if ((z | 0x20) === 0x7a && at + 1 === n) offset = 0;
+    else if ((z === 43 || z === 45) && at + 6 === n && s.charCodeAt(at + 3) === 58) {
+      const h = digits(s, at + 1, at + 3);
+      const m = digits(s, at + 4, at + 6);
+      if (h >= 0 && m >= 0) offset = (z === 45 ? -1 : 1) * (h * 60 + m);
+    }
+    if (offset !== undefined && fracDigits > 0 && year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 60) {
+      const local = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+      return local - offset * 60 === unixSeconds && frac === nanos;
+    }
+  }
+  try {
+    const t = parseGoTime(s);
+    return t.unixSeconds === BigInt(unixSeconds) && t.nanos === nanos;
+  } catch {
+    return false;
+  }
+}
+
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 export function formatGoTime(t: GoTime): string {

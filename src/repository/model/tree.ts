@@ -1,6 +1,6 @@
 /** Tree blobs (spec 8.1): `{"nodes":[…]}\n`, nodes sorted by raw name bytes, no duplicates. */
 import { FormatError, type Id } from '../../core/index.js';
-import { parseJson, Fields } from './json-reader.js';
+import { Fields, InexactNumberError, parseJson } from './json-reader.js';
 import { type Node, decodeNode, encodeNode } from './node.js';
 
 export const EMPTY_TREE_ID = 'ac08ce34ba4f8123618661bef2425f7028ffb9ac740578a3ee88684d2523fee8' as Id;
@@ -46,8 +46,18 @@ export class TreeBuilder {
   }
 }
 
-export function decodeTree(bytes: Uint8Array): Node[] {
-  const f = Fields.of(parseJson(bytes, 'tree'), 'tree');
-  const nodes = f.array('nodes') ?? [];
+function decodeNodes(json: unknown): Node[] {
+  const nodes = Fields.of(json, 'tree').array('nodes') ?? [];
   return nodes.map((n, i) => decodeNode(n, `tree node ${i}`));
+}
+
+export function decodeTree(bytes: Uint8Array): Node[] {
+  // trees rarely hold an integer above 2^53 (inode numbers of some file systems): parse without
+  // looking for one, and again exactly when a field turns out to need it
+  try {
+    return decodeNodes(parseJson(bytes, 'tree', false));
+  } catch (err) {
+    if (!(err instanceof InexactNumberError)) throw err;
+    return decodeNodes(parseJson(bytes, 'tree'));
+  }
 }
