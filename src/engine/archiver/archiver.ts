@@ -2,7 +2,8 @@
  * Backs up paths into trees and returns the root tree.
  *
  *   for each directory (depth first, sibling directories concurrently):
- *     list it (sync readdir + lstat: no per-call promise), apply excludes,
+ *     list it (readdir and every entry's lstat in one request on the thread pool, directories
+ *     listed ahead of the walk: dir-scanner.ts), apply excludes,
  *     files unchanged since the parent snapshot (size, mtime, ctime, inode) keep their content,
  *     other files go to the file lanes (chunk, hash, dedupe, compress, encrypt, pack),
  *     then encode the tree (nodes sorted by name bytes) and save it (deduplicated).
@@ -11,16 +12,17 @@
  * Per-item problems (unreadable files, vanished entries) go to `onError` and the item is left
  * out; the backup goes on.
  */
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { STAT } from '../../native/index.js';
+import { type DirScan, STAT } from '../../native/index.js';
 import { LifeboatError, type Id } from '../../core/index.js';
-import { type Node, TreeBuilder, encodeTree, linkTargetFields, parseGoTime } from '../../repository/model/index.js';
+import { type Node, TreeBuilder, encodeTree, goTimeEquals, linkTargetFields } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType, signedSeconds } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
+import { DirScanner } from './dir-scanner.js';
 
 export interface ArchiveOptions {
   exclude?: PathFilter;
@@ -89,12 +91,7 @@ function join(dir: Buffer, name: Buffer): Buffer {
 }
 
 function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
-  try {
-    const t = parseGoTime(stored);
-    return t.unixSeconds === signedSeconds(sec) && BigInt(t.nanos) === nsec;
-  } catch {
-    return false;
-  }
+  return goTimeEquals(stored, Number(signedSeconds(sec)), Number(nsec));
 }
 
 export class Archiver {
@@ -107,13 +104,17 @@ export class Archiver {
   private reportedBytes = 0;
   private rootDevices = new Set<bigint>();
   private readonly st = newStatFields();
+  /** The exclude patterns, unless there are none (then no path is decoded to test it). */
+  private readonly exclude: PathFilter | undefined;
 
   constructor(
     private readonly repo: ArchiverRepository,
     private readonly writer: ArchiverWriter,
     private readonly pool: FileLanes,
     private readonly options: ArchiveOptions,
-  ) {}
+  ) {
+    this.exclude = options.exclude?.isEmpty() ? undefined : options.exclude;
+  }
 
   /** Backs up absolute, cleaned `paths`; returns the root tree ID. */
   async archive(paths: string[]): Promise<Id> {
@@ -136,6 +137,9 @@ export class Archiver {
   /** Entries walked, and when the walk last gave the event loop a turn. */
   private walked = 0;
   private sliceStart = performance.now();
+
+  /** Lists directories ahead of the walk. */
+  private readonly scanner = new DirScanner((path) => this.exclude?.matchesExactly(path.toString()) ?? false);
 
   /** Parent trees being loaded ahead of the walk (the subdirectories of the directory being walked). */
   private readonly prefetched = new Map<Id, Promise<Map<string, Node>>>();
@@ -215,18 +219,20 @@ export class Archiver {
   }
 
   /**
-   * Saves one directory entry; resolves to undefined when it is excluded or failed. Directories
-   * are finished before this returns (depth first); a file's content may still be in the
-   * workers: the returned promise settles when it is stored.
+   * Saves one directory entry; its node is undefined when it is excluded or failed. Directories
+   * are walked before this settles (depth first); a file's content may still be in the lanes:
+   * its node is a promise then, settled when the content is stored. Synchronous for everything
+   * but directories and files to read (an incremental backup reuses most nodes: no promise each).
    */
-  private async saveEntry(dir: Buffer, name: Buffer, parent: Node | undefined): Promise<Pending> {
+  private saveEntry(dir: Buffer, name: Buffer, parent: Node | undefined, listed?: StatFields | Error): Pending | Promise<Pending> {
     this.options.signal?.throwIfAborted();
     const path = join(dir, name);
-    if (this.options.exclude?.matchesExactly(path.toString())) return { node: undefined };
+    if (this.exclude?.matchesExactly(path.toString())) return { node: undefined };
     let node: Node;
     let device: bigint;
     try {
-      const st = lstatFields(path, this.st);
+      if (listed instanceof Error) throw listed;
+      const st = listed ?? lstatFields(path, this.st);
       device = st[STAT.dev]!;
       const type = nodeType(st);
       if (!type || type === 'socket') return { node: undefined };
@@ -245,27 +251,9 @@ export class Archiver {
     }
     switch (node.type) {
       case 'file':
-        await this.pool.whenAvailable();
-        return { node: this.saveFile(path, node, parent) };
-      case 'dir': {
-        if (this.excludedDir(path)) return { node: undefined };
-        if (this.options.oneFileSystem && !this.rootDevices.has(device)) {
-          node.subtree = await this.writer.saveTree(encodeTree([]));
-          return { node };
-        }
-        // the walk below is done when this returns; the subtree is saved once its files are
-        const { tree } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
-        return {
-          node: tree.then((subtree) => {
-            if (subtree === undefined) return undefined;
-            node.subtree = subtree;
-            if (!parent) this.stats.dirsNew++;
-            else if (parent.subtree === subtree) this.stats.dirsUnmodified++;
-            else this.stats.dirsChanged++;
-            return node;
-          }),
-        };
-      }
+        return this.pool.whenAvailable().then(() => ({ node: this.saveFile(path, node, parent) }));
+      case 'dir':
+        return this.saveDirEntry(path, node, device, parent);
       case 'symlink':
         try {
           Object.assign(node, linkTargetFields(readlinkSync(path, { encoding: 'buffer' })));
@@ -279,15 +267,35 @@ export class Archiver {
     }
   }
 
+  private async saveDirEntry(path: Buffer, node: Node, device: bigint, parent: Node | undefined): Promise<Pending> {
+    if (this.excludedDir(path)) return { node: undefined };
+    if (this.options.oneFileSystem && !this.rootDevices.has(device)) {
+      node.subtree = await this.writer.saveTree(encodeTree([]));
+      return { node };
+    }
+    // the walk below is done when this returns; the subtree is saved once its files are
+    const { tree } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
+    return {
+      node: tree.then((subtree) => {
+        if (subtree === undefined) return undefined;
+        node.subtree = subtree;
+        if (!parent) this.stats.dirsNew++;
+        else if (parent.subtree === subtree) this.stats.dirsUnmodified++;
+        else this.stats.dirsChanged++;
+        return node;
+      }),
+    };
+  }
+
   /**
    * Walks a directory (depth first, waiting only for room in the worker pool) and returns a
    * promise of its tree ID that settles when every file below it is stored, so the walk moves
    * on while the workers are still busy with this directory's files.
    */
   private async saveDir(path: Buffer, parentTree: Id | undefined): Promise<{ tree: Promise<Id | undefined> }> {
-    let names: Buffer[];
+    let scan: DirScan;
     try {
-      names = readdirSync(path, { encoding: 'buffer' });
+      scan = await this.scanner.list(path);
     } catch (err) {
       this.fail(path, err);
       return { tree: Promise.resolve(undefined) };
@@ -300,12 +308,14 @@ export class Archiver {
       if (n) builder.add(n);
     };
     const waits: Promise<void>[] = [];
-    for (const name of names) {
+    for (let i = 0; i < scan.count; i++) {
       if ((++this.walked & 31) === 0 && performance.now() - this.sliceStart >= WALK_SLICE_MS) {
         await nextTurn();
         this.sliceStart = performance.now();
       }
-      const { node } = await this.saveEntry(path, name, parents.get(name.toString('latin1')));
+      const name = scan.name(i);
+      const entry = this.saveEntry(path, name, parents.get(name.toString('latin1')), scan.ok(i) ? scan.stat(i) : scan.error(i));
+      const { node } = entry instanceof Promise ? await entry : entry;
       if (node instanceof Promise) waits.push(node.then(add));
       else add(node);
     }

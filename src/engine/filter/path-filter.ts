@@ -50,4 +50,9 @@ export class PathFilter implements PathMatcher {
   matchesExactly(path: string): boolean {
     return this.matchers.some((m) => m(path));
   }
+
+  /** No patterns: matches nothing. */
+  isEmpty(): boolean {
+    return this.matchers.length === 0;
+  }
 }
