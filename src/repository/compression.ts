@@ -16,9 +16,14 @@ const binding = createRequire(import.meta.url)('zstd-napi/binding') as ZstdBindi
 
 export type CompressionMode = 'auto' | 'off' | 'max';
 
-/** zstd levels matching restic's "auto" (klauspost default ≈ 3) and "max". */
+/**
+ * zstd levels for restic's modes. "auto" is level 2: it compresses the bench dataset as restic's
+ * auto does (klauspost's SpeedDefault; repository 0.2 % larger than restic's, level 3: 0.2 %
+ * smaller) with about 10 % less CPU for the whole initial backup (zstd was a third of it). See
+ * docs/performance.md, 2026-12-03.
+ */
 export function zstdLevel(mode: CompressionMode): number {
-  return mode === 'max' ? 19 : 3;
+  return mode === 'max' ? 19 : 2;
 }
 
 let cctx: InstanceType<ZstdBinding['CCtx']> | undefined;
