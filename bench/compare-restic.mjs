@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Lifeboat against restic on the same machine and the same data.
 //
-// usage: node bench/compare-restic.mjs [--rounds N] [--data DIR] [--only backup|restore|maintenance]
-//   maintenance: check --read-data, then forget --keep-last 1 and a measured prune
+// usage: see USAGE below (`--help`)
 //
 // Dataset: ../shared/bench/gen-dataset.mjs (2 GiB, generated once into --data), mutated with
 // ../shared/bench/mutate.mjs for the incremental run and reverted afterwards. Every round uses
@@ -15,19 +14,44 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const shared = resolve(root, '..', 'shared', 'bench');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const rounds = Number(opt('--rounds', '3'));
-const base = resolve(opt('--base', '/tmp/lifeboat-bench'));
-const data = resolve(opt('--data', join(base, 'data')));
-const only = opt('--only', 'all');
+const USAGE = `usage: node bench/compare-restic.mjs [--rounds N] [--base DIR] [--data DIR] [--only WHAT]
+  --rounds N   rounds, medians printed (default 3)
+  --base DIR   repositories, restic's cache and results (default /tmp/lifeboat-bench)
+  --data DIR   the dataset, generated there when missing (default BASE/data)
+  --only WHAT  all (default) | backup | restore | maintenance
+               maintenance: check --read-data, then forget --keep-last 1 and a measured prune`;
+let opts;
+try {
+  opts = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      base: { type: 'string', default: '/tmp/lifeboat-bench' },
+      data: { type: 'string' },
+      only: { type: 'string', default: 'all' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+} catch (err) {
+  console.error(`${err.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const rounds = Number(opts.rounds);
+const base = resolve(opts.base);
+const data = resolve(opts.data ?? join(base, 'data'));
+const only = opts.only;
+if (!Number.isInteger(rounds) || rounds < 1 || !['all', 'backup', 'restore', 'maintenance'].includes(only)) {
+  console.error(USAGE);
+  process.exit(2);
+}
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
