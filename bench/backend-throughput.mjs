@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Backup throughput to remote backends against the same backup to a local directory.
 //
-// usage: node bench/backend-throughput.mjs [--rounds N] [--data DIR] [--base DIR] [--targets local,s3,rest,rclone]
-//                                          [--options "-o connections=8 …"]
+// usage: see USAGE below (`--help`)
 //
 // Data: the benchmark dataset of ../shared/bench/gen-dataset.mjs, generated into --data when
 // missing (a copy of its own: the other benchmarks mutate theirs while they run). Each round backs up the same data into a fresh repository per target; targets
@@ -16,20 +15,46 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const rounds = Number(opt('--rounds', '3'));
-const base = resolve(opt('--base', '/tmp/lifeboat-bench-backends'));
-// its own copy of the dataset: other benchmarks mutate theirs while running
-const data = resolve(opt('--data', '/tmp/lifeboat-bench-backends-data'));
-const targets = opt('--targets', 'local,s3').split(',');
-const extra = opt('--options', '').split(/\s+/).filter(Boolean);
+const USAGE = `usage: node bench/backend-throughput.mjs [--rounds N] [--data DIR] [--base DIR] [--targets LIST] [--options=OPTS]
+  --rounds N        rounds, medians printed (default 3)
+  --data DIR        the dataset, generated there when missing (default /tmp/lifeboat-bench-backends-data)
+  --base DIR        repositories and servers' state (default /tmp/lifeboat-bench-backends)
+  --targets LIST    comma-separated: local, s3, rest, rclone (default local,s3)
+  --options=OPTS    extra backup options for every target, e.g. --options="-o connections=8"`;
+let opts;
+try {
+  opts = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      base: { type: 'string', default: '/tmp/lifeboat-bench-backends' },
+      // its own copy of the dataset: other benchmarks mutate theirs while running
+      data: { type: 'string', default: '/tmp/lifeboat-bench-backends-data' },
+      targets: { type: 'string', default: 'local,s3' },
+      options: { type: 'string', default: '' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+} catch (err) {
+  console.error(`${err.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const rounds = Number(opts.rounds);
+const base = resolve(opts.base);
+const data = resolve(opts.data);
+const targets = opts.targets.split(',');
+const extra = opts.options.split(/\s+/).filter(Boolean);
+if (!Number.isInteger(rounds) || rounds < 1 || targets.some((t) => !['local', 's3', 'rest', 'rclone'].includes(t))) {
+  console.error(USAGE);
+  process.exit(2);
+}
 const password = 'bench-password';
 
 if (!existsSync(data)) {
