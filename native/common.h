@@ -1,6 +1,7 @@
 /*
  * What the addon's source files share: argument helpers and errors (lifeboat.c), restic's object
- * cipher (lifeboat.c), and the registrations of the file lane (lane-js.c) and scanDir (scan.c).
+ * cipher (lifeboat.c), the registrations of the file lane (lane-js.c) and scanDir (scan.c), and the
+ * stat fields both lstatInto and scanDir return (scan.c).
  */
 #ifndef LIFEBOAT_COMMON_H
 #define LIFEBOAT_COMMON_H
@@ -34,5 +35,9 @@ bool lane_register(napi_env env, napi_value exports);
 
 /* Adds scanDir (scan.c) to the addon's exports. */
 bool scan_register(napi_env env, napi_value exports);
+
+struct stat;
+/* lstatInto's fields 0–14 (STAT order in src/native/index.ts) from `st` (scan.c); the caller sets o[15]. */
+void stat_fields(const struct stat *st, uint64_t *o);
 
 #endif

@@ -543,21 +543,7 @@ static napi_value js_lstat_into(napi_env env, napi_callback_info info) {
     return make_int64(env, e);
   }
   uint64_t *o = data;
-  o[0] = st.st_dev;
-  o[1] = st.st_ino;
-  o[2] = st.st_mode;
-  o[3] = st.st_nlink;
-  o[4] = st.st_uid;
-  o[5] = st.st_gid;
-  o[6] = st.st_rdev;
-  o[7] = (uint64_t)st.st_size;
-  o[8] = (uint64_t)st.st_atim.tv_sec;
-  o[9] = (uint64_t)st.st_atim.tv_nsec;
-  o[10] = (uint64_t)st.st_mtim.tv_sec;
-  o[11] = (uint64_t)st.st_mtim.tv_nsec;
-  o[12] = (uint64_t)st.st_ctim.tv_sec;
-  o[13] = (uint64_t)st.st_ctim.tv_nsec;
-  o[14] = (uint64_t)st.st_blocks;
+  stat_fields(&st, o);
   ssize_t x = S_ISLNK(st.st_mode) ? 0 : llistxattr(path, NULL, 0);
   o[15] = x > 0 ? (uint64_t)x : 0;
   free(path);

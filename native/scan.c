@@ -65,6 +65,24 @@ static int compare_names(const void *a, const void *b, void *names) {
   return strcmp((const char *)names + *(const size_t *)a, (const char *)names + *(const size_t *)b);
 }
 
+void stat_fields(const struct stat *st, uint64_t *o) {
+  o[0] = st->st_dev;
+  o[1] = st->st_ino;
+  o[2] = st->st_mode;
+  o[3] = st->st_nlink;
+  o[4] = st->st_uid;
+  o[5] = st->st_gid;
+  o[6] = st->st_rdev;
+  o[7] = (uint64_t)st->st_size;
+  o[8] = (uint64_t)st->st_atim.tv_sec;
+  o[9] = (uint64_t)st->st_atim.tv_nsec;
+  o[10] = (uint64_t)st->st_mtim.tv_sec;
+  o[11] = (uint64_t)st->st_mtim.tv_nsec;
+  o[12] = (uint64_t)st->st_ctim.tv_sec;
+  o[13] = (uint64_t)st->st_ctim.tv_nsec;
+  o[14] = (uint64_t)st->st_blocks;
+}
+
 /* `full` holds the directory's path and a slash at `dir_len`; the name is copied behind them. */
 static void stat_entry(int dirfd, char *full, size_t dir_len, const char *name, uint64_t *o, int32_t *err) {
   struct stat st;
@@ -72,21 +90,7 @@ static void stat_entry(int dirfd, char *full, size_t dir_len, const char *name, 
     *err = errno;
     return;
   }
-  o[0] = st.st_dev;
-  o[1] = st.st_ino;
-  o[2] = st.st_mode;
-  o[3] = st.st_nlink;
-  o[4] = st.st_uid;
-  o[5] = st.st_gid;
-  o[6] = st.st_rdev;
-  o[7] = (uint64_t)st.st_size;
-  o[8] = (uint64_t)st.st_atim.tv_sec;
-  o[9] = (uint64_t)st.st_atim.tv_nsec;
-  o[10] = (uint64_t)st.st_mtim.tv_sec;
-  o[11] = (uint64_t)st.st_mtim.tv_nsec;
-  o[12] = (uint64_t)st.st_ctim.tv_sec;
-  o[13] = (uint64_t)st.st_ctim.tv_nsec;
-  o[14] = (uint64_t)st.st_blocks;
+  stat_fields(&st, o);
   if (!S_ISLNK(st.st_mode)) {
     /* llistxattr takes a path: the directory's, a slash, the name */
     size_t len = strlen(name);
