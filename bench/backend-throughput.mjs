@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './cli-args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -25,36 +25,24 @@ const USAGE = `usage: node bench/backend-throughput.mjs [--rounds N] [--data DIR
   --base DIR        repositories and servers' state (default /tmp/lifeboat-bench-backends)
   --targets LIST    comma-separated: local, s3, rest, rclone (default local,s3)
   --options=OPTS    extra backup options for every target, e.g. --options="-o connections=8"`;
-let opts;
-try {
-  opts = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      base: { type: 'string', default: '/tmp/lifeboat-bench-backends' },
-      // its own copy of the dataset: other benchmarks mutate theirs while running
-      data: { type: 'string', default: '/tmp/lifeboat-bench-backends-data' },
-      targets: { type: 'string', default: 'local,s3' },
-      options: { type: 'string', default: '' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (err) {
-  console.error(`${err.message}\n${USAGE}`);
-  process.exit(2);
-}
-if (opts.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const TARGETS = ['local', 's3', 'rest', 'rclone'];
+const opts = benchArgs(
+  USAGE,
+  {
+    rounds: { type: 'string', default: '3' },
+    base: { type: 'string', default: '/tmp/lifeboat-bench-backends' },
+    // its own copy of the dataset: other benchmarks mutate theirs while running
+    data: { type: 'string', default: '/tmp/lifeboat-bench-backends-data' },
+    targets: { type: 'string', default: 'local,s3' },
+    options: { type: 'string', default: '' },
+  },
+  (o) => Number.isInteger(Number(o.rounds)) && Number(o.rounds) >= 1 && o.targets.split(',').every((t) => TARGETS.includes(t)),
+);
 const rounds = Number(opts.rounds);
 const base = resolve(opts.base);
 const data = resolve(opts.data);
 const targets = opts.targets.split(',');
 const extra = opts.options.split(/\s+/).filter(Boolean);
-if (!Number.isInteger(rounds) || rounds < 1 || targets.some((t) => !['local', 's3', 'rest', 'rclone'].includes(t))) {
-  console.error(USAGE);
-  process.exit(2);
-}
 const password = 'bench-password';
 
 if (!existsSync(data)) {

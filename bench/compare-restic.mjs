@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './cli-args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -25,33 +25,20 @@ const USAGE = `usage: node bench/compare-restic.mjs [--rounds N] [--base DIR] [-
   --data DIR   the dataset, generated there when missing (default BASE/data)
   --only WHAT  all (default) | backup | restore | maintenance
                maintenance: check --read-data, then forget --keep-last 1 and a measured prune`;
-let opts;
-try {
-  opts = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      base: { type: 'string', default: '/tmp/lifeboat-bench' },
-      data: { type: 'string' },
-      only: { type: 'string', default: 'all' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (err) {
-  console.error(`${err.message}\n${USAGE}`);
-  process.exit(2);
-}
-if (opts.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const opts = benchArgs(
+  USAGE,
+  {
+    rounds: { type: 'string', default: '3' },
+    base: { type: 'string', default: '/tmp/lifeboat-bench' },
+    data: { type: 'string' },
+    only: { type: 'string', default: 'all' },
+  },
+  (o) => Number.isInteger(Number(o.rounds)) && Number(o.rounds) >= 1 && ['all', 'backup', 'restore', 'maintenance'].includes(o.only),
+);
 const rounds = Number(opts.rounds);
 const base = resolve(opts.base);
 const data = resolve(opts.data ?? join(base, 'data'));
 const only = opts.only;
-if (!Number.isInteger(rounds) || rounds < 1 || !['all', 'backup', 'restore', 'maintenance'].includes(only)) {
-  console.error(USAGE);
-  process.exit(2);
-}
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
