@@ -197,4 +197,21 @@ describe('the native chunker (file lanes) cuts where this one does', () => {
       { numRuns: 12 },
     );
   });
+
+  test('polynomials of every degree the chunker takes (the native loop has a path for degree 53 and one for the rest)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 41, max: 56 }),
+        fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }),
+        fc.integer({ min: 1, max: 3 * 1024 * 1024 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (degree, low, slice, seed) => {
+          const pol = (1n << BigInt(degree)) | (low << 1n) | 1n;
+          const input = sha256Counter(6 * 1024 * 1024 + seed).subarray(seed);
+          assert.deepEqual(nativeLengths(pol, input, slice), chunkBoundaries(pol, input), `degree ${degree}`);
+        },
+      ),
+      { numRuns: 16 },
+    );
+  });
 });
