@@ -6,9 +6,9 @@
 // Dataset: ../shared/bench/gen-dataset.mjs (2 GiB, generated once into --data), mutated with
 // ../shared/bench/mutate.mjs for the incremental run and reverted afterwards. Every round uses
 // fresh repositories; the inputs are re-read right before each measured run (the page cache
-// does not stay warm here) and the tools alternate which goes first. Wall time and peak RSS come
-// from GNU time. Prints medians and ratios (restic ÷ Lifeboat: above 1 means Lifeboat is faster
-// or smaller).
+// does not stay warm here); each phase runs both tools back to back and they alternate which goes
+// first. Wall time and peak RSS come from GNU time. Prints medians and ratios (restic ÷ Lifeboat:
+// above 1 means Lifeboat is faster or smaller), and the median of each round's own ratios.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -94,49 +94,66 @@ if (!existsSync(data)) {
 const results = {};
 const record = (tool, what, value) => ((results[tool] ??= {})[what] ??= []).push(value);
 
+// Each phase runs both tools back to back (the order alternates between rounds), so that the two
+// runs a ratio compares are seconds apart: this VM's speed drifts within minutes.
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? ['lifeboat', 'restic'] : ['restic', 'lifeboat'];
-  for (const name of order) {
-    const t = tools[name];
-    const repo = join(base, `repo-${name}`);
-    const target = join(base, `restore-${name}`);
-    rmSync(repo, { recursive: true, force: true });
-    rmSync(target, { recursive: true, force: true });
-    t.init(repo);
+  const repo = (name) => join(base, `repo-${name}`);
+  const target = (name) => join(base, `restore-${name}`);
+  const each = (fn) => order.forEach((name) => fn(name, tools[name]));
+  each((name, t) => {
+    rmSync(repo(name), { recursive: true, force: true });
+    rmSync(target(name), { recursive: true, force: true });
+    t.init(repo(name));
+  });
+  each((name, t) => {
     warm(data);
-    const initial = t.backup(repo);
+    const initial = t.backup(repo(name));
     record(name, 'initial backup s', initial.seconds);
     record(name, 'initial backup RSS MiB', initial.rssMiB);
-    record(name, 'repository MB', du(repo) / 1e6);
-    if (only === 'all' || only === 'backup' || only === 'maintenance') {
-      const save = join(base, `mutsave-${name}`);
-      rmSync(save, { recursive: true, force: true });
-      sh(process.execPath, [join(shared, 'mutate.mjs'), 'apply', data, save]);
-      warm(data);
-      const incr = t.backup(repo);
-      record(name, 'incremental backup s', incr.seconds);
-      record(name, 'incremental backup RSS MiB', incr.rssMiB);
+    record(name, 'repository MB', du(repo(name)) / 1e6);
+  });
+  if (only === 'all' || only === 'backup' || only === 'maintenance') {
+    const save = join(base, 'mutsave');
+    rmSync(save, { recursive: true, force: true });
+    sh(process.execPath, [join(shared, 'mutate.mjs'), 'apply', data, save]);
+    try {
+      each((name, t) => {
+        warm(data);
+        const incr = t.backup(repo(name));
+        record(name, 'incremental backup s', incr.seconds);
+        record(name, 'incremental backup RSS MiB', incr.rssMiB);
+      });
+    } finally {
       sh(process.execPath, [join(shared, 'mutate.mjs'), 'revert', data, save]);
     }
-    if (only === 'all' || only === 'restore') {
-      warm(repo);
-      const restored = t.restore(repo, target);
+  }
+  if (only === 'all' || only === 'restore') {
+    each((name, t) => {
+      warm(repo(name));
+      const restored = t.restore(repo(name), target(name));
       record(name, 'restore s', restored.seconds);
       record(name, 'restore RSS MiB', restored.rssMiB);
-      rmSync(target, { recursive: true, force: true });
-    }
-    if (only === 'maintenance') {
-      warm(repo);
-      const checked = t.check(repo);
+      rmSync(target(name), { recursive: true, force: true });
+    });
+  }
+  if (only === 'maintenance') {
+    each((name, t) => {
+      warm(repo(name));
+      const checked = t.check(repo(name));
       record(name, 'check --read-data s', checked.seconds);
       record(name, 'check --read-data RSS MiB', checked.rssMiB);
-      t.forget(repo);
-      warm(repo);
-      const pruned = t.prune(repo);
+    });
+    each((name, t) => {
+      t.forget(repo(name));
+      warm(repo(name));
+      const pruned = t.prune(repo(name));
       record(name, 'prune s', pruned.seconds);
       record(name, 'prune RSS MiB', pruned.rssMiB);
-      record(name, 'repository after prune MB', du(repo) / 1e6);
-    }
+      record(name, 'repository after prune MB', du(repo(name)) / 1e6);
+    });
+  }
+  for (const name of order) {
     console.error(`round ${round + 1}/${rounds} ${name}: ${JSON.stringify(Object.fromEntries(Object.entries(results[name]).map(([k, v]) => [k, v.at(-1)])))}`);
   }
 }
@@ -148,10 +165,18 @@ const median = (xs) => {
 const rows = Object.keys(results.lifeboat).map((what) => {
   const l = median(results.lifeboat[what]);
   const r = median(results.restic[what]);
-  return { what, lifeboat: l.toFixed(2), restic: r.toFixed(2), 'restic ÷ lifeboat': (r / l).toFixed(2) };
+  // each round's own ratio too: on a machine whose speed drifts, a round compares like with like
+  const perRound = results.lifeboat[what].map((x, i) => results.restic[what][i] / x);
+  return {
+    what,
+    lifeboat: l.toFixed(2),
+    restic: r.toFixed(2),
+    'restic ÷ lifeboat': (r / l).toFixed(2),
+    rounds: `${median(perRound).toFixed(2)} (${perRound.map((x) => x.toFixed(2)).join(', ')})`,
+  };
 });
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
 console.log(`\n${new Date().toISOString()} — ${machine}, ${rounds} rounds, medians`);
-console.log('| measure | Lifeboat | restic | restic ÷ Lifeboat |\n|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.what} | ${r.lifeboat} | ${r.restic} | ${r['restic ÷ lifeboat']} |`);
+console.log('| measure | Lifeboat | restic | restic ÷ Lifeboat | per round: median (each) |\n|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.what} | ${r.lifeboat} | ${r.restic} | ${r['restic ÷ lifeboat']} | ${r.rounds} |`);
 writeFileSync(join(base, 'last-results.json'), JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2));
