@@ -27,6 +27,7 @@ import {
   decodeConfig,
   decodeIndex,
   encodeIndex,
+  scanIndex,
   decodeSnapshot,
   decodeTree,
 } from './model/index.js';
@@ -44,6 +45,8 @@ export interface OpenRepositoryOptions {
 export class Repository {
   readonly index = new MasterIndex();
   private indexLoaded = false;
+  private readonly addToIndex = (type: BlobType, id: Uint8Array, packId: string, offset: number, length: number, uncompressedLength: number): void =>
+    this.index.addKey(type, id, packId as Id, offset, length, uncompressedLength);
 
   private constructor(
     readonly backend: Backend,
@@ -147,7 +150,11 @@ export class Repository {
 
   /** One index file, decoded (check and repair look at index files one by one). */
   async loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]> {
-    const { packs } = decodeIndex(await this.loadUnpacked('index', id, signal));
+    return this.decodeIndexFile(id, await this.loadUnpacked('index', id, signal));
+  }
+
+  private decodeIndexFile(id: Id, bytes: Uint8Array): IndexPack[] {
+    const { packs } = decodeIndex(bytes);
     for (const pack of packs) {
       for (const b of pack.blobs) {
         if (this.version < 2 && b.uncompressedLength > 0) throw new FormatError(`index/${id}: index uses feature not supported by repository version 1`);
@@ -166,7 +173,9 @@ export class Repository {
     for await (const id of this.listIds('index', options.signal)) ids.push(id);
     await forEachConcurrent(ids, this.backend.connections + 2, async (id) => {
       try {
-        for (const pack of await this.loadIndexFile(id, options.signal)) {
+        const bytes = await this.loadUnpacked('index', id, options.signal);
+        if (scanIndex(bytes, this.version >= 2, this.addToIndex)) return;
+        for (const pack of this.decodeIndexFile(id, bytes)) {
           for (const b of pack.blobs) this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
         }
       } catch (err) {

@@ -13,6 +13,7 @@ export * from './node.js';
 export * from './tree.js';
 export * from './snapshot.js';
 export * from './index-file.js';
+export * from './index-scan.js';
 export * from './documents.js';
 export * from './restic-json.js';
 export { parseJson } from './json-reader.js';

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { Id } from '../../core/index.js';
+import { type IndexPack, decodeIndex, encodeIndex } from './index-file.js';
+import { scanIndex } from './index-scan.js';
+
+const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex') as Id);
+const packs = fc.array(
+  fc.record({
+    id: hexId,
+    blobs: fc.array(
+      fc.record({
+        id: hexId,
+        type: fc.constantFrom('data' as const, 'tree' as const),
+        offset: fc.nat({ max: 2 ** 32 }),
+        length: fc.integer({ min: 32, max: 0xffffffff }),
+        uncompressedLength: fc.oneof(fc.constant(0), fc.nat({ max: 2 ** 40 })),
+      }),
+      { maxLength: 6 },
+    ),
+  }),
+  { maxLength: 5 },
+);
+
+/** What scanIndex reports, as decodeIndex's flat list; undefined when it declined. */
+function scanned(bytes: Uint8Array, compressedAllowed = true): unknown[] | undefined {
+  const got: unknown[] = [];
+  const ok = scanIndex(bytes, compressedAllowed, (type, id, packId, offset, length, uncompressedLength) =>
+    got.push({ packId, id: Buffer.from(id).toString('hex'), type, offset, length, uncompressedLength }),
+  );
+  return ok ? got : undefined;
+}
+
+function decoded(bytes: Uint8Array): unknown[] {
+  return decodeIndex(bytes).packs.flatMap((p) => p.blobs.map((b) => ({ packId: p.id, ...b })));
+}
+
+/** The same document with the keys of every object in reverse order and whitespace around everything. */
+function reshaped(value: unknown): string {
+  if (Array.isArray(value)) return `[ ${value.map(reshaped).join(' ,\n ')} ]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).reverse();
+    return `{\n\t${entries.map(([k, v]) => `${JSON.stringify(k)} : ${reshaped(v)}`).join(' ,\r\n ')} }`;
+  }
+  return JSON.stringify(value);
+}
+
+test('scanIndex reads what encodeIndex writes, and any key order and whitespace, as decodeIndex does', () => {
+  fc.assert(
+    fc.property(packs, fc.array(hexId, { maxLength: 3 }), (p: IndexPack[], supersedes) => {
+      const bytes = encodeIndex(p);
+      assert.deepEqual(scanned(bytes), decoded(bytes));
+      const doc = JSON.parse(bytes.toString()) as Record<string, unknown>;
+      if (supersedes.length) doc['supersedes'] = supersedes;
+      const other = Buffer.from(`${reshaped(doc)}\n`);
+      assert.deepEqual(scanned(other), decoded(other));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('scanIndex declines, without reporting a blob, whatever it does not read; decodeIndex then decides', () => {
+  const id = 'ab'.repeat(32);
+  const blob = (extra = '') => `{"id":"${id}","type":"data","offset":0,"length":40${extra}}`;
+  const doc = (blobs: string) => `{"packs":[{"id":"${id}","blobs":[${blobs}]}]}`;
+  const declined = [
+    doc(blob(',"uncompressed_length":7')).replace('"packs"', '"p\\u0061cks"'), // escape in a key
+    doc(blob(',"comment":"x"')), // unknown key
+    doc(blob(',"offset":1')), // repeated key
+    doc(blob()).replace('"offset":0', '"offset":-0'),
+    doc(blob()).replace('"length":40', '"length":4e1'),
+    doc(blob()).replace('"length":40', '"length":40.0'),
+    doc(blob()).replace('"length":40', '"length":040'),
+    doc(blob()).replace('"length":40', '"length":31'), // too short for a sealed blob
+    doc(blob()).replace('"type":"data"', '"type":"Data"'),
+    doc(blob()).replace(`"id":"${id}","type"`, `"id":"${id.toUpperCase()}","type"`),
+    doc(blob()).replace(`"id":"${id}","type"`, '"id":null,"type"'),
+    doc(`${blob()},`), // trailing comma
+    `${doc(blob())} x`,
+    `[${doc(blob())}]`, // the legacy form is an array of packs
+    '{"packs":null}',
+    `{"supersedes":["${id}"]}`, // no packs
+    doc(blob()).slice(0, -1),
+    '',
+  ];
+  for (const text of declined) {
+    let reported = 0;
+    assert.equal(scanIndex(Buffer.from(text), true, () => reported++), false, text);
+    assert.equal(reported, 0);
+  }
+  // compressed blobs in a repository version 1: declined, so decodeIndex's caller can refuse them
+  const compressed = Buffer.from(doc(blob(',"uncompressed_length":100')));
+  assert.equal(scanned(compressed, false), undefined);
+  assert.deepEqual(scanned(compressed, true), decoded(compressed));
+  assert.deepEqual(scanned(Buffer.from('{"packs":[]}')), []);
+});
