@@ -115,7 +115,8 @@ for (let round = 0; round < rounds; round++) {
   });
   if (only === 'all' || only === 'backup' || only === 'maintenance') {
     const save = join(base, 'mutsave');
-    rmSync(save, { recursive: true, force: true });
+    // a save directory left by an interrupted run (or a manual mutate.mjs) holds the originals
+    if (existsSync(save)) sh(process.execPath, [join(shared, 'mutate.mjs'), 'revert', data, save]);
     sh(process.execPath, [join(shared, 'mutate.mjs'), 'apply', data, save]);
     try {
       each((name, t) => {
