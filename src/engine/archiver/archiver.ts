@@ -22,7 +22,7 @@ import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType, signedSeconds } from './node-from-stat.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
-import { DirScanner } from './dir-scanner.js';
+import { DirScanner, childPath as join } from './dir-scanner.js';
 
 export interface ArchiveOptions {
   exclude?: PathFilter;
@@ -85,10 +85,6 @@ const WALK_SLICE_MS = 2;
 const MAX_PREFETCHED_TREES = 8;
 const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
 const SLASH = Buffer.from('/');
-
-function join(dir: Buffer, name: Buffer): Buffer {
-  return dir.length === 1 && dir[0] === 0x2f ? Buffer.concat([SLASH, name]) : Buffer.concat([dir, SLASH, name]);
-}
 
 function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
   return goTimeEquals(stored, Number(signedSeconds(sec)), Number(nsec));

@@ -35,8 +35,11 @@ function walkKey(path: Buffer): Buffer {
   return key;
 }
 
-function join(dir: Buffer, name: Buffer): Buffer {
-  return dir.length === 1 && dir[0] === 0x2f ? Buffer.concat([dir, name]) : Buffer.concat([dir, Buffer.from('/'), name]);
+const SLASH = Buffer.from('/');
+
+/** `dir`/`name` as raw bytes ("/" + name under the root). */
+export function childPath(dir: Buffer, name: Buffer): Buffer {
+  return dir.length === 1 && dir[0] === 0x2f ? Buffer.concat([SLASH, name]) : Buffer.concat([dir, SLASH, name]);
 }
 
 export class DirScanner {
@@ -91,7 +94,7 @@ export class DirScanner {
   private learn(path: Buffer, scan: DirScan): void {
     for (let i = 0; i < scan.count && this.known.length < MAX_KNOWN; i++) {
       if (!scan.ok(i) || nodeType(scan.stat(i)) !== 'dir') continue;
-      const sub = join(path, scan.name(i));
+      const sub = childPath(path, scan.name(i));
       if (!this.skip(sub)) this.push({ key: walkKey(sub), path: sub });
     }
   }

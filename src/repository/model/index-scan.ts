@@ -24,29 +24,15 @@ const COLON = 0x3a;
 class Unexpected extends Error {}
 const unexpected = new Unexpected();
 
-/** Columns of the blobs scanned so far, reused across calls (scanIndex is synchronous). */
-let cap = 0;
-let idAt = new Uint32Array(0);
-let packOf = new Uint32Array(0);
-let typeOf = new Uint8Array(0);
-let offsetOf = new Float64Array(0);
-let lengthOf = new Float64Array(0);
-let plainOf = new Float64Array(0);
+/** The blobs scanned so far, FIELDS numbers each, reused across calls (scanIndex is synchronous). */
+const FIELDS = 6; // where the ID's hex starts, pack, type (0 data, 1 tree), offset, length, uncompressed length
+let blobColumns = new Float64Array(1024 * FIELDS);
 
-function ensure(n: number): void {
-  if (n <= cap) return;
-  cap = Math.max(n, cap * 2, 1024);
-  const grown = <T extends Uint32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
-    const a = make(cap);
-    a.set(old as never);
-    return a;
-  };
-  idAt = grown(idAt, (c) => new Uint32Array(c));
-  packOf = grown(packOf, (c) => new Uint32Array(c));
-  typeOf = grown(typeOf, (c) => new Uint8Array(c));
-  offsetOf = grown(offsetOf, (c) => new Float64Array(c));
-  lengthOf = grown(lengthOf, (c) => new Float64Array(c));
-  plainOf = grown(plainOf, (c) => new Float64Array(c));
+function ensure(blobs: number): void {
+  if (blobs * FIELDS <= blobColumns.length) return;
+  const grown = new Float64Array(Math.max(blobs * FIELDS, blobColumns.length * 2));
+  grown.set(blobColumns);
+  blobColumns = grown;
 }
 
 const KEYS = ['id', 'type', 'offset', 'length', 'uncompressed_length', 'packs', 'blobs', 'supersedes'] as const;
@@ -182,12 +168,14 @@ function scanBlob(s: Scanner, n: number, pack: number): void {
   }
   // decodeIndex's rules; it words the error when they fail
   if (id < 0 || type < 0 || offset < 0 || length < 32 || length > 0xffffffff) throw unexpected;
-  idAt[n] = id;
-  packOf[n] = pack;
-  typeOf[n] = type;
-  offsetOf[n] = offset;
-  lengthOf[n] = length;
-  plainOf[n] = plain < 0 ? 0 : plain;
+  const row = n * FIELDS;
+  const c = blobColumns;
+  c[row] = id;
+  c[row + 1] = pack;
+  c[row + 2] = type;
+  c[row + 3] = offset;
+  c[row + 4] = length;
+  c[row + 5] = plain < 0 ? 0 : plain;
 }
 
 /** One pack object; returns the number of blobs scanned so far. */
@@ -258,14 +246,16 @@ export function scanIndex(bytes: Uint8Array, compressedAllowed: boolean, visit: 
     throw err;
   }
   const { blobs, packIdAt } = result;
-  if (!compressedAllowed) for (let i = 0; i < blobs; i++) if (plainOf[i]! > 0) return false;
+  const c = blobColumns;
+  if (!compressedAllowed) for (let i = 0; i < blobs; i++) if (c[i * FIELDS + 5]! > 0) return false;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const packIds = packIdAt.map((at) => text.toString('latin1', at, at + 64));
   const key = new Uint8Array(32);
   for (let i = 0; i < blobs; i++) {
-    const at = idAt[i]!;
+    const row = i * FIELDS;
+    const at = c[row]!;
     for (let j = 0; j < 32; j++) key[j] = (HEX[bytes[at + 2 * j]!]! << 4) | HEX[bytes[at + 2 * j + 1]!]!;
-    visit(typeOf[i] === 1 ? 'tree' : 'data', key, packIds[packOf[i]!]!, offsetOf[i]!, lengthOf[i]!, plainOf[i]!);
+    visit(c[row + 2] === 1 ? 'tree' : 'data', key, packIds[c[row + 1]!]!, c[row + 3]!, c[row + 4]!, c[row + 5]!);
   }
   return true;
 }
