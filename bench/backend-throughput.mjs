@@ -3,7 +3,7 @@
 //
 // usage: see USAGE below (`--help`)
 //
-// Data: the benchmark dataset of ../shared/bench/gen-dataset.mjs, generated into --data when
+// Data: the benchmark dataset of bench/dataset/gen-dataset.mjs, generated into --data when
 // missing (a copy of its own: the other benchmarks mutate theirs while they run). Each round backs up the same data into a fresh repository per target; targets
 // alternate their order between rounds and the input is re-read right before each run. Servers
 // run on loopback in their own processes: S3 is the tests' local S3 server (s3rver over HTTPS,
@@ -47,7 +47,7 @@ const password = 'bench-password';
 
 if (!existsSync(data)) {
   console.error(`generating the dataset into ${data} …`);
-  execFileSync(process.execPath, [resolve(root, '..', 'shared', 'bench', 'gen-dataset.mjs'), data], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(here, 'dataset', 'gen-dataset.mjs'), data], { stdio: 'inherit' });
 }
 rmSync(base, { recursive: true, force: true });
 mkdirSync(base, { recursive: true });

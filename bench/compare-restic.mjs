@@ -3,8 +3,8 @@
 //
 // usage: see USAGE below (`--help`)
 //
-// Dataset: ../shared/bench/gen-dataset.mjs (2 GiB, generated once into --data), mutated with
-// ../shared/bench/mutate.mjs for the incremental run and reverted afterwards. Every round uses
+// Dataset: bench/dataset/gen-dataset.mjs (2 GiB, generated once into --data), mutated with
+// bench/dataset/mutate.mjs for the incremental run and reverted afterwards. Every round uses
 // fresh repositories; the inputs are re-read right before each measured run (the page cache
 // does not stay warm here); each phase runs both tools back to back and they alternate which goes
 // first. Wall time and peak RSS come from GNU time. Prints medians and ratios (restic ÷ Lifeboat:
@@ -18,7 +18,7 @@ import { benchArgs } from './cli-args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const shared = resolve(root, '..', 'shared', 'bench');
+const datasetTools = join(here, 'dataset');
 const USAGE = `usage: node bench/compare-restic.mjs [--rounds N] [--base DIR] [--data DIR] [--only WHAT]
   --rounds N   rounds, medians printed (default 3)
   --base DIR   repositories, restic's cache and results (default /tmp/lifeboat-bench)
@@ -89,7 +89,7 @@ const tools = {
 if (!existsSync(data)) {
   console.error(`generating the dataset into ${data} (about a minute)…`);
   mkdirSync(dirname(data), { recursive: true });
-  sh(process.execPath, [join(shared, 'gen-dataset.mjs'), data]);
+  sh(process.execPath, [join(datasetTools, 'gen-dataset.mjs'), data]);
 }
 const results = {};
 const record = (tool, what, value) => ((results[tool] ??= {})[what] ??= []).push(value);
@@ -116,8 +116,8 @@ for (let round = 0; round < rounds; round++) {
   if (only === 'all' || only === 'backup' || only === 'maintenance') {
     const save = join(base, 'mutsave');
     // a save directory left by an interrupted run (or a manual mutate.mjs) holds the originals
-    if (existsSync(save)) sh(process.execPath, [join(shared, 'mutate.mjs'), 'revert', data, save]);
-    sh(process.execPath, [join(shared, 'mutate.mjs'), 'apply', data, save]);
+    if (existsSync(save)) sh(process.execPath, [join(datasetTools, 'mutate.mjs'), 'revert', data, save]);
+    sh(process.execPath, [join(datasetTools, 'mutate.mjs'), 'apply', data, save]);
     try {
       each((name, t) => {
         warm(data);
@@ -126,7 +126,7 @@ for (let round = 0; round < rounds; round++) {
         record(name, 'incremental backup RSS MiB', incr.rssMiB);
       });
     } finally {
-      sh(process.execPath, [join(shared, 'mutate.mjs'), 'revert', data, save]);
+      sh(process.execPath, [join(datasetTools, 'mutate.mjs'), 'revert', data, save]);
     }
   }
   if (only === 'all' || only === 'restore') {

@@ -1,4 +1,4 @@
-/** Locations tests need: the project root (where package.json is) and ../shared beside it. */
+/** Locations tests need: the project root (where package.json is) and the test vectors in it. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,6 @@ function findRoot(start: string): string {
 }
 
 export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
-export const sharedDir = join(projectRoot, '..', 'shared');
-export const vectorsDir = join(sharedDir, 'spec', 'vectors');
+/** restic-format test vectors copied into the project (provenance: test/vectors/README.md). */
+export const vectorsDir = join(projectRoot, 'test', 'vectors');
 export const lifeboatBin = join(projectRoot, 'bin', 'lifeboat');

@@ -1,5 +1,5 @@
 /**
- * Inputs and typed vectors for the chunker tests (test-only): /work/shared/spec/vectors/chunker.json
+ * Inputs and typed vectors for the chunker tests (test-only): test/vectors/chunker.json
  * and the input generators it names.
  */
 import { hash } from 'node:crypto';

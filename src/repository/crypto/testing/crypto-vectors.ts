@@ -1,4 +1,4 @@
-/** Typed access to /work/shared/spec/vectors/crypto.json for the tests of this folder (test-only). */
+/** Typed access to test/vectors/crypto.json for the tests of this folder (test-only). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vectorsDir } from '../../../../test/helpers/paths.js';
