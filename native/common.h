@@ -1,7 +1,7 @@
 /*
- * What the addon's source files share: argument helpers and errors (lifeboat.c), restic's object
- * cipher (lifeboat.c), the registrations of the file lane (lane-js.c) and scanDir (scan.c), and the
- * stat fields both lstatInto and scanDir return (scan.c).
+ * What the addon's source files share: argument helpers and errors (napi-util.c), restic's object
+ * cipher (cipher.c), each job's registration (lifeboat.c calls them), and the stat fields both
+ * lstatInto (fs-calls.c) and scanDir (scan.c) return.
  */
 #ifndef LIFEBOAT_COMMON_H
 #define LIFEBOAT_COMMON_H
@@ -14,6 +14,9 @@
 /* The errno's symbolic name ("ENOENT"), or NULL when unknown. */
 const char *errno_name(int e);
 void throw_arg(napi_env env, const char *message);
+/* Throws like Node's fs: "ENOENT: no such file or directory, lstat '/x'" with code, errno, syscall
+ * and path (`path_value`, the caller's argument, is attached as is when it is a string). */
+void throw_errno(napi_env env, int e, const char *syscall, napi_value path_value, const char *path);
 bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage);
 /* A path argument (string or Uint8Array) as a NUL-terminated copy to free; NULL after a throw. */
 char *get_cstr(napi_env env, napi_value v, const char *what);
@@ -29,6 +32,12 @@ napi_value make_int64(napi_env env, int64_t n);
  */
 bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out);
+
+/* Add poly1305 (poly1305.c), the file-system calls and releasePages (fs-calls.c), and sealInto /
+ * openInto (cipher.c) to the addon's exports. */
+bool poly1305_register(napi_env env, napi_value exports);
+bool fs_calls_register(napi_env env, napi_value exports);
+bool cipher_register(napi_env env, napi_value exports);
 
 /* Adds the file lane's functions (lane-js.c) to the addon's exports. */
 bool lane_register(napi_env env, napi_value exports);

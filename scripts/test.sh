@@ -25,7 +25,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 else
   npm run build
-  [ -f build/Release/lifeboat_native.node ] || npm run build:native
+  # The addon is rebuilt when it is missing or older than any of its sources.
+  addon=build/Release/lifeboat_native.node
+  if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+    npm run build:native
+  fi
 fi
 npm run --silent lint:deps
 

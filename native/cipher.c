@@ -1,0 +1,171 @@
+/*
+ * restic's object encryption (spec 3.2): IV ‖ AES-256-CTR ‖ Poly1305-AES, sealed and opened
+ * into caller-owned buffers with the OpenSSL that Node itself exports (AES-NI). Node's
+ * Cipher.update always returns a fresh buffer; this keeps the hot path free of allocations.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <node_api.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include "common.h"
+#include "poly1305.h"
+
+/* Slices for the fused seal: AES-CTR writes one slice, Poly1305 reads it while it is in L1/L2. */
+#define SEAL_SLICE (16 * 1024)
+
+static EVP_CIPHER_CTX *ctr_start(const uint8_t key[32], const uint8_t iv[16]) {
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, key, iv) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    ctx = NULL;
+  }
+  return ctx;
+}
+
+static bool ctr_update(EVP_CIPHER_CTX *ctx, const uint8_t *in, uint8_t *out, size_t n) {
+  for (size_t done = 0; done < n;) {
+    int step = (n - done) > (size_t)(1 << 30) ? (1 << 30) : (int)(n - done), written = 0;
+    if (EVP_EncryptUpdate(ctx, out + done, &written, in + done, step) != 1 || written != step) return false;
+    done += (size_t)step;
+  }
+  return true;
+}
+
+/* Poly1305-AES key setup: one-time key r ‖ AES-128-ECB(macK, nonce); r is clamped by poly_init. */
+static bool poly1305_aes_init(struct poly_acc *a, const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t nonce[16]) {
+  uint8_t key[32];
+  memcpy(key, mac_r, 16);
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (!ctx) return false;
+  int written = 0;
+  bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, mac_k, NULL) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+            EVP_EncryptUpdate(ctx, key + 16, &written, nonce, 16) == 1 && written == 16;
+  EVP_CIPHER_CTX_free(ctx);
+  if (ok) poly_init(a, key);
+  return ok;
+}
+
+static const uint8_t ZERO16[16];
+
+/* Key parts and the output position shared by sealInto and openInto. */
+static bool get_key_args(napi_env env, napi_value *argv, uint8_t **enc, uint8_t **mac_k, uint8_t **mac_r) {
+  size_t el, kl, rl;
+  if (!get_u8(env, argv[0], "encrypt", enc, &el) || !get_u8(env, argv[1], "macK", mac_k, &kl) ||
+      !get_u8(env, argv[2], "macR", mac_r, &rl))
+    return false;
+  if (el != 32 || kl != 16 || rl != 16) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "key parts must be 32, 16 and 16 bytes");
+    return false;
+  }
+  return true;
+}
+
+static bool overlaps(const uint8_t *a, const uint8_t *b, size_t n) {
+  return a != b && a < b + n && b < a + n;
+}
+
+bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
+               uint8_t *out) {
+  uint8_t *iv = out, *ct = out + 16;
+  uint8_t nonce[16];
+  do {
+    if (RAND_bytes(nonce, 16) != 1) return false;
+  } while (memcmp(nonce, ZERO16, 16) == 0);
+  struct poly_acc mac;
+  EVP_CIPHER_CTX *ctx = poly1305_aes_init(&mac, mac_k, mac_r, nonce) ? ctr_start(enc, nonce) : NULL;
+  bool ok = ctx != NULL;
+  for (size_t done = 0; ok && done < n;) {
+    size_t step = n - done < SEAL_SLICE ? n - done : SEAL_SLICE;
+    ok = ctr_update(ctx, in + done, ct + done, step);
+    poly_absorb(&mac, ct + done, step / 16, 1); /* only the last slice has a partial block */
+    done += step;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return false;
+  poly_finish(&mac, ct + (n & ~(size_t)15), n % 16, ct + n);
+  memcpy(iv, nonce, 16);
+  return true;
+}
+
+/* sealInto(encrypt, macK, macR, plaintext, out, outOffset) → bytes written (plaintext + 32).
+ * The plaintext may already sit where the ciphertext goes (out + outOffset + 16). */
+static napi_value js_seal_into(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!get_args(env, info, 6, argv, "sealInto(encrypt, macK, macR, plaintext, out, outOffset)")) return NULL;
+  uint8_t *enc, *mac_k, *mac_r, *in, *out;
+  size_t n, out_len;
+  int64_t off;
+  if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "plaintext", &in, &n) ||
+      !get_u8(env, argv[4], "out", &out, &out_len) || !get_int64(env, argv[5], "outOffset", &off))
+    return NULL;
+  if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < n + 32) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sealInto: the output buffer is too small");
+    return NULL;
+  }
+  uint8_t *sealed = out + off;
+  if (overlaps(in, sealed + 16, n)) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sealInto: the plaintext partially overlaps the output");
+    return NULL;
+  }
+  if (!seal_blob(enc, mac_k, mac_r, in, n, sealed)) {
+    napi_throw_error(env, NULL, "sealInto: OpenSSL or the random generator failed");
+    return NULL;
+  }
+  return make_int64(env, (int64_t)n + 32);
+}
+
+/* openInto(encrypt, macK, macR, data, out, outOffset) → plaintext length, or -1 when the data is
+ * shorter than 32 bytes, has an all-zero IV or fails the MAC. The MAC is checked before
+ * decrypting; `out` may alias the ciphertext. */
+static napi_value js_open_into(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!get_args(env, info, 6, argv, "openInto(encrypt, macK, macR, data, out, outOffset)")) return NULL;
+  uint8_t *enc, *mac_k, *mac_r, *in, *out;
+  size_t n, out_len;
+  int64_t off;
+  if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "data", &in, &n) ||
+      !get_u8(env, argv[4], "out", &out, &out_len) || !get_int64(env, argv[5], "outOffset", &off))
+    return NULL;
+  if (n < 32 || memcmp(in, ZERO16, 16) == 0) return make_int64(env, -1);
+  size_t plain_len = n - 32;
+  if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < plain_len) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "openInto: the output buffer is too small");
+    return NULL;
+  }
+  uint8_t iv[16], tag[16];
+  memcpy(iv, in, 16);
+  const uint8_t *ct = in + 16;
+  struct poly_acc mac;
+  if (!poly1305_aes_init(&mac, mac_k, mac_r, iv)) {
+    napi_throw_error(env, NULL, "openInto: OpenSSL failed");
+    return NULL;
+  }
+  poly_absorb(&mac, ct, plain_len / 16, 1);
+  poly_finish(&mac, ct + (plain_len & ~(size_t)15), plain_len % 16, tag);
+  uint8_t diff = 0;
+  for (int i = 0; i < 16; i++) diff |= (uint8_t)(tag[i] ^ ct[plain_len + i]);
+  if (diff != 0) return make_int64(env, -1);
+  uint8_t *dst = out + off;
+  if (overlaps(dst, ct, plain_len)) {
+    memmove(dst, ct, plain_len);
+    ct = dst;
+  }
+  EVP_CIPHER_CTX *ctx = ctr_start(enc, iv);
+  bool ok = ctx != NULL && ctr_update(ctx, ct, dst, plain_len);
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) {
+    napi_throw_error(env, NULL, "openInto: OpenSSL failed");
+    return NULL;
+  }
+  return make_int64(env, (int64_t)plain_len);
+}
+
+bool cipher_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"sealInto", NULL, js_seal_into, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openInto", NULL, js_open_into, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
+}
