@@ -34,6 +34,18 @@ module.exports = {
     layer('web', ['backend', 'repository', 'engine', 'inventory', 'rollback', 'platform', 'cli'],
       'the web server is a thin adapter over app'),
     {
+      name: 'entry-points-only',
+      comment:
+        'another area is reached through its entry points: a folder index.ts, repository/ports.ts or ' +
+        'repository/model/ (docs/design/architecture.md); app/ use-case files are the entry points the CLI loads lazily',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/', pathNot: ['\\.test\\.ts$', '/testing/', '\\.case\\.ts$'] },
+      to: {
+        path: '^src/(engine|repository|backend|inventory|rollback|platform|native)/',
+        pathNot: ['^src/$1/', '(^|/)index\\.ts$', '^src/repository/ports\\.ts$', '^src/repository/model/'],
+      },
+    },
+    {
       name: 'no-testing-in-production',
       comment: 'testing/ folders and test files are for tests only',
       severity: 'error',

@@ -13,9 +13,7 @@ import { hostname as osHostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { type Id, LifeboatError } from '../core/index.js';
-import { Archiver, type ArchiveProgress, type ArchiveStats } from '../engine/archiver/archiver.js';
-import { saveStream } from '../engine/archiver/stream-saver.js';
-import { FileLanes, defaultLaneCount } from '../engine/archiver/file-lanes.js';
+import { Archiver, type ArchiveProgress, type ArchiveStats, FileLanes, defaultLaneCount, saveStream } from '../engine/archiver/index.js';
 import { PathFilter } from '../engine/filter/index.js';
 import {
   type CompressionMode,

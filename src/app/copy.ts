@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Id } from '../core/index.js';
-import { saveStream } from '../engine/archiver/stream-saver.js';
+import { saveStream } from '../engine/archiver/index.js';
 import { type Repository, RepositoryLock, RepositoryWriter, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots } from '../repository/index.js';
 import { type Node, encodeTree } from '../repository/model/index.js';
 

@@ -17,7 +17,7 @@ export type { WalkEntry } from '../engine/walker/index.js';
 export * from './backup.js';
 export * from './init.js';
 export * from './version.js';
-export type { ArchiveProgress, ArchiveStats } from '../engine/archiver/archiver.js';
+export type { ArchiveProgress, ArchiveStats } from '../engine/archiver/index.js';
 export * from './check.js';
 export type { CheckResult, Finding } from '../engine/checker/index.js';
 export * from './locks.js';

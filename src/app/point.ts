@@ -35,7 +35,7 @@ import {
   restoreDrill,
   sourceTag,
 } from '../rollback/index.js';
-import type { ArchiveProgress } from '../engine/archiver/archiver.js';
+import type { ArchiveProgress } from '../engine/archiver/index.js';
 import { backup } from './backup.js';
 import { inventoryCollect, inventoryStore } from './inventory.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';

@@ -6,11 +6,11 @@ import type { Id } from '../core/index.js';
 import type { BlobLocation } from './index/master-index.js';
 import type { Node } from './model/index.js';
 import type { BlobType } from './pack/header.js';
-import type { BlobScratch } from './blob-crypto.js';
+import type { BlobScratch } from './pack/blob-crypto.js';
 
 export type { BlobLocation } from './index/master-index.js';
 export type { BlobType } from './pack/header.js';
-export type { BlobScratch } from './blob-crypto.js';
+export type { BlobScratch } from './pack/blob-crypto.js';
 
 export interface BlobIndex {
   lookup(type: BlobType, id: Id): BlobLocation | undefined;

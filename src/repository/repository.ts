@@ -33,7 +33,7 @@ import {
 } from './model/index.js';
 import type { BlobType, PackBlob } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
-import { type BlobScratch, openBlob, parsePackTail } from './blob-crypto.js';
+import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
 
 export interface OpenRepositoryOptions {
   password: string;

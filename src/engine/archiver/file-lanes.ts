@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { type Id, LifeboatError } from '../../core/index.js';
 import { type Lane, type LaneStepResult, createLane, laneClose, laneErrorMessage, laneStep } from '../../native/index.js';
 import { parsePolynomial } from '../../repository/chunker/index.js';
-import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from '../../repository/pack/pack-builder.js';
+import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from '../../repository/pack/index.js';
 import type { BlobPackSink } from './ports.js';
 
 const BATCH_FILES = 128;

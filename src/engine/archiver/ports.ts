@@ -5,7 +5,7 @@
 import type { Id } from '../../core/index.js';
 import type { Node, Snapshot } from '../../repository/model/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
-import type { PackFile } from '../../repository/pack/pack-file.js';
+import type { PackFile } from '../../repository/pack/index.js';
 
 export interface BlobPackSink {
   /** True when the blob must be stored by the caller (it is then reserved for it). */

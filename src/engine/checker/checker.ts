@@ -12,7 +12,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { type Id, errorMessage, forEachConcurrent } from '../../core/index.js';
-import { type CompactPack, compactPack } from '../../repository/index/compact-pack.js';
+import { type CompactPack, compactPack } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import { VerifyPool } from './verify-pool.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';

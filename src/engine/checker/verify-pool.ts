@@ -1,8 +1,8 @@
 /** Main-thread side of check --read-data's verification threads: one pack at a time per thread. */
 import { Worker } from 'node:worker_threads';
 import type { Id } from '../../core/index.js';
-import type { CompactPack } from '../../repository/index/compact-pack.js';
-import type { PackProblem } from '../../repository/pack/verify-pack.js';
+import type { CompactPack } from '../../repository/index/index.js';
+import type { PackProblem } from '../../repository/pack/index.js';
 
 interface Waiting {
   resolve: (p: PackProblem[]) => void;

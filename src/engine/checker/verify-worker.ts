@@ -4,9 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Id } from '../../core/index.js';
-import { newBlobScratch } from '../../repository/blob-crypto.js';
-import type { CompactPack } from '../../repository/index/compact-pack.js';
-import { verifyPack } from '../../repository/pack/verify-pack.js';
+import type { CompactPack } from '../../repository/index/index.js';
+import { newBlobScratch, verifyPack } from '../../repository/pack/index.js';
 
 const { key, version } = workerData as { key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array }; version: number };
 const cryptoKey = { encrypt: Buffer.from(key.encrypt), macK: Buffer.from(key.macK), macR: Buffer.from(key.macR) };

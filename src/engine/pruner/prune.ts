@@ -16,11 +16,10 @@
  *            4. delete the packs that are no longer referenced (repacked, unused, unindexed)
  */
 import { type Id, IntegrityError, errorMessage } from '../../core/index.js';
-import { MasterIndex } from '../../repository/index/master-index.js';
-import { type CompactPack, compactPack, expandPack, packBlob } from '../../repository/index/compact-pack.js';
+import { type CompactPack, MasterIndex, compactPack, expandPack, packBlob } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
-import { PACK_BUFFER_SIZE, PackBuilder, type FinishedPack } from '../../repository/pack/pack-builder.js';
+import { PACK_BUFFER_SIZE, PackBuilder, type FinishedPack } from '../../repository/pack/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 
 export interface PruneRepository {

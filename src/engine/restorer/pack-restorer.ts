@@ -14,7 +14,7 @@
 import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { type Id, forEachConcurrent } from '../../core/index.js';
 import type { BlobReader } from '../../repository/ports.js';
-import { type BlobScratch, newPlainScratch } from '../../repository/blob-crypto.js';
+import { type BlobScratch, newPlainScratch } from '../../repository/pack/index.js';
 import type { FileTable } from './file-table.js';
 import type { FileWriter } from './file-writer.js';
 import { type MetadataOptions, applyParsedMetadata } from './metadata.js';

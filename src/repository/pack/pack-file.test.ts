@@ -3,7 +3,7 @@ import { closeSync, fstatSync, readSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { type Id, sha256, sha256Id } from '../../core/index.js';
-import { openBlob, parsePackTail } from '../blob-crypto.js';
+import { openBlob, parsePackTail } from './blob-crypto.js';
 import { generateKey } from '../crypto/index.js';
 import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from './pack-builder.js';
 import { type PackFile, PackFileWriter, packFileBlobs } from './pack-file.js';

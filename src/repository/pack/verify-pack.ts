@@ -4,7 +4,7 @@
  * its ID. Pure: usable in worker threads.
  */
 import { type Id, errorMessage, sha256Id } from '../../core/index.js';
-import { type BlobScratch, openBlob, parsePackTail } from '../blob-crypto.js';
+import { type BlobScratch, openBlob, parsePackTail } from './blob-crypto.js';
 import type { CryptoKey } from '../crypto/index.js';
 import { type CompactPack, packBlobs } from '../index/compact-pack.js';
 

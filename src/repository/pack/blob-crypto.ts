@@ -3,10 +3,10 @@
  * data with nothing but the key: open a blob (decrypt, decompress, check its ID) and read a
  * pack's header from its last bytes.
  */
-import { type Id, IntegrityError, sha256 } from '../core/index.js';
-import { decompressExact } from './compression.js';
-import { type CryptoKey, open as openSealed, openInto } from './crypto/index.js';
-import { MAX_HEADER_SIZE, type BlobType, type PackBlob, parsePackHeader } from './pack/header.js';
+import { type Id, IntegrityError, sha256 } from '../../core/index.js';
+import { decompressExact } from '../compression.js';
+import { type CryptoKey, open as openSealed, openInto } from '../crypto/index.js';
+import { MAX_HEADER_SIZE, type BlobType, type PackBlob, parsePackHeader } from './header.js';
 
 /** Reusable buffers for decrypting (`sealed`) and decompressing (`plain`) blobs on hot paths. */
 export interface BlobScratch {

@@ -1,0 +1,9 @@
+/**
+ * @module repository/index
+ * The in-memory side of restic's index files: the master index (typed-array columns and a hash
+ * of blob IDs → pack, offset, length) and CompactPack, one pack's entries in a form worker
+ * threads can receive. Decoding and encoding the JSON files lives in model/. May import: pack
+ * (header types), model, core.
+ */
+export * from './master-index.js';
+export * from './compact-pack.js';
