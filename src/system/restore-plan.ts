@@ -48,6 +48,7 @@ export interface SystemRestorePlan {
 /** Partition types that hold an extended partition's logical ones (dos). */
 const EXTENDED = new Set(['5', 'f', '85']);
 const GPT_BACKUP_SECTORS = 33;
+const GRAIN_SECTORS = 2048;
 
 function quote(s: string): string {
   return `"${s.replace(/["\\]/g, '')}"`;
@@ -114,8 +115,9 @@ export function planSystemRestore(layout: SystemLayout, target: TargetDisk, from
   // logical partition would mean growing its extended partition too)
   const last = parts.at(-1);
   const growable = last && !EXTENDED.has(last.type) && (table.label === 'gpt' || partitionNumber(last.node) <= 4);
-  const newEnd = targetSectors - reserved;
-  const grow = Boolean(growable && newEnd > end(last!));
+  // sfdisk ends a grown partition on a 1 MiB boundary before the end (and the backup GPT)
+  const grownEnd = Math.floor((targetSectors - reserved) / GRAIN_SECTORS) * GRAIN_SECTORS;
+  const grow = Boolean(growable && grownEnd > end(last!));
   if (last && !growable && targetSectors > needed) warnings.push(`the last partition (${last.node}) is a logical or extended partition: it keeps its size; grow it by hand`);
 
   const lines = [`label: ${table.label}`];
@@ -134,7 +136,7 @@ export function planSystemRestore(layout: SystemLayout, target: TargetDisk, from
     if (p.bootable) fields.push('bootable');
     const device = partitionPath(target.path, n);
     lines.push(`${device} : ${fields.join(', ')}`);
-    partitions.push({ number: n, device, start: p.start, size: grown ? newEnd - p.start : p.size, type: p.type, grown });
+    partitions.push({ number: n, device, start: p.start, size: grown ? grownEnd - p.start : p.size, type: p.type, grown });
   }
 
   const filesystems: PlannedFilesystem[] = [];
