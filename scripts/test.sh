@@ -18,6 +18,21 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# bare-metal restore (test/e2e/bare-metal.test.ts): debootstrap builds a small Debian on a loop
+# device, QEMU boots it, GRUB for BIOS; sfdisk and partx write and show partition tables
+need_bm=()
+command -v debootstrap >/dev/null || need_bm+=(debootstrap)
+command -v qemu-system-x86_64 >/dev/null || need_bm+=(qemu-system-x86)
+[ -d /usr/lib/grub/i386-pc ] || need_bm+=(grub-pc-bin)
+command -v sfdisk >/dev/null || need_bm+=(fdisk)
+command -v mkfs.ext4 >/dev/null || need_bm+=(e2fsprogs)
+if [ ${#need_bm[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need_bm[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need_bm[@]}" >/dev/null
+fi
+
 # slapd, ldap-utils and PostgreSQL for the inventory collectors' tests (their services kept off)
 bash scripts/inventory-test-deps.sh
 

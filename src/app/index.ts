@@ -33,4 +33,6 @@ export * from './repair.js';
 export * from './copy.js';
 export * from './point.js';
 export * from './rollback.js';
+export * from './system-restore.js';
 export { type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, loadPlanFile, renderPlan, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';
+export { type SystemLayout, describeLayout as describeSystemLayout } from '../system/index.js';

@@ -28,6 +28,7 @@ import {
   encodeManifest,
   fileContentStream,
   isFilesSource,
+  isSystemSource,
   parseManifest,
   pointIdOfTags,
   pointTag,
@@ -37,6 +38,7 @@ import {
 } from '../rollback/index.js';
 import type { ArchiveProgress } from '../engine/archiver/index.js';
 import { backup } from './backup.js';
+import { backupSystemSource } from './system-source.js';
 import { inventoryCollect, inventoryStore } from './inventory.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';
 import { tagSnapshots } from './tag.js';
@@ -44,7 +46,7 @@ import { VERSION } from './version.js';
 
 export type PointEvent =
   | { type: 'hook'; phase: 'before' | 'after'; command: string }
-  | { type: 'source-start'; source: string; kind: 'files' | 'command' | 'inventory' }
+  | { type: 'source-start'; source: string; kind: 'files' | 'command' | 'inventory' | 'system' }
   | { type: 'source-done'; source: string; snapshot: string; files: number; bytes: number; dataAdded: number; unreadable: number }
   | { type: 'warning'; message: string }
   | { type: 'proof'; check: ProofCheck };
@@ -110,6 +112,13 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
   let inventory: PointManifest['inventory'] = null;
   try {
     for (const source of plan.sources) {
+      if (isSystemSource(source)) {
+        emit({ type: 'source-start', source: source.name, kind: 'system' });
+        const record = await backupSystemSource(repo, source, { tags, host, repositoryPath: plan.repository, signal, warn, onProgress: (p) => opts.onProgress?.(source.name, p) });
+        sources.push(record);
+        emit({ type: 'source-done', source: source.name, snapshot: record.snapshot, files: record.files, bytes: record.bytes, dataAdded: record.dataAdded, unreadable: record.unreadable });
+        continue;
+      }
       const kind = isFilesSource(source) ? 'files' : 'command';
       emit({ type: 'source-start', source: source.name, kind });
       let unreadable = 0;
@@ -186,8 +195,8 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
   for (const source of plan.sources) {
     const rec = sources.find((s) => s.name === source.name)!;
     const entry = await repo.loadSnapshot(parseId(rec.snapshot, 'snapshot ID'), signal);
-    if (isFilesSource(source)) {
-      const r = await restoreDrill(repo, entry.tree, source.files, opts.fullDrill ? Infinity : plan.drillFiles, signal);
+    if (isFilesSource(source) || isSystemSource(source)) {
+      const r = await restoreDrill(repo, entry.tree, rec.paths, opts.fullDrill ? Infinity : plan.drillFiles, signal);
       record({
         name: `drill:${source.name}`,
         ok: r.problems.length === 0,
@@ -195,7 +204,7 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
           ? r.problems.slice(0, 5).join('; ')
           : `${r.restored} files restored, ${r.identical} identical to the live file${r.changedSince ? `, ${r.changedSince} changed since the backup (not compared)` : ''}`,
       });
-    } else if (source.command.verify) {
+    } else if ('command' in source && source.command.verify) {
       const resolved = await resolveSnapshotPath(repo, rec.snapshot, `/${source.name}.dump`, {}, signal);
       const [cmd, ...args] = commandArgv(source.command.verify);
       const r = await runCommand(cmd!, args, { input: fileContentStream(repo, resolved.node!, signal), timeoutMs: VERIFY_TIMEOUT_MS, signal, maxOutputBytes: 1 << 20 }).catch(
@@ -224,7 +233,7 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
     sources,
     commands: Object.fromEntries(
       plan.sources.flatMap((s) =>
-        isFilesSource(s) ? [] : [[s.name, { restore: s.command.restore ? commandArgv(s.command.restore) : null, verify: s.command.verify ? commandArgv(s.command.verify) : null }]],
+        !('command' in s) ? [] : [[s.name, { restore: s.command.restore ? commandArgv(s.command.restore) : null, verify: s.command.verify ? commandArgv(s.command.verify) : null }]],
       ),
     ),
     inventory,

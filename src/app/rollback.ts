@@ -59,7 +59,7 @@ async function planFiles(repo: Repository, plan: PlanFile, manifest: PointManife
       steps.push({ id: `files:${rec.name}`, kind: 'files', source: rec.name, snapshot: rec.snapshot, changes });
     } else if (rec.kind === 'command') {
       const fromPlan = plan.sources.find((s) => s.name === rec.name);
-      const restore = manifest.commands[rec.name]?.restore ?? (fromPlan && !isFilesSource(fromPlan) && fromPlan.command.restore ? commandArgv(fromPlan.command.restore) : null);
+      const restore = manifest.commands[rec.name]?.restore ?? (fromPlan && 'command' in fromPlan && fromPlan.command.restore ? commandArgv(fromPlan.command.restore) : null);
       steps.push({ id: `command:${rec.name}`, kind: 'command', source: rec.name, snapshot: rec.snapshot, dumpPath: rec.paths[0]!, restore });
     }
   }

@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'E_PINNED'
   | 'E_PROOF_FAILED'
   | 'E_CONFLICT'
+  | 'E_DISK_IN_USE'
+  | 'E_DISK_TOO_SMALL'
   | 'E_ABORTED';
 
 export interface ErrorOptions {

@@ -39,7 +39,9 @@ const check = z.strictObject({ name: z.string(), ok: z.boolean(), detail: z.stri
 
 const sourceRecord = z.strictObject({
   name: z.string(),
-  kind: z.enum(['files', 'command', 'inventory']),
+  kind: z.enum(['files', 'command', 'inventory', 'system']),
+  /** A system source's layout snapshot (layout.json, layout.txt). */
+  layout: z.string().optional(),
   snapshot: z.string(),
   paths: z.array(z.string()),
   files: z.number(),

@@ -67,3 +67,22 @@ test('the example plan and the README plan are valid plan files', async () => {
   assert.ok(block, 'README has a lifeboat.yaml example');
   assert.equal(parsePlanFile(block[1]!, '/srv/lifeboat.yaml').sources.length, 3);
 });
+
+test('a system source: root resolved, one disk or several, defaults to the running system', () => {
+  const plan = parsePlanFile(
+    `sources:
+  - name: server
+    system: { root: /, disk: /dev/sda }
+  - name: image
+    system: { root: mnt, disk: [/dev/vda, /dev/vdb] }
+    exclude: [/var/cache/apt]
+  - name: here
+    system: {}
+`,
+    '/plans/lifeboat.yaml',
+  );
+  assert.deepEqual(plan.sources[0], { name: 'server', system: { root: '/', disks: ['/dev/sda'] } });
+  assert.deepEqual(plan.sources[1], { name: 'image', system: { root: '/plans/mnt', disks: ['/dev/vda', '/dev/vdb'] }, exclude: ['/var/cache/apt'] });
+  assert.deepEqual(plan.sources[2], { name: 'here', system: { root: '/' } });
+  assert.throws(() => parsePlanFile('sources:\n  - name: s\n    system: { root: /, disks: /dev/sda }\n', '/p.yaml'), LifeboatError);
+});

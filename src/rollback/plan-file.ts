@@ -9,6 +9,7 @@
  *     - { name: app-data, files: [/srv/app], exclude: ['*.tmp'] }
  *     - name: appdb
  *       command: { backup: [pg_dump, -Fc, appdb], restore: [pg_restore, -d, appdb], verify: [pg_restore, --list] }
+ *     - { name: server, system: { root: /, disk: /dev/sda } }   # a whole system (docs/bare-metal.md)
  *   inventory: { sources: [...] }              # the inventory source list (docs/design/inventory.md)
  *   hooks: { before: [[systemctl, stop, app]], after: ['systemctl start app'] }
  *   drill: { files: 20 }                       # files restored and compared per source by the proof
@@ -44,12 +45,23 @@ const commandSourceSchema = z.strictObject({
   }),
 });
 
+/** A whole system: its root and every local filesystem under it, and the machine's layout. */
+const systemSourceSchema = z.strictObject({
+  name: sourceName,
+  system: z.strictObject({
+    root: z.string().min(1).default('/'),
+    /** Disks whose layout is recorded; default the disks under the backed-up filesystems. */
+    disk: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  }),
+  exclude: z.array(z.string().min(1)).optional(),
+});
+
 export const planFileSchema = z.strictObject({
   repository: z.string().min(1).optional(),
   passwordFile: z.string().min(1).optional(),
   host: z.string().min(1).optional(),
   sources: z
-    .array(z.union([filesSourceSchema, commandSourceSchema]))
+    .array(z.union([filesSourceSchema, commandSourceSchema, systemSourceSchema]))
     .min(1, 'list at least one source')
     .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'source names must be unique')
     .refine((s) => s.every((x) => x.name !== 'inventory'), '"inventory" is reserved for the inventory'),
@@ -61,7 +73,8 @@ export const planFileSchema = z.strictObject({
 export type CommandLine = z.infer<typeof command>;
 export type FilesSource = z.infer<typeof filesSourceSchema>;
 export type CommandSource = z.infer<typeof commandSourceSchema>;
-export type PlanSource = FilesSource | CommandSource;
+export type SystemSource = { name: string; system: { root: string; disks?: string[] }; exclude?: string[] };
+export type PlanSource = FilesSource | CommandSource | SystemSource;
 
 export interface PlanFile {
   /** Absolute path of the plan file. */
@@ -82,6 +95,10 @@ export function isFilesSource(s: PlanSource): s is FilesSource {
   return 'files' in s;
 }
 
+export function isSystemSource(s: PlanSource): s is SystemSource {
+  return 'system' in s;
+}
+
 /** The argument list to spawn for a command line: strings run through /bin/sh -c. */
 export function commandArgv(c: CommandLine): string[] {
   return typeof c === 'string' ? ['/bin/sh', '-c', c] : c;
@@ -97,7 +114,14 @@ export function parsePlanFile(text: string, file: string): PlanFile {
     ...(data.repository ? { repository: /^[a-z0-9]+:/.test(data.repository) && !data.repository.startsWith('local:') ? data.repository : abs(data.repository.replace(/^local:/, '')) } : {}),
     ...(data.passwordFile ? { passwordFile: abs(data.passwordFile) } : {}),
     ...(data.host ? { host: data.host } : {}),
-    sources: data.sources.map((s) => (isFilesSource(s) ? { ...s, files: s.files.map(abs) } : s)),
+    sources: data.sources.map((s): PlanSource => {
+      if ('files' in s) return { ...s, files: s.files.map(abs) };
+      if ('system' in s) {
+        const disk = s.system.disk;
+        return { ...s, system: { root: abs(s.system.root), ...(disk ? { disks: typeof disk === 'string' ? [disk] : disk } : {}) } };
+      }
+      return s;
+    }),
     ...(data.inventory ? { inventory: { sources: resolveSourcePaths(data.inventory.sources, base) } } : {}),
     hooks: { before: data.hooks?.before ?? [], after: data.hooks?.after ?? [] },
     drillFiles: data.drill?.files ?? DEFAULT_DRILL_FILES,

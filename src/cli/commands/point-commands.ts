@@ -21,7 +21,7 @@ const DEFAULT_PLAN = 'lifeboat.yaml';
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
 
 /** The plan file: -c, else ./lifeboat.yaml; `required` false returns undefined when neither exists. */
-async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undefined> {
+export async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undefined> {
   const file = cmd.opts<{ config?: string }>().config;
   const { loadPlanFile } = await app();
   if (file) return loadPlanFile(file);
@@ -29,7 +29,7 @@ async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undef
   return undefined;
 }
 
-async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
+export async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const base = repositoryContext(ctx);
   const { openRepository, planRepositoryContext } = await app();
   const repo = await openRepository(plan ? planRepositoryContext(base, plan) : base);

@@ -1,0 +1,201 @@
+/**
+ * Bare-metal restore, end to end, with real disks and a real boot: a small Debian (debootstrap
+ * minbase, the stock kernel, GRUB for BIOS, ext4 root mounted by UUID) is built on a loop device,
+ * boots under QEMU to its marker, is captured by `point create` as a `system` source, and is
+ * destroyed; `system restore` rebuilds it on a blank, larger loop device, which boots to the same
+ * marker. Also: the dry run touches nothing, a too-small disk and a disk with a mounted
+ * filesystem are refused. Only loop devices this test attached are ever written.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { attachLoop, bootImage, detachLoop, installDebian, sh } from '../helpers/debian-image.js';
+import { TEST_PASSWORD, lifeboat, lifeboatOk, run } from '../helpers/run.js';
+import { makeTempDir } from '../helpers/tmp.js';
+
+const MiB = 1024 * 1024;
+const SOURCE_SIZE = 1400 * MiB;
+const BOOT_TIMEOUT_MS = 8 * 60_000;
+
+async function newDisk(file: string, size: number): Promise<void> {
+  await writeFile(file, '');
+  await truncate(file, size);
+}
+
+function digest(file: string, bytes: number): string {
+  const buf = Buffer.alloc(bytes);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, bytes, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+describe('system restore: a dead server rebuilt on a blank disk boots', { timeout: 40 * 60_000 }, () => {
+  let work: string;
+  const loops: string[] = [];
+  const mounts: string[] = [];
+  let plan: string;
+  let marker: string;
+  let uuid: string;
+  let pointId: string;
+
+  async function mount(device: string, dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    await sh('mount', [device, dir]);
+    mounts.push(dir);
+  }
+  async function unmount(dir: string): Promise<void> {
+    await sh('umount', [dir]);
+    mounts.splice(mounts.indexOf(dir), 1);
+  }
+  async function loop(file: string): Promise<string> {
+    const l = await attachLoop(file);
+    loops.push(l);
+    return l;
+  }
+  async function unloop(l: string): Promise<void> {
+    await detachLoop(l);
+    loops.splice(loops.indexOf(l), 1);
+  }
+
+  before(async () => {
+    work = await makeTempDir('lifeboat-baremetal-');
+    marker = randomBytes(8).toString('hex');
+    // the server: one dos partition, bootable, ext4
+    const source = join(work, 'server.img');
+    await newDisk(source, SOURCE_SIZE);
+    const disk = await loop(source);
+    await sh('sfdisk', ['--quiet', disk], 'label: dos\nstart=2048, type=83, bootable\n');
+    await sh('partx', ['-u', disk]);
+    await sh('mkfs.ext4', ['-q', '-L', 'lbroot', `${disk}p1`]);
+    const root = join(work, 'server');
+    await mount(`${disk}p1`, root);
+    ({ uuid } = await installDebian(root, disk, `${disk}p1`, marker));
+    await unmount(root);
+    await unloop(disk);
+
+    const booted = await bootImage(source, BOOT_TIMEOUT_MS);
+    assert.match(booted.console, new RegExp(`LIFEBOAT-MARKER ${marker} 1234:2345:640:2`), 'the image boots to its marker before anything is backed up');
+
+    // the point: the server's disk attached again, its root mounted where the plan says
+    const again = await loop(source);
+    await mount(`${again}p1`, root);
+    const repo = join(work, 'repo');
+    writeFileSync(join(work, 'repo.pw'), TEST_PASSWORD, { mode: 0o600 });
+    plan = join(work, 'lifeboat.yaml');
+    writeFileSync(plan, `repository: ${repo}\npasswordFile: repo.pw\nhost: lifeboat-bm\nsources:\n  - name: server\n    system: { root: ${root}, disk: ${again} }\n`);
+    await lifeboatOk(repo, ['init']);
+    const created = await lifeboat(undefined, ['--json', 'point', 'create', '-c', plan, '--name', 'before-upgrade']);
+    assert.equal(created.code, 0, created.stderr);
+    const manifest = JSON.parse(created.stdout.toString().trim().split('\n').at(-1)!) as { id: string; sources: { kind: string; layout?: string }[]; proof: { ok: boolean } };
+    assert.equal(manifest.proof.ok, true);
+    assert.equal(manifest.sources[0]!.kind, 'system');
+    pointId = manifest.id;
+    await unmount(root);
+    await unloop(again);
+    // the server is gone
+    await rm(source);
+  });
+
+  after(async () => {
+    for (const dir of [...mounts].reverse()) await run('umount', ['--lazy', dir]);
+    for (const l of [...loops].reverse()) await detachLoop(l);
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('the point records the layout for people and for system restore', async () => {
+    const text = await lifeboatOk(undefined, ['system', 'layout', pointId, '-c', plan]);
+    assert.match(text.stdout.toString(), new RegExp(`UUID=${uuid}`));
+    assert.match(text.stdout.toString(), /label: dos/);
+    assert.match(text.stdout.toString(), /Boot loader: bios-grub/);
+    const json = JSON.parse((await lifeboatOk(undefined, ['--json', 'system', 'layout', pointId, '-c', plan])).stdout.toString()) as { filesystems: { uuid: string; label: string; mountpoint: string; type: string }[]; fstab: string };
+    assert.deepEqual(json.filesystems.map((f) => [f.type, f.uuid, f.label, f.mountpoint]), [['ext4', uuid, 'lbroot', '/']]);
+    assert.match(json.fstab, new RegExp(uuid));
+  });
+
+  test('without --yes the plan is printed and the disk is not touched', async () => {
+    const file = join(work, 'blank-dry.img');
+    await newDisk(file, 1600 * MiB);
+    writeFileSync(file, randomBytes(MiB), { flag: 'r+' });
+    const before = digest(file, 4 * MiB);
+    const disk = await loop(file);
+    try {
+      const r = await lifeboat(undefined, ['system', 'restore', pointId, '-c', plan, '--source', 'server', '--disk', disk]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = r.stdout.toString();
+      assert.match(out, new RegExp(`WIPE ${disk}`));
+      assert.match(out, new RegExp(`${disk}p1: start 2048`));
+      assert.match(out, new RegExp(`create ext4 on ${disk}p1 \\(UUID ${uuid}, label lbroot\\)`));
+      assert.match(out, /nothing was changed; run again with --yes/);
+    } finally {
+      await unloop(disk);
+    }
+    assert.equal(digest(file, 4 * MiB), before, 'the dry run wrote nothing');
+    await rm(file);
+  });
+
+  test('a disk too small for the partitions is refused, and so is a disk with a mounted filesystem', async () => {
+    const small = join(work, 'small.img');
+    await newDisk(small, 700 * MiB);
+    const smallDisk = await loop(small);
+    try {
+      const r = await lifeboat(undefined, ['system', 'restore', pointId, '-c', plan, '--disk', smallDisk, '--yes']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /do not fit/);
+      assert.equal((await run('sfdisk', ['--json', smallDisk])).code !== 0, true, 'no partition table was written');
+    } finally {
+      await unloop(smallDisk);
+      await rm(small);
+    }
+
+    const busy = join(work, 'busy.img');
+    await newDisk(busy, 1600 * MiB);
+    const busyDisk = await loop(busy);
+    await sh('sfdisk', ['--quiet', busyDisk], 'label: dos\nstart=2048, size=64MiB, type=83\n');
+    await sh('partx', ['-u', busyDisk]);
+    await sh('mkfs.ext4', ['-q', `${busyDisk}p1`]);
+    const dir = join(work, 'busy');
+    await mount(`${busyDisk}p1`, dir);
+    writeFileSync(join(dir, 'keep'), 'still here');
+    try {
+      const r = await lifeboat(undefined, ['system', 'restore', pointId, '-c', plan, '--disk', busyDisk, '--yes']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /is in use: .*mounted at/);
+      assert.equal(readFileSync(join(dir, 'keep'), 'utf8'), 'still here');
+    } finally {
+      await unmount(dir);
+      await unloop(busyDisk);
+      await rm(busy);
+    }
+  });
+
+  test('system restore --yes rebuilds the server on a larger blank disk, the last partition grown, and it boots to the marker', async () => {
+    const file = join(work, 'new-disk.img');
+    const size = 1800 * MiB;
+    await newDisk(file, size);
+    const disk = await loop(file);
+    try {
+      const r = await lifeboat(undefined, ['system', 'restore', pointId, '-c', plan, '--source', 'server', '--disk', disk, '--yes']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout.toString(), /restored system source server/);
+      const table = JSON.parse(await sh('sfdisk', ['--json', disk])) as { partitiontable: { partitions: { start: number; size: number; bootable?: boolean }[] } };
+      const p1 = table.partitiontable.partitions[0]!;
+      assert.equal(p1.start, 2048);
+      assert.equal(p1.bootable, true);
+      assert.ok(size / 512 - (p1.start + p1.size) < 2048, `the partition grew to the end of the disk: ${p1.start}+${p1.size} of ${size / 512} sectors`);
+      assert.equal((await sh('blkid', ['-c', '/dev/null', '-s', 'UUID', '-o', 'value', `${disk}p1`])).trim(), uuid);
+      assert.equal((await sh('blkid', ['-c', '/dev/null', '-s', 'LABEL', '-o', 'value', `${disk}p1`])).trim(), 'lbroot');
+      assert.equal((await run('findmnt', ['--source', `${disk}p1`])).code, 1, 'nothing of the new disk is left mounted');
+    } finally {
+      await unloop(disk);
+    }
+    const booted = await bootImage(file, BOOT_TIMEOUT_MS);
+    assert.match(booted.console, new RegExp(`LIFEBOAT-MARKER ${marker} 1234:2345:640:2 /dev/vda1\\s+ext4`), 'the restored server boots and prints the marker written before the point');
+  });
+});
