@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'E_PINNED'
   | 'E_PROOF_FAILED'
   | 'E_CONFLICT'
+  | 'E_NOTIFY'
   | 'E_ABORTED';
 
 export interface ErrorOptions {
