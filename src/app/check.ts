@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { type Id, LifeboatError } from '../core/index.js';
 import { type CheckResult, type Finding, checkRepository } from '../engine/checker/index.js';
 import { type Repository, RepositoryLock } from '../repository/index.js';
+import { type EventHook, checkErrorEvent, checkEvent } from './events.js';
 
 export interface CheckRequest {
   readData?: boolean;
@@ -11,6 +12,8 @@ export interface CheckRequest {
   signal?: AbortSignal;
   onFinding?: (f: Finding) => void;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
+  /** Operations events (app/events.ts): check.passed or check.failed. */
+  events?: EventHook;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -39,6 +42,19 @@ export function subsetSelector(spec: string): (packId: Id, ordinal: number, tota
 }
 
 export async function checkRepositoryUseCase(repo: Repository, req: CheckRequest): Promise<CheckResult> {
+  if (!req.events) return runCheck(repo, req);
+  const started = Date.now();
+  try {
+    const result = await runCheck(repo, req);
+    req.events(checkEvent(result, req.readDataSubset ?? (req.readData ? 'all' : null), Date.now() - started));
+    return result;
+  } catch (err) {
+    req.events(checkErrorEvent(err, Date.now() - started));
+    throw err;
+  }
+}
+
+async function runCheck(repo: Repository, req: CheckRequest): Promise<CheckResult> {
   const selectPack = req.readDataSubset ? subsetSelector(req.readDataSubset) : undefined;
   const lock = await RepositoryLock.acquire(repo, { exclusive: true, signal: req.signal });
   try {

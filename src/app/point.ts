@@ -43,6 +43,7 @@ import { inventoryCollect, inventoryStore } from './inventory.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';
 import { tagSnapshots } from './tag.js';
 import { VERSION } from './version.js';
+import { type EventHook, gateRedEvent, pointErrorEvent, pointEvent } from './events.js';
 
 export type PointEvent =
   | { type: 'hook'; phase: 'before' | 'after'; command: string }
@@ -62,6 +63,8 @@ export interface PointCreateOptions {
   onEvent?: (e: PointEvent) => void;
   /** Progress of the source being backed up. */
   onProgress?: (source: string, p: ArchiveProgress) => void;
+  /** Operations events (app/events.ts): point.created, or point.failed (and gate.red). */
+  events?: EventHook;
 }
 
 const HOOK_TIMEOUT_MS = 30 * 60_000;
@@ -91,6 +94,22 @@ async function newPointId(repo: Repository, signal?: AbortSignal): Promise<strin
 
 /** Creates a restore point of everything the plan names and proves it; returns its manifest. */
 export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointCreateOptions = {}): Promise<PointManifest> {
+  if (!opts.events) return createPoint(repo, plan, opts);
+  const started = Date.now();
+  let manifest: PointManifest;
+  try {
+    manifest = await createPoint(repo, plan, opts);
+  } catch (err) {
+    opts.events(pointErrorEvent(err, plan.host, Date.now() - started));
+    throw err;
+  }
+  const event = pointEvent(manifest);
+  opts.events(event);
+  if (!manifest.proof.ok) opts.events(gateRedEvent({ point: event.point, host: manifest.host, reason: `restore point ${manifest.id} failed its proof`, failingSteps: event.failingSteps }));
+  return manifest;
+}
+
+async function createPoint(repo: Repository, plan: PlanFile, opts: PointCreateOptions): Promise<PointManifest> {
   const { signal } = opts;
   const emit = (e: PointEvent): void => opts.onEvent?.(e);
   const started = new Date();

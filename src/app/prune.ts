@@ -2,6 +2,7 @@
 import { LifeboatError } from '../core/index.js';
 import { type PruneOptions, type PruneStats, prune } from '../engine/pruner/index.js';
 import { type Repository, RepositoryLock } from '../repository/index.js';
+import { type EventHook, pruneErrorEvent, pruneEvent } from './events.js';
 
 export type { PruneStats };
 
@@ -13,7 +14,22 @@ export function parseMaxUnused(text: string): number {
   return Number(m[1]) / 100;
 }
 
-export async function pruneRepository(repo: Repository, options: PruneOptions): Promise<PruneStats> {
+/** Prunes; with `events`, also emits prune.done or prune.failed (app/events.ts). */
+export async function pruneRepository(repo: Repository, options: PruneOptions & { events?: EventHook }): Promise<PruneStats> {
+  const { events } = options;
+  if (!events) return runPrune(repo, options);
+  const started = Date.now();
+  try {
+    const stats = await runPrune(repo, options);
+    events(pruneEvent(stats, options.dryRun ?? false, Date.now() - started));
+    return stats;
+  } catch (err) {
+    events(pruneErrorEvent(err, Date.now() - started));
+    throw err;
+  }
+}
+
+async function runPrune(repo: Repository, options: PruneOptions): Promise<PruneStats> {
   const lock = await RepositoryLock.acquire(repo, { exclusive: true, signal: options.signal });
   try {
     await repo.loadIndex({ signal: options.signal });

@@ -36,6 +36,7 @@ import { inventoryCollect, inventoryLoad } from './inventory.js';
 import { pointCreate, pointFind } from './point.js';
 import { resolveSnapshotPath } from './snapshot-ref.js';
 import { VERSION } from './version.js';
+import { type EventHook, rollbackErrorEvent, rollbackEvent } from './events.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -114,6 +115,8 @@ export interface RollbackApplyOptions {
   onEvent?: (e: RollbackEvent) => void;
   /** Progress of a files step's restore. */
   onProgress?: (p: RestoreProgress) => void;
+  /** Operations events (app/events.ts): rollback.applied or rollback.failed. */
+  events?: EventHook;
 }
 
 export interface RollbackApplyResult {
@@ -128,6 +131,20 @@ export interface RollbackApplyResult {
 
 /** Applies the plan with a journal; run again after an interruption, it resumes. */
 export async function rollbackApply(repo: Repository, plan: PlanFile, pointRef: string, opts: RollbackApplyOptions): Promise<RollbackApplyResult> {
+  const { events } = opts;
+  if (!events) return applyRollback(repo, plan, pointRef, opts);
+  const started = Date.now();
+  try {
+    const r = await applyRollback(repo, plan, pointRef, opts);
+    events(rollbackEvent({ point: r.journal.plan.point.id, steps: r.journal.plan.steps.length, problems: r.problems, resumed: r.resumed }, Date.now() - started, plan.host));
+    return r;
+  } catch (err) {
+    events(rollbackErrorEvent(err, pointRef, Date.now() - started, plan.host));
+    throw err;
+  }
+}
+
+async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string, opts: RollbackApplyOptions): Promise<RollbackApplyResult> {
   const { id: pointId, manifest } = await pointFind(repo, pointRef, opts.signal);
   const file = journalPath(opts.stateDir, pointId);
   let journal = await readJournal(file);

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_CONFLICT'
   | 'E_DISK_IN_USE'
   | 'E_DISK_TOO_SMALL'
+  | 'E_NOTIFY'
   | 'E_ABORTED';
 
 export interface ErrorOptions {

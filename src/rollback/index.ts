@@ -7,6 +7,7 @@
  * May import: engine, repository, inventory, platform, core.
  */
 export * from './plan-file.js';
+export * from './notify-config.js';
 export * from './manifest.js';
 export * from './proof.js';
 export * from './file-changes.js';

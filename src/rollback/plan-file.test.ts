@@ -86,3 +86,30 @@ test('a system source: root resolved, one disk or several, defaults to the runni
   assert.deepEqual(plan.sources[2], { name: 'here', system: { root: '/' } });
   assert.throws(() => parsePlanFile('sources:\n  - name: s\n    system: { root: /, disks: /dev/sda }\n', '/p.yaml'), LifeboatError);
 });
+
+test('notify: the issue example parses; paths resolve against the plan file; mistakes name line and key', () => {
+  const plan = parsePlanFile(
+    `sources: [{ name: config, files: [/etc] }]
+notify:
+  - on: [point.failed, gate.red, check.failed, rollback.applied, rollback.failed]
+    webhook: https://contoso.webhook.office.com/webhookb2/abc/IncomingWebhook/def
+    format: teams
+  - on: [point.created]
+    email: { to: [ops@contoso.com], from: lifeboat@contoso.com, smtp: smtp://relay:25, startTLS: true, user: lifeboat, passwordFile: smtp.pw }
+  - on: [any]
+    command: [/usr/local/bin/page-oncall]
+    timeout: 5s
+    retries: 1
+`,
+    '/etc/lifeboat/lifeboat.yaml',
+  );
+  assert.equal(plan.notify.length, 3);
+  assert.ok('email' in plan.notify[1]! && plan.notify[1].email.passwordFile === '/etc/lifeboat/smtp.pw');
+  assert.deepEqual(parsePlanFile('sources: [{ name: a, files: [/a] }]\n', '/p.yaml').notify, []);
+  const base = 'sources: [{ name: a, files: [/a] }]\nnotify:\n';
+  assert.match(errorOf(`${base}  - on: [point.exploded]\n    webhook: https://x/\n`).message, /^lifeboat\.yaml:3: notify\[0\]\.on\[0\]/);
+  assert.match(errorOf(`${base}  - on: [any]\n    webhook: ftp://x/\n`).message, /^lifeboat\.yaml:4: notify\[0\]\.webhook: use an http/);
+  assert.match(errorOf(`${base}  - on: [any]\n    email: { to: [ops@contoso.com], from: l@c.com, smtp: 'smtp://user:secret@relay:25' }\n`).message, /notify\[0\]\.email\.smtp: .*without credentials/);
+  assert.match(errorOf(`${base}  - on: [any]\n    webhook: https://x/\n    format: teams\n    retries: 99\n`).message, /^lifeboat\.yaml:6: notify\[0\]\.retries/);
+  assert.match(errorOf(`${base}  - on: []\n    command: [x]\n`).message, /list at least one event/);
+});

@@ -13,6 +13,7 @@
  *   inventory: { sources: [...] }              # the inventory source list (docs/design/inventory.md)
  *   hooks: { before: [[systemctl, stop, app]], after: ['systemctl start app'] }
  *   drill: { files: 20 }                       # files restored and compared per source by the proof
+ *   notify: [...]                              # who hears about which event (notify-config.ts)
  *
  * Commands are argument lists run without a shell; a string is run with `/bin/sh -c`.
  * Relative paths are relative to the plan file's directory.
@@ -21,6 +22,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseYamlConfig, readConfigFile } from '../platform/config/index.js';
 import { type SourceConfig, resolveSourcePaths, sourceConfigSchema } from '../inventory/index.js';
+import { type NotifyTarget, notifyConfigSchema, resolveNotifyPaths } from './notify-config.js';
 
 const HINT = 'see docs/design/restore-points.md for the plan file format';
 
@@ -68,6 +70,7 @@ export const planFileSchema = z.strictObject({
   inventory: z.strictObject({ sources: z.array(sourceConfigSchema).min(1, 'list at least one inventory source') }).optional(),
   hooks: z.strictObject({ before: z.array(command).optional(), after: z.array(command).optional() }).optional(),
   drill: z.strictObject({ files: z.number().int().min(1).max(100_000) }).optional(),
+  notify: notifyConfigSchema.optional(),
 });
 
 export type CommandLine = z.infer<typeof command>;
@@ -87,6 +90,8 @@ export interface PlanFile {
   hooks: { before: CommandLine[]; after: CommandLine[] };
   /** Files restored and compared per files source by the proof's drill. */
   drillFiles: number;
+  /** Notification targets (empty when the plan has no `notify:`). */
+  notify: NotifyTarget[];
 }
 
 export const DEFAULT_DRILL_FILES = 20;
@@ -125,6 +130,7 @@ export function parsePlanFile(text: string, file: string): PlanFile {
     ...(data.inventory ? { inventory: { sources: resolveSourcePaths(data.inventory.sources, base) } } : {}),
     hooks: { before: data.hooks?.before ?? [], after: data.hooks?.after ?? [] },
     drillFiles: data.drill?.files ?? DEFAULT_DRILL_FILES,
+    notify: resolveNotifyPaths(data.notify ?? [], abs),
   };
 }
 

@@ -6,23 +6,28 @@ import { renderTable } from '../format.js';
 import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
+import { addOperationOptions, optionalPlan, withConfiguredRepository, withOperation } from '../operation.js';
 import type { Register } from './read-commands.js';
 
 export const registerMaintenanceCommands: Register = (program, run) => {
-  program
-    .command('check')
-    .description('check the repository: index, packs, snapshots and trees; with --read-data every blob')
-    .option('--read-data', 'read every pack and verify every blob (hash, MAC, header)')
-    .option('--read-data-subset <subset>', "read only a subset of the packs: 'N/M', 'P%' or a size such as '500M'")
-    .action(
+  addOperationOptions(
+    program
+      .command('check')
+      .description('check the repository: index, packs, snapshots and trees; with --read-data every blob')
+      .option('--read-data', 'read every pack and verify every blob (hash, MAC, header)')
+      .option('--read-data-subset <subset>', "read only a subset of the packs: 'N/M', 'P%' or a size such as '500M'")
+      .option('-c, --config <file>', 'plan file: its repository, password file and notify: targets'),
+  ).action(
       run(async (ctx, cmd) => {
         const { checkRepositoryUseCase } = await import('../../app/check.js');
         const opts = cmd.opts<{ readData?: boolean; readDataSubset?: string }>();
-        await withRepository(ctx, async (repo) => {
+        const plan = await optionalPlan(cmd);
+        await withOperation(ctx, cmd, plan, (events) => withConfiguredRepository(ctx, plan, async (repo) => {
           const result = await checkRepositoryUseCase(repo, {
             readData: opts.readData,
             readDataSubset: opts.readDataSubset,
             signal: ctx.signal,
+            events,
             onFinding: (f) => {
               if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'finding', ...f });
               else ctx.io.stderr.write(`${f.severity === 'error' ? 'error' : 'hint'}: ${f.message}\n`);
@@ -35,7 +40,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
             printLine(ctx.io.stdout, result.errors ? `${result.errors} errors found` : 'no errors were found');
           }
           if (result.errors) ctx.exitCode = EXIT.error;
-        });
+        }));
       }),
     );
 

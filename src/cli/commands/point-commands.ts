@@ -11,6 +11,7 @@ import { formatBytes, renderTable } from '../format.js';
 import { ProgressReporter, backupProgressLine } from '../progress.js';
 import { printJson, printLine } from '../io.js';
 import type { Register } from './read-commands.js';
+import { addOperationOptions, withOperation } from '../operation.js';
 
 const DEFAULT_PLAN = 'lifeboat.yaml';
 
@@ -69,9 +70,9 @@ function printManifest(ctx: CommandContext, m: PointManifest, pinned: boolean | 
 export const registerPointCommands: Register = (program, run) => {
   const point = program.command('point').description('restore points: a full, proven backup of everything a plan file names, with its inventory');
 
-  point
+  addOperationOptions(point
     .command('create')
-    .description('back up every source of the plan file and the inventory, prove the point restores, write its manifest')
+    .description('back up every source of the plan file and the inventory, prove the point restores, write its manifest'))
     .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
     .option('--name <name>', 'a name for the point (usable instead of its ID)')
     .option('--note <text>', 'a note kept in the manifest (change ticket, reason)')
@@ -96,18 +97,21 @@ export const registerPointCommands: Register = (program, run) => {
           else if (e.type === 'warning') printLine(ctx.io.stderr, `lifeboat: warning: ${e.message}`);
           else if (e.type === 'proof') say(`  proof ${e.check.ok ? 'ok  ' : 'FAIL'} ${e.check.name}: ${e.check.detail}`);
         };
-        const m = await withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, {
+        const m = await withOperation(ctx, cmd, plan, (events) => withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, {
             name: o.name,
             note: o.note,
             fullDrill: o.fullDrill,
             signal: ctx.signal,
             onEvent,
+            events,
             onProgress: (source, p) => progress.update({ ...p, current: `${source}: ${p.current ?? ''}` }),
           }),
-        );
-        progress.done();
-        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'point', ...m });
-        else printManifest(ctx, m, true);
+        ).then((manifest) => {
+          progress.done();
+          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'point', ...manifest });
+          else printManifest(ctx, manifest, true);
+          return manifest;
+        }));
         if (!m.proof.ok) {
           printLine(ctx.io.stderr, `lifeboat: RESTORE POINT ${m.id} FAILED ITS PROOF: ${m.proof.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
           printLine(ctx.io.stderr, '  hint: do not start the migration; fix the cause and create a new point');
@@ -205,9 +209,9 @@ export const registerPointCommands: Register = (program, run) => {
       }),
     );
 
-  rollback
+  addOperationOptions(rollback
     .command('apply')
-    .description('put the system back to a restore point: safety point first, then files, dumps and accounts, with a journal that resumes an interrupted run')
+    .description('put the system back to a restore point: safety point first, then files, dumps and accounts, with a journal that resumes an interrupted run'))
     .argument('<point>', 'point ID, unique prefix, name, or latest')
     .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
     .option('--yes', 'really apply (without it: a dry run that prints the plan and touches nothing)')
@@ -220,7 +224,7 @@ export const registerPointCommands: Register = (program, run) => {
         const o = cmd.opts<{ yes?: boolean; delete?: boolean; stateDir?: string }>();
         const plan = (await planOf(cmd, true))!;
         const stateDir = o.stateDir ?? defaultStateDir(ctx.io.env);
-        await withPlanRepository(ctx, plan, async (repo) => {
+        await withOperation(ctx, cmd, plan, (events) => withPlanRepository(ctx, plan, async (repo) => {
           if (!o.yes) {
             const p = await rollbackPlan(repo, plan, ref as string, { env: ctx.io.env, signal: ctx.signal });
             if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'dry_run', plan: p });
@@ -247,6 +251,7 @@ export const registerPointCommands: Register = (program, run) => {
             delete: o.delete,
             signal: ctx.signal,
             onEvent,
+            events,
             onProgress: (p) => progress.update(p),
           });
           progress.done();
@@ -255,7 +260,7 @@ export const registerPointCommands: Register = (program, run) => {
           if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'summary', journal: r.journalFile, resumed: r.resumed, problems: r.problems, remaining_moved_accounts: moved });
           else printLine(ctx.io.stdout, `rollback to ${r.journal.plan.point.id} applied${r.resumed ? ' (resumed)' : ''}: ${r.journal.plan.steps.length} steps, ${r.problems.length} problems; journal ${r.journalFile}`);
           if (r.problems.length) ctx.exitCode = EXIT.partial;
-        });
+        }));
       }),
     );
 };

@@ -4,12 +4,13 @@
  * (packs-written, index-written, old-index-deleted), to prove an interrupted prune is safe.
  */
 import type { Command } from 'commander';
-import type { PruneStats, Repository } from '../../app/index.js';
-import { type CommandContext, withRepository } from '../command-context.js';
+import type { EventHook, PruneStats, Repository } from '../../app/index.js';
+import type { CommandContext } from '../command-context.js';
 import { formatBytes } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import { parseSize } from './write-commands.js';
 import type { Register } from './read-commands.js';
+import { addOperationOptions, optionalPlan, withConfiguredRepository, withOperation } from '../operation.js';
 
 export interface PruneFlags {
   maxUnused: string;
@@ -18,7 +19,7 @@ export interface PruneFlags {
   dryRun?: boolean;
 }
 
-export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFlags): Promise<PruneStats> {
+export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFlags, events?: EventHook): Promise<PruneStats> {
   const { parseMaxUnused, pruneRepository } = await import('../../app/prune.js');
   const stats = await pruneRepository(repo, {
     maxUnused: parseMaxUnused(o.maxUnused),
@@ -26,6 +27,7 @@ export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFl
     repackUncompressed: o.repackUncompressed,
     dryRun: o.dryRun,
     signal: ctx.signal,
+    events,
     onStep: (step) => {
       if (ctx.io.env.LIFEBOAT_FAULT_INJECT === `prune:${step}`) process.kill(process.pid, 'SIGKILL');
     },
@@ -49,11 +51,13 @@ export function addPruneOptions(cmd: Command): Command {
 }
 
 export const registerPruneCommand: Register = (program, run) => {
-  addPruneOptions(program.command('prune').description('remove data that no snapshot references (restic prune, safe to interrupt)'))
+  addOperationOptions(addPruneOptions(program.command('prune').description('remove data that no snapshot references (restic prune, safe to interrupt)')))
     .option('-n, --dry-run', 'only show what would be done')
+    .option('-c, --config <file>', 'plan file: its repository, password file and notify: targets')
     .action(
       run(async (ctx, cmd) => {
-        await withRepository(ctx, (repo) => runPrune(ctx, repo, cmd.opts<PruneFlags>()));
+        const plan = await optionalPlan(cmd);
+        await withOperation(ctx, cmd, plan, (events) => withConfiguredRepository(ctx, plan, (repo) => runPrune(ctx, repo, cmd.opts<PruneFlags>(), events)));
       }),
     );
 };

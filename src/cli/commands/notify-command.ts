@@ -1,0 +1,31 @@
+/** `lifeboat notify test -c FILE`: sends a test event to every notification target of the plan file. */
+import { EXIT } from '../exit-codes.js';
+import { printJson, printLine } from '../io.js';
+import type { Register } from './read-commands.js';
+
+export const registerNotifyCommands: Register = (program, run) => {
+  const notify = program.command('notify').description("notifications of the plan file's notify: section");
+  notify
+    .command('test')
+    .description('send a test event (notify.test) to every target, whatever events it subscribes to')
+    .option('-c, --config <file>', 'plan file (default: ./lifeboat.yaml)', 'lifeboat.yaml')
+    .addHelpText('after', '\nExit codes: 0 every target accepted the event, 1 the plan file has no targets or cannot be read, 3 some target failed.')
+    .action(
+      run(async (ctx, cmd) => {
+        const { loadPlanFile, notifyAll, testEvent } = await import('../../app/index.js');
+        const plan = await loadPlanFile(cmd.opts<{ config: string }>().config);
+        if (!plan.notify.length) {
+          printLine(ctx.io.stderr, `lifeboat: ${plan.file} has no notify: targets`);
+          printLine(ctx.io.stderr, '  hint: add a notify: section (docs/design/events.md)');
+          ctx.exitCode = EXIT.error;
+          return;
+        }
+        const results = await notifyAll(plan.notify, testEvent(plan.host));
+        for (const r of results) {
+          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'notify_test', target: r.target, ok: r.ok, attempts: r.attempts, ...(r.error ? { error: r.error } : {}) });
+          else printLine(r.ok ? ctx.io.stdout : ctx.io.stderr, r.ok ? `ok    ${r.target}` : `lifeboat: warning: ${r.target}: failed after ${r.attempts} attempts: ${r.error}`);
+        }
+        if (results.some((r) => !r.ok)) ctx.exitCode = EXIT.partial;
+      }),
+    );
+};

@@ -1,0 +1,59 @@
+/**
+ * The listeners of an operation (point create, check, prune, rollback apply): `--metrics-file`,
+ * `--log-file` and the plan file's `notify:` targets. Their problems are warnings (exit 3 when
+ * the operation itself succeeded); they never fail the operation.
+ */
+import type { Command } from 'commander';
+import type { EventHook, PlanFile, Repository } from '../app/index.js';
+import { type CommandContext, repositoryContext, withRepository } from './command-context.js';
+import { EXIT } from './exit-codes.js';
+import { printJson, printLine } from './io.js';
+
+export function addOperationOptions(cmd: Command): Command {
+  return cmd
+    .option('--metrics-file <file>', 'write Prometheus metrics here when done (textfile collector format, replaced atomically)')
+    .option('--log-file <file>', 'append every operations event to this file as a JSON line');
+}
+
+/**
+ * Runs `fn` with an event hook feeding the listeners, then waits for them (also when `fn`
+ * throws: a failed point is exactly what must be notified) and reports their problems.
+ */
+export async function withOperation<T>(ctx: CommandContext, cmd: Command, plan: PlanFile | undefined, fn: (events: EventHook) => Promise<T>): Promise<T> {
+  const o = cmd.opts<{ metricsFile?: string; logFile?: string }>();
+  const { operationListeners } = await import('../app/operations.js');
+  const listeners = operationListeners({ notify: plan?.notify ?? [], logFile: o.logFile, metricsFile: o.metricsFile });
+  let failed = true;
+  try {
+    const r = await fn(listeners.hook);
+    failed = false;
+    return r;
+  } finally {
+    const report = await listeners.finish();
+    for (const problem of report.problems) {
+      if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', message: problem });
+      else printLine(ctx.io.stderr, `lifeboat: warning: ${problem}`);
+    }
+    if (!failed && report.problems.length && ctx.exitCode === EXIT.ok) ctx.exitCode = EXIT.partial;
+  }
+}
+
+/** Opens the repository the plan file (`-c`) names, or the one of the global flags without it. */
+export async function withConfiguredRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  if (!plan) return withRepository(ctx, fn);
+  const { openRepository, planRepositoryContext } = await import('../app/index.js');
+  const repo = await openRepository(planRepositoryContext(repositoryContext(ctx), plan));
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.backend.close();
+  }
+}
+
+/** The plan file of `-c`, when given. */
+export async function optionalPlan(cmd: Command): Promise<PlanFile | undefined> {
+  const file = cmd.opts<{ config?: string }>().config;
+  if (!file) return undefined;
+  const { loadPlanFile } = await import('../app/index.js');
+  return loadPlanFile(file);
+}
