@@ -1,5 +1,5 @@
 /**
- * Inventory use-cases: collect (from a config file and/or one-off sources), report and diff.
+ * Inventory use-cases: collect (from a config file and/or one-off sources), report, check and diff.
  * Collecting returns the document and its Markdown rendering; storing them in a repository is
  * a separate step (a snapshot tagged `inventory`) that takes exactly these two values, and
  * loading reads the document back from such a snapshot.
@@ -10,24 +10,28 @@ import type { Repository } from '../repository/index.js';
 import { backup } from './backup.js';
 import { readSnapshotFile } from './snapshot-ref.js';
 import {
+  type ConsistencyFormat,
+  type ConsistencyReport,
   type DiffFormat,
   type InventoryDiff,
   type InventoryDocument,
   type InventoryProgress,
   type ReportFormat,
   type SourceConfig,
+  checkConsistency,
   collectInventory,
   diffInventories,
   documentJsonChunks,
   loadInventoryConfig,
   parseInventoryDocument,
   parseSourceSpec,
+  renderConsistency,
   renderDiff,
   renderReport,
 } from '../inventory/index.js';
 import { VERSION } from './version.js';
 
-export type { DiffFormat, InventoryDiff, InventoryDocument, InventoryProgress, ReportFormat };
+export type { ConsistencyFormat, ConsistencyReport, DiffFormat, InventoryDiff, InventoryDocument, InventoryProgress, ReportFormat };
 /** The document's JSON text in chunks (large documents are never one string). */
 export { documentJsonChunks };
 
@@ -87,6 +91,17 @@ export async function inventoryReport(path: string, format: ReportFormat): Promi
 }
 
 export { renderReport as renderInventoryReport };
+
+/** Cross-source consistency of a document file (see inventory/consistency). */
+export async function inventoryCheck(path: string, format: ConsistencyFormat): Promise<{ report: ConsistencyReport; output: string }> {
+  return checkDocument(await readInventoryDocument(path), format);
+}
+
+/** Cross-source consistency of a document already in memory (e.g. just collected). */
+export function checkDocument(doc: InventoryDocument, format: ConsistencyFormat): { report: ConsistencyReport; output: string } {
+  const report = checkConsistency(doc);
+  return { report, output: renderConsistency(report, format) };
+}
 
 export async function inventoryDiff(oldPath: string, newPath: string, format: DiffFormat): Promise<{ diff: InventoryDiff; output: string }> {
   const [a, b] = await Promise.all([readInventoryDocument(oldPath), readInventoryDocument(newPath)]);

@@ -5,7 +5,7 @@
  * (layout.json for `system restore`, layout.txt for people), tagged `system-layout`.
  */
 import { isAbsolute, relative } from 'node:path';
-import type { ArchiveProgress } from '../engine/archiver/archiver.js';
+import type { ArchiveProgress } from '../engine/archiver/index.js';
 import type { Repository } from '../repository/index.js';
 import { type PointSourceRecord, type SystemSource, sourceTag } from '../rollback/index.js';
 import { LAYOUT_FILE, LAYOUT_TAG, LAYOUT_TEXT_FILE, captureLayout, describeLayout, encodeLayout } from '../system/index.js';

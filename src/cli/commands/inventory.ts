@@ -1,8 +1,9 @@
 /**
- * `lifeboat inventory collect|report|diff|show`: document the existing system (issue 5).
+ * `lifeboat inventory collect|report|check|diff|show`: document the existing system (issue 5) and
+ * cross-check its sources (issue 17).
  * Self-contained: registerInventoryCommands(program, options) adds the commands; output goes
  * to options.stdout/stderr (process streams by default) and the exit code to options.onExit:
- * 0 ok, 1 error, 3 collected but some source had warnings or errors.
+ * 0 ok, 1 error, 3 collected but some source had warnings or errors (`check`: or there are findings).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -10,7 +11,7 @@ import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
-import type { DiffFormat, InventoryProgress, ReportFormat } from '../../app/inventory.js';
+import type { ConsistencyFormat, DiffFormat, InventoryProgress, ReportFormat } from '../../app/inventory.js';
 import type { Repository, RepositoryContext } from '../../app/index.js';
 import { LifeboatError, errorMessage } from '../../core/index.js';
 
@@ -177,6 +178,42 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
         const { output } = await inventoryDiff(oldDoc!, newDoc!, format);
         stdout.write(output);
         return INVENTORY_EXIT.ok;
+      }),
+    );
+
+  inventory
+    .command('check')
+    .description('cross-check the sources of an inventory: homes that resolve to no pool, pools without accounts, sources that disagree or miss accounts, duplicate SIP addresses, disabled or online accounts')
+    .argument('[document]', 'inventory document (JSON) written by `inventory collect`; without it, the sources of -c/--source are collected first')
+    .option('-c, --config <file>', 'YAML source list to collect and check')
+    .option('--source <type:arg>', 'a one-off source to collect and check (repeatable)', collectList, [])
+    .addOption(new Option('--preset <preset>', 'preset for one-off csv and ldap sources').choices(['sfb', 'exchange', 'generic']))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--json', 'same as --format json')
+    .addHelpText('after', '\nExit codes: 0 no findings, 1 error, 3 findings (or a collected source had warnings or errors).')
+    .action(
+      action(async (cmd, docPath) => {
+        // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
+        const { checkDocument, inventoryCheck, inventoryCollect } = await import('../../app/inventory.js');
+        const opts = cmd.opts<{ config?: string; source: string[]; preset?: string; format: ConsistencyFormat; json?: boolean }>();
+        const global = cmd.optsWithGlobals() as { json?: boolean };
+        const format: ConsistencyFormat = opts.json || global.json ? 'json' : opts.format;
+        if (docPath && (opts.config || opts.source.length)) throw new LifeboatError('E_USAGE', 'give a document or sources to collect, not both');
+        let partial = false;
+        let result;
+        if (docPath) result = await inventoryCheck(docPath, format);
+        else {
+          const collected = await inventoryCollect({ configFile: opts.config, sources: opts.source, preset: opts.preset }, { signal: options.signal, env: options.env });
+          for (const s of collected.document.sources) {
+            for (const e of s.errors) stderr.write(`lifeboat: ${s.name}: error: ${e}\n`);
+            if (!quiet(cmd)) for (const w of s.warnings) stderr.write(`lifeboat: ${s.name}: warning: ${w}\n`);
+          }
+          if (collected.failed) return INVENTORY_EXIT.error;
+          partial = !collected.clean;
+          result = checkDocument(collected.document, format);
+        }
+        stdout.write(result.output);
+        return result.report.findings.length || partial ? INVENTORY_EXIT.partial : INVENTORY_EXIT.ok;
       }),
     );
 

@@ -4,12 +4,12 @@
  * (see text-decode.ts). Preset `sfb` knows the Get-CsUser columns; otherwise `columns:` names
  * them. Every other non-empty column goes to `attributes` (secret-looking names dropped).
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { FormatError, LifeboatError } from '../../core/index.js';
 import type { CsvSourceConfig } from '../config/index.js';
-import { type Account, type AccountKind, type AttributeValue, type Homing, isSecretAttribute } from '../model/index.js';
+import { type AccountKind, type AttributeValue, type Homing, isSecretAttribute } from '../model/index.js';
 import type { Collector, CollectorContext } from './collector.js';
-import { parseCsv } from './csv-parse.js';
+import { type CsvRecord, openCsv } from './csv-parse.js';
 import { PoolIndex, unresolvedPoolName } from './pool-index.js';
 import { readTopologyFile } from './sfb-topology.js';
 import { decodeText } from './text-decode.js';
@@ -41,33 +41,39 @@ const FALLBACK_IDS = ['SipAddress', 'Identity', 'UserPrincipalName', 'SamAccount
 
 type Row = Record<string, AttributeValue>;
 
-/** Reads a CSV or JSON export into rows (JSON values kept typed, CSV values strings). */
-export async function readRows(config: CsvSourceConfig): Promise<{ rows: Row[]; encoding: string; typeName: string | null }> {
-  let buf: Buffer;
+/** True when the source is read as JSON (ConvertTo-Json output) rather than CSV. */
+function isJson(config: CsvSourceConfig, firstChars: string): boolean {
+  return config.format === 'json' || (config.format === undefined && (/\.json$/i.test(config.path) || /^\s*[[{]/.test(firstChars)));
+}
+
+/** Reads a ConvertTo-Json export (whole file: JSON has no record boundaries) into rows. */
+async function readJsonRows(config: CsvSourceConfig, buf: Buffer): Promise<Row[]> {
+  const { text } = decodeText(buf);
+  let data: unknown;
   try {
-    buf = await readFile(config.path);
+    data = JSON.parse(text);
   } catch (err) {
-    throw new LifeboatError('E_IO', `cannot read ${config.path}: ${(err as Error).message}`, { cause: err });
+    throw new FormatError(`${config.path}: not JSON: ${(err as Error).message}`, { cause: err });
   }
-  const { text, encoding } = decodeText(buf);
-  const json = config.format === 'json' || (config.format === undefined && (/\.json$/i.test(config.path) || /^\s*[[{]/.test(text)));
-  if (json) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      throw new FormatError(`${config.path}: not JSON: ${(err as Error).message}`, { cause: err });
-    }
-    // ConvertTo-Json writes a lone object (not an array) when there is one user
-    const list = Array.isArray(data) ? data : [data];
-    return { rows: list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null).map(jsonRow), encoding, typeName: null };
+  // ConvertTo-Json writes a lone object (not an array) when there is one user
+  const list = Array.isArray(data) ? data : [data];
+  return list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null).map(jsonRow);
+}
+
+/** The first few hundred characters of a file, decoded (to tell JSON from CSV). */
+async function fileHead(path: string): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new LifeboatError('E_IO', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const table = parseCsv(text, config.delimiter ?? ',');
-    return { rows: table.records, encoding, typeName: table.typeName };
-  } catch (err) {
-    if (err instanceof FormatError) throw new FormatError(`${config.path}: ${err.message}`, { cause: err });
-    throw err;
+    const buf = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -122,37 +128,88 @@ export const csvCollector: Collector<CsvSourceConfig> = {
       for (const p of topo.pools) pools.addPool(p);
       ctx.out.pools.push(...topo.pools);
     }
-    const { rows, encoding, typeName } = await readRows(config);
-    ctx.progress(`read ${rows.length} rows (${encoding}${typeName ? `, #TYPE ${typeName}` : ''})`);
     const cols: Columns = { ...(config.preset === 'sfb' ? SFB_COLUMNS : GENERIC_COLUMNS), ...config.columns };
     const mapped = new Set(Object.values(cols).filter((c): c is string => c !== undefined).map((c) => c.toLowerCase()));
-    addAccounts(rows, cols, mapped, config, ctx, pools);
+    const accounts = new AccountRows(cols, mapped, config, ctx, pools);
+    const head = await fileHead(config.path);
+    if (isJson(config, decodeText(head).text)) {
+      let buf: Buffer;
+      try {
+        buf = await readFile(config.path);
+      } catch (err) {
+        throw new LifeboatError('E_IO', `cannot read ${config.path}: ${(err as Error).message}`, { cause: err });
+      }
+      const rows = await readJsonRows(config, buf);
+      ctx.progress(`read ${rows.length} objects (${decodeText(head).encoding})`);
+      rows.forEach((row, k) => accounts.add(row, `object ${k + 1}`));
+    } else {
+      const csv = await openCsv(config.path, { delimiter: config.delimiter, maxRecordChars: config.maxRecordChars, signal: ctx.signal });
+      let n = 0;
+      for await (const rec of csv.records) {
+        n++;
+        if (rec.missing.length || rec.extra.length) accounts.unevenRow(rec);
+        accounts.add(rec.values, `line ${rec.line}`);
+      }
+      ctx.progress(`read ${n} rows (${csv.encoding}${csv.typeName ? `, #TYPE ${csv.typeName}` : ''})`);
+    }
+    accounts.finish();
   },
 };
 
-function addAccounts(rows: Row[], cols: Columns, mapped: Set<string>, config: CsvSourceConfig, ctx: CollectorContext, pools: PoolIndex): void {
-  const sfb = config.preset === 'sfb';
-  const seen = new Set<string>();
-  const unresolved = new Map<string, number>();
-  let skipped = 0;
-  const dropped = new Set<string>();
-  rows.forEach((row, k) => {
+/** Turns rows into accounts one at a time (the file is never held whole), counting problems as it goes. */
+class AccountRows {
+  private readonly sfb: boolean;
+  private readonly seen = new Set<string>();
+  private readonly unresolved = new Map<string, number>();
+  private readonly dropped = new Set<string>();
+  private skipped = 0;
+  private rows = 0;
+
+  constructor(
+    private readonly cols: Columns,
+    private readonly mapped: Set<string>,
+    private readonly config: CsvSourceConfig,
+    private readonly ctx: CollectorContext,
+    private readonly pools: PoolIndex,
+  ) {
+    this.sfb = config.preset === 'sfb';
+  }
+
+  /** A row with fewer or more fields than the header: never taken silently (its values may sit in the wrong columns). */
+  unevenRow(rec: CsvRecord): void {
+    const who = this.idOf(rec.values) ?? 'an account with no id';
+    const problem = rec.missing.length
+      ? `has ${Object.keys(rec.values).length} of the header's ${Object.keys(rec.values).length + rec.missing.length} fields; it lacks ${rec.missing.join(', ')}`
+      : `has ${rec.extra.length} field${rec.extra.length === 1 ? '' : 's'} more than the header`;
+    this.ctx.warn(`${this.config.path}: line ${rec.line} (${who}) ${problem}; its values may be in the wrong columns`);
+  }
+
+  private idOf(row: Row): string | null {
+    const lower = new Map<string, AttributeValue>();
+    for (const [key, v] of Object.entries(row)) lower.set(key.toLowerCase(), v);
+    const get = (c: string | undefined): string | null => (c ? text(lower.get(c.toLowerCase())) : null);
+    let id = get(this.cols.id);
+    // the Get-CsUser column set varies with Select-Object; an explicit id column has no fallback
+    if (!id && !this.config.columns?.id) for (const f of FALLBACK_IDS) if ((id = get(f))) break;
+    return id;
+  }
+  add(row: Row, where: string): void {
+    const { cols, config, ctx, pools, sfb } = this;
+    this.rows++;
     // header names are matched without case (hand-edited files vary)
     const lower = new Map<string, AttributeValue>();
     for (const [key, v] of Object.entries(row)) lower.set(key.toLowerCase(), v);
     const get = (c: string | undefined): string | null => (c ? text(lower.get(c.toLowerCase())) : null);
-    let id = get(cols.id);
-    // the Get-CsUser column set varies with Select-Object; an explicit id column has no fallback
-    if (!id && !config.columns?.id) for (const f of FALLBACK_IDS) if ((id = get(f))) break;
+    const id = this.idOf(row);
     if (!id) {
-      skipped++;
+      this.skipped++;
       return;
     }
-    if (seen.has(id)) {
-      ctx.warn(`row ${k + 1}: duplicate id ${id} (kept the first)`);
+    if (this.seen.has(id)) {
+      ctx.warn(`${where}: duplicate id ${id} (kept the first)`);
       return;
     }
-    seen.add(id);
+    this.seen.add(id);
     let sip = get(cols.sipAddress);
     if (sip && !/^sip:/i.test(sip) && sip.includes('@')) sip = `sip:${sip}`;
     const poolValue = get(cols.homePool);
@@ -168,7 +225,7 @@ function addAccounts(rows: Row[], cols: Columns, mapped: Set<string>, config: Cs
       homing = 'on-premises';
       homePool = pools.resolve(homeServer);
       if (!homePool) {
-        unresolved.set(homeServer, (unresolved.get(homeServer) ?? 0) + 1);
+        this.unresolved.set(homeServer, (this.unresolved.get(homeServer) ?? 0) + 1);
         homePool = unresolvedPoolName(homeServer);
       }
     } else if (hosting && hosting !== 'SRV:' && ONLINE.test(hosting)) {
@@ -178,9 +235,9 @@ function addAccounts(rows: Row[], cols: Columns, mapped: Set<string>, config: Cs
     }
     const attributes: Record<string, AttributeValue> = {};
     for (const [key, v] of Object.entries(row)) {
-      if (mapped.has(key.toLowerCase())) continue;
+      if (this.mapped.has(key.toLowerCase())) continue;
       if (isSecretAttribute(key)) {
-        dropped.add(key);
+        this.dropped.add(key);
         continue;
       }
       if (v === null || (typeof v === 'string' && v.trim() === '')) continue;
@@ -199,10 +256,14 @@ function addAccounts(rows: Row[], cols: Columns, mapped: Set<string>, config: Cs
       enabled: parseBool(lower.get((cols.enabled ?? 'Enabled').toLowerCase())),
       attributes,
     });
-  });
-  if (skipped) ctx.warn(`${skipped} rows have no ${cols.id ?? 'id'} value and were skipped`);
-  for (const [home, n] of unresolved) ctx.warn(`${n} accounts are homed on ${home}, which no topology or poolMap names`);
-  if (dropped.size) ctx.warn(`columns that may hold secrets were left out: ${[...dropped].sort().join(', ')}`);
-  ctx.count('rows', rows.length);
-  ctx.count('accounts', seen.size);
+  }
+
+  finish(): void {
+    const { ctx, cols } = this;
+    if (this.skipped) ctx.warn(`${this.skipped} rows have no ${cols.id ?? 'id'} value and were skipped`);
+    for (const [home, n] of this.unresolved) ctx.warn(`${n} accounts are homed on ${home}, which no topology or poolMap names`);
+    if (this.dropped.size) ctx.warn(`columns that may hold secrets were left out: ${[...this.dropped].sort().join(', ')}`);
+    ctx.count('rows', this.rows);
+    ctx.count('accounts', this.seen.size);
+  }
 }

@@ -10,6 +10,8 @@ import { formatGuid } from './ldap.js';
 import { ldapErrorMessage } from './ldap-connect.js';
 import { PoolIndex, clusterIdOf, normalizeDn, poolDnOf } from './pool-index.js';
 import { parseTopology } from './sfb-topology.js';
+import { roleName } from './topology-roles.js';
+import { FULL_TOPOLOGY_KINDS, fullTopologyTbxml, fullTopologyXml } from '../testing/topology-fixtures.js';
 import { parseXml } from './xml.js';
 
 const EDGE_BRANCH = `<?xml version="1.0"?>
@@ -55,9 +57,50 @@ describe('sfb topology', () => {
 
   test('not a topology, broken XML', () => {
     assert.throws(() => parseTopology('<Users/>', 'x'), /document element is <Users>/);
-    assert.throws(() => parseXml('<a><b></a>'), /line 1: unexpected <\/a>/);
-    assert.throws(() => parseXml('<a>\n<b x=1/></a>'), /line 2: bad attribute/);
+    assert.throws(() => parseXml('<a><b></a>'), /XML line 1: Expected closing tag 'b'/);
+    assert.throws(() => parseXml('<a>\n<b x=1/></a>'), /XML line 2: Attribute 'x' is without value/);
     assert.deepEqual(parseXml('<a x="&lt;&#65;&#x42;&amp;"/>').attrs, { x: '<AB&' });
+    assert.equal(parseXml('<a>&#233;&amp;lt;<![CDATA[<b>]]></a>').text, 'é&lt;<b>');
+    assert.throws(() => parseTopology('<TopologyBuilder><Other/></TopologyBuilder>', 'x'), /without a NewTopology or OriginalTopology/);
+  });
+
+  test('services named by .NET class and by role: every server role gets its kind', () => {
+    const t = parseTopology(fullTopologyXml(), 'topo');
+    assert.deepEqual(Object.fromEntries(t.pools.map((p) => [p.fqdn, p.kind])), FULL_TOPOLOGY_KINDS);
+    const fe = t.pools.find((p) => p.fqdn === 'pool01.contoso.com')!;
+    assert.deepEqual(fe.services, ['ConfServices', 'Registrar', 'UserServices', 'WebServices']);
+    assert.deepEqual(fe.members, ['fe01.contoso.com', 'fe02.contoso.com', 'fe03.contoso.com']);
+    assert.deepEqual(t.pools.find((p) => p.fqdn === 'fs01.contoso.com')!.services, ['FileStore']);
+    assert.deepEqual(t.pools.find((p) => p.fqdn === 'sqlbe01.contoso.com')!.services, ['SqlInstance:rtc', 'UserStore']);
+    assert.deepEqual(t.sqlStores, [{ cluster: '1:3', instance: 'rtc', fqdn: 'sqlbe01.contoso.com' }]);
+    assert.equal(t.machines, 10);
+  });
+
+  test('role names from class names', () => {
+    assert.equal(roleName('Microsoft.Rtc.Management.Deploy.Internal.ServiceRoles.FileStoreService'), 'FileStore');
+    assert.equal(roleName('Microsoft.Rtc.Management.Deploy.Internal.ServiceRoles.WacService'), 'WacService');
+    assert.equal(roleName('Microsoft.Rtc.Management.Deploy.Internal.ServiceRoles.EdgeService'), 'EdgeServer');
+    assert.equal(roleName('Microsoft.Rtc.Management.Deploy.Internal.ServiceRoles.UserStoreService'), 'UserStore');
+    assert.equal(roleName('Registrar'), 'Registrar');
+    assert.equal(roleName('WacService'), 'WacService');
+  });
+
+  test('a Topology Builder file (.tbxml, UTF-16 with a BOM) is a topology source: NewTopology, clusters by UniqueId', async () => {
+    const t = parseTopology(fullTopologyTbxml(), 'tb');
+    assert.deepEqual(Object.fromEntries(t.pools.map((p) => [p.fqdn, p.kind])), FULL_TOPOLOGY_KINDS);
+    assert.deepEqual(t.sites.map((s) => [s.id, s.name]), [['1', 'Redmond']]);
+    assert.ok(t.pools.every((p) => p.site === 'Redmond'));
+    // a machine without its own Fqdn is the cluster's single machine
+    assert.deepEqual(t.pools.find((p) => p.fqdn === 'edgepool.contoso.com')!.members, ['edgepool.contoso.com']);
+    assert.deepEqual(t.sqlStores.map((s) => [s.instance, s.fqdn]), [['rtc', 'sqlbe01.contoso.com']]);
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'contoso.tbxml');
+      await writeFile(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(fullTopologyTbxml(), 'utf16le')]));
+      const doc = await collectInventory([{ type: 'sfb-topology', path }]);
+      assert.equal(doc.sources[0]!.status, 'ok', JSON.stringify(doc.sources[0]));
+      assert.equal(doc.pools.length, 7);
+      assert.equal(doc.pools.find((p) => p.fqdn === 'med01.contoso.com')?.kind, 'mediation');
+    });
   });
 
   test('a standalone topology source (UTF-16) names pools for a CSV with home-server DNs only', async () => {

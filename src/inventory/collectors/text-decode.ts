@@ -7,10 +7,13 @@
  * Excel). So: a BOM decides; without one, a NUL in every other byte means UTF-16; otherwise UTF-8
  * when it is valid UTF-8, else Windows-1252.
  */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export type TextEncodingName = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
-export function detectEncoding(buf: Uint8Array): TextEncodingName {
+/** The encoding a file's first bytes decide (a BOM, or UTF-16 by its NULs), else null. */
+function encodingByPrefix(buf: Uint8Array): TextEncodingName | null {
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return 'utf-8-bom';
   if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return 'utf-16le';
   if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return 'utf-16be';
@@ -26,12 +29,74 @@ export function detectEncoding(buf: Uint8Array): TextEncodingName {
     if (oddZero > n / 4 && evenZero === 0) return 'utf-16le';
     if (evenZero > n / 4 && oddZero === 0) return 'utf-16be';
   }
+  return null;
+}
+
+export function detectEncoding(buf: Uint8Array): TextEncodingName {
+  const byPrefix = encodingByPrefix(buf);
+  if (byPrefix) return byPrefix;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(buf);
     return 'utf-8';
   } catch {
     return 'windows-1252';
   }
+}
+
+/**
+ * detectEncoding for a file, read in chunks (memory: one chunk, whatever the file's size):
+ * the first 512 bytes decide a BOM or UTF-16; otherwise the whole file is checked as UTF-8.
+ */
+export async function detectFileEncoding(path: string, signal?: AbortSignal): Promise<TextEncodingName> {
+  const head = Buffer.alloc(512);
+  const fh = await open(path, 'r');
+  let n: number;
+  try {
+    ({ bytesRead: n } = await fh.read(head, 0, head.length, 0));
+  } finally {
+    await fh.close();
+  }
+  const byPrefix = encodingByPrefix(head.subarray(0, n));
+  if (byPrefix) return byPrefix;
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES, signal }) as AsyncIterable<Buffer>) {
+      utf8.decode(chunk, { stream: true });
+    }
+    utf8.decode();
+    return 'utf-8';
+  } catch (err) {
+    if (err instanceof TypeError) return 'windows-1252';
+    throw err;
+  }
+}
+
+const CHUNK_BYTES = 64 * 1024;
+
+/** Decodes a file chunk by chunk in the given encoding, dropping any BOM. */
+export async function* decodeFileChunks(path: string, encoding: TextEncodingName, signal?: AbortSignal): AsyncGenerator<string> {
+  const chunks = createReadStream(path, { highWaterMark: CHUNK_BYTES, signal }) as AsyncIterable<Buffer>;
+  if (encoding === 'windows-1252') {
+    for await (const chunk of chunks) yield decodeWindows1252(chunk);
+    return;
+  }
+  // TextDecoder drops a leading BOM (ignoreBOM is false) and carries split sequences over
+  const decoder = new TextDecoder(encoding === 'utf-16le' || encoding === 'utf-16be' ? 'utf-16le' : 'utf-8');
+  let carry: Buffer | null = null;
+  for await (let chunk of chunks) {
+    if (encoding === 'utf-16be') {
+      // swap byte pairs; an odd byte waits for the next chunk
+      if (carry) chunk = Buffer.concat([carry, chunk]);
+      const even = chunk.length & ~1;
+      carry = even < chunk.length ? Buffer.from(chunk.subarray(even)) : null;
+      chunk = Buffer.from(chunk.subarray(0, even));
+      chunk.swap16();
+    }
+    const text = decoder.decode(chunk, { stream: true });
+    if (text) yield text;
+  }
+  const rest = decoder.decode();
+  if (rest) yield rest;
 }
 
 /** Decodes `buf`, dropping any BOM; returns the text and the encoding found. */

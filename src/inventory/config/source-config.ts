@@ -60,6 +60,8 @@ export const csvSourceSchema = z.strictObject({
   /** Default: from the extension and the first character (`[` → JSON). */
   format: z.enum(['csv', 'json']).optional(),
   delimiter: z.string().length(1).optional(),
+  /** Longest CSV record (characters) before the read stops with an error; default 1 MiB. */
+  maxRecordChars: z.number().int().min(1024).max(256 * 1024 * 1024).optional(),
   topologyFile: z.string().min(1).optional(),
   poolMap: z.record(z.string(), z.string()).optional(),
 });

@@ -2,26 +2,14 @@
  * The report's content, independent of the output format: an ordered list of sections, each
  * with paragraphs, key/value lists and tables. Markdown and HTML render the same sections.
  * Order (issue 5): accounts per pool, then per pool its accounts, then pools, hosts,
- * databases, and the sources with their warnings.
+ * databases, the consistency of the sources (issue 17), and the sources with their warnings.
  */
 import type { Account, InventoryDocument } from '../model/index.js';
+import type { Block, Section, Table } from './section.js';
+import { consistencySection } from './consistency-section.js';
 import { formatBytes, poolLabel, yesNo } from './format.js';
 
-export interface Table {
-  header: string[];
-  rows: (string | number)[][];
-  /** Numeric columns (right-aligned, sorted as numbers). */
-  numeric?: number[];
-}
-
-export type Block = { kind: 'text'; text: string } | { kind: 'kv'; items: [string, string][] } | { kind: 'table'; table: Table };
-
-export interface Section {
-  level: 2 | 3;
-  title: string;
-  id: string;
-  blocks: Block[];
-}
+export type { Block, Section, Table } from './section.js';
 
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
 
@@ -194,6 +182,7 @@ export function documentSections(doc: InventoryDocument): Section[] {
   ];
   const lines = doc.sources.flatMap((s) => [...s.errors.map((e) => [s.name, 'error', e]), ...s.warnings.map((w) => [s.name, 'warning', w])]);
   if (lines.length) problems.push({ kind: 'table', table: { header: ['Source', 'Level', 'Message'], rows: lines } });
+  out.push(consistencySection(doc));
   out.push({ level: 2, title: 'Sources and warnings', id: 'sources', blocks: problems });
   return out;
 }

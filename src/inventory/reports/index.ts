@@ -1,7 +1,7 @@
 /**
  * @module inventory/reports
  * Pure renderers of a document (md, html, csv, json) and of a diff (text, md, json).
- * May import: inventory/model, inventory/diff, core.
+ * May import: inventory/model, inventory/diff, inventory/consistency, core.
  */
 import { LifeboatError } from '../../core/index.js';
 import type { InventoryDocument } from '../model/index.js';

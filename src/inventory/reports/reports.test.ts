@@ -61,6 +61,19 @@ describe('reports', () => {
     assert.equal(t.records.find((r) => r.id === 'b')!.enabled, 'false');
   });
 
+  test('md and html: a consistency section before the sources, naming each finding', () => {
+    const md = renderReport(doc, 'md');
+    assert.ok(md.indexOf('## Consistency across sources') > md.indexOf('## PostgreSQL'));
+    assert.ok(md.indexOf('## Consistency across sources') < md.indexOf('## Sources and warnings'));
+    assert.match(md, /\| Disabled but still homed on a pool \| disabled-homed \| 1 \|/);
+    assert.match(md, /\| disabled-homed \| sip:b@contoso\.com \(ad\) is disabled for Skype for Business but still homed on pool02\.contoso\.com \| ad \|/);
+    const html = renderReport(doc, 'html');
+    assert.ok(html.includes('id="consistency"'));
+    assert.ok(html.includes('sip:b@contoso.com (ad) is disabled for Skype for Business but still homed on pool02.contoso.com'));
+    const clean = makeDocument({ sources: [source('ad')], pools: [pool('pool01.contoso.com')], accounts: [account('a')] });
+    assert.match(renderReport(clean, 'md'), /## Consistency across sources\n\nNo inconsistencies found in 1 accounts \(sources compared: ad\)\./);
+  });
+
   test('json: the document itself', () => {
     assert.deepEqual(JSON.parse(renderReport(doc, 'json')), doc);
   });
