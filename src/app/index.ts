@@ -33,4 +33,6 @@ export * from './repair.js';
 export * from './copy.js';
 export * from './point.js';
 export * from './rollback.js';
-export { type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, loadPlanFile, renderPlan, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';
+export * from './journal.js';
+export * from './rollback-approve.js';
+export { type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, type JournalRecord, type JournalFinding, journalCitation, loadPlanFile, renderPlan, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';

@@ -38,6 +38,7 @@ import {
 import type { ArchiveProgress } from '../engine/archiver/archiver.js';
 import { backup } from './backup.js';
 import { inventoryCollect, inventoryStore } from './inventory.js';
+import { journalAppend, journalPointCreated } from './journal.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';
 import { tagSnapshots } from './tag.js';
 import { VERSION } from './version.js';
@@ -232,6 +233,7 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
     warnings,
   };
   await backup(repo, { paths: [], files: [{ filename: MANIFEST_FILE, data: encodeManifest(manifest) }], tags: [...tags, MANIFEST_TAG], host, signal });
+  await journalPointCreated(repo, manifest, signal);
   return manifest;
 }
 
@@ -306,5 +308,6 @@ export async function pointRelease(repo: Repository, ref: string, signal?: Abort
   if (!found[0]) throw new LifeboatError('E_NOT_FOUND', `no restore point ${ref}`, { hint: 'list them with `lifeboat point list`' });
   const id = found[0].id;
   const r = await tagSnapshots(repo, { filter: { tags: [[pointTag(id), PINNED_TAG]] }, remove: [PINNED_TAG], signal });
+  await journalAppend(repo, { event: 'point-released', point: id, summary: `restore point ${id} released: ${r.changed.length} snapshots unpinned`, detail: { snapshots: r.changed.length } }, { signal });
   return { id, released: r.changed.length };
 }

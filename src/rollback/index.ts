@@ -15,3 +15,4 @@ export * from './ldap-rehome.js';
 export * from './sfb-script.js';
 export * from './rollback-plan.js';
 export * from './journal.js';
+export * from './journal-chain/index.js';

@@ -21,7 +21,7 @@ const DEFAULT_PLAN = 'lifeboat.yaml';
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
 
 /** The plan file: -c, else ./lifeboat.yaml; `required` false returns undefined when neither exists. */
-async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undefined> {
+export async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undefined> {
   const file = cmd.opts<{ config?: string }>().config;
   const { loadPlanFile } = await app();
   if (file) return loadPlanFile(file);
@@ -29,7 +29,7 @@ async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undef
   return undefined;
 }
 
-async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
+export async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const base = repositoryContext(ctx);
   const { openRepository, planRepositoryContext } = await app();
   const repo = await openRepository(plan ? planRepositoryContext(base, plan) : base);
@@ -160,11 +160,17 @@ export const registerPointCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
       run(async (ctx, cmd, ref) => {
-        const { pointFind } = await app();
+        const { pointFind, journalCitations, journalCitation } = await app();
         const plan = await planOf(cmd, false);
-        const p = await withPlanRepository(ctx, plan, (repo) => pointFind(repo, ref as string, ctx.signal));
-        if (ctx.flags.json) printJson(ctx.io.stdout, { ...p.manifest, pinned: p.pinned });
-        else printManifest(ctx, p.manifest, p.pinned);
+        const [p, journal] = await withPlanRepository(ctx, plan, async (repo) => {
+          const found = await pointFind(repo, ref as string, ctx.signal);
+          return [found, await journalCitations(repo, found.id, ctx.signal)] as const;
+        });
+        if (ctx.flags.json) printJson(ctx.io.stdout, { ...p.manifest, pinned: p.pinned, journal });
+        else {
+          printManifest(ctx, p.manifest, p.pinned);
+          for (const c of journal) printLine(ctx.io.stdout, `  journal   ${journalCitation(c)} ${c.time} ${c.event}: ${c.summary}`);
+        }
       }),
     );
 
