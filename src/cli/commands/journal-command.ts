@@ -39,15 +39,15 @@ export const registerJournalCommands: Register = (program, run) => {
 
   journal
     .command('verify')
-    .description('check the chain of the journal: names any record removed, reordered or altered')
-    .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
+    .description('check the chain of the journal: names any record removed, reordered or altered (-c as for journal)')
     .option('--expect <entry>', 'a record cited elsewhere (hash or its first 12 characters, as a plan cites it) that must be in the journal; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addHelpText('after', '\nExit codes: 0 the chain is intact, 1 a record was removed, reordered, altered or cannot be read.')
     .action(
       run(async (ctx, cmd) => {
         const { journalVerify, journalCitation } = await app();
         const o = cmd.opts<{ expect: string[] }>();
-        const plan = await planOf(cmd, false);
+        // -c is the parent's option (`journal verify -c FILE` and `journal -c FILE verify` alike)
+        const plan = await planOf(cmd.parent ?? cmd, false);
         const v = await withPlanRepository(ctx, plan, (repo) => journalVerify(repo, { expect: o.expect, signal: ctx.signal }));
         const head = v.heads.map((h) => journalCitation(h)).join(', ');
         if (ctx.flags.json) {
