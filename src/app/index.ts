@@ -35,4 +35,6 @@ export * from './point.js';
 export * from './rollback.js';
 export * from './journal.js';
 export * from './rollback-approve.js';
+export * from './ready.js';
+export { type ReadinessReport, renderReadiness, readinessIsRed } from '../rollback/index.js';
 export { type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, type JournalRecord, type JournalFinding, journalCitation, loadPlanFile, renderPlan, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';

@@ -23,6 +23,8 @@ import {
   type PointManifest,
   type PointSourceRecord,
   type ProofCheck,
+  type ReadinessInventory,
+  type ReadinessReport,
   checkStructure,
   commandArgv,
   encodeManifest,
@@ -39,6 +41,7 @@ import type { ArchiveProgress } from '../engine/archiver/archiver.js';
 import { backup } from './backup.js';
 import { inventoryCollect, inventoryStore } from './inventory.js';
 import { journalAppend, journalPointCreated } from './journal.js';
+import { readinessCheck, readinessInventoryOf } from './ready.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';
 import { tagSnapshots } from './tag.js';
 import { VERSION } from './version.js';
@@ -48,7 +51,8 @@ export type PointEvent =
   | { type: 'source-start'; source: string; kind: 'files' | 'command' | 'inventory' }
   | { type: 'source-done'; source: string; snapshot: string; files: number; bytes: number; dataAdded: number; unreadable: number }
   | { type: 'warning'; message: string }
-  | { type: 'proof'; check: ProofCheck };
+  | { type: 'proof'; check: ProofCheck }
+  | { type: 'readiness'; report: ReadinessReport };
 
 export interface PointCreateOptions {
   name?: string;
@@ -109,6 +113,7 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
 
   const sources: PointSourceRecord[] = [];
   let inventory: PointManifest['inventory'] = null;
+  let inventoryForGate: ReadinessInventory | null = null;
   try {
     for (const source of plan.sources) {
       const kind = isFilesSource(source) ? 'files' : 'command';
@@ -152,6 +157,7 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
       if (collected.failed) throw new LifeboatError('E_PARTIAL', 'every inventory source failed: the point would not document the system', { hint: 'fix the inventory sources of the plan file' });
       const snapshot = await inventoryStore(repo, collected, { host, tags: [...tags, sourceTag(INVENTORY_SOURCE)], signal });
       const summary = collected.document.summary;
+      inventoryForGate = readinessInventoryOf(collected.document);
       inventory = {
         snapshot,
         accounts: summary.accounts,
@@ -208,6 +214,12 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
         detail: r.code === 0 ? `${describeCommand(source.command.verify)} accepted the restored dump (${rec.bytes} bytes)` : `${describeCommand(source.command.verify)} exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
       });
     }
+  }
+
+  if (plan.checklist) {
+    const report = await readinessCheck(plan, { inventory: inventoryForGate, proof: checks, signal });
+    emit({ type: 'readiness', report });
+    for (const i of report.red) warn(`readiness: ${i.title}${i.pool ? ` (pool ${i.pool})` : ''} is ${i.status}: ${i.detail}; produce it with: ${i.produce}`);
   }
 
   const manifest: PointManifest = {

@@ -16,6 +16,7 @@ import { registerPruneCommand } from './commands/prune-command.js';
 import { registerInventoryCommands } from './commands/inventory.js';
 import { registerPointCommands } from './commands/point-commands.js';
 import { registerJournalCommands } from './commands/journal-command.js';
+import { registerReadyCommand } from './commands/ready-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -66,6 +67,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerCopyCommand(program, run);
   registerPointCommands(program, run);
   registerJournalCommands(program, run);
+  registerReadyCommand(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,
     stderr: io.stderr,
