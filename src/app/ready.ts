@@ -4,14 +4,15 @@
  * `point create` applies it after the point's proof, with the inventory it just collected.
  */
 import { LifeboatError } from '../core/index.js';
-import type { InventoryDocument } from '../inventory/index.js';
+import { type InventoryDocument, countAccountsPerPool } from '../inventory/index.js';
 import { type PlanFile, type ProofCheck, type ReadinessInventory, type ReadinessReport, evaluateReadiness, loadChecklist } from '../rollback/index.js';
 import { inventoryCollect } from './inventory.js';
 
 export function readinessInventoryOf(doc: InventoryDocument): ReadinessInventory {
   return {
     pools: doc.pools.map((p) => ({ fqdn: p.fqdn, kind: p.kind, services: p.services })),
-    accountsPerPool: doc.summary.accountsPerPool,
+    // only pools on premises hold user data: accounts homed online (sipfed.online.lync.com) have none to export
+    accountsPerPool: countAccountsPerPool(doc.accounts.filter((a) => a.homing === 'on-premises')),
     sources: doc.sources.map((s) => ({ name: s.name, type: s.type, status: s.status })),
   };
 }

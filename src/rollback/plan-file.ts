@@ -59,7 +59,7 @@ const readinessSchema = z.strictObject({
   /** Optional features in use: e911, response-group, persistent-chat, archiving, monitoring, pool-pairing. */
   deployed: z.array(z.enum(['e911', 'response-group', 'persistent-chat', 'archiving', 'monitoring', 'pool-pairing'])).optional(),
   /** Item ID (or ID:POOL) → plan source names or export file names that provide it, when names do not tell. */
-  provides: z.record(z.string().regex(/^[a-z0-9-]+(:[\w.-]+)?$/, 'an item ID, or ID:POOL'), z.array(z.string().min(1)).min(1)).optional(),
+  provides: z.record(z.string().regex(/^[a-z0-9-]+(:[\w.:-]+)?$/, 'an item ID, or ID:POOL'), z.array(z.string().min(1)).min(1)).optional(),
   /** Filled into the commands the gate suggests (SQL instance, e.g. sql01.contoso.com\\rtc). */
   sqlInstance: z.string().min(1).optional(),
 });

@@ -54,6 +54,7 @@ export interface ReadinessReport {
 /** What the inventory tells the gate: pools with their services, and accounts per pool. */
 export interface ReadinessInventory {
   pools: { fqdn: string; kind: string; services: string[] }[];
+  /** Accounts homed on premises, per pool. */
   accountsPerPool: { pool: string | null; count: number }[];
   sources: { name: string; type: string; status: string }[];
 }
@@ -132,7 +133,17 @@ export async function evaluateReadiness(input: ReadinessInput): Promise<Readines
       const pool = target?.pool ?? null;
       const row = base(item, pool, required, plan);
       const found = await findEvidence(item, pool, input, files, topologyPools, target?.count, now);
-      items.push({ ...row, ...(found ?? { status: required ? 'missing' : 'not-required', evidence: null, detail: required ? 'nothing in the plan or the exports directory provides it' : 'not deployed' }) });
+      if (found) items.push({ ...row, ...found });
+      else if (pool !== null && !pool.includes('.')) {
+        // a home the inventory could not resolve (a topology cluster ID such as 3:1)
+        items.push({
+          ...row,
+          produce: row.produce.replaceAll(pool, `<FQDN of pool ${pool}>`),
+          status: required ? 'missing' : 'not-required',
+          evidence: null,
+          detail: `${target!.count} accounts are homed on pool ${pool}, which the inventory does not resolve to an FQDN: add the topology file to the inventory source, or name the export in readiness.provides as ${item.id}:${pool}`,
+        });
+      } else items.push({ ...row, status: required ? 'missing' : 'not-required', evidence: null, detail: required ? 'nothing in the plan or the exports directory provides it' : 'not deployed' });
     }
   }
   return {
