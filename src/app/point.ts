@@ -23,6 +23,8 @@ import {
   type PointManifest,
   type PointSourceRecord,
   type ProofCheck,
+  type ReadinessInventory,
+  type ReadinessReport,
   checkStructure,
   commandArgv,
   encodeManifest,
@@ -40,6 +42,8 @@ import type { ArchiveProgress } from '../engine/archiver/index.js';
 import { backup } from './backup.js';
 import { backupSystemSource } from './system-source.js';
 import { inventoryCollect, inventoryStore } from './inventory.js';
+import { journalAppend, journalPointCreated } from './journal.js';
+import { readinessCheck, readinessInventoryOf } from './ready.js';
 import { readSnapshotFile, resolveSnapshotPath } from './snapshot-ref.js';
 import { tagSnapshots } from './tag.js';
 import { VERSION } from './version.js';
@@ -50,7 +54,8 @@ export type PointEvent =
   | { type: 'source-start'; source: string; kind: 'files' | 'command' | 'inventory' | 'system' }
   | { type: 'source-done'; source: string; snapshot: string; files: number; bytes: number; dataAdded: number; unreadable: number }
   | { type: 'warning'; message: string }
-  | { type: 'proof'; check: ProofCheck };
+  | { type: 'proof'; check: ProofCheck }
+  | { type: 'readiness'; report: ReadinessReport };
 
 export interface PointCreateOptions {
   name?: string;
@@ -129,6 +134,7 @@ async function createPoint(repo: Repository, plan: PlanFile, opts: PointCreateOp
 
   const sources: PointSourceRecord[] = [];
   let inventory: PointManifest['inventory'] = null;
+  let inventoryForGate: ReadinessInventory | null = null;
   try {
     for (const source of plan.sources) {
       if (isSystemSource(source)) {
@@ -179,6 +185,7 @@ async function createPoint(repo: Repository, plan: PlanFile, opts: PointCreateOp
       if (collected.failed) throw new LifeboatError('E_PARTIAL', 'every inventory source failed: the point would not document the system', { hint: 'fix the inventory sources of the plan file' });
       const snapshot = await inventoryStore(repo, collected, { host, tags: [...tags, sourceTag(INVENTORY_SOURCE)], signal });
       const summary = collected.document.summary;
+      inventoryForGate = readinessInventoryOf(collected.document);
       inventory = {
         snapshot,
         accounts: summary.accounts,
@@ -237,6 +244,12 @@ async function createPoint(repo: Repository, plan: PlanFile, opts: PointCreateOp
     }
   }
 
+  if (plan.checklist) {
+    const report = await readinessCheck(plan, { inventory: inventoryForGate, proof: checks, signal });
+    emit({ type: 'readiness', report });
+    for (const i of report.red) warn(`readiness: ${i.title}${i.pool ? ` (pool ${i.pool})` : ''} is ${i.status}: ${i.detail}; produce it with: ${i.produce}`);
+  }
+
   const manifest: PointManifest = {
     schema: 'lifeboat-point',
     schemaVersion: 1,
@@ -260,6 +273,7 @@ async function createPoint(repo: Repository, plan: PlanFile, opts: PointCreateOp
     warnings,
   };
   await backup(repo, { paths: [], files: [{ filename: MANIFEST_FILE, data: encodeManifest(manifest) }], tags: [...tags, MANIFEST_TAG], host, signal });
+  await journalPointCreated(repo, manifest, signal);
   return manifest;
 }
 
@@ -334,5 +348,6 @@ export async function pointRelease(repo: Repository, ref: string, signal?: Abort
   if (!found[0]) throw new LifeboatError('E_NOT_FOUND', `no restore point ${ref}`, { hint: 'list them with `lifeboat point list`' });
   const id = found[0].id;
   const r = await tagSnapshots(repo, { filter: { tags: [[pointTag(id), PINNED_TAG]] }, remove: [PINNED_TAG], signal });
+  await journalAppend(repo, { event: 'point-released', point: id, summary: `restore point ${id} released: ${r.changed.length} snapshots unpinned`, detail: { snapshots: r.changed.length } }, { signal });
   return { id, released: r.changed.length };
 }

@@ -33,6 +33,7 @@ import {
   writeJournal,
 } from '../rollback/index.js';
 import { inventoryCollect, inventoryLoad } from './inventory.js';
+import { journalAppend, journalCitations } from './journal.js';
 import { pointCreate, pointFind } from './point.js';
 import { resolveSnapshotPath } from './snapshot-ref.js';
 import { VERSION } from './version.js';
@@ -97,6 +98,7 @@ async function planAgainst(repo: Repository, plan: PlanFile, manifest: PointMani
     steps,
     accounts,
     notes,
+    journal: await journalCitations(repo, manifest.id, opts.signal),
   };
 }
 
@@ -189,6 +191,7 @@ async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string,
     record.result = result + (stepProblems.length ? ` (${stepProblems.length} problems)` : '');
     problems.push(...stepProblems);
     await writeJournal(file, j);
+    await journalAppend(repo, { event: 'rollback-step-applied', point: manifest.id, summary: `rollback to ${manifest.id}: step ${step.id} applied: ${record.result}`, detail: { step: step.id, kind: step.kind, result: record.result, problems: stepProblems.length } }, { signal: opts.signal });
     opts.onEvent?.({ type: 'step-done', step, result, problems: stepProblems });
   }
   j.finishedAt = new Date().toISOString();

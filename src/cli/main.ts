@@ -17,6 +17,8 @@ import { registerInventoryCommands } from './commands/inventory.js';
 import { registerPointCommands } from './commands/point-commands.js';
 import { registerSystemCommands } from './commands/system-commands.js';
 import { registerNotifyCommands } from './commands/notify-command.js';
+import { registerJournalCommands } from './commands/journal-command.js';
+import { registerReadyCommand } from './commands/ready-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -68,6 +70,8 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerPointCommands(program, run);
   registerSystemCommands(program, run);
   registerNotifyCommands(program, run);
+  registerJournalCommands(program, run);
+  registerReadyCommand(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,
     stderr: io.stderr,

@@ -16,3 +16,5 @@ export * from './ldap-rehome.js';
 export * from './sfb-script.js';
 export * from './rollback-plan.js';
 export * from './journal.js';
+export * from './journal-chain/index.js';
+export * from './readiness/index.js';

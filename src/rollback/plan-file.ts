@@ -14,6 +14,8 @@
  *   hooks: { before: [[systemctl, stop, app]], after: ['systemctl start app'] }
  *   drill: { files: 20 }                       # files restored and compared per source by the proof
  *   notify: [...]                              # who hears about which event (notify-config.ts)
+ *   checklist: sfb-2019                        # readiness gate (docs/sfb-readiness.md): sfb-2019, sfb-2015, lync-2013
+ *   readiness: { exports: /srv/sfb-exports, maxAge: 7d, deployed: [archiving], provides: { user-data: [ud-pool01] } }
  *
  * Commands are argument lists run without a shell; a string is run with `/bin/sh -c`.
  * Relative paths are relative to the plan file's directory.
@@ -58,6 +60,30 @@ const systemSourceSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).optional(),
 });
 
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+const readinessSchema = z.strictObject({
+  /** Where exports arrive as files (Export-CsUserData zips, .bak files…). */
+  exports: z.string().min(1).optional(),
+  /** An export older than this is stale: 30m, 12h, 7d, 2w. */
+  maxAge: z
+    .string()
+    .regex(/^\d+[mhdw]$/, 'a number and a unit: 30m, 12h, 7d, 2w')
+    .optional(),
+  /** Optional features in use: e911, response-group, persistent-chat, archiving, monitoring, pool-pairing. */
+  deployed: z.array(z.enum(['e911', 'response-group', 'persistent-chat', 'archiving', 'monitoring', 'pool-pairing'])).optional(),
+  /** Item ID (or ID:POOL) → plan source names or export file names that provide it, when names do not tell. */
+  provides: z.record(z.string().regex(/^[a-z0-9-]+(:[\w.:-]+)?$/, 'an item ID, or ID:POOL'), z.array(z.string().min(1)).min(1)).optional(),
+  /** Filled into the commands the gate suggests (SQL instance, e.g. sql01.contoso.com\\rtc). */
+  sqlInstance: z.string().min(1).optional(),
+});
+
+export const DEFAULT_MAX_EXPORT_AGE = '7d';
+
+export function durationToMs(text: string): number {
+  return Number(text.slice(0, -1)) * DURATION_UNITS[text.slice(-1)]!;
+}
+
 export const planFileSchema = z.strictObject({
   repository: z.string().min(1).optional(),
   passwordFile: z.string().min(1).optional(),
@@ -71,6 +97,8 @@ export const planFileSchema = z.strictObject({
   hooks: z.strictObject({ before: z.array(command).optional(), after: z.array(command).optional() }).optional(),
   drill: z.strictObject({ files: z.number().int().min(1).max(100_000) }).optional(),
   notify: notifyConfigSchema.optional(),
+  checklist: z.enum(['sfb-2019', 'sfb-2015', 'lync-2013']).optional(),
+  readiness: readinessSchema.optional(),
 });
 
 export type CommandLine = z.infer<typeof command>;
@@ -92,6 +120,18 @@ export interface PlanFile {
   drillFiles: number;
   /** Notification targets (empty when the plan has no `notify:`). */
   notify: NotifyTarget[];
+  /** The readiness checklist the gate applies (`lifeboat ready`, `point create`). */
+  checklist?: 'sfb-2019' | 'sfb-2015' | 'lync-2013';
+  readiness: PlanReadiness;
+}
+
+export interface PlanReadiness {
+  /** Absolute path of the exports directory. */
+  exports?: string;
+  maxAgeMs: number;
+  deployed: string[];
+  provides: Record<string, string[]>;
+  sqlInstance?: string;
 }
 
 export const DEFAULT_DRILL_FILES = 20;
@@ -131,6 +171,14 @@ export function parsePlanFile(text: string, file: string): PlanFile {
     hooks: { before: data.hooks?.before ?? [], after: data.hooks?.after ?? [] },
     drillFiles: data.drill?.files ?? DEFAULT_DRILL_FILES,
     notify: resolveNotifyPaths(data.notify ?? [], abs),
+    ...(data.checklist ? { checklist: data.checklist } : {}),
+    readiness: {
+      ...(data.readiness?.exports ? { exports: abs(data.readiness.exports) } : {}),
+      maxAgeMs: durationToMs(data.readiness?.maxAge ?? DEFAULT_MAX_EXPORT_AGE),
+      deployed: data.readiness?.deployed ?? [],
+      provides: data.readiness?.provides ?? {},
+      ...(data.readiness?.sqlInstance ? { sqlInstance: data.readiness.sqlInstance } : {}),
+    },
   };
 }
 

@@ -9,8 +9,10 @@
  *   4. accounts:SOURCE  per inventory source with moved accounts: LDAP modify, or a Move-CsUser script
  *   5. verify           collect the inventory again and report what still differs
  */
+import { createHash } from 'node:crypto';
 import type { AccountRollback, AccountSourcePlan } from './account-moves.js';
 import type { FileChangeKind } from './file-changes.js';
+import { type JournalCitation, journalCitation } from './journal-chain/index.js';
 
 export interface PlannedFileChange {
   path: string;
@@ -35,6 +37,8 @@ export interface RollbackPlan {
   accounts: { added: AccountRollback['added']; removed: AccountRollback['removed'] } | null;
   /** Things the plan cannot do, for the operator to decide (e.g. a command source without restore). */
   notes: string[];
+  /** The journal records about the point (created, proof, approvals), cited by the rendered plan. */
+  journal?: JournalCitation[];
 }
 
 export function fileStepCounts(step: Extract<RollbackStep, { kind: 'files' }>): Record<FileChangeKind, number> {
@@ -78,6 +82,11 @@ function stepLines(step: RollbackStep, md: boolean, withDelete: boolean): string
   }
 }
 
+/** SHA-256 of what the plan would do (point, steps, accounts), not of when it was made: what an approval names. */
+export function rollbackPlanDigest(plan: RollbackPlan): string {
+  return createHash('sha256').update(JSON.stringify({ point: plan.point, steps: plan.steps, accounts: plan.accounts })).digest('hex');
+}
+
 /** The plan for people: numbered steps with their details; Markdown when `md`. */
 export function renderPlan(plan: RollbackPlan, opts: { markdown?: boolean; delete?: boolean } = {}): string {
   const md = opts.markdown ?? false;
@@ -97,5 +106,9 @@ export function renderPlan(plan: RollbackPlan, opts: { markdown?: boolean; delet
     for (const x of a.removed) out.push(`${md ? '- ' : '    '}removed since the point: ${x.displayName ?? x.id} (${x.source}, was on ${x.homePool ?? 'unassigned'})`);
   }
   for (const n of plan.notes) out.push(`${md ? '> ' : 'note: '}${n}`);
+  if (plan.journal?.length) {
+    out.push(md ? '\n## Journal\n\nRecords of the tamper-evident journal about this point (check them with `lifeboat journal verify`):\n' : 'journal:');
+    for (const c of plan.journal) out.push(`${md ? '- ' : '    '}${md ? `\`${journalCitation(c)}\`` : journalCitation(c)} ${c.time} ${c.event}: ${c.summary}`);
+  }
   return `${out.join('\n')}\n`;
 }

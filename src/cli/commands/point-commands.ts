@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { PlanFile, PointEvent, PointManifest, Repository, RollbackEvent } from '../../app/index.js';
+import type { PlanFile, PointEvent, PointManifest, ReadinessReport, Repository, RollbackEvent } from '../../app/index.js';
 import { type CommandContext, repositoryContext } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, renderTable } from '../format.js';
@@ -77,10 +77,11 @@ export const registerPointCommands: Register = (program, run) => {
     .option('--name <name>', 'a name for the point (usable instead of its ID)')
     .option('--note <text>', 'a note kept in the manifest (change ticket, reason)')
     .option('--full-drill', 'restore and compare every file in the proof, not a sample')
-    .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read or an inventory source failed.')
+    .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read, an inventory source failed, or the readiness gate of the plan\'s checklist is red.')
     .action(
       run(async (ctx, cmd) => {
-        const { pointCreate } = await app();
+        const { pointCreate, renderReadiness } = await app();
+        let readiness: ReadinessReport | undefined;
         const o = cmd.opts<{ name?: string; note?: string; fullDrill?: boolean }>();
         const plan = (await planOf(cmd, true))!;
         const say = (line: string): void => {
@@ -89,6 +90,7 @@ export const registerPointCommands: Register = (program, run) => {
         const progress = new ProgressReporter(ctx, backupProgressLine);
         const onEvent = (e: PointEvent): void => {
           progress.done();
+          if (e.type === 'readiness') readiness = e.report;
           if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'point_event', ...e });
           if (e.type === 'hook') say(`running ${e.phase} hook: ${e.command}`);
           else if (e.type === 'source-start') say(`backing up ${e.source} (${e.kind})…`);
@@ -120,6 +122,11 @@ export const registerPointCommands: Register = (program, run) => {
           const failedInventory = m.inventory?.sources.filter((s) => s.status === 'failed') ?? [];
           if (failedInventory.length) printLine(ctx.io.stderr, `lifeboat: the inventory is incomplete: ${failedInventory.map((s) => s.name).join(', ')} could not be read`);
           if (failedInventory.length || m.sources.some((s) => s.unreadable > 0)) ctx.exitCode = EXIT.partial;
+        }
+        if (readiness?.red.length) {
+          if (!ctx.flags.json) ctx.io.stderr.write(renderReadiness(readiness).replace(/^/gm, 'lifeboat: '));
+          printLine(ctx.io.stderr, `lifeboat: RESTORE POINT ${m.id} WAS SAVED BUT IS NOT COMPLETE FOR ${readiness.product.toUpperCase()}: missing, stale or failed: ${readiness.red.map((i) => `${i.id}${i.pool ? ` (${i.pool})` : ''}`).join(', ')}`);
+          if (ctx.exitCode === EXIT.ok) ctx.exitCode = EXIT.partial;
         }
       }),
     );
@@ -164,11 +171,17 @@ export const registerPointCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
       run(async (ctx, cmd, ref) => {
-        const { pointFind } = await app();
+        const { pointFind, journalCitations, journalCitation } = await app();
         const plan = await planOf(cmd, false);
-        const p = await withPlanRepository(ctx, plan, (repo) => pointFind(repo, ref as string, ctx.signal));
-        if (ctx.flags.json) printJson(ctx.io.stdout, { ...p.manifest, pinned: p.pinned });
-        else printManifest(ctx, p.manifest, p.pinned);
+        const [p, journal] = await withPlanRepository(ctx, plan, async (repo) => {
+          const found = await pointFind(repo, ref as string, ctx.signal);
+          return [found, await journalCitations(repo, found.id, ctx.signal)] as const;
+        });
+        if (ctx.flags.json) printJson(ctx.io.stdout, { ...p.manifest, pinned: p.pinned, journal });
+        else {
+          printManifest(ctx, p.manifest, p.pinned);
+          for (const c of journal) printLine(ctx.io.stdout, `  journal   ${journalCitation(c)} ${c.time} ${c.event}: ${c.summary}`);
+        }
       }),
     );
 

@@ -1,0 +1,33 @@
+/**
+ * `lifeboat ready [-c FILE] [--strict] [--json]`: the readiness gate of the plan's checklist
+ * (docs/sfb-readiness.md), before a point is made. Needs no repository.
+ */
+import { EXIT } from '../exit-codes.js';
+import { printJson, printLine } from '../io.js';
+import { planOf } from './point-commands.js';
+import type { Register } from './read-commands.js';
+
+const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
+
+export const registerReadyCommand: Register = (program, run) => {
+  program
+    .command('ready')
+    .description("check the plan against its checklist (checklist: sfb-2019, sfb-2015, lync-2013): each item verified, unverified, stale or missing, with the command that produces it")
+    .option('-c, --config <file>', 'plan file (default: ./lifeboat.yaml)')
+    .option('--strict', 'exit 1 when any required item is missing, stale or failed (for a change pipeline)')
+    .addHelpText('after', '\nExit codes: 0 every required item is covered, 3 some are missing, stale or failed (1 with --strict), 1 error.')
+    .action(
+      run(async (ctx, cmd) => {
+        const { readinessCheck, renderReadiness } = await app();
+        const o = cmd.opts<{ strict?: boolean }>();
+        const plan = (await planOf(cmd, true))!;
+        const report = await readinessCheck(plan, { env: ctx.io.env, signal: ctx.signal });
+        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'readiness', ...report });
+        else ctx.io.stdout.write(renderReadiness(report));
+        if (report.red.length) {
+          if (!ctx.flags.json) printLine(ctx.io.stderr, `lifeboat: not ready: ${report.red.map((i) => `${i.id}${i.pool ? `:${i.pool}` : ''} (${i.status})`).join(', ')}`);
+          ctx.exitCode = o.strict ? EXIT.error : EXIT.partial;
+        }
+      }),
+    );
+};
