@@ -34,3 +34,5 @@ export * from './copy.js';
 export * from './point.js';
 export * from './rollback.js';
 export { type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, loadPlanFile, renderPlan, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';
+export * from './console-queries.js';
+export * from './rollback-approval.js';
