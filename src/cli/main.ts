@@ -15,6 +15,7 @@ import { registerSnapshotCommands } from './commands/snapshot-commands.js';
 import { registerPruneCommand } from './commands/prune-command.js';
 import { registerInventoryCommands } from './commands/inventory.js';
 import { registerPointCommands } from './commands/point-commands.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -64,6 +65,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerPruneCommand(program, run);
   registerCopyCommand(program, run);
   registerPointCommands(program, run);
+  registerServeCommand(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,
     stderr: io.stderr,
