@@ -29,7 +29,7 @@ module.exports = {
       'inventory never touches the repository; app decides where documents go'),
     layer('rollback', ['backend', 'app', 'cli', 'web'], 'rollback sits under app'),
     layer('app', ['cli', 'web'], 'use-cases return data; front ends sit above'),
-    layer('cli', ['backend', 'repository', 'engine', 'inventory', 'rollback', 'platform', 'web/(?!index\\.ts$)'],
+    layer('cli', ['backend', 'repository', 'engine', 'inventory', 'rollback', 'platform', 'web(?!/index\\.ts$)'],
       'the CLI is a thin adapter over app; `serve` starts the web console through web/index.ts only'),
     layer('web', ['backend', 'repository', 'engine', 'inventory', 'rollback', 'platform', 'cli'],
       'the web server is a thin adapter over app'),
