@@ -112,12 +112,12 @@ export function diffInventoryDocuments(from: InventoryDocument, to: InventoryDoc
 }
 
 /**
- * The hash an approval is bound to: SHA-256 of the plan's steps, account lists and notes (not
- * the time it was made) and of the apply options. Two plans of an unchanged present hash the same.
+ * The hash an approval is bound to: SHA-256 of the plan's point, steps, account lists and notes
+ * (not the time it was made). Two plans of an unchanged present hash the same.
  */
-export function rollbackPlanHash(plan: RollbackPlan, options: { delete: boolean }): string {
+export function rollbackPlanHash(plan: RollbackPlan): string {
   const { madeAt: _madeAt, ...content } = plan;
-  return createHash('sha256').update(JSON.stringify({ content, options })).digest('hex');
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
 /**

@@ -31,7 +31,7 @@ export async function rollbackApplyApproved(repo: Parameters<typeof rollbackAppl
     throw new LifeboatError('E_USAGE', 'the confirmation does not name the point', { hint: `type the point's name exactly: ${confirmationWord(manifest)}` });
   }
   const current = await rollbackPlan(repo, plan, manifest.id, opts);
-  const planHash = rollbackPlanHash(current, { delete: opts.delete ?? false });
+  const planHash = rollbackPlanHash(current);
   if (planHash !== approval.planHash) return { applied: false, reason: 'plan-changed', plan: current, planHash };
   return { applied: true, result: await rollbackApply(repo, plan, manifest.id, opts) };
 }

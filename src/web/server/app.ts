@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import { describe, wantsJson } from './errors.js';
+import { redactSecrets } from './app-imports.js';
 import { accessControl, bearer, Sessions, startSession, tokenMatches } from './auth.js';
 import { ConsoleContext, type ConsoleOptions } from './context.js';
 import { JobRunner } from './jobs.js';
@@ -29,7 +30,7 @@ export function createConsoleApp(opts: ConsoleOptions): ConsoleApp {
   const jobs = new JobRunner(250, (err) => {
     const d = describe(err);
     return d.hint ? `${d.message} (${d.hint})` : d.message;
-  });
+  }, redactSecrets);
   const ctx = new ConsoleContext(opts, jobs);
   const sessions = new Sessions();
   const secure = opts.secure ?? false;

@@ -73,6 +73,8 @@ export class JobRunner {
     private readonly notifyMs = 250,
     /** Turns a thrown error into the line shown (never a stack trace). */
     private readonly describeError: (err: unknown) => string = (err) => (err instanceof Error ? err.message : String(err)),
+    /** Applied to every log line and summary (commands may carry passwords in URLs). */
+    private readonly redact: (text: string) => string = (t) => t,
   ) {}
 
   /** The job still running, if any: one job at a time works on the repository. */
@@ -115,14 +117,14 @@ export class JobRunner {
     };
     this.jobs.set(id, job);
     const log = (line: string): void => {
-      job.state.log.push(`${new Date().toISOString().slice(11, 19)} ${line}`);
+      job.state.log.push(`${new Date().toISOString().slice(11, 19)} ${this.redact(line)}`);
       if (job.state.log.length > LOG_LINES) job.state.log.splice(0, job.state.log.length - LOG_LINES);
       this.changed(job);
     };
     const control: JobControl = {
       signal: controller.signal,
       step: (step) => {
-        job.state.progress.step = step;
+        job.state.progress.step = this.redact(step);
         log(step);
       },
       log,
@@ -180,10 +182,10 @@ export class JobRunner {
   private finish(job: Job, status: JobStatus, summary: string, resultLink?: string): void {
     job.state.status = status;
     job.state.finishedAt = new Date().toISOString();
-    job.state.summary = summary;
+    job.state.summary = this.redact(summary);
     job.state.resultLink = resultLink ?? null;
     if (status === 'succeeded') Object.assign(job.state.progress, { percent: 100, etaSeconds: null, step: 'done' });
-    job.state.log.push(`${job.state.finishedAt.slice(11, 19)} ${status}: ${summary}`);
+    job.state.log.push(`${job.state.finishedAt.slice(11, 19)} ${status}: ${job.state.summary}`);
     if (job.timer) clearTimeout(job.timer);
     job.timer = undefined;
     const s = this.copy(job);

@@ -45,9 +45,10 @@ export function registerInventoryRoutes(app: Hono, ctx: ConsoleContext): void {
     return c.json(searchAccounts(doc, q.q, q.offset, q.limit, q.pool));
   });
 
-  app.get('/inventory/:id/report.:format{html|csv|json|md}', async (c) => {
+  app.get('/inventory/:id/report/:format', async (c) => {
     const id = snapshotParam(c.req.param('id'));
-    const format = c.req.param('format') as 'html' | 'csv' | 'json' | 'md';
+    const format = c.req.param('format');
+    if (format !== 'html' && format !== 'csv' && format !== 'json' && format !== 'md') throw new LifeboatError('E_NOT_FOUND', `no report format ${format.slice(0, 20)}`, { hint: 'html, csv, json or md' });
     const doc = await ctx.inventory(id, c.req.raw.signal);
     const name = `inventory-${id.slice(0, 8)}.${format}`;
     const types = { html: 'text/html', csv: 'text/csv', json: 'application/json', md: 'text/markdown' };

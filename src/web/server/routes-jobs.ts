@@ -101,9 +101,13 @@ export function registerJobRoutes(app: Hono, ctx: ConsoleContext): void {
       let wake: () => void = () => {};
       const ended = new Promise<void>((resolve) => (wake = resolve));
       let seq = 0;
+      // writes in order; the stream closes only after the last (final) state is written
+      let writing = Promise.resolve();
       const unsubscribe = ctx.jobs.subscribe(id, (s) => {
-        void stream.writeSSE({ event: 'state', id: String(seq++), data: JSON.stringify(s) });
-        if (s.status !== 'running') wake();
+        const data = JSON.stringify(s);
+        const n = seq++;
+        writing = writing.then(() => stream.writeSSE({ event: 'state', id: String(n), data })).catch(() => wake());
+        if (s.status !== 'running') void writing.then(wake);
       });
       stream.onAbort(() => wake());
       await ended;

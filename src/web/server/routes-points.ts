@@ -53,12 +53,12 @@ export function registerPointRoutes(app: Hono, ctx: ConsoleContext): void {
     const p = await rollbackPlan(ctx.repo, plan, checkRef(c.req.param('ref')), { env: ctx.env, signal: c.req.raw.signal });
     const deleteAdded = c.req.query('delete') === '1';
     const { manifest } = await pointFind(ctx.repo, p.point.id, c.req.raw.signal);
-    return c.html(rollbackPage(ctx, p, rollbackPlanHash(p, { delete: deleteAdded }), confirmationWord(manifest), { empty: planIsEmpty(p), deleteAdded }));
+    return c.html(rollbackPage(ctx, p, rollbackPlanHash(p), confirmationWord(manifest), { empty: planIsEmpty(p), deleteAdded }));
   });
   app.get('/api/rollback/:ref', async (c) => {
     const plan = requirePlan(ctx);
     const p = await rollbackPlan(ctx.repo, plan, checkRef(c.req.param('ref')), { env: ctx.env, signal: c.req.raw.signal });
-    return c.json({ plan: p, planHash: rollbackPlanHash(p, { delete: c.req.query('delete') === '1' }) });
+    return c.json({ plan: p, planHash: rollbackPlanHash(p) });
   });
 
   app.post('/rollback/:ref/apply', async (c) => {
@@ -73,12 +73,12 @@ export function registerPointRoutes(app: Hono, ctx: ConsoleContext): void {
     const word = confirmationWord(manifest);
     const replan = async (extra: { changed?: boolean; error?: { message: string; hint?: string } }, status: 400 | 409): Promise<Response> => {
       const p = await rollbackPlan(ctx.repo, plan, manifest.id, { env: ctx.env, signal: c.req.raw.signal });
-      return c.html(rollbackPage(ctx, p, rollbackPlanHash(p, { delete: deleteAdded }), word, { empty: planIsEmpty(p), deleteAdded, ...extra }), status);
+      return c.html(rollbackPage(ctx, p, rollbackPlanHash(p), word, { empty: planIsEmpty(p), deleteAdded, ...extra }), status);
     };
     if (approval.confirmation.trim() !== word) return replan({ error: { message: 'The confirmation does not name the point: nothing was applied.', hint: `type ${word} exactly` } }, 400);
     // the plan is checked here, so a changed present is answered on this page; the job checks again
     const now = await rollbackPlan(ctx.repo, plan, manifest.id, { env: ctx.env, signal: c.req.raw.signal });
-    const hash = rollbackPlanHash(now, { delete: deleteAdded });
+    const hash = rollbackPlanHash(now);
     if (hash !== approval.planHash) return c.html(rollbackPage(ctx, now, hash, word, { empty: planIsEmpty(now), deleteAdded, changed: true }), 409);
     const job = ctx.jobs.start('rollback-apply', `Rollback to ${word}`, `lifeboat rollback apply ${shellArg(word)}${ctx.planArg} --yes${deleteAdded ? ' --delete' : ''}`, async (jc) => {
       jc.step('checking the plan again');

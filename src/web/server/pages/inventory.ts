@@ -31,7 +31,7 @@ export function inventoryPage(snapshot: string, doc: InventoryDocument, q: Accou
     `Inventory ${snapshot.slice(0, 8)}`,
     '/inventory',
     html`<p>Collected ${doc.collectedAt}: <span data-field="accounts">${formatCount(s.accounts)}</span> accounts, ${s.pools} pools, ${s.hosts} hosts, ${s.databases} databases${s.errors || s.warnings ? `; ${s.errors} errors, ${s.warnings} warnings in the sources` : ''}.</p>
-<p class="noprint">Download: <a href="/inventory/${snapshot}/report.html">HTML</a> · <a href="/inventory/${snapshot}/report.csv">CSV</a> · <a href="/inventory/${snapshot}/report.json">JSON</a></p>
+<p class="noprint">Download: <a href="/inventory/${snapshot}/report/html">HTML</a> · <a href="/inventory/${snapshot}/report/csv">CSV</a> · <a href="/inventory/${snapshot}/report/json">JSON</a></p>
 ${cliHint(`lifeboat inventory show ${snapshot.slice(0, 8)} --format html`)}
 <h2>Accounts per home pool</h2>
 ${barChart('Accounts per home pool', s.accountsPerPool.map((x) => ({ label: x.pool ?? '(unassigned)', value: x.count })), { id: 'pools' })}
