@@ -110,13 +110,13 @@ describe('web console routes', () => {
     assert.equal(form.status, 303);
   });
 
-  test('secure headers: a CSP without inline script, no framing, no referrer', async () => {
+  test('secure headers: a CSP without inline script, no framing, no referrer to other sites', async () => {
     const r = await get('/');
     const csp = r.headers.get('content-security-policy')!;
     assert.match(csp, /script-src 'self'/);
     assert.ok(!csp.includes('unsafe-inline'));
     assert.match(csp, /frame-ancestors 'none'/);
-    assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(r.headers.get('referrer-policy'), 'same-origin');
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.ok(!/<script>/.test(await r.text()), 'no inline script');
   });

@@ -49,7 +49,8 @@ export function createConsoleApp(opts: ConsoleOptions): ConsoleApp {
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
       },
-      referrerPolicy: 'no-referrer',
+      // same-origin: a form post carries its Origin (with no-referrer Chromium sends `Origin: null`)
+      referrerPolicy: 'same-origin',
       strictTransportSecurity: secure ? 'max-age=31536000' : false,
       crossOriginEmbedderPolicy: false,
     }),

@@ -24,6 +24,7 @@ export function page(title: string, current: string, body: Html, opts: { refresh
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Lifeboat</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/console.css">
 <script src="/static/console.js" defer></script>
 ${opts.refresh ? html`<noscript><meta http-equiv="refresh" content="3"></noscript>` : ''}
