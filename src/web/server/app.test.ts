@@ -229,6 +229,9 @@ describe('web console routes', () => {
     assert.equal(last.status, 'succeeded', last.log.join('\n'));
     assert.equal(last.progress.percent, 100);
     assert.ok(last.log.some((l) => /backing up app-files/.test(l)));
+    const job = web.jobs.get(id)!;
+    assert.deepEqual([job.progress.filesDone, job.progress.filesTotal], [3, 3], 'files of the files source and the dump, not the inventory');
+    assert.ok(job.progress.bytesDone > 0 && job.progress.bytesDone === job.progress.bytesTotal);
     const again = await text(get(`/api/jobs/${id}/events`));
     assert.match(again, /"status":"succeeded"/);
     assert.match(await text(get(`/jobs/${id}`)), /data-job-status="succeeded"/);

@@ -29,6 +29,9 @@ export function registerJobRoutes(app: Hono, ctx: ConsoleContext): void {
     const job = ctx.jobs.start('point-create', `Create restore point${name ? ` ${name}` : ''}`, cli, async (jc) => {
       let done = 0;
       let current = '';
+      // bytes and files of the finished sources; the running one's are added to them
+      let doneBytes = 0;
+      let doneFiles = 0;
       const m = await pointCreate(ctx.repo, plan, {
         name,
         note,
@@ -39,8 +42,10 @@ export function registerJobRoutes(app: Hono, ctx: ConsoleContext): void {
             jc.step(`backing up ${e.source} (${e.kind})`);
           } else if (e.type === 'source-done') {
             done++;
+            doneBytes += e.bytes;
+            doneFiles += e.source === 'inventory' ? 0 : e.files;
             jc.log(`  ${e.source}: snapshot ${e.snapshot.slice(0, 8)}, ${e.files} files, ${e.bytes} bytes, ${e.dataAdded} added`);
-            jc.progress({ percent: Math.floor((100 * done) / steps) });
+            jc.progress({ percent: Math.floor((100 * done) / steps), bytesDone: doneBytes, bytesTotal: doneBytes, filesDone: doneFiles, filesTotal: doneFiles });
           } else if (e.type === 'proof') {
             if (current !== 'proof') {
               current = 'proof';
@@ -52,7 +57,13 @@ export function registerJobRoutes(app: Hono, ctx: ConsoleContext): void {
         },
         onProgress: (_source, p) => {
           const frac = p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0;
-          jc.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal ?? null, filesDone: p.filesDone, filesTotal: p.filesTotal ?? null, percent: Math.floor((100 * (done + frac)) / steps) });
+          jc.progress({
+            bytesDone: doneBytes + p.bytesDone,
+            bytesTotal: p.bytesTotal === undefined ? null : doneBytes + p.bytesTotal,
+            filesDone: doneFiles + p.filesDone,
+            filesTotal: p.filesTotal === undefined ? null : doneFiles + p.filesTotal,
+            percent: Math.floor((100 * (done + frac)) / steps),
+          });
         },
       });
       return { summary: `restore point ${m.id}${m.name ? ` "${m.name}"` : ''}: proof ${m.proof.ok ? 'passed' : 'FAILED'}`, resultLink: `/points/${m.id}`, failed: !m.proof.ok };
