@@ -16,8 +16,8 @@ export interface RollbackApproval {
   record: JournalRecord;
 }
 
-export async function rollbackApprove(repo: Repository, plan: PlanFile, pointRef: string, opts: RollbackPlanOptions & { approver: string; note?: string }): Promise<RollbackApproval> {
-  const p = await rollbackPlan(repo, plan, pointRef, opts);
+/** Appends the approval of a plan already made (the CLI's `rollback approve`, the console's apply). */
+export async function journalApproval(repo: Repository, p: RollbackPlan, opts: { approver: string; note?: string; signal?: AbortSignal }): Promise<RollbackApproval> {
   const digest = rollbackPlanDigest(p);
   const record = await journalAppend(
     repo,
@@ -30,4 +30,8 @@ export async function rollbackApprove(repo: Repository, plan: PlanFile, pointRef
     { signal: opts.signal },
   );
   return { plan: { ...p, journal: [...(p.journal ?? []), { seq: record.seq, hash: record.hash, event: record.event, time: record.time, summary: record.summary }] }, digest, record };
+}
+
+export async function rollbackApprove(repo: Repository, plan: PlanFile, pointRef: string, opts: RollbackPlanOptions & { approver: string; note?: string }): Promise<RollbackApproval> {
+  return journalApproval(repo, await rollbackPlan(repo, plan, pointRef, opts), opts);
 }

@@ -19,6 +19,7 @@ import { registerSystemCommands } from './commands/system-commands.js';
 import { registerNotifyCommands } from './commands/notify-command.js';
 import { registerJournalCommands } from './commands/journal-command.js';
 import { registerReadyCommand } from './commands/ready-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -72,6 +73,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerNotifyCommands(program, run);
   registerJournalCommands(program, run);
   registerReadyCommand(program, run);
+  registerServeCommand(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,
     stderr: io.stderr,

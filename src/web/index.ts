@@ -1,0 +1,10 @@
+/**
+ * @module web
+ * The web console (`lifeboat serve`): a local HTTP server, server-rendered pages over the same
+ * use-cases as the CLI (restore points, inventory, diff, snapshots, rollback, jobs with live
+ * progress over Server-Sent Events). server/ is the Hono application and its security; ui/ the
+ * stylesheet and the small client script. May import: app, core.
+ */
+export { createConsoleApp, type ConsoleApp } from './server/app.js';
+export type { ConsoleOptions } from './server/context.js';
+export { isLoopback, parseListen, startConsole, type RunningConsole, type ServeOptions } from './server/serve.js';
