@@ -52,8 +52,21 @@ export interface NewKeyOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Refuses a password that is empty or only white space (restic's rule): it would protect the
+ * repository with nothing. Checked before anything is written.
+ */
+export function assertUsablePassword(password: string): void {
+  if (password.trim() === '') {
+    throw new LifeboatError('E_NO_PASSWORD', 'an empty password is not a password', {
+      hint: 'give a non-empty password (--password-file, --password-command or LIFEBOAT_PASSWORD)',
+    });
+  }
+}
+
 /** Writes a key file wrapping `master` with `password`; returns its ID. */
 export async function addKey(backend: Backend, master: CryptoKey, password: string, options: NewKeyOptions = {}): Promise<Id> {
+  assertUsablePassword(password);
   const kdf = options.kdf ?? defaultKdfParams();
   const userKey = await deriveUserKey(password, kdf);
   const json = encodeKeyFile({
