@@ -40,6 +40,8 @@ export interface OpenRepositoryOptions {
   /** Try this key file first (restic's --key-hint). */
   keyHint?: string;
   signal?: AbortSignal;
+  /** Told about problems that do not stop the opening (an unusable key file beside a good one). */
+  onWarning?: (message: string) => void;
 }
 
 export class Repository {

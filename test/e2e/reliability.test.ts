@@ -4,11 +4,11 @@
  * failed before its fix.
  */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { lifeboat } from '../helpers/run.js';
+import { lifeboat, lifeboatOk } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 describe('issue 20 defects', () => {
@@ -37,5 +37,29 @@ describe('issue 20 defects', () => {
       assert.match(r.stderr, /empty password/, c.name);
       assert.ok(!existsSync(repo), `${c.name}: nothing may be created`);
     }
+  });
+
+  test('defect 6: an empty or truncated key file beside a valid key is named in a warning and skipped', async () => {
+    const repo = join(work, 'broken-key-repo');
+    const src = join(work, 'broken-key-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'a.txt'), 'hello\n');
+    await lifeboatOk(repo, ['init']);
+    await lifeboatOk(repo, ['backup', src]);
+    const [good] = readdirSync(join(repo, 'keys'));
+    assert.ok(good);
+    const empty = '0'.repeat(64);
+    const truncated = 'f'.repeat(64);
+    writeFileSync(join(repo, 'keys', empty), '');
+    writeFileSync(join(repo, 'keys', truncated), readFileSync(join(repo, 'keys', good)).subarray(0, 40));
+    const r = await lifeboat(repo, ['snapshots']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString(), /1 snapshots?/);
+    // the files are tried in listing order: every warning there is names a broken file
+    for (const line of r.stderr.split('\n').filter(Boolean)) assert.match(line, new RegExp(`^lifeboat: warning: key file keys/(${empty}|${truncated}) is unusable`));
+    // a wrong password tries them all: each broken one is named
+    const wrong = await lifeboat(repo, ['snapshots'], { env: { LIFEBOAT_PASSWORD: 'not the password' } });
+    assert.equal(wrong.code, 12, wrong.stderr);
+    for (const name of [empty, truncated]) assert.match(wrong.stderr, new RegExp(`warning: key file keys/${name} is unusable and was skipped: key file is not valid JSON`));
   });
 });
