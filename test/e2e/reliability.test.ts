@@ -62,4 +62,38 @@ describe('issue 20 defects', () => {
     assert.equal(wrong.code, 12, wrong.stderr);
     for (const name of [empty, truncated]) assert.match(wrong.stderr, new RegExp(`warning: key file keys/${name} is unusable and was skipped: key file is not valid JSON`));
   });
+
+  test('defect 9: an invalid pattern is an error naming it, for every pattern option', async () => {
+    const repo = join(work, 'pattern-repo');
+    const src = join(work, 'pattern-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'a.txt'), 'hello\n');
+    await lifeboatOk(repo, ['init']);
+    await lifeboatOk(repo, ['backup', src]);
+    const excludeFile = join(work, 'excludes');
+    writeFileSync(excludeFile, '# comment\n*.tmp\nlogs/[a-\n');
+    const cases: Array<{ args: string[]; named: RegExp }> = [
+      { args: ['restore', 'latest', '--target', join(work, 'pattern-out'), '--include', '['], named: /--include: invalid pattern "\["/ },
+      { args: ['restore', 'latest', '--target', join(work, 'pattern-out'), '--exclude', '[]'], named: /--exclude: invalid pattern "\[\]"/ },
+      { args: ['restore', 'latest', '--target', join(work, 'pattern-out'), '--iinclude', 'a\\'], named: /--iinclude: invalid pattern "a\\\\"/ },
+      { args: ['restore', 'latest', '--target', join(work, 'pattern-out'), '--iexclude', '[z-'], named: /--iexclude: invalid pattern "\[z-"/ },
+      { args: ['backup', src, '--exclude', '['], named: /--exclude: invalid pattern "\["/ },
+      { args: ['backup', src, '--iexclude', '['], named: /--iexclude: invalid pattern "\["/ },
+      { args: ['backup', src, '--exclude-file', excludeFile], named: /--exclude: invalid pattern "logs\/\[a-"/ },
+      { args: ['find', '['], named: /find: invalid pattern "\["/ },
+    ];
+    for (const c of cases) {
+      const r = await lifeboat(repo, c.args);
+      assert.equal(r.code, 1, `${c.args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, c.named, c.args.join(' '));
+    }
+    assert.ok(!existsSync(join(work, 'pattern-out')), 'restore wrote nothing');
+    const snapshots = await lifeboatOk(repo, ['snapshots', '--json']);
+    assert.equal((JSON.parse(snapshots.stdout.toString()) as unknown[]).length, 1, 'no backup was made');
+    const plan = join(work, 'pattern-plan.yaml');
+    writeFileSync(plan, `repository: ${repo}\nsources:\n  - name: files\n    files: [${src}]\n    exclude: ['*.tmp', '[']\n`);
+    const r = await lifeboat(undefined, ['rollback', 'plan', 'latest', '-c', plan]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /pattern-plan\.yaml:5: sources\[0\]\.exclude\[1\]: invalid pattern "\["/);
+  });
 });
