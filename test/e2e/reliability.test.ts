@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { rewriteIndexFiles } from '../helpers/crafted.js';
 import { lifeboat, lifeboatOk } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
@@ -95,5 +96,35 @@ describe('issue 20 defects', () => {
     const r = await lifeboat(undefined, ['rollback', 'plan', 'latest', '-c', plan]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /pattern-plan\.yaml:5: sources\[0\]\.exclude\[1\]: invalid pattern "\["/);
+  });
+
+  test('defect 2: an index entry with a huge length or offset is one error naming the pack and the blob, never a crash', async () => {
+    const src = join(work, 'huge-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'big.bin'), Buffer.alloc(64 * 1024, 7));
+    for (const [field, value] of [['length', 4294967295], ['length', 2 ** 31], ['offset', 2 ** 60]] as const) {
+      const repo = join(work, `huge-${field}-${value}`);
+      await lifeboatOk(repo, ['init']);
+      await lifeboatOk(repo, ['backup', src]);
+      let packId = '';
+      let blobId = '';
+      await rewriteIndexFiles(repo, (doc) => {
+        for (const pack of doc.packs) {
+          const blob = pack.blobs.find((b) => b.type === 'data');
+          if (!blob) continue;
+          blob[field] = value;
+          packId = pack.id;
+          blobId = blob.id;
+        }
+      });
+      assert.ok(blobId);
+      for (const args of [['restore', 'latest', '--target', join(work, `huge-out-${field}`)], ['dump', 'latest', join(src, 'big.bin')]]) {
+        const r = await lifeboat(repo, args);
+        assert.equal(r.code, 1, `${field}=${value} ${args[0]}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /Assertion|    at |RangeError/, `${args[0]}: no crash, no stack`);
+        assert.match(r.stderr, new RegExp(`pack ${packId}`), `${args[0]} names the pack`);
+        assert.match(r.stderr, new RegExp(`blob ${blobId}`), `${args[0]} names the blob`);
+      }
+    }
   });
 });
