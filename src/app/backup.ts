@@ -114,6 +114,7 @@ export async function backup(repo: Repository, req: BackupRequest): Promise<Back
   const paths = rootFiles ? rootFiles.map((f) => `/${f.filename}`) : cleanPaths([...req.paths, ...readListFiles(req.filesFrom, 'files-from list')]);
   if (paths.length === 0) throw new LifeboatError('E_USAGE', 'nothing to back up', { hint: 'give at least one path, --files-from or --stdin' });
   const excludes = [...(req.exclude ?? []), ...readListFiles(req.excludeFiles, 'exclude file')];
+  const exclude = new PathFilter(excludes, req.iexclude ?? [], { names: ['--exclude', '--iexclude'] });
   const lock = req.dryRun ? undefined : await RepositoryLock.acquire(repo, { exclusive: false, signal: req.signal });
   try {
     await repo.loadIndex({ signal: req.signal });
@@ -130,7 +131,7 @@ export async function backup(repo: Repository, req: BackupRequest): Promise<Back
         Math.max(1, req.lanes ?? defaultLaneCount()),
       );
       const archiver = new Archiver(repo, writer, pool, {
-        exclude: new PathFilter(excludes, req.iexclude ?? []),
+        exclude,
         excludeIfPresent: req.excludeIfPresent,
         excludeCaches: req.excludeCaches,
         excludeLargerThan: req.excludeLargerThan,

@@ -1,5 +1,6 @@
 /** Use-case: find files by name pattern across snapshots (restic find). */
 import picomatch from 'picomatch';
+import { assertValidPattern } from '../engine/filter/index.js';
 import { type WalkEntry, walkTree } from '../engine/walker/index.js';
 import { type Repository, type SnapshotEntry, type SnapshotFilter, loadSnapshots } from '../repository/index.js';
 
@@ -14,6 +15,7 @@ export interface FindMatch {
  */
 export async function* findInSnapshots(repo: Repository, patterns: string[], options: { filter?: SnapshotFilter; ignoreCase?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<FindMatch> {
   const matchers = patterns.map((p) => {
+    assertValidPattern(p, 'find');
     const m = picomatch(p, { dot: true, nocase: options.ignoreCase ?? false });
     return p.includes('/') ? (path: string) => m(path) : (_path: string, name: string) => m(name);
   });

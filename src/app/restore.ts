@@ -26,15 +26,15 @@ export interface RestoreResult extends RestoreSummary {
   snapshotId: string;
 }
 
-function pathFilter(patterns: string[] | undefined, insensitive: string[] | undefined): PathFilter | undefined {
-  const filter = new PathFilter(patterns ?? [], insensitive ?? []);
+function pathFilter(patterns: string[] | undefined, insensitive: string[] | undefined, names: readonly [string, string]): PathFilter | undefined {
+  const filter = new PathFilter(patterns ?? [], insensitive ?? [], { names });
   return filter.empty ? undefined : filter;
 }
 
 export async function restoreSnapshot(repo: Repository, req: RestoreRequest): Promise<RestoreResult> {
+  const include = pathFilter(req.include, req.iinclude, ['--include', '--iinclude']);
+  const exclude = pathFilter(req.exclude, req.iexclude, ['--exclude', '--iexclude']);
   const resolved = await resolveSnapshotPath(repo, req.snapshot, req.path, req.filter ?? {}, req.signal);
-  const include = pathFilter(req.include, req.iinclude);
-  const exclude = pathFilter(req.exclude, req.iexclude);
   const common = {
     target: req.target,
     include,

@@ -52,7 +52,7 @@ async function planFiles(repo: Repository, plan: PlanFile, manifest: PointManife
     if (rec.kind === 'files') {
       const source = plan.sources.find((s) => s.name === rec.name);
       const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
-      const filter = new PathFilter(excludes);
+      const filter = new PathFilter(excludes, [], { names: [`plan file: sources[${rec.name}].exclude`, ''] });
       const snapshot = await repo.loadSnapshot(parseId(rec.snapshot, 'snapshot ID'), signal);
       const changes = [];
       for await (const ch of diffLiveAgainstSnapshot(repo, snapshot.tree, rec.paths, { signal, excluded: (p) => filter.matches(p) })) {

@@ -36,6 +36,10 @@ export function repositoryContext(ctx: CommandContext): RepositoryContext {
     prompt: ctx.io.prompt,
     signal: ctx.signal,
     ...(ctx.flags.option?.length ? { backendOptions: ctx.flags.option } : {}),
+    onWarning: (message) => {
+      if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', message });
+      else ctx.io.stderr.write(`lifeboat: warning: ${message}\n`);
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { type Backend, handle } from '../backend/index.js';
 import { LifeboatError, NotFoundError } from '../core/index.js';
 import { formatPolynomial, randomPolynomial } from './chunker/index.js';
 import { generateKey, seal } from './crypto/index.js';
-import { type NewKeyOptions, addKey } from './keys.js';
+import { type NewKeyOptions, addKey, assertUsablePassword } from './keys.js';
 import { type RepoConfig, encodeConfig } from './model/index.js';
 import { Repository } from './repository.js';
 
@@ -26,6 +26,7 @@ export async function initRepository(backend: Backend, options: InitOptions): Pr
   if (version !== 1 && version !== 2) {
     throw new LifeboatError('E_USAGE', `repository version ${String(version)} is not supported`, { hint: 'use 1 or 2' });
   }
+  assertUsablePassword(options.password);
   try {
     await backend.stat(handle('config'), { signal: options.signal });
     throw new LifeboatError('E_REPO_EXISTS', `a repository already exists at ${backend.location}`, {

@@ -1,6 +1,8 @@
 /**
  * Key files (spec 3.3): each wraps the master key with a password-derived key (scrypt).
- * Opening tries the key files in turn (at most 20, a hinted one first) until one decrypts.
+ * Opening tries the key files in turn (at most 20, a hinted one first) until one decrypts; a key
+ * file that cannot be read or decoded (empty, truncated, not JSON, bad KDF parameters) is named
+ * in a warning and skipped, so one broken file beside a valid key does not lock users out.
  */
 import { hostname as osHostname, userInfo } from 'node:os';
 import { type Backend, handle } from '../backend/index.js';
@@ -15,6 +17,13 @@ export interface UnlockOptions {
   password: string;
   keyHint?: string;
   signal?: AbortSignal;
+  /** Told about each key file that was skipped because it is unusable. */
+  onWarning?: (message: string) => void;
+}
+
+/** Errors that make one key file unusable without saying anything about the others. */
+function isUnusableKeyFile(err: unknown): err is LifeboatError {
+  return err instanceof LifeboatError && (err.code === 'E_FORMAT' || err.code === 'E_NOT_FOUND' || err.code === 'E_UNSUPPORTED' || err.code === 'E_INTEGRITY');
 }
 
 export async function unlockMasterKey(backend: Backend, options: UnlockOptions): Promise<{ key: CryptoKey; keyId: Id }> {
@@ -27,10 +36,19 @@ export async function unlockMasterKey(backend: Backend, options: UnlockOptions):
     const i = names.findIndex((n) => n.startsWith(options.keyHint!));
     if (i > 0) names.unshift(...names.splice(i, 1));
   }
+  const unusable: string[] = [];
   for (const name of names.slice(0, MAX_KEYS_TRIED)) {
-    const raw = await backend.load(handle('keys', name), 0, 0, { signal: options.signal });
-    const doc = decodeKeyFile(raw);
-    const userKey = await deriveUserKey(options.password, { N: doc.N, r: doc.r, p: doc.p, salt: doc.salt });
+    let userKey: CryptoKey;
+    let doc: ReturnType<typeof decodeKeyFile>;
+    try {
+      doc = decodeKeyFile(await backend.load(handle('keys', name), 0, 0, { signal: options.signal }));
+      userKey = await deriveUserKey(options.password, { N: doc.N, r: doc.r, p: doc.p, salt: doc.salt });
+    } catch (err) {
+      if (!isUnusableKeyFile(err)) throw err;
+      unusable.push(name);
+      options.onWarning?.(`key file keys/${name} is unusable and was skipped: ${err.message}`);
+      continue;
+    }
     let plain: Buffer;
     try {
       plain = openSealed(userKey, doc.data);
@@ -38,10 +56,23 @@ export async function unlockMasterKey(backend: Backend, options: UnlockOptions):
       if (err instanceof IntegrityError) continue;
       throw err;
     }
-    const mk = decodeMasterKey(plain);
-    return { key: { encrypt: mk.encrypt, macK: mk.macK, macR: mk.macR }, keyId: name as Id };
+    try {
+      const mk = decodeMasterKey(plain);
+      return { key: { encrypt: mk.encrypt, macK: mk.macK, macR: mk.macR }, keyId: name as Id };
+    } catch (err) {
+      if (!isUnusableKeyFile(err)) throw err;
+      unusable.push(name);
+      options.onWarning?.(`key file keys/${name} opens with this password but holds no valid master key: ${err.message}`);
+    }
   }
-  throw new WrongPasswordError(`wrong password or no key found for ${backend.location}`);
+  if (unusable.length === names.length) {
+    throw new LifeboatError('E_FORMAT', `no usable key file in ${backend.location}/keys (unusable: ${unusable.map((n) => `keys/${n}`).join(', ')})`, {
+      hint: 'the key files are damaged; restore them from a copy of the repository',
+    });
+  }
+  throw new WrongPasswordError(
+    `wrong password or no key found for ${backend.location}${unusable.length ? ` (skipped unusable key files: ${unusable.map((n) => `keys/${n}`).join(', ')})` : ''}`,
+  );
 }
 
 export interface NewKeyOptions {
@@ -52,8 +83,21 @@ export interface NewKeyOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Refuses a password that is empty or only white space (restic's rule): it would protect the
+ * repository with nothing. Checked before anything is written.
+ */
+export function assertUsablePassword(password: string): void {
+  if (password.trim() === '') {
+    throw new LifeboatError('E_NO_PASSWORD', 'an empty password is not a password', {
+      hint: 'give a non-empty password (--password-file, --password-command or LIFEBOAT_PASSWORD)',
+    });
+  }
+}
+
 /** Writes a key file wrapping `master` with `password`; returns its ID. */
 export async function addKey(backend: Backend, master: CryptoKey, password: string, options: NewKeyOptions = {}): Promise<Id> {
+  assertUsablePassword(password);
   const kdf = options.kdf ?? defaultKdfParams();
   const userKey = await deriveUserKey(password, kdf);
   const json = encodeKeyFile({

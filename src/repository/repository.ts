@@ -40,6 +40,8 @@ export interface OpenRepositoryOptions {
   /** Try this key file first (restic's --key-hint). */
   keyHint?: string;
   signal?: AbortSignal;
+  /** Told about problems that do not stop the opening (an unusable key file beside a good one). */
+  onWarning?: (message: string) => void;
 }
 
 export class Repository {
@@ -154,7 +156,7 @@ export class Repository {
   }
 
   private decodeIndexFile(id: Id, bytes: Uint8Array): IndexPack[] {
-    const { packs } = decodeIndex(bytes);
+    const { packs } = decodeIndex(bytes, `index/${id}`);
     for (const pack of packs) {
       for (const b of pack.blobs) {
         if (this.version < 2 && b.uncompressedLength > 0) throw new FormatError(`index/${id}: index uses feature not supported by repository version 1`);

@@ -56,6 +56,26 @@ test('plan file errors name the line and the key', () => {
   assert.equal(errorOf('sources: []\n').code, 'E_CONFIG');
 });
 
+/** The "billion laughs" shape: each level repeats the one above nine times (9^9 strings). */
+const ALIAS_BOMB = `repository: ../repo
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+sources: [{ name: a, files: [/a] }]
+`;
+
+test('issue 20 defect 12: a YAML alias bomb is refused with the file and the line of its first alias', () => {
+  const err = errorOf(ALIAS_BOMB);
+  assert.equal(err.code, 'E_CONFIG');
+  assert.match(err.message, /^lifeboat\.yaml:3: not usable YAML: .*alias/i);
+});
+
 test('the example plan and the README plan are valid plan files', async () => {
   const { readFileSync } = await import('node:fs');
   const { join } = await import('node:path');

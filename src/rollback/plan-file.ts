@@ -22,6 +22,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { patternSyntaxError } from '../engine/filter/index.js';
 import { parseYamlConfig, readConfigFile } from '../platform/config/index.js';
 import { type SourceConfig, resolveSourcePaths, sourceConfigSchema } from '../inventory/index.js';
 import { type NotifyTarget, notifyConfigSchema, resolveNotifyPaths } from './notify-config.js';
@@ -34,7 +35,17 @@ const sourceName = z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'use letters, digits
 const filesSourceSchema = z.strictObject({
   name: sourceName,
   files: z.array(z.string().min(1)).min(1, 'list at least one path'),
-  exclude: z.array(z.string().min(1)).optional(),
+  exclude: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .superRefine((p, ctx) => {
+          const why = patternSyntaxError(p.trim());
+          if (why !== undefined) ctx.addIssue({ code: 'custom', message: `invalid pattern ${JSON.stringify(p)}: ${why}` });
+        }),
+    )
+    .optional(),
 });
 
 const commandSourceSchema = z.strictObject({

@@ -19,6 +19,8 @@ export interface RepositoryContext {
   signal?: AbortSignal;
   /** `key=value` backend options; when absent, LIFEBOAT_BACKEND_OPTIONS in `env` (what `-o` sets). */
   backendOptions?: readonly string[];
+  /** Told about problems met while opening that do not stop it (an unusable key file). */
+  onWarning?: (message: string) => void;
 }
 
 /** The variable `-o` is carried in from the CLI: a JSON array of `key=value`, or them separated by white space. */
@@ -174,7 +176,7 @@ export async function openRepository(ctx: RepositoryContext): Promise<Repository
   const backend = await openLocation(ctx);
   try {
     const password = await getPassword(ctx);
-    return await Repository.open(backend, { password, signal: ctx.signal });
+    return await Repository.open(backend, { password, signal: ctx.signal, onWarning: ctx.onWarning });
   } catch (err) {
     await backend.close();
     throw err;

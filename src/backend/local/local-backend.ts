@@ -22,6 +22,8 @@ import { publishFile, syncDir } from './publish.js';
 
 /** Ranged reads up to this size use synchronous calls (see readSmall). */
 const SYNC_READ_LIMIT = 256 * 1024;
+/** Largest single read: fs.read takes an int32 length. */
+const MAX_READ_STEP = 1024 * 1024 * 1024;
 /** Files stat'ed at once while listing (the thread pool bounds real parallelism anyway). */
 const LIST_STAT_BATCH = 32;
 
@@ -204,12 +206,13 @@ export class LocalBackend implements Backend {
     }
   }
 
-  /** Fills `target` from `offset`; the signal is checked before each read. */
+  /** Fills `target` from `offset` (in reads of at most MAX_READ_STEP bytes); the signal is checked before each read. */
   private async readFully(h: Handle, fh: FileHandle, offset: number, target: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     let got = 0;
     while (got < target.length) {
       signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(target, got, target.length - got, offset + got);
+      // one read takes at most an int32 length (a larger one aborts Node): longer ranges go in steps
+      const { bytesRead } = await fh.read(target, got, Math.min(target.length - got, MAX_READ_STEP), offset + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }

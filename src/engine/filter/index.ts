@@ -4,3 +4,4 @@
  */
 export * from './path-filter.js';
 export * from './path-set.js';
+export * from './pattern-syntax.js';

@@ -5,6 +5,7 @@
  * contents). Globs: '*', '?', '[…]', '**' (picomatch, dot files included).
  */
 import picomatch from 'picomatch';
+import { assertValidPattern } from './pattern-syntax.js';
 
 /** What restore's include and exclude filters need; PathFilter (patterns) and PathSet (exact paths) are both. */
 export interface PathMatcher {
@@ -17,9 +18,14 @@ export interface PathMatcher {
 export class PathFilter implements PathMatcher {
   private readonly matchers: ((path: string) => boolean)[];
 
-  /** `patterns` match case-sensitively, `insensitive` ones ignore case (restic's --iexclude). */
-  constructor(patterns: readonly string[], insensitive: readonly string[] = []) {
+  /**
+   * `patterns` match case-sensitively, `insensitive` ones ignore case (restic's --iexclude). An
+   * invalid pattern is a usage error naming it and `options.names` (the option it came from).
+   */
+  constructor(patterns: readonly string[], insensitive: readonly string[] = [], options: { names?: readonly [string, string] } = {}) {
+    const [name = 'pattern', iname = 'pattern'] = options.names ?? [];
     const compile = (p: string, nocase: boolean): ((path: string) => boolean) => {
+      assertValidPattern(p, nocase ? iname : name);
       const trimmed = p.replace(/\/+$/, '');
       return picomatch(trimmed.startsWith('/') ? trimmed : `**/${trimmed}`, { dot: true, nocase });
     };

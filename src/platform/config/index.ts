@@ -6,7 +6,7 @@
  * nodes to the key (or the closest existing parent) to find its line. May import: core.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, type Node, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, type Node, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { LifeboatError, NotFoundError, errnoCode } from '../../core/index.js';
 
@@ -64,6 +64,20 @@ function closestIssue(issue: Issue): Issue {
   return first ? closestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue) : issue;
 }
 
+/** Bound on alias expansion (the yaml library's default): a configuration file needs far fewer. */
+const MAX_ALIAS_COUNT = 100;
+
+function firstAliasLine(root: Node | null | undefined, lineCounter: LineCounter): number | null {
+  let offset: number | null = null;
+  visit(root ?? null, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? null;
+      return visit.BREAK;
+    },
+  });
+  return offset === null ? null : lineCounter.linePos(offset).line;
+}
+
 /** Parses YAML text and validates it; `file` names it in errors, `hint` says where the format is documented. */
 export function parseYamlConfig<S extends z.ZodType>(text: string, file: string, schema: S, hint?: string): z.infer<S> {
   const lineCounter = new LineCounter();
@@ -73,7 +87,14 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, file: string,
     const line = firstError.linePos?.[0].line ?? lineCounter.linePos(firstError.pos[0]).line;
     throw new ConfigError(file, line, null, `not valid YAML: ${firstError.message.split('\n')[0]}`, hint);
   }
-  const r = schema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // the yaml library refuses documents whose aliases expand beyond a bound (an "alias bomb")
+    throw new ConfigError(file, firstAliasLine(doc.contents, lineCounter), null, `not usable YAML: ${(err as Error).message}`, hint ?? 'remove the nested aliases (*name) from the file');
+  }
+  const r = schema.safeParse(value);
   if (!r.success) {
     const issue = closestIssue(r.error.issues[0]!);
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;

@@ -11,6 +11,31 @@ export interface IndexBlobEntry {
   uncompressedLength: number;
 }
 
+/**
+ * Largest stored or plain blob length accepted from a repository: what one read and one buffer
+ * can hold (Node's fs.read takes an int32 length). restic's data blobs are at most 8 MiB; a tree
+ * blob this large would describe tens of millions of entries.
+ */
+export const MAX_BLOB_LENGTH = 0x7fffffff;
+/** Smallest stored blob: the nonce and the MAC around an empty plaintext. */
+export const MIN_BLOB_LENGTH = 32;
+
+/**
+ * Why an index entry's numbers cannot be used (a position and a length in a pack, and the length
+ * after decompression), or undefined when they can.
+ */
+export function blobRangeProblem(offset: number, length: number, uncompressedLength: number): string | undefined {
+  if (!Number.isSafeInteger(offset) || offset < 0) return `offset ${offset} is out of range`;
+  if (!Number.isSafeInteger(length) || length < MIN_BLOB_LENGTH || length > MAX_BLOB_LENGTH) {
+    return `length ${length} is out of range (${MIN_BLOB_LENGTH} to ${MAX_BLOB_LENGTH} bytes)`;
+  }
+  if (!Number.isSafeInteger(offset + length)) return `offset ${offset} + length ${length} is out of range`;
+  if (!Number.isSafeInteger(uncompressedLength) || uncompressedLength < 0 || uncompressedLength > MAX_BLOB_LENGTH) {
+    return `uncompressed length ${uncompressedLength} is out of range (at most ${MAX_BLOB_LENGTH} bytes)`;
+  }
+  return undefined;
+}
+
 export interface IndexPack {
   id: Id;
   blobs: IndexBlobEntry[];
@@ -36,29 +61,38 @@ function id(v: unknown, what: string): Id {
   return v;
 }
 
-export function decodeIndex(bytes: Uint8Array): { packs: IndexPack[]; supersedes: Id[] } {
-  const doc = parseJson(bytes, 'index');
+/** Decodes an index file; `name` (`index/<id>`) starts every error message. */
+export function decodeIndex(bytes: Uint8Array, name = 'index'): { packs: IndexPack[]; supersedes: Id[] } {
+  const doc = parseJson(bytes, name);
   let packsRaw: unknown[];
   let supersedes: Id[] = [];
   if (Array.isArray(doc)) {
     packsRaw = doc; // legacy format (restic < 0.2)
   } else {
-    const f = Fields.of(doc, 'index');
+    const f = Fields.of(doc, name);
     packsRaw = f.array('packs') ?? [];
-    supersedes = (f.array('supersedes') ?? []).map((s, i) => id(s, `index supersedes[${i}]`));
+    supersedes = (f.array('supersedes') ?? []).map((s, i) => id(s, `${name} supersedes[${i}]`));
   }
   const packs = packsRaw.map((p, i) => {
-    const pf = Fields.of(p, `index pack ${i}`);
+    const pf = Fields.of(p, `${name} pack ${i}`);
+    const packId = id(pf.raw('id'), `${name} pack ${i} id`);
     return {
-      id: id(pf.raw('id'), `index pack ${i} id`),
+      id: packId,
       blobs: (pf.array('blobs') ?? []).map((b, j) => {
-        const what = `index pack ${i} blob ${j}`;
+        const at = `${name} pack ${packId} blob ${j}`;
+        const blobId = id(Fields.of(b, at).raw('id'), `${at} id`);
+        const what = `${name}: pack ${packId} blob ${blobId}`;
         const bf = Fields.of(b, what);
         const type = bf.string('type');
         if (type !== 'data' && type !== 'tree') throw new FormatError(`${what}: unknown blob type ${JSON.stringify(type)}`);
+        const offset = bf.uint('offset');
         const length = bf.uint('length');
-        if (length < 32 || length > 0xffffffff) throw new FormatError(`${what}: invalid length ${length}`);
-        return { id: id(bf.raw('id'), `${what} id`), type, offset: bf.uint('offset'), length, uncompressedLength: bf.uint('uncompressed_length') } as IndexBlobEntry;
+        const uncompressedLength = bf.uint('uncompressed_length');
+        const problem = blobRangeProblem(offset, length, uncompressedLength);
+        if (problem !== undefined) {
+          throw new FormatError(`${what}: ${problem}`, { hint: 'run `lifeboat check`; `lifeboat repair index` rebuilds the index from the packs' });
+        }
+        return { id: blobId, type, offset, length, uncompressedLength } as IndexBlobEntry;
       }),
     };
   });

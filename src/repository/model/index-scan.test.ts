@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Id } from '../../core/index.js';
-import { type IndexPack, decodeIndex, encodeIndex } from './index-file.js';
+import { type IndexPack, MAX_BLOB_LENGTH, decodeIndex, encodeIndex } from './index-file.js';
 import { scanIndex } from './index-scan.js';
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex') as Id);
@@ -13,9 +13,9 @@ const packs = fc.array(
       fc.record({
         id: hexId,
         type: fc.constantFrom('data' as const, 'tree' as const),
-        offset: fc.nat({ max: 2 ** 32 }),
-        length: fc.integer({ min: 32, max: 0xffffffff }),
-        uncompressedLength: fc.oneof(fc.constant(0), fc.nat({ max: 2 ** 40 })),
+        offset: fc.nat({ max: 2 ** 40 }),
+        length: fc.integer({ min: 32, max: MAX_BLOB_LENGTH }),
+        uncompressedLength: fc.oneof(fc.constant(0), fc.nat({ max: MAX_BLOB_LENGTH })),
       }),
       { maxLength: 6 },
     ),
@@ -73,6 +73,9 @@ test('scanIndex declines, without reporting a blob, whatever it does not read; d
     doc(blob()).replace('"length":40', '"length":40.0'),
     doc(blob()).replace('"length":40', '"length":040'),
     doc(blob()).replace('"length":40', '"length":31'), // too short for a sealed blob
+    doc(blob()).replace('"length":40', '"length":4294967295'), // issue 20 defect 2: beyond one read
+    doc(blob()).replace('"offset":0', '"offset":9007199254740000'), // offset + length beyond 2^53
+    doc(blob(',"uncompressed_length":4294967295')),
     doc(blob()).replace('"type":"data"', '"type":"Data"'),
     doc(blob()).replace(`"id":"${id}","type"`, `"id":"${id.toUpperCase()}","type"`),
     doc(blob()).replace(`"id":"${id}","type"`, '"id":null,"type"'),
@@ -94,4 +97,23 @@ test('scanIndex declines, without reporting a blob, whatever it does not read; d
   assert.equal(scanned(compressed, false), undefined);
   assert.deepEqual(scanned(compressed, true), decoded(compressed));
   assert.deepEqual(scanned(Buffer.from('{"packs":[]}')), []);
+});
+
+test('issue 20 defect 2: decodeIndex refuses a length, offset or uncompressed length out of range, naming the index file, the pack and the blob', () => {
+  const pack = 'cd'.repeat(32);
+  const blob = 'ab'.repeat(32);
+  for (const [fields, problem] of [
+    ['"offset":0,"length":4294967295', /length 4294967295 is out of range/],
+    ['"offset":0,"length":2147483648', /length 2147483648 is out of range/],
+    ['"offset":9007199254740000,"length":4000', /offset 9007199254740000 \+ length 4000 is out of range/],
+    ['"offset":0,"length":40,"uncompressed_length":4294967295', /uncompressed length 4294967295 is out of range/],
+    ['"offset":1152921504606846976,"length":40', /offset: want a non-negative integer below 2\^53|offset/],
+  ] as const) {
+    const text = `{"packs":[{"id":"${pack}","blobs":[{"id":"${blob}","type":"data",${fields}}]}]}`;
+    assert.throws(() => decodeIndex(Buffer.from(text), 'index/ef01'), (err: Error) => {
+      assert.ok(err.message.startsWith(`index/ef01: pack ${pack} blob ${blob}`), err.message);
+      assert.match(err.message, problem);
+      return true;
+    });
+  }
 });

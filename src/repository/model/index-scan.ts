@@ -9,6 +9,8 @@
  * single blob, and the caller decodes the file with decodeIndex, which also words the errors.
  * A hand-written scanner because no JSON library fills typed arrays without building objects.
  */
+import { blobRangeProblem } from './index-file.js';
+
 /** Receives the blobs of a scanned index file; `id` is 32 raw bytes, valid during the call only. */
 export type IndexBlobVisitor = (type: 'data' | 'tree', id: Uint8Array, packId: string, offset: number, length: number, uncompressedLength: number) => void;
 
@@ -167,7 +169,7 @@ function scanBlob(s: Scanner, n: number, pack: number): void {
     } while (s.more(OBJ_END));
   }
   // decodeIndex's rules; it words the error when they fail
-  if (id < 0 || type < 0 || offset < 0 || length < 32 || length > 0xffffffff) throw unexpected;
+  if (id < 0 || type < 0 || offset < 0 || blobRangeProblem(offset, length, plain < 0 ? 0 : plain) !== undefined) throw unexpected;
   const row = n * FIELDS;
   const c = blobColumns;
   c[row] = id;

@@ -68,5 +68,11 @@ export function parsePackTail(key: CryptoKey, version: number, packId: Id, tail:
   } catch (err) {
     throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
   }
-  return parsePackHeader(plain, version, packId);
+  const blobs = parsePackHeader(plain, version, packId);
+  const last = blobs.at(-1);
+  const blobsEnd = size - 4 - headerLength;
+  if (last && last.offset + last.length > blobsEnd) {
+    throw new IntegrityError(`${what}: header entry for blob ${last.id} ends at byte ${last.offset + last.length}, beyond the ${blobsEnd} bytes of blobs in the file`);
+  }
+  return blobs;
 }

@@ -3,6 +3,7 @@
  * in file order; offsets are implicit (running sum of encrypted lengths).
  */
 import { FormatError, idFromBytes, type Id } from '../../core/index.js';
+import { blobRangeProblem } from '../model/index.js';
 
 export type BlobType = 'data' | 'tree';
 
@@ -47,9 +48,12 @@ export function parsePackHeader(plain: Uint8Array, repoVersion: number, packName
       throw new FormatError(`pack ${packName}: compressed blob with uncompressed length 0`);
     }
     const idStart = pos + (compressed ? 9 : 5);
+    const id = idFromBytes(plain.subarray(idStart, idStart + 32));
+    const problem = blobRangeProblem(offset, length, uncompressedLength);
+    if (problem !== undefined) throw new FormatError(`pack ${packName}: header entry for blob ${id}: ${problem}`);
     blobs.push({
       type: (t & 1) === 1 ? 'tree' : 'data',
-      id: idFromBytes(plain.subarray(idStart, idStart + 32)),
+      id,
       offset,
       length,
       uncompressedLength,

@@ -101,3 +101,19 @@ test('PackFileWriter: a blob larger than a pack buffer gets a pack of its own; d
   writer.finish();
   assert.equal(packs.length, 2, 'a discarded pack is never handed over');
 });
+
+test('issue 20 defect 2: a pack header entry with a length beyond one read, or blobs beyond the file, names the pack and the blob', async () => {
+  const { encodePackHeader, parsePackHeader } = await import('./header.js');
+  const blob = sha256Id(Buffer.from('x'));
+  const huge = encodePackHeader([{ type: 'data', id: blob, offset: 0, length: 0xffffffff, uncompressedLength: 0 }]);
+  assert.throws(() => parsePackHeader(huge, 2, 'p1'), new RegExp(`pack p1: header entry for blob ${blob}: length 4294967295 is out of range`));
+  const { seal } = await import('../crypto/index.js');
+  const key = generateKey();
+  const header = seal(key, encodePackHeader([{ type: 'data', id: blob, offset: 0, length: 100, uncompressedLength: 0 }]));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  // 10 bytes of blobs where the header claims 100
+  const file = Buffer.concat([Buffer.alloc(10), header, length]);
+  const pack = sha256Id(file);
+  assert.throws(() => parsePackTail(key, 2, pack, file, file.length), new RegExp(`pack ${pack}: header entry for blob ${blob} ends at byte 100, beyond the 10 bytes`));
+});
