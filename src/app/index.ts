@@ -30,6 +30,8 @@ export * from './stats.js';
 export * from './prune.js';
 export * from './find.js';
 export * from './repair.js';
+export * from './rewrite.js';
+export type { SnapshotRewriteOutcome, SnapshotRewriteRequest, SnapshotRewriteResult } from './snapshot-rewrite.js';
 export * from './copy.js';
 export * from './point.js';
 export * from './rollback.js';

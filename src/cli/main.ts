@@ -15,6 +15,7 @@ import { registerSnapshotCommands } from './commands/snapshot-commands.js';
 import { registerPruneCommand } from './commands/prune-command.js';
 import { registerInventoryCommands } from './commands/inventory.js';
 import { registerPointCommands } from './commands/point-commands.js';
+import { registerRewriteCommands } from './commands/rewrite-commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -63,6 +64,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerSnapshotCommands(program, run);
   registerPruneCommand(program, run);
   registerCopyCommand(program, run);
+  registerRewriteCommands(program, run);
   registerPointCommands(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,

@@ -7,6 +7,7 @@ import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
 import type { Register } from './read-commands.js';
+import { registerRepairSnapshots } from './rewrite-commands.js';
 
 export const registerMaintenanceCommands: Register = (program, run) => {
   program
@@ -132,9 +133,9 @@ export const registerMaintenanceCommands: Register = (program, run) => {
       }),
     );
 
-  program
-    .command('repair')
-    .description('repair the repository')
+  const repair = program.command('repair').description('repair the repository: index, snapshots, packs');
+  registerRepairSnapshots(repair, run);
+  repair
     .command('index')
     .description('rebuild the index from the pack files (after lost or damaged index files)')
     .option('--read-all-packs', 'read every pack header, also of packs the index already lists')
