@@ -31,6 +31,7 @@ export * from './prune.js';
 export * from './find.js';
 export * from './repair.js';
 export * from './rewrite.js';
+export * from './repair-packs.js';
 export type { SnapshotRewriteOutcome, SnapshotRewriteRequest, SnapshotRewriteResult } from './snapshot-rewrite.js';
 export * from './copy.js';
 export * from './point.js';

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { lifeboat, lifeboatOk, restic } from '../helpers/run.js';
+import { lifeboatBin } from '../helpers/paths.js';
+import { TEST_PASSWORD, lifeboat, lifeboatOk, restic, run } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 interface SnapshotJson {
@@ -238,5 +239,53 @@ describe('repair snapshots', () => {
     assert.deepEqual(readFileSync(join(target, src, 'lost', 'big.bin')), big);
     await lifeboatOk(repo, ['prune']);
     await restic(repo, ['check', '--read-data']);
+  });
+});
+
+describe('repair packs', () => {
+  test('a pack with one damaged blob: the others are salvaged, the pack removed (a copy kept), repair snapshots finishes the job', async () => {
+    const repo = join(work, 'pk-repo');
+    const src = join(work, 'pk-src');
+    mkdirSync(src);
+    const files = { 'a.bin': randomBytes(200_000), 'b.bin': randomBytes(200_000), 'c.bin': randomBytes(200_000) };
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(src, name), data);
+    await restic(repo, ['init']);
+    await restic(repo, ['backup', src]);
+    const packs = await packTypes(repo);
+    const dataPack = [...packs].find(([, t]) => t.has('data'))![0];
+    // restic's index says where b.bin's blob lies in the pack: damage one byte in its middle
+    let where: { offset: number; length: number } | undefined;
+    for (const id of (await restic(repo, ['list', 'index'])).stdout.toString().split('\n').filter(Boolean)) {
+      const index = JSON.parse((await restic(repo, ['cat', 'index', id])).stdout.toString()) as { packs: { id: string; blobs: { id: string; offset: number; length: number }[] }[] };
+      const blob = index.packs.find((p) => p.id === dataPack)?.blobs.find((b) => b.id === sha256(files['b.bin']));
+      if (blob) where = blob;
+    }
+    assert.ok(where, "b.bin is one blob in restic's index");
+    const packPath = join(repo, 'data', dataPack.slice(0, 2), dataPack);
+    const bytes = readFileSync(packPath);
+    bytes[where.offset + Math.floor(where.length / 2)]! ^= 0xff;
+    writeFileSync(packPath, bytes);
+    assert.equal((await restic(repo, ['check', '--read-data'], { allowFail: true })).code, 1);
+
+    const cwd = join(work, 'pk-cwd');
+    mkdirSync(cwd);
+    const r = await run(process.execPath, [lifeboatBin, '-r', repo, 'repair', 'packs', dataPack], { cwd, env: { LIFEBOAT_PASSWORD: TEST_PASSWORD } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString(), /salvaged 2 blobs, lost 1; removed 1 packs/);
+    assert.match(r.stderr, new RegExp(`blob ${sha256(files['b.bin'])}`));
+    assert.deepEqual(readFileSync(join(cwd, `pack-${dataPack}`)), bytes, 'the damaged pack is kept as it was');
+    assert.equal(statSync(join(cwd, `pack-${dataPack}`)).mode & 0o077, 0);
+    assert.ok(!existsSync(packPath));
+    const again = await run(process.execPath, [lifeboatBin, '-r', repo, 'repair', 'packs', dataPack], { cwd, env: { LIFEBOAT_PASSWORD: TEST_PASSWORD } });
+    assert.equal(again.code, 0, 'a pack that is gone and unindexed: nothing to do');
+    assert.match(again.stderr, /no blobs found for pack/);
+
+    await lifeboatOk(repo, ['repair', 'snapshots', '--forget']);
+    await restic(repo, ['check', '--read-data']);
+    const target = join(work, 'pk-restore');
+    await restic(repo, ['restore', 'latest', '--target', target]);
+    assert.deepEqual(readFileSync(join(target, src, 'a.bin')), files['a.bin']);
+    assert.deepEqual(readFileSync(join(target, src, 'c.bin')), files['c.bin']);
+    assert.equal(statSync(join(target, src, 'b.bin')).size, 0);
   });
 });

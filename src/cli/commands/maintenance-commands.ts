@@ -7,7 +7,7 @@ import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
 import type { Register } from './read-commands.js';
-import { registerRepairSnapshots } from './rewrite-commands.js';
+import { registerRepairPacks, registerRepairSnapshots } from './rewrite-commands.js';
 
 export const registerMaintenanceCommands: Register = (program, run) => {
   program
@@ -134,7 +134,6 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     );
 
   const repair = program.command('repair').description('repair the repository: index, snapshots, packs');
-  registerRepairSnapshots(repair, run);
   repair
     .command('index')
     .description('rebuild the index from the pack files (after lost or damaged index files)')
@@ -152,4 +151,6 @@ export const registerMaintenanceCommands: Register = (program, run) => {
         });
       }),
     );
+  registerRepairPacks(repair, run);
+  registerRepairSnapshots(repair, run);
 };

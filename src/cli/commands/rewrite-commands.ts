@@ -3,7 +3,7 @@
  * restic's: each snapshot as it is processed, what was done to it, then a count.
  */
 import type { SnapshotEntry, SnapshotRewriteRequest, SnapshotRewriteResult } from '../../app/index.js';
-import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
+import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
 
 import { printJson, printLine } from '../io.js';
 import type { Register } from './read-commands.js';
@@ -129,4 +129,37 @@ export function registerRepairSnapshots(repair: import('commander').Command, run
       });
     }),
   );
+}
+
+/** `repair packs`, registered under the `repair` command. */
+export function registerRepairPacks(repair: import('commander').Command, run: Parameters<Register>[1]): void {
+  repair
+    .command('packs')
+    .description('salvage the intact blobs of damaged packs into new packs, then remove the damaged packs (copies are kept in the current directory)')
+    .argument('<ids...>', 'pack IDs, as check --read-data names them')
+    .action(
+      run(async (ctx, _cmd, ids) => {
+        const { repairPacks } = await import('../../app/repair-packs.js');
+        const say = (s: string): void => {
+          if (!ctx.flags.json && !ctx.flags.quiet) ctx.io.stderr.write(`${s}\n`);
+        };
+        await withRepository(ctx, async (repo) => {
+          say('saving backup copies of pack files in the current directory; salvaging intact data from them');
+          const r = await repairPacks(repo, {
+            packs: ids as string[],
+            backupDir: process.cwd(),
+            signal: ctx.signal,
+            onBlobError: (pack, blob, err) => reportItemError(ctx, `pack ${pack.slice(0, 8)} blob ${blob}`, err),
+          });
+          for (const id of r.unindexed) say(`no blobs found for pack ${id}`);
+          if (ctx.flags.json) {
+            printJson(ctx.io.stdout, { message_type: 'summary', backups: r.backups, salvaged: r.salvaged, lost: r.lost, unindexed: r.unindexed, index_files_rewritten: r.indexFilesRewritten, packs_removed: r.packsRemoved });
+            return;
+          }
+          if (ctx.flags.quiet) return;
+          printLine(ctx.io.stdout, `salvaged ${r.salvaged} blobs, lost ${r.lost.length}; removed ${r.packsRemoved} packs (copies: ${r.backups.join(', ') || 'none'})`);
+          if (r.lost.length) printLine(ctx.io.stdout, '\nUse `lifeboat repair snapshots --forget` to remove the lost blobs from all snapshots');
+        });
+      }),
+    );
 }
