@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import { assertValidPattern } from '../engine/filter/index.js';
 import { type WalkEntry, walkTree } from '../engine/walker/index.js';
 import { type Repository, type SnapshotEntry, type SnapshotFilter, loadSnapshots } from '../repository/index.js';
+import { fileModeString } from '../repository/model/index.js';
 
 export interface FindMatch {
   snapshot: SnapshotEntry;
@@ -27,4 +28,28 @@ export async function* findInSnapshots(repo: Repository, patterns: string[], opt
       if (matchers.some((m) => m(path, name))) yield { snapshot, entry };
     }
   }
+}
+
+/**
+ * A match as `restic find --json` prints it: the node's fields as restic's tree JSON names them
+ * (empty ones left out), without name, inode, content, subtree, device and extended
+ * attributes, and with the path and the permission string first.
+ */
+export function findNodeJson(e: WalkEntry): Record<string, unknown> {
+  const n = e.node;
+  const out: Record<string, unknown> = { path: e.path.toString(), permissions: fileModeString(n.mode), type: n.type };
+  if (n.mode) out.mode = n.mode;
+  out.mtime = n.mtime;
+  out.atime = n.atime;
+  out.ctime = n.ctime;
+  out.uid = n.uid;
+  out.gid = n.gid;
+  if (n.user) out.user = n.user;
+  if (n.group) out.group = n.group;
+  if (n.deviceId) out.device_id = Number(n.deviceId);
+  if (n.size) out.size = n.size;
+  if (n.links) out.links = Number(n.links);
+  if (n.linktarget) out.linktarget = n.linktarget;
+  if (n.error) out.error = n.error;
+  return out;
 }

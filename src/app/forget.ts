@@ -8,9 +8,10 @@ import { handle } from '../backend/index.js';
 import { LifeboatError } from '../core/index.js';
 import { PINNED_TAG, pointIdOfTags } from '../rollback/index.js';
 import { type ForgetPolicy, applyPolicy, policyIsEmpty } from '../engine/pruner/index.js';
+import { type GroupField, groupSnapshots } from './snapshots.js';
 import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots, snapshotTimeNs } from '../repository/index.js';
 
-export type GroupField = 'host' | 'paths' | 'tags';
+export { type GroupField, parseGroupBy } from './snapshots.js';
 
 export interface ForgetRequest {
   policy: ForgetPolicy;
@@ -28,29 +29,6 @@ export interface ForgetGroup {
   tags?: string[];
   keep: { entry: SnapshotEntry; reasons: string[] }[];
   remove: SnapshotEntry[];
-}
-
-export function parseGroupBy(text: string): GroupField[] {
-  const fields = text.split(',').map((f) => f.trim()).filter(Boolean);
-  for (const f of fields) {
-    if (f !== 'host' && f !== 'paths' && f !== 'tags') throw new LifeboatError('E_USAGE', `invalid --group-by field ${JSON.stringify(f)}`, { hint: 'use host, paths and/or tags' });
-  }
-  return fields as GroupField[];
-}
-
-function groupSnapshots(entries: SnapshotEntry[], by: GroupField[]): Map<string, { key: Omit<ForgetGroup, 'keep' | 'remove'>; entries: SnapshotEntry[] }> {
-  const groups = new Map<string, { key: Omit<ForgetGroup, 'keep' | 'remove'>; entries: SnapshotEntry[] }>();
-  for (const e of entries) {
-    const key: Omit<ForgetGroup, 'keep' | 'remove'> = {};
-    if (by.includes('host')) key.host = e.snapshot.hostname ?? '';
-    if (by.includes('paths')) key.paths = [...e.snapshot.paths].sort();
-    if (by.includes('tags')) key.tags = [...(e.snapshot.tags ?? [])].sort();
-    const k = JSON.stringify(key);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { key, entries: [] }));
-    g.entries.push(e);
-  }
-  return groups;
 }
 
 export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Promise<ForgetGroup[]> {

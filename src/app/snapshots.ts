@@ -1,5 +1,5 @@
 /** Use-case: list snapshots. */
-import type { Id } from '../core/index.js';
+import { type Id, LifeboatError } from '../core/index.js';
 import { type Repository, type SnapshotEntry, type SnapshotFilter, loadSnapshots } from '../repository/index.js';
 import { snapshotToResticJson } from '../repository/model/index.js';
 
@@ -13,4 +13,52 @@ export async function listSnapshots(
 
 export function snapshotJson(e: SnapshotEntry): Record<string, unknown> {
   return snapshotToResticJson(e.snapshot, e.id);
+}
+
+export type GroupField = 'host' | 'paths' | 'tags';
+
+/** What a group's snapshots share: only the fields grouped by are set. */
+export interface SnapshotGroupKey {
+  host?: string;
+  paths?: string[];
+  tags?: string[];
+}
+
+/** `host,paths,tags` (any of them, comma-separated; empty: one group) as restic's --group-by. */
+export function parseGroupBy(text: string): GroupField[] {
+  const fields = text.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of fields) {
+    if (f !== 'host' && f !== 'paths' && f !== 'tags') throw new LifeboatError('E_USAGE', `invalid --group-by field ${JSON.stringify(f)}`, { hint: 'use host, paths and/or tags' });
+  }
+  return fields as GroupField[];
+}
+
+/** Groups snapshots by the fields (paths and tags compared as sorted sets); groups in order of their first snapshot. */
+export function groupSnapshots(entries: readonly SnapshotEntry[], by: readonly GroupField[]): Map<string, { key: SnapshotGroupKey; entries: SnapshotEntry[] }> {
+  const groups = new Map<string, { key: SnapshotGroupKey; entries: SnapshotEntry[] }>();
+  for (const e of entries) {
+    const key: SnapshotGroupKey = {};
+    if (by.includes('host')) key.host = e.snapshot.hostname ?? '';
+    if (by.includes('paths')) key.paths = [...e.snapshot.paths].sort();
+    if (by.includes('tags')) key.tags = [...(e.snapshot.tags ?? [])].sort();
+    const k = JSON.stringify(key);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { key, entries: [] }));
+    g.entries.push(e);
+  }
+  return groups;
+}
+
+/** restic's `group_key` object: fields not grouped by are "" and null, as are empty tags. */
+export function groupKeyJson(key: SnapshotGroupKey): Record<string, unknown> {
+  return { hostname: key.host ?? '', paths: key.paths ?? null, tags: key.tags?.length ? key.tags : null };
+}
+
+/** restic's header line of a group: `snapshots for (host [h], tags [a, b], paths [/p]):`. */
+export function groupHeader(key: SnapshotGroupKey): string {
+  const parts: string[] = [];
+  if (key.host) parts.push(`host [${key.host}]`);
+  if (key.tags?.length) parts.push(`tags [${key.tags.join(', ')}]`);
+  if (key.paths) parts.push(`paths [${key.paths.join(', ')}]`);
+  return parts.length ? `snapshots for (${parts.join(', ')}):` : 'snapshots:';
 }

@@ -20,6 +20,7 @@ import { registerNotifyCommands } from './commands/notify-command.js';
 import { registerJournalCommands } from './commands/journal-command.js';
 import { registerReadyCommand } from './commands/ready-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerRewriteCommands } from './commands/rewrite-commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -68,6 +69,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerSnapshotCommands(program, run);
   registerPruneCommand(program, run);
   registerCopyCommand(program, run);
+  registerRewriteCommands(program, run);
   registerPointCommands(program, run);
   registerSystemCommands(program, run);
   registerNotifyCommands(program, run);

@@ -167,6 +167,26 @@ export class RepositoryWriter {
     return id;
   }
 
+  /**
+   * Stores a blob again although the index lists it (repair packs: the listed copy may be the
+   * damaged one). Stored at most once per writer. Returns its ID.
+   */
+  async saveBlobCopy(type: BlobType, plaintext: Uint8Array): Promise<Id> {
+    const id = sha256Id(plaintext);
+    if (this.reserved.has(type, id)) return id;
+    this.reserved.add(type, id, '' as Id, 0, 0, 0);
+    if (type === 'tree') {
+      this.treePacks.addBlob('tree', id, plaintext);
+      this.stats.treeBlobs++;
+      this.stats.dataAdded += plaintext.length;
+      return id;
+    }
+    this.dataPacks ??= this.packFileWriter(1024 * 1024);
+    this.dataPacks.addBlob('data', id, plaintext);
+    if (this.uploads.size > 2) await this.uploadChain;
+    return id;
+  }
+
   /** Writes the snapshot: call only after `flush` (restic's order: packs, index, snapshot). */
   async saveSnapshot(snapshot: Snapshot): Promise<Id> {
     return this.repo.saveUnpacked('snapshots', encodeSnapshot(snapshot), this.signal);

@@ -63,7 +63,7 @@ test('find names files across snapshots, by name or by path pattern', async () =
   const byName = (await lifeboatOk(repo, ['find', 'c'])).stdout.toString();
   assert.match(byName, /Found matching entries in snapshot [0-9a-f]{8}/);
   assert.match(byName, /\/sub\/deep\/c\n/);
-  const json = (await lifeboatOk(repo, ['find', '--json', '**/sub/*'])).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { path: string });
+  const json = (JSON.parse((await lifeboatOk(repo, ['find', '--json', '**/sub/*'])).stdout.toString()) as { matches: { path: string }[] }[]).flatMap((s) => s.matches);
   assert.ok(json.some((m) => m.path.endsWith('/sub/b')));
   assert.ok(json.every((m) => m.path.includes('/sub/')));
 });

@@ -8,6 +8,7 @@ import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
 import { addOperationOptions, optionalPlan, withConfiguredRepository, withOperation } from '../operation.js';
 import type { Register } from './read-commands.js';
+import { registerRepairPacks, registerRepairSnapshots } from './rewrite-commands.js';
 
 export const registerMaintenanceCommands: Register = (program, run) => {
   addOperationOptions(
@@ -137,9 +138,8 @@ export const registerMaintenanceCommands: Register = (program, run) => {
       }),
     );
 
-  program
-    .command('repair')
-    .description('repair the repository')
+  const repair = program.command('repair').description('repair the repository: index, snapshots, packs');
+  repair
     .command('index')
     .description('rebuild the index from the pack files (after lost or damaged index files)')
     .option('--read-all-packs', 'read every pack header, also of packs the index already lists')
@@ -156,4 +156,6 @@ export const registerMaintenanceCommands: Register = (program, run) => {
         });
       }),
     );
+  registerRepairPacks(repair, run);
+  registerRepairSnapshots(repair, run);
 };

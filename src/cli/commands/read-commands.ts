@@ -18,11 +18,13 @@ export const registerReadCommands: Register = (program, run) => {
     program
       .command('snapshots')
       .description('list snapshots (oldest first)')
-      .option('--latest <n>', 'only the newest N snapshots per host and path set', (v) => Number.parseInt(v, 10)),
+      .option('--latest <n>', 'only the newest N snapshots per host and path set', (v) => Number.parseInt(v, 10))
+      .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags (comma-separated), as restic'),
   ).action(
     run(async (ctx, cmd) => {
-      const { listSnapshots, snapshotJson } = await import('../../app/snapshots.js');
-      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; latest?: number }>();
+      const { groupHeader, groupKeyJson, groupSnapshots, listSnapshots, parseGroupBy, snapshotJson } = await import('../../app/snapshots.js');
+      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; latest?: number; groupBy?: string }>();
+      const groupBy = opts.groupBy === undefined ? undefined : parseGroupBy(opts.groupBy);
       await withRepository(ctx, async (repo) => {
         let entries = await listSnapshots(repo, snapshotFilter(opts), {
           signal: ctx.signal,
@@ -39,19 +41,28 @@ export const registerReadCommands: Register = (program, run) => {
           }
           entries = [...groups.values()].flatMap((g) => g.slice(-opts.latest!));
         }
+        const groups = groupBy ? [...groupSnapshots(entries, groupBy).values()] : undefined;
         if (ctx.flags.json) {
-          printJson(ctx.io.stdout, entries.map(snapshotJson));
+          if (groups) printJson(ctx.io.stdout, groups.map((g) => ({ group_key: groupKeyJson(g.key), snapshots: g.entries.map(snapshotJson) })));
+          else printJson(ctx.io.stdout, entries.map(snapshotJson));
           return;
         }
-        const rows = entries.map((e) => [
-          e.id.slice(0, 8),
-          shortTime(e.snapshot.time),
-          e.snapshot.hostname ?? '',
-          (e.snapshot.tags ?? []).join(','),
-          e.snapshot.paths.join(', '),
-        ]);
-        printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Paths'], rows));
-        printLine(ctx.io.stdout, `${entries.length} snapshots`);
+        const table = (list: typeof entries): void => {
+          const rows = list.map((e) => [
+            e.id.slice(0, 8),
+            shortTime(e.snapshot.time),
+            e.snapshot.hostname ?? '',
+            (e.snapshot.tags ?? []).join(','),
+            e.snapshot.paths.join(', '),
+          ]);
+          printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Paths'], rows));
+          printLine(ctx.io.stdout, `${list.length} snapshots`);
+        };
+        if (!groups) return table(entries);
+        for (const g of groups) {
+          printLine(ctx.io.stdout, groupHeader(g.key));
+          table(g.entries);
+        }
       });
     }),
   );
@@ -59,40 +70,38 @@ export const registerReadCommands: Register = (program, run) => {
   addSnapshotFilterOptions(
     program
       .command('ls')
-      .description('list files in a snapshot (recursively)')
-      .argument('<snapshot>', "snapshot ID, unique prefix or 'latest', optionally SNAPSHOT:PATH")
-      .argument('[dirs...]', 'only list these paths')
+      .description('list files in a snapshot: everything (recursively), or the directories named and their entries')
+      .argument('<snapshot>', "snapshot ID, unique prefix or 'latest', optionally SNAPSHOT:PATH (that path, recursively)")
+      .argument('[dirs...]', "absolute directories: list each and its entries, as restic ls (with --recursive: all below)")
       .option('-l, --long', 'long listing: mode, owner, size, time')
+      .option('--recursive', 'with directories: list everything below them')
       .option('--no-recursive', 'do not descend into directories'),
   ).action(
     run(async (ctx, cmd, snapshotArg, dirs) => {
       const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
-      const { listSnapshot, lsNodeJson, lsSnapshotJson } = await import('../../app/ls.js');
-      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; long?: boolean; recursive: boolean }>();
+      const { listSnapshot, listSnapshotDirs, lsNodeJson, lsSnapshotJson } = await import('../../app/ls.js');
+      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; long?: boolean; recursive?: boolean }>();
       const { ref, path } = splitSnapshotArg(snapshotArg as string);
-      const paths = (dirs as string[]).length ? (dirs as string[]) : [path];
+      const dirList = dirs as string[];
       await withRepository(ctx, async (repo) => {
-        let first = true;
-        for (const p of paths) {
-          const listing = await listSnapshot(repo, { snapshot: ref, path: p, filter: snapshotFilter(opts), recursive: opts.recursive, signal: ctx.signal });
-          if (first) {
-            first = false;
-            if (ctx.flags.json) printJson(ctx.io.stdout, lsSnapshotJson(listing.entry));
-            else if (!ctx.flags.quiet) {
-              ctx.io.stderr.write(`snapshot ${listing.entry.id.slice(0, 8)} of [${listing.entry.snapshot.paths.join(' ')}] at ${listing.entry.snapshot.time}:\n`);
-            }
-          }
-          for await (const e of listing.entries) {
-            if (ctx.flags.json) printJson(ctx.io.stdout, lsNodeJson(e));
-            else if (opts.long) {
-              const n = e.node;
-              const perm = n.mode & 0o777 | (n.mode & (1 << 23) ? 0o4000 : 0) | (n.mode & (1 << 22) ? 0o2000 : 0) | (n.mode & (1 << 20) ? 0o1000 : 0);
-              const head = `${modeString(n.type, perm)} ${String(n.uid).padStart(5)} ${String(n.gid).padStart(5)} ${String(n.size).padStart(10)} ${shortTime(n.mtime)} `;
-              const line = Buffer.concat([Buffer.from(head), e.path]);
-              printLine(ctx.io.stdout, n.type === 'symlink' && n.linktarget !== undefined ? Buffer.concat([line, Buffer.from(` -> ${n.linktarget}`)]) : line);
-            } else {
-              printLine(ctx.io.stdout, e.path);
-            }
+        const listing = dirList.length
+          ? await listSnapshotDirs(repo, { snapshot: ref, dirs: path === undefined ? dirList : dirList.map((d) => `${path.replace(/\/+$/, '')}/${d.replace(/^\/+/, '')}`), filter: snapshotFilter(opts), recursive: opts.recursive, signal: ctx.signal })
+          : await listSnapshot(repo, { snapshot: ref, path, filter: snapshotFilter(opts), recursive: opts.recursive ?? true, signal: ctx.signal });
+        if (ctx.flags.json) printJson(ctx.io.stdout, lsSnapshotJson(listing.entry));
+        else if (!ctx.flags.quiet) {
+          const filtered = dirList.length ? ` filtered by [${dirList.join(' ')}]` : '';
+          ctx.io.stderr.write(`snapshot ${listing.entry.id.slice(0, 8)} of [${listing.entry.snapshot.paths.join(' ')}]${filtered} at ${listing.entry.snapshot.time}:\n`);
+        }
+        for await (const e of listing.entries) {
+          if (ctx.flags.json) printJson(ctx.io.stdout, lsNodeJson(e));
+          else if (opts.long) {
+            const n = e.node;
+            const perm = n.mode & 0o777 | (n.mode & (1 << 23) ? 0o4000 : 0) | (n.mode & (1 << 22) ? 0o2000 : 0) | (n.mode & (1 << 20) ? 0o1000 : 0);
+            const head = `${modeString(n.type, perm)} ${String(n.uid).padStart(5)} ${String(n.gid).padStart(5)} ${String(n.size).padStart(10)} ${shortTime(n.mtime)} `;
+            const line = Buffer.concat([Buffer.from(head), e.path]);
+            printLine(ctx.io.stdout, n.type === 'symlink' && n.linktarget !== undefined ? Buffer.concat([line, Buffer.from(` -> ${n.linktarget}`)]) : line);
+          } else {
+            printLine(ctx.io.stdout, e.path);
           }
         }
       });

@@ -102,14 +102,18 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .option('-i, --ignore-case', 'ignore case'),
   ).action(
     run(async (ctx, cmd, patterns) => {
-      const { lsNodeJson } = await import('../../app/ls.js');
-      const { findInSnapshots } = await import('../../app/find.js');
+      const { findInSnapshots, findNodeJson } = await import('../../app/find.js');
       const o = cmd.opts<{ ignoreCase?: boolean; host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, async (repo) => {
         let current = '';
+        // --json: restic's one array, an object per snapshot with matches
+        const found: { matches: Record<string, unknown>[]; hits: number; snapshot: string }[] = [];
         for await (const m of findInSnapshots(repo, patterns as string[], { filter: snapshotFilter(o), ignoreCase: o.ignoreCase, signal: ctx.signal })) {
           if (ctx.flags.json) {
-            printJson(ctx.io.stdout, { snapshot: m.snapshot.id, ...lsNodeJson(m.entry) });
+            if (found.at(-1)?.snapshot !== m.snapshot.id) found.push({ matches: [], hits: 0, snapshot: m.snapshot.id });
+            const group = found.at(-1)!;
+            group.matches.push(findNodeJson(m.entry));
+            group.hits++;
             continue;
           }
           if (m.snapshot.id !== current) {
@@ -118,6 +122,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
           }
           printLine(ctx.io.stdout, m.entry.path);
         }
+        if (ctx.flags.json) printJson(ctx.io.stdout, found);
       });
     }),
   );

@@ -5,3 +5,4 @@
  */
 export * from './walk.js';
 export * from './diff.js';
+export * from './rewrite-tree.js';
