@@ -4,6 +4,7 @@
  * Order (issue 5): accounts per pool, then per pool its accounts, then pools, hosts,
  * databases, and the sources with their warnings.
  */
+import { localTime } from '../../core/index.js';
 import type { Account, InventoryDocument } from '../model/index.js';
 import { formatBytes, poolLabel, yesNo } from './format.js';
 
@@ -61,7 +62,7 @@ export function documentSections(doc: InventoryDocument): Section[] {
       {
         kind: 'kv',
         items: [
-          ['Collected', doc.collectedAt],
+          ['Collected', localTime(doc.collectedAt, { zone: true })],
           ['Accounts', String(doc.summary.accounts)],
           ['By kind', Object.entries(doc.summary.accountsPerKind).map(([k, n]) => `${k} ${n}`).join(', ')],
           ['Sources', doc.sources.map((s) => `${s.name} (${s.type}, ${s.status})`).join(', ')],
