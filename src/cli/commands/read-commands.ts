@@ -153,6 +153,7 @@ export const registerReadCommands: Register = (program, run) => {
             dry_run: Boolean(opts.dryRun),
             total_files: result.filesTotal,
             files_restored: result.filesDone,
+            files_failed: result.filesFailed,
             total_bytes: result.bytesTotal,
             bytes_restored: result.bytesDone,
             dirs: result.dirs,
@@ -162,9 +163,11 @@ export const registerReadCommands: Register = (program, run) => {
             seconds_elapsed: seconds,
           });
         } else if (!ctx.flags.quiet) {
-          const verb = opts.dryRun ? 'would restore' : 'restored';
-          printLine(ctx.io.stdout, `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${result.filesTotal} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(result.bytesTotal)} in ${formatDuration(seconds)}`);
+          // what was written, not what was selected: a file that failed is not "restored"
+          const [verb, files, bytes] = opts.dryRun ? ['would restore', result.filesTotal, result.bytesTotal] : ['restored', result.filesDone, result.bytesDone];
+          printLine(ctx.io.stdout, `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${files} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(bytes)} in ${formatDuration(seconds)}`);
           if (opts.verify) printLine(ctx.io.stdout, `verified ${result.verified} files`);
+          if (result.filesFailed) printLine(ctx.io.stdout, `${result.filesFailed} of ${result.filesTotal} files could not be restored`);
           if (result.errors) printLine(ctx.io.stdout, `${result.errors} errors`);
         }
         if (result.errors > 0) ctx.exitCode = EXIT.error;

@@ -59,7 +59,14 @@ export interface RestoreProgress {
   bytesDone: number;
 }
 
+/**
+ * What a restore did. `filesDone` and `bytesDone` count what was written (a file whose content
+ * could not be written counts in `filesFailed`, not there); `filesTotal`/`bytesTotal` what was
+ * selected.
+ */
 export interface RestoreSummary extends RestoreProgress {
+  /** Files (names, hard links included) that were selected but could not be written. */
+  filesFailed: number;
   dirs: number;
   others: number;
   errors: number;
@@ -92,7 +99,7 @@ class Restorer {
   /** First planned file of each multiply linked inode ("device:inode"). */
   private readonly hardlinkFirst = new Map<string, number>();
   private readonly summary: RestoreSummary = {
-    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, dirs: 0, others: 0, errors: 0, verified: 0,
+    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, filesFailed: 0, dirs: 0, others: 0, errors: 0, verified: 0,
   };
   private readonly target: Buffer;
   private readonly dry: boolean;
@@ -110,20 +117,25 @@ class Restorer {
     this.options.onProgress?.({ ...this.summary });
     if (!this.dry) {
       const writer = new FileWriter(this.files, this.options.sparse ?? true);
+      let restoredBytes = 0;
       try {
         await new PackRestorer(this.reader, this.files, this.plan, writer, this.metadataOptions(), {
           fail: (path, err) => this.fail(path, err),
           wrote: (bytes) => {
             this.summary.bytesDone += bytes;
           },
-          finished: (names) => {
+          finished: (names, bytes) => {
             this.summary.filesDone += names;
+            restoredBytes += bytes;
             this.options.onProgress?.({ ...this.summary });
           },
         }, this.options.signal).run();
       } finally {
         writer.closeAll();
       }
+      // bytes of files that failed part way were written and then dropped: only finished files count
+      this.summary.bytesDone = restoredBytes;
+      for (let f = 0; f < this.files.length; f++) if (this.files.failed(f)) this.summary.filesFailed += 1 + this.files.hardlinks(f).length;
       for (let i = this.dirs.length - 1; i >= 0; i--) {
         const d = this.dirs[i]!;
         const path = this.dirPaths.get(d.path);
@@ -138,10 +150,19 @@ class Restorer {
     return { owner: this.options.owner ?? process.getuid?.() === 0, xattrs: this.options.xattrs ?? true };
   }
 
+  /** Reports a problem with `path` (a target path, or a snapshot path while walking). */
   private fail(path: Buffer | string, err: unknown): void {
     this.summary.errors++;
     const e = err instanceof Error ? err : new Error(String(err));
-    this.options.onError?.(typeof path === 'string' ? path : path.toString(), e);
+    this.options.onError?.(this.relative(typeof path === 'string' ? Buffer.from(path) : path), withoutPath(e));
+  }
+
+  /** A target path as the snapshot names it ('/etc/app.conf' for TARGET/etc/app.conf): errors name that. */
+  private relative(path: Buffer): string {
+    const t = this.target;
+    if (t.length === 1 && t[0] === 0x2f) return path.toString();
+    if (path.length > t.length && path[t.length] === 0x2f && path.subarray(0, t.length).equals(t)) return path.subarray(t.length).toString();
+    return path.toString();
   }
 
   private warnAll(path: Buffer, problems: Error[]): void {
@@ -205,7 +226,7 @@ class Restorer {
           mkdirSync(d.path, { mode: 0o700 });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(d.path).isDirectory()) {
-            this.fail(d.path, new LifeboatError('E_IO', `cannot create directory ${d.path.toString()}: ${(err as Error).message}`, { cause: err }));
+            this.fail(d.path, new LifeboatError('E_IO', `cannot create directory: ${withoutPath(err as Error).message}`, { cause: err }));
             return false;
           }
         }
@@ -271,7 +292,7 @@ class Restorer {
       const loc = this.reader.index.lookup('data', id);
       if (!loc) {
         this.files.markFailed(file);
-        this.fail(dest, new IntegrityError(`data blob ${id} of ${dest.toString()} is not in the index`, { hint: 'run `lifeboat check`' }));
+        this.fail(dest, new IntegrityError(`data blob ${id} is not in the index`, { hint: 'run `lifeboat check`' }));
         return;
       }
       this.plan.add(file, offset, loc);
@@ -304,7 +325,7 @@ class Restorer {
             got += n;
           }
           if (got !== size || sha256(chunk).toString('hex') !== id) {
-            throw new IntegrityError(`verification failed: ${path.toString()} differs from the snapshot at offset ${offset}`);
+            throw new IntegrityError(`verification failed: differs from the snapshot at offset ${offset}`);
           }
           offset += size;
         }
@@ -316,4 +337,17 @@ class Restorer {
       }
     }
   }
+}
+
+/**
+ * Node's file-system errors end with the path ("ENOENT: no such file or directory, open
+ * '/t/.lifeboat-…'"); the error line names the path already, so it is dropped: "open: ENOENT:
+ * no such file or directory".
+ */
+function withoutPath(err: Error): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code !== 'string' || typeof e.syscall !== 'string' || e.path === undefined) return err;
+  const cut = e.message.indexOf(`, ${e.syscall} `);
+  const text = cut > 0 ? e.message.slice(0, cut) : e.message;
+  return new LifeboatError('E_IO', `${e.syscall}: ${text}`, { cause: err });
 }
