@@ -7,10 +7,10 @@
  */
 import type { Stats } from 'node:fs';
 import { chmod, lchown, lstat, rm, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { LifeboatError, errorMessage, parseId } from '../core/index.js';
 import { PathFilter, PathSet } from '../engine/filter/index.js';
-import { type RestoreProgress, restoreTree } from '../engine/restorer/index.js';
+import { type RestoreProgress, isRestoreTemporaryName, restoreTree } from '../engine/restorer/index.js';
 import { type InventoryDiff, type LdapSourceConfig, diffInventories, sourceNames } from '../inventory/index.js';
 import { runCommand } from '../platform/exec/index.js';
 import type { Repository } from '../repository/index.js';
@@ -44,18 +44,27 @@ export interface RollbackPlanOptions {
   signal?: AbortSignal;
 }
 
+type FilesStep = Extract<RollbackStep, { kind: 'files' }>;
+type SourceRecord = PointManifest['sources'][number];
+
+/** The live files of a files source against the point's snapshot of them. */
+async function fileChanges(repo: Repository, plan: PlanFile, rec: SourceRecord, signal?: AbortSignal): Promise<FilesStep['changes']> {
+  const source = plan.sources.find((s) => s.name === rec.name);
+  const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
+  const filter = new PathFilter(excludes);
+  const snapshot = await repo.loadSnapshot(parseId(rec.snapshot, 'snapshot ID'), signal);
+  const changes: FilesStep['changes'] = [];
+  for await (const ch of diffLiveAgainstSnapshot(repo, snapshot.tree, rec.paths, { signal, excluded: (p) => filter.matches(p) })) {
+    changes.push({ path: ch.path.toString(), kind: ch.kind, type: ch.type, detail: ch.detail });
+  }
+  return changes;
+}
+
 async function planFiles(repo: Repository, plan: PlanFile, manifest: PointManifest, signal?: AbortSignal): Promise<RollbackStep[]> {
   const steps: RollbackStep[] = [];
   for (const rec of manifest.sources) {
     if (rec.kind === 'files') {
-      const source = plan.sources.find((s) => s.name === rec.name);
-      const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
-      const filter = new PathFilter(excludes);
-      const snapshot = await repo.loadSnapshot(parseId(rec.snapshot, 'snapshot ID'), signal);
-      const changes = [];
-      for await (const ch of diffLiveAgainstSnapshot(repo, snapshot.tree, rec.paths, { signal, excluded: (p) => filter.matches(p) })) {
-        changes.push({ path: ch.path.toString(), kind: ch.kind, type: ch.type, detail: ch.detail });
-      }
+      const changes = await fileChanges(repo, plan, rec, signal);
       steps.push({ id: `files:${rec.name}`, kind: 'files', source: rec.name, snapshot: rec.snapshot, changes });
     } else if (rec.kind === 'command') {
       const fromPlan = plan.sources.find((s) => s.name === rec.name);
@@ -157,7 +166,7 @@ export async function rollbackApply(repo: Repository, plan: PlanFile, pointRef: 
     const stepProblems: string[] = [];
     let result: string;
     try {
-      const out = await applyStep(repo, plan, manifest, step, j, opts, stepProblems);
+      const out = await applyStep(repo, plan, manifest, step, j, { ...opts, resumed }, stepProblems);
       result = out.result;
       if (out.data) record.data = out.data;
       if (out.remaining) remaining = out.remaining;
@@ -209,7 +218,7 @@ async function applyStep(
   manifest: PointManifest,
   step: RollbackStep,
   journal: RollbackJournal,
-  opts: RollbackApplyOptions,
+  opts: RollbackApplyOptions & { resumed: boolean },
   problems: string[],
 ): Promise<{ result: string; data?: Record<string, string>; remaining?: InventoryDiff }> {
   const { signal } = opts;
@@ -220,9 +229,15 @@ async function applyStep(
       return { result: `safety point ${safety.id}`, data: { safetyPoint: safety.id } };
     }
     case 'files': {
-      const removeFirst = step.changes.filter((c) => c.kind === 'added' ? journal.options.delete : c.kind === 'changed' && c.detail.startsWith('type '));
+      // an interrupted run changed the tree since the plan (and may have left the restorer's
+      // temporary files in it): compare again
+      const rec = manifest.sources.find((src) => src.name === step.source);
+      const changes = opts.resumed && rec ? await fileChanges(repo, plan, rec, signal) : step.changes;
+      // a restore's temporary file is never the point's: it goes even without --delete
+      const leftover = (c: FilesStep['changes'][number]): boolean => c.kind === 'added' && c.type === 'file' && isRestoreTemporaryName(basename(c.path));
+      const removeFirst = changes.filter((c) => c.kind === 'added' ? journal.options.delete || leftover(c) : c.kind === 'changed' && c.detail.startsWith('type '));
       for (const c of removeFirst) await rm(c.path, { recursive: true, force: true });
-      const restore = step.changes.filter((c) => c.kind !== 'added').map((c) => c.path);
+      const restore = changes.filter((c) => c.kind !== 'added').map((c) => c.path);
       if (restore.length === 0) return { result: removeFirst.length ? `removed ${removeFirst.length} added entries` : 'nothing to restore' };
       await repo.loadIndex({ signal });
       const snapshot = await repo.loadSnapshot(parseId(step.snapshot, 'snapshot ID'), signal);
