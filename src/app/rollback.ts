@@ -6,11 +6,11 @@
  *   apply: journal (resume) → safety point → files → command dumps → accounts → verify
  */
 import type { Stats } from 'node:fs';
-import { chmod, lchown, lstat, rm, utimes, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, lchown, lstat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { LifeboatError, errorMessage, parseId } from '../core/index.js';
 import { PathFilter, PathSet } from '../engine/filter/index.js';
-import { type RestoreProgress, isRestoreTemporaryName, restoreTree } from '../engine/restorer/index.js';
+import { type RestoreProgress, restoreTree } from '../engine/restorer/index.js';
 import { type InventoryDiff, type LdapSourceConfig, diffInventories, sourceNames } from '../inventory/index.js';
 import { runCommand } from '../platform/exec/index.js';
 import type { Repository } from '../repository/index.js';
@@ -229,31 +229,33 @@ async function applyStep(
       return { result: `safety point ${safety.id}`, data: { safetyPoint: safety.id } };
     }
     case 'files': {
-      // an interrupted run changed the tree since the plan (and may have left the restorer's
-      // temporary files in it): compare again
-      const rec = manifest.sources.find((src) => src.name === step.source);
-      const changes = opts.resumed && rec ? await fileChanges(repo, plan, rec, signal) : step.changes;
-      // a restore's temporary file is never the point's: it goes even without --delete
-      const leftover = (c: FilesStep['changes'][number]): boolean => c.kind === 'added' && c.type === 'file' && isRestoreTemporaryName(basename(c.path));
-      const removeFirst = changes.filter((c) => c.kind === 'added' ? journal.options.delete || leftover(c) : c.kind === 'changed' && c.detail.startsWith('type '));
-      for (const c of removeFirst) await rm(c.path, { recursive: true, force: true });
-      const restore = changes.filter((c) => c.kind !== 'added').map((c) => c.path);
-      if (restore.length === 0) return { result: removeFirst.length ? `removed ${removeFirst.length} added entries` : 'nothing to restore' };
+      // the restore's own comparison (--overwrite if-changed, one directory at a time) decides
+      // what is written, so a resumed run finds what its interrupted run left (its temporary
+      // files included: the restorer removes those) without relying on the plan's list
+      if (!opts.resumed && step.changes.length === 0) return { result: 'nothing to restore' };
+      const roots = manifest.sources.find((src) => src.name === step.source)?.paths ?? [];
+      const source = plan.sources.find((src) => src.name === step.source);
+      const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
       await repo.loadIndex({ signal });
       const snapshot = await repo.loadSnapshot(parseId(step.snapshot, 'snapshot ID'), signal);
-      const roots = manifest.sources.find((src) => src.name === step.source)?.paths ?? [];
       const outside = await saveAncestorMetadata(roots);
       const summary = await restoreTree(repo, {
         tree: snapshot.tree,
         target: '/',
-        include: new PathSet(restore),
+        include: new PathSet(roots),
+        exclude: excludes.length ? new PathFilter(excludes) : undefined,
+        overwrite: 'if-changed',
+        delete: journal.options.delete,
+        // an entry whose type changed is replaced, with or without --delete
+        replaceDirectories: true,
         signal,
         onProgress: opts.onProgress,
         onError: (path, err) => problems.push(`${path}: ${err.message}`),
       });
       await outside.putBack();
-      const removed = removeFirst.filter((c) => c.kind === 'added').length;
-      return { result: `restored ${summary.filesDone} files (${summary.bytesDone} bytes), ${summary.dirs} directories, ${summary.others} other entries${removed ? `; removed ${removed} added entries` : ''}` };
+      return {
+        result: `restored ${summary.filesDone} files (${summary.bytesDone} bytes), ${summary.dirs} directories, ${summary.others} other entries; ${summary.filesUnchanged} files unchanged${summary.deleted ? `; removed ${summary.deleted} added entries` : ''}`,
+      };
     }
     case 'command': {
       if (!step.restore) return { result: 'no restore command: skipped' };

@@ -13,12 +13,17 @@
  * The plan is kept in typed-array columns and arenas, not as objects per file and per blob:
  * it is what a large restore holds for its whole run.
  *
+ * Into a target that has entries already, each entry of the snapshot is compared with what is
+ * there (--overwrite, existing-entries.ts) and, with --delete, what the snapshot lacks goes; the
+ * comparison is per directory (memory follows the widest one), and only in directories that
+ * existed before: a restore into a new target looks nothing up.
+ *
  * Safety: a name that is empty, '.', '..', contains '/' or NUL, or repeats in its directory is
  * an error for that entry and nothing below it is written. Directories that exist already are
  * used only when they are real directories (never through a symlink).
  */
-import { lstatSync, mkdirSync, readSync, openSync, closeSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
-import { IntegrityError, LifeboatError, type Id, sha256 } from '../../core/index.js';
+import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { IntegrityError, LifeboatError, type Id } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
 import type { BlobReader } from '../../repository/ports.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
@@ -32,6 +37,7 @@ import { PackPlan } from './pack-plan.js';
 import { PackRestorer, removeExisting } from './pack-restorer.js';
 import { type OverwriteMode, type RestoreAction, decideExisting, lstatOrNull } from './existing-entries.js';
 import { isRestoreTemporaryName } from './file-writer.js';
+import { verifyRestoredFiles, withoutPath } from './verify-files.js';
 
 export type { OverwriteMode, RestoreAction } from './existing-entries.js';
 export { OVERWRITE_MODES } from './existing-entries.js';
@@ -171,7 +177,7 @@ class Restorer {
         const path = this.dirPaths.get(d.path);
         this.warnAll(path, applyMetadata(path, d.meta, this.metadataOptions()));
       }
-      if (this.options.verify) this.verify();
+      if (this.options.verify) this.summary.verified = verifyRestoredFiles(this.files, this.reader.index, (path, err) => this.fail(path, err));
     }
     return this.summary;
   }
@@ -423,55 +429,4 @@ class Restorer {
       offset += loc.uncompressedLength > 0 ? loc.uncompressedLength : loc.length - 32;
     }
   }
-
-  /** Reads every restored file back and checks each blob's hash (--verify). */
-  private verify(): void {
-    const buf = Buffer.allocUnsafe(8 * 1024 * 1024 + 64);
-    for (let file = 0; file < this.files.length; file++) {
-      if (this.files.failed(file)) continue;
-      const path = this.files.path(file);
-      let fd: number;
-      try {
-        fd = openSync(path, 'r');
-      } catch (err) {
-        this.fail(path, err);
-        continue;
-      }
-      try {
-        let offset = 0;
-        for (const id of this.files.content(file)) {
-          const size = this.reader.index.plaintextSize('data', id);
-          const chunk = size <= buf.length ? buf.subarray(0, size) : Buffer.allocUnsafe(size);
-          let got = 0;
-          while (got < size) {
-            const n = readSync(fd, chunk, got, size - got, offset + got);
-            if (n === 0) break;
-            got += n;
-          }
-          if (got !== size || sha256(chunk).toString('hex') !== id) {
-            throw new IntegrityError(`verification failed: differs from the snapshot at offset ${offset}`);
-          }
-          offset += size;
-        }
-        this.summary.verified++;
-      } catch (err) {
-        this.fail(path, err);
-      } finally {
-        closeSync(fd);
-      }
-    }
-  }
-}
-
-/**
- * Node's file-system errors end with the path ("ENOENT: no such file or directory, open
- * '/t/.lifeboat-…'"); the error line names the path already, so it is dropped: "open: ENOENT:
- * no such file or directory".
- */
-function withoutPath(err: Error): Error {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e.code !== 'string' || typeof e.syscall !== 'string' || e.path === undefined) return err;
-  const cut = e.message.indexOf(`, ${e.syscall} `);
-  const text = cut > 0 ? e.message.slice(0, cut) : e.message;
-  return new LifeboatError('E_IO', `${e.syscall}: ${text}`, { cause: err });
 }
