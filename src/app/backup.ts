@@ -10,10 +10,18 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { type Id, LifeboatError } from '../core/index.js';
-import { Archiver, type ArchiveProgress, type ArchiveStats, FileLanes, defaultLaneCount, saveStream } from '../engine/archiver/index.js';
+import {
+  Archiver,
+  type ArchiveProgress,
+  type ArchiveStats,
+  type ArchiveTarget,
+  FileLanes,
+  archiveTarget,
+  defaultLaneCount,
+  saveStream,
+} from '../engine/archiver/index.js';
 import { PathFilter } from '../engine/filter/index.js';
 import {
   type CompressionMode,
@@ -73,9 +81,14 @@ export interface BackupResult {
   finishedAt: Date;
 }
 
-function cleanPaths(paths: string[]): string[] {
-  const cleaned = paths.map((p) => resolvePath(p));
-  return [...new Set(cleaned)].sort();
+/** The snapshot's paths (absolute, sorted) and where each goes in its tree (restic's placement). */
+function backupTargets(args: string[]): { paths: string[]; targets: ArchiveTarget[] } {
+  const targets = new Map<string, ArchiveTarget>();
+  for (const arg of args) {
+    const t = archiveTarget(arg, process.cwd());
+    if (!targets.has(t.path)) targets.set(t.path, t);
+  }
+  return { paths: [...targets.keys()].sort(), targets: [...targets.values()] };
 }
 
 function readListFiles(files: string[] | undefined, what: string): string[] {
@@ -111,7 +124,8 @@ export async function backup(repo: Repository, req: BackupRequest): Promise<Back
   const startedAt = new Date();
   const host = req.host ?? osHostname();
   const rootFiles = rootFileSources(req);
-  const paths = rootFiles ? rootFiles.map((f) => `/${f.filename}`) : cleanPaths([...req.paths, ...readListFiles(req.filesFrom, 'files-from list')]);
+  const placed = rootFiles ? undefined : backupTargets([...req.paths, ...readListFiles(req.filesFrom, 'files-from list')]);
+  const paths = rootFiles ? rootFiles.map((f) => `/${f.filename}`) : placed!.paths;
   if (paths.length === 0) throw new LifeboatError('E_USAGE', 'nothing to back up', { hint: 'give at least one path, --files-from or --stdin' });
   const excludes = [...(req.exclude ?? []), ...readListFiles(req.excludeFiles, 'exclude file')];
   const exclude = new PathFilter(excludes, req.iexclude ?? [], { names: ['--exclude', '--iexclude'] });
@@ -144,7 +158,7 @@ export async function backup(repo: Repository, req: BackupRequest): Promise<Back
         onProgress: req.onProgress,
       });
       try {
-        tree = await archiver.archive(paths);
+        tree = await archiver.archive(placed!.targets);
       } finally {
         await pool.close();
       }

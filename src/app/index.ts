@@ -12,7 +12,7 @@ export * from './restore.js';
 export * from './dump.js';
 export * from './cat.js';
 export type { Repository, SnapshotEntry, SnapshotFilter } from '../repository/index.js';
-export type { RestoreProgress, RestoreSummary } from '../engine/restorer/index.js';
+export type { OverwriteMode, RestoreAction, RestoreProgress, RestoreSummary } from '../engine/restorer/index.js';
 export type { WalkEntry } from '../engine/walker/index.js';
 export * from './backup.js';
 export * from './init.js';

@@ -1,6 +1,6 @@
 /** Use-case: restore a snapshot (or a path inside it) into a directory. */
 import { PathFilter } from '../engine/filter/index.js';
-import { type RestoreProgress, type RestoreSummary, restoreTree } from '../engine/restorer/index.js';
+import { type OverwriteMode, type RestoreAction, type RestoreProgress, type RestoreSummary, restoreTree } from '../engine/restorer/index.js';
 import type { Repository, SnapshotFilter } from '../repository/index.js';
 import { resolveSnapshotPath } from './snapshot-ref.js';
 
@@ -17,6 +17,11 @@ export interface RestoreRequest {
   dryRun?: boolean;
   verify?: boolean;
   sparse?: boolean;
+  /** Where the target has an entry already (restic 0.17's --overwrite; default always). */
+  overwrite?: OverwriteMode;
+  /** Remove what the target has and the snapshot does not (restic 0.17's --delete). */
+  delete?: boolean;
+  onAction?: (action: RestoreAction, path: string) => void;
   signal?: AbortSignal;
   onProgress?: (p: RestoreProgress) => void;
   onError?: (path: string, err: Error) => void;
@@ -42,6 +47,9 @@ export async function restoreSnapshot(repo: Repository, req: RestoreRequest): Pr
     dryRun: req.dryRun,
     verify: req.verify,
     sparse: req.sparse,
+    overwrite: req.overwrite,
+    delete: req.delete,
+    onAction: req.onAction,
     signal: req.signal,
     onProgress: req.onProgress,
     onError: req.onError,

@@ -6,7 +6,7 @@
  *   apply: journal (resume) → safety point → files → command dumps → accounts → verify
  */
 import type { Stats } from 'node:fs';
-import { chmod, lchown, lstat, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LifeboatError, errorMessage, parseId } from '../core/index.js';
 import { PathFilter, PathSet } from '../engine/filter/index.js';
@@ -46,18 +46,27 @@ export interface RollbackPlanOptions {
   signal?: AbortSignal;
 }
 
+type FilesStep = Extract<RollbackStep, { kind: 'files' }>;
+type SourceRecord = PointManifest['sources'][number];
+
+/** The live files of a files source against the point's snapshot of them. */
+async function fileChanges(repo: Repository, plan: PlanFile, rec: SourceRecord, signal?: AbortSignal): Promise<FilesStep['changes']> {
+  const source = plan.sources.find((s) => s.name === rec.name);
+  const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
+  const filter = new PathFilter(excludes, [], { names: [`plan file: sources[${rec.name}].exclude`, ''] });
+  const snapshot = await repo.loadSnapshot(parseId(rec.snapshot, 'snapshot ID'), signal);
+  const changes: FilesStep['changes'] = [];
+  for await (const ch of diffLiveAgainstSnapshot(repo, snapshot.tree, rec.paths, { signal, excluded: (p) => filter.matches(p) })) {
+    changes.push({ path: ch.path.toString(), kind: ch.kind, type: ch.type, detail: ch.detail });
+  }
+  return changes;
+}
+
 async function planFiles(repo: Repository, plan: PlanFile, manifest: PointManifest, signal?: AbortSignal): Promise<RollbackStep[]> {
   const steps: RollbackStep[] = [];
   for (const rec of manifest.sources) {
     if (rec.kind === 'files') {
-      const source = plan.sources.find((s) => s.name === rec.name);
-      const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
-      const filter = new PathFilter(excludes, [], { names: [`plan file: sources[${rec.name}].exclude`, ''] });
-      const snapshot = await repo.loadSnapshot(parseId(rec.snapshot, 'snapshot ID'), signal);
-      const changes = [];
-      for await (const ch of diffLiveAgainstSnapshot(repo, snapshot.tree, rec.paths, { signal, excluded: (p) => filter.matches(p) })) {
-        changes.push({ path: ch.path.toString(), kind: ch.kind, type: ch.type, detail: ch.detail });
-      }
+      const changes = await fileChanges(repo, plan, rec, signal);
       steps.push({ id: `files:${rec.name}`, kind: 'files', source: rec.name, snapshot: rec.snapshot, changes });
     } else if (rec.kind === 'command') {
       const fromPlan = plan.sources.find((s) => s.name === rec.name);
@@ -176,7 +185,7 @@ async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string,
     const stepProblems: string[] = [];
     let result: string;
     try {
-      const out = await applyStep(repo, plan, manifest, step, j, opts, stepProblems);
+      const out = await applyStep(repo, plan, manifest, step, j, { ...opts, resumed }, stepProblems);
       result = out.result;
       if (out.data) record.data = out.data;
       if (out.remaining) remaining = out.remaining;
@@ -229,7 +238,7 @@ async function applyStep(
   manifest: PointManifest,
   step: RollbackStep,
   journal: RollbackJournal,
-  opts: RollbackApplyOptions,
+  opts: RollbackApplyOptions & { resumed: boolean },
   problems: string[],
 ): Promise<{ result: string; data?: Record<string, string>; remaining?: InventoryDiff }> {
   const { signal } = opts;
@@ -240,25 +249,33 @@ async function applyStep(
       return { result: `safety point ${safety.id}`, data: { safetyPoint: safety.id } };
     }
     case 'files': {
-      const removeFirst = step.changes.filter((c) => c.kind === 'added' ? journal.options.delete : c.kind === 'changed' && c.detail.startsWith('type '));
-      for (const c of removeFirst) await rm(c.path, { recursive: true, force: true });
-      const restore = step.changes.filter((c) => c.kind !== 'added').map((c) => c.path);
-      if (restore.length === 0) return { result: removeFirst.length ? `removed ${removeFirst.length} added entries` : 'nothing to restore' };
+      // the restore's own comparison (--overwrite if-changed, one directory at a time) decides
+      // what is written, so a resumed run finds what its interrupted run left (its temporary
+      // files included: the restorer removes those) without relying on the plan's list
+      if (!opts.resumed && step.changes.length === 0) return { result: 'nothing to restore' };
+      const roots = manifest.sources.find((src) => src.name === step.source)?.paths ?? [];
+      const source = plan.sources.find((src) => src.name === step.source);
+      const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
       await repo.loadIndex({ signal });
       const snapshot = await repo.loadSnapshot(parseId(step.snapshot, 'snapshot ID'), signal);
-      const roots = manifest.sources.find((src) => src.name === step.source)?.paths ?? [];
       const outside = await saveAncestorMetadata(roots);
       const summary = await restoreTree(repo, {
         tree: snapshot.tree,
         target: '/',
-        include: new PathSet(restore),
+        include: new PathSet(roots),
+        exclude: excludes.length ? new PathFilter(excludes) : undefined,
+        overwrite: 'if-changed',
+        delete: journal.options.delete,
+        // an entry whose type changed is replaced, with or without --delete
+        replaceDirectories: true,
         signal,
         onProgress: opts.onProgress,
         onError: (path, err) => problems.push(`${path}: ${err.message}`),
       });
       await outside.putBack();
-      const removed = removeFirst.filter((c) => c.kind === 'added').length;
-      return { result: `restored ${summary.filesDone} files (${summary.bytesDone} bytes), ${summary.dirs} directories, ${summary.others} other entries${removed ? `; removed ${removed} added entries` : ''}` };
+      return {
+        result: `restored ${summary.filesDone} files (${summary.bytesDone} bytes), ${summary.dirs} directories, ${summary.others} other entries; ${summary.filesUnchanged} files unchanged${summary.deleted ? `; removed ${summary.deleted} added entries` : ''}`,
+      };
     }
     case 'command': {
       if (!step.restore) return { result: 'no restore command: skipped' };

@@ -1,4 +1,5 @@
 /** Text formatting shared by commands: sizes, tables, mode strings, times. */
+import { localTime } from '../core/index.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -39,7 +40,7 @@ export function modeString(type: string, perm: number): string {
   return t + s;
 }
 
-/** 'YYYY-MM-DD HH:MM:SS' of an RFC 3339 time, in the time's own zone (as restic prints). */
+/** 'YYYY-MM-DD HH:MM:SS' of an RFC 3339 time in the local time zone (`TZ`), as restic prints. */
 export function shortTime(rfc3339: string): string {
-  return rfc3339.slice(0, 19).replace('T', ' ');
+  return localTime(rfc3339);
 }

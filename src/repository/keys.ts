@@ -30,7 +30,9 @@ export async function unlockMasterKey(backend: Backend, options: UnlockOptions):
   const names: string[] = [];
   for await (const f of backend.list('keys', { signal: options.signal })) names.push(f.name);
   if (names.length === 0) {
-    throw new LifeboatError('E_FORMAT', `no key files in ${backend.location}/keys`, { hint: 'the repository is damaged or was not initialised completely' });
+    throw new LifeboatError('E_FORMAT', `no key files in ${backend.location}/keys`, {
+      hint: "the repository was not initialised completely, or is in restic's old s3legacy layout (key/, snapshot/ instead of keys/, snapshots/), which Lifeboat reads only from a local directory: copy it to one (restic copy, or a plain file copy) and use that",
+    });
   }
   if (options.keyHint) {
     const i = names.findIndex((n) => n.startsWith(options.keyHint!));

@@ -1,6 +1,8 @@
 /**
  * restic's local layout in a directory (spec 2.1, 12.1): `config`, `keys/`, `locks/`,
- * `snapshots/`, `index/`, `data/XX/<id>`.
+ * `snapshots/`, `index/`, `data/XX/<id>`. A repository in restic's old "s3legacy" layout
+ * (`key/`, `lock/`, `snapshot/`, `index/`, `data/<id>` without fan-out; restic up to 0.16 reads
+ * it) is recognised by its `key/` directory when there is no `keys/`, and used in that layout.
  *
  * save(h, data) and saveFrom(h, file):
  *   tmp = <final>-tmp-<random> in the target directory (list skips it: not an ID)
@@ -11,7 +13,7 @@
  *     File systems without hard links fall back to check + rename.
  *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -28,6 +30,11 @@ const MAX_READ_STEP = 1024 * 1024 * 1024;
 const LIST_STAT_BATCH = 32;
 
 const DIR_MODE = 0o700;
+
+/** Directory names of restic's s3legacy layout, per file type; data is not fanned out there. */
+const S3LEGACY_DIRS: Record<Exclude<FileType, 'config'>, string> = { data: 'data', keys: 'key', locks: 'lock', snapshots: 'snapshot', index: 'index' };
+
+export type LocalLayout = 'default' | 's3legacy';
 const FILE_MODE = 0o400;
 /** Piece size of saveFrom's copy. */
 const COPY_CHUNK = 1024 * 1024;
@@ -38,6 +45,9 @@ export class LocalBackend implements Backend {
   /** saveFrom's copy buffers, reused. */
   private readonly copyBuffers: Buffer[] = [];
 
+  /** Decided on first use (see `layout`). */
+  private detectedLayout: LocalLayout | undefined;
+
   /** @param root the repository directory (it need not exist before `create`). */
   constructor(readonly root: string) {}
 
@@ -45,11 +55,25 @@ export class LocalBackend implements Backend {
     return this.root;
   }
 
+  /**
+   * The repository's layout: s3legacy when it has a `key/` directory and no `keys/` (restic's
+   * own detection for local repositories), otherwise the default one. Looked up once.
+   */
+  get layout(): LocalLayout {
+    this.detectedLayout ??= !existsSync(join(this.root, 'keys')) && existsSync(join(this.root, 'key')) ? 's3legacy' : 'default';
+    return this.detectedLayout;
+  }
+
+  /** The directory holding files of `type` (for data: the directory above the fan-out). */
+  private typeDir(type: Exclude<FileType, 'config'>): string {
+    return join(this.root, this.layout === 's3legacy' ? S3LEGACY_DIRS[type] : type);
+  }
+
   private dirOf(h: Handle): string {
     if (h.type === 'config') return this.root;
     checkName(h);
-    if (h.type === 'data') return join(this.root, 'data', h.name.slice(0, 2));
-    return join(this.root, h.type);
+    if (h.type === 'data' && this.layout === 'default') return join(this.root, 'data', h.name.slice(0, 2));
+    return this.typeDir(h.type);
   }
 
   /** The file a handle is stored in. */
@@ -71,6 +95,7 @@ export class LocalBackend implements Backend {
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw classifyFsError(err, 'create', this.root);
     }
+    this.detectedLayout = 'default';
     try {
       for (const t of FILE_TYPES) if (t !== 'config') await mkdir(join(this.root, t), { recursive: true, mode: DIR_MODE });
       for (let i = 0; i < 256; i++) {
@@ -267,7 +292,7 @@ export class LocalBackend implements Backend {
     if (type === 'config') throw new TypeError('list: config is a single file, not a type to list');
     const signal = options.signal;
     signal?.throwIfAborted();
-    const dirs = type === 'data' ? await this.dataDirs() : [join(this.root, type)];
+    const dirs = type === 'data' && this.layout === 'default' ? await this.dataDirs() : [this.typeDir(type)];
     for (const dir of dirs) {
       signal?.throwIfAborted();
       let names: string[];

@@ -24,12 +24,14 @@ export const registerMaintenanceCommands: Register = (program, run) => {
         const opts = cmd.opts<{ readData?: boolean; readDataSubset?: string }>();
         const plan = await optionalPlan(cmd);
         await withOperation(ctx, cmd, plan, (events) => withConfiguredRepository(ctx, plan, async (repo) => {
+          let mixedPacks = 0;
           const result = await checkRepositoryUseCase(repo, {
             readData: opts.readData,
             readDataSubset: opts.readDataSubset,
             signal: ctx.signal,
             events,
             onFinding: (f) => {
+              if (f.kind === 'pack-mixed') mixedPacks++;
               if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'finding', ...f });
               else ctx.io.stderr.write(`${f.severity === 'error' ? 'error' : 'hint'}: ${f.message}\n`);
             },
@@ -37,6 +39,7 @@ export const registerMaintenanceCommands: Register = (program, run) => {
           if (ctx.flags.json) {
             printJson(ctx.io.stdout, { message_type: 'summary', errors: result.errors, hints: result.hints, packs: result.packs, snapshots: result.snapshots, trees: result.trees, packs_read: result.packsRead });
           } else if (!ctx.flags.quiet) {
+            if (mixedPacks) printLine(ctx.io.stdout, 'Mixed packs with tree and data blobs are non-critical, you can run `lifeboat prune` to correct this.');
             printLine(ctx.io.stdout, `checked ${result.snapshots} snapshots, ${result.trees} trees, ${result.packs} packs${result.packsRead ? ` (read ${result.packsRead})` : ''}`);
             printLine(ctx.io.stdout, result.errors ? `${result.errors} errors found` : 'no errors were found');
           }

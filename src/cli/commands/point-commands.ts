@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { PlanFile, PointEvent, PointManifest, ReadinessReport, Repository, RollbackEvent } from '../../app/index.js';
 import { type CommandContext, repositoryContext } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes, renderTable } from '../format.js';
+import { formatBytes, renderTable, shortTime } from '../format.js';
 import { ProgressReporter, backupProgressLine } from '../progress.js';
 import { printJson, printLine } from '../io.js';
 import type { Register } from './read-commands.js';
@@ -44,7 +44,7 @@ export async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile 
 function printManifest(ctx: CommandContext, m: PointManifest, pinned: boolean | undefined): void {
   const out = ctx.io.stdout;
   printLine(out, `restore point ${m.id}${m.name ? ` "${m.name}"` : ''}${pinned === false ? ' (released)' : ''}`);
-  printLine(out, `  created   ${m.createdAt} on ${m.host} (lifeboat ${m.lifeboatVersion}, repository format v${m.repositoryVersion})`);
+  printLine(out, `  created   ${shortTime(m.createdAt)} on ${m.host} (lifeboat ${m.lifeboatVersion}, repository format v${m.repositoryVersion})`);
   if (m.note) printLine(out, `  note      ${m.note}`);
   printLine(out, `  plan      ${m.planFile}`);
   printLine(out, `  proof     ${m.proof.ok ? 'passed' : 'FAILED'} (${(m.proof.durationMs / 1000).toFixed(1)} s)`);
@@ -150,7 +150,7 @@ export const registerPointCommands: Register = (program, run) => {
             ['ID', 'time', 'name', 'host', 'sources', 'accounts', 'proof', 'state'],
             points.map((p) => [
               p.id,
-              p.time.replace('T', ' ').slice(0, 19),
+              shortTime(p.time),
               p.manifest?.name ?? '',
               p.manifest?.host ?? '',
               p.manifest ? String(p.manifest.sources.length) : '',

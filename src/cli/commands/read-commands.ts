@@ -1,8 +1,8 @@
 /**
  * Read-side commands: snapshots, ls, restore, dump, cat.
  */
-import { Argument, type Command } from 'commander';
-import type { CatKind } from '../../app/index.js';
+import { Argument, type Command, Option } from 'commander';
+import type { CatKind, OverwriteMode, RestoreAction } from '../../app/index.js';
 import { CAT_KINDS } from '../../app/cat.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,6 +12,15 @@ import { ProgressReporter, eta } from '../progress.js';
 
 export type Action = (ctx: CommandContext, cmd: Command, ...args: unknown[]) => Promise<void>;
 export type Register = (program: Command, run: (action: Action) => (...args: unknown[]) => Promise<void>) => void;
+
+/** How `restore -v` names each action: [with --dry-run, done]. */
+const ACTION_WORDS: Record<RestoreAction, [string, string]> = {
+  restore: ['would restore', 'restored'],
+  update: ['would update', 'updated'],
+  unchanged: ['unchanged', 'unchanged'],
+  skip: ['would skip', 'skipped'],
+  delete: ['would delete', 'deleted'],
+};
 
 export const registerReadCommands: Register = (program, run) => {
   addSnapshotFilterOptions(
@@ -120,7 +129,10 @@ export const registerReadCommands: Register = (program, run) => {
       .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [])
       .option('--dry-run', 'only show what would be restored')
       .option('--verify', 'read restored files back and check them against the snapshot')
-      .option('--no-sparse', 'write zero blocks instead of leaving holes'),
+      .option('--no-sparse', 'write zero blocks instead of leaving holes')
+      .addOption(new Option('--overwrite <when>', 'existing files: always (made equal to the snapshot, content compared), if-changed (size and mtime equal: taken as unchanged), if-newer (only when the snapshot is newer), never').choices(['always', 'if-changed', 'if-newer', 'never']).default('always'))
+      .option('--delete', 'remove files and directories of the target that are not in the snapshot (excluded ones stay)')
+      .option('-v, --verbose', 'list each action on an entry (restored, updated, unchanged, skipped, deleted); with --dry-run, what would be done'),
   ).action(
     run(async (ctx, cmd, snapshotArg) => {
       const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
@@ -128,7 +140,9 @@ export const registerReadCommands: Register = (program, run) => {
       const opts = cmd.opts<{
         host: string[]; tag: string[]; path: string[]; target: string; include: string[]; exclude: string[];
         iinclude: string[]; iexclude: string[]; dryRun?: boolean; verify?: boolean; sparse: boolean;
+        overwrite: OverwriteMode; delete?: boolean; verbose?: boolean;
       }>();
+      const listActions = (opts.verbose || (ctx.flags.verbose ?? 0) > 0) && !ctx.flags.json;
       const { ref, path } = splitSnapshotArg(snapshotArg as string);
       await withRepository(ctx, async (repo) => {
         const progress = new ProgressReporter(ctx, (p, elapsed) => {
@@ -149,6 +163,9 @@ export const registerReadCommands: Register = (program, run) => {
           dryRun: opts.dryRun,
           verify: opts.verify,
           sparse: opts.sparse,
+          overwrite: opts.overwrite,
+          delete: opts.delete,
+          onAction: listActions ? (action, item) => printLine(ctx.io.stdout, `${ACTION_WORDS[action][opts.dryRun ? 0 : 1]} ${item}`) : undefined,
           signal: ctx.signal,
           onProgress: (p) => progress.update(p),
           onError: (item, err) => reportItemError(ctx, item, err),
@@ -162,6 +179,10 @@ export const registerReadCommands: Register = (program, run) => {
             dry_run: Boolean(opts.dryRun),
             total_files: result.filesTotal,
             files_restored: result.filesDone,
+            files_failed: result.filesFailed,
+            files_unchanged: result.filesUnchanged,
+            skipped: result.skipped,
+            deleted: result.deleted,
             total_bytes: result.bytesTotal,
             bytes_restored: result.bytesDone,
             dirs: result.dirs,
@@ -171,9 +192,14 @@ export const registerReadCommands: Register = (program, run) => {
             seconds_elapsed: seconds,
           });
         } else if (!ctx.flags.quiet) {
-          const verb = opts.dryRun ? 'would restore' : 'restored';
-          printLine(ctx.io.stdout, `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${result.filesTotal} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(result.bytesTotal)} in ${formatDuration(seconds)}`);
+          // what was written, not what was selected: a file that failed is not "restored"
+          const [verb, files, bytes] = opts.dryRun ? ['would restore', result.filesTotal, result.bytesTotal] : ['restored', result.filesDone, result.bytesDone];
+          printLine(ctx.io.stdout, `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${files} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(bytes)} in ${formatDuration(seconds)}`);
           if (opts.verify) printLine(ctx.io.stdout, `verified ${result.verified} files`);
+          if (result.filesUnchanged || result.skipped || result.deleted) {
+            printLine(ctx.io.stdout, `${result.filesUnchanged} files unchanged, ${result.skipped} entries kept as they were (--overwrite ${opts.overwrite}), ${result.deleted} entries ${opts.dryRun ? 'to delete' : 'deleted'}`);
+          }
+          if (result.filesFailed) printLine(ctx.io.stdout, `${result.filesFailed} of ${result.filesTotal} files could not be restored`);
           if (result.errors) printLine(ctx.io.stdout, `${result.errors} errors`);
         }
         if (result.errors > 0) ctx.exitCode = EXIT.error;

@@ -4,7 +4,7 @@
 import { Option } from 'commander';
 import type { StatsMode } from '../../app/index.js';
 import { addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import type { Register } from './read-commands.js';
 
@@ -118,7 +118,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
           }
           if (m.snapshot.id !== current) {
             current = m.snapshot.id;
-            printLine(ctx.io.stdout, `Found matching entries in snapshot ${current.slice(0, 8)} from ${m.snapshot.snapshot.time}`);
+            printLine(ctx.io.stdout, `Found matching entries in snapshot ${current.slice(0, 8)} from ${shortTime(m.snapshot.snapshot.time)}`);
           }
           printLine(ctx.io.stdout, m.entry.path);
         }

@@ -7,12 +7,13 @@
  *     files unchanged since the parent snapshot (size, mtime, ctime, inode) keep their content,
  *     other files go to the file lanes (chunk, hash, dedupe, compress, encrypt, pack),
  *     then encode the tree (nodes sorted by name bytes) and save it (deduplicated).
- *   the root tree mirrors the absolute paths: '/a/b' becomes tree{a: dir{b: …}} (spec 8.7).
+ *   the root tree holds each target at its tree path (see ArchiveTarget): '/a/b' becomes
+ *   tree{a: dir{b: …}}; a target stored at '/' ('.') gives the root its entries.
  *
  * Per-item problems (unreadable files, vanished entries) go to `onError` and the item is left
  * out; the backup goes on.
  */
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type DirScan, STAT } from '../../native/index.js';
@@ -23,6 +24,9 @@ import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, 
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
 import { DirScanner, childPath as join } from './dir-scanner.js';
+import { type ArchiveTarget, type PlacedTarget, parentDir, realAncestor } from './targets.js';
+
+export type { ArchiveTarget } from './targets.js';
 
 export interface ArchiveOptions {
   exclude?: PathFilter;
@@ -112,17 +116,42 @@ export class Archiver {
     this.exclude = options.exclude?.isEmpty() ? undefined : options.exclude;
   }
 
-  /** Backs up absolute, cleaned `paths`; returns the root tree ID. */
-  async archive(paths: string[]): Promise<Id> {
-    const targets = paths.map((p) => Buffer.from(p));
+  /** Backs up `targets` (absolute paths are stored at their own path); returns the root tree ID. */
+  async archive(targets: readonly (string | ArchiveTarget)[]): Promise<Id> {
+    const placed: PlacedTarget[] = [];
     for (const t of targets) {
+      const { path, treePath } = typeof t === 'string' ? { path: t, treePath: t } : t;
+      const real = Buffer.from(path);
       try {
-        this.rootDevices.add(lstatFields(t, this.st)[STAT.dev]!);
+        this.rootDevices.add(lstatFields(real, this.st)[STAT.dev]!);
       } catch (err) {
-        throw new LifeboatError('E_NOT_FOUND', `backup path ${t.toString()} cannot be read: ${(err as Error).message}`, { cause: err });
+        throw new LifeboatError('E_NOT_FOUND', `backup path ${path} cannot be read: ${(err as Error).message}`, { cause: err });
       }
+      if (treePath !== '/') {
+        placed.push({ real, tree: Buffer.from(treePath) });
+        continue;
+      }
+      // stored at the root: each of its entries is a target of its own
+      let names: Buffer[];
+      try {
+        names = readdirSync(real, { encoding: 'buffer' });
+      } catch (err) {
+        throw new LifeboatError('E_NOT_FOUND', `backup path ${path} cannot be listed: ${(err as Error).message}`, { cause: err });
+      }
+      for (const name of names) placed.push({ real: join(real, name), tree: join(SLASH, name) });
     }
-    return this.saveVirtualDir(SLASH, targets, this.options.parentTree);
+    const seen = new Map<string, Buffer>();
+    for (const t of placed) {
+      const key = t.tree.toString('latin1');
+      const other = seen.get(key);
+      if (other && !other.equals(t.real)) {
+        throw new LifeboatError('E_USAGE', `${other.toString()} and ${t.real.toString()} would both be stored as ${t.tree.toString()} in the snapshot`, {
+          hint: 'back them up in separate snapshots, or give absolute paths',
+        });
+      }
+      seen.set(key, t.real);
+    }
+    return this.saveVirtualDir(SLASH, placed, this.options.parentTree);
   }
 
   private fail(path: Buffer, err: unknown): void {
@@ -168,15 +197,16 @@ export class Archiver {
    * A directory of the virtual tree above the backup targets: only the components that lead to
    * targets, each with the metadata of the real directory.
    */
-  private async saveVirtualDir(dir: Buffer, targets: Buffer[], parentTree: Id | undefined): Promise<Id> {
-    const children = new Map<string, Buffer[]>();
-    const exact = new Set<string>();
+  private async saveVirtualDir(dir: Buffer, targets: PlacedTarget[], parentTree: Id | undefined): Promise<Id> {
+    const children = new Map<string, PlacedTarget[]>();
+    /** Per child that is itself a target: that target. */
+    const exact = new Map<string, PlacedTarget>();
     for (const t of targets) {
-      const rest = t.subarray(dir.length === 1 ? 1 : dir.length + 1);
+      const rest = t.tree.subarray(dir.length === 1 ? 1 : dir.length + 1);
       const slash = rest.indexOf(0x2f);
       const name = slash < 0 ? rest : rest.subarray(0, slash);
       const key = name.toString('latin1');
-      if (slash < 0) exact.add(key);
+      if (slash < 0) exact.set(key, t);
       children.set(key, [...(children.get(key) ?? []), t]);
     }
     const parents = await this.parentNodes(parentTree);
@@ -184,15 +214,18 @@ export class Archiver {
     await Promise.all(
       [...children.entries()].map(async ([key, sub]) => {
         const name = Buffer.from(key, 'latin1');
-        const path = join(dir, name);
+        const treePath = join(dir, name);
         const parent = parents.get(key);
-        if (exact.has(key)) {
-          const node = await (await this.saveEntry(dir, name, parent)).node;
+        const target = exact.get(key);
+        if (target) {
+          const node = await (await this.saveEntry(parentDir(target.real), name, parent)).node;
           if (node) nodes.push(node);
           return;
         }
-        const node = nodeFromStat(name, path, lstatFields(path, this.st), 'dir', this.owners);
-        node.subtree = await this.saveVirtualDir(path, sub, parent?.type === 'dir' ? parent.subtree : undefined);
+        // a directory on the way to targets: the real directory it stands for, with its metadata
+        const real = realAncestor(sub[0]!, treePath);
+        const node = nodeFromStat(name, real, lstatFields(real, this.st), 'dir', this.owners);
+        node.subtree = await this.saveVirtualDir(treePath, sub, parent?.type === 'dir' ? parent.subtree : undefined);
         nodes.push(node);
       }),
     );

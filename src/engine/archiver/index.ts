@@ -9,4 +9,5 @@
 export { Archiver, type ArchiveOptions, type ArchiveProgress, type ArchiveStats } from './archiver.js';
 export { FileLanes, type FileLanesOptions, type FileResult, defaultLaneCount } from './file-lanes.js';
 export { saveStream, type StreamSaveResult } from './stream-saver.js';
+export { type ArchiveTarget, archiveTarget } from './targets.js';
 export type { ArchiverRepository, ArchiverWriter, BlobPackSink } from './ports.js';

@@ -4,7 +4,8 @@
  *
  *   1. every index file decodes; for each pack, the index entries give its expected size
  *   2. every indexed pack exists with that size; packs in data/ that no index lists are hints;
- *      a pack listed by several index files is a hint
+ *      a pack listed by several index files is a hint, and so is a pack holding both tree and
+ *      data blobs (restic's "mixed pack")
  *   3. every snapshot decodes; every tree reachable from a snapshot loads and decodes; every
  *      blob a tree references is indexed (each tree is visited once)
  *   4. with readData: every selected pack is read whole, its hash equals its name, its header
@@ -23,6 +24,7 @@ export type FindingKind =
   | 'pack-missing'
   | 'pack-size-mismatch'
   | 'pack-not-indexed'
+  | 'pack-mixed'
   | 'pack-in-several-indexes'
   | 'snapshot-unreadable'
   | 'tree-missing'
@@ -118,6 +120,10 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
       let size = 36;
       for (const b of p.blobs) size += b.length + (b.uncompressedLength > 0 ? ENTRY_COMPRESSED : ENTRY_PLAIN);
       expected.set(p.id, { size, blobs: compactPack(p), indexes: [id] });
+      // restic reports these as non-critical (old restic versions wrote them); prune repacks them
+      if (p.blobs.some((b) => b.type === 'tree') && p.blobs.some((b) => b.type === 'data')) {
+        report({ kind: 'pack-mixed', severity: 'hint', pack: p.id, message: `pack ${p.id} contains a mix of tree and data blobs` });
+      }
     }
   }
   await repo.loadIndex({ signal, onError: () => undefined });

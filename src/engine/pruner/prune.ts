@@ -78,6 +78,31 @@ interface PackState {
 
 const INDEX_MAX_BLOBS = 50_000;
 
+/**
+ * Why a used blob has no copy to keep: its index entries name packs that are gone, or no index
+ * names it at all (then a pack nobody indexed may hold it: `repair index` reads pack headers).
+ */
+function missingBlobError(type: BlobType, id: Id, packs: Map<Id, PackState>, onDisk: Map<Id, number>): IntegrityError {
+  const indexedIn: Id[] = [];
+  for (const p of packs.values()) {
+    for (let i = 0; i < p.blobs.count; i++) {
+      const b = packBlob(p.blobs, i);
+      if (b.type === type && b.id === id) indexedIn.push(p.id);
+    }
+  }
+  if (indexedIn.length > 0) {
+    return new IntegrityError(`${type} blob ${id} is used by a snapshot but in no existing pack (the index names ${indexedIn.join(', ')}, which ${indexedIn.length === 1 ? 'is' : 'are'} missing): refusing to prune`, {
+      hint: 'run `lifeboat check`; restore the missing pack, or `lifeboat repair index` and back up the files again',
+    });
+  }
+  let unindexed = 0;
+  for (const packId of onDisk.keys()) if (!packs.has(packId)) unindexed++;
+  const where = unindexed > 0 ? ` (${unindexed} pack${unindexed === 1 ? ' is' : 's are'} in no index either and may hold it)` : '';
+  return new IntegrityError(`${type} blob ${id} is used by a snapshot but in no index${where}: refusing to prune`, {
+    hint: 'run `lifeboat repair index` (it indexes every pack from its header), then prune again',
+  });
+}
+
 export async function prune(repo: PruneRepository, options: PruneOptions = {}): Promise<PruneStats> {
   const signal = options.signal;
   // used blobs: every tree reachable from a snapshot, every data blob those trees name
@@ -145,7 +170,7 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
     }
   }
   for (const [type, id] of usedKeys(used)) {
-    if (!kept.has(type, id)) throw new IntegrityError(`${type} blob ${id} is used by a snapshot but in no existing pack: refusing to prune`, { hint: 'run `lifeboat check`' });
+    if (!kept.has(type, id)) throw missingBlobError(type, id, packs, onDisk);
   }
 
   // decide

@@ -15,6 +15,15 @@ const ZEROS = Buffer.alloc(8 * 1024 * 1024);
 
 let tmpCounter = 0;
 const tmpPrefix = `.lifeboat-${randomBytes(3).toString('hex')}-`;
+const TMP_NAME = /^\.lifeboat-[0-9a-f]{6}-[0-9a-z]+$/;
+
+/**
+ * Whether `name` has the shape of a restorer's temporary file name. A restore that was killed
+ * leaves such files behind; whoever resumes it (rollback apply) removes them.
+ */
+export function isRestoreTemporaryName(name: string): boolean {
+  return TMP_NAME.test(name);
+}
 
 function tmpPathFor(path: Buffer): Buffer {
   const slash = path.lastIndexOf(0x2f);

@@ -4,3 +4,4 @@
  * May import repository ports and model, engine/walker, engine/filter, native, core.
  */
 export * from './restorer.js';
+export { isRestoreTemporaryName } from './file-writer.js';

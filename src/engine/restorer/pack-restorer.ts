@@ -33,8 +33,8 @@ export interface PackRestoreEvents {
   fail(path: Buffer, err: unknown): void;
   /** `bytes` of content written. */
   wrote(bytes: number): void;
-  /** A file is complete under its final name and `names` names in all (its hard links too). */
-  finished(names: number): void;
+  /** A file of `bytes` bytes is complete under its final name and `names` names in all (its hard links too). */
+  finished(names: number, bytes: number): void;
 }
 
 export class PackRestorer {
@@ -188,7 +188,7 @@ export class PackRestorer {
         this.events.fail(link, err);
       }
     }
-    this.events.finished(names);
+    this.events.finished(names, this.files.size(file));
   }
 }
 

@@ -13,12 +13,17 @@
  * The plan is kept in typed-array columns and arenas, not as objects per file and per blob:
  * it is what a large restore holds for its whole run.
  *
+ * Into a target that has entries already, each entry of the snapshot is compared with what is
+ * there (--overwrite, existing-entries.ts) and, with --delete, what the snapshot lacks goes; the
+ * comparison is per directory (memory follows the widest one), and only in directories that
+ * existed before: a restore into a new target looks nothing up.
+ *
  * Safety: a name that is empty, '.', '..', contains '/' or NUL, or repeats in its directory is
  * an error for that entry and nothing below it is written. Directories that exist already are
  * used only when they are real directories (never through a symlink).
  */
-import { lstatSync, mkdirSync, readSync, openSync, closeSync, symlinkSync } from 'node:fs';
-import { IntegrityError, LifeboatError, type Id, sha256 } from '../../core/index.js';
+import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { IntegrityError, LifeboatError, type Id } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
 import type { BlobReader } from '../../repository/ports.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
@@ -30,6 +35,12 @@ import { FileWriter } from './file-writer.js';
 import { type NodeMetadata, applyMetadata } from './metadata.js';
 import { PackPlan } from './pack-plan.js';
 import { PackRestorer, removeExisting } from './pack-restorer.js';
+import { type OverwriteMode, type RestoreAction, decideExisting, lstatOrNull } from './existing-entries.js';
+import { isRestoreTemporaryName } from './file-writer.js';
+import { verifyRestoredFiles, withoutPath } from './verify-files.js';
+
+export type { OverwriteMode, RestoreAction } from './existing-entries.js';
+export { OVERWRITE_MODES } from './existing-entries.js';
 
 export interface RestoreOptions {
   /** Tree whose contents are restored into `target`. */
@@ -46,6 +57,18 @@ export interface RestoreOptions {
   sparse?: boolean;
   owner?: boolean;
   xattrs?: boolean;
+  /** What to do where the target already has an entry (restic 0.17's --overwrite; default always). */
+  overwrite?: OverwriteMode;
+  /**
+   * Remove entries of the target that are not in the snapshot, in the directories restored
+   * (never ones the exclude filter matches). A restorer's own temporary files left by an
+   * interrupted restore are removed with or without it.
+   */
+  delete?: boolean;
+  /** A directory in the way of a non-directory of the snapshot is removed (default: `delete`). */
+  replaceDirectories?: boolean;
+  /** Each action on an entry (for --dry-run -v), with its path as the snapshot names it. */
+  onAction?: (action: RestoreAction, path: string) => void;
   signal?: AbortSignal;
   onProgress?: (p: RestoreProgress) => void;
   /** A per-item problem (the restore goes on). */
@@ -59,7 +82,20 @@ export interface RestoreProgress {
   bytesDone: number;
 }
 
+/**
+ * What a restore did. `filesDone` and `bytesDone` count what was written (a file whose content
+ * could not be written counts in `filesFailed`, not there); `filesTotal`/`bytesTotal` what was
+ * selected.
+ */
 export interface RestoreSummary extends RestoreProgress {
+  /** Files (names, hard links included) that were selected but could not be written. */
+  filesFailed: number;
+  /** Files the target already had with the snapshot's content: only their metadata was set. */
+  filesUnchanged: number;
+  /** Entries the target already had and --overwrite kept as they were. */
+  skipped: number;
+  /** Entries of the target that are not in the snapshot, removed (--delete). */
+  deleted: number;
   dirs: number;
   others: number;
   errors: number;
@@ -72,6 +108,8 @@ interface PendingDir {
   path: Buffer;
   node: Node;
   created: boolean;
+  /** It was there before this restore (so entries below it may be too). */
+  existed?: boolean;
 }
 
 /** A created directory: its path (an entry of the restorer's arena) and the metadata to apply last. */
@@ -92,44 +130,54 @@ class Restorer {
   /** First planned file of each multiply linked inode ("device:inode"). */
   private readonly hardlinkFirst = new Map<string, number>();
   private readonly summary: RestoreSummary = {
-    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, dirs: 0, others: 0, errors: 0, verified: 0,
+    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, filesFailed: 0, filesUnchanged: 0, skipped: 0, deleted: 0, dirs: 0, others: 0, errors: 0, verified: 0,
   };
   private readonly target: Buffer;
   private readonly dry: boolean;
+  private readonly overwrite: OverwriteMode;
+  /** Read buffer of the content comparison of existing files. */
+  private readonly compareBuf = { bytes: Buffer.alloc(0) };
 
   constructor(private readonly reader: BlobReader, private readonly options: RestoreOptions) {
     this.files = new FileTable({ keepContent: options.verify ?? false });
     this.target = Buffer.from(options.target.replace(/\/+$/, '') || '/');
     this.dry = options.dryRun ?? false;
+    this.overwrite = options.overwrite ?? 'always';
   }
 
   async run(): Promise<RestoreSummary> {
-    if (!this.dry) mkdirSync(this.target, { recursive: true });
+    // into a target that did not exist, nothing is in the way: no entry is looked up
+    const targetExisted = this.dry ? lstatOrNull(this.target)?.isDirectory() === true : mkdirSync(this.target, { recursive: true }) === undefined;
     const base = this.options.basePath ?? Buffer.from('/');
-    await this.walk(this.options.tree, base, this.target, this.options.include?.matches(base.toString()) ?? false, []);
+    await this.walk(this.options.tree, base, this.target, this.options.include?.matches(base.toString()) ?? false, [], targetExisted);
     this.options.onProgress?.({ ...this.summary });
     if (!this.dry) {
       const writer = new FileWriter(this.files, this.options.sparse ?? true);
+      let restoredBytes = 0;
       try {
         await new PackRestorer(this.reader, this.files, this.plan, writer, this.metadataOptions(), {
           fail: (path, err) => this.fail(path, err),
           wrote: (bytes) => {
             this.summary.bytesDone += bytes;
           },
-          finished: (names) => {
+          finished: (names, bytes) => {
             this.summary.filesDone += names;
+            restoredBytes += bytes;
             this.options.onProgress?.({ ...this.summary });
           },
         }, this.options.signal).run();
       } finally {
         writer.closeAll();
       }
+      // bytes of files that failed part way were written and then dropped: only finished files count
+      this.summary.bytesDone = restoredBytes;
+      for (let f = 0; f < this.files.length; f++) if (this.files.failed(f)) this.summary.filesFailed += 1 + this.files.hardlinks(f).length;
       for (let i = this.dirs.length - 1; i >= 0; i--) {
         const d = this.dirs[i]!;
         const path = this.dirPaths.get(d.path);
         this.warnAll(path, applyMetadata(path, d.meta, this.metadataOptions()));
       }
-      if (this.options.verify) this.verify();
+      if (this.options.verify) this.summary.verified = verifyRestoredFiles(this.files, this.reader.index, (path, err) => this.fail(path, err));
     }
     return this.summary;
   }
@@ -138,10 +186,19 @@ class Restorer {
     return { owner: this.options.owner ?? process.getuid?.() === 0, xattrs: this.options.xattrs ?? true };
   }
 
+  /** Reports a problem with `path` (a target path, or a snapshot path while walking). */
   private fail(path: Buffer | string, err: unknown): void {
     this.summary.errors++;
     const e = err instanceof Error ? err : new Error(String(err));
-    this.options.onError?.(typeof path === 'string' ? path : path.toString(), e);
+    this.options.onError?.(this.relative(typeof path === 'string' ? Buffer.from(path) : path), withoutPath(e));
+  }
+
+  /** A target path as the snapshot names it ('/etc/app.conf' for TARGET/etc/app.conf): errors name that. */
+  private relative(path: Buffer): string {
+    const t = this.target;
+    if (t.length === 1 && t[0] === 0x2f) return path.toString();
+    if (path.length > t.length && path[t.length] === 0x2f && path.subarray(0, t.length).equals(t)) return path.subarray(t.length).toString();
+    return path.toString();
   }
 
   private warnAll(path: Buffer, problems: Error[]): void {
@@ -152,7 +209,7 @@ class Restorer {
    * Walks one tree. `included`: an ancestor matched --include (or there is no include filter).
    * `pending`: directories not created yet because nothing below them was selected so far.
    */
-  private async walk(treeId: Id, snapPath: Buffer, dest: Buffer, included: boolean, pending: PendingDir[]): Promise<void> {
+  private async walk(treeId: Id, snapPath: Buffer, dest: Buffer, included: boolean, pending: PendingDir[], destExists: boolean): Promise<void> {
     this.options.signal?.throwIfAborted();
     let nodes: Node[];
     try {
@@ -183,17 +240,79 @@ class Restorer {
         const dir: PendingDir = { path: destPath, node, created: false };
         if (selected) {
           if (!this.ensureDirs([...pending, dir])) continue;
-          if (node.subtree) await this.walk(node.subtree, nodeSnapPath, destPath, true, []);
+          if (node.subtree) await this.walk(node.subtree, nodeSnapPath, destPath, true, [], dir.existed ?? true);
         } else if (node.subtree) {
-          await this.walk(node.subtree, nodeSnapPath, destPath, false, [...pending, dir]);
+          await this.walk(node.subtree, nodeSnapPath, destPath, false, [...pending, dir], true);
         }
         continue;
       }
       if (!selected) continue;
       if (!this.ensureDirs(pending)) continue;
       pending = [];
-      this.restoreNode(node, destPath);
+      this.restoreNode(node, destPath, destExists);
     }
+    if (destExists && !this.options.only && (included || !this.options.include)) this.removeExtra(nodes, snapPath, dest);
+  }
+
+  /**
+   * Entries of an existing target directory that the snapshot's directory does not have: with
+   * --delete they go (excluded ones stay), and a restore's leftover temporary files always go.
+   * One directory at a time: memory follows the widest directory.
+   */
+  private removeExtra(nodes: readonly Node[], snapPath: Buffer, dest: Buffer): void {
+    let live: Buffer[];
+    try {
+      live = readdirSync(dest, { encoding: 'buffer' });
+    } catch {
+      return; // not there (a dry run, or it could not be created: reported already)
+    }
+    const names = new Set(nodes.map((n) => n.name.toString('latin1')));
+    for (const name of live) {
+      const key = name.toString('latin1');
+      if (names.has(key)) continue;
+      const leftover = isRestoreTemporaryName(key);
+      if (!leftover && !this.options.delete) continue;
+      const childSnapPath = joinPath(snapPath, name);
+      if (!leftover && this.options.exclude?.matchesExactly(childSnapPath.toString())) continue;
+      const path = joinPath(dest, name);
+      this.summary.deleted++;
+      this.options.onAction?.('delete', this.relative(path));
+      if (this.dry) continue;
+      try {
+        rmSync(path, { recursive: true, force: true });
+      } catch (err) {
+        this.fail(path, err);
+      }
+    }
+  }
+
+  /**
+   * What to do with a snapshot entry whose target may exist already: 'restore' (nothing there),
+   * 'update' (overwrite), 'unchanged', 'skip', or undefined after an error.
+   */
+  private existing(node: Node, dest: Buffer, destExists: boolean): RestoreAction | undefined {
+    if (!destExists) return 'restore';
+    let st;
+    try {
+      st = lstatOrNull(dest);
+    } catch (err) {
+      this.fail(dest, err);
+      return undefined;
+    }
+    if (!st) return 'restore';
+    if (st.isDirectory()) {
+      if (this.overwrite === 'never') return 'skip';
+      if (!(this.options.replaceDirectories ?? this.options.delete)) {
+        this.fail(dest, new LifeboatError('E_IO', `a directory is where the snapshot has a ${node.type}`, { hint: 'restore with --delete to replace it' }));
+        return undefined;
+      }
+      if (!this.dry) rmSync(dest, { recursive: true, force: true });
+      return 'update';
+    }
+    const decision = decideExisting(node, dest, st, this.overwrite, this.reader.index, this.compareBuf);
+    // a multiply linked file is written again so that its other names can be linked to it
+    if (decision === 'unchanged' && node.type === 'file' && node.links > 1n) return 'update';
+    return decision === 'write' ? 'update' : decision;
   }
 
   /** Creates planned directories in order; false (and an error) when one cannot be used. */
@@ -205,11 +324,15 @@ class Restorer {
           mkdirSync(d.path, { mode: 0o700 });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(d.path).isDirectory()) {
-            this.fail(d.path, new LifeboatError('E_IO', `cannot create directory ${d.path.toString()}: ${(err as Error).message}`, { cause: err }));
-            return false;
+            if (!this.replaceInTheWay(d.path, err)) return false;
+          } else {
+            d.existed = true;
           }
         }
+      } else {
+        d.existed = lstatOrNull(d.path)?.isDirectory() === true;
       }
+      d.existed ??= false;
       d.created = true;
       const { type, uid, gid, mode, mtime, atime, extendedAttributes } = d.node;
       this.dirs.push({ path: this.dirPaths.append(d.path), meta: { type, uid, gid, mode, mtime, atime, extendedAttributes } });
@@ -219,7 +342,37 @@ class Restorer {
     return true;
   }
 
-  private restoreNode(node: Node, dest: Buffer): void {
+  /** A non-directory where the snapshot has a directory: replaced with --delete, else an error. */
+  private replaceInTheWay(path: Buffer, err: unknown): boolean {
+    const st = (err as NodeJS.ErrnoException).code === 'EEXIST' ? lstatOrNull(path) : null;
+    if (st && !st.isDirectory() && (this.options.replaceDirectories ?? this.options.delete) && this.overwrite !== 'never') {
+      try {
+        unlinkSync(path);
+        mkdirSync(path, { mode: 0o700 });
+        return true;
+      } catch (e) {
+        err = e;
+      }
+    }
+    this.fail(path, new LifeboatError('E_IO', `cannot create directory: ${withoutPath(err as Error).message}`, { cause: err }));
+    return false;
+  }
+
+  private restoreNode(node: Node, dest: Buffer, destExists: boolean): void {
+    if (node.type === 'socket') return; // restic does not restore sockets either
+    const action = this.existing(node, dest, destExists);
+    if (action === undefined) return;
+    this.options.onAction?.(action, this.relative(dest));
+    if (action === 'skip') {
+      this.summary.skipped++;
+      return;
+    }
+    if (action === 'unchanged') {
+      if (node.type === 'file') this.summary.filesUnchanged++;
+      else this.summary.others++;
+      if (!this.dry) this.warnAll(dest, applyMetadata(dest, node, this.metadataOptions()));
+      return;
+    }
     try {
       switch (node.type) {
         case 'file':
@@ -241,8 +394,6 @@ class Restorer {
           mknod(dest, typeBits | permFromFileMode(node.mode), node.device);
           break;
         }
-        case 'socket':
-          return; // restic does not restore sockets either
         default:
           throw new LifeboatError('E_FORMAT', `unsupported node type ${JSON.stringify(node.type)}`);
       }
@@ -271,49 +422,11 @@ class Restorer {
       const loc = this.reader.index.lookup('data', id);
       if (!loc) {
         this.files.markFailed(file);
-        this.fail(dest, new IntegrityError(`data blob ${id} of ${dest.toString()} is not in the index`, { hint: 'run `lifeboat check`' }));
+        this.fail(dest, new IntegrityError(`data blob ${id} is not in the index`, { hint: 'run `lifeboat check`' }));
         return;
       }
       this.plan.add(file, offset, loc);
       offset += loc.uncompressedLength > 0 ? loc.uncompressedLength : loc.length - 32;
-    }
-  }
-
-  /** Reads every restored file back and checks each blob's hash (--verify). */
-  private verify(): void {
-    const buf = Buffer.allocUnsafe(8 * 1024 * 1024 + 64);
-    for (let file = 0; file < this.files.length; file++) {
-      if (this.files.failed(file)) continue;
-      const path = this.files.path(file);
-      let fd: number;
-      try {
-        fd = openSync(path, 'r');
-      } catch (err) {
-        this.fail(path, err);
-        continue;
-      }
-      try {
-        let offset = 0;
-        for (const id of this.files.content(file)) {
-          const size = this.reader.index.plaintextSize('data', id);
-          const chunk = size <= buf.length ? buf.subarray(0, size) : Buffer.allocUnsafe(size);
-          let got = 0;
-          while (got < size) {
-            const n = readSync(fd, chunk, got, size - got, offset + got);
-            if (n === 0) break;
-            got += n;
-          }
-          if (got !== size || sha256(chunk).toString('hex') !== id) {
-            throw new IntegrityError(`verification failed: ${path.toString()} differs from the snapshot at offset ${offset}`);
-          }
-          offset += size;
-        }
-        this.summary.verified++;
-      } catch (err) {
-        this.fail(path, err);
-      } finally {
-        closeSync(fd);
-      }
     }
   }
 }

@@ -1,4 +1,5 @@
 /** Rendering an InventoryDiff as text, Markdown or JSON. */
+import { localTime } from '../../core/index.js';
 import type { FieldChange, InventoryDiff } from '../diff/index.js';
 import { mdTable, poolLabel, valueText } from './format.js';
 
@@ -13,7 +14,7 @@ export function renderDiff(diff: InventoryDiff, format: DiffFormat): string {
 }
 
 function diffText(d: InventoryDiff): string {
-  const out: string[] = [`inventory diff ${d.from.collectedAt} → ${d.to.collectedAt}`];
+  const out: string[] = [`inventory diff ${localTime(d.from.collectedAt, { zone: true })} → ${localTime(d.to.collectedAt, { zone: true })}`];
   const a = d.accounts;
   out.push(`accounts: ${d.from.accounts} → ${d.to.accounts} (${a.added.length} added, ${a.removed.length} removed, ${a.moved.length} moved, ${a.changed.length} changed)`);
   if (d.incompleteSources.length) out.push(`warning: sources incomplete in one of the documents (removals may not be real): ${d.incompleteSources.join(', ')}`);
@@ -61,7 +62,7 @@ function diffText(d: InventoryDiff): string {
 }
 
 function diffMarkdown(d: InventoryDiff): string {
-  const out: string[] = [`# Inventory diff`, '', `From ${d.from.collectedAt} (${d.from.accounts} accounts) to ${d.to.collectedAt} (${d.to.accounts} accounts).`, ''];
+  const out: string[] = [`# Inventory diff`, '', `From ${localTime(d.from.collectedAt, { zone: true })} (${d.from.accounts} accounts) to ${localTime(d.to.collectedAt, { zone: true })} (${d.to.accounts} accounts).`, ''];
   if (d.incompleteSources.length) out.push(`> **Warning**: incomplete sources (removals may not be real): ${d.incompleteSources.join(', ')}`, '');
   const a = d.accounts;
   out.push('## Accounts', '', mdTable(['Added', 'Removed', 'Moved', 'Changed'], [[a.added.length, a.removed.length, a.moved.length, a.changed.length]]), '');

@@ -4,6 +4,7 @@
  * Order (issue 5): accounts per pool, then per pool its accounts, then pools, hosts,
  * databases, the consistency of the sources (issue 17), and the sources with their warnings.
  */
+import { localTime } from '../../core/index.js';
 import type { Account, InventoryDocument } from '../model/index.js';
 import type { Block, Section, Table } from './section.js';
 import { consistencySection } from './consistency-section.js';
@@ -49,7 +50,7 @@ export function documentSections(doc: InventoryDocument): Section[] {
       {
         kind: 'kv',
         items: [
-          ['Collected', doc.collectedAt],
+          ['Collected', localTime(doc.collectedAt, { zone: true })],
           ['Accounts', String(doc.summary.accounts)],
           ['By kind', Object.entries(doc.summary.accountsPerKind).map(([k, n]) => `${k} ${n}`).join(', ')],
           ['Sources', doc.sources.map((s) => `${s.name} (${s.type}, ${s.status})`).join(', ')],

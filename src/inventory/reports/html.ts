@@ -3,6 +3,7 @@
  * on screen and printed. Every table can be sorted (click a header) and filtered (the box
  * above it); printing hides the controls and repeats table headers on each page.
  */
+import { localTime } from '../../core/index.js';
 import type { InventoryDocument } from '../model/index.js';
 import { type Section, documentSections } from './document-sections.js';
 import { htmlEscape } from './format.js';
@@ -97,5 +98,5 @@ export function sectionsToHtml(title: string, sections: Section[]): string {
 }
 
 export function renderHtml(doc: InventoryDocument): string {
-  return sectionsToHtml(`Inventory ${doc.collectedAt}`, documentSections(doc));
+  return sectionsToHtml(`Inventory ${localTime(doc.collectedAt, { zone: true })}`, documentSections(doc));
 }

@@ -1,4 +1,5 @@
 /** The Markdown report (also what `inventory collect --store` saves beside the document). */
+import { localTime } from '../../core/index.js';
 import type { InventoryDocument } from '../model/index.js';
 import { type Section, documentSections } from './document-sections.js';
 import { mdCell, mdTable } from './format.js';
@@ -17,5 +18,5 @@ export function sectionsToMarkdown(title: string, sections: Section[]): string {
 }
 
 export function renderMarkdown(doc: InventoryDocument): string {
-  return sectionsToMarkdown(`Inventory ${doc.collectedAt}`, documentSections(doc));
+  return sectionsToMarkdown(`Inventory ${localTime(doc.collectedAt, { zone: true })}`, documentSections(doc));
 }
