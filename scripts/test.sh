@@ -11,6 +11,9 @@ command -v setfattr >/dev/null || need_apt+=(attr)
 # backends: rclone serve restic (REST and rclone: tests), openssl for the local S3 server's certificate
 command -v rclone >/dev/null || need_apt+=(rclone)
 command -v openssl >/dev/null || need_apt+=(openssl)
+# schedules: the generated units are checked by systemd-analyze verify; runs are serialised by flock
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+command -v flock >/dev/null || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

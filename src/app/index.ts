@@ -38,3 +38,4 @@ export * from './metrics.js';
 export * from './operations.js';
 export { type DeliveryResult, notifyAll, describeTarget, webhookBody, emailContent } from './notify/index.js';
 export { type NotifyTarget, type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, loadPlanFile, renderPlan, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';
+export * from './schedule/index.js';

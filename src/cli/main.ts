@@ -16,6 +16,7 @@ import { registerPruneCommand } from './commands/prune-command.js';
 import { registerInventoryCommands } from './commands/inventory.js';
 import { registerPointCommands } from './commands/point-commands.js';
 import { registerNotifyCommands } from './commands/notify-command.js';
+import { registerScheduleCommands } from './commands/schedule-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -66,6 +67,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerCopyCommand(program, run);
   registerPointCommands(program, run);
   registerNotifyCommands(program, run);
+  registerScheduleCommands(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,
     stderr: io.stderr,
