@@ -13,6 +13,9 @@ command -v rclone >/dev/null || need_apt+=(rclone)
 command -v openssl >/dev/null || need_apt+=(openssl)
 # the web console's browser tests drive Debian's Chromium (playwright-core never downloads one)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# schedules: the generated units are checked by systemd-analyze verify; runs are serialised by flock
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+command -v flock >/dev/null || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

@@ -49,3 +49,4 @@ export { type ReadinessReport, renderReadiness, readinessIsRed } from '../rollba
 export { type NotifyTarget, type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, type JournalRecord, type JournalFinding, journalCitation, loadPlanFile, renderPlan, rollbackPlanDigest, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';
 export * from './console-queries.js';
 export * from './rollback-approval.js';
+export * from './schedule/index.js';

@@ -21,6 +21,7 @@ import { registerJournalCommands } from './commands/journal-command.js';
 import { registerReadyCommand } from './commands/ready-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerRewriteCommands } from './commands/rewrite-commands.js';
+import { registerScheduleCommands } from './commands/schedule-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
@@ -76,6 +77,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerJournalCommands(program, run);
   registerReadyCommand(program, run);
   registerServeCommand(program, run);
+  registerScheduleCommands(program, run);
   registerInventoryCommands(program, {
     stdout: io.stdout,
     stderr: io.stderr,

@@ -13,6 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { type HttpReceiver, refusedPort, startHttpReceiver } from '../../src/app/notify/testing/receivers.js';
 import { assertMatchesSchema } from '../../src/app/notify/testing/schemas.js';
 import type { LifeboatEvent } from '../../src/app/events.js';
+import { renderMetrics, repositoryMetrics } from '../../src/app/metrics.js';
+import { openRepository } from '../../src/app/wiring/index.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { TEST_PASSWORD, lifeboat, lifeboatOk } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -96,6 +98,19 @@ describe('operations: notifications, metrics file and log file', () => {
     assert.equal(sampleValue(families, 'lifeboat_last_run_success', { operation: 'point' }), 1);
     assert.equal(sampleValue(families, 'lifeboat_last_success_timestamp_seconds', { operation: 'point' }), Math.floor(Date.parse(posted.time) / 1000));
     assert.equal(sampleValue(families, 'lifeboat_last_run_duration_seconds', { operation: 'point' }), (Date.parse(m.finishedAt) - Date.parse(m.createdAt)) / 1000);
+
+    // the same point series, computed from the repository alone (what a /metrics endpoint serves)
+    const opened = await openRepository({ flags: { repo, passwordFile: join(work, 'repo.pw') }, env: {} });
+    try {
+      const fromRepo = parsePrometheus(renderMetrics(await repositoryMetrics(opened)));
+      for (const name of ['lifeboat_point_files', 'lifeboat_point_bytes', 'lifeboat_point_bytes_added', 'lifeboat_point_proof_ok']) {
+        assert.equal(sampleValue(fromRepo, name), sampleValue(families, name), name);
+      }
+      assert.equal(sampleValue(fromRepo, 'lifeboat_points'), 1);
+      assert.equal(sampleValue(fromRepo, 'lifeboat_last_success_timestamp_seconds', { operation: 'point' }), Math.floor(Date.parse(m.finishedAt) / 1000));
+    } finally {
+      await opened.backend.close();
+    }
 
     // check and prune, through the same plan file, add their series to the same file
     const check = await lifeboat(undefined, ['--json', 'check', '--read-data', '-c', plan, '--metrics-file', metrics, '--log-file', log], { env: env() });

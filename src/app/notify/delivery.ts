@@ -4,6 +4,8 @@
  * carries a token in its path, and the SMTP password never leaves the transport.
  */
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import nodemailer from 'nodemailer';
 import { LifeboatError, errorMessage } from '../../core/index.js';
@@ -39,17 +41,38 @@ class PermanentError extends LifeboatError {
   }
 }
 
-async function postWebhook(t: Extract<NotifyTarget, { webhook: string }>, e: LifeboatEvent, timeoutMs: number): Promise<void> {
-  const res = await fetch(t.webhook, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': `lifeboat/${e.lifeboatVersion}` },
-    body: JSON.stringify(webhookBody(e, t.format ?? 'json')),
-    signal: AbortSignal.timeout(timeoutMs),
-    redirect: 'error',
+/**
+ * POSTs JSON with node:http(s) and no keep-alive agent: a pooled socket would keep the process
+ * alive for seconds after the last notification. The timeout covers the whole exchange.
+ */
+function postJson(url: URL, body: string, userAgent: string, timeoutMs: number): Promise<{ status: number; statusText: string; text: string }> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent: false, signal, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': userAgent } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= 64 * 1024) chunks.push(c);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err) => reject(signal.aborted ? signal.reason : err));
+    req.end(body);
   });
-  const text = await res.text().catch(() => '');
-  if (res.ok) return;
-  const what = `answered ${res.status} ${res.statusText}${text ? `: ${text.trim().slice(0, 200)}` : ''}`;
+}
+
+async function postWebhook(t: Extract<NotifyTarget, { webhook: string }>, e: LifeboatEvent, timeoutMs: number): Promise<void> {
+  const res = await postJson(new URL(t.webhook), JSON.stringify(webhookBody(e, t.format ?? 'json')), `lifeboat/${e.lifeboatVersion}`, timeoutMs);
+  if (res.status >= 200 && res.status < 300) return;
+  const what = `answered ${res.status} ${res.statusText}${res.text ? `: ${res.text.trim().slice(0, 200)}` : ''}`;
+  if (res.status >= 300 && res.status < 400) throw new PermanentError(`${what} (redirects are not followed)`);
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new PermanentError(what);
   throw new LifeboatError('E_NOTIFY', what);
 }
@@ -122,7 +145,7 @@ export async function deliver(t: NotifyTarget, index: number, e: LifeboatEvent):
 
 function describeFailure(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message.replace(/https?:\/\/\S+/g, '<url>')})` : ''}`;
+  const cause = err instanceof Error ? ((err.cause as { code?: string; message?: string } | undefined) ?? (err as { code?: string; message?: string })) : undefined;
+  if (cause?.code && !cause.code.startsWith('E_')) return `${cause.code}${cause.message ? ` (${cause.message.replace(/https?:\/\/\S+/g, '<url>')})` : ''}`;
   return errorMessage(err).replace(/https?:\/\/\S+/g, '<url>');
 }
