@@ -67,3 +67,15 @@ test('the example plan and the README plan are valid plan files', async () => {
   assert.ok(block, 'README has a lifeboat.yaml example');
   assert.equal(parsePlanFile(block[1]!, '/srv/lifeboat.yaml').sources.length, 3);
 });
+
+test('checklist and readiness: defaults, relative exports directory, durations, errors naming the line', () => {
+  const plain = parsePlanFile(GOOD, '/plans/lifeboat.yaml');
+  assert.equal(plain.checklist, undefined);
+  assert.deepEqual(plain.readiness, { maxAgeMs: 7 * 86_400_000, deployed: [], provides: {} });
+  const plan = parsePlanFile(`${GOOD}checklist: lync-2013\nreadiness:\n  exports: exports\n  maxAge: 36h\n  deployed: [archiving]\n  provides: { "user-data:3:1": [UserData-fe03.zip] }\n`, '/plans/lifeboat.yaml');
+  assert.equal(plan.checklist, 'lync-2013');
+  assert.deepEqual(plan.readiness, { exports: '/plans/exports', maxAgeMs: 36 * 3_600_000, deployed: ['archiving'], provides: { 'user-data:3:1': ['UserData-fe03.zip'] } });
+  assert.match(errorOf(`${GOOD}checklist: sfb-2010\n`).message, /^lifeboat\.yaml:19: checklist: /);
+  assert.match(errorOf(`${GOOD}readiness:\n  maxAge: 7 days\n`).message, /^lifeboat\.yaml:20: readiness\.maxAge: a number and a unit: 30m, 12h, 7d, 2w/);
+  assert.match(errorOf(`${GOOD}readiness:\n  deployed: [lync-phone-edition]\n`).message, /^lifeboat\.yaml:20: readiness\.deployed/);
+});
