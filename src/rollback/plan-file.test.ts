@@ -133,3 +133,15 @@ notify:
   assert.match(errorOf(`${base}  - on: [any]\n    webhook: https://x/\n    format: teams\n    retries: 99\n`).message, /^lifeboat\.yaml:6: notify\[0\]\.retries/);
   assert.match(errorOf(`${base}  - on: []\n    command: [x]\n`).message, /list at least one event/);
 });
+
+test('checklist and readiness: defaults, relative exports directory, durations, errors naming the line', () => {
+  const plain = parsePlanFile(GOOD, '/plans/lifeboat.yaml');
+  assert.equal(plain.checklist, undefined);
+  assert.deepEqual(plain.readiness, { maxAgeMs: 7 * 86_400_000, deployed: [], provides: {} });
+  const plan = parsePlanFile(`${GOOD}checklist: lync-2013\nreadiness:\n  exports: exports\n  maxAge: 36h\n  deployed: [archiving]\n  provides: { "user-data:3:1": [UserData-fe03.zip] }\n`, '/plans/lifeboat.yaml');
+  assert.equal(plan.checklist, 'lync-2013');
+  assert.deepEqual(plan.readiness, { exports: '/plans/exports', maxAgeMs: 36 * 3_600_000, deployed: ['archiving'], provides: { 'user-data:3:1': ['UserData-fe03.zip'] } });
+  assert.match(errorOf(`${GOOD}checklist: sfb-2010\n`).message, /^lifeboat\.yaml:19: checklist: /);
+  assert.match(errorOf(`${GOOD}readiness:\n  maxAge: 7 days\n`).message, /^lifeboat\.yaml:20: readiness\.maxAge: a number and a unit: 30m, 12h, 7d, 2w/);
+  assert.match(errorOf(`${GOOD}readiness:\n  deployed: [lync-phone-edition]\n`).message, /^lifeboat\.yaml:20: readiness\.deployed/);
+});

@@ -71,7 +71,7 @@ function stepLines(step: RollbackStep, md: boolean, withDelete: boolean): string
       ];
     case 'accounts': {
       const p = step.plan;
-      const how = p.method === 'ldap-modify' ? `LDAP modify of ${p.attribute}, each guarded by the value seen now` : p.method === 'sfb-script' ? 'a Move-CsUser script in waves, checked with Get-CsUser (run it in the Skype for Business Management Shell)' : `report only: ${p.reason}`;
+      const how = p.method === 'ldap-modify' ? `LDAP modify of ${p.attribute}, each guarded by the value seen now` : p.method === 'sfb-script' ? 'a Move-CsUser script for the Skype for Business Management Shell, in the vendor\'s order: Move-CsUser -WhatIf for every account first, then the moves in waves checked with Get-CsUser, then user data with Update-CsUserData -TestMode and then without; never -Force, which loses contacts and meetings' : `report only: ${p.reason}`;
       return [
         `accounts of source ${p.source}: ${p.moves.length} to move back (${how})`,
         ...p.moves.map((m) => `${item}${m.displayName ?? m.id}${m.sipAddress ? ` <${m.sipAddress}>` : ''}: ${m.fromPool ?? 'unassigned'} → ${m.toPool ?? 'unassigned'}`),

@@ -146,5 +146,8 @@ describe('readiness gate, end to end', () => {
     const manifest = JSON.parse(shown.stdout.toString()) as { warnings: string[]; proof: { ok: boolean } };
     assert.equal(manifest.proof.ok, true);
     assert.ok(manifest.warnings.some((w) => w.startsWith(`readiness: User data`) && w.includes(missingPool)), manifest.warnings.join('\n'));
+    // the journal records the point with its red gate
+    const journal = JSON.parse((await cli(['journal', '--json'])).stdout.toString()) as { event: string; point: string; detail: Record<string, unknown> }[];
+    assert.deepEqual(journal.find((r) => r.event === 'point-created' && r.point === pointId)?.detail.readinessRed, 1);
   });
 });

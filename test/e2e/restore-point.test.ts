@@ -233,6 +233,11 @@ describe('restore point and rollback, end to end', () => {
     const again = await lifeboat(undefined, ['rollback', 'plan', pointId, '-c', planFile, '--json'], { env });
     assert.equal(again.code, 0, again.stdout.toString());
 
+    // the journal holds each applied step once, across the kill and the resumed run, and verifies
+    const journal = JSON.parse((await lifeboatOk(undefined, ['journal', '-c', planFile, '--json'], { env })).stdout.toString()) as { event: string; point: string; detail: { step?: string } }[];
+    assert.deepEqual(journal.filter((r) => r.event === 'rollback-step-applied' && r.point === pointId).map((r) => r.detail.step), ['safety-point', 'files:app-files', 'command:appdb', 'accounts:directory', 'verify']);
+    assert.equal((await lifeboat(undefined, ['journal', 'verify', '-c', planFile], { env })).code, 0);
+
     // release unpins: forget may now remove the point's snapshots
     await lifeboatOk(undefined, ['point', 'release', pointId, '-c', planFile], { env });
     const unpinned = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', `point:${pointId}`])).stdout.toString()) as { tags: string[] }[];
