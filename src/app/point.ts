@@ -102,15 +102,32 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
   if (!opts.events) return createPoint(repo, plan, opts);
   const started = Date.now();
   let manifest: PointManifest;
+  let readiness: ReadinessReport | undefined;
+  const onEvent = (e: PointEvent): void => {
+    if (e.type === 'readiness') readiness = e.report;
+    opts.onEvent?.(e);
+  };
   try {
-    manifest = await createPoint(repo, plan, opts);
+    manifest = await createPoint(repo, plan, { ...opts, onEvent });
   } catch (err) {
     opts.events(pointErrorEvent(err, plan.host, Date.now() - started));
     throw err;
   }
   const event = pointEvent(manifest);
   opts.events(event);
-  if (!manifest.proof.ok) opts.events(gateRedEvent({ point: event.point, host: manifest.host, reason: `restore point ${manifest.id} failed its proof`, failingSteps: event.failingSteps }));
+  // the migration gate is red when the point failed its proof or the readiness checklist is red
+  const redItems = readiness?.red ?? [];
+  if (!manifest.proof.ok || redItems.length) {
+    const reasons = [
+      ...(manifest.proof.ok ? [] : [`restore point ${manifest.id} failed its proof`]),
+      ...(redItems.length ? [`${redItems.length} readiness item(s) of ${plan.checklist} are missing, stale or failed`] : []),
+    ];
+    const failingSteps = [
+      ...(event.failingSteps ?? []),
+      ...redItems.map((i) => ({ name: `readiness:${i.id}${i.pool ? `:${i.pool}` : ''}`, detail: `${i.status}: ${i.detail}` })),
+    ];
+    opts.events(gateRedEvent({ point: event.point, host: manifest.host, reason: reasons.join('; '), failingSteps }));
+  }
   return manifest;
 }
 

@@ -136,12 +136,19 @@ describe('readiness gate, end to end', () => {
     const missingPool = withAccounts[2]!.pool!;
     rmSync(join(exportsDir, `UserData-${missingPool}.zip`));
     await lifeboatOk(repo, ['init']);
+    // the red gate is announced to the plan's notify targets as a gate.red event
+    const gateEvents = join(work, 'gate-events.jsonl');
+    writeFileSync(planFile, `${readFileSync(planFile, 'utf8')}notify:\n  - on: [gate.red]\n    command: [sh, -c, 'cat >> ${gateEvents}']\n`);
     const created = await cli(['point', 'create']);
     assert.equal(created.code, 3, created.stderr);
     assert.match(created.stderr, new RegExp(`RESTORE POINT [0-9a-f]{8} WAS SAVED BUT IS NOT COMPLETE FOR SKYPE FOR BUSINESS SERVER 2019: missing, stale or failed: user-data \\(${missingPool.replace(/\./g, '\\.')}\\)`));
     assert.match(created.stderr, new RegExp(`produce it with: Export-CsUserData -PoolFqdn ${missingPool.replace(/\./g, '\\.')} -FileName UserData-${missingPool.replace(/\./g, '\\.')}\\.zip`));
     assert.match(created.stdout.toString(), /proof     passed/);
     const pointId = /restore point ([0-9a-f]{8})/.exec(created.stdout.toString())![1]!;
+    const gateRed = readFileSync(gateEvents, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; summary: string; failingSteps: { name: string }[] });
+    assert.deepEqual(gateRed.map((e) => e.type), ['gate.red']);
+    assert.match(gateRed[0]!.summary, /readiness item\(s\) of sfb-2019/);
+    assert.ok(gateRed[0]!.failingSteps.some((f) => f.name === `readiness:user-data:${missingPool}`), JSON.stringify(gateRed[0]!.failingSteps));
     const shown = await cli(['point', 'show', pointId, '--json']);
     const manifest = JSON.parse(shown.stdout.toString()) as { warnings: string[]; proof: { ok: boolean } };
     assert.equal(manifest.proof.ok, true);
