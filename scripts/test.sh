@@ -11,6 +11,8 @@ command -v setfattr >/dev/null || need_apt+=(attr)
 # backends: rclone serve restic (REST and rclone: tests), openssl for the local S3 server's certificate
 command -v rclone >/dev/null || need_apt+=(rclone)
 command -v openssl >/dev/null || need_apt+=(openssl)
+# GNU time reports a child's peak memory (test/e2e/inventory-files.test.ts)
+[ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
