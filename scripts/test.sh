@@ -16,6 +16,8 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 # schedules: the generated units are checked by systemd-analyze verify; runs are serialised by flock
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 command -v flock >/dev/null || need_apt+=(util-linux)
+# GNU time reports a child's peak memory (test/e2e/inventory-files.test.ts)
+[ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

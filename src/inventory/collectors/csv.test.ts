@@ -11,8 +11,8 @@ import fc from 'fast-check';
 import { withTempDir } from '../../../test/helpers/tmp.js';
 import { collectInventory } from '../collect.js';
 import { topologyXml } from '../testing/directory-fixture.js';
-import { parseCsv, parseCsvRows } from './csv-parse.js';
-import { decodeText, detectEncoding } from './text-decode.js';
+import { openCsv, parseCsv, parseCsvRows } from './csv-parse.js';
+import { decodeText, detectEncoding, detectFileEncoding } from './text-decode.js';
 
 const HEADER = ['Identity', 'SipAddress', 'DisplayName', 'Enabled', 'RegistrarPool', 'HomeServer', 'HostingProvider', 'EnterpriseVoiceEnabled', 'LineURI', 'ConferencingPolicy', 'VoicePolicy'];
 const ROWS = [
@@ -136,6 +136,44 @@ describe('csv collector', () => {
       const doc = await collectInventory([{ type: 'csv', path, preset: 'sfb' }]);
       assert.equal(doc.sources[0]!.status, 'failed');
       assert.match(doc.sources[0]!.errors[0]!, /bad\.csv: unterminated quoted field starting on line 3/);
+    });
+  });
+});
+
+describe('streamed reading of large exports', () => {
+  // 3000 rows ≈ 200 KB: several 64 KiB read chunks, so multi-byte characters and line breaks
+  // inside quoted fields fall across chunk boundaries
+  const names = Array.from({ length: 3000 }, (_, i) => `Zoë 李 ${i}${i % 500 === 7 ? '\nzweite Zeile' : ''}`);
+  const text = `#TYPE Microsoft.Rtc.Management.ADConnect.Schema.OCSADUser\r\n"SipAddress","DisplayName","RegistrarPool"\r\n${names
+    .map((n, i) => `"sip:u${i}@contoso.com","${n}","pool01.contoso.com"`)
+    .join('\r\n')}\r\n`;
+
+  for (const enc of ['utf8', 'utf16le', 'utf16be'] as const) {
+    test(`${enc}: every row, names intact, line numbers counted from the file`, async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, 'big.csv');
+        await writeFile(path, encode(text, enc));
+        const csv = await openCsv(path);
+        const got: [string, number][] = [];
+        for await (const r of csv.records) got.push([r.values.DisplayName!, r.line]);
+        assert.equal(csv.typeName, 'Microsoft.Rtc.Management.ADConnect.Schema.OCSADUser');
+        assert.deepEqual(got.map(([n]) => n), names);
+        // row k starts on line 3 + k plus one for each earlier two-line name
+        assert.equal(got[8]![1], 3 + 8 + 1);
+        assert.equal(got[2999]![1], 3 + 2999 + 6);
+      });
+    });
+  }
+
+  test('Windows-1252 is recognised even when the first non-UTF-8 byte comes after the first chunk', async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'ansi.csv');
+      await writeFile(path, Buffer.from(`"SipAddress","DisplayName"\r\n${'"sip:a@x","plain"\r\n'.repeat(5000)}"sip:m@x","Jörg Müller"\r\n`, 'latin1'));
+      assert.equal(await detectFileEncoding(path), 'windows-1252');
+      const csv = await openCsv(path);
+      let last = '';
+      for await (const r of csv.records) last = r.values.DisplayName!;
+      assert.equal(last, 'Jörg Müller');
     });
   });
 });

@@ -47,8 +47,8 @@ function isJson(config: CsvSourceConfig, firstChars: string): boolean {
 }
 
 /** Reads a ConvertTo-Json export (whole file: JSON has no record boundaries) into rows. */
-async function readJsonRows(config: CsvSourceConfig, buf: Buffer): Promise<Row[]> {
-  const { text } = decodeText(buf);
+function readJsonRows(config: CsvSourceConfig, buf: Buffer): { rows: Row[]; encoding: string } {
+  const { text, encoding } = decodeText(buf);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -57,7 +57,7 @@ async function readJsonRows(config: CsvSourceConfig, buf: Buffer): Promise<Row[]
   }
   // ConvertTo-Json writes a lone object (not an array) when there is one user
   const list = Array.isArray(data) ? data : [data];
-  return list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null).map(jsonRow);
+  return { rows: list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null).map(jsonRow), encoding };
 }
 
 /** The first few hundred characters of a file, decoded (to tell JSON from CSV). */
@@ -139,8 +139,8 @@ export const csvCollector: Collector<CsvSourceConfig> = {
       } catch (err) {
         throw new LifeboatError('E_IO', `cannot read ${config.path}: ${(err as Error).message}`, { cause: err });
       }
-      const rows = await readJsonRows(config, buf);
-      ctx.progress(`read ${rows.length} objects (${decodeText(head).encoding})`);
+      const { rows, encoding } = readJsonRows(config, buf);
+      ctx.progress(`read ${rows.length} objects (${encoding})`);
       rows.forEach((row, k) => accounts.add(row, `object ${k + 1}`));
     } else {
       const csv = await openCsv(config.path, { delimiter: config.delimiter, maxRecordChars: config.maxRecordChars, signal: ctx.signal });

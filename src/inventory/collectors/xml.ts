@@ -4,6 +4,8 @@
  * dropped from names: the topology schemas (Topology, WritableTopology, TopologyBuilder) are
  * told apart by their element names alone. External entities are never resolved; entities a
  * DOCTYPE declares are expanded within the library's limits (count, size, total expansion).
+ * `htmlEntities` is on because without it the library leaves numeric character references
+ * (`&#65;`, `&#x42;`) undecoded (fast-xml-parser 5.12; the tests check it).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { FormatError } from '../../core/index.js';

@@ -29,7 +29,7 @@ export const ldapSourceSchema = z.strictObject({
   attributes: z.array(z.string().min(1)).optional(),
   scope: z.enum(['base', 'one', 'sub']).optional(),
   pageSize: z.number().int().min(1).max(10_000).optional(),
-  /** Get-CsTopology -AsXml output, to name pools. */
+  /** Get-CsTopology -AsXml output or a Topology Builder .tbxml file, to name pools. */
   topologyFile: z.string().min(1).optional(),
   /** Explicit home value → pool FQDN (pool DN, "1:2" cluster id, or the full home-server DN). */
   poolMap: z.record(z.string(), z.string()).optional(),
