@@ -72,6 +72,7 @@ export async function startConsole(opts: ServeOptions): Promise<RunningConsole> 
     );
     s.once('error', reject);
   });
+  consoleApp.context.warmUp();
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
