@@ -5,7 +5,7 @@
  * each page through the console's Hono app (`app.request`, the whole request path: auth,
  * use-cases, rendering) and prints the median and the worst of `--rounds` (default 7) runs.
  *
- *   npm run build && node dist/bench/console-pages.js [--rounds 7] [--keep]
+ *   npm run build && node dist/bench/console-pages.js [--rounds 7] [--snapshots 1000] [--points 10] [--accounts 100000] [--keep]
  */
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,10 +15,11 @@ import { backup, initRepositoryAt, loadPlanFile, openRepository, pointCreate } f
 import { createConsoleApp } from '../src/web/index.js';
 
 const args = process.argv.slice(2);
-const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 7) || 7;
-const SNAPSHOTS = 1000;
-const POINTS = 10;
-const ACCOUNTS = 100_000;
+const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 7;
+const opt = (name: string, dflt: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
+const SNAPSHOTS = opt('--snapshots', 1000);
+const POINTS = opt('--points', 10);
+const ACCOUNTS = opt('--accounts', 100_000);
 const POOLS = Array.from({ length: 12 }, (_, i) => `pool${String(i + 1).padStart(2, '0')}.contoso.com`);
 
 function usersCsv(n: number): string {
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
       ['inventory search "given9999"', `/inventory/${inv}?q=given9999`],
       ['inventory page 1,000 of pool07', `/inventory/${inv}?pool=pool07.contoso.com&offset=49950`],
       ['accounts API, 500 per page', `/api/inventory/${inv}/accounts?q=user&offset=50000&limit=500`],
-      ['snapshots (1,000)', '/snapshots'],
+      [`snapshots (${SNAPSHOTS.toLocaleString('en-US')})`, '/snapshots'],
       ['snapshot directory (200 files)', `/snapshots/${tree}/tree?path=${encodeURIComponent(join(files, 'etc'))}`],
     ];
     // the first request reads and parses the stored inventory document (then kept parsed)
