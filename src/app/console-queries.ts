@@ -71,24 +71,32 @@ export interface AccountPage {
  */
 export function searchAccounts(doc: InventoryDocument, query: string, offset: number, limit: number, pool?: string): AccountPage {
   const q = query.trim().toLowerCase();
+  const keys = q ? searchKeys(doc) : undefined;
   const page: Account[] = [];
   let total = 0;
-  for (const a of doc.accounts) {
+  for (let i = 0; i < doc.accounts.length; i++) {
+    const a = doc.accounts[i]!;
     if (pool !== undefined && (a.homePool ?? '') !== pool) continue;
-    if (q && !matches(a, q)) continue;
+    if (keys && !keys[i]!.includes(q)) continue;
     if (total >= offset && page.length < limit) page.push(a);
     total++;
   }
   return { total, offset, limit, accounts: page };
 }
 
-function matches(a: Account, q: string): boolean {
-  return (
-    (a.displayName?.toLowerCase().includes(q) ?? false) ||
-    (a.sipAddress?.toLowerCase().includes(q) ?? false) ||
-    (a.primaryAddress?.toLowerCase().includes(q) ?? false) ||
-    a.id.toLowerCase().includes(q)
-  );
+/**
+ * Per account, its display name, SIP and primary address and ID in lower case, joined by NUL (a
+ * query holding one could match across two fields: harmless), made once per document.
+ */
+const keysOf = new WeakMap<InventoryDocument, string[]>();
+
+function searchKeys(doc: InventoryDocument): string[] {
+  let keys = keysOf.get(doc);
+  if (!keys) {
+    keys = doc.accounts.map((a) => `${a.displayName ?? ''}\0${a.sipAddress ?? ''}\0${a.primaryAddress ?? ''}\0${a.id}`.toLowerCase());
+    keysOf.set(doc, keys);
+  }
+  return keys;
 }
 
 /** Accounts moved between pools, counted per (from, to) pair, largest first. */

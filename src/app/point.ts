@@ -349,7 +349,12 @@ function ambiguous(ref: string, found: PointSummary[]): LifeboatError {
 
 /** Finds a complete point by ID, unique ID prefix, name, or `latest` (the newest). */
 export async function pointFind(repo: Repository, ref: string, signal?: AbortSignal): Promise<PointSummary & { manifest: PointManifest }> {
-  const found = matchPoints(await pointList(repo, signal), ref);
+  return pickPoint(await pointList(repo, signal), ref);
+}
+
+/** pointFind over a list `pointList` returned before (the web console keeps one). */
+export function pickPoint(points: PointSummary[], ref: string): PointSummary & { manifest: PointManifest } {
+  const found = matchPoints(points, ref);
   if (found.length > 1) throw ambiguous(ref, found);
   const point = found[0];
   if (point?.manifest) return point as PointSummary & { manifest: PointManifest };

@@ -188,6 +188,7 @@ describe('web console routes', () => {
     const doc = (await (await get(`/inventory/${inventorySnapshot}/report/json`)).json()) as { accounts: unknown[] };
     assert.equal(doc.accounts.length, 230);
     assert.match(await text(get(`/inventory/${inventorySnapshot}/report/html`)), /<html/);
+    assert.equal((await get(`/inventory/${inventorySnapshot}/report/exe`)).status, 404);
   });
 
   test('snapshots: one directory per request, downloads, find; hostile paths refused', async () => {

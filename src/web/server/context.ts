@@ -5,7 +5,7 @@
  * from this console or from a CLI run elsewhere — sees it, and an unchanged repository is not
  * read again for every page.
  */
-import { type InventoryDocument, type PlanFile, type PointSummary, type Repository, inventoryLoad, pointList } from '../../app/index.js';
+import { type InventoryDocument, type PlanFile, type PointManifest, type PointSummary, type Repository, type SnapshotEntry, inventoryLoad, listSnapshots, pickPoint, pointList } from '../../app/index.js';
 import type { JobRunner } from './jobs.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -31,6 +31,8 @@ export class ConsoleContext {
   readonly now: () => Date;
   private pointsKey = '';
   private points: Promise<PointSummary[]> | undefined;
+  private snapshotsKey = '';
+  private snapshots: Promise<SnapshotEntry[]> | undefined;
   private readonly documents = new Map<string, Promise<InventoryDocument>>();
 
   constructor(
@@ -49,19 +51,54 @@ export class ConsoleContext {
     return this.plan ? ` -c ${this.plan.file}` : '';
   }
 
-  /** Every restore point, oldest first (pointList), cached while the snapshot IDs stay the same. */
-  async pointList(signal?: AbortSignal): Promise<PointSummary[]> {
+  /** The repository's snapshot IDs, sorted and joined: the caches' key. */
+  private async snapshotIds(signal?: AbortSignal): Promise<string> {
     const ids: string[] = [];
     for await (const id of this.repo.listIds('snapshots', signal)) ids.push(id);
-    const key = ids.sort().join();
+    return ids.sort().join();
+  }
+
+  /** Every restore point, oldest first (pointList), cached while the snapshot IDs stay the same. */
+  async pointList(signal?: AbortSignal): Promise<PointSummary[]> {
+    const key = await this.snapshotIds(signal);
     if (key !== this.pointsKey || !this.points) {
       this.pointsKey = key;
-      this.points = pointList(this.repo, signal);
-      this.points.catch(() => {
-        this.points = undefined;
+      const loading = pointList(this.repo, signal);
+      this.points = loading;
+      loading.catch(() => {
+        if (this.points === loading) this.points = undefined;
       });
     }
     return this.points;
+  }
+
+  /** pointFind over the cached list. */
+  async pointFind(ref: string, signal?: AbortSignal): Promise<PointSummary & { manifest: PointManifest }> {
+    return pickPoint(await this.pointList(signal), ref);
+  }
+
+  /** Every snapshot, oldest first (listSnapshots), cached while the snapshot IDs stay the same. */
+  async snapshotList(signal?: AbortSignal): Promise<SnapshotEntry[]> {
+    const key = await this.snapshotIds(signal);
+    if (key !== this.snapshotsKey || !this.snapshots) {
+      this.snapshotsKey = key;
+      const loading = listSnapshots(this.repo, {}, { signal });
+      this.snapshots = loading;
+      loading.catch(() => {
+        if (this.snapshots === loading) this.snapshots = undefined;
+      });
+    }
+    return this.snapshots;
+  }
+
+  /** Reads the newest point's inventory in the background, so its first page is quick. */
+  warmUp(): void {
+    this.pointList()
+      .then((points) => {
+        const snapshot = points.filter((p) => p.manifest?.inventory).at(-1)?.manifest?.inventory?.snapshot;
+        return snapshot ? this.inventory(snapshot) : undefined;
+      })
+      .catch(() => {}); // a page that needs it reports the error
   }
 
   /** The inventory document stored in a snapshot (the last few are kept parsed). */

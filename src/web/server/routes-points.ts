@@ -5,7 +5,6 @@ import {
   LifeboatError,
   confirmationWord,
   planIsEmpty,
-  pointFind,
   rollbackApplyApproved,
   rollbackPlan,
   rollbackPlanDigest,
@@ -40,11 +39,11 @@ export function registerPointRoutes(app: Hono, ctx: ConsoleContext): void {
   app.get('/api/points', async (c) => c.json(pointListJson(await ctx.pointList(c.req.raw.signal))));
 
   app.get('/points/:ref', async (c) => {
-    const p = await pointFind(ctx.repo, checkRef(c.req.param('ref')), c.req.raw.signal);
+    const p = await ctx.pointFind(checkRef(c.req.param('ref')), c.req.raw.signal);
     return c.html(pointDetailPage(ctx, p));
   });
   app.get('/api/points/:ref', async (c) => {
-    const p = await pointFind(ctx.repo, checkRef(c.req.param('ref')), c.req.raw.signal);
+    const p = await ctx.pointFind(checkRef(c.req.param('ref')), c.req.raw.signal);
     return c.json({ ...p.manifest, pinned: p.pinned });
   });
 
@@ -52,7 +51,7 @@ export function registerPointRoutes(app: Hono, ctx: ConsoleContext): void {
     const plan = requirePlan(ctx);
     const p = await rollbackPlan(ctx.repo, plan, checkRef(c.req.param('ref')), { env: ctx.env, signal: c.req.raw.signal });
     const deleteAdded = c.req.query('delete') === '1';
-    const { manifest } = await pointFind(ctx.repo, p.point.id, c.req.raw.signal);
+    const { manifest } = await ctx.pointFind(p.point.id, c.req.raw.signal);
     return c.html(rollbackPage(ctx, p, rollbackPlanDigest(p), confirmationWord(manifest), { empty: planIsEmpty(p), deleteAdded }));
   });
   app.get('/api/rollback/:ref', async (c) => {
@@ -69,7 +68,7 @@ export function registerPointRoutes(app: Hono, ctx: ConsoleContext): void {
     const deleteAdded = form.delete === '1';
     const running = ctx.jobs.running();
     if (running) return c.redirect(`/jobs/${running.id}`, 303);
-    const { manifest } = await pointFind(ctx.repo, ref, c.req.raw.signal);
+    const { manifest } = await ctx.pointFind(ref, c.req.raw.signal);
     const word = confirmationWord(manifest);
     const replan = async (extra: { changed?: boolean; error?: { message: string; hint?: string } }, status: 400 | 409): Promise<Response> => {
       const p = await rollbackPlan(ctx.repo, plan, manifest.id, { env: ctx.env, signal: c.req.raw.signal });

@@ -6,7 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { LifeboatError, dumpPath, findInSnapshotTree, listSnapshotDirectory, listSnapshots } from './app-imports.js';
+import { LifeboatError, dumpPath, findInSnapshotTree, listSnapshotDirectory } from './app-imports.js';
 import type { ConsoleContext } from './context.js';
 import { snapshotsPage, treePage } from './pages/snapshots.js';
 
@@ -30,7 +30,7 @@ export function registerSnapshotRoutes(app: Hono, ctx: ConsoleContext): void {
   app.get('/snapshots', async (c) => {
     const host = c.req.query('host') ?? '';
     const tag = c.req.query('tag') ?? '';
-    const all = await listSnapshots(ctx.repo, {}, { signal: c.req.raw.signal });
+    const all = await ctx.snapshotList(c.req.raw.signal);
     const shown = all.filter((e) => (!host || e.snapshot.hostname === host) && (!tag || (e.snapshot.tags ?? []).includes(tag))).reverse();
     return c.html(snapshotsPage(shown, { host, tag }, all.length));
   });

@@ -19,7 +19,7 @@ export interface ListenAddress {
 
 /** `127.0.0.1:9898`, `[::1]:9898`, `localhost:9898` or `:9898` (loopback). */
 export function parseListen(value: string): ListenAddress {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new LifeboatError('E_USAGE', `--listen ${value}: want HOST:PORT`, { hint: 'e.g. --listen 127.0.0.1:9898' });
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
@@ -72,6 +72,7 @@ export async function startConsole(opts: ServeOptions): Promise<RunningConsole> 
     );
     s.once('error', reject);
   });
+  consoleApp.context.warmUp();
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;

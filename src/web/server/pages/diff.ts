@@ -4,7 +4,7 @@
  * rollback plan is the diff (it collects the inventory afresh and compares the files).
  */
 import { html } from 'hono/html';
-import { type PointSummary, diffInventoryDocuments, diffSnapshots, pointFind, rollbackPlan } from '../app-imports.js';
+import { type PointSummary, LifeboatError, diffInventoryDocuments, diffSnapshots, rollbackPlan } from '../app-imports.js';
 import type { ConsoleContext } from '../context.js';
 import { type Html, cliHint, errorBox, formatCount, page, shortTime } from '../layout.js';
 
@@ -26,10 +26,10 @@ export interface DiffView {
 }
 
 export async function buildDiff(ctx: ConsoleContext, fromRef: string, toRef: string, signal?: AbortSignal): Promise<DiffView> {
-  const from = (await pointFind(ctx.repo, fromRef, signal)).manifest;
+  const from = (await ctx.pointFind(fromRef, signal)).manifest;
   const label = (m: { id: string; name: string | null }): string => (m.name ? `${m.name} (${m.id})` : m.id);
   if (toRef === 'live') {
-    if (!ctx.plan) throw new Error('comparing with the present needs the plan file: start the console with -c');
+    if (!ctx.plan) throw new LifeboatError('E_USAGE', 'comparing with the present needs the plan file', { hint: 'start the console with -c PLANFILE' });
     const plan = await rollbackPlan(ctx.repo, ctx.plan, from.id, { env: ctx.env, signal });
     const moves = plan.steps.flatMap((s) => (s.kind === 'accounts' ? s.plan.moves : []));
     // the rollback plan's moves go back (now → then); the diff reads then → now
@@ -60,7 +60,7 @@ export async function buildDiff(ctx: ConsoleContext, fromRef: string, toRef: str
       notes: plan.notes,
     };
   }
-  const to = (await pointFind(ctx.repo, toRef, signal)).manifest;
+  const to = (await ctx.pointFind(toRef, signal)).manifest;
   const view: DiffView = { from: label(from), to: label(to), movePairs: [], moved: 0, added: [], addedCount: 0, removed: [], removedCount: 0, accounts: false, files: [], notes: [] };
   if (from.inventory && to.inventory) {
     const [a, b] = await Promise.all([ctx.inventory(from.inventory.snapshot, signal), ctx.inventory(to.inventory.snapshot, signal)]);
