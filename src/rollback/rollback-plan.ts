@@ -10,6 +10,7 @@
  *   5. verify           collect the inventory again and report what still differs
  */
 import { createHash } from 'node:crypto';
+import { localTime } from '../core/index.js';
 import type { AccountRollback, AccountSourcePlan } from './account-moves.js';
 import type { FileChangeKind } from './file-changes.js';
 import { type JournalCitation, journalCitation } from './journal-chain/index.js';
@@ -91,8 +92,11 @@ export function rollbackPlanDigest(plan: RollbackPlan): string {
 export function renderPlan(plan: RollbackPlan, opts: { markdown?: boolean; delete?: boolean } = {}): string {
   const md = opts.markdown ?? false;
   const out: string[] = [];
-  const title = `Rollback to restore point ${plan.point.id}${plan.point.name ? ` (${plan.point.name})` : ''} of ${plan.point.createdAt}`;
-  out.push(md ? `# ${title}\n\nPlan made ${plan.madeAt}.\n` : `${title}\nplan made ${plan.madeAt}\n`);
+  // for people: local time with its offset (the --json plan keeps RFC 3339)
+  const created = localTime(plan.point.createdAt, { zone: true });
+  const made = localTime(plan.madeAt, { zone: true });
+  const title = `Rollback to restore point ${plan.point.id}${plan.point.name ? ` (${plan.point.name})` : ''} of ${created}`;
+  out.push(md ? `# ${title}\n\nPlan made ${made}.\n` : `${title}\nplan made ${made}\n`);
   if (planIsEmpty(plan)) out.push(md ? '_No file or account differs from the point._\n' : 'no file or account differs from the point\n');
   plan.steps.forEach((s, i) => {
     const [head, ...rest] = stepLines(s, md, opts.delete ?? false);

@@ -36,11 +36,26 @@ function snapshotId(jsonLines: string): string {
   return summary!.snapshot_id!;
 }
 
-/** The snapshot line and the node lines of `ls --json`, parsed; atime is left out (reading a file moves it). */
+/** A directory above the test's own (the shared temporary directory): others change its times. */
+function sharedAncestor(path: string): boolean {
+  return work.startsWith(`${path}/`);
+}
+
+/**
+ * The snapshot line and the node lines of `ls --json`, parsed; atime is left out (reading a file
+ * moves it), and so are the times of directories above the test's own.
+ */
 async function listing(id: string): Promise<{ paths: string[]; nodes: Record<string, unknown>[] }> {
   const lines = (await resticIn(work, ['ls', '--json', id])).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const nodes = lines.slice(1).map(({ atime: _atime, ...rest }) => rest);
+  const nodes = lines.slice(1).map(({ atime: _atime, ...rest }) => (sharedAncestor(rest.path as string) ? { ...rest, mtime: undefined, ctime: undefined } : rest));
   return { paths: (lines[0] as { paths: string[] }).paths, nodes };
+}
+
+/** A restored tree, without the directories above the test's own (see sharedAncestor). */
+function restored(target: string): ReturnType<typeof describeTree> {
+  const tree = describeTree(target);
+  for (const key of [...tree.keys()]) if (sharedAncestor(`/${key}`)) tree.delete(key);
+  return tree;
 }
 
 before(async () => {
@@ -74,14 +89,15 @@ for (const args of CASES) {
     const b = await listing(ours);
     assert.deepEqual([...b.paths].sort(), [...a.paths].sort());
     assert.deepEqual(b.nodes, a.nodes);
-    // the same tree, so the same root tree blob
+    // the same tree, so the same root tree blob (with an absolute path the shared temporary
+    // directory is in the tree too, and other processes change its times between the backups)
     const tree = async (id: string): Promise<string> => (JSON.parse(await resticIn(work, ['cat', 'snapshot', id])) as { tree: string }).tree;
-    assert.equal(await tree(ours), await tree(theirs));
+    if (!args.some((a) => a.startsWith('ABS:'))) assert.equal(await tree(ours), await tree(theirs));
     const t1 = join(work, `restore-${theirs.slice(0, 8)}`);
     const t2 = join(work, `restore-${ours.slice(0, 8)}`);
     await resticIn(work, ['restore', theirs, '--target', t1]);
     await lifeboatIn(work, ['restore', ours, '--target', t2]);
-    assert.deepEqual(diffTrees(describeTree(t1), describeTree(t2)), []);
+    assert.deepEqual(diffTrees(restored(t1), restored(t2)), []);
   });
 }
 
