@@ -101,13 +101,13 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
     await unloop(again);
     // the server is gone
     await rm(source);
-  });
+  }, { timeout: 45 * 60_000 });
 
   after(async () => {
     for (const dir of [...mounts].reverse()) await run('umount', ['--lazy', dir]);
     for (const l of [...loops].reverse()) await detachLoop(l);
     if (work) await rm(work, { recursive: true, force: true });
-  });
+  }, { timeout: 120_000 });
 
   test('the point records the layout for people and for system restore', async () => {
     const text = await lifeboatOk(undefined, ['system', 'layout', pointId, '-c', plan]);
@@ -175,7 +175,7 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
     }
   });
 
-  test('system restore --yes rebuilds the server on a larger blank disk, the last partition grown, and it boots to the marker', async () => {
+  test('system restore --yes rebuilds the server on a larger blank disk, the last partition grown, and it boots to the marker', { timeout: 20 * 60_000 }, async () => {
     const file = join(work, 'new-disk.img');
     const size = 1800 * MiB;
     await newDisk(file, size);
