@@ -122,6 +122,14 @@ export class Archiver {
         throw new LifeboatError('E_NOT_FOUND', `backup path ${t.toString()} cannot be read: ${(err as Error).message}`, { cause: err });
       }
     }
+    // "/" among the targets: the root's own entries are the snapshot's tree (as restic stores
+    // it), and the other targets are below it (with --one-file-system their devices were added
+    // above, so the walk enters them)
+    if (targets.some((t) => t.equals(SLASH))) {
+      const tree = await (await this.saveDir(SLASH, this.options.parentTree)).tree;
+      if (tree === undefined) throw new LifeboatError('E_IO', 'the root directory / cannot be listed');
+      return tree;
+    }
     return this.saveVirtualDir(SLASH, targets, this.options.parentTree);
   }
 
