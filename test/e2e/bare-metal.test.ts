@@ -106,7 +106,11 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
   after(async () => {
     for (const dir of [...mounts].reverse()) await run('umount', ['--lazy', dir]);
     for (const l of [...loops].reverse()) await detachLoop(l);
-    if (work) await rm(work, { recursive: true, force: true });
+    if (!work) return;
+    // never remove a tree something is still mounted in (a bound /dev would lose the host's nodes)
+    const still = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((t) => t === work || t.startsWith(`${work}/`));
+    if (still.length) throw new Error(`still mounted, ${work} left in place: ${still.join(', ')}`);
+    await rm(work, { recursive: true, force: true });
   }, { timeout: 120_000 });
 
   test('the point records the layout for people and for system restore', async () => {
