@@ -21,6 +21,8 @@ export async function sh(cmd: string, args: string[], input?: string): Promise<s
 export async function attachLoop(file: string): Promise<string> {
   const loop = (await sh('losetup', ['--find', '--show', '--partscan', file])).trim();
   if (!/^\/dev\/loop\d+$/.test(loop)) throw new Error(`losetup printed ${loop}`);
+  // measured here: --partscan alone leaves no partition devices; partx -u makes the kernel add them
+  await run('partx', ['-u', loop]);
   return loop;
 }
 
