@@ -25,7 +25,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# bare-metal restore (test/e2e/bare-metal.test.ts): debootstrap builds a small Debian on a loop
+# bare-metal restore (test/acceptance/bare-metal.acceptance.ts, npm run test:bare-metal): debootstrap builds a small Debian on a loop
 # device, QEMU boots it, GRUB for BIOS; sfdisk and partx write and show partition tables
 need_bm=()
 command -v debootstrap >/dev/null || need_bm+=(debootstrap)

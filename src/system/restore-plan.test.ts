@@ -123,3 +123,25 @@ test('restore plan: a smaller disk is refused unless the partitions fit; another
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('restore plan: a logical partition at the end of a dos disk keeps its size (its extended partition would have to grow too)', () => {
+  const table = partitionTableSchema.parse({
+    label: 'dos', id: '0x439503de', device: '/dev/sda', unit: 'sectors', sectorsize: 512,
+    partitions: [
+      { node: '/dev/sda1', start: 2048, size: 39843840, type: '83', bootable: true },
+      { node: '/dev/sda2', start: 39847934, size: 2093058, type: '5' },
+      { node: '/dev/sda5', start: 39847936, size: 2093056, type: '82' },
+    ],
+  });
+  const layout = layoutOf('/dev/sda', 21474836480, JSON.stringify({ partitiontable: table }));
+  layout.filesystems = [
+    { device: '/dev/sda1', disk: '/dev/sda', partition: 1, type: 'ext4', uuid: '9b21f807-1ac1-44a6-af11-87269108d426', label: null, mountpoint: '/', options: null, backedUp: true, ext: null },
+    { device: '/dev/sda5', disk: '/dev/sda', partition: 5, type: 'swap', uuid: '0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e', label: null, mountpoint: null, options: null, backedUp: false, ext: null },
+  ];
+  const plan = planSystemRestore(layout, { path: '/dev/vdb', size: 2 * 21474836480, sectorSize: 512 });
+  assert.deepEqual(plan.partitions.map((p) => [p.device, p.size, p.grown]), [['/dev/vdb1', 39843840, false], ['/dev/vdb2', 2093058, false], ['/dev/vdb5', 2093056, false]]);
+  assert.match(plan.table, /^\/dev\/vdb1 : start=2048, size=39843840, type=83, bootable$/m);
+  assert.match(plan.table, /^\/dev\/vdb5 : start=39847936, size=2093056, type=82$/m);
+  assert.ok(plan.warnings.some((w) => /logical or extended partition: it keeps its size/.test(w)));
+  assert.deepEqual(plan.filesystems.map((f) => f.mkfs[0]), ['mkfs.ext4', 'mkswap']);
+});

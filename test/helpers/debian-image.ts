@@ -11,16 +11,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './run.js';
 
-export async function sh(cmd: string, args: string[], input?: string): Promise<string> {
-  const r = await run(cmd, args, { input });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`);
-  return r.stdout.toString();
+/** Runs a host command that must succeed; returns its output (a command that exits without reading its input is fine). */
+export function sh(cmd: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString());
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
+    });
+    if (child.stdin) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    }
+  });
 }
 
 /** Attaches an image file to a new loop device with its partitions (losetup -P, then partx -u: no udev here). */
 export async function attachLoop(file: string): Promise<string> {
   const loop = (await sh('losetup', ['--find', '--show', '--partscan', file])).trim();
   if (!/^\/dev\/loop\d+$/.test(loop)) throw new Error(`losetup printed ${loop}`);
+  // measured here: --partscan alone leaves no partition devices; partx -u makes the kernel add them
+  await run('partx', ['-u', loop]);
   return loop;
 }
 

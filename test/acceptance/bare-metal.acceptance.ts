@@ -5,6 +5,10 @@
  * destroyed; `system restore` rebuilds it on a blank, larger loop device, which boots to the same
  * marker. Also: the dry run touches nothing, a too-small disk and a disk with a mounted
  * filesystem are refused. Only loop devices this test attached are ever written.
+ *
+ * Not yet part of `npm test`: it has not completed a run on this machine kind (building the
+ * image took about 35 minutes under load). Run it alone with `npm run test:bare-metal`; it moves
+ * into test/e2e once it passes within the suite's time budget.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -101,13 +105,17 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
     await unloop(again);
     // the server is gone
     await rm(source);
-  });
+  }, { timeout: 45 * 60_000 });
 
   after(async () => {
     for (const dir of [...mounts].reverse()) await run('umount', ['--lazy', dir]);
     for (const l of [...loops].reverse()) await detachLoop(l);
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+    if (!work) return;
+    // never remove a tree something is still mounted in (a bound /dev would lose the host's nodes)
+    const still = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((t) => t === work || t.startsWith(`${work}/`));
+    if (still.length) throw new Error(`still mounted, ${work} left in place: ${still.join(', ')}`);
+    await rm(work, { recursive: true, force: true });
+  }, { timeout: 120_000 });
 
   test('the point records the layout for people and for system restore', async () => {
     const text = await lifeboatOk(undefined, ['system', 'layout', pointId, '-c', plan]);
@@ -175,7 +183,7 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
     }
   });
 
-  test('system restore --yes rebuilds the server on a larger blank disk, the last partition grown, and it boots to the marker', async () => {
+  test('system restore --yes rebuilds the server on a larger blank disk, the last partition grown, and it boots to the marker', { timeout: 20 * 60_000 }, async () => {
     const file = join(work, 'new-disk.img');
     const size = 1800 * MiB;
     await newDisk(file, size);
