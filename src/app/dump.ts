@@ -6,10 +6,10 @@ import { type EventEmitter, once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import type { Id } from '../core/index.js';
+import { type Id, LifeboatError } from '../core/index.js';
 import { walkTree } from '../engine/walker/index.js';
 import type { Repository, SnapshotFilter } from '../repository/index.js';
-import { type Node, linkTargetBytes, parseGoTime, permFromFileMode } from '../repository/model/index.js';
+import { type Node, isSafeName, linkTargetBytes, parseGoTime, permFromFileMode } from '../repository/model/index.js';
 import { resolveSnapshotPath } from './snapshot-ref.js';
 
 export interface DumpRequest {
@@ -53,14 +53,28 @@ export async function dumpPath(repo: Repository, req: DumpRequest, out: Writable
     }
   };
   // like restic, a directory's contents are dumped without an entry for the directory itself
+  // restore's rule: an entry named '', '.', '..' or with a '/' (a member that would climb out of
+  // the extraction directory) is left out with everything below it, and the dump fails at the end
+  const refused: string[] = [];
+  const safe = (e: { path: Buffer; node: Node }): boolean => {
+    if (isSafeName(e.node.name)) return true;
+    refused.push(e.path.toString());
+    return false;
+  };
   const tree = node ? node.subtree : resolved.entry.snapshot.tree;
   if (tree) {
-    for await (const e of walkTree(repo, tree, resolved.path, { signal: req.signal })) {
+    for await (const e of walkTree(repo, tree, resolved.path, { signal: req.signal, descend: (e) => refused.at(-1) !== e.path.toString() })) {
+      if (!safe(e)) continue;
       await addEntry(stripSlash(e.path.toString()), e.node);
     }
   }
   pack.finalize();
   await done;
+  if (refused.length > 0) {
+    throw new LifeboatError('E_UNSAFE_PATH', `refused ${refused.length} tree ${refused.length === 1 ? 'entry' : 'entries'} with an unsafe name (first: ${JSON.stringify(refused[0])}): left out of the archive with everything below ${refused.length === 1 ? 'it' : 'them'}`, {
+      hint: 'the snapshot holds names no archive member may have; run `lifeboat check`',
+    });
+  }
 }
 
 function stripSlash(p: string): string {

@@ -41,6 +41,11 @@ function liveType(st: BigIntStats): string {
   return TYPE_OF[Number(st.mode) & TYPE_BITS] ?? 'irregular';
 }
 
+/** What backup skips by design (sockets, as restic does) is not part of the comparison either. */
+function skippedByBackup(st: BigIntStats): boolean {
+  return st.isSocket();
+}
+
 async function lstatOrNull(path: Buffer): Promise<BigIntStats | null> {
   try {
     return await lstat(path, { bigint: true });
@@ -79,7 +84,7 @@ export async function* diffLiveAgainstSnapshot(loader: TreeLoader, snapshotTree:
     const node = await findNode(loader, snapshotTree, path, options.signal);
     const st = await lstatOrNull(path);
     if (!node) {
-      if (st) yield { path, kind: 'added', type: liveType(st), detail: 'not in the snapshot' };
+      if (st && !skippedByBackup(st)) yield { path, kind: 'added', type: liveType(st), detail: 'not in the snapshot' };
       continue;
     }
     yield* compareEntry(loader, node, path, st, options);
@@ -114,7 +119,7 @@ async function* compareDirectory(loader: TreeLoader, dirNode: Node, path: Buffer
     } else if (cmp > 0) {
       const p = joinPath(path, name!);
       const st = await lstatOrNull(p);
-      if (st && !options.excluded?.(p.toString())) yield { path: p, kind: 'added', type: liveType(st), detail: 'not in the snapshot' };
+      if (st && !skippedByBackup(st) && !options.excluded?.(p.toString())) yield { path: p, kind: 'added', type: liveType(st), detail: 'not in the snapshot' };
       j++;
     } else {
       const p = joinPath(path, name!);

@@ -35,3 +35,42 @@ export async function rewriteIndexFiles(path: string, mutate: (doc: IndexDoc) =>
     await repo.backend.close();
   }
 }
+
+/** A node as restic writes it in a tree's JSON (only the fields a test needs; the rest default). */
+export type NodeJson = Record<string, unknown> & { name: string; type: string };
+
+const MTIME = '2024-01-02T03:04:05.000000006Z';
+
+export function dirNode(name: string, subtree: string): NodeJson {
+  return { name, type: 'dir', mode: 2147484141, mtime: MTIME, atime: MTIME, ctime: MTIME, uid: 0, gid: 0, subtree };
+}
+
+export function fileNode(name: string, content: string[], size: number): NodeJson {
+  return { name, type: 'file', mode: 420, mtime: MTIME, atime: MTIME, ctime: MTIME, uid: 0, gid: 0, size, content };
+}
+
+export interface CraftTools {
+  saveTree(nodes: NodeJson[]): Promise<Id>;
+  saveData(bytes: Uint8Array): Promise<Id>;
+}
+
+/**
+ * Writes trees and data built by `build` (which returns the root tree's ID) in the repository's
+ * own format, then a snapshot of them; returns the snapshot ID.
+ */
+export async function writeCraftedSnapshot(path: string, build: (tools: CraftTools) => Promise<Id>): Promise<Id> {
+  const { RepositoryWriter } = await import('../../src/repository/index.js');
+  const repo = await openTestRepository(path);
+  try {
+    await repo.loadIndex();
+    const writer = new RepositoryWriter(repo);
+    const tree = await build({
+      saveTree: (nodes) => writer.saveTree(Buffer.from(`${JSON.stringify({ nodes })}\n`)),
+      saveData: (bytes) => writer.saveDataBlob(bytes),
+    });
+    await writer.flush();
+    return await writer.saveSnapshot({ time: MTIME, tree, paths: ['/crafted'], hostname: 'crafted', username: 'root' });
+  } finally {
+    await repo.backend.close();
+  }
+}
