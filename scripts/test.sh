@@ -11,6 +11,9 @@ command -v setfattr >/dev/null || need_apt+=(attr)
 # backends: rclone serve restic (REST and rclone: tests), openssl for the local S3 server's certificate
 command -v rclone >/dev/null || need_apt+=(rclone)
 command -v openssl >/dev/null || need_apt+=(openssl)
+# sftp: tests start OpenSSH's sshd (/usr/sbin/sshd, not on a user's PATH) and connect with ssh
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh >/dev/null || need_apt+=(openssh-client)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
