@@ -18,6 +18,9 @@ command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 command -v flock >/dev/null || need_apt+=(util-linux)
 # GNU time reports a child's peak memory (test/e2e/inventory-files.test.ts)
 [ -x /usr/bin/time ] || need_apt+=(time)
+# sftp: tests start OpenSSH's sshd (/usr/sbin/sshd, not on a user's PATH) and connect with ssh
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh >/dev/null || need_apt+=(openssh-client)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

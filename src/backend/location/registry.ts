@@ -1,8 +1,8 @@
 /**
  * The scheme registry: one factory per location kind, so the composition root opens any
  * location with `openBackend(text)` and new backends plug in with `registerScheme` instead of a
- * switch. local, rest, s3 and rclone are built in (the remote ones import their code on first
- * use); schemes without a factory (sftp, b2, azure, gs, swift) fail with E_UNSUPPORTED.
+ * switch. local, rest, s3, rclone and sftp are built in (the remote ones import their code on
+ * first use); schemes without a factory (b2, azure, gs, swift) fail with E_UNSUPPORTED.
  */
 import { LifeboatError } from '../../core/index.js';
 import type { Backend, BackendOptions } from '../index.js';
@@ -39,6 +39,7 @@ export const SCHEME_SETTINGS: Readonly<Partial<Record<Scheme, readonly string[]>
   rest: [],
   s3: ['region', 'bucket-lookup'],
   rclone: ['program', 'args'],
+  sftp: ['command', 'args'],
 };
 const factories = new Map<Scheme, AnyFactory>();
 
@@ -116,6 +117,22 @@ registerScheme('rclone', async (loc, o) => {
     idleTimeoutMs: o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     program: o.settings?.get('program'),
     args: args === undefined ? undefined : args.split(/\s+/).filter(Boolean),
+    env: o.env,
+  });
+});
+
+registerScheme('sftp', async (loc, o) => {
+  const { SftpBackend } = await import('../sftp/index.js');
+  const words = (key: string): string[] | undefined => o.settings?.get(key)?.split(/\s+/).filter(Boolean);
+  return new SftpBackend({
+    host: loc.host,
+    user: loc.user,
+    port: loc.port,
+    path: loc.path,
+    location: describeLocation(loc),
+    connections: o.connections ?? REMOTE_CONNECTIONS,
+    command: words('command'),
+    args: words('args'),
     env: o.env,
   });
 });

@@ -8,3 +8,4 @@ export { abortOnCheck, isAbort } from './abort-on-check.js';
 export { type RcloneServer, startRcloneServer } from './rclone-server.js';
 export { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, type S3TestServer, startS3Server } from './s3-server.js';
 export { type FaultProxy, type ProxyAction, type ProxyRequest, startFaultProxy } from './fault-proxy.js';
+export { type SshdServer, startSshd } from './sshd-server.js';

@@ -1,7 +1,9 @@
 /**
- * Commands that rewrite snapshots: rewrite (--exclude) and repair snapshots. Output follows
- * restic's: each snapshot as it is processed, what was done to it, then a count.
+ * Commands that rewrite the repository's contents: rewrite (--exclude), repair snapshots and
+ * repair packs. Output follows restic's: each snapshot as it is processed, what was done to it,
+ * then a count.
  */
+import type { Command } from 'commander';
 import type { SnapshotEntry, SnapshotRewriteRequest, SnapshotRewriteResult } from '../../app/index.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
 
@@ -90,7 +92,7 @@ export const registerRewriteCommands: Register = (program, run) => {
 };
 
 /** `repair snapshots`, registered under the `repair` command. */
-export function registerRepairSnapshots(repair: import('commander').Command, run: Parameters<Register>[1]): void {
+export function registerRepairSnapshots(repair: Command, run: Parameters<Register>[1]): void {
   addSnapshotFilterOptions(
     repair
       .command('snapshots')
@@ -132,7 +134,7 @@ export function registerRepairSnapshots(repair: import('commander').Command, run
 }
 
 /** `repair packs`, registered under the `repair` command. */
-export function registerRepairPacks(repair: import('commander').Command, run: Parameters<Register>[1]): void {
+export function registerRepairPacks(repair: Command, run: Parameters<Register>[1]): void {
   repair
     .command('packs')
     .description('salvage the intact blobs of damaged packs into new packs, then remove the damaged packs (copies are kept in the current directory)')
