@@ -55,7 +55,11 @@ test('docs/cli.md: a section per command with a row per flag', () => {
 
 test('docs/restic-parity.md names every Lifeboat command that has a restic counterpart', () => {
   const doc = readFileSync(join(projectRoot(), 'docs', 'restic-parity.md'), 'utf8');
-  const own = /^(point|rollback|inventory)\b/;
+  for (const own of ['point', 'rollback', 'inventory', 'journal', 'ready', 'serve', 'notify', 'schedule', 'system']) {
+    assert.ok(doc.includes(`\`${own}\``), `restic-parity.md names Lifeboat's own command ${own}`);
+  }
+  // Lifeboat's own commands: no restic counterpart to list (restic-parity.md names them in its header)
+  const own = /^(point|rollback|inventory|journal|ready|serve|notify|schedule|system)\b/;
   for (const [name, cmd] of commands) {
     if (own.test(name) || name === 'help' || name.endsWith(' help') || cmd.commands.length) continue;
     assert.ok(doc.includes(`\`${name}\``), `restic-parity.md lists ${name}`);
