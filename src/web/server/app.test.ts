@@ -12,6 +12,7 @@ import { type PlanFile, type Repository, loadPlanFile, pointCreate } from '../..
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
 import { makeTempDir } from '../../../test/helpers/tmp.js';
 import { createConsoleApp, type ConsoleApp } from './app.js';
+import { parsePrometheus, sampleValue } from '../../../test/helpers/prometheus.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const ORIGIN = 'http://localhost';
@@ -137,6 +138,16 @@ describe('web console routes', () => {
   test('overview: the verdict first', async () => {
     const body = await text(get('/'));
     assert.match(body, /point <a href="\/points\/[0-9a-f]{8}">before-pool-move<\/a>, proven just now; 2 sources; 230 accounts on 3 pools/);
+  });
+
+  test('/metrics: the repository series in Prometheus text format, for a bearer token only', async () => {
+    assert.equal((await web.app.request('/metrics')).status, 401);
+    const r = await web.app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const families = parsePrometheus(await r.text());
+    assert.equal(sampleValue(families, 'lifeboat_points'), 1);
+    assert.ok(families.some((f) => f.name.startsWith('lifeboat_') && f.name !== 'lifeboat_points'), 'the newest point series too');
   });
 
   test('points: list with filters, detail, JSON as the CLI prints it, 404 for unknown points', async () => {

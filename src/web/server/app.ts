@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import { describe, wantsJson } from './errors.js';
-import { redactSecrets } from './app-imports.js';
+import { redactSecrets, renderMetrics, repositoryMetrics } from './app-imports.js';
 import { accessControl, bearer, Sessions, startSession, tokenMatches } from './auth.js';
 import { ConsoleContext, type ConsoleOptions } from './context.js';
 import { JobRunner } from './jobs.js';
@@ -85,7 +85,11 @@ export function createConsoleApp(opts: ConsoleOptions): ConsoleApp {
     return login(c, typeof form.token === 'string' ? form.token : bearer(c));
   });
 
-  // a clean place for the metrics endpoint (wired by the metrics work): mount it here
+  // Prometheus scrapes with the token as a bearer header (authorization.credentials in its config);
+  // the same series as `--metrics-file` derives from the repository (app/metrics.ts)
+  app.get('/metrics', async (c) =>
+    c.body(renderMetrics(await repositoryMetrics(ctx.repo, c.req.raw.signal)), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
   registerPointRoutes(app, ctx);
   registerInventoryRoutes(app, ctx);
   registerSnapshotRoutes(app, ctx);
