@@ -99,16 +99,18 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
 export const TEST_FAULTS_VAR = 'LIFEBOAT_TEST_FAULTS';
 
 /** The `-o fault.<name>=N` options (without the prefix). */
-export const FAULT_OPTION_NAMES = ['kill-after-save'] as const;
+export const FAULT_OPTION_NAMES = ['kill-after-save', 'kill-after-remove'] as const;
 
 /**
- * The plan `-o fault.kill-after-save=N` asks for: the process is killed (SIGKILL) right after
- * the N-th save reached the store, so a test can stop a command after each of its writes in turn.
+ * The plan `-o fault.kill-after-save=N` / `fault.kill-after-remove=N` ask for: the process is
+ * killed (SIGKILL) right after the N-th save (or removal) reached the store, so a test can stop a
+ * command after each of its writes in turn.
  */
 export function faultPlanFromOptions(options: ReadonlyMap<string, number>): FaultPlan | undefined {
-  const killAfterSave = options.get('kill-after-save');
-  if (killAfterSave === undefined) return undefined;
-  return (op, _h, n) => (op === 'save' && n === killAfterSave ? { kill: true } : undefined);
+  const afterSave = options.get('kill-after-save');
+  const afterRemove = options.get('kill-after-remove');
+  if (afterSave === undefined && afterRemove === undefined) return undefined;
+  return (op, _h, n) => ((op === 'save' && n === afterSave) || (op === 'remove' && n === afterRemove) ? { kill: true } : undefined);
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
