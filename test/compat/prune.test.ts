@@ -65,21 +65,37 @@ describe('prune', () => {
     assert.equal(again.unusedBlobs, 0);
   });
 
-  for (const step of ['packs-written', 'index-written', 'old-index-deleted']) {
-    test(`a prune killed after ${step} leaves a valid repository; a second prune finishes`, async () => {
-      const repo = join(work, `killed-${step}`);
-      cpSync(base, repo, { recursive: true });
-      await lifeboatOk(repo, ['forget', '--keep-last', '1']);
-      const killed = await lifeboat(repo, ['prune', '--max-unused', '0%'], { env: { LIFEBOAT_FAULT_INJECT: `prune:${step}` } });
-      assert.notEqual(killed.code, 0);
-      await lifeboatOk(repo, ['unlock']);
-      await restic(repo, ['check', '--read-data']);
-      await lifeboatOk(repo, ['prune', '--max-unused', '0%']);
-      await restic(repo, ['check', '--read-data']);
-      const last = states.at(-1)!;
-      const target = join(work, `restore-killed-${step}`);
-      await lifeboatOk(repo, ['restore', `${last.id}:${src}`, '--target', target]);
-      assert.deepEqual(diffTrees(describeTree(last.copy, { times: false }), describeTree(target, { times: false })), []);
+  // killed through the fault-injection decorator (LIFEBOAT_TEST_FAULTS=1) after each of its saves
+  // (repacked packs, the new index) in turn, until a prune finishes, and after its first removals
+  // (old index, old packs)
+  async function killedPrune(kill: string): Promise<boolean> {
+    const repo = join(work, `killed-${kill}`);
+    cpSync(base, repo, { recursive: true });
+    await lifeboatOk(repo, ['forget', '--keep-last', '1']);
+    const killed = await lifeboat(repo, ['-o', kill, 'prune', '--max-unused', '0%'], { env: { LIFEBOAT_TEST_FAULTS: '1' } });
+    if (killed.code === 0) return false;
+    assert.equal(killed.code, -1, `${kill}: not killed: exit ${killed.code} ${killed.stderr}`);
+    await lifeboatOk(repo, ['unlock']);
+    await restic(repo, ['check', '--read-data']);
+    await lifeboatOk(repo, ['prune', '--max-unused', '0%']);
+    await restic(repo, ['check', '--read-data']);
+    const last = states.at(-1)!;
+    const target = join(work, `restore-killed-${kill}`);
+    await lifeboatOk(repo, ['restore', `${last.id}:${src}`, '--target', target]);
+    assert.deepEqual(diffTrees(describeTree(last.copy, { times: false }), describeTree(target, { times: false })), [], kill);
+    return true;
+  }
+
+  test('a prune killed after each of its saves leaves a valid repository; a second prune finishes', async (t) => {
+    let n = 1;
+    while (n <= 20 && (await killedPrune(`fault.kill-after-save=${n}`))) n++;
+    t.diagnostic(`the prune made ${n - 1} saves; killed after each`);
+    assert.ok(n > 2 && n <= 20, `saves: ${n - 1}`);
+  });
+
+  for (const n of [1, 2, 3]) {
+    test(`a prune killed after its removal ${n} leaves a valid repository; a second prune finishes`, async () => {
+      assert.ok(await killedPrune(`fault.kill-after-remove=${n}`), 'the prune removed fewer files');
     });
   }
 });

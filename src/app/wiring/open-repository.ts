@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Backend } from '../../backend/index.js';
-import { stackDecorators } from '../../backend/decorators/index.js';
+import { FAULT_OPTION_NAMES, TEST_FAULTS_VAR, faultPlanFromOptions, stackDecorators } from '../../backend/decorators/index.js';
 import { type Scheme, SCHEME_SETTINGS, openBackend, parseLocation } from '../../backend/location/index.js';
 import { LifeboatError } from '../../core/index.js';
 import { Repository } from '../../repository/index.js';
@@ -39,6 +39,8 @@ export interface BackendSettings {
   cacert?: string;
   /** `<scheme>.<key>` settings of the location's scheme, prefix stripped. */
   scheme: Map<string, string>;
+  /** `fault.<name>=N` (fault-injection tests only; refused unless LIFEBOAT_TEST_FAULTS=1). */
+  faults: Map<string, number>;
 }
 
 const GENERIC_KEYS = ['connections', 'timeout', 'idle-timeout', 'retries', 'retry-delay', 'cacert'];
@@ -51,7 +53,7 @@ function knownKeys(): string[] {
 
 /** Parses `key=value` options for a location of `scheme` (restic's `-o`); unknown keys are usage errors. */
 export function parseBackendOptions(options: readonly string[], scheme: Scheme, env: Env = {}): BackendSettings {
-  const out: BackendSettings = { scheme: new Map() };
+  const out: BackendSettings = { scheme: new Map(), faults: new Map() };
   const cacert = env.LIFEBOAT_CACERT || env.RESTIC_CACERT;
   if (cacert) out.cacert = cacert;
   for (const option of options) {
@@ -59,6 +61,10 @@ export function parseBackendOptions(options: readonly string[], scheme: Scheme, 
     if (eq <= 0) throw new LifeboatError('E_USAGE', `invalid option ${JSON.stringify(option)}: want key=value`, { hint: 'e.g. -o connections=8' });
     const key = option.slice(0, eq).trim();
     const value = option.slice(eq + 1).trim();
+    if (key.startsWith('fault.') && env[TEST_FAULTS_VAR] === '1' && (FAULT_OPTION_NAMES as readonly string[]).includes(key.slice(6))) {
+      out.faults.set(key.slice(6), positiveInt(key, value));
+      continue;
+    }
     const dot = key.indexOf('.');
     const prefix = dot > 0 ? key.slice(0, dot) : '';
     const name = dot > 0 ? key.slice(dot + 1) : key;
@@ -164,6 +170,7 @@ export async function openLocation(ctx: RepositoryContext): Promise<Backend> {
   return stackDecorators(backend, {
     connections: remote || o.connections ? (o.connections ?? backend.connections) : undefined,
     timeoutMs: o.timeoutMs ?? (remote ? DEFAULT_CALL_TIMEOUT_MS : undefined),
+    faults: faultPlanFromOptions(o.faults),
     retry: { ...(o.retries !== undefined ? { retries: o.retries } : {}), ...(o.retryDelayMs !== undefined ? { baseDelayMs: o.retryDelayMs } : {}) },
   });
 }

@@ -17,6 +17,8 @@ export interface Fault {
   after?: boolean;
   /** Wait this long first (a slow store; the signal still aborts the wait). */
   delayMs?: number;
+  /** Kill the process with SIGKILL once the inner call succeeded (a crash right after a write). */
+  kill?: boolean;
 }
 
 /** Decides per call; `n` counts the calls of this operation so far (1-based). */
@@ -39,8 +41,9 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
     this.counts.set(op, n);
     const fault = this.plan(op, h, n);
     if (fault?.delayMs) await delay(fault.delayMs, options.signal);
-    if (fault && !fault.after && (fault.transient !== undefined || !fault.delayMs)) throw this.error(op, h, fault);
+    if (fault && !fault.after && !fault.kill && (fault.transient !== undefined || !fault.delayMs)) throw this.error(op, h, fault);
     const result = await fn();
+    if (fault?.kill) process.kill(process.pid, 'SIGKILL');
     if (fault?.after) throw this.error(op, h, fault);
     return result;
   }
@@ -87,6 +90,27 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
     if (fault && given === 0) throw this.error('list', undefined, fault);
   }
 
+}
+
+/**
+ * The variable that must be `1` for `-o fault.*` options to be honoured: they exist for the
+ * fault-injection tests (test/faults/), and a production run refuses them as unknown options.
+ */
+export const TEST_FAULTS_VAR = 'LIFEBOAT_TEST_FAULTS';
+
+/** The `-o fault.<name>=N` options (without the prefix). */
+export const FAULT_OPTION_NAMES = ['kill-after-save', 'kill-after-remove'] as const;
+
+/**
+ * The plan `-o fault.kill-after-save=N` / `fault.kill-after-remove=N` ask for: the process is
+ * killed (SIGKILL) right after the N-th save (or removal) reached the store, so a test can stop a
+ * command after each of its writes in turn.
+ */
+export function faultPlanFromOptions(options: ReadonlyMap<string, number>): FaultPlan | undefined {
+  const afterSave = options.get('kill-after-save');
+  const afterRemove = options.get('kill-after-remove');
+  if (afterSave === undefined && afterRemove === undefined) return undefined;
+  return (op, _h, n) => ((op === 'save' && n === afterSave) || (op === 'remove' && n === afterRemove) ? { kill: true } : undefined);
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

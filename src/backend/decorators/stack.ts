@@ -3,9 +3,12 @@
  * backoff wait holds no connection; the per-call timeout inside it, so waiting for a free
  * connection does not count against the call.
  *
- *   retry( limit( timeout( backend ) ) )
+ *   retry( limit( timeout( [fault injection]( backend ) ) ) )
+ *
+ * Fault injection (tests only) sits next to the store, so a fault looks like the store's own.
  */
 import type { Backend } from '../index.js';
+import { type FaultPlan, FaultInjectionBackend } from './fault-injection.js';
 import { LimitBackend } from './limit.js';
 import { DEFAULT_RETRY, type RetryOptions, RetryBackend } from './retry.js';
 import { TimeoutBackend } from './timeout.js';
@@ -16,10 +19,13 @@ export interface StackOptions {
   /** Per call; no deadline when absent or 0. */
   timeoutMs?: number;
   retry?: Partial<RetryOptions>;
+  /** Faults to inject (the fault-injection tests' `-o fault.*` options). */
+  faults?: FaultPlan;
 }
 
 export function stackDecorators(backend: Backend, options: StackOptions = {}): Backend {
   let b = backend;
+  if (options.faults) b = new FaultInjectionBackend(b, options.faults);
   if (options.timeoutMs) b = new TimeoutBackend(b, options.timeoutMs);
   if (options.connections !== undefined) b = new LimitBackend(b, options.connections);
   return new RetryBackend(b, { ...DEFAULT_RETRY, ...options.retry });

@@ -1,7 +1,5 @@
 /**
  * prune: remove data no snapshot references (also reached through `forget --prune`).
- * Test hook: LIFEBOAT_FAULT_INJECT=prune:<step> kills the process with SIGKILL after that step
- * (packs-written, index-written, old-index-deleted), to prove an interrupted prune is safe.
  */
 import type { Command } from 'commander';
 import type { EventHook, PruneStats, Repository } from '../../app/index.js';
@@ -28,9 +26,6 @@ export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFl
     dryRun: o.dryRun,
     signal: ctx.signal,
     events,
-    onStep: (step) => {
-      if (ctx.io.env.LIFEBOAT_FAULT_INJECT === `prune:${step}`) process.kill(process.pid, 'SIGKILL');
-    },
   });
   if (ctx.flags.json) {
     printJson(ctx.io.stdout, { message_type: 'prune', dry_run: Boolean(o.dryRun), ...stats });
