@@ -1,15 +1,9 @@
 /** Text formatting shared by commands: sizes, tables, mode strings, times. */
-import { localTime } from '../core/index.js';
+import { formatBytes as formatSize, localTime } from '../core/index.js';
 
+/** restic's size text: three digits after the point. */
 export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(3)} ${units[u]}`;
+  return formatSize(n, 3);
 }
 
 export function formatDuration(seconds: number): string {

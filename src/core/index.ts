@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './concurrency.js';
 export * from './local-time.js';
+export * from './byte-size.js';

@@ -4,6 +4,7 @@
  * Teams and Slack subsets emitted here are in docs/design/notify-*.schema.json.
  */
 import type { LifeboatEvent } from '../events.js';
+import { formatBytes } from '../../core/index.js';
 
 export type WebhookFormat = 'json' | 'teams' | 'slack';
 
@@ -13,14 +14,7 @@ const SLACK_FIELDS_MAX = 10;
 const FAILING_SHOWN = 10;
 
 function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+  return formatBytes(n, 1);
 }
 
 function truncate(text: string, max: number): string {

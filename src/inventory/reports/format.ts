@@ -1,15 +1,8 @@
 /** Small formatting helpers shared by the renderers. */
+import { formatBytes as formatSize } from '../../core/index.js';
 
 export function formatBytes(n: number | null): string {
-  if (n === null) return '';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+  return n === null ? '' : formatSize(n);
 }
 
 export function poolLabel(pool: string | null): string {

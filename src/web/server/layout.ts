@@ -5,6 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { formatBytes as formatSize } from '../../core/index.js';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -49,15 +50,7 @@ export function cliHint(command: string): Html {
 }
 
 export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+  return n === null || n === undefined ? '' : formatSize(n);
 }
 
 export function formatCount(n: number): string {
