@@ -32,6 +32,7 @@ import {
   isFilesSource,
   isSystemSource,
   parseManifest,
+  withCurrentSnapshots,
   pointIdOfTags,
   pointTag,
   pointTags,
@@ -319,7 +320,8 @@ export async function pointList(repo: Repository, signal?: AbortSignal): Promise
   const out: PointSummary[] = [];
   for (const [id, list] of byId) {
     const manifestEntry = list.find((e) => e.snapshot.tags?.includes(MANIFEST_TAG));
-    const manifest = manifestEntry ? parseManifest((await readSnapshotFile(repo, manifestEntry.id, `/${MANIFEST_FILE}`, {}, signal)).data, `snapshot ${manifestEntry.id.slice(0, 8)}`) : undefined;
+    const stored = manifestEntry ? parseManifest((await readSnapshotFile(repo, manifestEntry.id, `/${MANIFEST_FILE}`, {}, signal)).data, `snapshot ${manifestEntry.id.slice(0, 8)}`) : undefined;
+    const manifest = stored && withCurrentSnapshots(stored, list.map((e) => ({ id: e.id, original: e.snapshot.original })));
     out.push({
       id,
       ...(manifestEntry ? { manifestSnapshot: manifestEntry.id, manifest } : {}),

@@ -105,3 +105,20 @@ export function parseManifest(data: Buffer | string, where: string): PointManife
   }
   return r.data;
 }
+
+/**
+ * The manifest with its snapshot IDs made current. `point release` (like `restic tag`) writes a
+ * point's snapshots anew, each with `original` naming its first version, while the manifest keeps
+ * the IDs of the first versions: an ID that is no longer among `current` is replaced by the ID
+ * of the snapshot whose `original` it is.
+ */
+export function withCurrentSnapshots(m: PointManifest, current: readonly { id: string; original?: string }[]): PointManifest {
+  const ids = new Set(current.map((c) => c.id));
+  const byOriginal = new Map(current.flatMap((c) => (c.original ? [[c.original, c.id] as const] : [])));
+  const now = (id: string): string => (ids.has(id) ? id : (byOriginal.get(id) ?? id));
+  return {
+    ...m,
+    sources: m.sources.map((s) => ({ ...s, snapshot: now(s.snapshot), ...(s.layout ? { layout: now(s.layout) } : {}) })),
+    inventory: m.inventory ? { ...m.inventory, snapshot: now(m.inventory.snapshot) } : null,
+  };
+}

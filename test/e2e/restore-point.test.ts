@@ -242,6 +242,13 @@ describe('restore point and rollback, end to end', () => {
     await lifeboatOk(undefined, ['point', 'release', pointId, '-c', planFile], { env });
     const unpinned = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', `point:${pointId}`])).stdout.toString()) as { tags: string[] }[];
     assert.ok(unpinned.every((s) => !s.tags.includes('lifeboat-pinned')));
+    // release wrote the point's snapshots anew (new IDs, `original` naming the first versions):
+    // the manifest's IDs follow them, so the point still plans and shows current snapshots
+    const current = new Set(unpinned.map((s) => (s as unknown as { id: string }).id));
+    const shown = JSON.parse((await lifeboatOk(undefined, ['point', 'show', pointId, '-c', planFile, '--json'], { env })).stdout.toString()) as { sources: { snapshot: string }[] };
+    assert.ok(shown.sources.every((src) => current.has(src.snapshot)), 'the manifest names the re-tagged snapshots');
+    const afterRelease = await lifeboat(undefined, ['rollback', 'plan', pointId, '-c', planFile, '--json'], { env });
+    assert.equal(afterRelease.code, 0, afterRelease.stderr);
   });
 
   test('a newcomer\'s plan from the plan directory: hooks run, a failing verify fails the proof loudly', async () => {
