@@ -19,9 +19,20 @@ const timeLimit = (inputSize: number): number => PER_INPUT_MS + (inputSize / 2 *
 /** Heap growth allowed for one parse (inputs are at most ~2 MB; a parser that copies is fine, one that explodes is not). */
 export const PER_INPUT_HEAP_BYTES = 256 * 1024 * 1024;
 
+/**
+ * The seed of every property: fixed by default, so that the suite (and CI) runs the same inputs
+ * each time and a red run is never luck; LIFEBOAT_FUZZ_SEED=random explores new inputs (a failure
+ * prints the seed and path that reproduce it), LIFEBOAT_FUZZ_SEED=N replays one.
+ */
+const FUZZ_SEED = ((): number | undefined => {
+  const v = process.env.LIFEBOAT_FUZZ_SEED;
+  if (v === 'random') return undefined;
+  return v !== undefined && /^-?\d+$/.test(v) ? Number(v) : 20261204;
+})();
+
 /** fast-check settings for one property: bounded runs and wall time, reproducible by seed. */
 export function runs(numRuns: number): fc.Parameters<unknown> {
-  return { numRuns, interruptAfterTimeLimit: 8000, markInterruptAsFailure: false };
+  return { numRuns, interruptAfterTimeLimit: 8000, markInterruptAsFailure: false, ...(FUZZ_SEED !== undefined ? { seed: FUZZ_SEED } : {}) };
 }
 
 /** Runs `parse` on `input`; fails unless it returns or throws a LifeboatError, in time and in memory. */

@@ -94,3 +94,10 @@ test('describeLocation gives the location back without passwords', () => {
   }
   assert.throws(() => parseLocation('rest:https://user:secret@'), (err: unknown) => usageError(err) && !String((err as Error).message).includes('secret'));
 });
+
+// found by test/faults/fuzz-inputs.test.ts: a malformed %-escape threw a URIError
+test('a malformed %-escape in a URL location is a usage error naming the location', () => {
+  for (const text of ['sftp://backup@[fd00::1]:2222/%srv/repo', 'sftp://%zz@host//srv', 's3:https://s3.example.com/bucket/%zz']) {
+    assert.throws(() => parseLocation(text), (err: unknown) => err instanceof LifeboatError && err.code === 'E_USAGE' && /malformed %-escape/.test(err.message), text);
+  }
+});

@@ -112,6 +112,15 @@ function parseRest(text: string, rest: string): RestLocation {
   return { scheme: 'rest', url: s.endsWith('/') ? s : `${s}/` };
 }
 
+/** A %-escaped part of a URL location, decoded; a malformed escape ("%zz") is a usage error. */
+function decodeUrlPart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw usage(text, `a malformed %-escape in ${JSON.stringify(part)}`, 'write a literal "%" as %25');
+  }
+}
+
 function parseS3(text: string, rest: string): S3Location {
   let endpoint: string;
   let path: string;
@@ -124,7 +133,7 @@ function parseS3(text: string, rest: string): S3Location {
       throw usage(text, 'not a URL after "s3:"');
     }
     endpoint = url.host;
-    path = decodeURIComponent(url.pathname);
+    path = decodeUrlPart(text, url.pathname);
     useHttp = url.protocol === 'http:';
   } else {
     const spec = rest.startsWith('//') ? rest.slice(2) : rest;
@@ -150,11 +159,11 @@ function parseSftp(text: string, rest: string): SftpLocation {
       throw usage(text, 'not a URL after "sftp:"');
     }
     if (!url.hostname) throw usage(text, 'no host');
-    const path = decodeURIComponent(url.pathname).slice(1);
+    const path = decodeUrlPart(text, url.pathname).slice(1);
     if (path === '') throw usage(text, 'no path', 'write sftp://user@host//absolute/path');
     return {
       scheme: 'sftp',
-      ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+      ...(url.username ? { user: decodeUrlPart(text, url.username) } : {}),
       host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       ...(url.port ? { port: Number(url.port) } : {}),
       path,

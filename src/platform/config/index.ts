@@ -64,6 +64,23 @@ function closestIssue(issue: Issue): Issue {
   return first ? closestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue) : issue;
 }
 
+/** Deeper than any configuration needs; validation and error location recurse per level. */
+const MAX_NESTING = 64;
+
+/** The nesting depth of parsed YAML (maps and lists), measured without recursion. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_NESTING) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Bound on alias expansion (the yaml library's default): a configuration file needs far fewer. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -81,7 +98,15 @@ function firstAliasLine(root: Node | null | undefined, lineCounter: LineCounter)
 /** Parses YAML text and validates it; `file` names it in errors, `hint` says where the format is documented. */
 export function parseYamlConfig<S extends z.ZodType>(text: string, file: string, schema: S, hint?: string): z.infer<S> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    // the yaml library's parser recurses per nesting level: thousands of nested block sequences
+    // ("- - - - …") overflow the stack before it can report an error of its own
+    if (err instanceof RangeError) throw new ConfigError(file, null, null, `not usable YAML: nested too deeply (${err.message})`, hint);
+    throw err;
+  }
   const firstError = doc.errors[0];
   if (firstError) {
     const line = firstError.linePos?.[0].line ?? lineCounter.linePos(firstError.pos[0]).line;
@@ -93,6 +118,9 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, file: string,
   } catch (err) {
     // the yaml library refuses documents whose aliases expand beyond a bound (an "alias bomb")
     throw new ConfigError(file, firstAliasLine(doc.contents, lineCounter), null, `not usable YAML: ${(err as Error).message}`, hint ?? 'remove the nested aliases (*name) from the file');
+  }
+  if (nestingDepth(value) > MAX_NESTING) {
+    throw new ConfigError(file, null, null, `not usable YAML: nested deeper than ${MAX_NESTING} levels`, hint);
   }
   const r = schema.safeParse(value);
   if (!r.success) {
