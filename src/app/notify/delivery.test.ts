@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { NotifyTarget, PointManifest } from '../../rollback/index.js';
@@ -62,6 +62,7 @@ describe('notification delivery to real receivers on loopback', () => {
 
   after(async () => {
     await Promise.all([http?.close(), smtp?.close()]);
+    await rm(dir, { recursive: true, force: true });
   });
 
   test('json, teams and slack webhooks: each body matches its published schema', async () => {
