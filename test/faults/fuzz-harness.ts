@@ -35,6 +35,16 @@ export function runs(numRuns: number): fc.Parameters<unknown> {
   return { numRuns, interruptAfterTimeLimit: 8000, markInterruptAsFailure: false, ...(FUZZ_SEED !== undefined ? { seed: FUZZ_SEED } : {}) };
 }
 
+/** The verdict on one parse: it returned or threw a LifeboatError, in time and in memory. */
+function judge(what: string, thrown: unknown, ms: number, grown: number, inputSize: number): void {
+  if (thrown !== undefined && !(thrown instanceof LifeboatError)) {
+    const e = thrown as Error;
+    assert.fail(`${what.slice(0, 300)}: threw ${e?.name ?? typeof thrown} instead of a LifeboatError: ${e?.message ?? String(thrown)}`);
+  }
+  assert.ok(ms < timeLimit(inputSize), `${what.slice(0, 300)}: one input of ${inputSize} characters took ${ms.toFixed(0)} ms`);
+  assert.ok(grown < PER_INPUT_HEAP_BYTES, `${what.slice(0, 300)}: one input grew the heap by ${(grown / 2 ** 20).toFixed(0)} MiB`);
+}
+
 /** Runs `parse` on `input`; fails unless it returns or throws a LifeboatError, in time and in memory. */
 export function expectTypedOutcome(what: string, parse: () => unknown, inputSize = 0): void {
   const heapBefore = process.memoryUsage().heapUsed;
@@ -45,14 +55,7 @@ export function expectTypedOutcome(what: string, parse: () => unknown, inputSize
   } catch (err) {
     thrown = err;
   }
-  const ms = performance.now() - started;
-  const grown = process.memoryUsage().heapUsed - heapBefore;
-  if (thrown !== undefined && !(thrown instanceof LifeboatError)) {
-    const e = thrown as Error;
-    assert.fail(`${what.slice(0, 300)}: threw ${e?.name ?? typeof thrown} instead of a LifeboatError: ${e?.message ?? String(thrown)}`);
-  }
-  assert.ok(ms < timeLimit(inputSize), `${what.slice(0, 300)}: one input of ${inputSize} characters took ${ms.toFixed(0)} ms`);
-  assert.ok(grown < PER_INPUT_HEAP_BYTES, `${what.slice(0, 300)}: one input grew the heap by ${(grown / 2 ** 20).toFixed(0)} MiB`);
+  judge(what, thrown, performance.now() - started, process.memoryUsage().heapUsed - heapBefore, inputSize);
 }
 
 /** Async variant (parsers that read files). */
@@ -65,14 +68,7 @@ export async function expectTypedOutcomeAsync(what: string, parse: () => Promise
   } catch (err) {
     thrown = err;
   }
-  const ms = performance.now() - started;
-  const grown = process.memoryUsage().heapUsed - heapBefore;
-  if (thrown !== undefined && !(thrown instanceof LifeboatError)) {
-    const e = thrown as Error;
-    assert.fail(`${what.slice(0, 300)}: threw ${e?.name ?? typeof thrown} instead of a LifeboatError: ${e?.message ?? String(thrown)}`);
-  }
-  assert.ok(ms < timeLimit(inputSize), `${what.slice(0, 300)}: one input of ${inputSize} characters took ${ms.toFixed(0)} ms`);
-  assert.ok(grown < PER_INPUT_HEAP_BYTES, `${what.slice(0, 300)}: one input grew the heap by ${(grown / 2 ** 20).toFixed(0)} MiB`);
+  judge(what, thrown, performance.now() - started, process.memoryUsage().heapUsed - heapBefore, inputSize);
 }
 
 /** Raw JSON tokens a hostile repository or file could put where a value belongs. */
