@@ -17,6 +17,10 @@ export function run(cmd: string, args: string[], options: { env?: Record<string,
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    // a command that exits without reading its input (umount, losetup) closes the pipe first: EPIPE here is not a failure
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(options.input ?? '');
   });
 }
