@@ -63,6 +63,12 @@ export interface Backend {
 
   /** Create the repository structure (directories, bucket prefix). Fails if a config exists. */
   create(options?: BackendOptions): Promise<void>;
+  /**
+   * Optional: after a failed init, removes what `create` made through this object (directories
+   * it created, while they are still empty) and nothing else; the caller removes the files it
+   * saved first. A `create` that fails undoes itself.
+   */
+  undoCreate?(): Promise<void>;
   save(handle: Handle, data: Uint8Array, options?: BackendOptions): Promise<void>;
   /** Bytes [offset, offset+length) of the file; length 0 means to the end of the file. */
   load(handle: Handle, offset?: number, length?: number, options?: BackendOptions): Promise<Buffer>;

@@ -47,6 +47,13 @@ export interface OpenRepositoryOptions {
 export class Repository {
   readonly index = new MasterIndex();
   private indexLoaded = false;
+  /**
+   * Blobs none of whose stored copies could be read and verified in this run (a set: the
+   * locations are unused). A writer stores them again instead of taking them as stored.
+   */
+  private readonly unreadable = new MasterIndex(16);
+  /** Copies (`pack:offset`) that failed verification in this run: tried last, and prune keeps another. */
+  private readonly failedCopies = new Set<string>();
   private readonly addToIndex = (type: BlobType, id: Uint8Array, packId: string, offset: number, length: number, uncompressedLength: number): void =>
     this.index.addKey(type, id, packId as Id, offset, length, uncompressedLength);
 
@@ -204,11 +211,48 @@ export class Repository {
     return loadRangeInto(this.backend, handle('data', packId), offset, target, { signal });
   }
 
-  /** Reads, decrypts, decompresses and verifies one blob. */
+  /**
+   * Reads, decrypts, decompresses and verifies one blob. Each copy the index knows is tried
+   * until one verifies (copies that failed before in this run last); when none does, the blob
+   * is remembered as unreadable (`isUnreadable`) and the first copy's error is thrown.
+   */
   async loadBlob(type: BlobType, id: Id, signal?: AbortSignal): Promise<Buffer> {
-    const loc = this.lookupBlob(type, id);
-    const bytes = await this.backend.load(handle('data', loc.packId), loc.offset, loc.length, { signal });
-    return this.decryptBlob(loc, bytes);
+    const copies = this.index.locations(type, id);
+    if (copies.length === 0) this.lookupBlob(type, id);
+    if (this.failedCopies.size > 0) copies.sort((a, b) => Number(this.copyFailed(a.packId, a.offset)) - Number(this.copyFailed(b.packId, b.offset)));
+    let first: unknown;
+    let damaged = false;
+    for (const loc of copies) {
+      try {
+        const bytes = await this.backend.load(handle('data', loc.packId), loc.offset, loc.length, { signal });
+        return this.decryptBlob(loc, bytes);
+      } catch (err) {
+        signal?.throwIfAborted();
+        first ??= err;
+        // a damaged or missing copy: another one may be intact
+        if (err instanceof IntegrityError || err instanceof NotFoundError) {
+          damaged = true;
+          this.failedCopies.add(`${loc.packId}:${loc.offset}`);
+        }
+      }
+    }
+    if (damaged) this.unreadable.add(type, id, id, 0, 0, 0);
+    throw first;
+  }
+
+  /** True when no copy of the blob could be read and verified in this run (see loadBlob). */
+  isUnreadable(type: BlobType, id: Id): boolean {
+    return this.unreadable.blobCount > 0 && this.unreadable.has(type, id);
+  }
+
+  /** `isUnreadable` with the ID as 32 raw bytes. */
+  isUnreadableKey(type: BlobType, key: Uint8Array): boolean {
+    return this.unreadable.blobCount > 0 && this.unreadable.hasKey(type, key);
+  }
+
+  /** True when the copy of a blob at `offset` in `packId` failed verification in this run. */
+  copyFailed(packId: Id, offset: number): boolean {
+    return this.failedCopies.size > 0 && this.failedCopies.has(`${packId}:${offset}`);
   }
 
   /** See openBlob: decrypt, decompress and verify a blob read with loadPackRange. */

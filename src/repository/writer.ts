@@ -119,23 +119,27 @@ export class RepositoryWriter {
     this.treePacks = this.packFileWriter(64 * 1024);
   }
 
-  /** True when the blob must be stored (and marks it so no one else stores it). */
+  /**
+   * True when the blob must be stored (and marks it so no one else stores it): it is neither
+   * reserved in this session nor indexed with a copy that can be read. A blob whose every copy
+   * failed verification in this run (Repository.isUnreadable) is stored again, in a new pack.
+   */
   reserve(type: BlobType, id: Id): boolean {
-    if (this.repo.index.has(type, id) || this.reserved.has(type, id)) return false;
+    if (this.reserved.has(type, id) || (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id))) return false;
     this.reserved.add(type, id, '' as Id, 0, 0, 0);
     return true;
   }
 
   /** `reserve` with the ID as 32 raw bytes (the file workers' questions). */
   reserveKey(type: BlobType, key: Uint8Array): boolean {
-    if (this.repo.index.hasKey(type, key) || this.reserved.hasKey(type, key)) return false;
+    if (this.reserved.hasKey(type, key) || (this.repo.index.hasKey(type, key) && !this.repo.isUnreadableKey(type, key))) return false;
     this.reserved.addKey(type, key, '' as Id, 0, 0, 0);
     return true;
   }
 
-  /** True when the blob is in the index or already stored in this session. */
+  /** True when the blob is already stored in this session, or indexed with a copy that can be read. */
   isStored(type: BlobType, id: Id): boolean {
-    return this.repo.index.has(type, id) || this.reserved.has(type, id);
+    return this.reserved.has(type, id) || (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id));
   }
 
   private packFileWriter(scratchSize: number): PackFileWriter {

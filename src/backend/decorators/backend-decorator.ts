@@ -1,4 +1,4 @@
-/** What every decorator passes through unchanged: the wrapped backend's identity, its hints and close. */
+/** What every decorator passes through unchanged: the wrapped backend's identity, its hints, undoCreate and close. */
 import type { Backend } from '../index.js';
 
 export abstract class BackendDecorator {
@@ -12,6 +12,9 @@ export abstract class BackendDecorator {
   }
   get strongListing(): boolean | undefined {
     return this.inner.strongListing;
+  }
+  async undoCreate(): Promise<void> {
+    await this.inner.undoCreate?.();
   }
   close(): Promise<void> {
     return this.inner.close();

@@ -14,12 +14,13 @@
  *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
 import { closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
+import { makeDirs, removeMadeDirs } from './make-dirs.js';
 import { publishFile, syncDir } from './publish.js';
 
 /** Ranged reads up to this size use synchronous calls (see readSmall). */
@@ -45,6 +46,8 @@ export class LocalBackend implements Backend {
   /** saveFrom's copy buffers, reused. */
   private readonly copyBuffers: Buffer[] = [];
 
+  /** Directories `create` made (parents first), until `undoCreate` removes them. */
+  private readonly created: string[] = [];
   /** Decided on first use (see `layout`). */
   private detectedLayout: LocalLayout | undefined;
 
@@ -97,14 +100,20 @@ export class LocalBackend implements Backend {
     }
     this.detectedLayout = 'default';
     try {
-      for (const t of FILE_TYPES) if (t !== 'config') await mkdir(join(this.root, t), { recursive: true, mode: DIR_MODE });
+      for (const t of FILE_TYPES) if (t !== 'config') await makeDirs(join(this.root, t), DIR_MODE, this.created);
       for (let i = 0; i < 256; i++) {
         options.signal?.throwIfAborted();
-        await mkdir(join(this.root, 'data', i.toString(16).padStart(2, '0')), { recursive: true, mode: DIR_MODE });
+        await makeDirs(join(this.root, 'data', i.toString(16).padStart(2, '0')), DIR_MODE, this.created);
       }
     } catch (err) {
+      await this.undoCreate();
       throw classifyFsError(err, 'create', this.root);
     }
+  }
+
+  /** Removes the directories `create` made, while they are empty (see Backend.undoCreate). */
+  async undoCreate(): Promise<void> {
+    await removeMadeDirs(this.created).catch(() => undefined);
   }
 
   save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
@@ -176,7 +185,7 @@ export class LocalBackend implements Backend {
       }
       throw err;
     }
-    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    await makeDirs(dir, DIR_MODE, []);
     return open(tmp, flags, 0o600);
   }
 

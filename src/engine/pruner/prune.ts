@@ -30,6 +30,8 @@ export interface PruneRepository {
   loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]>;
   loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
   loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
+  /** True when this copy of a blob failed verification while it was loaded in this run. */
+  copyFailed(packId: Id, offset: number): boolean;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
   decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array): Buffer;
   savePackFile(pack: FinishedPack, signal?: AbortSignal): Promise<void>;
@@ -154,7 +156,9 @@ export async function prune(repo: PruneRepository, options: PruneOptions = {}): 
     p.size = onDisk.get(p.id) ?? 0;
     for (let i = 0; i < p.blobs.count; i++) {
       const b = packBlob(p.blobs, i);
-      const isUsed = used.has(b.type, b.id) && !kept.has(b.type, b.id) && onDisk.has(p.id);
+      // a copy that failed verification while the trees were walked is never the one kept (the
+      // walk read another copy, or it would have refused above)
+      const isUsed = used.has(b.type, b.id) && !kept.has(b.type, b.id) && onDisk.has(p.id) && !repo.copyFailed(p.id, b.offset);
       if (isUsed) kept.add(b.type, b.id, p.id, 0, 0, 0);
       else if (used.has(b.type, b.id)) stats.duplicateBlobs++;
       p.used[i] = isUsed ? 1 : 0;
