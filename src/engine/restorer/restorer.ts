@@ -376,7 +376,7 @@ class Restorer {
     try {
       switch (node.type) {
         case 'file':
-          this.planFile(node, dest);
+          this.planFile(node, dest, action === 'restore');
           return;
         case 'symlink':
           this.summary.others++;
@@ -403,7 +403,8 @@ class Restorer {
     }
   }
 
-  private planFile(node: Node, dest: Buffer): void {
+  /** `isNew`: nothing is at `dest` (the file may be created under its final name). */
+  private planFile(node: Node, dest: Buffer, isNew: boolean): void {
     this.summary.filesTotal++;
     const linkKey = node.links > 1n ? `${node.deviceId}:${node.inode}` : undefined;
     if (linkKey !== undefined) {
@@ -414,7 +415,7 @@ class Restorer {
       }
     }
     const content = node.content ?? [];
-    const file = this.files.add(dest, node, content.length);
+    const file = this.files.add(dest, node, content.length, isNew);
     if (linkKey !== undefined) this.hardlinkFirst.set(linkKey, file);
     this.summary.bytesTotal += node.size;
     let offset = 0;
