@@ -5,7 +5,9 @@
  * Reading order (spec 14): list snapshots first, then load the index, so every snapshot seen is
  * covered by the index that was read.
  */
-import { type Backend, type FileType, describeHandle, handle, loadRangeInto } from '../backend/index.js';
+import { close } from 'node:fs';
+import { promisify } from 'node:util';
+import { type Backend, type FileType, describeHandle, handle, loadRangeInto, saveFromFile } from '../backend/index.js';
 import {
   type Id,
   FormatError,
@@ -31,9 +33,12 @@ import {
   decodeSnapshot,
   decodeTree,
 } from './model/index.js';
-import type { BlobType, PackBlob } from './pack/header.js';
+import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
 import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
+import type { PackFile } from './pack/pack-file.js';
+
+const closeAsync = promisify(close);
 
 export interface OpenRepositoryOptions {
   password: string;
@@ -138,9 +143,17 @@ export class Repository {
     for await (const f of this.backend.list(type, { signal })) yield f.name as Id;
   }
 
-  /** Uploads a finished pack (prune, copy). */
-  async savePackFile(pack: { id: Id; bytes: Uint8Array }, signal?: AbortSignal): Promise<void> {
-    await this.backend.save(handle('data', pack.id), pack.bytes, { signal });
+  /**
+   * Uploads a pack finished by a PackFileWriter (prune) from its temporary file, and closes the
+   * descriptor, whether the upload succeeds or not. Does not index it: the caller writes the
+   * index files.
+   */
+  async savePackFile(pack: Pick<PackFile, 'id' | 'fd' | 'length'>, signal?: AbortSignal): Promise<void> {
+    try {
+      await saveFromFile(this.backend, handle('data', pack.id), { fd: pack.fd, length: pack.length }, { signal });
+    } finally {
+      await closeAsync(pack.fd);
+    }
   }
 
   /** Writes one index file; returns its ID. */
@@ -290,7 +303,7 @@ export class Repository {
     const h = handle('data', packId);
     const { size } = await this.backend.stat(h, { signal });
     // restic reads this much eagerly: most headers fit, so one read usually suffices
-    const tailLength = Math.min(size, 15 * 41 + 36);
+    const tailLength = Math.min(size, 15 * ENTRY_SIZE_COMPRESSED + PACK_HEADER_OVERHEAD);
     let tail = await this.backend.load(h, size - tailLength, tailLength, { signal });
     const headerLength = tail.length >= 4 ? tail.readUInt32LE(tail.length - 4) : 0;
     if (headerLength + 4 > tail.length && headerLength + 4 <= size) tail = await this.backend.load(h, size - 4 - headerLength, headerLength + 4, { signal });

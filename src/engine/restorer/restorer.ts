@@ -25,6 +25,7 @@
 import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { IntegrityError, LifeboatError, type Id } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
+import { blobPlaintextLength } from '../../repository/pack/index.js';
 import type { BlobReader } from '../../repository/ports.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
 import type { PathMatcher } from '../filter/index.js';
@@ -427,7 +428,7 @@ class Restorer {
         return;
       }
       this.plan.add(file, offset, loc);
-      offset += loc.uncompressedLength > 0 ? loc.uncompressedLength : loc.length - 32;
+      offset += blobPlaintextLength(loc.length, loc.uncompressedLength);
     }
   }
 }

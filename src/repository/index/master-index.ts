@@ -13,7 +13,7 @@
  * and the others, rare, in a side map; readers try each copy (`locations`).
  */
 import { type Id, idFromBytes } from '../../core/index.js';
-import type { BlobType } from '../pack/header.js';
+import { type BlobType, blobPlaintextLength } from '../pack/header.js';
 
 export interface BlobLocation {
   type: BlobType;
@@ -146,7 +146,7 @@ export class MasterIndex {
     this.scratch.write(id, 0, 32, 'hex');
     const i = this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch);
     if (i < 0) return -1;
-    return this.plainLengths[i]! > 0 ? this.plainLengths[i]! : this.lengths[i]! - 32;
+    return blobPlaintextLength(this.lengths[i]!, this.plainLengths[i]!);
   }
 
   /** Every blob, in insertion order (its first location). */
