@@ -257,9 +257,14 @@ function spawnForOutput(argv: string[], signal?: AbortSignal): { stream: Readabl
   if (!cmd) throw new LifeboatError('E_USAGE', '--stdin-from-command needs a command after --');
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], signal });
   const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', (err) => reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err })));
+    child.on('error', (err) =>
+      reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err, hint: 'check the command name and PATH; no snapshot was saved' })),
+    );
     child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
   });
+  // a command that cannot start rejects `exited` while its (empty) output is still being saved;
+  // backupRootFiles awaits `exited` right after and throws this error, so mark it handled until then
+  exited.catch(() => undefined);
   return { stream: child.stdout, exited };
 }
 
