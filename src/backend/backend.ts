@@ -69,6 +69,12 @@ export interface Backend {
    * saved first. A `create` that fails undoes itself.
    */
   undoCreate?(): Promise<void>;
+  /**
+   * Optional: removes the temporary files interrupted saves left (a killed process) that were
+   * last modified before `before` (ms since the epoch; newer ones may belong to a save in
+   * progress). Returns how many and their bytes; with `dryRun` only counts them.
+   */
+  removeTemporaries?(before: number, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<{ count: number; bytes: number }>;
   save(handle: Handle, data: Uint8Array, options?: BackendOptions): Promise<void>;
   /** Bytes [offset, offset+length) of the file; length 0 means to the end of the file. */
   load(handle: Handle, offset?: number, length?: number, options?: BackendOptions): Promise<Buffer>;

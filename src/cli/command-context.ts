@@ -36,11 +36,14 @@ export function repositoryContext(ctx: CommandContext): RepositoryContext {
     prompt: ctx.io.prompt,
     signal: ctx.signal,
     ...(ctx.flags.option?.length ? { backendOptions: ctx.flags.option } : {}),
-    onWarning: (message) => {
-      if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', message });
-      else ctx.io.stderr.write(`lifeboat: warning: ${message}\n`);
-    },
+    onWarning: (message) => warn(ctx, message),
   };
+}
+
+/** A warning on stderr (or a JSON warning line); the command goes on. */
+export function warn(ctx: CommandContext, message: string): void {
+  if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', message });
+  else ctx.io.stderr.write(`lifeboat: warning: ${message}\n`);
 }
 
 /** Opens the repository, runs `fn`, and always closes the backend. */

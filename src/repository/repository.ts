@@ -165,6 +165,14 @@ export class Repository {
     await this.backend.remove(handle(type, id), { signal });
   }
 
+  /**
+   * Removes the temporary files interrupted saves left that were last modified more than
+   * `maxAgeMs` ago (Backend.removeTemporaries; backends without temporaries report none).
+   */
+  async removeStaleTemporaries(maxAgeMs: number, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<{ count: number; bytes: number }> {
+    return (await this.backend.removeTemporaries?.(Date.now() - maxAgeMs, options)) ?? { count: 0, bytes: 0 };
+  }
+
   /** Files of a type with their sizes. */
   async *listFiles(type: FileType, signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }> {
     for await (const f of this.backend.list(type, { signal })) yield { id: f.name as Id, size: f.size };

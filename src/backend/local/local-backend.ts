@@ -15,13 +15,13 @@
  */
 import { closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, open, readdir, rm, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
 import { makeDirs, removeMadeDirs } from './make-dirs.js';
 import { publishFile, syncDir } from './publish.js';
+import { type TemporariesResult, fanOutDirs, removeStaleTemporaries, temporaryPath } from './temporaries.js';
 
 /** Ranged reads up to this size use synchronous calls (see readSmall). */
 const SYNC_READ_LIMIT = 256 * 1024;
@@ -111,6 +111,17 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** See Backend.removeTemporaries: every type directory, data's fan-out and the root (config). */
+  async removeTemporaries(before: number, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<TemporariesResult> {
+    const dirs = [this.root, ...FILE_TYPES.filter((t) => t !== 'config').map((t) => this.typeDir(t))];
+    try {
+      if (this.layout === 'default') dirs.push(...(await fanOutDirs(this.typeDir('data'))));
+      return await removeStaleTemporaries(dirs, before, options);
+    } catch (err) {
+      throw classifyFsError(err, 'remove temporaries in', this.root);
+    }
+  }
+
   /** Removes the directories `create` made, while they are empty (see Backend.undoCreate). */
   async undoCreate(): Promise<void> {
     await removeMadeDirs(this.created).catch(() => undefined);
@@ -147,7 +158,7 @@ export class LocalBackend implements Backend {
     signal?.throwIfAborted();
     const dir = this.dirOf(h);
     const final = this.path(h);
-    const tmp = `${final}-tmp-${randomBytes(8).toString('hex')}`;
+    const tmp = temporaryPath(final);
     let tmpExists = false;
     try {
       const fh = await this.openExclusive(tmp, dir, h);

@@ -4,7 +4,8 @@
  */
 import type { ForgetGroup, ForgetPolicy } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
-import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
+import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, warn, withRepository } from '../command-context.js';
+import { EXIT } from '../exit-codes.js';
 import { renderTable, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import { type PruneFlags, addPruneOptions, runPrune } from './prune-command.js';
@@ -80,6 +81,10 @@ export const registerForgetCommand: Register = (program, run) => {
           filter: snapshotFilter(o),
           dryRun: o.dryRun,
           signal: ctx.signal,
+          onWarning: (message) => {
+            warn(ctx, message);
+            ctx.exitCode = EXIT.partial;
+          },
         });
         if (ctx.flags.json) {
           printJson(ctx.io.stdout, groups.map((g) => ({
@@ -87,6 +92,7 @@ export const registerForgetCommand: Register = (program, run) => {
             keep: g.keep.map((k) => snapshotJson(k.entry)),
             remove: g.remove.map(snapshotJson),
             reasons: g.keep.map((k) => ({ snapshot: snapshotJson(k.entry), matches: k.reasons })),
+            ...(g.unreadable ? { unreadable: g.unreadable } : {}),
           })));
         } else {
           printForgetGroups(ctx, groups, Boolean(o.dryRun));
@@ -101,6 +107,7 @@ function printForgetGroups(ctx: CommandContext, groups: ForgetGroup[], dryRun: b
   for (const g of groups) {
     const title = [g.host !== undefined ? `host [${g.host}]` : '', g.paths ? `paths [${g.paths.join(', ')}]` : '', g.tags ? `tags [${g.tags.join(', ')}]` : ''].filter(Boolean).join(', ');
     if (title) printLine(ctx.io.stdout, `snapshots for ${title}:`);
+    if (g.unreadable) printLine(ctx.io.stdout, `nothing removed from this group: ${g.unreadable.map((id) => `snapshots/${id.slice(0, 8)}`).join(', ')} of it cannot be read`);
     if (g.keep.length) {
       printLine(ctx.io.stdout, `keep ${g.keep.length} snapshots:`);
       printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Reasons'], g.keep.map((k) => [k.entry.id.slice(0, 8), shortTime(k.entry.snapshot.time), k.entry.snapshot.hostname ?? '', (k.entry.snapshot.tags ?? []).join(','), k.reasons.join(', ')])));

@@ -34,6 +34,9 @@ export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFl
     printLine(ctx.io.stdout, `used:   ${stats.usedBlobs} blobs / ${formatBytes(stats.usedBytes)}`);
     printLine(ctx.io.stdout, `unused: ${stats.unusedBlobs} blobs / ${formatBytes(stats.unusedBytes)} (${stats.duplicateBlobs} duplicates)`);
     printLine(ctx.io.stdout, `${verb} delete ${stats.packsToDelete} packs, repack ${stats.packsToRepack} packs (${formatBytes(stats.bytesToRepack)}), remove ${stats.unindexedPacks} unindexed packs; frees ${formatBytes(stats.bytesFreed)}`);
+    if (stats.staleTemporaries > 0) {
+      printLine(ctx.io.stdout, `${verb} remove ${stats.staleTemporaries} temporary files of interrupted saves older than an hour (${formatBytes(stats.staleTemporaryBytes)})`);
+    }
   }
   return stats;
 }

@@ -4,7 +4,7 @@
 import { Argument, type Command, Option } from 'commander';
 import type { CatKind, OverwriteMode, RestoreAction } from '../../app/index.js';
 import { CAT_KINDS } from '../../app/cat.js';
-import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
+import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, warn, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, formatDuration, modeString, renderTable, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
@@ -31,15 +31,16 @@ export const registerReadCommands: Register = (program, run) => {
       .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags (comma-separated), as restic'),
   ).action(
     run(async (ctx, cmd) => {
-      const { groupHeader, groupKeyJson, groupSnapshots, listSnapshots, parseGroupBy, snapshotJson } = await import('../../app/snapshots.js');
+      const { groupHeader, groupKeyJson, groupSnapshots, listSnapshots, parseGroupBy, snapshotJson, unreadableSnapshotWarning } = await import('../../app/snapshots.js');
       const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; latest?: number; groupBy?: string }>();
       const groupBy = opts.groupBy === undefined ? undefined : parseGroupBy(opts.groupBy);
       await withRepository(ctx, async (repo) => {
         let entries = await listSnapshots(repo, snapshotFilter(opts), {
           signal: ctx.signal,
+          // listed without it, named, exit 3 (restic 0.14 warns the same way and exits 0)
           onError: (id, err) => {
-            reportItemError(ctx, `snapshot ${id}`, err);
-            ctx.exitCode = EXIT.error;
+            warn(ctx, unreadableSnapshotWarning(id, err));
+            ctx.exitCode = EXIT.partial;
           },
         });
         if (opts.latest !== undefined) {
