@@ -4,7 +4,7 @@ import { BackendError, NotFoundError, sha256Id } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type Handle, handle } from '../index.js';
 import { MemoryBackend } from '../memory/index.js';
 import { runBackendContract } from '../testing/index.js';
-import { FaultInjectionBackend, LimitBackend, RetryBackend, TimeoutBackend, stackDecorators } from './index.js';
+import { FaultInjectionBackend, LimitBackend, RetryBackend, TimeoutBackend, faultPlanFromOptions, stackDecorators } from './index.js';
 
 const fast = { retries: 8, baseDelayMs: 1, maxDelayMs: 4 };
 
@@ -127,4 +127,34 @@ test('timeout: a stalled call fails as transient after the deadline; retry then 
   assert.ok(Date.now() - started < 5000);
   const stacked = stackDecorators(stalling, { timeoutMs: 50, retry: fast });
   assert.equal((await stacked.stat(h('t'))).size, 1);
+});
+
+test('fault.enospc-from-save=N: the N-th save and every later one fail as a full disk does, permanent, nothing stored', async () => {
+  const mem = new MemoryBackend();
+  const b = stackDecorators(new FaultInjectionBackend(mem, faultPlanFromOptions(new Map([['enospc-from-save', 2]]))!), { retry: fast });
+  await b.save(h('first'), Buffer.from('1'));
+  for (const name of ['second', 'third']) {
+    await assert.rejects(b.save(h(name), Buffer.from('2')), (err: unknown) => {
+      assert.ok(err instanceof BackendError && !err.transient);
+      assert.match(err.message, new RegExp(`^save snapshots/${h(name).name} in .* failed: ENOSPC: no space left on device`));
+      assert.match(err.hint ?? '', /free disk space/);
+      return true;
+    });
+  }
+  const stored: string[] = [];
+  for await (const f of mem.list('snapshots')) stored.push(f.name);
+  assert.deepEqual(stored, [h('first').name]);
+});
+
+test('fault.eio-from-save=N: EIO is transient, retried, and still failing it gives up naming the object and the disk', async () => {
+  const faulty = new FaultInjectionBackend(new MemoryBackend(), faultPlanFromOptions(new Map([['eio-from-save', 1]]))!);
+  const b = stackDecorators(faulty, { retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  await assert.rejects(b.save(h('x'), Buffer.from('x')), (err: unknown) => {
+    assert.ok(err instanceof BackendError);
+    assert.match(err.message, new RegExp(`^save snapshots/${h('x').name} in .* failed: EIO: i/o error.*\\(gave up after 3 attempts\\)$`));
+    assert.match(err.hint ?? '', /I\/O errors/);
+    return true;
+  });
+  assert.equal(faulty.injected, 3);
+  assert.equal(faultPlanFromOptions(new Map()), undefined);
 });

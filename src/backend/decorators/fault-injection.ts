@@ -6,6 +6,7 @@
  */
 import { BackendError } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto, type FileSource, saveFromFile } from '../index.js';
+import { classifyFsError } from '../local/index.js';
 import { BackendDecorator } from './backend-decorator.js';
 
 export type Operation = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
@@ -19,7 +20,20 @@ export interface Fault {
   delayMs?: number;
   /** Kill the process with SIGKILL once the inner call succeeded (a crash right after a write). */
   kill?: boolean;
+  /**
+   * Fail before the call reaches the store with this file-system error, classified as the local
+   * backend classifies it (ENOSPC permanent with its hint, EIO transient): a full or failing disk.
+   */
+  errno?: InjectedErrno;
 }
+
+/** The file-system errors a fault can stand for. */
+export type InjectedErrno = 'ENOSPC' | 'EIO';
+
+const ERRNO_TEXT: Record<InjectedErrno, { errno: number; text: string }> = {
+  ENOSPC: { errno: -28, text: 'no space left on device' },
+  EIO: { errno: -5, text: 'i/o error' },
+};
 
 /** Decides per call; `n` counts the calls of this operation so far (1-based). */
 export type FaultPlan = (op: Operation, h: Handle | undefined, n: number) => Fault | undefined;
@@ -41,9 +55,10 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
     this.counts.set(op, n);
     const fault = this.plan(op, h, n);
     if (fault?.delayMs) await delay(fault.delayMs, options.signal);
+    if (fault?.errno) throw this.fsError(op, h, fault.errno);
     if (fault && !fault.after && !fault.kill && (fault.transient !== undefined || !fault.delayMs)) throw this.error(op, h, fault);
     const result = await fn();
-    if (fault?.kill) process.kill(process.pid, 'SIGKILL');
+    if (fault?.kill) killNow();
     if (fault?.after) throw this.error(op, h, fault);
     return result;
   }
@@ -51,6 +66,15 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
   private error(op: Operation, h: Handle | undefined, fault: Fault): BackendError {
     this.injected++;
     return new BackendError(`${op} ${h ? describeHandle(h) : ''} in ${this.location} failed: injected fault`, { transient: fault.transient ?? true });
+  }
+
+  /** The error the local backend gives for `code` (the same message shape, family and hint). */
+  private fsError(op: Operation, h: Handle | undefined, code: InjectedErrno): Error {
+    this.injected++;
+    const { errno, text } = ERRNO_TEXT[code];
+    const syscall = op === 'save' ? 'write' : op;
+    const cause = Object.assign(new Error(`${code}: ${text}, ${syscall} (injected fault)`), { code, errno, syscall });
+    return classifyFsError(cause, op, `${h ? describeHandle(h) : 'repository'} in ${this.location}`);
   }
 
   create(options: BackendOptions = {}): Promise<void> {
@@ -99,18 +123,62 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
 export const TEST_FAULTS_VAR = 'LIFEBOAT_TEST_FAULTS';
 
 /** The `-o fault.<name>=N` options (without the prefix). */
-export const FAULT_OPTION_NAMES = ['kill-after-save', 'kill-after-remove'] as const;
+export const FAULT_OPTION_NAMES = ['kill-after-save', 'kill-after-remove', 'enospc-from-save', 'eio-from-save'] as const;
 
 /**
- * The plan `-o fault.kill-after-save=N` / `fault.kill-after-remove=N` ask for: the process is
- * killed (SIGKILL) right after the N-th save (or removal) reached the store, so a test can stop a
- * command after each of its writes in turn.
+ * The plan the `-o fault.*` options ask for:
+ * - `kill-after-save=N` / `kill-after-remove=N`: the process is killed (SIGKILL) right after the
+ *   N-th save (or removal) reached the store, so a test can stop a command after each of its
+ *   writes in turn;
+ * - `enospc-from-save=N` / `eio-from-save=N`: the N-th save and every later one (retries
+ *   included) fail with ENOSPC (the disk is full) or EIO (the disk fails), nothing written.
  */
 export function faultPlanFromOptions(options: ReadonlyMap<string, number>): FaultPlan | undefined {
   const afterSave = options.get('kill-after-save');
   const afterRemove = options.get('kill-after-remove');
-  if (afterSave === undefined && afterRemove === undefined) return undefined;
-  return (op, _h, n) => ((op === 'save' && n === afterSave) || (op === 'remove' && n === afterRemove) ? { kill: true } : undefined);
+  const enospcFrom = options.get('enospc-from-save');
+  const eioFrom = options.get('eio-from-save');
+  if ([afterSave, afterRemove, enospcFrom, eioFrom].every((o) => o === undefined)) return undefined;
+  return (op, _h, n) => {
+    if (op === 'save' && enospcFrom !== undefined && n >= enospcFrom) return { errno: 'ENOSPC' };
+    if (op === 'save' && eioFrom !== undefined && n >= eioFrom) return { errno: 'EIO' };
+    return (op === 'save' && n === afterSave) || (op === 'remove' && n === afterRemove) ? { kill: true } : undefined;
+  };
+}
+
+/**
+ * Kills this process with SIGKILL: a crash no handler sees. The one place the fault-injection
+ * tests stop a command; reached only through a fault plan or `killAfterCalls`, which exist only
+ * when LIFEBOAT_TEST_FAULTS=1.
+ */
+function killNow(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: SIGKILL did not stop the process');
+}
+
+/** A callback that kills the process (SIGKILL) when it is called for the `n`-th time. */
+export function killAfterCalls(n: number): () => void {
+  let calls = 0;
+  return () => {
+    if (++calls === n) killNow();
+  };
+}
+
+/**
+ * The variable naming after which write to the live tree `rollback apply` is killed (a blob
+ * written into a temporary file, a file renamed into place, an entry created or removed);
+ * honoured only with LIFEBOAT_TEST_FAULTS=1.
+ */
+export const TEST_KILL_AFTER_WRITE_VAR = 'LIFEBOAT_TEST_KILL_AFTER_WRITE';
+
+/**
+ * The test hook the CLI hands to `rollback apply` as its live-tree write callback: undefined
+ * unless LIFEBOAT_TEST_FAULTS=1 and LIFEBOAT_TEST_KILL_AFTER_WRITE=N (a positive integer).
+ */
+export function liveWriteKillHook(env: Readonly<Record<string, string | undefined>>): (() => void) | undefined {
+  if (env[TEST_FAULTS_VAR] !== '1') return undefined;
+  const n = Number(env[TEST_KILL_AFTER_WRITE_VAR]);
+  return Number.isInteger(n) && n > 0 ? killAfterCalls(n) : undefined;
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

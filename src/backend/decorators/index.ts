@@ -8,5 +8,5 @@
 export { DEFAULT_RETRY, type RetryOptions, RetryBackend, isTransient } from './retry.js';
 export { LimitBackend, Semaphore } from './limit.js';
 export { TimeoutBackend } from './timeout.js';
-export { FAULT_OPTION_NAMES, type Fault, type FaultPlan, FaultInjectionBackend, type Operation, TEST_FAULTS_VAR, faultPlanFromOptions } from './fault-injection.js';
+export { FAULT_OPTION_NAMES, type Fault, type FaultPlan, FaultInjectionBackend, type InjectedErrno, type Operation, TEST_FAULTS_VAR, TEST_KILL_AFTER_WRITE_VAR, faultPlanFromOptions, killAfterCalls, liveWriteKillHook } from './fault-injection.js';
 export { type StackOptions, stackDecorators } from './stack.js';

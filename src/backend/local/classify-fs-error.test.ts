@@ -30,6 +30,7 @@ test('permissions, full or read-only disks are permanent; I/O hiccups and fd exh
   assert.match((classifyFsError(sysError('ENOSPC'), 'save', 'x') as LifeboatError).hint ?? '', /disk space/);
   assert.match((classifyFsError(sysError('EACCES'), 'save', 'x') as LifeboatError).hint ?? '', /permissions/);
   assert.match((classifyFsError(sysError('EROFS'), 'save', 'x') as LifeboatError).hint ?? '', /read-only/);
+  assert.match((classifyFsError(sysError('EIO'), 'save', 'x') as LifeboatError).hint ?? '', /I\/O errors.*disk|disk.*I\/O errors/);
 });
 
 test('classified errors, aborts and programmer errors pass through unchanged', () => {

@@ -16,6 +16,7 @@ const HINTS: Record<string, string> = {
   ENOSPC: 'free disk space or inodes on the repository file system (df -h, df -i show both)',
   EDQUOT: 'the disk quota is exhausted: free space or raise the quota',
   EROFS: 'the repository is on a read-only file system',
+  EIO: 'the disk holding the repository reports I/O errors: check its health (dmesg, smartctl) before trusting it',
   EMFILE: 'too many open files: raise the limit (ulimit -n) or lower the concurrency',
   ENFILE: 'too many open files system-wide',
 };
