@@ -19,10 +19,13 @@ import { benchArgs } from './cli-args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const USAGE = `usage: node bench/restore-small-files.mjs [--source DIR] [--rounds N] [--base DIR] [--lifeboat PATH] [--keep]
+const USAGE = `usage: node bench/restore-small-files.mjs [--source DIR] [--rounds N] [--base DIR] [--targets DIR] [--lifeboat PATH] [--keep]
   --source DIR     the tree backed up and restored (default /usr/share)
   --rounds N       restore rounds, at least 3 (default 3)
   --base DIR       repositories, targets and results (default /tmp/lifeboat-bench-restore)
+  --targets DIR    where the restores go (default BASE); a tmpfs such as /dev/shm takes the
+                   disk out of the measure (deleting a target on a file system mounted with
+                   'discard' waits for the device, and other disk users make it vary)
   --lifeboat PATH  the lifeboat executable to measure (default this checkout's bin/lifeboat)
   --keep           reuse the repositories of a previous run with the same --base and --source`;
 const opts = benchArgs(
@@ -31,6 +34,7 @@ const opts = benchArgs(
     source: { type: 'string', default: '/usr/share' },
     rounds: { type: 'string', default: '3' },
     base: { type: 'string', default: '/tmp/lifeboat-bench-restore' },
+    targets: { type: 'string' },
     lifeboat: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -39,6 +43,7 @@ const opts = benchArgs(
 const source = resolve(opts.source);
 const rounds = Number(opts.rounds);
 const base = resolve(opts.base);
+const targets = resolve(opts.targets ?? base);
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
@@ -92,7 +97,7 @@ const tools = {
 };
 
 const repo = (name) => join(base, `repo-${name}`);
-const target = (name) => join(base, `restore-${name}`);
+const target = (name) => join(targets, `lifeboat-bench-restore-${name}`);
 const stamp = join(base, 'source');
 mkdirSync(base, { recursive: true });
 const reuse = opts.keep && existsSync(stamp) && readFileSync(stamp, 'utf8') === source && existsSync(repo('lifeboat')) && existsSync(repo('restic'));
@@ -134,10 +139,11 @@ const median = (xs) => {
 const ratios = results.lifeboat.map((l, i) => results.restic[i].seconds / l.seconds);
 const col = (name, key) => results[name].map((x) => x[key].toFixed(key === 'rssMiB' ? 1 : 2)).join(', ');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
-console.log(`\n${new Date().toISOString()} — ${machine}; restore of ${source} (${files} entries), ${rounds} rounds`);
+const fsType = execFileSync('stat', ['-f', '-c', '%T', targets]).toString().trim();
+console.log(`\n${new Date().toISOString()} — ${machine}; restore of ${source} (${files} entries) into ${targets} (${fsType}), ${rounds} rounds`);
 console.log('| measure | Lifeboat | restic |\n|---|---|---|');
 console.log(`| restore s (each round) | ${col('lifeboat', 'seconds')} | ${col('restic', 'seconds')} |`);
 console.log(`| user + sys CPU s (each round) | ${results.lifeboat.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} | ${results.restic.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} |`);
 console.log(`| peak RSS MiB (each round) | ${col('lifeboat', 'rssMiB')} | ${col('restic', 'rssMiB')} |`);
 console.log(`\nrestic ÷ Lifeboat per round: ${ratios.map((x) => x.toFixed(2)).join(', ')}; median ${median(ratios).toFixed(2)}`);
-writeFileSync(join(base, 'last-results.json'), JSON.stringify({ machine, date: new Date().toISOString(), source, files, results, ratios }, null, 2));
+writeFileSync(join(base, 'last-results.json'), JSON.stringify({ machine, date: new Date().toISOString(), source, files, targets, fsType, results, ratios }, null, 2));
