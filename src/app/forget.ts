@@ -4,7 +4,6 @@
  * restore point (tag lifeboat-pinned) are never removed: a policy keeps them, naming the point,
  * and naming one explicitly is an error until `point release`.
  */
-import { handle } from '../backend/index.js';
 import { LifeboatError } from '../core/index.js';
 import { PINNED_TAG, pointIdOfTags } from '../rollback/index.js';
 import { type ForgetPolicy, applyPolicy, policyIsEmpty } from '../engine/pruner/index.js';
@@ -72,7 +71,7 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
       }
     }
     if (!req.dryRun) {
-      for (const g of groups) for (const e of g.remove) await repo.backend.remove(handle('snapshots', e.id), { signal: req.signal });
+      for (const g of groups) for (const e of g.remove) await repo.removeFile('snapshots', e.id, req.signal);
     }
     return groups;
   } finally {
