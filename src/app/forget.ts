@@ -9,7 +9,6 @@
  * has host, paths and tags), nothing is removed from that group; when it cannot (a damaged or
  * undecryptable file), the policy is not applied at all.
  */
-import { handle } from '../backend/index.js';
 import { type Id, LifeboatError } from '../core/index.js';
 import { PINNED_TAG, pointIdOfTags } from '../rollback/index.js';
 import { type ForgetPolicy, applyPolicy, policyIsEmpty } from '../engine/pruner/index.js';
@@ -91,7 +90,7 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
       }
     }
     if (!req.dryRun) {
-      for (const g of groups) for (const e of g.remove) await repo.backend.remove(handle('snapshots', e.id), { signal: req.signal });
+      for (const g of groups) for (const e of g.remove) await repo.removeFile('snapshots', e.id, req.signal);
     }
     return groups;
   } finally {

@@ -63,6 +63,14 @@ export function groupKeyOf(s: Pick<Snapshot, 'hostname' | 'paths' | 'tags'>, by:
   return { key, k: JSON.stringify(key) };
 }
 
+/**
+ * `snapshots --latest N`: the newest `n` snapshots of each host and path set (paths compared as
+ * a sorted set), groups in order of their first snapshot, each oldest first as `entries` is.
+ */
+export function latestPerGroup(entries: readonly SnapshotEntry[], n: number): SnapshotEntry[] {
+  return [...groupSnapshots(entries, ['host', 'paths']).values()].flatMap((g) => g.entries.slice(-n));
+}
+
 /** restic's `group_key` object: fields not grouped by are "" and null, as are empty tags. */
 export function groupKeyJson(key: SnapshotGroupKey): Record<string, unknown> {
   return { hostname: key.host ?? '', paths: key.paths ?? null, tags: key.tags?.length ? key.tags : null };

@@ -173,6 +173,16 @@ export class Repository {
     return (await this.backend.removeTemporaries?.(Date.now() - maxAgeMs, options)) ?? { count: 0, bytes: 0 };
   }
 
+  /** A key file or a pack as stored (not decrypted): `cat key`, `cat pack`, the key list. */
+  loadRawFile(type: 'keys' | 'data', id: Id, signal?: AbortSignal): Promise<Buffer> {
+    return this.backend.load(handle(type, id), 0, 0, { signal });
+  }
+
+  /** Closes the backend (connections, a spawned rclone or ssh); the repository is not used afterwards. */
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
   /** Files of a type with their sizes. */
   async *listFiles(type: FileType, signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }> {
     for await (const f of this.backend.list(type, { signal })) yield { id: f.name as Id, size: f.size };

@@ -8,35 +8,13 @@ import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter,
 import { EXIT } from '../exit-codes.js';
 import { renderTable, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
-import { type PruneFlags, addPruneOptions, runPrune } from './prune-command.js';
-import type { Register } from './read-commands.js';
+import { addPruneOptions, runPrune } from './prune-command.js';
+import type { Register } from '../action.js';
 
 function count(value: string): number {
   const n = Number.parseInt(value, 10);
   if (!Number.isInteger(n) || n < -1) throw new LifeboatError('E_USAGE', `invalid count ${JSON.stringify(value)}: want a number (-1 = unlimited)`);
   return n;
-}
-
-interface ForgetFlags extends PruneFlags {
-  prune?: boolean;
-  keepLast?: number;
-  keepHourly?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  keepYearly?: number;
-  keepWithin?: string;
-  keepWithinHourly?: string;
-  keepWithinDaily?: string;
-  keepWithinWeekly?: string;
-  keepWithinMonthly?: string;
-  keepWithinYearly?: string;
-  keepTag: string[];
-  groupBy: string;
-  dryRun?: boolean;
-  host: string[];
-  tag: string[];
-  path: string[];
 }
 
 export const registerForgetCommand: Register = (program, run) => {
@@ -57,15 +35,14 @@ export const registerForgetCommand: Register = (program, run) => {
       .option('--keep-within-weekly <duration>', 'keep weekly snapshots within duration')
       .option('--keep-within-monthly <duration>', 'keep monthly snapshots within duration')
       .option('--keep-within-yearly <duration>', 'keep yearly snapshots within duration')
-      .option('--keep-tag <tags>', 'keep snapshots with these comma-separated tags (repeatable)', collect, [])
+      .option('--keep-tag <tags>', 'keep snapshots with these comma-separated tags (repeatable)', collect, [] as string[])
       .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags', 'host,paths')
       .option('-n, --dry-run', 'only show what would be removed')
       .option('--prune', 'prune right after forgetting (see `lifeboat prune`)'),
   )).action(
-    run(async (ctx, cmd, ids) => {
+    run(async (ctx, ids, o) => {
       // forget keeps pinned restore points: its use-case brings the rollback code, loaded here only.
       const { forgetSnapshots, parseDuration, parseGroupBy, snapshotJson } = await import('../../app/index.js');
-      const o = cmd.opts<ForgetFlags>();
       const d = (v: string | undefined): ReturnType<typeof parseDuration> | undefined => (v ? parseDuration(v) : undefined);
       const policy: ForgetPolicy = {
         last: o.keepLast, hourly: o.keepHourly, daily: o.keepDaily, weekly: o.keepWeekly, monthly: o.keepMonthly, yearly: o.keepYearly,
@@ -76,7 +53,7 @@ export const registerForgetCommand: Register = (program, run) => {
       await withRepository(ctx, async (repo) => {
         const groups = await forgetSnapshots(repo, {
           policy,
-          snapshots: ids as string[],
+          snapshots: ids,
           groupBy: parseGroupBy(o.groupBy),
           filter: snapshotFilter(o),
           dryRun: o.dryRun,
