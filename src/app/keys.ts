@@ -1,7 +1,7 @@
 /** Use-cases: manage the repository's key files (passwords). */
 import { readFile } from 'node:fs/promises';
 import { type Id, LifeboatError } from '../core/index.js';
-import { type Repository, addKey } from '../repository/index.js';
+import type { Repository } from '../repository/index.js';
 import { decodeKeyFile } from '../repository/model/index.js';
 
 export interface KeyInfo {
@@ -32,7 +32,7 @@ export async function newPassword(file: string | undefined, prompt?: (q: string)
 }
 
 export function addRepositoryKey(repo: Repository, password: string, signal?: AbortSignal): Promise<Id> {
-  return addKey(repo.backend, repo.key, password, { signal });
+  return repo.addKeyFile(password, { signal });
 }
 
 /** Removes a key file; the key that opened the repository cannot be removed (restic's rule). */

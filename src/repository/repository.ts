@@ -19,7 +19,7 @@ import {
 } from '../core/index.js';
 import { isIrreducible, parsePolynomial } from './chunker/index.js';
 import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
-import { unlockMasterKey } from './keys.js';
+import { type NewKeyOptions, addKey, unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
 import {
   type RepoConfig,
@@ -176,6 +176,11 @@ export class Repository {
   /** A key file or a pack as stored (not decrypted): `cat key`, `cat pack`, the key list. */
   loadRawFile(type: 'keys' | 'data', id: Id, signal?: AbortSignal): Promise<Buffer> {
     return this.backend.load(handle(type, id), 0, 0, { signal });
+  }
+
+  /** Saves a new key file that opens this repository with `password`; returns its ID. */
+  addKeyFile(password: string, options: NewKeyOptions = {}): Promise<Id> {
+    return addKey(this.backend, this.key, password, options);
   }
 
   /** Closes the backend (connections, a spawned rclone or ssh); the repository is not used afterwards. */
