@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LifeboatError } from '../core/index.js';
+import { handle } from '../backend/index.js';
 import { loadSnapshots } from '../repository/index.js';
 import { backup } from './backup.js';
 import { withAppFixture } from './testing/index.js';
@@ -46,5 +47,26 @@ test('backup --stdin-from-command with a command that does not exist is a Lifebo
       return true;
     });
     assert.equal((await loadSnapshots(f.repo, {})).length, 0);
+  });
+});
+
+test('backup: an unreadable snapshot of the host is reported (with its file), not silently passed over as parent', async () => {
+  await withAppFixture(async (f) => {
+    const data = f.write({ 'a.txt': 'alpha' }, 'data');
+    const first = await backup(f.repo, { paths: [data], host: 'h1' });
+    const second = await backup(f.repo, { paths: [data], host: 'h1' });
+    const h = handle('snapshots', second.snapshotId!);
+    const bytes = await f.repo.backend.load(h);
+    bytes[bytes.length - 1]! ^= 0xff;
+    await f.repo.backend.remove(h);
+    await f.repo.backend.save(h, bytes);
+
+    const problems: string[] = [];
+    const third = await backup(f.repo, { paths: [data], host: 'h1', onError: (path, err) => problems.push(`${path}: ${err.message}`) });
+    assert.equal(third.parent, first.snapshotId, 'the readable one is the parent');
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, new RegExp(`^snapshots/${second.snapshotId}: snapshot ${second.snapshotId!.slice(0, 8)} cannot be read, so it is not considered as parent`));
+    // without an onError callback the caller gets the error
+    await assert.rejects(backup(f.repo, { paths: [data], host: 'h1' }), (err: unknown) => err instanceof LifeboatError && err.code === 'E_INTEGRITY');
   });
 });

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { Readable } from 'node:stream';
-import { type Id, LifeboatError } from '../core/index.js';
+import { type Id, LifeboatError, NotFoundError, errorMessage } from '../core/index.js';
 import {
   Archiver,
   type ArchiveProgress,
@@ -111,7 +111,19 @@ function readListFiles(files: string[] | undefined, what: string): string[] {
 async function findParent(repo: Repository, req: BackupRequest, host: string, paths: string[]): Promise<SnapshotEntry | undefined> {
   if (req.force) return undefined;
   if (req.parent) return findSnapshot(repo, req.parent, {}, req.signal);
-  const candidates = await loadSnapshots(repo, { hosts: [host] }, { signal: req.signal, onError: () => undefined });
+  const candidates = await loadSnapshots(repo, { hosts: [host] }, {
+    signal: req.signal,
+    onError: (id, err) => {
+      // removed by a concurrent forget since the listing: it is no candidate any more
+      if (err instanceof NotFoundError) return;
+      const problem = new LifeboatError('E_INTEGRITY', `snapshot ${id.slice(0, 8)} cannot be read, so it is not considered as parent: ${errorMessage(err)}`, {
+        cause: err,
+        hint: '`lifeboat check` names the damage; `lifeboat repair snapshots --forget` removes unreadable snapshots',
+      });
+      if (!req.onError) throw problem;
+      req.onError(`snapshots/${id}`, problem);
+    },
+  });
   const key = paths.join('\0');
   return candidates.filter((c) => [...c.snapshot.paths].sort().join('\0') === key).at(-1);
 }

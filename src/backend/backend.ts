@@ -23,7 +23,7 @@
  */
 import { read } from 'node:fs';
 import { promisify } from 'node:util';
-import type { Id } from '../core/index.js';
+import { BackendError, type Id, LifeboatError } from '../core/index.js';
 
 export type FileType = 'config' | 'keys' | 'locks' | 'snapshots' | 'index' | 'data';
 
@@ -112,7 +112,9 @@ export async function loadRangeInto(backend: Backend, h: Handle, offset: number,
   if (backend.loadInto) return backend.loadInto(h, offset, target, options);
   if (target.length === 0) throw new RangeError('loadInto: the target is empty');
   const bytes = await backend.load(h, offset, target.length, options);
-  if (bytes.length !== target.length) throw new Error(`load of ${describeHandle(h)} returned ${bytes.length} bytes for ${target.length}`);
+  if (bytes.length !== target.length) {
+    throw new BackendError(`${describeHandle(h)} in ${backend.location} is truncated: wanted ${target.length} bytes from offset ${offset}, got ${bytes.length}`);
+  }
   target.set(bytes);
 }
 
@@ -129,7 +131,7 @@ export async function saveFromFile(backend: Backend, h: Handle, source: FileSour
   if (!buffer || buffer.length < source.length) buffer = Buffer.allocUnsafe(source.length);
   try {
     const bytes = buffer.subarray(0, source.length);
-    await readFileRange(source.fd, bytes, 0);
+    await readFileRange(source.fd, bytes, 0, `the source of ${describeHandle(h)}`);
     await backend.save(h, bytes, options);
   } finally {
     spareBuffers.push(buffer);
@@ -138,11 +140,18 @@ export async function saveFromFile(backend: Backend, h: Handle, source: FileSour
 
 const readAsync = promisify(read);
 
-/** Fills `into` from position `position` of `fd`; an early end of file is an error. */
-export async function readFileRange(fd: number, into: Uint8Array, position: number): Promise<void> {
+/**
+ * Fills `into` from position `position` of `fd`; an early end of file is an `E_IO` error naming
+ * `what` (the file being saved, for instance `data/1234…`).
+ */
+export async function readFileRange(fd: number, into: Uint8Array, position: number, what = 'the source file'): Promise<void> {
   for (let done = 0; done < into.length; ) {
     const { bytesRead } = await readAsync(fd, into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new Error(`the file ended after ${position + done} bytes, ${into.length - done} short`);
+    if (bytesRead === 0) {
+      throw new LifeboatError('E_IO', `${what} ended after ${position + done} bytes, ${into.length - done} bytes short of what was to be saved`, {
+        hint: 'the temporary file was truncated while it was being saved; run the command again',
+      });
+    }
     done += bytesRead;
   }
 }

@@ -141,7 +141,7 @@ export class LocalBackend implements Backend {
       try {
         for (let pos = 0; pos < source.length; ) {
           const piece = buffer.subarray(0, Math.min(COPY_CHUNK, source.length - pos));
-          await readFileRange(source.fd, piece, pos);
+          await readFileRange(source.fd, piece, pos, `the source of ${describeHandle(h)}`);
           for (let off = 0; off < piece.length; ) off += (await fh.write(piece, off, piece.length - off)).bytesWritten;
           pos += piece.length;
           options.signal?.throwIfAborted();
