@@ -9,11 +9,11 @@
  * has host, paths and tags), nothing is removed from that group; when it cannot (a damaged or
  * undecryptable file), the policy is not applied at all.
  */
-import { type Id, LifeboatError } from '../core/index.js';
+import { FormatError, type Id, IntegrityError, LifeboatError } from '../core/index.js';
 import { PINNED_TAG, pointIdOfTags } from '../rollback/index.js';
 import { type ForgetPolicy, applyPolicy, policyIsEmpty } from '../engine/pruner/index.js';
 import { type GroupField, groupKeyOf, groupSnapshots, unreadableSnapshotWarning } from './snapshots.js';
-import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots, snapshotMatches, snapshotTimeNs } from '../repository/index.js';
+import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots, resolveSnapshotId, snapshotMatches, snapshotTimeNs } from '../repository/index.js';
 import type { Snapshot } from '../repository/model/index.js';
 
 export { type GroupField, parseGroupBy } from './snapshots.js';
@@ -38,6 +38,8 @@ export interface ForgetGroup {
   remove: SnapshotEntry[];
   /** Unreadable snapshot files of this group: the policy removed nothing from it. */
   unreadable?: Id[];
+  /** Snapshot files named explicitly that cannot be read: removed all the same. */
+  removeUnreadable?: Id[];
 }
 
 export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Promise<ForgetGroup[]> {
@@ -50,8 +52,13 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
     let groups: ForgetGroup[];
     if (explicit.length) {
       const remove: SnapshotEntry[] = [];
+      const removeUnreadable: Id[] = [];
       for (const ref of explicit) {
-        const entry = await findSnapshot(repo, ref, {}, req.signal);
+        const entry = await findExplicit(repo, ref, req);
+        if (typeof entry === 'string') {
+          removeUnreadable.push(entry);
+          continue;
+        }
         if (entry.snapshot.tags?.includes(PINNED_TAG)) {
           const point = pointIdOfTags(entry.snapshot.tags);
           throw new LifeboatError('E_PINNED', `snapshot ${entry.id.slice(0, 8)} belongs to restore point ${point ?? '?'} and is pinned`, {
@@ -60,7 +67,7 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
         }
         remove.push(entry);
       }
-      groups = [{ keep: [], remove }];
+      groups = [{ keep: [], remove, ...(removeUnreadable.length ? { removeUnreadable } : {}) }];
     } else {
       const failed: { id: Id; err: unknown }[] = [];
       const all = await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal, onError: (id, err) => failed.push({ id, err }) });
@@ -90,7 +97,9 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
       }
     }
     if (!req.dryRun) {
-      for (const g of groups) for (const e of g.remove) await repo.removeFile('snapshots', e.id, req.signal);
+      for (const g of groups) {
+        for (const id of [...g.remove.map((e) => e.id), ...(g.removeUnreadable ?? [])]) await repo.removeFile('snapshots', id, req.signal);
+      }
     }
     return groups;
   } finally {
@@ -98,6 +107,21 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
   }
 }
 
+
+/**
+ * A snapshot named explicitly: its entry, or only its ID when the file cannot be read or decoded
+ * (it is forgotten all the same, and said so: the way out of a policy's refusal).
+ */
+async function findExplicit(repo: Repository, ref: string, req: ForgetRequest): Promise<SnapshotEntry | Id> {
+  if (ref === 'latest') return findSnapshot(repo, ref, {}, req.signal);
+  const id = await resolveSnapshotId(repo, ref, req.signal);
+  try {
+    return { id, snapshot: await repo.loadSnapshot(id, req.signal) };
+  } catch (err) {
+    if (!(err instanceof IntegrityError || err instanceof FormatError)) throw err;
+    return id;
+  }
+}
 
 /**
  * The groups (groupKeyOf's string) that unreadable snapshot files belong to, with their IDs;
@@ -110,7 +134,7 @@ async function unreadableGroups(repo: Repository, failed: { id: Id; err: unknown
     const fields = await groupFieldsOf(repo, id, req.signal);
     if (!fields) {
       throw new LifeboatError('E_INTEGRITY', `refusing to apply the policy: snapshot file snapshots/${id} cannot be read, so the group it belongs to is unknown and it may be any group's newest snapshot`, {
-        hint: 'restore the file from a copy, or move it out of the repository if it is beyond repair; then run forget again',
+        hint: `restore the file from a copy, or forget it by its ID if it is beyond repair (lifeboat forget ${id.slice(0, 8)}); then run forget again`,
       });
     }
     // only what the filter selects is decided on

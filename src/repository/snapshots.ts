@@ -64,6 +64,12 @@ export async function findSnapshot(repo: Repository, ref: string, filter: Snapsh
     if (!last) throw new LifeboatError('E_SNAPSHOT_NOT_FOUND', 'no snapshot matched the filter', { hint: 'list them with `lifeboat snapshots`' });
     return last;
   }
+  const id = await resolveSnapshotId(repo, ref, signal);
+  return { id, snapshot: await repo.loadSnapshot(id, signal) };
+}
+
+/** The snapshot file a full ID or unique ID prefix names (without reading it). */
+export async function resolveSnapshotId(repo: Repository, ref: string, signal?: AbortSignal): Promise<Id> {
   if (!/^[0-9a-f]{1,64}$/.test(ref)) {
     throw new LifeboatError('E_USAGE', `invalid snapshot ID ${JSON.stringify(ref)}`, { hint: "use an ID, a unique prefix of one, or 'latest'" });
   }
@@ -71,6 +77,5 @@ export async function findSnapshot(repo: Repository, ref: string, filter: Snapsh
   for await (const id of repo.listIds('snapshots', signal)) if (id.startsWith(ref)) matches.push(id);
   if (matches.length === 0) throw new LifeboatError('E_SNAPSHOT_NOT_FOUND', `no snapshot with ID ${ref}`, { hint: 'list them with `lifeboat snapshots`' });
   if (matches.length > 1) throw new LifeboatError('E_AMBIGUOUS', `snapshot prefix ${ref} is ambiguous: ${matches.length} snapshots match`, { hint: 'give more characters of the ID' });
-  const id = matches[0]!;
-  return { id, snapshot: await repo.loadSnapshot(id, signal) };
+  return matches[0]!;
 }

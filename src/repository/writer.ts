@@ -123,21 +123,21 @@ export class RepositoryWriter {
    * failed verification in this run (Repository.isUnreadable) is stored again, in a new pack.
    */
   reserve(type: BlobType, id: Id): boolean {
-    if (this.reserved.has(type, id) || (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id))) return false;
+    if ((this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id)) || this.reserved.has(type, id)) return false;
     this.reserved.add(type, id, '' as Id, 0, 0, 0);
     return true;
   }
 
   /** `reserve` with the ID as 32 raw bytes (the file workers' questions). */
   reserveKey(type: BlobType, key: Uint8Array): boolean {
-    if (this.reserved.hasKey(type, key) || (this.repo.index.hasKey(type, key) && !this.repo.isUnreadableKey(type, key))) return false;
+    if ((this.repo.index.hasKey(type, key) && !this.repo.isUnreadableKey(type, key)) || this.reserved.hasKey(type, key)) return false;
     this.reserved.addKey(type, key, '' as Id, 0, 0, 0);
     return true;
   }
 
   /** True when the blob is already stored in this session, or indexed with a copy that can be read. */
   isStored(type: BlobType, id: Id): boolean {
-    return this.reserved.has(type, id) || (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id));
+    return (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id)) || this.reserved.has(type, id);
   }
 
   private packFileWriter(scratchSize: number): PackFileWriter {

@@ -77,5 +77,13 @@ describe('an undecodable snapshot file', () => {
     assert.doesNotMatch(refused.stderr, /    at /);
     const still = JSON.parse((await lifeboat(repo, ['snapshots', '--json'])).stdout.toString()) as SnapshotJson[];
     assert.equal(still.length, 3, 'nothing removed');
+
+    // the way out the hint names: forget the unreadable files by ID, then the policy applies
+    const byId = await lifeboat(repo, ['forget', garbageId.slice(0, 8), partial]);
+    assert.equal(byId.code, 0, byId.stderr);
+    for (const id of [garbageId, partial]) assert.match(byId.stdout.toString(), new RegExp(`removed unreadable snapshot file snapshots/${id}`));
+    await lifeboatOk(repo, ['forget', '--keep-last', '1']);
+    const last = JSON.parse((await lifeboatOk(repo, ['snapshots', '--json'])).stdout.toString()) as SnapshotJson[];
+    assert.deepEqual(last.map((s) => s.paths[0]).sort(), [one, two]);
   });
 });

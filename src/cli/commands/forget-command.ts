@@ -70,6 +70,7 @@ export const registerForgetCommand: Register = (program, run) => {
             remove: g.remove.map(snapshotJson),
             reasons: g.keep.map((k) => ({ snapshot: snapshotJson(k.entry), matches: k.reasons })),
             ...(g.unreadable ? { unreadable: g.unreadable } : {}),
+            ...(g.removeUnreadable ? { remove_unreadable: g.removeUnreadable } : {}),
           })));
         } else {
           printForgetGroups(ctx, groups, Boolean(o.dryRun));
@@ -93,6 +94,7 @@ function printForgetGroups(ctx: CommandContext, groups: ForgetGroup[], dryRun: b
       printLine(ctx.io.stdout, `${dryRun ? 'would remove' : 'removed'} ${g.remove.length} snapshots:`);
       printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags'], g.remove.map((e) => [e.id.slice(0, 8), shortTime(e.snapshot.time), e.snapshot.hostname ?? '', (e.snapshot.tags ?? []).join(',')])));
     }
+    for (const id of g.removeUnreadable ?? []) printLine(ctx.io.stdout, `${dryRun ? 'would remove' : 'removed'} unreadable snapshot file snapshots/${id}`);
     printLine(ctx.io.stdout, '');
   }
 }
