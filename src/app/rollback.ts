@@ -6,13 +6,14 @@
  *   apply: journal (resume) → safety point → files → command dumps → accounts → verify
  */
 import type { Stats } from 'node:fs';
-import { chmod, lchown, lstat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LifeboatError, errorMessage, parseId } from '../core/index.js';
 import { PathFilter, PathSet } from '../engine/filter/index.js';
 import { type RestoreProgress, restoreTree } from '../engine/restorer/index.js';
 import { type InventoryDiff, type LdapSourceConfig, diffInventories, sourceNames } from '../inventory/index.js';
 import { runCommand } from '../platform/exec/index.js';
+import { writeFileAtomic } from '../platform/fs/index.js';
 import type { Repository } from '../repository/index.js';
 import {
   type PlanFile,
@@ -298,7 +299,7 @@ async function applyStep(
       }
       if (p.method === 'sfb-script') {
         const script = join(opts.stateDir, `rollback-${manifest.id}-${p.source}.ps1`);
-        await writeFile(script, sfbMoveScript(p.moves, { pointId: manifest.id, generatedBy: `lifeboat ${VERSION}` }), { mode: 0o600 });
+        await writeFileAtomic(script, sfbMoveScript(p.moves, { pointId: manifest.id, generatedBy: `lifeboat ${VERSION}` }));
         problems.push(`${p.source}: run ${script} in the Skype for Business Management Shell to move ${p.moves.length} accounts back`);
         return { result: `Move-CsUser script written: ${script}`, data: { script } };
       }

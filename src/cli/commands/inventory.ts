@@ -5,14 +5,12 @@
  * to options.stdout/stderr (process streams by default) and the exit code to options.onExit:
  * 0 ok, 1 error, 3 collected but some source had warnings or errors (`check`: or there are findings).
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
 import type { ConsistencyFormat, DiffFormat, InventoryProgress, ReportFormat } from '../../app/inventory.js';
 import type { Repository, RepositoryContext } from '../../app/index.js';
+import { writeFileAtomic } from '../../app/output-file.js';
 import { LifeboatError, errorMessage } from '../../core/index.js';
 
 export interface InventoryCliOptions {
@@ -35,20 +33,9 @@ async function writeChunks(out: Writable, chunks: Iterable<string>): Promise<voi
   }
 }
 
-/** Writes a file via a temporary name and a rename, so a reader never sees half a document. */
-async function writeAtomic(path: string, data: string | Iterable<string>): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const out = createWriteStream(tmp, { mode: 0o600 });
-    const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
-    await Promise.race([writeChunks(out, typeof data === 'string' ? [data] : data), failed]);
-    out.end();
-    await Promise.race([once(out, 'close'), failed]);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new LifeboatError('E_IO', `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
-  }
+/** Writes a file atomically and durably (0600), so a reader never sees half a document. */
+function writeAtomic(path: string, data: string | Iterable<string>): Promise<void> {
+  return writeFileAtomic(path, data);
 }
 
 function collectList(value: string, previous: string[]): string[] {
