@@ -69,11 +69,11 @@ static bool overlaps(const uint8_t *a, const uint8_t *b, size_t n) {
 
 bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out) {
-  uint8_t *iv = out, *ct = out + 16;
-  uint8_t nonce[16];
+  uint8_t *iv = out, *ct = out + IV_LENGTH;
+  uint8_t nonce[IV_LENGTH];
   do {
-    if (RAND_bytes(nonce, 16) != 1) return false;
-  } while (memcmp(nonce, ZERO16, 16) == 0);
+    if (RAND_bytes(nonce, IV_LENGTH) != 1) return false;
+  } while (memcmp(nonce, ZERO16, IV_LENGTH) == 0);
   struct poly_acc mac;
   EVP_CIPHER_CTX *ctx = poly1305_aes_init(&mac, mac_k, mac_r, nonce) ? ctr_start(enc, nonce) : NULL;
   bool ok = ctx != NULL;
@@ -86,7 +86,7 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return false;
   poly_finish(&mac, ct + (n & ~(size_t)15), n % 16, ct + n);
-  memcpy(iv, nonce, 16);
+  memcpy(iv, nonce, IV_LENGTH);
   return true;
 }
 
@@ -106,7 +106,7 @@ static napi_value js_seal_into(napi_env env, napi_callback_info info) {
     return NULL;
   }
   uint8_t *sealed = out + off;
-  if (overlaps(in, sealed + 16, n)) {
+  if (overlaps(in, sealed + IV_LENGTH, n)) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sealInto: the plaintext partially overlaps the output");
     return NULL;
   }

@@ -8,7 +8,8 @@
 #ifndef LIFEBOAT_FORMAT_H
 #define LIFEBOAT_FORMAT_H
 
-/* A sealed blob: IV (16) ‖ ciphertext ‖ Poly1305-AES tag (16). */
+/* A sealed blob: IV ‖ ciphertext ‖ Poly1305-AES tag (16). */
+#define IV_LENGTH 16
 #define CIPHERTEXT_OVERHEAD 32
 /* Header entry: type (1), encrypted length (LE32), [plaintext length (LE32),] ID (32). */
 #define ENTRY_ID_SIZE 32

@@ -168,14 +168,14 @@ static bool pack_add(struct lane *l, const uint8_t id[32], const uint8_t *plain,
   uint32_t uncompressed = 0;
   if (l->level > 0 && n > 0) {
     size_t bound = ZSTD_compressBound(n);
-    size_t c = ZSTD_compressCCtx(l->cctx, l->scratch + 16, bound, plain, n, l->level);
+    size_t c = ZSTD_compressCCtx(l->cctx, l->scratch + IV_LENGTH, bound, plain, n, l->level);
     if (ZSTD_isError(c)) {
       lane_fail(l, 0, "zstd: %s", ZSTD_getErrorName(c));
       return false;
     }
-    if (l->scratch_high < bound + 16) l->scratch_high = bound + 16;
+    if (l->scratch_high < bound + IV_LENGTH) l->scratch_high = bound + IV_LENGTH;
     if (c < n) {
-      payload = l->scratch + 16;
+      payload = l->scratch + IV_LENGTH;
       payload_len = c;
       uncompressed = (uint32_t)n;
     }

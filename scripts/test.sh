@@ -16,6 +16,8 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 # schedules: the generated units are checked by systemd-analyze verify; runs are serialised by flock
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 command -v flock >/dev/null || need_apt+=(util-linux)
+# strace shows the atomic file writer's system calls in order (src/platform/fs/atomic-write.test.ts)
+command -v strace >/dev/null || need_apt+=(strace)
 # GNU time reports a child's peak memory (test/e2e/inventory-files.test.ts)
 [ -x /usr/bin/time ] || need_apt+=(time)
 # sftp: tests start OpenSSH's sshd (/usr/sbin/sshd, not on a user's PATH) and connect with ssh

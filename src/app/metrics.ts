@@ -4,14 +4,14 @@
  *
  *   each event → series it sets (operation label: point | check | prune | rollback)
  *   --metrics-file: read the file's earlier series, replace those the event sets, write it back
- *                   atomically (temp file + rename), so a scrape never sees half a file and the
+ *                   atomically (temp file, fsync, rename: platform/fs), so a scrape never sees half a file and the
  *                   last check's values survive a later point create.
  *
  * No label or value ever holds a secret: labels are operation names, values are numbers.
  */
-import { rename, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { LifeboatError, errnoCode, errorMessage } from '../core/index.js';
+import { writeFileAtomic } from '../platform/fs/index.js';
 import type { Repository } from '../repository/index.js';
 import type { LifeboatEvent } from './events.js';
 import { pointList } from './point.js';
@@ -132,14 +132,11 @@ export async function writeMetricsFile(path: string, events: readonly LifeboatEv
     series = new Map();
   }
   for (const e of events) applyEvent(series, e);
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(temp, renderMetrics(series), { mode: 0o644 });
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw new LifeboatError('E_IO', `cannot write the metrics file ${path}: ${errorMessage(err)}`, { cause: err, hint: 'check that its directory exists and is writable' });
-  }
+  // readable by the node exporter that collects it
+  await writeFileAtomic(path, renderMetrics(series), { mode: 0o644 }).catch((err: unknown) => {
+    const cause = err instanceof LifeboatError && err.cause !== undefined ? err.cause : err;
+    throw new LifeboatError('E_IO', `cannot write the metrics file ${path}: ${errorMessage(cause)}`, { cause, hint: 'check that its directory exists and is writable' });
+  });
 }
 
 /**

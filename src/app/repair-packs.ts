@@ -11,9 +11,9 @@
  *
  * What was lost stays referenced by snapshots: `repair snapshots --forget` removes it there.
  */
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Id, LifeboatError, errorMessage, isId } from '../core/index.js';
+import { writeFileAtomic } from '../platform/fs/index.js';
 import { type Repository, RepositoryLock, RepositoryWriter } from '../repository/index.js';
 
 export interface RepairPacksRequest {
@@ -51,14 +51,10 @@ export async function repairPacks(repo: Repository, req: RepairPacksRequest): Pr
       const size = present.get(id);
       if (size === undefined) continue;
       const path = join(req.backupDir, `pack-${id}`);
-      const file = await open(path, 'wx', 0o600).catch((err: unknown) => {
-        throw new LifeboatError('E_IO', `cannot create the backup copy ${path}: ${errorMessage(err)}`, { cause: err, hint: 'run in a directory where it can be written, and move earlier copies away' });
+      const bytes = size > 0 ? await repo.loadPackRange(id, 0, size, signal) : new Uint8Array(0);
+      await writeFileAtomic(path, bytes, { exclusive: true }).catch((err: unknown) => {
+        throw new LifeboatError('E_IO', `cannot create the backup copy ${path}: ${errorMessage(err instanceof LifeboatError && err.cause ? err.cause : err)}`, { cause: err, hint: 'run in a directory where it can be written, and move earlier copies away' });
       });
-      try {
-        if (size > 0) await file.write(await repo.loadPackRange(id, 0, size, signal));
-      } finally {
-        await file.close();
-      }
       result.backups.push(path);
     }
     const blobs = [...repo.index.allCopies()].filter((b) => damaged.has(b.packId));

@@ -8,9 +8,10 @@
  *   → with `yes`: partition → mkfs (same UUIDs, labels) → mount → restore the files → GRUB
  *   → write the report into the restored system → unmount
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifeboatError, errorMessage } from '../core/index.js';
+import { writeFileAtomic } from '../platform/fs/index.js';
 import type { RestoreProgress } from '../engine/restorer/index.js';
 import type { Repository } from '../repository/index.js';
 import type { PointSourceRecord } from '../rollback/index.js';
@@ -139,7 +140,7 @@ export async function systemRestore(repo: Repository, req: SystemRestoreRequest)
     const reportPath = join(mounted.root, SYSTEM_RESTORE_REPORT);
     await mkdir(join(reportPath, '..'), { recursive: true });
     step(`report written to ${SYSTEM_RESTORE_REPORT} in the restored system`);
-    await writeFile(reportPath, `${JSON.stringify({ ...result, layoutHost: layout.host, capturedAt: layout.capturedAt }, null, 2)}\n`, { mode: 0o600 });
+    await writeFileAtomic(reportPath, `${JSON.stringify({ ...result, layoutHost: layout.host, capturedAt: layout.capturedAt }, null, 2)}\n`);
   } catch (err) {
     failure = err;
     throw err;

@@ -15,7 +15,7 @@ import { blobCompressionLevel, type CompressionMode } from './compression.js';
 import { MasterIndex } from './index/master-index.js';
 import { type Snapshot, encodeSnapshot } from './model/index.js';
 import { type PackFile, PackFileWriter, forEachHeaderEntry } from './pack/pack-file.js';
-import { type BlobType, blobPlaintextLength } from './pack/header.js';
+import { type BlobType, ENTRY_SIZE_PLAIN, blobPlaintextLength } from './pack/header.js';
 import type { Repository } from './repository.js';
 
 /** restic starts a new index file after this many blobs. */
@@ -65,9 +65,9 @@ class UnindexedPacks {
     this.packs = [];
     this.blobs = 0;
     // per blob at most ,{"id":"<64>","type":"data","offset":<10>,"length":<10>,"uncompressed_length":<10>} = 161 bytes;
-    // entries take at least 37 header bytes
+    // entries take at least ENTRY_SIZE_PLAIN header bytes
     let size = 16;
-    for (const p of packs) size += 90 + Math.ceil(p.header.length / 37) * 170;
+    for (const p of packs) size += 90 + Math.ceil(p.header.length / ENTRY_SIZE_PLAIN) * 170;
     const out = Buffer.allocUnsafe(Math.ceil(size));
     let pos = out.write('{"packs":[', 0, 'latin1');
     packs.forEach((p, i) => {

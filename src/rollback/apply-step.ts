@@ -12,7 +12,6 @@
  * inventories, resolving a path in a snapshot) is injected through `StepServices`, so this
  * folder stays below app/. Per-item problems go to `problems`; a step that cannot go on throws.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifeboatError, parseId } from '../core/index.js';
 import { PathFilter, PathSet } from '../engine/filter/index.js';
@@ -20,6 +19,7 @@ import { type RestoreProgress, restoreTree } from '../engine/restorer/index.js';
 import { type InventoryDiff, type LdapSourceConfig, diffInventories, sourceNames } from '../inventory/index.js';
 import type { InventoryDocument } from '../inventory/index.js';
 import { runCommand } from '../platform/exec/index.js';
+import { writeFileAtomic } from '../platform/fs/index.js';
 import type { Repository } from '../repository/index.js';
 import type { Node } from '../repository/model/index.js';
 import { saveAncestorMetadata } from './ancestor-metadata.js';
@@ -147,7 +147,7 @@ async function moveAccounts(ctx: StepContext, step: Extract<RollbackStep, { kind
   }
   if (p.method === 'sfb-script') {
     const script = join(ctx.stateDir, `rollback-${manifest.id}-${p.source}.ps1`);
-    await writeFile(script, sfbMoveScript(p.moves, { pointId: manifest.id, generatedBy: ctx.services.generatedBy }), { mode: 0o600 });
+    await writeFileAtomic(script, sfbMoveScript(p.moves, { pointId: manifest.id, generatedBy: ctx.services.generatedBy }));
     problems.push(`${p.source}: run ${script} in the Skype for Business Management Shell to move ${p.moves.length} accounts back`);
     return { result: `Move-CsUser script written: ${script}`, data: { script } };
   }

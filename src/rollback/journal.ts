@@ -5,11 +5,11 @@
  * system. Kept on the machine that runs the rollback: `--state-dir`, LIFEBOAT_STATE_DIR,
  * /var/lib/lifeboat for root, else $XDG_STATE_HOME/lifeboat (~/.local/state/lifeboat).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LifeboatError, errnoCode } from '../core/index.js';
+import { writeFileAtomic } from '../platform/fs/index.js';
 import type { RollbackPlan } from './rollback-plan.js';
 
 export type StepState = 'pending' | 'done' | 'failed';
@@ -64,18 +64,5 @@ export async function readJournal(path: string): Promise<RollbackJournal | undef
 
 export async function writeJournal(path: string, journal: RollbackJournal): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(`${JSON.stringify(journal, null, 1)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, `${JSON.stringify(journal, null, 1)}\n`);
 }

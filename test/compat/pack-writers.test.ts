@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openBackend } from '../../src/backend/location/index.js';
 import type { Id } from '../../src/core/index.js';
-import { CIPHERTEXT_OVERHEAD } from '../../src/repository/crypto/index.js';
+import { CIPHERTEXT_OVERHEAD, IV_LENGTH } from '../../src/repository/crypto/index.js';
 import { Repository } from '../../src/repository/index.js';
 import {
   ENTRY_ID_SIZE,
@@ -41,7 +41,7 @@ test('native/format.h mirrors the TypeScript definitions of the format sizes', (
   const text = readFileSync(join(projectRoot, 'native', 'format.h'), 'utf8');
   const defined = new Map<string, string>();
   for (const m of text.matchAll(/^#define\s+(\w+)\s+(.*?)\s*$/gm)) if (m[1] !== 'LIFEBOAT_FORMAT_H') defined.set(m[1]!, m[2]!);
-  const typescript: Record<string, number> = { CIPHERTEXT_OVERHEAD, ENTRY_ID_SIZE, ENTRY_SIZE_PLAIN, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD };
+  const typescript: Record<string, number> = { IV_LENGTH, CIPHERTEXT_OVERHEAD, ENTRY_ID_SIZE, ENTRY_SIZE_PLAIN, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD };
   // every constant of the header has its TypeScript twin, and the same value
   assert.deepEqual([...defined.keys()].sort(), Object.keys(typescript).sort());
   for (const [name, value] of defined) assert.equal(Number(value), typescript[name], `${name} in native/format.h`);
@@ -92,7 +92,7 @@ test('the file lane and PackFileWriter write identical packs for the same blobs 
       const theirs = await repo.loadPackRange(packId, 0, 0);
       const headerLength = theirs.readUInt32LE(theirs.length - 4);
       // the IVs the lane drew, in the order it sealed: each blob, then the header
-      const ivs = [...blobs.map((b) => theirs.subarray(b.offset, b.offset + 16)), theirs.subarray(theirs.length - 4 - headerLength, theirs.length - 4 - headerLength + 16)];
+      const ivs = [...blobs.map((b) => theirs.subarray(b.offset, b.offset + IV_LENGTH)), theirs.subarray(theirs.length - 4 - headerLength, theirs.length - 4 - headerLength + IV_LENGTH)];
       const packs: PackFile[] = [];
       const writer = new PackFileWriter(repo.key, level, (p) => packs.push(p), undefined, undefined, () => {
         const iv = ivs.shift();

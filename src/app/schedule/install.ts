@@ -3,10 +3,11 @@
  * Nothing is printed here; the CLI shows what was written. Files are written 0644 (units and
  * cron files hold no secret) and the environment file 0600.
  */
-import { access, chmod, constants, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { LifeboatError, errnoCode, errorMessage } from '../../core/index.js';
 import { runCommand } from '../../platform/exec/index.js';
+import { writeFileAtomic } from '../../platform/fs/index.js';
 import type { PlanFile } from '../../rollback/index.js';
 import { subsetSelector } from '../check.js';
 import { parseCalendar } from './calendar.js';
@@ -133,12 +134,12 @@ export async function scheduleInstall(req: ScheduleInstallRequest): Promise<Sche
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw new LifeboatError('E_IO', `cannot use the environment file ${spec.envFile}: ${errorMessage(err)}`, { cause: err });
     await mkdir(dirname(spec.envFile), { recursive: true, mode: 0o700 });
-    await writeFile(spec.envFile, [`# Environment of the Lifeboat schedule for ${spec.planFile} (secrets: keep this file 0600)`, ...envLines, ''].join('\n'), { mode: 0o600, flag: 'wx' });
+    await writeFileAtomic(spec.envFile, [`# Environment of the Lifeboat schedule for ${spec.planFile} (secrets: keep this file 0600)`, ...envLines, ''].join('\n'), { exclusive: true });
     result.envFile.created = true;
   }
   for (const f of files) {
     await mkdir(dirname(f.path), { recursive: true });
-    await writeFile(f.path, f.content, { mode: 0o644 });
+    await writeFileAtomic(f.path, f.content, { mode: 0o644 });
   }
   if (!req.cron && (req.enable ?? unitDir === SYSTEM_UNIT_DIR)) {
     const timers = files.filter((f) => f.path.endsWith('.timer')).map((f) => f.path.slice(unitDir.length + 1));

@@ -5,13 +5,11 @@
  * warnings or errors (`check`: or there are findings); 10, 11, 12 when `collect --store` and
  * `show` cannot open the repository.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { Option } from '@commander-js/extra-typings';
 import type { ConsistencyFormat, DiffFormat, InventoryProgress } from '../../app/inventory.js';
+import { writeFileAtomic } from '../../app/output-file.js';
 import { LifeboatError, errorMessage } from '../../core/index.js';
 import type { Register } from '../action.js';
 import { type CommandContext, collect, withRepository } from '../command-context.js';
@@ -23,20 +21,9 @@ async function writeChunks(out: Writable, chunks: Iterable<string>): Promise<voi
     if (!out.write(c)) await once(out, 'drain');
   }
 }
-/** Writes a file via a temporary name and a rename, so a reader never sees half a document. */
-async function writeAtomic(path: string, data: string | Iterable<string>): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const out = createWriteStream(tmp, { mode: 0o600 });
-    const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
-    await Promise.race([writeChunks(out, typeof data === 'string' ? [data] : data), failed]);
-    out.end();
-    await Promise.race([once(out, 'close'), failed]);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new LifeboatError('E_IO', `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
-  }
+/** Writes a file atomically and durably (0600), so a reader never sees half a document. */
+function writeAtomic(path: string, data: string | Iterable<string>): Promise<void> {
+  return writeFileAtomic(path, data);
 }
 /** Reports each source's errors (and warnings unless --quiet) on stderr. */
 function reportSourceProblems(ctx: CommandContext, sources: readonly { name: string; errors: string[]; warnings: string[] }[]): void {

@@ -1,40 +1,63 @@
-/**
- * prune and blobs stored twice: the copy that failed verification while the trees were walked
- * is never the one kept (issue 20 defect 5: the good copy a later backup stored survives).
- */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { handle } from '../../backend/index.js';
 import type { Id } from '../../core/index.js';
 import { Repository, RepositoryWriter } from '../../repository/index.js';
+import { type Node, encodeTree } from '../../repository/model/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
-import { prune } from './prune.js';
+import { describePrunePlan, executePrune, planPrune } from './index.js';
 
-test('issue 20 defect 5: prune keeps the intact copy of a blob and drops the damaged one', async () => {
+const TIME = '2026-12-05T08:00:00Z';
+
+function fileNode(name: string, content: Id[]): Node {
+  return {
+    name: Buffer.from(name), type: 'file', mode: 0o644, mtime: TIME, atime: TIME, ctime: TIME, uid: 0, gid: 0,
+    inode: 0n, deviceId: 0n, size: 0, links: 1n, device: 0n, content,
+  };
+}
+
+async function files(repo: Repository): Promise<string[]> {
+  const names: string[] = [];
+  for (const type of ['data', 'index', 'snapshots'] as const) for await (const f of repo.listFiles(type)) names.push(`${type}/${f.id}`);
+  return names.sort();
+}
+
+test('planPrune decides and writes nothing; executePrune carries the plan out, copying kept blobs as stored', async () => {
   const repo = await makeTestRepository();
-  const tree = Buffer.from('{"nodes":[]}\n');
-  const w1 = new RepositoryWriter(repo);
-  const id = await w1.saveTree(tree);
-  await w1.flush();
-  await w1.saveSnapshot({ time: '2024-01-02T03:04:05Z', tree: id, paths: ['/x'], hostname: 'h', username: 'u' });
-  const damaged = repo.index.lookup('tree', id)!;
-  const h = handle('data', damaged.packId);
-  const bytes = await repo.backend.load(h, 0, 0);
-  bytes[damaged.offset + 20] = bytes[damaged.offset + 20]! ^ 0xff;
-  await repo.backend.remove(h);
-  await repo.backend.save(h, bytes);
-  await assert.rejects(repo.loadBlob('tree', id));
-  const w2 = new RepositoryWriter(repo);
-  await w2.saveTree(tree);
-  await w2.flush();
+  const writer = new RepositoryWriter(repo);
+  const kept = await writer.saveDataBlob(Buffer.from('kept: a snapshot uses this blob\n'.repeat(100)));
+  const dropped = await writer.saveDataBlob(Buffer.from('dropped: no snapshot uses this blob\n'.repeat(100)));
+  const keptTree = await writer.saveTree(encodeTree([fileNode('kept.txt', [kept])]));
+  await writer.saveTree(encodeTree([fileNode('dropped.txt', [dropped])]));
+  await writer.flush();
+  await writer.saveSnapshot({ time: TIME, tree: keptTree, paths: ['/srv'] });
+  const keptLoc = repo.index.lookup('data', kept)!;
+  const keptSealed = await repo.loadPackRange(keptLoc.packId, keptLoc.offset, keptLoc.length);
 
-  // a new session, as `lifeboat prune` is: the damaged copy is listed first (oldest index file)
-  const session = await Repository.open(repo.backend, { password: 'test' });
-  await session.loadIndex();
-  const stats = await prune(session, {});
-  assert.equal(stats.packsToDelete, 1, 'the pack holding only the damaged copy');
+  const before = await files(repo);
+  const plan = await planPrune(repo, { maxUnused: 0 });
+  assert.deepEqual(await files(repo), before, 'planning wrote or removed a file');
+  // one data pack and one tree pack, each half used: both repacked
+  assert.equal(plan.stats.usedBlobs, 2);
+  assert.equal(plan.stats.unusedBlobs, 2);
+  assert.equal(plan.toRepack.length, 2);
+  assert.deepEqual(plan.toDelete, []);
+  const described = describePrunePlan(plan);
+  assert.deepEqual(described.repack.sort(), plan.toRepack.map((p) => p.id).sort());
+  assert.equal(described.packsToRepack, 2);
+  assert.deepEqual(JSON.parse(JSON.stringify(described)), described, 'the description is plain data');
+
+  const stats = await executePrune(repo, plan);
+  assert.equal(stats.newPacks, 2);
   const after = await Repository.open(repo.backend, { password: 'test' });
   await after.loadIndex();
-  assert.deepEqual(after.index.locations('tree', id).map((l) => l.packId).includes(damaged.packId as Id), false);
-  assert.deepEqual(await after.loadBlob('tree', id), tree);
+  assert.equal(after.index.lookup('data', dropped), undefined);
+  const moved = after.index.lookup('data', kept)!;
+  assert.notEqual(moved.packId, keptLoc.packId);
+  assert.deepEqual(await after.loadPackRange(moved.packId, moved.offset, moved.length), keptSealed, 'the kept blob was re-encrypted instead of copied');
+  assert.match((await after.loadBlob('data', kept)).toString(), /^kept: /);
+  for (const p of plan.toRepack) assert.ok(!(await files(after)).includes(`data/${p.id}`), `pack ${p.id} was not removed`);
+
+  const again = await planPrune(after, { maxUnused: 0 });
+  assert.equal(again.stats.unusedBlobs, 0);
+  assert.equal(again.toRepack.length + again.toDelete.length + again.unindexed.length, 0);
 });

@@ -23,10 +23,11 @@ import { nativeCryptoEnabled } from './implementation.js';
 import { type CryptoKey, randomNonZero } from './key.js';
 import { poly1305Aes } from './poly1305-aes.js';
 
+/** Bytes of the IV that opens every sealed object. */
+export const IV_LENGTH = 16;
 /** Encrypted length = plaintext length + 32 (IV and MAC). */
 export const CIPHERTEXT_OVERHEAD = 32;
 
-const IV_LENGTH = 16;
 const MAC_LENGTH = 16;
 const SLICE = 16 * 1024;
 const VERIFY_FAILED = 'ciphertext verification failed';

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Id } from '../../core/index.js';
 import { releasePages } from '../../native/index.js';
 import { compressBound, compressInto } from '../compression.js';
-import { CIPHERTEXT_OVERHEAD, type CryptoKey, sealInto, sealIntoWithIv } from '../crypto/index.js';
+import { CIPHERTEXT_OVERHEAD, type CryptoKey, IV_LENGTH, sealInto, sealIntoWithIv } from '../crypto/index.js';
 import {
   type BlobType,
   type PackBlob,
@@ -162,9 +162,9 @@ export class PackFileWriter {
     if (this.level > 0 && plaintext.length > 0) {
       const bound = compressBound(plaintext.length);
       out = this.room(bound + CIPHERTEXT_OVERHEAD);
-      const n = compressInto(plaintext, out.subarray(16, 16 + bound), this.level);
+      const n = compressInto(plaintext, out.subarray(IV_LENGTH, IV_LENGTH + bound), this.level);
       if (n < plaintext.length) {
-        payload = out.subarray(16, 16 + n);
+        payload = out.subarray(IV_LENGTH, IV_LENGTH + n);
         uncompressedLength = plaintext.length;
       }
     } else {
@@ -173,7 +173,7 @@ export class PackFileWriter {
     // in place when compressed: the payload sits exactly where the ciphertext goes
     const length = this.seal(payload, out, 0);
     // compression may have written up to the plaintext's length even when it did not pay
-    this.scratchHigh = Math.max(this.scratchHigh, length, uncompressedLength > 0 ? length : this.level > 0 ? plaintext.length + 16 : 0);
+    this.scratchHigh = Math.max(this.scratchHigh, length, uncompressedLength > 0 ? length : this.level > 0 ? plaintext.length + IV_LENGTH : 0);
     this.append(type, id, out.subarray(0, length), uncompressedLength);
     return length;
   }

@@ -2,11 +2,12 @@
  * Listening: loopback by default; any other address only with TLS. The access token is the
  * given token file's, else a new one written to it (0600). Returns the URL to log in with.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { writeFileAtomic } from '../../app/output-file.js';
 import { LifeboatError } from '../../core/index.js';
 import { newToken } from './auth.js';
 import { createConsoleApp, type ConsoleApp } from './app.js';
@@ -53,7 +54,7 @@ async function loadOrCreateToken(file: string): Promise<{ token: string; created
   if (existing.length >= 16) return { token: existing, created: false };
   const token = newToken();
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  await writeFileAtomic(file, `${token}\n`);
   return { token, created: true };
 }
 
