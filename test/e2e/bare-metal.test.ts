@@ -119,17 +119,31 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
     await rm(source);
   }, { timeout: 12 * 60_000 });
 
-  after(async () => {
+  /** Stops QEMU, unmounts and detaches what this file left (found from the kernel's tables); returns what is still there. */
+  async function release(): Promise<{ left: string[]; qemus: number }> {
     const qemus = killQemus();
-    for (let i = 0; i < 50 && runningQemus() > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    if (!work) return;
-    // found from the kernel's tables, not from `mounts` and `loops`: a failed step may have left more
-    const left = await releaseUnder(work);
+    for (let i = 0; i < 100 && runningQemus() > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const left = work ? await releaseUnder(work) : [];
     if (runningQemus() > 0) left.push(`${runningQemus()} QEMU process(es)`);
+    return { left, qemus };
+  }
+
+  // the runner ends a file that overruns its time limit with SIGTERM, and then no after hook runs
+  const onTerm = (): void => {
+    void release()
+      .then(({ left }) => (work && !left.length ? rm(work, { recursive: true, force: true }) : undefined))
+      .finally(() => process.exit(1));
+  };
+  process.once('SIGTERM', onTerm);
+
+  after(async () => {
+    process.off('SIGTERM', onTerm);
+    const { left, qemus } = await release();
+    if (!work) return;
     // never remove a tree something is still mounted in (a bound /dev would lose the host's nodes)
     if (left.length) throw new Error(`left on the host, ${work} kept: ${left.join(', ')}`);
     await rm(work, { recursive: true, force: true });
-    step(`cleaned up${qemus ? ` (${qemus} QEMU killed)` : ''}: no mount, loop device or QEMU left`);
+    step(`cleaned up${qemus ? ` (${qemus} QEMU stopped)` : ''}: no mount, loop device or QEMU left`);
   }, { timeout: 120_000 });
 
   test('the point records the layout for people and for system restore', async () => {
