@@ -30,7 +30,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# bare-metal restore (test/acceptance/bare-metal.acceptance.ts, npm run test:bare-metal): debootstrap builds a small Debian on a loop
+# bare-metal restore (test/e2e/bare-metal.test.ts, alone: npm run test:bare-metal): debootstrap builds a small Debian on a loop
 # device, QEMU boots it, GRUB for BIOS; sfdisk and partx write and show partition tables
 need_bm=()
 command -v debootstrap >/dev/null || need_bm+=(debootstrap)
@@ -60,6 +60,10 @@ if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -
   npm run build:native
 fi
 npm run --silent lint:deps
+
+# The bare-metal test's Debian base is built once per machine and kept under $TMPDIR (minutes the
+# first time; nothing afterwards), here rather than inside the test file's time limit.
+node dist/test/helpers/build-debian-base.js
 
 # Test files: every compiled *.test.js (unit tests beside the code, test/compat, test/e2e).
 mapfile -t files < <(find dist/src dist/test -name '*.test.js' | sort)

@@ -33,10 +33,10 @@ export async function bootImage(file: string, expect: RegExp, timeoutMs: number)
   throw new Error(`the image did not boot to its marker:\n${failures.join('\n')}`);
 }
 
-/** Kills every QEMU this process started that is still running (for a test's after hook); returns how many. */
+/** Stops every QEMU this process started that is still running (for a test's after hook); returns how many. */
 export function killQemus(): number {
   const n = running.size;
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) child.kill('SIGTERM');
   return n;
 }
 
@@ -47,30 +47,33 @@ export function runningQemus(): number {
 
 function qemu(file: string, accel: 'kvm' | 'tcg', timeoutMs: number): Promise<{ console: string; poweredOff: boolean; timedOut: boolean; code: number | null }> {
   return new Promise((resolve, reject) => {
+    // under timeout(1): a test process killed by the runner's per-file limit runs no after hook,
+    // and its QEMU must not boot on for ever; timeout(1) also passes a SIGTERM on to QEMU
+    const seconds = Math.ceil(timeoutMs / 1000);
     const child = spawn(
-      'qemu-system-x86_64',
-      // no network card: no option ROM to probe, nothing for the guest to wait for
-      ['-accel', accel, '-m', '512', '-smp', '1', '-nographic', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', 'none', '-drive', `file=${file},format=raw,if=virtio`],
+      'timeout',
+      [
+        '--kill-after=10',
+        String(seconds),
+        'qemu-system-x86_64',
+        // no network card: no option ROM to probe, nothing for the guest to wait for
+        ...['-accel', accel, '-m', '512', '-smp', '1', '-nographic', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', 'none', '-drive', `file=${file},format=raw,if=virtio`],
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     running.add(child);
     const chunks: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => chunks.push(d));
     child.stderr!.on('data', (d: Buffer) => chunks.push(d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
     child.on('error', (err) => {
-      clearTimeout(timer);
       running.delete(child);
       reject(err);
     });
-    child.on('close', (code) => {
-      clearTimeout(timer);
+    child.on('close', (code, signal) => {
       running.delete(child);
-      resolve({ console: Buffer.concat(chunks).toString('utf8'), poweredOff: !timedOut && code === 0, timedOut, code });
+      // 124: timeout(1) stopped QEMU at the limit; 137: it had to kill it
+      const timedOut = code === 124 || code === 137;
+      resolve({ console: Buffer.concat(chunks).toString('utf8'), poweredOff: code === 0, timedOut, code: code ?? (signal ? -1 : null) });
     });
   });
 }
