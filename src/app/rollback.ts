@@ -126,6 +126,8 @@ export interface RollbackApplyOptions {
   onEvent?: (e: RollbackEvent) => void;
   /** Progress of a files step's restore. */
   onProgress?: (p: RestoreProgress) => void;
+  /** Told after each write of a files step to the live tree (the restorer's `afterWrite`; fault-injection tests). */
+  afterLiveWrite?: () => void;
   /** Operations events (app/events.ts): rollback.applied or rollback.failed. */
   events?: EventHook;
 }
@@ -270,6 +272,7 @@ async function applyStep(
         replaceDirectories: true,
         signal,
         onProgress: opts.onProgress,
+        afterWrite: opts.afterLiveWrite,
         onError: (path, err) => problems.push(`${path}: ${err.message}`),
       });
       await outside.putBack();
