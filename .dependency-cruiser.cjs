@@ -48,6 +48,19 @@ module.exports = {
       },
     },
     {
+      name: 'engine-repository-entry-points',
+      comment:
+        'engines reach the repository through its ports, model and folder entry points only: ' +
+        'repository/ports.ts, repository/model/, the index.ts of repository, pack/, index/, chunker/, crypto/ ' +
+        '(docs/design/architecture.md); never a file inside those folders',
+      severity: 'error',
+      from: { path: '^src/engine/', pathNot: ['\\.test\\.ts$', '/testing/', '\\.case\\.ts$'] },
+      to: {
+        path: '^src/repository/',
+        pathNot: ['^src/repository/(index|ports)\\.ts$', '^src/repository/model/', '^src/repository/(pack|index|chunker|crypto)/index\\.ts$'],
+      },
+    },
+    {
       name: 'no-testing-in-production',
       comment: 'testing/ folders and test files are for tests only',
       severity: 'error',

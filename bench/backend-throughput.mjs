@@ -9,7 +9,7 @@
 // run on loopback in their own processes: S3 is the tests' local S3 server (s3rver over HTTPS,
 // dist/src/backend/testing/s3-server-process.js), REST is `rclone serve restic`, rclone is
 // `rclone serve restic --stdio` spawned by Lifeboat. Prints medians (seconds, MiB/s) and each
-// target's throughput as a share of the local one. Needs `npm run build` first.
+// target's throughput as a share of the local one. Needs `npm run build:all` first (it starts the test S3 server).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

@@ -5,7 +5,7 @@
  * each page through the console's Hono app (`app.request`, the whole request path: auth,
  * use-cases, rendering) and prints the median and the worst of `--rounds` (default 7) runs.
  *
- *   npm run build && node dist/bench/console-pages.js [--rounds 7] [--snapshots 1000] [--points 10] [--accounts 100000] [--keep]
+ *   npm run build:all && node dist/bench/console-pages.js [--rounds 7] [--snapshots 1000] [--points 10] [--accounts 100000] [--keep]
  */
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "common.h"
+#include "format.h"
 #include "poly1305.h"
 
 /* Slices for the fused seal: AES-CTR writes one slice, Poly1305 reads it while it is in L1/L2. */
@@ -100,7 +101,7 @@ static napi_value js_seal_into(napi_env env, napi_callback_info info) {
   if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "plaintext", &in, &n) ||
       !get_u8(env, argv[4], "out", &out, &out_len) || !get_int64(env, argv[5], "outOffset", &off))
     return NULL;
-  if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < n + 32) {
+  if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < n + CIPHERTEXT_OVERHEAD) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sealInto: the output buffer is too small");
     return NULL;
   }
@@ -113,7 +114,7 @@ static napi_value js_seal_into(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "sealInto: OpenSSL or the random generator failed");
     return NULL;
   }
-  return make_int64(env, (int64_t)n + 32);
+  return make_int64(env, (int64_t)n + CIPHERTEXT_OVERHEAD);
 }
 
 /* openInto(encrypt, macK, macR, data, out, outOffset) → plaintext length, or -1 when the data is
@@ -128,8 +129,8 @@ static napi_value js_open_into(napi_env env, napi_callback_info info) {
   if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "data", &in, &n) ||
       !get_u8(env, argv[4], "out", &out, &out_len) || !get_int64(env, argv[5], "outOffset", &off))
     return NULL;
-  if (n < 32 || memcmp(in, ZERO16, 16) == 0) return make_int64(env, -1);
-  size_t plain_len = n - 32;
+  if (n < CIPHERTEXT_OVERHEAD || memcmp(in, ZERO16, 16) == 0) return make_int64(env, -1);
+  size_t plain_len = n - CIPHERTEXT_OVERHEAD;
   if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < plain_len) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "openInto: the output buffer is too small");
     return NULL;

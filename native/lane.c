@@ -128,7 +128,7 @@ static bool pack_finish(struct lane *l) {
     lane_fail(l, 0, "file lane: too many packs in one step%s", NULL);
     return false;
   }
-  size_t sealed_len = l->entry_bytes + 32;
+  size_t sealed_len = l->entry_bytes + CIPHERTEXT_OVERHEAD;
   uint8_t *tail = malloc(sealed_len + 4);
   uint8_t *header = malloc(l->entry_bytes);
   unsigned int id_len = 0;
@@ -180,13 +180,13 @@ static bool pack_add(struct lane *l, const uint8_t id[32], const uint8_t *plain,
       uncompressed = (uint32_t)n;
     }
   }
-  size_t length = payload_len + 32;
+  size_t length = payload_len + CIPHERTEXT_OVERHEAD;
   if (l->scratch_high < length) l->scratch_high = length;
   if (!seal_blob(l->enc, l->mac_k, l->mac_r, payload, payload_len, l->scratch)) {
     lane_fail(l, 0, "sealing a blob (OpenSSL or the random generator failed)%s", NULL);
     return false;
   }
-  size_t entry = uncompressed ? ENTRY_COMPRESSED : ENTRY_PLAIN;
+  size_t entry = uncompressed ? ENTRY_SIZE_COMPRESSED : ENTRY_SIZE_PLAIN;
   if (l->blob_count > 0 && l->pack_pos + length + l->entry_bytes + entry + PACK_HEADER_OVERHEAD > l->pack_limit) {
     if (!pack_finish(l)) return false;
   }
@@ -209,7 +209,7 @@ static bool pack_add(struct lane *l, const uint8_t id[32], const uint8_t *plain,
     lane_fail(l, 0, "hashing a pack%s", NULL);
     return false;
   }
-  if (!grow((void **)&l->entries, &l->entry_cap, l->entry_bytes + ENTRY_COMPRESSED, 1)) {
+  if (!grow((void **)&l->entries, &l->entry_cap, l->entry_bytes + ENTRY_SIZE_COMPRESSED, 1)) {
     lane_fail(l, ENOMEM, "pack header%s", NULL);
     return false;
   }
@@ -217,7 +217,7 @@ static bool pack_add(struct lane *l, const uint8_t id[32], const uint8_t *plain,
   e[0] = uncompressed ? 2 : 0; /* a data blob, compressed or not */
   put_le32(e + 1, (uint32_t)length);
   if (uncompressed) put_le32(e + 5, uncompressed);
-  memcpy(e + entry - 32, id, 32);
+  memcpy(e + entry - ENTRY_ID_SIZE, id, ENTRY_ID_SIZE);
   l->entry_bytes += entry;
   l->blob_count++;
   l->pack_pos += length;

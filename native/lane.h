@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <zstd.h>
 #include "chunker.h"
+#include "format.h"
 
 #define MIN_SIZE (512u * 1024)
 #define MAX_SIZE (8u * 1024 * 1024)
@@ -23,10 +24,6 @@
 /* Staging and scratch pages beyond these are given back when a large chunk touched them. */
 #define KEEP_STAGING (DRAIN_BYTES + 2 * READ_SIZE)
 #define KEEP_SCRATCH (2u * 1024 * 1024)
-#define ENTRY_PLAIN 37
-#define ENTRY_COMPRESSED 41
-/* Header IV + MAC and the trailing length field. */
-#define PACK_HEADER_OVERHEAD 36
 /* A step stores at most DRAIN_BYTES + MAX_SIZE, so it finishes at most two packs. */
 #define MAX_PACKS_PER_STEP 4
 

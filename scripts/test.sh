@@ -48,13 +48,14 @@ bash scripts/inventory-test-deps.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
-else
-  npm run build
-  # The addon is rebuilt when it is missing or older than any of its sources.
-  addon=build/Release/lifeboat_native.node
-  if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
-    npm run build:native
-  fi
+fi
+# `npm run build` compiles what a user needs (tsconfig.build.json, the published package);
+# the tests need everything: src with its tests and testing/ helpers, test/, bench/.
+npm run build:all
+# The addon is rebuilt when it is missing or older than any of its sources.
+addon=build/Release/lifeboat_native.node
+if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+  npm run build:native
 fi
 npm run --silent lint:deps
 

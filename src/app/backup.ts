@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { Readable } from 'node:stream';
-import { type Id, LifeboatError } from '../core/index.js';
+import { type Id, LifeboatError, NotFoundError, errorMessage } from '../core/index.js';
 import {
   Archiver,
   type ArchiveProgress,
@@ -111,7 +111,19 @@ function readListFiles(files: string[] | undefined, what: string): string[] {
 async function findParent(repo: Repository, req: BackupRequest, host: string, paths: string[]): Promise<SnapshotEntry | undefined> {
   if (req.force) return undefined;
   if (req.parent) return findSnapshot(repo, req.parent, {}, req.signal);
-  const candidates = await loadSnapshots(repo, { hosts: [host] }, { signal: req.signal, onError: () => undefined });
+  const candidates = await loadSnapshots(repo, { hosts: [host] }, {
+    signal: req.signal,
+    onError: (id, err) => {
+      // removed by a concurrent forget since the listing: it is no candidate any more
+      if (err instanceof NotFoundError) return;
+      const problem = new LifeboatError('E_INTEGRITY', `snapshot ${id.slice(0, 8)} cannot be read, so it is not considered as parent: ${errorMessage(err)}`, {
+        cause: err,
+        hint: '`lifeboat check` names the damage; `lifeboat repair snapshots --forget` removes unreadable snapshots',
+      });
+      if (!req.onError) throw problem;
+      req.onError(`snapshots/${id}`, problem);
+    },
+  });
   const key = paths.join('\0');
   return candidates.filter((c) => [...c.snapshot.paths].sort().join('\0') === key).at(-1);
 }
@@ -257,9 +269,14 @@ function spawnForOutput(argv: string[], signal?: AbortSignal): { stream: Readabl
   if (!cmd) throw new LifeboatError('E_USAGE', '--stdin-from-command needs a command after --');
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], signal });
   const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', (err) => reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err })));
+    child.on('error', (err) =>
+      reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err, hint: 'check the command name and PATH; no snapshot was saved' })),
+    );
     child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
   });
+  // a command that cannot start rejects `exited` while its (empty) output is still being saved;
+  // backupRootFiles awaits `exited` right after and throws this error, so mark it handled until then
+  exited.catch(() => undefined);
   return { stream: child.stdout, exited };
 }
 

@@ -2,7 +2,6 @@
  * Use-case: print a repository object as restic's `cat` does: config, index, snapshot and key
  * as JSON, a pack as raw bytes, a blob's plaintext, a tree's JSON.
  */
-import { handle } from '../backend/index.js';
 import { type Id, LifeboatError, parseId } from '../core/index.js';
 import { type Repository, findSnapshot } from '../repository/index.js';
 import { encodeConfig } from '../repository/model/index.js';
@@ -29,9 +28,9 @@ export async function catObject(repo: Repository, kind: CatKind, ref: string | u
       return pretty(await repo.loadUnpacked('snapshots', id, signal));
     }
     case 'key':
-      return pretty(await repo.backend.load(handle('keys', await fullName(repo, 'keys', ref, signal)), 0, 0, { signal }));
+      return pretty(await repo.loadRawFile('keys', await fullName(repo, 'keys', ref, signal), signal));
     case 'pack':
-      return repo.backend.load(handle('data', await fullName(repo, 'data', ref, signal)), 0, 0, { signal });
+      return repo.loadRawFile('data', await fullName(repo, 'data', ref, signal), signal);
     case 'blob': {
       await repo.loadIndex({ signal });
       const id = parseId(ref, 'blob ID');

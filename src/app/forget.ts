@@ -3,13 +3,18 @@
  * Only snapshot files are removed; the data they referenced stays until a prune. Snapshots of a
  * restore point (tag lifeboat-pinned) are never removed: a policy keeps them, naming the point,
  * and naming one explicitly is an error until `point release`.
+ *
+ * A snapshot file that cannot be read or decoded is named in a warning. A policy still never
+ * decides for a group it cannot read: when the file's group can be told (its JSON parses and
+ * has host, paths and tags), nothing is removed from that group; when it cannot (a damaged or
+ * undecryptable file), the policy is not applied at all.
  */
-import { handle } from '../backend/index.js';
-import { LifeboatError } from '../core/index.js';
+import { type Id, LifeboatError } from '../core/index.js';
 import { PINNED_TAG, pointIdOfTags } from '../rollback/index.js';
 import { type ForgetPolicy, applyPolicy, policyIsEmpty } from '../engine/pruner/index.js';
-import { type GroupField, groupSnapshots } from './snapshots.js';
-import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots, snapshotTimeNs } from '../repository/index.js';
+import { type GroupField, groupKeyOf, groupSnapshots, unreadableSnapshotWarning } from './snapshots.js';
+import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots, snapshotMatches, snapshotTimeNs } from '../repository/index.js';
+import type { Snapshot } from '../repository/model/index.js';
 
 export { type GroupField, parseGroupBy } from './snapshots.js';
 
@@ -21,6 +26,8 @@ export interface ForgetRequest {
   filter?: SnapshotFilter;
   dryRun?: boolean;
   signal?: AbortSignal;
+  /** Told about each snapshot file that cannot be read. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ForgetGroup {
@@ -29,6 +36,8 @@ export interface ForgetGroup {
   tags?: string[];
   keep: { entry: SnapshotEntry; reasons: string[] }[];
   remove: SnapshotEntry[];
+  /** Unreadable snapshot files of this group: the policy removed nothing from it. */
+  unreadable?: Id[];
 }
 
 export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Promise<ForgetGroup[]> {
@@ -53,9 +62,18 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
       }
       groups = [{ keep: [], remove }];
     } else {
-      const all = await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal });
+      const failed: { id: Id; err: unknown }[] = [];
+      const all = await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal, onError: (id, err) => failed.push({ id, err }) });
+      const by = req.groupBy ?? ['host', 'paths'];
+      const blocked = await unreadableGroups(repo, failed, by, req);
       groups = [];
-      for (const { key, entries } of groupSnapshots(all, req.groupBy ?? ['host', 'paths']).values()) {
+      for (const [k, { key, entries }] of groupSnapshots(all, by)) {
+        const unreadable = blocked.get(k);
+        if (unreadable) {
+          const reason = `group has ${unreadable.length} unreadable snapshot${unreadable.length === 1 ? '' : 's'}`;
+          groups.push({ ...key, keep: entries.map((entry) => ({ entry, reasons: [reason] })), remove: [], unreadable });
+          continue;
+        }
         const newestFirst = [...entries].sort((a, b) => {
           const d = snapshotTimeNs(b.snapshot) - snapshotTimeNs(a.snapshot);
           return d > 0n ? 1 : d < 0n ? -1 : 0;
@@ -72,7 +90,7 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
       }
     }
     if (!req.dryRun) {
-      for (const g of groups) for (const e of g.remove) await repo.backend.remove(handle('snapshots', e.id), { signal: req.signal });
+      for (const g of groups) for (const e of g.remove) await repo.removeFile('snapshots', e.id, req.signal);
     }
     return groups;
   } finally {
@@ -80,3 +98,41 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
   }
 }
 
+
+/**
+ * The groups (groupKeyOf's string) that unreadable snapshot files belong to, with their IDs;
+ * each file is named through `onWarning`. Throws when a file's group cannot be told.
+ */
+async function unreadableGroups(repo: Repository, failed: { id: Id; err: unknown }[], by: readonly GroupField[], req: ForgetRequest): Promise<Map<string, Id[]>> {
+  const blocked = new Map<string, Id[]>();
+  for (const { id, err } of failed) {
+    req.onWarning?.(unreadableSnapshotWarning(id, err));
+    const fields = await groupFieldsOf(repo, id, req.signal);
+    if (!fields) {
+      throw new LifeboatError('E_INTEGRITY', `refusing to apply the policy: snapshot file snapshots/${id} cannot be read, so the group it belongs to is unknown and it may be any group's newest snapshot`, {
+        hint: 'restore the file from a copy, or move it out of the repository if it is beyond repair; then run forget again',
+      });
+    }
+    // only what the filter selects is decided on
+    if (!snapshotMatches({ time: '', tree: id, ...fields }, req.filter ?? {})) continue;
+    const { k } = groupKeyOf(fields, by);
+    blocked.set(k, [...(blocked.get(k) ?? []), id]);
+  }
+  return blocked;
+}
+
+/** Host, paths and tags of a snapshot file that does not decode, when its JSON still tells them. */
+async function groupFieldsOf(repo: Repository, id: Id, signal?: AbortSignal): Promise<Pick<Snapshot, 'hostname' | 'paths' | 'tags'> | undefined> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse((await repo.loadUnpacked('snapshots', id, signal)).toString());
+  } catch {
+    signal?.throwIfAborted();
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const { hostname, paths, tags } = doc as Record<string, unknown>;
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if ((hostname !== undefined && typeof hostname !== 'string') || !strings(paths) || (tags !== undefined && tags !== null && !strings(tags))) return undefined;
+  return { hostname: hostname || undefined, paths, tags: tags ?? undefined };
+}

@@ -28,7 +28,7 @@ export async function initRepositoryAt(ctx: RepositoryContext, req: InitRequest)
     if (req.copyChunkerParamsFrom) {
       const source = await openRepository(req.copyChunkerParamsFrom);
       chunkerPolynomial = source.config.chunkerPolynomial;
-      await source.backend.close();
+      await source.close();
     }
     const repo = await initRepository(backend, { password, version: req.version, chunkerPolynomial, signal: ctx.signal });
     return { location: backend.location, id: repo.config.id, version: repo.config.version };

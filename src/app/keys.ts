@@ -1,8 +1,7 @@
 /** Use-cases: manage the repository's key files (passwords). */
 import { readFile } from 'node:fs/promises';
-import { handle } from '../backend/index.js';
 import { type Id, LifeboatError } from '../core/index.js';
-import { type Repository, addKey } from '../repository/index.js';
+import type { Repository } from '../repository/index.js';
 import { decodeKeyFile } from '../repository/model/index.js';
 
 export interface KeyInfo {
@@ -16,7 +15,7 @@ export interface KeyInfo {
 export async function listKeys(repo: Repository, signal?: AbortSignal): Promise<KeyInfo[]> {
   const out: KeyInfo[] = [];
   for await (const id of repo.listIds('keys', signal)) {
-    const doc = decodeKeyFile(await repo.backend.load(handle('keys', id), 0, 0, { signal }));
+    const doc = decodeKeyFile(await repo.loadRawFile('keys', id, signal));
     out.push({ id, current: id === repo.keyId, created: doc.created, username: doc.username, hostname: doc.hostname });
   }
   return out.sort((a, b) => a.created.localeCompare(b.created));
@@ -33,7 +32,7 @@ export async function newPassword(file: string | undefined, prompt?: (q: string)
 }
 
 export function addRepositoryKey(repo: Repository, password: string, signal?: AbortSignal): Promise<Id> {
-  return addKey(repo.backend, repo.key, password, { signal });
+  return repo.addKeyFile(password, { signal });
 }
 
 /** Removes a key file; the key that opened the repository cannot be removed (restic's rule). */
@@ -47,13 +46,13 @@ export async function removeRepositoryKey(repo: Repository, prefix: string, sign
   if (id === repo.keyId) {
     throw new LifeboatError('E_USAGE', `key ${id.slice(0, 8)} is the one in use and cannot be removed`, { hint: 'open the repository with another password to remove it' });
   }
-  await repo.backend.remove(handle('keys', id), { signal });
+  await repo.removeFile('keys', id, signal);
   return id;
 }
 
 /** Replaces the current key by one with a new password (new key first, then the old one removed). */
 export async function changePassword(repo: Repository, password: string, signal?: AbortSignal): Promise<Id> {
   const id = await addRepositoryKey(repo, password, signal);
-  await repo.backend.remove(handle('keys', repo.keyId), { signal });
+  await repo.removeFile('keys', repo.keyId, signal);
   return id;
 }

@@ -1,5 +1,4 @@
 /** Use-cases: list the repository's locks and remove stale ones (restic unlock). */
-import { handle } from '../backend/index.js';
 import { NotFoundError } from '../core/index.js';
 import { type LockInfo, type Repository, describeLock, listLocks } from '../repository/index.js';
 
@@ -16,7 +15,7 @@ export async function unlockRepository(repo: Repository, options: { removeAll?: 
   for (const l of await listLocks(repo, options.signal)) {
     if (!options.removeAll && !l.stale) continue;
     try {
-      await repo.backend.remove(handle('locks', l.id), { signal: options.signal });
+      await repo.removeFile('locks', l.id, options.signal);
       removed.push(l);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;

@@ -8,6 +8,9 @@ import { type Repository, type SnapshotEntry, type SnapshotFilter, findSnapshot 
 import { nodeToResticJson, snapshotToResticJson } from '../repository/model/index.js';
 import { resolveSnapshotPath } from './snapshot-ref.js';
 
+/** The mode column of `ls --long` (one definition, in the model). */
+export { lsModeString } from '../repository/model/index.js';
+
 export interface LsRequest {
   snapshot: string;
   path?: string;

@@ -1,10 +1,20 @@
-/** Use-case: remove unreferenced data (restic prune), under an exclusive lock. */
+/** Use-case: remove unreferenced data (restic prune) and stale temporary files, under an exclusive lock. */
 import { LifeboatError } from '../core/index.js';
-import { type PruneOptions, type PruneStats, prune } from '../engine/pruner/index.js';
+import { type PruneOptions, type PruneStats as PackStats, prune } from '../engine/pruner/index.js';
 import { type Repository, RepositoryLock } from '../repository/index.js';
 import { type EventHook, pruneErrorEvent, pruneEvent } from './events.js';
 
-export type { PruneStats };
+/**
+ * Temporary files of interrupted saves (a killed backup's `data/XX/<id>-tmp-<hex>`) older than
+ * this are removed by prune; younger ones may belong to a save in progress.
+ */
+export const STALE_TEMPORARY_AGE_MS = 60 * 60 * 1000;
+
+export interface PruneStats extends PackStats {
+  /** Stale temporary files removed (in a dry run: found). */
+  staleTemporaries: number;
+  staleTemporaryBytes: number;
+}
 
 /** '5%' → 0.05 of the used bytes; 'unlimited' → Infinity. */
 export function parseMaxUnused(text: string): number {
@@ -33,7 +43,9 @@ async function runPrune(repo: Repository, options: PruneOptions): Promise<PruneS
   const lock = await RepositoryLock.acquire(repo, { exclusive: true, signal: options.signal });
   try {
     await repo.loadIndex({ signal: options.signal });
-    return await prune(repo, options);
+    const stats = await prune(repo, options);
+    const stale = await repo.removeStaleTemporaries(STALE_TEMPORARY_AGE_MS, { dryRun: options.dryRun, signal: options.signal });
+    return { ...stats, staleTemporaries: stale.count, staleTemporaryBytes: stale.bytes };
   } finally {
     await lock.release();
   }

@@ -3,7 +3,8 @@
  *
  *   copy each named pack as it is to `pack-ID` in the backup directory (never overwritten)
  *   for each blob the index lists in those packs: read it, verify it (MAC, hash), store it
- *     again in a new pack; a blob that fails is reported and left behind
+ *     again in a new pack; a blob that fails is reported and left behind, unless the index
+ *     knows a copy of it in another pack
  *   flush: new packs, then their index
  *   rewrite every index file that lists a named pack without it (new file first, then the old
  *     one removed), then remove the named packs
@@ -60,7 +61,7 @@ export async function repairPacks(repo: Repository, req: RepairPacksRequest): Pr
       }
       result.backups.push(path);
     }
-    const blobs = [...repo.index.blobs()].filter((b) => damaged.has(b.packId));
+    const blobs = [...repo.index.allCopies()].filter((b) => damaged.has(b.packId));
     for (const id of damaged) if (!blobs.some((b) => b.packId === id)) result.unindexed.push(id);
     const writer = new RepositoryWriter(repo, 'auto', signal);
     for (const b of blobs) {
@@ -69,6 +70,8 @@ export async function repairPacks(repo: Repository, req: RepairPacksRequest): Pr
         plaintext = repo.decryptBlob(b, await repo.loadPackRange(b.packId, b.offset, b.length, signal));
       } catch (err) {
         signal?.throwIfAborted();
+        // another pack holds a copy of it (a blob stored again after its first copy was found damaged)
+        if (repo.index.locations(b.type, b.id).some((l) => !damaged.has(l.packId))) continue;
         result.lost.push({ pack: b.packId, blob: b.id, type: b.type });
         req.onBlobError?.(b.packId, b.id, err);
         continue;

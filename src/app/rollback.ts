@@ -5,14 +5,10 @@
  *          per command source, a re-import; the point's inventory against a fresh one → steps
  *   apply: journal (resume) → safety point → files → command dumps → accounts → verify
  */
-import type { Stats } from 'node:fs';
-import { chmod, lchown, lstat, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { LifeboatError, errorMessage, parseId } from '../core/index.js';
-import { PathFilter, PathSet } from '../engine/filter/index.js';
-import { type RestoreProgress, restoreTree } from '../engine/restorer/index.js';
-import { type InventoryDiff, type LdapSourceConfig, diffInventories, sourceNames } from '../inventory/index.js';
-import { runCommand } from '../platform/exec/index.js';
+import { errorMessage, parseId } from '../core/index.js';
+import { PathFilter } from '../engine/filter/index.js';
+import type { RestoreProgress } from '../engine/restorer/index.js';
+import type { InventoryDiff } from '../inventory/index.js';
 import type { Repository } from '../repository/index.js';
 import {
   type PlanFile,
@@ -21,15 +17,15 @@ import {
   type RollbackJournal,
   type RollbackPlan,
   type RollbackStep,
+  type StepContext,
+  type StepServices,
+  applyRollbackStep,
   commandArgv,
   diffLiveAgainstSnapshot,
-  fileContentStream,
   isFilesSource,
   journalPath,
   planAccountRollback,
   readJournal,
-  rehomeLdapAccounts,
-  sfbMoveScript,
   writeJournal,
 } from '../rollback/index.js';
 import { inventoryCollect, inventoryLoad } from './inventory.js';
@@ -176,6 +172,20 @@ async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string,
     await writeJournal(file, journal);
   }
   const j = journal;
+  const stepContext: StepContext = {
+    repo,
+    plan,
+    manifest,
+    journal: j,
+    services: stepServices(repo, plan, opts.env),
+    env: opts.env,
+    stateDir: opts.stateDir,
+    resumed,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    afterLiveWrite: opts.afterLiveWrite,
+    onAccount: (source, result) => opts.onEvent?.({ type: 'account', source, result }),
+  };
   const problems: string[] = [];
   let remaining: InventoryDiff | null = null;
   const steps = j.plan.steps;
@@ -187,7 +197,7 @@ async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string,
     const stepProblems: string[] = [];
     let result: string;
     try {
-      const out = await applyStep(repo, plan, manifest, step, j, { ...opts, resumed }, stepProblems);
+      const out = await applyRollbackStep(stepContext, step, stepProblems);
       result = out.result;
       if (out.data) record.data = out.data;
       if (out.remaining) remaining = out.remaining;
@@ -210,118 +220,13 @@ async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string,
   return { journal: j, journalFile: file, problems, remaining, resumed };
 }
 
-/**
- * The restorer gives every directory it passes through the snapshot's metadata; directories
- * above a source's paths (`/srv` for `/srv/app`) are not the source's to change, so their mode,
- * owner and times are saved before and put back after.
- */
-async function saveAncestorMetadata(roots: readonly string[]): Promise<{ putBack(): Promise<void> }> {
-  const dirs = new Set<string>();
-  for (const root of roots) for (let d = dirname(root); d !== '/' && d !== '.'; d = dirname(d)) dirs.add(d);
-  const saved: { path: string; st: Stats }[] = [];
-  for (const path of dirs) {
-    const st = await lstat(path).catch(() => undefined);
-    if (st?.isDirectory()) saved.push({ path, st });
-  }
+/** What the step executor (rollback/apply-step.ts) needs from the use-cases. */
+function stepServices(repo: Repository, plan: PlanFile, env: Env): StepServices {
   return {
-    async putBack(): Promise<void> {
-      for (const { path, st } of saved.reverse()) {
-        await chmod(path, st.mode & 0o7777).catch(() => {});
-        if (process.getuid?.() === 0) await lchown(path, st.uid, st.gid).catch(() => {});
-        await utimes(path, st.atime, st.mtime).catch(() => {});
-      }
-    },
+    createSafetyPoint: (name, signal) => pointCreate(repo, plan, { name, extraTags: ['safety'], signal }),
+    loadInventory: async (snapshot, signal) => (await inventoryLoad(repo, snapshot, signal)).document,
+    collectInventory: async (signal) => (await inventoryCollect({ sourceConfigs: plan.inventory?.sources ?? [] }, { signal, env })).document,
+    resolveFile: async (snapshot, path, signal) => (await resolveSnapshotPath(repo, snapshot, path, {}, signal)).node,
+    generatedBy: `lifeboat ${VERSION}`,
   };
-}
-
-async function applyStep(
-  repo: Repository,
-  plan: PlanFile,
-  manifest: PointManifest,
-  step: RollbackStep,
-  journal: RollbackJournal,
-  opts: RollbackApplyOptions & { resumed: boolean },
-  problems: string[],
-): Promise<{ result: string; data?: Record<string, string>; remaining?: InventoryDiff }> {
-  const { signal } = opts;
-  switch (step.kind) {
-    case 'safety-point': {
-      const safety = await pointCreate(repo, plan, { name: `before rollback to ${manifest.id}`, extraTags: ['safety'], signal });
-      if (!safety.proof.ok) problems.push(`the safety point ${safety.id} failed its proof: ${safety.proof.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
-      return { result: `safety point ${safety.id}`, data: { safetyPoint: safety.id } };
-    }
-    case 'files': {
-      // the restore's own comparison (--overwrite if-changed, one directory at a time) decides
-      // what is written, so a resumed run finds what its interrupted run left (its temporary
-      // files included: the restorer removes those) without relying on the plan's list
-      if (!opts.resumed && step.changes.length === 0) return { result: 'nothing to restore' };
-      const roots = manifest.sources.find((src) => src.name === step.source)?.paths ?? [];
-      const source = plan.sources.find((src) => src.name === step.source);
-      const excludes = source && isFilesSource(source) ? (source.exclude ?? []) : [];
-      await repo.loadIndex({ signal });
-      const snapshot = await repo.loadSnapshot(parseId(step.snapshot, 'snapshot ID'), signal);
-      const outside = await saveAncestorMetadata(roots);
-      const summary = await restoreTree(repo, {
-        tree: snapshot.tree,
-        target: '/',
-        include: new PathSet(roots),
-        exclude: excludes.length ? new PathFilter(excludes) : undefined,
-        overwrite: 'if-changed',
-        delete: journal.options.delete,
-        // an entry whose type changed is replaced, with or without --delete
-        replaceDirectories: true,
-        signal,
-        onProgress: opts.onProgress,
-        afterWrite: opts.afterLiveWrite,
-        onError: (path, err) => problems.push(`${path}: ${err.message}`),
-      });
-      await outside.putBack();
-      return {
-        result: `restored ${summary.filesDone} files (${summary.bytesDone} bytes), ${summary.dirs} directories, ${summary.others} other entries; ${summary.filesUnchanged} files unchanged${summary.deleted ? `; removed ${summary.deleted} added entries` : ''}`,
-      };
-    }
-    case 'command': {
-      if (!step.restore) return { result: 'no restore command: skipped' };
-      await repo.loadIndex({ signal });
-      const resolved = await resolveSnapshotPath(repo, step.snapshot, step.dumpPath, {}, signal);
-      const [cmd, ...args] = step.restore;
-      const r = await runCommand(cmd!, args, { input: fileContentStream(repo, resolved.node!, signal), timeoutMs: 24 * 3600_000, signal, maxOutputBytes: 16 << 20 });
-      if (r.code !== 0) {
-        throw new LifeboatError('E_COMMAND_FAILED', `restore command of source ${step.source} (${step.restore.join(' ')}) exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, {
-          hint: 'fix the cause and run `rollback apply` again: it resumes at this step',
-        });
-      }
-      return { result: `streamed ${resolved.node?.size ?? 0} bytes into ${step.restore.join(' ')}` };
-    }
-    case 'accounts': {
-      const p = step.plan;
-      if (p.method === 'report-only') {
-        problems.push(...p.moves.map((m) => `${p.source}: ${m.displayName ?? m.id} is on ${m.fromPool ?? 'unassigned'}, was on ${m.toPool ?? 'unassigned'}: ${p.reason}`));
-        return { result: `${p.moves.length} accounts reported, not moved` };
-      }
-      if (p.method === 'sfb-script') {
-        const script = join(opts.stateDir, `rollback-${manifest.id}-${p.source}.ps1`);
-        await writeFile(script, sfbMoveScript(p.moves, { pointId: manifest.id, generatedBy: `lifeboat ${VERSION}` }), { mode: 0o600 });
-        problems.push(`${p.source}: run ${script} in the Skype for Business Management Shell to move ${p.moves.length} accounts back`);
-        return { result: `Move-CsUser script written: ${script}`, data: { script } };
-      }
-      const configs = plan.inventory?.sources ?? [];
-      const names = sourceNames(configs);
-      const config = configs[names.indexOf(p.source)] as LdapSourceConfig | undefined;
-      if (!config) throw new LifeboatError('E_CONFIG', `inventory source ${p.source} is no longer in ${plan.file}`, { hint: 'put it back in the plan file to re-home its accounts' });
-      const results = await rehomeLdapAccounts(config, p.attribute, p.moves, { env: opts.env, signal, onResult: (result) => opts.onEvent?.({ type: 'account', source: p.source, result }) });
-      const count = (o: RehomeResult['outcome']): number => results.filter((r) => r.outcome === o).length;
-      for (const r of results) if (r.outcome === 'conflict' || r.outcome === 'failed') problems.push(`${p.source}: ${r.dn ?? r.id}: ${r.detail}`);
-      return { result: `${count('moved')} moved back, ${count('already')} already back, ${count('conflict')} conflicts, ${count('failed')} failed` };
-    }
-    case 'verify': {
-      if (!manifest.inventory || !plan.inventory) return { result: 'no inventory to compare' };
-      const { document: then } = await inventoryLoad(repo, manifest.inventory.snapshot, signal);
-      const now = await inventoryCollect({ sourceConfigs: plan.inventory.sources }, { signal, env: opts.env });
-      const diff = diffInventories(then, now.document);
-      const a = diff.accounts;
-      if (a.moved.length) problems.push(`${a.moved.length} accounts are still not on their original pool`);
-      return { result: `inventory again: ${a.moved.length} moved, ${a.added.length} added, ${a.removed.length} removed since the point`, remaining: diff };
-    }
-  }
 }

@@ -1,7 +1,7 @@
 /** Use-case: list snapshots. */
-import { type Id, LifeboatError } from '../core/index.js';
+import { type Id, LifeboatError, errorMessage } from '../core/index.js';
 import { type Repository, type SnapshotEntry, type SnapshotFilter, loadSnapshots } from '../repository/index.js';
-import { snapshotToResticJson } from '../repository/model/index.js';
+import { type Snapshot, snapshotToResticJson } from '../repository/model/index.js';
 
 export async function listSnapshots(
   repo: Repository,
@@ -9,6 +9,15 @@ export async function listSnapshots(
   options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {},
 ): Promise<SnapshotEntry[]> {
   return loadSnapshots(repo, filter, options);
+}
+
+/**
+ * The warning for a snapshot file that cannot be read or decoded; the command goes on without it
+ * (restic 0.14: "could not load snapshot …", exit 0; Lifeboat exits 3).
+ */
+export function unreadableSnapshotWarning(id: Id, err: unknown): string {
+  const reason = errorMessage(err).replace(new RegExp(`^(?:(?:snapshot |snapshots/)${id}: )+`), '');
+  return `snapshot file snapshots/${id} cannot be read and was skipped: ${reason}`;
 }
 
 export function snapshotJson(e: SnapshotEntry): Record<string, unknown> {
@@ -37,16 +46,29 @@ export function parseGroupBy(text: string): GroupField[] {
 export function groupSnapshots(entries: readonly SnapshotEntry[], by: readonly GroupField[]): Map<string, { key: SnapshotGroupKey; entries: SnapshotEntry[] }> {
   const groups = new Map<string, { key: SnapshotGroupKey; entries: SnapshotEntry[] }>();
   for (const e of entries) {
-    const key: SnapshotGroupKey = {};
-    if (by.includes('host')) key.host = e.snapshot.hostname ?? '';
-    if (by.includes('paths')) key.paths = [...e.snapshot.paths].sort();
-    if (by.includes('tags')) key.tags = [...(e.snapshot.tags ?? [])].sort();
-    const k = JSON.stringify(key);
+    const { key, k } = groupKeyOf(e.snapshot, by);
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { key, entries: [] }));
     g.entries.push(e);
   }
   return groups;
+}
+
+/** A snapshot's group: the key and its string form (the key of groupSnapshots' map). */
+export function groupKeyOf(s: Pick<Snapshot, 'hostname' | 'paths' | 'tags'>, by: readonly GroupField[]): { key: SnapshotGroupKey; k: string } {
+  const key: SnapshotGroupKey = {};
+  if (by.includes('host')) key.host = s.hostname ?? '';
+  if (by.includes('paths')) key.paths = [...s.paths].sort();
+  if (by.includes('tags')) key.tags = [...(s.tags ?? [])].sort();
+  return { key, k: JSON.stringify(key) };
+}
+
+/**
+ * `snapshots --latest N`: the newest `n` snapshots of each host and path set (paths compared as
+ * a sorted set), groups in order of their first snapshot, each oldest first as `entries` is.
+ */
+export function latestPerGroup(entries: readonly SnapshotEntry[], n: number): SnapshotEntry[] {
+  return [...groupSnapshots(entries, ['host', 'paths']).values()].flatMap((g) => g.entries.slice(-n));
 }
 
 /** restic's `group_key` object: fields not grouped by are "" and null, as are empty tags. */

@@ -3,7 +3,6 @@
  * snapshot is written anew (with `original` pointing at the first version) and the old file is
  * removed, under an exclusive lock.
  */
-import { handle } from '../backend/index.js';
 import { type Id, LifeboatError } from '../core/index.js';
 import { type Repository, RepositoryLock, type SnapshotEntry, type SnapshotFilter, findSnapshot, loadSnapshots } from '../repository/index.js';
 import { encodeSnapshot } from '../repository/model/index.js';
@@ -43,7 +42,7 @@ export async function tagSnapshots(repo: Repository, req: TagRequest): Promise<T
       const next = { ...snapshot, tags, original: snapshot.original ?? id };
       if (tags.length === 0) delete (next as { tags?: string[] }).tags;
       const newId = await repo.saveUnpacked('snapshots', encodeSnapshot(next), req.signal);
-      await repo.backend.remove(handle('snapshots', id), { signal: req.signal });
+      await repo.removeFile('snapshots', id, req.signal);
       changed.push({ from: id, to: newId, tags });
     }
     return { changed };

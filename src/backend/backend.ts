@@ -23,7 +23,7 @@
  */
 import { read } from 'node:fs';
 import { promisify } from 'node:util';
-import type { Id } from '../core/index.js';
+import { BackendError, type Id, LifeboatError } from '../core/index.js';
 
 export type FileType = 'config' | 'keys' | 'locks' | 'snapshots' | 'index' | 'data';
 
@@ -63,6 +63,18 @@ export interface Backend {
 
   /** Create the repository structure (directories, bucket prefix). Fails if a config exists. */
   create(options?: BackendOptions): Promise<void>;
+  /**
+   * Optional: after a failed init, removes what `create` made through this object (directories
+   * it created, while they are still empty) and nothing else; the caller removes the files it
+   * saved first. A `create` that fails undoes itself.
+   */
+  undoCreate?(): Promise<void>;
+  /**
+   * Optional: removes the temporary files interrupted saves left (a killed process) that were
+   * last modified before `before` (ms since the epoch; newer ones may belong to a save in
+   * progress). Returns how many and their bytes; with `dryRun` only counts them.
+   */
+  removeTemporaries?(before: number, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<{ count: number; bytes: number }>;
   save(handle: Handle, data: Uint8Array, options?: BackendOptions): Promise<void>;
   /** Bytes [offset, offset+length) of the file; length 0 means to the end of the file. */
   load(handle: Handle, offset?: number, length?: number, options?: BackendOptions): Promise<Buffer>;
@@ -100,7 +112,9 @@ export async function loadRangeInto(backend: Backend, h: Handle, offset: number,
   if (backend.loadInto) return backend.loadInto(h, offset, target, options);
   if (target.length === 0) throw new RangeError('loadInto: the target is empty');
   const bytes = await backend.load(h, offset, target.length, options);
-  if (bytes.length !== target.length) throw new Error(`load of ${describeHandle(h)} returned ${bytes.length} bytes for ${target.length}`);
+  if (bytes.length !== target.length) {
+    throw new BackendError(`${describeHandle(h)} in ${backend.location} is truncated: wanted ${target.length} bytes from offset ${offset}, got ${bytes.length}`);
+  }
   target.set(bytes);
 }
 
@@ -117,7 +131,7 @@ export async function saveFromFile(backend: Backend, h: Handle, source: FileSour
   if (!buffer || buffer.length < source.length) buffer = Buffer.allocUnsafe(source.length);
   try {
     const bytes = buffer.subarray(0, source.length);
-    await readFileRange(source.fd, bytes, 0);
+    await readFileRange(source.fd, bytes, 0, `the source of ${describeHandle(h)}`);
     await backend.save(h, bytes, options);
   } finally {
     spareBuffers.push(buffer);
@@ -126,11 +140,18 @@ export async function saveFromFile(backend: Backend, h: Handle, source: FileSour
 
 const readAsync = promisify(read);
 
-/** Fills `into` from position `position` of `fd`; an early end of file is an error. */
-export async function readFileRange(fd: number, into: Uint8Array, position: number): Promise<void> {
+/**
+ * Fills `into` from position `position` of `fd`; an early end of file is an `E_IO` error naming
+ * `what` (the file being saved, for instance `data/1234…`).
+ */
+export async function readFileRange(fd: number, into: Uint8Array, position: number, what = 'the source file'): Promise<void> {
   for (let done = 0; done < into.length; ) {
     const { bytesRead } = await readAsync(fd, into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new Error(`the file ended after ${position + done} bytes, ${into.length - done} short`);
+    if (bytesRead === 0) {
+      throw new LifeboatError('E_IO', `${what} ended after ${position + done} bytes, ${into.length - done} bytes short of what was to be saved`, {
+        hint: 'the temporary file was truncated while it was being saved; run the command again',
+      });
+    }
     done += bytesRead;
   }
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { buildProgram } from './main.js';
 import { processIo } from './io.js';
 
@@ -18,8 +18,8 @@ function projectRoot(): string {
 }
 
 const program = buildProgram(processIo(), new AbortController().signal, () => undefined);
-const commands: [string, Command][] = [];
-const walk = (c: Command, prefix: string): void => {
+const commands: [string, CommandUnknownOpts][] = [];
+const walk = (c: CommandUnknownOpts, prefix: string): void => {
   for (const sub of c.commands) {
     commands.push([`${prefix}${sub.name()}`, sub]);
     walk(sub, `${prefix}${sub.name()} `);

@@ -2,8 +2,8 @@
  * What every command action gets: the I/O, global flags, a cancellation signal, and helpers to
  * open the repository and report per-item problems.
  */
-import type { Command } from 'commander';
-import type { Repository, RepositoryContext } from '../app/index.js';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
+import type { Repository, RepositoryContext, SnapshotFilter } from '../app/index.js';
 import { formatError, type Io, printJson } from './io.js';
 
 export interface GlobalFlags {
@@ -25,10 +25,6 @@ export interface CommandContext {
   exitCode: number;
 }
 
-export function globalFlags(cmd: Command): GlobalFlags {
-  return cmd.optsWithGlobals() as GlobalFlags;
-}
-
 export function repositoryContext(ctx: CommandContext): RepositoryContext {
   return {
     flags: { repo: ctx.flags.repo, passwordFile: ctx.flags.passwordFile, passwordCommand: ctx.flags.passwordCommand },
@@ -36,22 +32,20 @@ export function repositoryContext(ctx: CommandContext): RepositoryContext {
     prompt: ctx.io.prompt,
     signal: ctx.signal,
     ...(ctx.flags.option?.length ? { backendOptions: ctx.flags.option } : {}),
-    onWarning: (message) => {
-      if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', message });
-      else ctx.io.stderr.write(`lifeboat: warning: ${message}\n`);
-    },
+    onWarning: (message) => warn(ctx, message),
   };
 }
 
-/** Opens the repository, runs `fn`, and always closes the backend. */
+/** A warning on stderr (or a JSON warning line); the command goes on. */
+export function warn(ctx: CommandContext, message: string): void {
+  if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', message });
+  else ctx.io.stderr.write(`lifeboat: warning: ${message}\n`);
+}
+
+/** Opens the repository of the global flags, runs `fn`, and always closes the repository. */
 export async function withRepository<T>(ctx: CommandContext, fn: (repo: Repository) => Promise<T>): Promise<T> {
-  const { openRepository } = await import('../app/wiring/index.js');
-  const repo = await openRepository(repositoryContext(ctx));
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.backend.close();
-  }
+  const { withRepository: open } = await import('../app/wiring/index.js');
+  return open(repositoryContext(ctx), fn);
 }
 
 /** Reports a per-item problem on stderr (or as a JSON error line) without stopping. */
@@ -63,26 +57,30 @@ export function reportItemError(ctx: CommandContext, item: string, err: unknown)
   }
 }
 
-/** Snapshot filter flags (--host, --tag, --path) shared by several commands. */
-export function addSnapshotFilterOptions(cmd: Command): Command {
+/** The snapshot filter flags (`--host`, `--tag`, `--path`) of every command that selects snapshots. */
+export interface SnapshotFilterFlags {
+  host: string[];
+  tag: string[];
+  path: string[];
+}
+
+/** Adds the snapshot filter flags to a command (its option types grow by SnapshotFilterFlags). */
+export function addSnapshotFilterOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
   return cmd
-    .option('-H, --host <host>', 'only consider snapshots of this host (repeatable)', collect, [])
-    .option('--tag <tags>', 'only consider snapshots with these comma-separated tags (repeatable: any group matches)', collect, [])
-    .option('--path <path>', 'only consider snapshots that include this path (repeatable)', collect, []);
+    .option('-H, --host <host>', 'only consider snapshots of this host (repeatable)', collect, [] as string[])
+    .option('--tag <tags>', 'only consider snapshots with these comma-separated tags (repeatable: any group matches)', collect, [] as string[])
+    .option('--path <path>', 'only consider snapshots that include this path (repeatable)', collect, [] as string[]);
 }
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function snapshotFilter(opts: { host?: string[]; tag?: string[]; path?: string[] }): {
-  hosts: string[];
-  tags: string[][];
-  paths: string[];
-} {
+/** The filter of app/ from the flags: each `--tag` is a comma-separated group. */
+export function snapshotFilter(flags: SnapshotFilterFlags): SnapshotFilter {
   return {
-    hosts: opts.host ?? [],
-    tags: (opts.tag ?? []).map((t) => t.split(',').filter(Boolean)),
-    paths: opts.path ?? [],
+    hosts: flags.host,
+    tags: flags.tag.map((t) => t.split(',').filter(Boolean)),
+    paths: flags.path,
   };
 }

@@ -8,6 +8,8 @@ export const EXIT = {
   error: 1,
   /** Finished, but some files could not be read or written (restic's "incomplete snapshot"). */
   partial: 3,
+  /** `rollback plan`: the present differs from the point (the plan has work to do). */
+  planHasWork: 2,
   repositoryNotFound: 10,
   locked: 11,
   wrongPassword: 12,
@@ -28,4 +30,12 @@ export function exitCodeFor(err: unknown): number {
     default:
       return EXIT.error;
   }
+}
+
+/** The lines of `--help` that state the contract (docs/cli.md has the full table). */
+export function exitCodesHelp(): string {
+  return [
+    `Exit codes: ${EXIT.ok} success, ${EXIT.error} error, ${EXIT.partial} finished but some files could not be read,`,
+    `${EXIT.repositoryNotFound} no repository at the location, ${EXIT.locked} repository locked, ${EXIT.wrongPassword} wrong password, ${EXIT.interrupted} interrupted.`,
+  ].join('\n');
 }

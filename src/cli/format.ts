@@ -1,4 +1,4 @@
-/** Text formatting shared by commands: sizes, tables, mode strings, times. */
+/** Text formatting shared by commands: sizes, tables, times. */
 import { formatBytes as formatSize, localTime } from '../core/index.js';
 
 /** restic's size text: three digits after the point. */
@@ -20,18 +20,6 @@ export function renderTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   return [line(header), rule, ...rows.map(line), rule].join('\n');
-}
-
-/** `ls -l` style mode string from the node type and permission bits. */
-export function modeString(type: string, perm: number): string {
-  const t = ({ dir: 'd', symlink: 'L', fifo: 'p', chardev: 'c', dev: 'D', socket: 'S' } as Record<string, string>)[type] ?? '-';
-  const bits = 'rwxrwxrwx';
-  let s = '';
-  for (let i = 0; i < 9; i++) s += perm & (1 << (8 - i)) ? bits[i] : '-';
-  if (perm & 0o4000) s = `${s.slice(0, 2)}${perm & 0o100 ? 's' : 'S'}${s.slice(3)}`;
-  if (perm & 0o2000) s = `${s.slice(0, 5)}${perm & 0o010 ? 's' : 'S'}${s.slice(6)}`;
-  if (perm & 0o1000) s = `${s.slice(0, 8)}${perm & 0o001 ? 't' : 'T'}`;
-  return t + s;
 }
 
 /** 'YYYY-MM-DD HH:MM:SS' of an RFC 3339 time in the local time zone (`TZ`), as restic prints. */

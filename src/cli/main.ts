@@ -1,28 +1,29 @@
 /**
- * @module cli
- * The command line: argument parsing (commander), help, output formats, exit codes. A thin
- * adapter over app/: every command opens what it needs through app use-cases and prints their
- * results. May import: app, core.
+ * The program: global flags, the commands of commands/, and `main`, which runs the CLI and
+ * resolves to the process exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from '@commander-js/extra-typings';
 import { LifeboatError } from '../core/index.js';
-import { type CommandContext, type GlobalFlags, repositoryContext } from './command-context.js';
-import { type Action, registerReadCommands } from './commands/read-commands.js';
-import { registerCopyCommand, registerWriteCommands } from './commands/write-commands.js';
-import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
-import { registerForgetCommand } from './commands/forget-command.js';
-import { registerSnapshotCommands } from './commands/snapshot-commands.js';
-import { registerPruneCommand } from './commands/prune-command.js';
-import { registerInventoryCommands } from './commands/inventory.js';
-import { registerPointCommands } from './commands/point-commands.js';
-import { registerSystemCommands } from './commands/system-commands.js';
-import { registerNotifyCommands } from './commands/notify-command.js';
-import { registerJournalCommands } from './commands/journal-command.js';
-import { registerReadyCommand } from './commands/ready-command.js';
-import { registerServeCommand } from './commands/serve-command.js';
-import { registerRewriteCommands } from './commands/rewrite-commands.js';
-import { registerScheduleCommands } from './commands/schedule-command.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { actionRunner } from './action.js';
+import {
+  registerCopyCommand,
+  registerForgetCommand,
+  registerInventoryCommands,
+  registerJournalCommands,
+  registerMaintenanceCommands,
+  registerNotifyCommands,
+  registerPointCommands,
+  registerPruneCommand,
+  registerReadCommands,
+  registerReadyCommand,
+  registerRewriteCommands,
+  registerScheduleCommands,
+  registerServeCommand,
+  registerSnapshotCommands,
+  registerSystemCommands,
+  registerWriteCommands,
+} from './commands/index.js';
+import { EXIT, exitCodeFor, exitCodesHelp } from './exit-codes.js';
 import { formatError, type Io, processIo } from './io.js';
 
 // Only what commander needs to define the commands is loaded here: each action imports its
@@ -47,21 +48,9 @@ export function buildProgram(io: Io, signal: AbortSignal, onExit: (code: number)
     })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
-10 no repository at the location, 11 repository locked, 12 wrong password, 130 interrupted.`,
-    );
+    .addHelpText('after', `\n${exitCodesHelp()}`);
 
-  const run =
-    (action: Action) =>
-    async (...args: unknown[]): Promise<void> => {
-      const cmd = args.at(-1) as Command;
-      const ctx: CommandContext = { io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok };
-      await action(ctx, cmd, ...args.slice(0, -2));
-      onExit(ctx.exitCode);
-    };
+  const run = actionRunner(io, signal, onExit);
 
   registerWriteCommands(program, run);
   registerReadCommands(program, run);
@@ -78,14 +67,7 @@ Exit codes: 0 success, 1 error, 3 finished but some files could not be read,
   registerReadyCommand(program, run);
   registerServeCommand(program, run);
   registerScheduleCommands(program, run);
-  registerInventoryCommands(program, {
-    stdout: io.stdout,
-    stderr: io.stderr,
-    signal,
-    env: io.env,
-    onExit,
-    repositoryContext: (cmd) => repositoryContext({ io, flags: cmd.optsWithGlobals() as GlobalFlags, signal, exitCode: EXIT.ok }),
-  });
+  registerInventoryCommands(program, run);
   return program;
 }
 

@@ -3,13 +3,19 @@
  * `--log-file` and the plan file's `notify:` targets. Their problems are warnings (exit 3 when
  * the operation itself succeeded); they never fail the operation.
  */
-import type { Command } from 'commander';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { EventHook, PlanFile, Repository } from '../app/index.js';
 import { type CommandContext, repositoryContext, withRepository } from './command-context.js';
 import { EXIT } from './exit-codes.js';
 import { printJson, printLine } from './io.js';
 
-export function addOperationOptions(cmd: Command): Command {
+/** The flags addOperationOptions adds. */
+export interface OperationFlags {
+  metricsFile?: string;
+  logFile?: string;
+}
+
+export function addOperationOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
   return cmd
     .option('--metrics-file <file>', 'write Prometheus metrics here when done (textfile collector format, replaced atomically)')
     .option('--log-file <file>', 'append every operations event to this file as a JSON line');
@@ -19,8 +25,7 @@ export function addOperationOptions(cmd: Command): Command {
  * Runs `fn` with an event hook feeding the listeners, then waits for them (also when `fn`
  * throws: a failed point is exactly what must be notified) and reports their problems.
  */
-export async function withOperation<T>(ctx: CommandContext, cmd: Command, plan: PlanFile | undefined, fn: (events: EventHook) => Promise<T>): Promise<T> {
-  const o = cmd.opts<{ metricsFile?: string; logFile?: string }>();
+export async function withOperation<T>(ctx: CommandContext, o: OperationFlags, plan: PlanFile | undefined, fn: (events: EventHook) => Promise<T>): Promise<T> {
   const { operationListeners } = await import('../app/operations.js');
   const listeners = operationListeners({ notify: plan?.notify ?? [], logFile: o.logFile, metricsFile: o.metricsFile });
   let failed = true;
@@ -41,18 +46,12 @@ export async function withOperation<T>(ctx: CommandContext, cmd: Command, plan: 
 /** Opens the repository the plan file (`-c`) names, or the one of the global flags without it. */
 export async function withConfiguredRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
   if (!plan) return withRepository(ctx, fn);
-  const { openRepository, planRepositoryContext } = await import('../app/index.js');
-  const repo = await openRepository(planRepositoryContext(repositoryContext(ctx), plan));
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.backend.close();
-  }
+  const { planRepositoryContext, withRepository: open } = await import('../app/index.js');
+  return open(planRepositoryContext(repositoryContext(ctx), plan), fn);
 }
 
 /** The plan file of `-c`, when given. */
-export async function optionalPlan(cmd: Command): Promise<PlanFile | undefined> {
-  const file = cmd.opts<{ config?: string }>().config;
+export async function optionalPlan(file: string | undefined): Promise<PlanFile | undefined> {
   if (!file) return undefined;
   const { loadPlanFile } = await import('../app/index.js');
   return loadPlanFile(file);

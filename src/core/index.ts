@@ -7,3 +7,4 @@ export * from './ids.js';
 export * from './concurrency.js';
 export * from './local-time.js';
 export * from './byte-size.js';
+export * from './unsupported.js';

@@ -15,7 +15,8 @@
  *
  * The file lane (native/lane.c) is the backup's hot path: read → chunk → hash → compress → seal →
  * pack file, on libuv's thread pool (see createLane). The walk above it lists directories with
- * scanDir (native/scan.c), also on the pool.
+ * scanDir (native/scan.c), also on the pool. A restore writes its small files in batches with
+ * writeFiles (native/write-files.c), on the pool too.
  *
  * Paths and xattr names are strings (UTF-8) or Uint8Arrays (raw bytes: non-UTF-8 file names).
  * System call failures throw errors shaped like Node's fs errors: `code` ('ENOENT', 'ENOTSUP',
@@ -49,6 +50,7 @@ interface NativeAddon {
   laneClose(lane: Lane): void;
   chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
   scanDir(path: NativePath): Promise<ArrayBuffer | number>;
+  writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void>;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -337,4 +339,35 @@ export function chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number)
 export function laneErrorMessage(errno: number, syscall: string, path: string): { message: string; code: string } {
   const err = errnoError(errno, syscall, path);
   return { message: err.message, code: err.code! };
+}
+
+/** Fields per file of writeFiles' `meta` and `results` arrays (see native/write-files.c). */
+export const WRITE_FILES = {
+  meta: { length: 0, size: 1, mode: 2, uid: 3, gid: 4, atimeSec: 5, atimeNsec: 6, mtimeSec: 7, mtimeNsec: 8 },
+  metaFields: 9,
+  result: { errno: 0, call: 1, fchownErrno: 2, fchmodErrno: 3, futimensErrno: 4 },
+  resultFields: 5,
+  /** Names of the calls in `result.call`. */
+  calls: ['', 'open', 'write', 'ftruncate', 'close'],
+  /** `flags` bit: fchown each file to its uid and gid. */
+  owner: 1,
+} as const;
+
+/**
+ * Creates `count` files in one request on libuv's thread pool: each is opened under its path with
+ * O_CREAT | O_EXCL | O_NOFOLLOW (an existing name is EEXIST, never written through), gets its
+ * content (and, when its size is larger, a hole up to it), then fchown (with `WRITE_FILES.owner`
+ * in `flags`), fchmod and futimens through its descriptor, and is closed. `paths` holds the
+ * NUL-terminated raw paths back to back, `data` the contents back to back, `meta` and `results`
+ * WRITE_FILES.metaFields and resultFields per file. A file whose open, write, ftruncate or close
+ * failed is not left behind; its errno and call are in its results, and the other files go on.
+ * The arrays must not be changed until the promise resolves.
+ */
+export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void> {
+  return load().writeFiles(paths, data, meta, results, count, flags);
+}
+
+/** A system call's failure as Node's fs reports it ("EEXIST: file already exists, open '/x'"), with code, errno, syscall and path. */
+export function systemCallError(errno: number, syscall: string, path: NativePath): NodeJS.ErrnoException {
+  return errnoError(errno, syscall, path);
 }

@@ -26,6 +26,14 @@ export function zstdLevel(mode: CompressionMode): number {
   return mode === 'max' ? 19 : 2;
 }
 
+/**
+ * The zstd level for blobs written into packs (backup, prune's repacking, repair), or 0 to
+ * store them uncompressed: repository version 1 has no compression, `off` turns it off.
+ */
+export function blobCompressionLevel(repoVersion: number, mode: CompressionMode): number {
+  return repoVersion >= 2 && mode !== 'off' ? zstdLevel(mode) : 0;
+}
+
 let cctx: InstanceType<ZstdBinding['CCtx']> | undefined;
 let dctx: InstanceType<ZstdBinding['DCtx']> | undefined;
 

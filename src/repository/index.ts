@@ -12,7 +12,6 @@ export * from './pack/header.js';
 export type * from './ports.js';
 export * as model from './model/index.js';
 export * from './writer.js';
-export * from './pack/pack-builder.js';
 export * from './init.js';
 export * from './keys.js';
 export * from './lock.js';

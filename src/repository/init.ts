@@ -2,11 +2,12 @@
  * Creating a repository (restic init): structure, a master key wrapped by the first key file,
  * then the config with a fresh repository ID and a random irreducible chunker polynomial.
  * The config is written last: a repository without one does not exist yet, so an interrupted
- * init can simply be run again.
+ * init can simply be run again. A failed init removes what it made (the key file, the
+ * directories `create` made) and nothing else.
  */
 import { randomBytes } from 'node:crypto';
 import { type Backend, handle } from '../backend/index.js';
-import { LifeboatError, NotFoundError } from '../core/index.js';
+import { type Id, LifeboatError, NotFoundError } from '../core/index.js';
 import { formatPolynomial, randomPolynomial } from './chunker/index.js';
 import { generateKey, seal } from './crypto/index.js';
 import { type NewKeyOptions, addKey, assertUsablePassword } from './keys.js';
@@ -37,12 +38,20 @@ export async function initRepository(backend: Backend, options: InitOptions): Pr
   }
   await backend.create({ signal: options.signal });
   const master = generateKey();
-  const keyId = await addKey(backend, master, options.password, options);
-  const config: RepoConfig = {
-    version,
-    id: randomBytes(32).toString('hex') as RepoConfig['id'],
-    chunkerPolynomial: options.chunkerPolynomial ?? formatPolynomial(randomPolynomial()),
-  };
-  await backend.save(handle('config'), seal(master, encodeConfig(config)), { signal: options.signal });
-  return Repository.fromParts(backend, master, config, keyId);
+  let keyId: Id | undefined;
+  try {
+    keyId = await addKey(backend, master, options.password, options);
+    const config: RepoConfig = {
+      version,
+      id: randomBytes(32).toString('hex') as RepoConfig['id'],
+      chunkerPolynomial: options.chunkerPolynomial ?? formatPolynomial(randomPolynomial()),
+    };
+    await backend.save(handle('config'), seal(master, encodeConfig(config)), { signal: options.signal });
+    return Repository.fromParts(backend, master, config, keyId);
+  } catch (err) {
+    // a full disk, a refused write: leave nothing behind of what this init made
+    if (keyId) await backend.remove(handle('keys', keyId)).catch(() => undefined);
+    await backend.undoCreate?.().catch(() => undefined);
+    throw err;
+  }
 }

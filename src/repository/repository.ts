@@ -5,7 +5,9 @@
  * Reading order (spec 14): list snapshots first, then load the index, so every snapshot seen is
  * covered by the index that was read.
  */
-import { type Backend, type FileType, describeHandle, handle, loadRangeInto } from '../backend/index.js';
+import { close } from 'node:fs';
+import { promisify } from 'node:util';
+import { type Backend, type FileType, describeHandle, handle, loadRangeInto, saveFromFile } from '../backend/index.js';
 import {
   type Id,
   FormatError,
@@ -17,7 +19,7 @@ import {
 } from '../core/index.js';
 import { isIrreducible, parsePolynomial } from './chunker/index.js';
 import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
-import { unlockMasterKey } from './keys.js';
+import { type NewKeyOptions, addKey, unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
 import {
   type RepoConfig,
@@ -31,9 +33,12 @@ import {
   decodeSnapshot,
   decodeTree,
 } from './model/index.js';
-import type { BlobType, PackBlob } from './pack/header.js';
+import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
 import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
+import type { PackFile } from './pack/pack-file.js';
+
+const closeAsync = promisify(close);
 
 export interface OpenRepositoryOptions {
   password: string;
@@ -47,6 +52,13 @@ export interface OpenRepositoryOptions {
 export class Repository {
   readonly index = new MasterIndex();
   private indexLoaded = false;
+  /**
+   * Blobs none of whose stored copies could be read and verified in this run (a set: the
+   * locations are unused). A writer stores them again instead of taking them as stored.
+   */
+  private readonly unreadable = new MasterIndex(16);
+  /** Copies (`pack:offset`) that failed verification in this run: tried last, and prune keeps another. */
+  private readonly failedCopies = new Set<string>();
   private readonly addToIndex = (type: BlobType, id: Uint8Array, packId: string, offset: number, length: number, uncompressedLength: number): void =>
     this.index.addKey(type, id, packId as Id, offset, length, uncompressedLength);
 
@@ -131,9 +143,17 @@ export class Repository {
     for await (const f of this.backend.list(type, { signal })) yield f.name as Id;
   }
 
-  /** Uploads a finished pack (prune, copy). */
-  async savePackFile(pack: { id: Id; bytes: Uint8Array }, signal?: AbortSignal): Promise<void> {
-    await this.backend.save(handle('data', pack.id), pack.bytes, { signal });
+  /**
+   * Uploads a pack finished by a PackFileWriter (prune) from its temporary file, and closes the
+   * descriptor, whether the upload succeeds or not. Does not index it: the caller writes the
+   * index files.
+   */
+  async savePackFile(pack: Pick<PackFile, 'id' | 'fd' | 'length'>, signal?: AbortSignal): Promise<void> {
+    try {
+      await saveFromFile(this.backend, handle('data', pack.id), { fd: pack.fd, length: pack.length }, { signal });
+    } finally {
+      await closeAsync(pack.fd);
+    }
   }
 
   /** Writes one index file; returns its ID. */
@@ -143,6 +163,29 @@ export class Repository {
 
   async removeFile(type: 'index' | 'data' | 'snapshots' | 'locks' | 'keys', id: Id, signal?: AbortSignal): Promise<void> {
     await this.backend.remove(handle(type, id), { signal });
+  }
+
+  /**
+   * Removes the temporary files interrupted saves left that were last modified more than
+   * `maxAgeMs` ago (Backend.removeTemporaries; backends without temporaries report none).
+   */
+  async removeStaleTemporaries(maxAgeMs: number, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<{ count: number; bytes: number }> {
+    return (await this.backend.removeTemporaries?.(Date.now() - maxAgeMs, options)) ?? { count: 0, bytes: 0 };
+  }
+
+  /** A key file or a pack as stored (not decrypted): `cat key`, `cat pack`, the key list. */
+  loadRawFile(type: 'keys' | 'data', id: Id, signal?: AbortSignal): Promise<Buffer> {
+    return this.backend.load(handle(type, id), 0, 0, { signal });
+  }
+
+  /** Saves a new key file that opens this repository with `password`; returns its ID. */
+  addKeyFile(password: string, options: NewKeyOptions = {}): Promise<Id> {
+    return addKey(this.backend, this.key, password, options);
+  }
+
+  /** Closes the backend (connections, a spawned rclone or ssh); the repository is not used afterwards. */
+  close(): Promise<void> {
+    return this.backend.close();
   }
 
   /** Files of a type with their sizes. */
@@ -204,11 +247,48 @@ export class Repository {
     return loadRangeInto(this.backend, handle('data', packId), offset, target, { signal });
   }
 
-  /** Reads, decrypts, decompresses and verifies one blob. */
+  /**
+   * Reads, decrypts, decompresses and verifies one blob. Each copy the index knows is tried
+   * until one verifies (copies that failed before in this run last); when none does, the blob
+   * is remembered as unreadable (`isUnreadable`) and the first copy's error is thrown.
+   */
   async loadBlob(type: BlobType, id: Id, signal?: AbortSignal): Promise<Buffer> {
-    const loc = this.lookupBlob(type, id);
-    const bytes = await this.backend.load(handle('data', loc.packId), loc.offset, loc.length, { signal });
-    return this.decryptBlob(loc, bytes);
+    const copies = this.index.locations(type, id);
+    if (copies.length === 0) this.lookupBlob(type, id);
+    if (this.failedCopies.size > 0) copies.sort((a, b) => Number(this.copyFailed(a.packId, a.offset)) - Number(this.copyFailed(b.packId, b.offset)));
+    let first: unknown;
+    let damaged = false;
+    for (const loc of copies) {
+      try {
+        const bytes = await this.backend.load(handle('data', loc.packId), loc.offset, loc.length, { signal });
+        return this.decryptBlob(loc, bytes);
+      } catch (err) {
+        signal?.throwIfAborted();
+        first ??= err;
+        // a damaged or missing copy: another one may be intact
+        if (err instanceof IntegrityError || err instanceof NotFoundError) {
+          damaged = true;
+          this.failedCopies.add(`${loc.packId}:${loc.offset}`);
+        }
+      }
+    }
+    if (damaged) this.unreadable.add(type, id, id, 0, 0, 0);
+    throw first;
+  }
+
+  /** True when no copy of the blob could be read and verified in this run (see loadBlob). */
+  isUnreadable(type: BlobType, id: Id): boolean {
+    return this.unreadable.blobCount > 0 && this.unreadable.has(type, id);
+  }
+
+  /** `isUnreadable` with the ID as 32 raw bytes. */
+  isUnreadableKey(type: BlobType, key: Uint8Array): boolean {
+    return this.unreadable.blobCount > 0 && this.unreadable.hasKey(type, key);
+  }
+
+  /** True when the copy of a blob at `offset` in `packId` failed verification in this run. */
+  copyFailed(packId: Id, offset: number): boolean {
+    return this.failedCopies.size > 0 && this.failedCopies.has(`${packId}:${offset}`);
   }
 
   /** See openBlob: decrypt, decompress and verify a blob read with loadPackRange. */
@@ -246,7 +326,7 @@ export class Repository {
     const h = handle('data', packId);
     const { size } = await this.backend.stat(h, { signal });
     // restic reads this much eagerly: most headers fit, so one read usually suffices
-    const tailLength = Math.min(size, 15 * 41 + 36);
+    const tailLength = Math.min(size, 15 * ENTRY_SIZE_COMPRESSED + PACK_HEADER_OVERHEAD);
     let tail = await this.backend.load(h, size - tailLength, tailLength, { signal });
     const headerLength = tail.length >= 4 ? tail.readUInt32LE(tail.length - 4) : 0;
     if (headerLength + 4 > tail.length && headerLength + 4 <= size) tail = await this.backend.load(h, size - 4 - headerLength, headerLength + 4, { signal });

@@ -11,13 +11,11 @@ import { close } from 'node:fs';
 import { promisify } from 'node:util';
 import { handle, saveFromFile } from '../backend/index.js';
 import { type Id, sha256Id } from '../core/index.js';
-import { zstdLevel, type CompressionMode } from './compression.js';
+import { blobCompressionLevel, type CompressionMode } from './compression.js';
 import { MasterIndex } from './index/master-index.js';
 import { type Snapshot, encodeSnapshot } from './model/index.js';
-import type { FinishedPack } from './pack/pack-builder.js';
 import { type PackFile, PackFileWriter, forEachHeaderEntry } from './pack/pack-file.js';
-import { encodePackHeader } from './pack/header.js';
-import type { BlobType } from './pack/header.js';
+import { type BlobType, blobPlaintextLength } from './pack/header.js';
 import type { Repository } from './repository.js';
 
 /** restic starts a new index file after this many blobs. */
@@ -115,27 +113,31 @@ export class RepositoryWriter {
     private readonly signal?: AbortSignal,
     private readonly dryRun = false,
   ) {
-    this.level = repo.version >= 2 && compression !== 'off' ? zstdLevel(compression) : 0;
+    this.level = blobCompressionLevel(repo.version, compression);
     this.treePacks = this.packFileWriter(64 * 1024);
   }
 
-  /** True when the blob must be stored (and marks it so no one else stores it). */
+  /**
+   * True when the blob must be stored (and marks it so no one else stores it): it is neither
+   * reserved in this session nor indexed with a copy that can be read. A blob whose every copy
+   * failed verification in this run (Repository.isUnreadable) is stored again, in a new pack.
+   */
   reserve(type: BlobType, id: Id): boolean {
-    if (this.repo.index.has(type, id) || this.reserved.has(type, id)) return false;
+    if (this.reserved.has(type, id) || (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id))) return false;
     this.reserved.add(type, id, '' as Id, 0, 0, 0);
     return true;
   }
 
   /** `reserve` with the ID as 32 raw bytes (the file workers' questions). */
   reserveKey(type: BlobType, key: Uint8Array): boolean {
-    if (this.repo.index.hasKey(type, key) || this.reserved.hasKey(type, key)) return false;
+    if (this.reserved.hasKey(type, key) || (this.repo.index.hasKey(type, key) && !this.repo.isUnreadableKey(type, key))) return false;
     this.reserved.addKey(type, key, '' as Id, 0, 0, 0);
     return true;
   }
 
-  /** True when the blob is in the index or already stored in this session. */
+  /** True when the blob is already stored in this session, or indexed with a copy that can be read. */
   isStored(type: BlobType, id: Id): boolean {
-    return this.repo.index.has(type, id) || this.reserved.has(type, id);
+    return this.reserved.has(type, id) || (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id));
   }
 
   private packFileWriter(scratchSize: number): PackFileWriter {
@@ -214,16 +216,6 @@ export class RepositoryWriter {
     }
   }
 
-  /**
-   * Uploads a finished pack held in memory and indexes its blobs. Resolves when the pack is
-   * stored; the caller may then reuse the pack's buffer.
-   */
-  async savePack(pack: FinishedPack): Promise<void> {
-    await this.storePack(pack.id, encodePackHeader(pack.blobs), pack.blobs.length, () =>
-      this.repo.backend.save(handle('data', pack.id), pack.bytes, { signal: this.signal }),
-    );
-  }
-
   /** Uploads a pack (`upload`) whose plaintext header entries are `header`, indexes it, writes index files as due. */
   private async storePack(id: Id, header: Uint8Array, blobCount: number, upload: () => Promise<void>): Promise<void> {
     if (this.failure) throw this.failure;
@@ -234,7 +226,7 @@ export class RepositoryWriter {
       this.stats.dataAddedPacked += length;
       if (type === 'data') {
         this.stats.dataBlobs++;
-        this.stats.dataAdded += uncompressedLength > 0 ? uncompressedLength : length - 32;
+        this.stats.dataAdded += blobPlaintextLength(length, uncompressedLength);
       }
     });
     if (!this.dryRun) this.unindexed.add(id, header, blobCount);

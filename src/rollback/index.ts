@@ -18,3 +18,5 @@ export * from './rollback-plan.js';
 export * from './journal.js';
 export * from './journal-chain/index.js';
 export * from './readiness/index.js';
+export * from './ancestor-metadata.js';
+export * from './apply-step.js';

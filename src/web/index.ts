@@ -5,6 +5,4 @@
  * progress over Server-Sent Events). server/ is the Hono application and its security; ui/ the
  * stylesheet and the small client script. May import: app, core.
  */
-export { createConsoleApp, type ConsoleApp } from './server/app.js';
-export type { ConsoleOptions } from './server/context.js';
-export { isLoopback, parseListen, startConsole, type RunningConsole, type ServeOptions } from './server/serve.js';
+export { createConsoleApp, type ConsoleApp, type ConsoleOptions, isLoopback, parseListen, startConsole, type RunningConsole, type ServeOptions } from './server/index.js';

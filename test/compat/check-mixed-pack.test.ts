@@ -9,7 +9,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openBackend } from '../../src/backend/location/index.js';
-import { PACK_BUFFER_SIZE, PackBuilder, Repository } from '../../src/repository/index.js';
+import { Repository } from '../../src/repository/index.js';
+import { type PackFile, PackFileWriter, blobCompressionLevel, packFileBlobs } from '../../src/repository/pack/index.js';
 import { sha256Id } from '../../src/core/index.js';
 import { TEST_PASSWORD, lifeboat, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -29,14 +30,16 @@ async function addMixedPack(repoPath: string): Promise<string> {
   const backend = await openBackend(repoPath);
   try {
     const repo = await Repository.open(backend, { password: TEST_PASSWORD });
-    const builder = new PackBuilder(repo.key, Buffer.allocUnsafe(PACK_BUFFER_SIZE), repo.version >= 2 ? 3 : 0);
+    const packs: PackFile[] = [];
+    const writer = new PackFileWriter(repo.key, blobCompressionLevel(repo.version, 'auto'), (p) => packs.push(p));
     const data = Buffer.from('a data blob that shares its pack with a tree\n');
     const tree = Buffer.from('{"nodes":[]}\n');
-    builder.addBlob('data', sha256Id(data), data);
-    builder.addBlob('tree', sha256Id(tree), tree);
-    const pack = builder.finish();
+    writer.addBlob('data', sha256Id(data), data);
+    writer.addBlob('tree', sha256Id(tree), tree);
+    writer.finish();
+    const pack = packs[0]!;
     await repo.savePackFile(pack);
-    await repo.saveIndexFile([{ id: pack.id, blobs: pack.blobs }]);
+    await repo.saveIndexFile([{ id: pack.id, blobs: packFileBlobs(pack) }]);
     return pack.id;
   } finally {
     await backend.close();

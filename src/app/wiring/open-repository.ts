@@ -227,3 +227,13 @@ export function planRepositoryContext(ctx: RepositoryContext, plan: { repository
     flags: { ...f, repo: f.repo ?? plan.repository, ...(usePlanPassword ? { passwordFile: plan.passwordFile } : {}) },
   };
 }
+
+/** Opens the repository of `ctx`, runs `fn`, and always closes the repository. */
+export async function withRepository<T>(ctx: RepositoryContext, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  const repo = await openRepository(ctx);
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.close();
+  }
+}

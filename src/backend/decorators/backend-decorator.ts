@@ -1,4 +1,7 @@
-/** What every decorator passes through unchanged: the wrapped backend's identity, its hints and close. */
+/**
+ * What every decorator passes through unchanged: the wrapped backend's identity, its hints,
+ * undoCreate, removeTemporaries and close.
+ */
 import type { Backend } from '../index.js';
 
 export abstract class BackendDecorator {
@@ -12,6 +15,12 @@ export abstract class BackendDecorator {
   }
   get strongListing(): boolean | undefined {
     return this.inner.strongListing;
+  }
+  async undoCreate(): Promise<void> {
+    await this.inner.undoCreate?.();
+  }
+  async removeTemporaries(before: number, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<{ count: number; bytes: number }> {
+    return (await this.inner.removeTemporaries?.(before, options)) ?? { count: 0, bytes: 0 };
   }
   close(): Promise<void> {
     return this.inner.close();

@@ -13,7 +13,7 @@ const TRANSIENT = new Set(['EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EWOULDBLOCK', '
 const HINTS: Record<string, string> = {
   EACCES: 'check the permissions of the repository directory',
   EPERM: 'check the permissions of the repository directory',
-  ENOSPC: 'free disk space on the repository file system',
+  ENOSPC: 'free disk space or inodes on the repository file system (df -h, df -i show both)',
   EDQUOT: 'the disk quota is exhausted: free space or raise the quota',
   EROFS: 'the repository is on a read-only file system',
   EIO: 'the disk holding the repository reports I/O errors: check its health (dmesg, smartctl) before trusting it',

@@ -14,13 +14,14 @@
  *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
 import { closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { type FileHandle, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
+import { makeDirs, removeMadeDirs } from './make-dirs.js';
 import { publishFile, syncDir } from './publish.js';
+import { type TemporariesResult, fanOutDirs, removeStaleTemporaries, temporaryPath } from './temporaries.js';
 
 /** Ranged reads up to this size use synchronous calls (see readSmall). */
 const SYNC_READ_LIMIT = 256 * 1024;
@@ -45,6 +46,8 @@ export class LocalBackend implements Backend {
   /** saveFrom's copy buffers, reused. */
   private readonly copyBuffers: Buffer[] = [];
 
+  /** Directories `create` made (parents first), until `undoCreate` removes them. */
+  private readonly created: string[] = [];
   /** Decided on first use (see `layout`). */
   private detectedLayout: LocalLayout | undefined;
 
@@ -97,14 +100,31 @@ export class LocalBackend implements Backend {
     }
     this.detectedLayout = 'default';
     try {
-      for (const t of FILE_TYPES) if (t !== 'config') await mkdir(join(this.root, t), { recursive: true, mode: DIR_MODE });
+      for (const t of FILE_TYPES) if (t !== 'config') await makeDirs(join(this.root, t), DIR_MODE, this.created);
       for (let i = 0; i < 256; i++) {
         options.signal?.throwIfAborted();
-        await mkdir(join(this.root, 'data', i.toString(16).padStart(2, '0')), { recursive: true, mode: DIR_MODE });
+        await makeDirs(join(this.root, 'data', i.toString(16).padStart(2, '0')), DIR_MODE, this.created);
       }
     } catch (err) {
+      await this.undoCreate();
       throw classifyFsError(err, 'create', this.root);
     }
+  }
+
+  /** See Backend.removeTemporaries: every type directory, data's fan-out and the root (config). */
+  async removeTemporaries(before: number, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<TemporariesResult> {
+    const dirs = [this.root, ...FILE_TYPES.filter((t) => t !== 'config').map((t) => this.typeDir(t))];
+    try {
+      if (this.layout === 'default') dirs.push(...(await fanOutDirs(this.typeDir('data'))));
+      return await removeStaleTemporaries(dirs, before, options);
+    } catch (err) {
+      throw classifyFsError(err, 'remove temporaries in', this.root);
+    }
+  }
+
+  /** Removes the directories `create` made, while they are empty (see Backend.undoCreate). */
+  async undoCreate(): Promise<void> {
+    await removeMadeDirs(this.created).catch(() => undefined);
   }
 
   save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
@@ -121,7 +141,7 @@ export class LocalBackend implements Backend {
       try {
         for (let pos = 0; pos < source.length; ) {
           const piece = buffer.subarray(0, Math.min(COPY_CHUNK, source.length - pos));
-          await readFileRange(source.fd, piece, pos);
+          await readFileRange(source.fd, piece, pos, `the source of ${describeHandle(h)}`);
           for (let off = 0; off < piece.length; ) off += (await fh.write(piece, off, piece.length - off)).bytesWritten;
           pos += piece.length;
           options.signal?.throwIfAborted();
@@ -138,7 +158,7 @@ export class LocalBackend implements Backend {
     signal?.throwIfAborted();
     const dir = this.dirOf(h);
     const final = this.path(h);
-    const tmp = `${final}-tmp-${randomBytes(8).toString('hex')}`;
+    const tmp = temporaryPath(final);
     let tmpExists = false;
     try {
       const fh = await this.openExclusive(tmp, dir, h);
@@ -176,7 +196,7 @@ export class LocalBackend implements Backend {
       }
       throw err;
     }
-    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    await makeDirs(dir, DIR_MODE, []);
     return open(tmp, flags, 0o600);
   }
 

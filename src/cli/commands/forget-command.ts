@@ -4,38 +4,17 @@
  */
 import type { ForgetGroup, ForgetPolicy } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
-import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
+import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, warn, withRepository } from '../command-context.js';
+import { EXIT } from '../exit-codes.js';
 import { renderTable, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
-import { type PruneFlags, addPruneOptions, runPrune } from './prune-command.js';
-import type { Register } from './read-commands.js';
+import { addPruneOptions, runPrune } from './prune-command.js';
+import type { Register } from '../action.js';
 
 function count(value: string): number {
   const n = Number.parseInt(value, 10);
   if (!Number.isInteger(n) || n < -1) throw new LifeboatError('E_USAGE', `invalid count ${JSON.stringify(value)}: want a number (-1 = unlimited)`);
   return n;
-}
-
-interface ForgetFlags extends PruneFlags {
-  prune?: boolean;
-  keepLast?: number;
-  keepHourly?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  keepYearly?: number;
-  keepWithin?: string;
-  keepWithinHourly?: string;
-  keepWithinDaily?: string;
-  keepWithinWeekly?: string;
-  keepWithinMonthly?: string;
-  keepWithinYearly?: string;
-  keepTag: string[];
-  groupBy: string;
-  dryRun?: boolean;
-  host: string[];
-  tag: string[];
-  path: string[];
 }
 
 export const registerForgetCommand: Register = (program, run) => {
@@ -56,15 +35,14 @@ export const registerForgetCommand: Register = (program, run) => {
       .option('--keep-within-weekly <duration>', 'keep weekly snapshots within duration')
       .option('--keep-within-monthly <duration>', 'keep monthly snapshots within duration')
       .option('--keep-within-yearly <duration>', 'keep yearly snapshots within duration')
-      .option('--keep-tag <tags>', 'keep snapshots with these comma-separated tags (repeatable)', collect, [])
+      .option('--keep-tag <tags>', 'keep snapshots with these comma-separated tags (repeatable)', collect, [] as string[])
       .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags', 'host,paths')
       .option('-n, --dry-run', 'only show what would be removed')
       .option('--prune', 'prune right after forgetting (see `lifeboat prune`)'),
   )).action(
-    run(async (ctx, cmd, ids) => {
+    run(async (ctx, ids, o) => {
       // forget keeps pinned restore points: its use-case brings the rollback code, loaded here only.
       const { forgetSnapshots, parseDuration, parseGroupBy, snapshotJson } = await import('../../app/index.js');
-      const o = cmd.opts<ForgetFlags>();
       const d = (v: string | undefined): ReturnType<typeof parseDuration> | undefined => (v ? parseDuration(v) : undefined);
       const policy: ForgetPolicy = {
         last: o.keepLast, hourly: o.keepHourly, daily: o.keepDaily, weekly: o.keepWeekly, monthly: o.keepMonthly, yearly: o.keepYearly,
@@ -75,11 +53,15 @@ export const registerForgetCommand: Register = (program, run) => {
       await withRepository(ctx, async (repo) => {
         const groups = await forgetSnapshots(repo, {
           policy,
-          snapshots: ids as string[],
+          snapshots: ids,
           groupBy: parseGroupBy(o.groupBy),
           filter: snapshotFilter(o),
           dryRun: o.dryRun,
           signal: ctx.signal,
+          onWarning: (message) => {
+            warn(ctx, message);
+            ctx.exitCode = EXIT.partial;
+          },
         });
         if (ctx.flags.json) {
           printJson(ctx.io.stdout, groups.map((g) => ({
@@ -87,6 +69,7 @@ export const registerForgetCommand: Register = (program, run) => {
             keep: g.keep.map((k) => snapshotJson(k.entry)),
             remove: g.remove.map(snapshotJson),
             reasons: g.keep.map((k) => ({ snapshot: snapshotJson(k.entry), matches: k.reasons })),
+            ...(g.unreadable ? { unreadable: g.unreadable } : {}),
           })));
         } else {
           printForgetGroups(ctx, groups, Boolean(o.dryRun));
@@ -101,6 +84,7 @@ function printForgetGroups(ctx: CommandContext, groups: ForgetGroup[], dryRun: b
   for (const g of groups) {
     const title = [g.host !== undefined ? `host [${g.host}]` : '', g.paths ? `paths [${g.paths.join(', ')}]` : '', g.tags ? `tags [${g.tags.join(', ')}]` : ''].filter(Boolean).join(', ');
     if (title) printLine(ctx.io.stdout, `snapshots for ${title}:`);
+    if (g.unreadable) printLine(ctx.io.stdout, `nothing removed from this group: ${g.unreadable.map((id) => `snapshots/${id.slice(0, 8)}`).join(', ')} of it cannot be read`);
     if (g.keep.length) {
       printLine(ctx.io.stdout, `keep ${g.keep.length} snapshots:`);
       printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Reasons'], g.keep.map((k) => [k.entry.id.slice(0, 8), shortTime(k.entry.snapshot.time), k.entry.snapshot.hostname ?? '', (k.entry.snapshot.tags ?? []).join(','), k.reasons.join(', ')])));

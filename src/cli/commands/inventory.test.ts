@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
+import { actionRunner } from '../action.js';
 import { withTempDir } from '../../../test/helpers/tmp.js';
 import { registerInventoryCommands } from './inventory.js';
 
@@ -24,7 +25,8 @@ async function run(args: string[], cwd?: string): Promise<{ code: number; stdout
   const stderr = new Capture();
   let code = -1;
   const program = new Command('lifeboat').exitOverride().option('-q, --quiet').option('--json').configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  registerInventoryCommands(program, { stdout, stderr, onExit: (c) => (code = c) });
+  const io = { stdout, stderr, isTty: false, env: process.env };
+  registerInventoryCommands(program, actionRunner(io, new AbortController().signal, (c) => (code = c)));
   const prev = process.cwd();
   if (cwd) process.chdir(cwd);
   try {

@@ -1,32 +1,21 @@
 /**
  * `lifeboat inventory collect|report|check|diff|show`: document the existing system (issue 5) and
  * cross-check its sources (issue 17).
- * Self-contained: registerInventoryCommands(program, options) adds the commands; output goes
- * to options.stdout/stderr (process streams by default) and the exit code to options.onExit:
- * 0 ok, 1 error, 3 collected but some source had warnings or errors (`check`: or there are findings).
+ * Exit codes as every command (exit-codes.ts): 0 ok, 1 error, 3 collected but some source had
+ * warnings or errors (`check`: or there are findings); 10, 11, 12 when `collect --store` and
+ * `show` cannot open the repository.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { type Command, Option } from 'commander';
-import type { ConsistencyFormat, DiffFormat, InventoryProgress, ReportFormat } from '../../app/inventory.js';
-import type { Repository, RepositoryContext } from '../../app/index.js';
+import { Option } from '@commander-js/extra-typings';
+import type { ConsistencyFormat, DiffFormat, InventoryProgress } from '../../app/inventory.js';
 import { LifeboatError, errorMessage } from '../../core/index.js';
-
-export interface InventoryCliOptions {
-  stdout?: Writable;
-  stderr?: Writable;
-  signal?: AbortSignal;
-  env?: Readonly<Record<string, string | undefined>>;
-  /** Receives the command's exit code (default: sets process.exitCode). */
-  onExit?: (code: number) => void;
-  /** How to reach the repository (-r, password flags) for `collect --store` and `show`. */
-  repositoryContext?: (cmd: Command) => RepositoryContext;
-}
-
-export const INVENTORY_EXIT = { ok: 0, error: 1, partial: 3 } as const;
+import type { Register } from '../action.js';
+import { type CommandContext, collect, withRepository } from '../command-context.js';
+import { EXIT } from '../exit-codes.js';
 
 /** Writes chunks to a stream, waiting for 'drain' when it asks to. */
 async function writeChunks(out: Writable, chunks: Iterable<string>): Promise<void> {
@@ -34,7 +23,6 @@ async function writeChunks(out: Writable, chunks: Iterable<string>): Promise<voi
     if (!out.write(c)) await once(out, 'drain');
   }
 }
-
 /** Writes a file via a temporary name and a rename, so a reader never sees half a document. */
 async function writeAtomic(path: string, data: string | Iterable<string>): Promise<void> {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
@@ -50,43 +38,14 @@ async function writeAtomic(path: string, data: string | Iterable<string>): Promi
     throw new LifeboatError('E_IO', `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
   }
 }
-
-function collectList(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Reports each source's errors (and warnings unless --quiet) on stderr. */
+function reportSourceProblems(ctx: CommandContext, sources: readonly { name: string; errors: string[]; warnings: string[] }[]): void {
+  for (const s of sources) {
+    for (const e of s.errors) ctx.io.stderr.write(`lifeboat: ${s.name}: error: ${e}\n`);
+    if (!ctx.flags.quiet) for (const w of s.warnings) ctx.io.stderr.write(`lifeboat: ${s.name}: warning: ${w}\n`);
+  }
 }
-
-export function registerInventoryCommands(program: Command, options: InventoryCliOptions = {}): void {
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
-  const onExit = options.onExit ?? ((code: number) => void (process.exitCode = code));
-  const quiet = (cmd: Command): boolean => Boolean((cmd.optsWithGlobals() as { quiet?: boolean }).quiet);
-  const withRepository = async <T>(cmd: Command, fn: (repo: Repository) => Promise<T>): Promise<T> => {
-    if (!options.repositoryContext) throw new LifeboatError('E_USAGE', 'no repository access configured');
-    const { openRepository } = await import('../../app/wiring/index.js');
-    const repo = await openRepository(options.repositoryContext(cmd));
-    try {
-      return await fn(repo);
-    } finally {
-      await repo.backend.close();
-    }
-  };
-
-  const action =
-    (fn: (cmd: Command, ...args: string[]) => Promise<number>) =>
-    async (...args: unknown[]): Promise<void> => {
-      const cmd = args.at(-1) as Command;
-      const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
-      let code: number;
-      try {
-        code = await fn(cmd, ...positional);
-      } catch (err) {
-        stderr.write(`lifeboat: ${errorMessage(err)}\n`);
-        if (err instanceof LifeboatError && err.hint) stderr.write(`  hint: ${err.hint}\n`);
-        code = err instanceof LifeboatError && err.code === 'E_ABORTED' ? 130 : INVENTORY_EXIT.error;
-      }
-      onExit(code);
-    };
-
+export const registerInventoryCommands: Register = (program, run) => {
   const inventory = program
     .command('inventory')
     .description('document the existing system: accounts and the pool each is homed on, hosts, databases');
@@ -95,20 +54,20 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .command('collect')
     .description('read the configured sources and write an inventory document (JSON)')
     .option('-c, --config <file>', 'YAML source list (see docs/design/inventory.md)')
-    .option('--source <type:arg>', 'a one-off source: host, csv:FILE, sfb-topology:FILE, ldap:URL/BASE-DN, postgres:URL (repeatable)', collectList, [])
-    .addOption(new Option('--preset <preset>', 'preset for one-off csv and ldap sources').choices(['sfb', 'exchange', 'generic']))
+    .option('--source <type:arg>', 'a one-off source: host, csv:FILE, sfb-topology:FILE, ldap:URL/BASE-DN, postgres:URL (repeatable)', collect, [] as string[])
+    .addOption(new Option('--preset <preset>', 'preset for one-off csv and ldap sources').choices(['sfb', 'exchange', 'generic'] as const))
     .option('-o, --output <file>', 'write the document here instead of standard output')
     .option('--markdown <file>', 'also write the Markdown report here')
     .option('--store', 'also save the document and its Markdown report in the repository (-r) as a snapshot tagged "inventory"')
     .option('--host <host>', 'host name recorded in the stored snapshot (default: this host)')
-    .option('--tag <tag>', 'extra tag for the stored snapshot (repeatable)', collectList, [])
+    .option('--tag <tag>', 'extra tag for the stored snapshot (repeatable)', collect, [] as string[])
     .addHelpText('after', '\nExit codes: 0 all sources read cleanly, 1 error, 3 written but some source had warnings or errors.')
     .action(
-      action(async (cmd) => {
+      run(async (ctx, opts) => {
         // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
         const { documentJsonChunks, inventoryCollect, inventoryStore } = await import('../../app/inventory.js');
-        const opts = cmd.opts<{ config?: string; source: string[]; preset?: string; output?: string; markdown?: string; store?: boolean; host?: string; tag: string[] }>();
-        const silent = quiet(cmd);
+        const { stdout, stderr } = ctx.io;
+        const silent = Boolean(ctx.flags.quiet);
         const onProgress = (e: InventoryProgress): void => {
           if (silent) return;
           if (e.type === 'source-start') stderr.write(`collecting ${e.source} (${e.sourceType})…\n`);
@@ -118,28 +77,24 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
         };
         const result = await inventoryCollect(
           { configFile: opts.config, sources: opts.source, preset: opts.preset },
-          { signal: options.signal, onProgress, env: options.env },
+          { signal: ctx.signal, onProgress, env: ctx.io.env },
         );
         if (opts.output) await writeAtomic(opts.output, documentJsonChunks(result.document));
         else if (!opts.store) await writeChunks(stdout, documentJsonChunks(result.document));
         if (opts.store && !result.failed) {
-          const id = await withRepository(cmd, (repo) => inventoryStore(repo, result, { host: opts.host, tags: opts.tag, signal: options.signal }));
+          const id = await withRepository(ctx, (repo) => inventoryStore(repo, result, { host: opts.host, tags: opts.tag, signal: ctx.signal }));
           if (!silent) stderr.write(`inventory stored as snapshot ${id.slice(0, 8)} (tag inventory)\n`);
           stdout.write(`${id}\n`);
         }
         if (opts.markdown) await writeAtomic(opts.markdown, result.markdown);
-        for (const s of result.document.sources) {
-          for (const e of s.errors) stderr.write(`lifeboat: ${s.name}: error: ${e}\n`);
-          if (!silent) for (const w of s.warnings) stderr.write(`lifeboat: ${s.name}: warning: ${w}\n`);
-        }
+        reportSourceProblems(ctx, result.document.sources);
         const summary = result.document.summary;
         if (!silent) {
           stderr.write(
             `${summary.accounts} accounts on ${summary.accountsPerPool.filter((p) => p.pool !== null).length} pools, ${summary.hosts} hosts, ${summary.databases} databases${opts.output ? ` → ${opts.output}` : ''}\n`,
           );
         }
-        if (result.failed) return INVENTORY_EXIT.error;
-        return result.clean ? INVENTORY_EXIT.ok : INVENTORY_EXIT.partial;
+        ctx.exitCode = result.failed ? EXIT.error : result.clean ? EXIT.ok : EXIT.partial;
       }),
     );
 
@@ -147,17 +102,15 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .command('report')
     .description('render an inventory document for people: accounts per pool, accounts, hosts, databases, warnings')
     .argument('<document>', 'inventory document (JSON) written by `inventory collect`')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'html', 'csv', 'json']).default('md'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'html', 'csv', 'json'] as const).default('md'))
     .option('-o, --output <file>', 'write the report here instead of standard output')
     .action(
-      action(async (cmd, doc) => {
+      run(async (ctx, doc, opts) => {
         // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
         const { inventoryReport } = await import('../../app/inventory.js');
-        const opts = cmd.opts<{ format: ReportFormat; output?: string }>();
-        const out = await inventoryReport(doc!, opts.format);
+        const out = await inventoryReport(doc, opts.format);
         if (opts.output) await writeAtomic(opts.output, out);
-        else stdout.write(out);
-        return INVENTORY_EXIT.ok;
+        else ctx.io.stdout.write(out);
       }),
     );
 
@@ -166,18 +119,15 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .description('compare two inventory documents: accounts added, removed, moved between pools, changed; hosts, packages, services, databases')
     .argument('<old>', 'the earlier inventory document')
     .argument('<new>', 'the later inventory document')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'md', 'json'] as const).default('text'))
     .option('--json', 'same as --format json')
     .action(
-      action(async (cmd, oldDoc, newDoc) => {
+      run(async (ctx, oldDoc, newDoc, opts) => {
         // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
         const { inventoryDiff } = await import('../../app/inventory.js');
-        const opts = cmd.opts<{ format: DiffFormat; json?: boolean }>();
-        const global = cmd.optsWithGlobals() as { json?: boolean };
-        const format: DiffFormat = opts.json || global.json ? 'json' : opts.format;
-        const { output } = await inventoryDiff(oldDoc!, newDoc!, format);
-        stdout.write(output);
-        return INVENTORY_EXIT.ok;
+        const format: DiffFormat = opts.json || ctx.flags.json ? 'json' : opts.format;
+        const { output } = await inventoryDiff(oldDoc, newDoc, format);
+        ctx.io.stdout.write(output);
       }),
     );
 
@@ -186,34 +136,32 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .description('cross-check the sources of an inventory: homes that resolve to no pool, pools without accounts, sources that disagree or miss accounts, duplicate SIP addresses, disabled or online accounts')
     .argument('[document]', 'inventory document (JSON) written by `inventory collect`; without it, the sources of -c/--source are collected first')
     .option('-c, --config <file>', 'YAML source list to collect and check')
-    .option('--source <type:arg>', 'a one-off source to collect and check (repeatable)', collectList, [])
-    .addOption(new Option('--preset <preset>', 'preset for one-off csv and ldap sources').choices(['sfb', 'exchange', 'generic']))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--source <type:arg>', 'a one-off source to collect and check (repeatable)', collect, [] as string[])
+    .addOption(new Option('--preset <preset>', 'preset for one-off csv and ldap sources').choices(['sfb', 'exchange', 'generic'] as const))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json'] as const).default('text'))
     .option('--json', 'same as --format json')
     .addHelpText('after', '\nExit codes: 0 no findings, 1 error, 3 findings (or a collected source had warnings or errors).')
     .action(
-      action(async (cmd, docPath) => {
+      run(async (ctx, docPath, opts) => {
         // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
         const { checkDocument, inventoryCheck, inventoryCollect } = await import('../../app/inventory.js');
-        const opts = cmd.opts<{ config?: string; source: string[]; preset?: string; format: ConsistencyFormat; json?: boolean }>();
-        const global = cmd.optsWithGlobals() as { json?: boolean };
-        const format: ConsistencyFormat = opts.json || global.json ? 'json' : opts.format;
+        const format: ConsistencyFormat = opts.json || ctx.flags.json ? 'json' : opts.format;
         if (docPath && (opts.config || opts.source.length)) throw new LifeboatError('E_USAGE', 'give a document or sources to collect, not both');
         let partial = false;
         let result;
         if (docPath) result = await inventoryCheck(docPath, format);
         else {
-          const collected = await inventoryCollect({ configFile: opts.config, sources: opts.source, preset: opts.preset }, { signal: options.signal, env: options.env });
-          for (const s of collected.document.sources) {
-            for (const e of s.errors) stderr.write(`lifeboat: ${s.name}: error: ${e}\n`);
-            if (!quiet(cmd)) for (const w of s.warnings) stderr.write(`lifeboat: ${s.name}: warning: ${w}\n`);
+          const collected = await inventoryCollect({ configFile: opts.config, sources: opts.source, preset: opts.preset }, { signal: ctx.signal, env: ctx.io.env });
+          reportSourceProblems(ctx, collected.document.sources);
+          if (collected.failed) {
+            ctx.exitCode = EXIT.error;
+            return;
           }
-          if (collected.failed) return INVENTORY_EXIT.error;
           partial = !collected.clean;
           result = checkDocument(collected.document, format);
         }
-        stdout.write(result.output);
-        return result.report.findings.length || partial ? INVENTORY_EXIT.partial : INVENTORY_EXIT.ok;
+        ctx.io.stdout.write(result.output);
+        ctx.exitCode = result.report.findings.length || partial ? EXIT.partial : EXIT.ok;
       }),
     );
 
@@ -221,18 +169,16 @@ export function registerInventoryCommands(program: Command, options: InventoryCl
     .command('show')
     .description('read the inventory stored in a snapshot (by `collect --store` or a restore point) and render it')
     .argument('[snapshot]', 'snapshot ID or prefix; latest = the newest snapshot tagged inventory', 'latest')
-    .addOption(new Option('-f, --format <format>', 'output format (json = the stored document)').choices(['md', 'html', 'csv', 'json']).default('md'))
+    .addOption(new Option('-f, --format <format>', 'output format (json = the stored document)').choices(['md', 'html', 'csv', 'json'] as const).default('md'))
     .option('-o, --output <file>', 'write it here instead of standard output')
     .action(
-      action(async (cmd, ref) => {
+      run(async (ctx, ref, opts) => {
         // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
         const { documentJsonChunks, inventoryLoad, renderInventoryReport } = await import('../../app/inventory.js');
-        const opts = cmd.opts<{ format: ReportFormat; output?: string }>();
-        const { document } = await withRepository(cmd, (repo) => inventoryLoad(repo, ref ?? 'latest', options.signal));
+        const { document } = await withRepository(ctx, (repo) => inventoryLoad(repo, ref, ctx.signal));
         const out = opts.format === 'json' ? documentJsonChunks(document) : [renderInventoryReport(document, opts.format)];
         if (opts.output) await writeAtomic(opts.output, out);
-        else await writeChunks(stdout, out);
-        return INVENTORY_EXIT.ok;
+        else await writeChunks(ctx.io.stdout, out);
       }),
     );
 }

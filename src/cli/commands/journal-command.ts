@@ -3,12 +3,11 @@
  * approve`: the tamper-evident record of points created, proofs, releases, approvals and
  * rollback steps (docs/design/journal.md).
  */
-import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { renderTable } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import { planOf, withPlanRepository } from './point-commands.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
 
@@ -18,9 +17,9 @@ export const registerJournalCommands: Register = (program, run) => {
     .description('list the tamper-evident journal: points created, proofs run, points released, rollback plans approved, rollback steps applied')
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { journalRead, journalCitation } = await app();
-        const plan = await planOf(cmd, false);
+        const plan = await planOf(o.config, false);
         const stored = await withPlanRepository(ctx, plan, (repo) => journalRead(repo, ctx.signal));
         if (ctx.flags.json) {
           printJson(ctx.io.stdout, stored.map((s) => ({ snapshot: s.snapshot, ...(s.record ?? { error: s.error }) })));
@@ -43,11 +42,10 @@ export const registerJournalCommands: Register = (program, run) => {
     .option('--expect <entry>', 'a record cited elsewhere (hash or its first 12 characters, as a plan cites it) that must be in the journal; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addHelpText('after', '\nExit codes: 0 the chain is intact, 1 a record was removed, reordered, altered or cannot be read.')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { journalVerify, journalCitation } = await app();
-        const o = cmd.opts<{ expect: string[] }>();
         // -c is the parent's option (`journal verify -c FILE` and `journal -c FILE verify` alike)
-        const plan = await planOf(cmd.parent ?? cmd, false);
+        const plan = await planOf(journal.opts().config, false);
         const v = await withPlanRepository(ctx, plan, (repo) => journalVerify(repo, { expect: o.expect, signal: ctx.signal }));
         const head = v.heads.map((h) => journalCitation(h)).join(', ');
         if (ctx.flags.json) {
@@ -70,11 +68,10 @@ export const registerJournalCommands: Register = (program, run) => {
     .option('--note <text>', 'change ticket or decision reference')
     .option('-c, --config <file>', 'plan file (default: ./lifeboat.yaml)')
     .action(
-      run(async (ctx, cmd: Command, ref) => {
+      run(async (ctx, ref, o) => {
         const { rollbackApprove, journalCitation } = await app();
-        const o = cmd.opts<{ by: string; note?: string }>();
-        const plan = (await planOf(cmd, true))!;
-        const r = await withPlanRepository(ctx, plan, (repo) => rollbackApprove(repo, plan, ref as string, { env: ctx.io.env, signal: ctx.signal, approver: o.by, note: o.note }));
+        const plan = await planOf(o.config, true);
+        const r = await withPlanRepository(ctx, plan, (repo) => rollbackApprove(repo, plan, ref, { env: ctx.io.env, signal: ctx.signal, approver: o.by, note: o.note }));
         if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'approved', point: r.plan.point.id, plan_digest: r.digest, journal: { seq: r.record.seq, hash: r.record.hash } });
         else printLine(ctx.io.stdout, `rollback plan to point ${r.plan.point.id} approved by ${o.by}: plan ${r.digest.slice(0, 12)}, journal record ${journalCitation(r.record)}`);
       }),

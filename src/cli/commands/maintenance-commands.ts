@@ -1,13 +1,13 @@
 /**
  * Maintenance commands: check, list, unlock, key, repair index.
  */
-import { Argument } from 'commander';
+import { Argument } from '@commander-js/extra-typings';
 import { renderTable } from '../format.js';
 import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
 import { addOperationOptions, optionalPlan, withConfiguredRepository, withOperation } from '../operation.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 import { registerRepairPacks, registerRepairSnapshots } from './rewrite-commands.js';
 
 export const registerMaintenanceCommands: Register = (program, run) => {
@@ -19,11 +19,10 @@ export const registerMaintenanceCommands: Register = (program, run) => {
       .option('--read-data-subset <subset>', "read only a subset of the packs: 'N/M', 'P%' or a size such as '500M'")
       .option('-c, --config <file>', 'plan file: its repository, password file and notify: targets'),
   ).action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, opts) => {
         const { checkRepositoryUseCase } = await import('../../app/check.js');
-        const opts = cmd.opts<{ readData?: boolean; readDataSubset?: string }>();
-        const plan = await optionalPlan(cmd);
-        await withOperation(ctx, cmd, plan, (events) => withConfiguredRepository(ctx, plan, async (repo) => {
+        const plan = await optionalPlan(opts.config);
+        await withOperation(ctx, opts, plan, (events) => withConfiguredRepository(ctx, plan, async (repo) => {
           let mixedPacks = 0;
           const result = await checkRepositoryUseCase(repo, {
             readData: opts.readData,
@@ -51,16 +50,16 @@ export const registerMaintenanceCommands: Register = (program, run) => {
   program
     .command('list')
     .description('list IDs of repository files: snapshots, index, packs, keys or locks')
-    .addArgument(new Argument('<type>', 'file type').choices(['snapshots', 'index', 'packs', 'keys', 'locks']))
+    .addArgument(new Argument('<type>', 'file type').choices(['snapshots', 'index', 'packs', 'keys', 'locks'] as const))
     .action(
-      run(async (ctx, _cmd, type) => {
+      run(async (ctx, type) => {
         const { describeLock, listRepositoryLocks } = await import('../../app/locks.js');
         await withRepository(ctx, async (repo) => {
           if (type === 'locks' && !ctx.flags.quiet && !ctx.flags.json) {
             for (const l of await listRepositoryLocks(repo, ctx.signal)) printLine(ctx.io.stdout, `${l.id}  ${describeLock(l)}`);
             return;
           }
-          const fileType = type === 'packs' ? 'data' : (type as 'snapshots' | 'index' | 'keys' | 'locks');
+          const fileType = type === 'packs' ? 'data' : type;
           for await (const id of repo.listIds(fileType, ctx.signal)) {
             if (ctx.flags.json) printJson(ctx.io.stdout, { id });
             else printLine(ctx.io.stdout, id);
@@ -74,9 +73,8 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .description('remove stale locks (older than 30 minutes, or left by a process on this host that is gone)')
     .option('--remove-all', 'remove every lock, also those of running processes')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, { removeAll }) => {
         const { unlockRepository } = await import('../../app/locks.js');
-        const { removeAll } = cmd.opts<{ removeAll?: boolean }>();
         await withRepository(ctx, async (repo) => {
           const removed = await unlockRepository(repo, { removeAll, signal: ctx.signal });
           if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'unlocked', removed: removed.map((l) => l.id) });
@@ -104,9 +102,8 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .description('add a password')
     .option('--new-password-file <file>', 'read the new password from a file')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, { newPasswordFile }) => {
         const { addRepositoryKey, newPassword } = await import('../../app/keys.js');
-        const { newPasswordFile } = cmd.opts<{ newPasswordFile?: string }>();
         await withRepository(ctx, async (repo) => {
           const id = await addRepositoryKey(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
           if (!ctx.flags.quiet) printLine(ctx.io.stdout, `saved new key as ${id.slice(0, 8)}`);
@@ -118,10 +115,10 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .description('remove a key (not the one in use)')
     .argument('<id>', 'key ID or unique prefix')
     .action(
-      run(async (ctx, _cmd, id) => {
+      run(async (ctx, id) => {
         const { removeRepositoryKey } = await import('../../app/keys.js');
         await withRepository(ctx, async (repo) => {
-          const removed = await removeRepositoryKey(repo, id as string, ctx.signal);
+          const removed = await removeRepositoryKey(repo, id, ctx.signal);
           if (!ctx.flags.quiet) printLine(ctx.io.stdout, `removed key ${removed.slice(0, 8)}`);
         });
       }),
@@ -131,9 +128,8 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .description('change the password of the key in use')
     .option('--new-password-file <file>', 'read the new password from a file')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, { newPasswordFile }) => {
         const { changePassword, newPassword } = await import('../../app/keys.js');
-        const { newPasswordFile } = cmd.opts<{ newPasswordFile?: string }>();
         await withRepository(ctx, async (repo) => {
           const id = await changePassword(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
           if (!ctx.flags.quiet) printLine(ctx.io.stdout, `password changed (new key ${id.slice(0, 8)})`);
@@ -147,9 +143,8 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .description('rebuild the index from the pack files (after lost or damaged index files)')
     .option('--read-all-packs', 'read every pack header, also of packs the index already lists')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, { readAllPacks }) => {
         const { repairRepositoryIndex } = await import('../../app/repair.js');
-        const { readAllPacks } = cmd.opts<{ readAllPacks?: boolean }>();
         await withRepository(ctx, async (repo) => {
           const r = await repairRepositoryIndex(repo, { readAllPacks, signal: ctx.signal });
           for (const u of r.unreadable) ctx.io.stderr.write(`lifeboat: pack ${u.pack} left out: ${u.message}\n`);

@@ -1,7 +1,7 @@
 /** `lifeboat notify test -c FILE`: sends a test event to every notification target of the plan file. */
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 export const registerNotifyCommands: Register = (program, run) => {
   const notify = program.command('notify').description("notifications of the plan file's notify: section");
@@ -11,9 +11,9 @@ export const registerNotifyCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file (default: ./lifeboat.yaml)', 'lifeboat.yaml')
     .addHelpText('after', '\nExit codes: 0 every target accepted the event, 1 the plan file has no targets or cannot be read, 3 some target failed.')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { loadPlanFile, notifyAll, testEvent } = await import('../../app/index.js');
-        const plan = await loadPlanFile(cmd.opts<{ config: string }>().config);
+        const plan = await loadPlanFile(o.config);
         if (!plan.notify.length) {
           printLine(ctx.io.stderr, `lifeboat: ${plan.file} has no notify: targets`);
           printLine(ctx.io.stderr, '  hint: add a notify: section (docs/design/events.md)');

@@ -3,14 +3,13 @@
  * before a migration and the way back (docs/design/restore-points.md).
  */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import type { PlanFile, PointEvent, PointManifest, ReadinessReport, Repository, RollbackEvent } from '../../app/index.js';
 import { type CommandContext, repositoryContext } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, renderTable, shortTime } from '../format.js';
 import { ProgressReporter, backupProgressLine } from '../progress.js';
 import { printJson, printLine } from '../io.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 import { addOperationOptions, withOperation } from '../operation.js';
 
 const DEFAULT_PLAN = 'lifeboat.yaml';
@@ -22,8 +21,9 @@ const DEFAULT_PLAN = 'lifeboat.yaml';
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
 
 /** The plan file: -c, else ./lifeboat.yaml; `required` false returns undefined when neither exists. */
-export async function planOf(cmd: Command, required: boolean): Promise<PlanFile | undefined> {
-  const file = cmd.opts<{ config?: string }>().config;
+export async function planOf(file: string | undefined, required: true): Promise<PlanFile>;
+export async function planOf(file: string | undefined, required: boolean): Promise<PlanFile | undefined>;
+export async function planOf(file: string | undefined, required: boolean): Promise<PlanFile | undefined> {
   const { loadPlanFile } = await app();
   if (file) return loadPlanFile(file);
   if (existsSync(DEFAULT_PLAN) || required) return loadPlanFile(DEFAULT_PLAN);
@@ -32,13 +32,8 @@ export async function planOf(cmd: Command, required: boolean): Promise<PlanFile 
 
 export async function withPlanRepository<T>(ctx: CommandContext, plan: PlanFile | undefined, fn: (repo: Repository) => Promise<T>): Promise<T> {
   const base = repositoryContext(ctx);
-  const { openRepository, planRepositoryContext } = await app();
-  const repo = await openRepository(plan ? planRepositoryContext(base, plan) : base);
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.backend.close();
-  }
+  const { planRepositoryContext, withRepository } = await app();
+  return withRepository(plan ? planRepositoryContext(base, plan) : base, fn);
 }
 
 function printManifest(ctx: CommandContext, m: PointManifest, pinned: boolean | undefined): void {
@@ -79,11 +74,10 @@ export const registerPointCommands: Register = (program, run) => {
     .option('--full-drill', 'restore and compare every file in the proof, not a sample')
     .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read, an inventory source failed, or the readiness gate of the plan\'s checklist is red.')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { pointCreate, renderReadiness } = await app();
         let readiness: ReadinessReport | undefined;
-        const o = cmd.opts<{ name?: string; note?: string; fullDrill?: boolean }>();
-        const plan = (await planOf(cmd, true))!;
+        const plan = await planOf(o.config, true);
         const say = (line: string): void => {
           if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
         };
@@ -99,7 +93,7 @@ export const registerPointCommands: Register = (program, run) => {
           else if (e.type === 'warning') printLine(ctx.io.stderr, `lifeboat: warning: ${e.message}`);
           else if (e.type === 'proof') say(`  proof ${e.check.ok ? 'ok  ' : 'FAIL'} ${e.check.name}: ${e.check.detail}`);
         };
-        const m = await withOperation(ctx, cmd, plan, (events) => withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, {
+        const m = await withOperation(ctx, o, plan, (events) => withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, {
             name: o.name,
             note: o.note,
             fullDrill: o.fullDrill,
@@ -136,9 +130,9 @@ export const registerPointCommands: Register = (program, run) => {
     .description('list restore points (incomplete ones, whose creation was interrupted, included)')
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { pointList } = await app();
-        const plan = await planOf(cmd, false);
+        const plan = await planOf(o.config, false);
         const points = await withPlanRepository(ctx, plan, (repo) => pointList(repo, ctx.signal));
         if (ctx.flags.json) {
           printJson(ctx.io.stdout, points.map((p) => ({ id: p.id, name: p.manifest?.name ?? null, time: p.time, complete: Boolean(p.manifest), pinned: p.pinned, proof_ok: p.manifest?.proof.ok ?? null, snapshots: p.snapshots })));
@@ -170,11 +164,11 @@ export const registerPointCommands: Register = (program, run) => {
     .argument('<point>', 'point ID, unique prefix, name, or latest')
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
-      run(async (ctx, cmd, ref) => {
+      run(async (ctx, ref, o) => {
         const { pointFind, journalCitations, journalCitation } = await app();
-        const plan = await planOf(cmd, false);
+        const plan = await planOf(o.config, false);
         const [p, journal] = await withPlanRepository(ctx, plan, async (repo) => {
-          const found = await pointFind(repo, ref as string, ctx.signal);
+          const found = await pointFind(repo, ref, ctx.signal);
           return [found, await journalCitations(repo, found.id, ctx.signal)] as const;
         });
         if (ctx.flags.json) printJson(ctx.io.stdout, { ...p.manifest, pinned: p.pinned, journal });
@@ -191,10 +185,10 @@ export const registerPointCommands: Register = (program, run) => {
     .argument('<point>', 'point ID, unique prefix or name')
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
-      run(async (ctx, cmd, ref) => {
+      run(async (ctx, ref, o) => {
         const { pointRelease } = await app();
-        const plan = await planOf(cmd, false);
-        const r = await withPlanRepository(ctx, plan, (repo) => pointRelease(repo, ref as string, ctx.signal));
+        const plan = await planOf(o.config, false);
+        const r = await withPlanRepository(ctx, plan, (repo) => pointRelease(repo, ref, ctx.signal));
         if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'released', id: r.id, snapshots: r.released });
         else printLine(ctx.io.stdout, `released restore point ${r.id}: ${r.released} snapshots unpinned (forget may now remove them)`);
       }),
@@ -209,16 +203,15 @@ export const registerPointCommands: Register = (program, run) => {
     .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
     .option('--markdown', 'print the plan as Markdown (for change-approval boards)')
     .option('--delete', 'plan to remove files added since the point')
-    .addHelpText('after', '\nExit codes: 0 nothing differs, 1 error, 2 differences found (the plan has work to do).')
+    .addHelpText('after', `\nExit codes: ${EXIT.ok} nothing differs, ${EXIT.error} error, ${EXIT.planHasWork} differences found (the plan has work to do).`)
     .action(
-      run(async (ctx, cmd, ref) => {
+      run(async (ctx, ref, o) => {
         const { rollbackPlan, renderPlan, planIsEmpty } = await app();
-        const o = cmd.opts<{ markdown?: boolean; delete?: boolean }>();
-        const plan = (await planOf(cmd, true))!;
-        const p = await withPlanRepository(ctx, plan, (repo) => rollbackPlan(repo, plan, ref as string, { env: ctx.io.env, signal: ctx.signal }));
+        const plan = await planOf(o.config, true);
+        const p = await withPlanRepository(ctx, plan, (repo) => rollbackPlan(repo, plan, ref, { env: ctx.io.env, signal: ctx.signal }));
         if (ctx.flags.json) printJson(ctx.io.stdout, p);
         else ctx.io.stdout.write(renderPlan(p, { markdown: o.markdown, delete: o.delete }));
-        ctx.exitCode = planIsEmpty(p) ? EXIT.ok : 2;
+        ctx.exitCode = planIsEmpty(p) ? EXIT.ok : EXIT.planHasWork;
       }),
     );
 
@@ -232,14 +225,13 @@ export const registerPointCommands: Register = (program, run) => {
     .option('--state-dir <dir>', 'where the journal is kept (env: LIFEBOAT_STATE_DIR; default /var/lib/lifeboat for root)')
     .addHelpText('after', '\nExit codes: 0 applied and nothing remains different, 1 error (run again to resume), 3 applied with problems (conflicts, manual steps).')
     .action(
-      run(async (ctx, cmd, ref) => {
+      run(async (ctx, ref, o) => {
         const { rollbackPlan, rollbackApply, renderPlan, defaultStateDir, liveWriteKillHook } = await app();
-        const o = cmd.opts<{ yes?: boolean; delete?: boolean; stateDir?: string }>();
-        const plan = (await planOf(cmd, true))!;
+        const plan = await planOf(o.config, true);
         const stateDir = o.stateDir ?? defaultStateDir(ctx.io.env);
-        await withOperation(ctx, cmd, plan, (events) => withPlanRepository(ctx, plan, async (repo) => {
+        await withOperation(ctx, o, plan, (events) => withPlanRepository(ctx, plan, async (repo) => {
           if (!o.yes) {
-            const p = await rollbackPlan(repo, plan, ref as string, { env: ctx.io.env, signal: ctx.signal });
+            const p = await rollbackPlan(repo, plan, ref, { env: ctx.io.env, signal: ctx.signal });
             if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'dry_run', plan: p });
             else {
               ctx.io.stdout.write(renderPlan(p, { delete: o.delete }));
@@ -258,7 +250,7 @@ export const registerPointCommands: Register = (program, run) => {
             else if (e.type === 'step-start') say(`step ${e.index + 1}/${e.total}: ${e.step.id}…`);
             else if (e.type === 'step-done') say(`  ${e.result}`);
           };
-          const r = await rollbackApply(repo, plan, ref as string, {
+          const r = await rollbackApply(repo, plan, ref, {
             env: ctx.io.env,
             stateDir,
             delete: o.delete,

@@ -1,13 +1,13 @@
 /**
  * prune: remove data no snapshot references (also reached through `forget --prune`).
  */
-import type { Command } from 'commander';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { EventHook, PruneStats, Repository } from '../../app/index.js';
 import type { CommandContext } from '../command-context.js';
 import { formatBytes } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import { parseSize } from './write-commands.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 import { addOperationOptions, optionalPlan, withConfiguredRepository, withOperation } from '../operation.js';
 
 export interface PruneFlags {
@@ -34,11 +34,14 @@ export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFl
     printLine(ctx.io.stdout, `used:   ${stats.usedBlobs} blobs / ${formatBytes(stats.usedBytes)}`);
     printLine(ctx.io.stdout, `unused: ${stats.unusedBlobs} blobs / ${formatBytes(stats.unusedBytes)} (${stats.duplicateBlobs} duplicates)`);
     printLine(ctx.io.stdout, `${verb} delete ${stats.packsToDelete} packs, repack ${stats.packsToRepack} packs (${formatBytes(stats.bytesToRepack)}), remove ${stats.unindexedPacks} unindexed packs; frees ${formatBytes(stats.bytesFreed)}`);
+    if (stats.staleTemporaries > 0) {
+      printLine(ctx.io.stdout, `${verb} remove ${stats.staleTemporaries} temporary files of interrupted saves older than an hour (${formatBytes(stats.staleTemporaryBytes)})`);
+    }
   }
   return stats;
 }
 
-export function addPruneOptions(cmd: Command): Command {
+export function addPruneOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
   return cmd
     .option('--max-unused <limit>', "unused data to tolerate, as a percentage of used data, or 'unlimited'", '5%')
     .option('--max-repack-size <size>', 'repack at most this much data (e.g. 1G)')
@@ -50,9 +53,9 @@ export const registerPruneCommand: Register = (program, run) => {
     .option('-n, --dry-run', 'only show what would be done')
     .option('-c, --config <file>', 'plan file: its repository, password file and notify: targets')
     .action(
-      run(async (ctx, cmd) => {
-        const plan = await optionalPlan(cmd);
-        await withOperation(ctx, cmd, plan, (events) => withConfiguredRepository(ctx, plan, (repo) => runPrune(ctx, repo, cmd.opts<PruneFlags>(), events)));
+      run(async (ctx, o) => {
+        const plan = await optionalPlan(o.config);
+        await withOperation(ctx, o, plan, (events) => withConfiguredRepository(ctx, plan, (repo) => runPrune(ctx, repo, o, events)));
       }),
     );
 };

@@ -1,17 +1,15 @@
 /**
  * Read-side commands: snapshots, ls, restore, dump, cat.
  */
-import { Argument, type Command, Option } from 'commander';
-import type { CatKind, OverwriteMode, RestoreAction } from '../../app/index.js';
+import { Argument, Option } from '@commander-js/extra-typings';
+import type { RestoreAction } from '../../app/index.js';
 import { CAT_KINDS } from '../../app/cat.js';
-import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
+import type { Register } from '../action.js';
+import { addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, warn, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes, formatDuration, modeString, renderTable, shortTime } from '../format.js';
+import { formatBytes, formatDuration, renderTable, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import { ProgressReporter, eta } from '../progress.js';
-
-export type Action = (ctx: CommandContext, cmd: Command, ...args: unknown[]) => Promise<void>;
-export type Register = (program: Command, run: (action: Action) => (...args: unknown[]) => Promise<void>) => void;
 
 /** How `restore -v` names each action: [with --dry-run, done]. */
 const ACTION_WORDS: Record<RestoreAction, [string, string]> = {
@@ -30,26 +28,19 @@ export const registerReadCommands: Register = (program, run) => {
       .option('--latest <n>', 'only the newest N snapshots per host and path set', (v) => Number.parseInt(v, 10))
       .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags (comma-separated), as restic'),
   ).action(
-    run(async (ctx, cmd) => {
-      const { groupHeader, groupKeyJson, groupSnapshots, listSnapshots, parseGroupBy, snapshotJson } = await import('../../app/snapshots.js');
-      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; latest?: number; groupBy?: string }>();
+    run(async (ctx, opts) => {
+      const { groupHeader, groupKeyJson, groupSnapshots, latestPerGroup, listSnapshots, parseGroupBy, snapshotJson, unreadableSnapshotWarning } = await import('../../app/snapshots.js');
       const groupBy = opts.groupBy === undefined ? undefined : parseGroupBy(opts.groupBy);
       await withRepository(ctx, async (repo) => {
         let entries = await listSnapshots(repo, snapshotFilter(opts), {
           signal: ctx.signal,
+          // listed without it, named, exit 3 (restic 0.14 warns the same way and exits 0)
           onError: (id, err) => {
-            reportItemError(ctx, `snapshot ${id}`, err);
-            ctx.exitCode = EXIT.error;
+            warn(ctx, unreadableSnapshotWarning(id, err));
+            ctx.exitCode = EXIT.partial;
           },
         });
-        if (opts.latest !== undefined) {
-          const groups = new Map<string, typeof entries>();
-          for (const e of entries) {
-            const key = `${e.snapshot.hostname}\0${[...e.snapshot.paths].sort().join('\0')}`;
-            groups.set(key, [...(groups.get(key) ?? []), e]);
-          }
-          entries = [...groups.values()].flatMap((g) => g.slice(-opts.latest!));
-        }
+        if (opts.latest !== undefined) entries = latestPerGroup(entries, opts.latest);
         const groups = groupBy ? [...groupSnapshots(entries, groupBy).values()] : undefined;
         if (ctx.flags.json) {
           if (groups) printJson(ctx.io.stdout, groups.map((g) => ({ group_key: groupKeyJson(g.key), snapshots: g.entries.map(snapshotJson) })));
@@ -86,12 +77,10 @@ export const registerReadCommands: Register = (program, run) => {
       .option('--recursive', 'with directories: list everything below them')
       .option('--no-recursive', 'do not descend into directories'),
   ).action(
-    run(async (ctx, cmd, snapshotArg, dirs) => {
+    run(async (ctx, snapshotArg, dirList, opts) => {
       const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
-      const { listSnapshot, listSnapshotDirs, lsNodeJson, lsSnapshotJson } = await import('../../app/ls.js');
-      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[]; long?: boolean; recursive?: boolean }>();
-      const { ref, path } = splitSnapshotArg(snapshotArg as string);
-      const dirList = dirs as string[];
+      const { listSnapshot, listSnapshotDirs, lsModeString, lsNodeJson, lsSnapshotJson } = await import('../../app/ls.js');
+      const { ref, path } = splitSnapshotArg(snapshotArg);
       await withRepository(ctx, async (repo) => {
         const listing = dirList.length
           ? await listSnapshotDirs(repo, { snapshot: ref, dirs: path === undefined ? dirList : dirList.map((d) => `${path.replace(/\/+$/, '')}/${d.replace(/^\/+/, '')}`), filter: snapshotFilter(opts), recursive: opts.recursive, signal: ctx.signal })
@@ -105,8 +94,7 @@ export const registerReadCommands: Register = (program, run) => {
           if (ctx.flags.json) printJson(ctx.io.stdout, lsNodeJson(e));
           else if (opts.long) {
             const n = e.node;
-            const perm = n.mode & 0o777 | (n.mode & (1 << 23) ? 0o4000 : 0) | (n.mode & (1 << 22) ? 0o2000 : 0) | (n.mode & (1 << 20) ? 0o1000 : 0);
-            const head = `${modeString(n.type, perm)} ${String(n.uid).padStart(5)} ${String(n.gid).padStart(5)} ${String(n.size).padStart(10)} ${shortTime(n.mtime)} `;
+            const head = `${lsModeString(n.type, n.mode)} ${String(n.uid).padStart(5)} ${String(n.gid).padStart(5)} ${String(n.size).padStart(10)} ${shortTime(n.mtime)} `;
             const line = Buffer.concat([Buffer.from(head), e.path]);
             printLine(ctx.io.stdout, n.type === 'symlink' && n.linktarget !== undefined ? Buffer.concat([line, Buffer.from(` -> ${n.linktarget}`)]) : line);
           } else {
@@ -123,27 +111,22 @@ export const registerReadCommands: Register = (program, run) => {
       .description('restore a snapshot (or SNAPSHOT:SUBPATH) into a directory')
       .argument('<snapshot>', "snapshot ID, unique prefix or 'latest', optionally SNAPSHOT:SUBPATH")
       .requiredOption('-t, --target <dir>', 'directory to restore into (created if missing)')
-      .option('-i, --include <pattern>', 'restore only paths matching pattern (repeatable)', collect, [])
-      .option('-e, --exclude <pattern>', 'do not restore paths matching pattern (repeatable)', collect, [])
-      .option('--iinclude <pattern>', 'like --include, ignoring case', collect, [])
-      .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [])
+      .option('-i, --include <pattern>', 'restore only paths matching pattern (repeatable)', collect, [] as string[])
+      .option('-e, --exclude <pattern>', 'do not restore paths matching pattern (repeatable)', collect, [] as string[])
+      .option('--iinclude <pattern>', 'like --include, ignoring case', collect, [] as string[])
+      .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [] as string[])
       .option('--dry-run', 'only show what would be restored')
       .option('--verify', 'read restored files back and check them against the snapshot')
       .option('--no-sparse', 'write zero blocks instead of leaving holes')
-      .addOption(new Option('--overwrite <when>', 'existing files: always (made equal to the snapshot, content compared), if-changed (size and mtime equal: taken as unchanged), if-newer (only when the snapshot is newer), never').choices(['always', 'if-changed', 'if-newer', 'never']).default('always'))
+      .addOption(new Option('--overwrite <when>', 'existing files: always (made equal to the snapshot, content compared), if-changed (size and mtime equal: taken as unchanged), if-newer (only when the snapshot is newer), never').choices(['always', 'if-changed', 'if-newer', 'never'] as const).default('always'))
       .option('--delete', 'remove files and directories of the target that are not in the snapshot (excluded ones stay)')
       .option('-v, --verbose', 'list each action on an entry (restored, updated, unchanged, skipped, deleted); with --dry-run, what would be done'),
   ).action(
-    run(async (ctx, cmd, snapshotArg) => {
+    run(async (ctx, snapshotArg, opts) => {
       const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
       const { restoreSnapshot } = await import('../../app/restore.js');
-      const opts = cmd.opts<{
-        host: string[]; tag: string[]; path: string[]; target: string; include: string[]; exclude: string[];
-        iinclude: string[]; iexclude: string[]; dryRun?: boolean; verify?: boolean; sparse: boolean;
-        overwrite: OverwriteMode; delete?: boolean; verbose?: boolean;
-      }>();
       const listActions = (opts.verbose || (ctx.flags.verbose ?? 0) > 0) && !ctx.flags.json;
-      const { ref, path } = splitSnapshotArg(snapshotArg as string);
+      const { ref, path } = splitSnapshotArg(snapshotArg);
       await withRepository(ctx, async (repo) => {
         const progress = new ProgressReporter(ctx, (p, elapsed) => {
           const pct = p.bytesTotal ? ((100 * p.bytesDone) / p.bytesTotal).toFixed(1) : '0.0';
@@ -214,11 +197,10 @@ export const registerReadCommands: Register = (program, run) => {
       .argument('<snapshot>', "snapshot ID, unique prefix or 'latest'")
       .argument('<path>', 'path inside the snapshot ("/" for everything)'),
   ).action(
-    run(async (ctx, cmd, ref, path) => {
+    run(async (ctx, ref, path, opts) => {
       const { dumpPath } = await import('../../app/dump.js');
-      const opts = cmd.opts<{ host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, (repo) =>
-        dumpPath(repo, { snapshot: ref as string, path: path as string, filter: snapshotFilter(opts), signal: ctx.signal }, ctx.io.stdout),
+        dumpPath(repo, { snapshot: ref, path, filter: snapshotFilter(opts), signal: ctx.signal }, ctx.io.stdout),
       );
     }),
   );
@@ -229,10 +211,10 @@ export const registerReadCommands: Register = (program, run) => {
     .addArgument(new Argument('<type>', 'object type').choices(CAT_KINDS))
     .argument('[id]', 'ID (or unique prefix for snapshot, key and pack)')
     .action(
-      run(async (ctx, _cmd, kind, id) => {
+      run(async (ctx, kind, id) => {
         const { catObject } = await import('../../app/cat.js');
         await withRepository(ctx, async (repo) => {
-          const out = await catObject(repo, kind as CatKind, id as string | undefined, ctx.signal);
+          const out = await catObject(repo, kind, id, ctx.signal);
           ctx.io.stdout.write(out);
         });
       }),

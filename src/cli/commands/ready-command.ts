@@ -5,7 +5,7 @@
 import { EXIT } from '../exit-codes.js';
 import { printJson, printLine } from '../io.js';
 import { planOf } from './point-commands.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
 
@@ -17,10 +17,9 @@ export const registerReadyCommand: Register = (program, run) => {
     .option('--strict', 'exit 1 when any required item is missing, stale or failed (for a change pipeline)')
     .addHelpText('after', '\nExit codes: 0 every required item is covered, 3 some are missing, stale or failed (1 with --strict), 1 error.')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { readinessCheck, renderReadiness } = await app();
-        const o = cmd.opts<{ strict?: boolean }>();
-        const plan = (await planOf(cmd, true))!;
+        const plan = await planOf(o.config, true);
         const report = await readinessCheck(plan, { env: ctx.io.env, signal: ctx.signal });
         if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'readiness', ...report });
         else ctx.io.stdout.write(renderReadiness(report));

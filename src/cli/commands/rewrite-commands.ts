@@ -3,12 +3,11 @@
  * repair packs. Output follows restic's: each snapshot as it is processed, what was done to it,
  * then a count.
  */
-import type { Command } from 'commander';
 import type { SnapshotEntry, SnapshotRewriteRequest, SnapshotRewriteResult } from '../../app/index.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, withRepository } from '../command-context.js';
 
 import { printJson, printLine } from '../io.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 const describe = (e: SnapshotEntry): string =>
   `snapshot ${e.id.slice(0, 8)} of [${e.snapshot.paths.join(' ')}] at ${e.snapshot.time}${e.snapshot.hostname ? ` by ${e.snapshot.username ? `${e.snapshot.username}@` : ''}${e.snapshot.hostname}` : ''}`;
@@ -59,20 +58,19 @@ export const registerRewriteCommands: Register = (program, run) => {
       .command('rewrite')
       .description('remove files from existing snapshots (each changed snapshot is saved anew; prune frees the data)')
       .argument('[snapshots...]', 'snapshots to rewrite (default: all that match the filters)')
-      .option('-e, --exclude <pattern>', 'remove paths matching pattern (repeatable; as backup --exclude)', collect, [])
-      .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [])
-      .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect, [])
-      .option('--iexclude-file <file>', 'like --exclude-file, ignoring case', collect, [])
+      .option('-e, --exclude <pattern>', 'remove paths matching pattern (repeatable; as backup --exclude)', collect, [] as string[])
+      .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [] as string[])
+      .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect, [] as string[])
+      .option('--iexclude-file <file>', 'like --exclude-file, ignoring case', collect, [] as string[])
       .option('--forget', 'remove the original snapshots after saving the new ones (else the new ones are tagged "rewrite")')
       .option('-n, --dry-run', 'only show what would be done'),
   ).action(
-    run(async (ctx, cmd, ids) => {
+    run(async (ctx, ids, o) => {
       const { rewriteSnapshots } = await import('../../app/rewrite.js');
-      const o = cmd.opts<{ exclude: string[]; iexclude: string[]; excludeFile: string[]; iexcludeFile: string[]; forget?: boolean; dryRun?: boolean; host: string[]; tag: string[]; path: string[] }>();
       const p = printers(ctx, Boolean(o.dryRun), Boolean(o.forget));
       await withRepository(ctx, async (repo) => {
         const r = await rewriteSnapshots(repo, {
-          snapshots: ids as string[],
+          snapshots: ids,
           filter: snapshotFilter(o),
           exclude: o.exclude,
           iexclude: o.iexclude,
@@ -92,7 +90,7 @@ export const registerRewriteCommands: Register = (program, run) => {
 };
 
 /** `repair snapshots`, registered under the `repair` command. */
-export function registerRepairSnapshots(repair: Command, run: Parameters<Register>[1]): void {
+export const registerRepairSnapshots: Register = (repair, run) => {
   addSnapshotFilterOptions(
     repair
       .command('snapshots')
@@ -101,9 +99,8 @@ export function registerRepairSnapshots(repair: Command, run: Parameters<Registe
       .option('--forget', 'remove the original snapshots after saving the repaired ones (else the new ones are tagged "repaired")')
       .option('-n, --dry-run', 'only show what would be done'),
   ).action(
-    run(async (ctx, cmd, ids) => {
+    run(async (ctx, ids, o) => {
       const { repairSnapshots } = await import('../../app/repair.js');
-      const o = cmd.opts<{ forget?: boolean; dryRun?: boolean; host: string[]; tag: string[]; path: string[] }>();
       const p = printers(ctx, Boolean(o.dryRun), Boolean(o.forget));
       const words = {
         'removed-content': 'removed missing content',
@@ -114,7 +111,7 @@ export function registerRepairSnapshots(repair: Command, run: Parameters<Registe
       } as const;
       await withRepository(ctx, async (repo) => {
         const r = await repairSnapshots(repo, {
-          snapshots: ids as string[],
+          snapshots: ids,
           filter: snapshotFilter(o),
           forget: o.forget,
           dryRun: o.dryRun,
@@ -131,16 +128,16 @@ export function registerRepairSnapshots(repair: Command, run: Parameters<Registe
       });
     }),
   );
-}
+};
 
 /** `repair packs`, registered under the `repair` command. */
-export function registerRepairPacks(repair: Command, run: Parameters<Register>[1]): void {
+export const registerRepairPacks: Register = (repair, run) => {
   repair
     .command('packs')
     .description('salvage the intact blobs of damaged packs into new packs, then remove the damaged packs (copies are kept in the current directory)')
     .argument('<ids...>', 'pack IDs, as check --read-data names them')
     .action(
-      run(async (ctx, _cmd, ids) => {
+      run(async (ctx, ids) => {
         const { repairPacks } = await import('../../app/repair-packs.js');
         const say = (s: string): void => {
           if (!ctx.flags.json && !ctx.flags.quiet) ctx.io.stderr.write(`${s}\n`);
@@ -148,7 +145,7 @@ export function registerRepairPacks(repair: Command, run: Parameters<Register>[1
         await withRepository(ctx, async (repo) => {
           say('saving backup copies of pack files in the current directory; salvaging intact data from them');
           const r = await repairPacks(repo, {
-            packs: ids as string[],
+            packs: ids,
             backupDir: process.cwd(),
             signal: ctx.signal,
             onBlobError: (pack, blob, err) => reportItemError(ctx, `pack ${pack.slice(0, 8)} blob ${blob}`, err),
@@ -164,4 +161,4 @@ export function registerRepairPacks(repair: Command, run: Parameters<Register>[1
         });
       }),
     );
-}
+};

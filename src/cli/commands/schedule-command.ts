@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTable } from '../format.js';
 import { printJson, printLine } from '../io.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 /** This installation's launcher (dist/src/cli/commands → bin/lifeboat). */
 function lifeboatLauncher(): string {
@@ -41,12 +41,8 @@ export const registerScheduleCommands: Register = (program, run) => {
     .option('--log-file <file>', 'scheduled runs append their events here')
     .option('--no-enable', 'do not run systemctl daemon-reload and enable --now')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { loadPlanFile, scheduleInstall } = await import('../../app/index.js');
-        const o = cmd.opts<{
-          config: string; point?: string; check?: string; checkSubset?: string; name?: string; cron?: boolean; print?: boolean;
-          unitDir?: string; cronDir?: string; environmentFile?: string; lockFile?: string; metricsFile?: string; logFile?: string; enable: boolean;
-        }>();
         const plan = await loadPlanFile(o.config);
         const r = await scheduleInstall({
           plan,
@@ -90,9 +86,9 @@ export const registerScheduleCommands: Register = (program, run) => {
     .option('--unit-dir <dir>', DIR_HELP.unitDir)
     .option('--cron-dir <dir>', DIR_HELP.cronDir)
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { scheduleList } = await import('../../app/index.js');
-        const entries = await scheduleList(cmd.opts<{ unitDir?: string; cronDir?: string }>());
+        const entries = await scheduleList(o);
         if (ctx.flags.json) return printJson(ctx.io.stdout, entries);
         printLine(ctx.io.stdout, renderTable(['kind', 'name', 'schedule', 'command'], entries.map((e) => [e.kind, e.name, e.schedule, e.command])));
         printLine(ctx.io.stdout, `${entries.length} schedules`);
@@ -106,9 +102,9 @@ export const registerScheduleCommands: Register = (program, run) => {
     .option('--unit-dir <dir>', DIR_HELP.unitDir)
     .option('--cron-dir <dir>', DIR_HELP.cronDir)
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { scheduleRemove } = await import('../../app/index.js');
-        const r = await scheduleRemove({ ...cmd.opts<{ name?: string; unitDir?: string; cronDir?: string }>(), signal: ctx.signal });
+        const r = await scheduleRemove({ ...o, signal: ctx.signal });
         if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'schedule_removed', removed: r.removed, commands: r.commands });
         for (const p of r.removed) printLine(ctx.io.stdout, `removed ${p}`);
         if (!r.removed.length) printLine(ctx.io.stdout, 'no such schedule');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { PlanFile } from '../../app/index.js';
 import { repositoryContext } from '../command-context.js';
 import { printLine } from '../io.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 export const registerServeCommand: Register = (program, run) => {
   program
@@ -21,8 +21,7 @@ export const registerServeCommand: Register = (program, run) => {
     .option('--state-dir <dir>', 'where rollback journals are kept (env: LIFEBOAT_STATE_DIR)')
     .addHelpText('after', '\nExit codes: 0 stopped by SIGINT/SIGTERM, 1 error (e.g. a non-loopback --listen without TLS).')
     .action(
-      run(async (ctx, cmd) => {
-        const o = cmd.opts<{ config?: string; listen: string; tlsCert?: string; tlsKey?: string; tokenFile?: string; stateDir?: string }>();
+      run(async (ctx, o) => {
         const { loadPlanFile, openRepository, planRepositoryContext, defaultStateDir } = await import('../../app/index.js');
         const { parseListen, startConsole } = await import('../../web/index.js');
         const listen = parseListen(o.listen);
@@ -54,7 +53,7 @@ export const registerServeCommand: Register = (program, run) => {
           printLine(ctx.io.stderr, 'lifeboat console: stopping');
           await running.close();
         } finally {
-          await repo.backend.close();
+          await repo.close();
         }
       }),
     );

@@ -1,12 +1,11 @@
 /**
  * Commands about snapshots as a whole: diff, find, tag, stats.
  */
-import { Option } from 'commander';
-import type { StatsMode } from '../../app/index.js';
+import { Option } from '@commander-js/extra-typings';
 import { addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
 import { formatBytes, shortTime } from '../format.js';
 import { printJson, printLine } from '../io.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 const MARK = { added: '+', removed: '-', modified: 'M', type: 'T', metadata: 'U' } as const;
 
@@ -20,11 +19,10 @@ export const registerSnapshotCommands: Register = (program, run) => {
     .argument('<snapshot2>')
     .option('--metadata', 'also list entries whose metadata (mode, time, owner, xattrs) changed')
     .action(
-      run(async (ctx, cmd, a, b) => {
+      run(async (ctx, a, b, { metadata }) => {
         const { diffSnapshots } = await import('../../app/diff.js');
-        const { metadata } = cmd.opts<{ metadata?: boolean }>();
         await withRepository(ctx, async (repo) => {
-          const d = await diffSnapshots(repo, a as string, b as string, ctx.signal);
+          const d = await diffSnapshots(repo, a, b, ctx.signal);
           if (!ctx.flags.json && !ctx.flags.quiet) printLine(ctx.io.stdout, `comparing snapshot ${d.from.id.slice(0, 8)} to ${d.to.id.slice(0, 8)}:\n`);
           for await (const c of d.changes) {
             if (c.kind === 'metadata' && !metadata) continue;
@@ -52,12 +50,11 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .option('--remove <tags>', 'tags to remove (comma-separated, repeatable)', collect, [])
       .option('--set <tags>', 'replace all tags (comma-separated, repeatable)', (v: string, prev?: string[]) => [...(prev ?? []), v]),
   ).action(
-    run(async (ctx, cmd, ids) => {
+    run(async (ctx, ids, o) => {
       const { tagSnapshots } = await import('../../app/tag.js');
-      const o = cmd.opts<{ add: string[]; remove: string[]; set?: string[]; host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, async (repo) => {
         const r = await tagSnapshots(repo, {
-          snapshots: ids as string[],
+          snapshots: ids,
           filter: snapshotFilter(o),
           add: splitTags(o.add),
           remove: splitTags(o.remove),
@@ -80,11 +77,10 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .argument('[snapshots...]', 'snapshots (default: all that match the filters)')
       .addOption(new Option('--mode <mode>', 'what to count').choices(['restore-size', 'raw-data']).default('restore-size')),
   ).action(
-    run(async (ctx, cmd, ids) => {
+    run(async (ctx, ids, o) => {
       const { snapshotStats } = await import('../../app/stats.js');
-      const o = cmd.opts<{ mode: StatsMode; host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, async (repo) => {
-        const s = await snapshotStats(repo, { mode: o.mode, snapshots: ids as string[], filter: snapshotFilter(o), signal: ctx.signal });
+        const s = await snapshotStats(repo, { mode: o.mode, snapshots: ids, filter: snapshotFilter(o), signal: ctx.signal });
         if (ctx.flags.json) {
           printJson(ctx.io.stdout, { total_size: s.totalSize, total_file_count: s.files, ...(s.mode === 'raw-data' ? { total_blob_count: s.blobs } : {}), snapshots_count: s.snapshots });
         } else {
@@ -101,14 +97,13 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .argument('<patterns...>')
       .option('-i, --ignore-case', 'ignore case'),
   ).action(
-    run(async (ctx, cmd, patterns) => {
+    run(async (ctx, patterns, o) => {
       const { findInSnapshots, findNodeJson } = await import('../../app/find.js');
-      const o = cmd.opts<{ ignoreCase?: boolean; host: string[]; tag: string[]; path: string[] }>();
       await withRepository(ctx, async (repo) => {
         let current = '';
         // --json: restic's one array, an object per snapshot with matches
         const found: { matches: Record<string, unknown>[]; hits: number; snapshot: string }[] = [];
-        for await (const m of findInSnapshots(repo, patterns as string[], { filter: snapshotFilter(o), ignoreCase: o.ignoreCase, signal: ctx.signal })) {
+        for await (const m of findInSnapshots(repo, patterns, { filter: snapshotFilter(o), ignoreCase: o.ignoreCase, signal: ctx.signal })) {
           if (ctx.flags.json) {
             if (found.at(-1)?.snapshot !== m.snapshot.id) found.push({ matches: [], hits: 0, snapshot: m.snapshot.id });
             const group = found.at(-1)!;

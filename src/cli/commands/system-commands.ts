@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.js';
 import { formatBytes } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import { planOf, withPlanRepository } from './point-commands.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
 
@@ -37,11 +37,10 @@ export const registerSystemCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .option('--source <name>', 'the system source (when the point has several)')
     .action(
-      run(async (ctx, cmd, ref) => {
+      run(async (ctx, ref, o) => {
         const { systemLayout, describeSystemLayout } = await app();
-        const o = cmd.opts<{ source?: string }>();
-        const plan = await planOf(cmd, false);
-        const r = await withPlanRepository(ctx, plan, (repo) => systemLayout(repo, ref as string, o.source, ctx.signal));
+        const plan = await planOf(o.config, false);
+        const r = await withPlanRepository(ctx, plan, (repo) => systemLayout(repo, ref, o.source, ctx.signal));
         if (ctx.flags.json) printJson(ctx.io.stdout, r.layout);
         else printLine(ctx.io.stdout, describeSystemLayout(r.layout).trimEnd());
       }),
@@ -58,16 +57,15 @@ export const registerSystemCommands: Register = (program, run) => {
     .option('--yes', 'do it: without --yes the plan of every destructive step is printed and nothing is touched')
     .addHelpText('after', '\nExit codes: 0 restored (or plan printed), 1 error (a disk in use or too small is refused), 3 restored but some files failed.')
     .action(
-      run(async (ctx, cmd, ref) => {
+      run(async (ctx, ref, o) => {
         const { systemRestore } = await app();
-        const o = cmd.opts<{ source?: string; disk: string; fromDisk?: string; yes?: boolean }>();
-        const plan = await planOf(cmd, false);
+        const plan = await planOf(o.config, false);
         const say = (line: string): void => {
           if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
         };
         const r = await withPlanRepository(ctx, plan, (repo) =>
           systemRestore(repo, {
-            point: ref as string,
+            point: ref,
             source: o.source,
             disk: o.disk,
             fromDisk: o.fromDisk,

@@ -1,7 +1,6 @@
 /**
  * Commands that write: init, backup.
  */
-import type { Command } from 'commander';
 import type { BackupRequest } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, repositoryContext, snapshotFilter, withRepository } from '../command-context.js';
@@ -9,7 +8,7 @@ import { EXIT } from '../exit-codes.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { printJson, printLine } from '../io.js';
 import { ProgressReporter, backupProgressLine } from '../progress.js';
-import type { Register } from './read-commands.js';
+import type { Register } from '../action.js';
 
 /** '10M', '1.5G', '512k', '100' (bytes) → bytes. */
 export function parseSize(text: string): number {
@@ -29,25 +28,10 @@ export function parseTime(text: string): Date {
   return date;
 }
 
-interface BackupFlags {
-  exclude: string[];
-  iexclude: string[];
-  excludeFile: string[];
-  excludeCaches?: boolean;
-  excludeIfPresent: string[];
-  excludeLargerThan?: string;
-  oneFileSystem?: boolean;
-  filesFrom: string[];
-  tag: string[];
-  host?: string;
-  time?: string;
-  parent?: string;
-  force?: boolean;
-  dryRun?: boolean;
-  compression: 'auto' | 'off' | 'max';
-  stdin?: boolean;
-  stdinFilename: string;
-  stdinFromCommand?: boolean;
+const COMPRESSION_MODES = ['auto', 'off', 'max'] as const;
+
+function isCompressionMode(text: string): text is (typeof COMPRESSION_MODES)[number] {
+  return (COMPRESSION_MODES as readonly string[]).includes(text);
 }
 
 export const registerWriteCommands: Register = (program, run) => {
@@ -60,10 +44,9 @@ export const registerWriteCommands: Register = (program, run) => {
     .option('--from-password-file <file>', 'password file of --from-repo (env: LIFEBOAT_FROM_PASSWORD_FILE)')
     .option('--from-password-command <command>', 'password command of --from-repo (env: LIFEBOAT_FROM_PASSWORD_COMMAND)')
     .action(
-      run(async (ctx, cmd) => {
+      run(async (ctx, o) => {
         const { sourceRepositoryContext } = await import('../../app/wiring/index.js');
         const { initRepositoryAt } = await import('../../app/init.js');
-        const o = cmd.opts<{ repositoryVersion: string; copyChunkerParams?: boolean; fromRepo?: string; fromPasswordFile?: string; fromPasswordCommand?: string }>();
         const version = Number(o.repositoryVersion);
         if (version !== 1 && version !== 2) throw new LifeboatError('E_USAGE', `--repository-version must be 1 or 2, not ${version}`);
         const prompt = ctx.io.prompt;
@@ -84,15 +67,15 @@ export const registerWriteCommands: Register = (program, run) => {
     .command('backup')
     .description('back up files and directories (or a stream) into a new snapshot')
     .argument('[paths...]', 'files and directories to back up')
-    .option('-e, --exclude <pattern>', 'exclude paths matching pattern (repeatable)', collect, [])
-    .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [])
-    .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect, [])
+    .option('-e, --exclude <pattern>', 'exclude paths matching pattern (repeatable)', collect, [] as string[])
+    .option('--iexclude <pattern>', 'like --exclude, ignoring case', collect, [] as string[])
+    .option('--exclude-file <file>', 'read exclude patterns from a file (repeatable)', collect, [] as string[])
     .option('--exclude-caches', 'exclude directories holding a CACHEDIR.TAG')
-    .option('--exclude-if-present <name>', 'exclude directories holding a file of this name (repeatable)', collect, [])
+    .option('--exclude-if-present <name>', 'exclude directories holding a file of this name (repeatable)', collect, [] as string[])
     .option('--exclude-larger-than <size>', 'exclude files larger than size (e.g. 100M)')
     .option('-x, --one-file-system', 'do not cross file system boundaries')
-    .option('--files-from <file>', 'read the paths to back up from a file (repeatable)', collect, [])
-    .option('--tag <tags>', 'add comma-separated tags (repeatable)', collect, [])
+    .option('--files-from <file>', 'read the paths to back up from a file (repeatable)', collect, [] as string[])
+    .option('--tag <tags>', 'add comma-separated tags (repeatable)', collect, [] as string[])
     .option('-H, --host <host>', 'host name to record (default: this machine)')
     .option('--time <time>', "snapshot time instead of now ('YYYY-MM-DD HH:MM:SS')")
     .option('--parent <snapshot>', 'use this snapshot as parent for change detection')
@@ -103,10 +86,9 @@ export const registerWriteCommands: Register = (program, run) => {
     .option('--stdin-filename <name>', 'file name for --stdin and --stdin-from-command', 'stdin')
     .option('--stdin-from-command', "back up the standard output of the command after '--' (a non-zero exit saves no snapshot)")
     .action(
-      run(async (ctx, cmd, paths) => {
-        const o = cmd.opts<BackupFlags>();
-        if (!['auto', 'off', 'max'].includes(o.compression)) throw new LifeboatError('E_USAGE', `--compression must be auto, off or max`);
-        const args = paths as string[];
+      run(async (ctx, args, o) => {
+        const compression = o.compression;
+        if (!isCompressionMode(compression)) throw new LifeboatError('E_USAGE', `--compression must be auto, off or max`);
         const req: BackupRequest = {
           paths: o.stdinFromCommand ? [] : args,
           exclude: o.exclude,
@@ -123,7 +105,7 @@ export const registerWriteCommands: Register = (program, run) => {
           parent: o.parent,
           force: o.force,
           dryRun: o.dryRun,
-          compression: o.compression,
+          compression,
           signal: ctx.signal,
           ...(o.stdin ? { stdin: { stream: process.stdin, filename: o.stdinFilename } } : {}),
           ...(o.stdinFromCommand ? { stdinCommand: { argv: args, filename: o.stdinFilename } } : {}),
@@ -143,15 +125,14 @@ export const registerCopyCommand: Register = (program, run) => {
       .option('--from-password-file <file>', 'password file of the source (env: LIFEBOAT_FROM_PASSWORD_FILE)')
       .option('--from-password-command <command>', 'password command of the source (env: LIFEBOAT_FROM_PASSWORD_COMMAND)'),
   ).action(
-    run(async (ctx, cmd, ids) => {
+    run(async (ctx, ids, o) => {
       const { openRepository, sourceRepositoryContext } = await import('../../app/wiring/index.js');
       const { copySnapshots } = await import('../../app/copy.js');
-      const o = cmd.opts<{ fromRepo: string; fromPasswordFile?: string; fromPasswordCommand?: string; host: string[]; tag: string[]; path: string[] }>();
       const src = await openRepository(sourceRepositoryContext(o, repositoryContext(ctx)));
       try {
         await withRepository(ctx, async (dst) => {
           const r = await copySnapshots(src, dst, {
-            snapshots: ids as string[],
+            snapshots: ids,
             filter: snapshotFilter(o),
             signal: ctx.signal,
             onSnapshot: (from, to, skipped) => {
@@ -164,7 +145,7 @@ export const registerCopyCommand: Register = (program, run) => {
           }
         });
       } finally {
-        await src.backend.close();
+        await src.close();
       }
     }),
   );

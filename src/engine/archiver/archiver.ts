@@ -224,7 +224,7 @@ export class Archiver {
         }
         // a directory on the way to targets: the real directory it stands for, with its metadata
         const real = realAncestor(sub[0]!, treePath);
-        const node = nodeFromStat(name, real, lstatFields(real, this.st), 'dir', this.owners);
+        const node = nodeFromStat(name, real, lstatFields(real, this.st), 'dir', this.owners, (err) => this.fail(real, err));
         node.subtree = await this.saveVirtualDir(treePath, sub, parent?.type === 'dir' ? parent.subtree : undefined);
         nodes.push(node);
       }),
@@ -273,7 +273,7 @@ export class Archiver {
         // mode, owner, links or xattrs would have moved ctime), so reuse it without reading
         return { node: this.reuseNode(path, { ...parent, deviceId: device }) };
       }
-      node = nodeFromStat(name, path, st, type, this.owners);
+      node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err));
     } catch (err) {
       this.fail(path, err);
       return { node: undefined };

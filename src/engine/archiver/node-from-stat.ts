@@ -4,6 +4,7 @@
  * names, extended attributes (not for symlinks).
  */
 import { readFileSync } from 'node:fs';
+import { LifeboatError, errorMessage, isUnsupportedHere } from '../../core/index.js';
 import { STAT, lgetxattr, llistxattr, lstatInto } from '../../native/index.js';
 import { type Node, type NodeType, fileModeFromStat, formatGoTime, localOffsetMinutes } from '../../repository/model/index.js';
 
@@ -74,23 +75,33 @@ export class OwnerNames {
   }
 }
 
-function readXattrs(path: Buffer): { name: string; value: Buffer }[] | undefined {
+/**
+ * The file's extended attributes. Only "not supported here" (and an attribute removed between
+ * listing and reading it) is ignored; any other failure goes to `onError` and the node is saved
+ * without the attributes that could not be read.
+ */
+function readXattrs(path: Buffer, onError: (err: Error) => void): { name: string; value: Buffer }[] | undefined {
   let names: Buffer[];
   try {
     names = llistxattr(path);
-  } catch {
-    return undefined; // filesystem without xattr support
+  } catch (err) {
+    if (!isUnsupportedHere('listxattr', err)) onError(xattrError('extended attributes not saved', err));
+    return undefined;
   }
   if (names.length === 0) return undefined;
   const out: { name: string; value: Buffer }[] = [];
   for (const n of names) {
     try {
       out.push({ name: n.toString('utf8'), value: lgetxattr(path, n) });
-    } catch {
-      // removed between list and get
+    } catch (err) {
+      if (!isUnsupportedHere('getxattr', err)) onError(xattrError(`extended attribute ${n.toString('utf8')} not saved`, err));
     }
   }
   return out.length ? out : undefined;
+}
+
+function xattrError(what: string, err: unknown): LifeboatError {
+  return new LifeboatError('E_IO', `${what}: ${errorMessage(err)}`, { cause: err, hint: 'check the permissions and the health of the file system; the rest of the file was backed up' });
 }
 
 /** Seconds come from an unsigned array: times before 1970 are negative int64 values. */
@@ -103,7 +114,11 @@ function timeString(sec: bigint, nsec: bigint): string {
   return formatGoTime({ unixSeconds: s, nanos: Number(nsec), offsetMinutes: localOffsetMinutes(Number(s) * 1000) });
 }
 
-export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: NodeType, owners: OwnerNames): Node {
+/**
+ * The node for an entry from its lstat fields (and its extended attributes, read here); a
+ * failure to read those goes to `onXattrError` (the node is still returned).
+ */
+export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: NodeType, owners: OwnerNames, onXattrError: (err: Error) => void): Node {
   const uid = Number(st[STAT.uid]);
   const gid = Number(st[STAT.gid]);
   const mtime = timeString(st[STAT.mtimeSec]!, st[STAT.mtimeNsec]!);
@@ -127,7 +142,7 @@ export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: N
     content: type === 'file' ? [] : null,
   };
   if (type !== 'symlink' && st[STAT.xattrListSize]! > 0n) {
-    const xattrs = readXattrs(path);
+    const xattrs = readXattrs(path, onXattrError);
     if (xattrs) node.extendedAttributes = xattrs;
   }
   return node;

@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { type Id, errorMessage, forEachConcurrent } from '../../core/index.js';
 import { type CompactPack, compactPack } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
+import { expectedPackSize } from '../../repository/pack/index.js';
 import { VerifyPool } from './verify-pool.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
@@ -88,9 +89,6 @@ export interface CheckResult {
   packsRead: number;
 }
 
-const ENTRY_PLAIN = 37;
-const ENTRY_COMPRESSED = 41;
-
 export async function checkRepository(repo: CheckerRepository, options: CheckOptions = {}): Promise<CheckResult> {
   const findings: Finding[] = [];
   const report = (f: Finding): void => {
@@ -117,9 +115,7 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
         e.indexes.push(id);
         continue;
       }
-      let size = 36;
-      for (const b of p.blobs) size += b.length + (b.uncompressedLength > 0 ? ENTRY_COMPRESSED : ENTRY_PLAIN);
-      expected.set(p.id, { size, blobs: compactPack(p), indexes: [id] });
+      expected.set(p.id, { size: expectedPackSize(p.blobs), blobs: compactPack(p), indexes: [id] });
       // restic reports these as non-critical (old restic versions wrote them); prune repacks them
       if (p.blobs.some((b) => b.type === 'tree') && p.blobs.some((b) => b.type === 'data')) {
         report({ kind: 'pack-mixed', severity: 'hint', pack: p.id, message: `pack ${p.id} contains a mix of tree and data blobs` });

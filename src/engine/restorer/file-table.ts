@@ -15,6 +15,8 @@ import { type NodeMetadata, type NodeTimes, parseNodeTimes } from './metadata.js
 import { grow } from './typed-columns.js';
 
 const FAILED = 1;
+/** Nothing was at the file's path when the restore planned it: it may be created under its final name. */
+const NEW = 2;
 
 /** The metadata of a planned file, ready for applyParsedMetadata. */
 export interface FileMetadata {
@@ -53,14 +55,17 @@ export class FileTable {
     return this.count;
   }
 
-  /** Adds a file node to be written at `path` with `blobs` blob writes; returns its number. */
-  add(path: Uint8Array, node: Node, blobs: number): number {
+  /**
+   * Adds a file node to be written at `path` with `blobs` blob writes; returns its number.
+   * `isNew`: nothing was at `path` when the restore looked.
+   */
+  add(path: Uint8Array, node: Node, blobs: number, isNew = false): number {
     const n = this.count;
     if (n === this.sizes.length) this.growColumns();
     this.paths.append(path);
     this.sizes[n] = node.size;
     this.remainingWrites[n] = blobs;
-    this.flags[n] = 0;
+    this.flags[n] = isNew ? NEW : 0;
     if (!this.fitColumns(n, node)) {
       const { type, uid, gid, mode, mtime, atime, extendedAttributes } = node;
       this.whole.set(n, { type, uid, gid, mode, mtime, atime, extendedAttributes });
@@ -136,6 +141,16 @@ export class FileTable {
 
   markFailed(n: number): void {
     this.flags[n]! |= FAILED;
+  }
+
+  /** Nothing was at the file's path when it was planned. */
+  isNew(n: number): boolean {
+    return (this.flags[n]! & NEW) !== 0;
+  }
+
+  /** The file's metadata is uid, gid, mode and times only (no extended attributes, nothing out of range). */
+  plainMetadata(n: number): boolean {
+    return !this.whole.has(n);
   }
 
   metadata(n: number): FileMetadata {

@@ -31,7 +31,8 @@ function tmpPathFor(path: Buffer): Buffer {
   return Buffer.concat([dir, Buffer.from(`${tmpPrefix}${(tmpCounter++).toString(36)}`)]);
 }
 
-function isZero(buf: Buffer): boolean {
+/** Whether every byte of `buf` is zero (such content is left a hole of a sparse file). */
+export function isZero(buf: Buffer): boolean {
   for (let off = 0; off < buf.length; off += ZEROS.length) {
     const n = Math.min(ZEROS.length, buf.length - off);
     if (!buf.subarray(off, off + n).equals(ZEROS.subarray(0, n))) return false;
@@ -47,8 +48,14 @@ export class FileWriter {
 
   constructor(
     private readonly files: FileTable,
-    private readonly sparse: boolean,
+    /** All-zero blobs are left holes. */
+    readonly sparse: boolean,
   ) {}
+
+  /** Whether the file's temporary file was created (a blob of it was written). */
+  started(file: number): boolean {
+    return this.tmps.has(file);
+  }
 
   /** Writes `data` at `offset` of `file`, creating the temporary file on first use. */
   write(file: number, offset: number, data: Buffer): void {

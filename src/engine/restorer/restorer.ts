@@ -25,6 +25,7 @@
 import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { IntegrityError, LifeboatError, type Id } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
+import { blobPlaintextLength } from '../../repository/pack/index.js';
 import type { BlobReader } from '../../repository/ports.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
 import type { PathMatcher } from '../filter/index.js';
@@ -386,7 +387,7 @@ class Restorer {
     try {
       switch (node.type) {
         case 'file':
-          this.planFile(node, dest);
+          this.planFile(node, dest, action === 'restore');
           return;
         case 'symlink':
           this.summary.others++;
@@ -414,7 +415,8 @@ class Restorer {
     }
   }
 
-  private planFile(node: Node, dest: Buffer): void {
+  /** `isNew`: nothing is at `dest` (the file may be created under its final name). */
+  private planFile(node: Node, dest: Buffer, isNew: boolean): void {
     this.summary.filesTotal++;
     const linkKey = node.links > 1n ? `${node.deviceId}:${node.inode}` : undefined;
     if (linkKey !== undefined) {
@@ -425,7 +427,7 @@ class Restorer {
       }
     }
     const content = node.content ?? [];
-    const file = this.files.add(dest, node, content.length);
+    const file = this.files.add(dest, node, content.length, isNew);
     if (linkKey !== undefined) this.hardlinkFirst.set(linkKey, file);
     this.summary.bytesTotal += node.size;
     let offset = 0;
@@ -437,7 +439,7 @@ class Restorer {
         return;
       }
       this.plan.add(file, offset, loc);
-      offset += loc.uncompressedLength > 0 ? loc.uncompressedLength : loc.length - 32;
+      offset += blobPlaintextLength(loc.length, loc.uncompressedLength);
     }
   }
 }

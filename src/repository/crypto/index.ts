@@ -8,7 +8,7 @@
  * May import: native, core (node: builtins and @noble/ciphers otherwise).
  */
 export { type CryptoKey, generateKey, validateKey } from './key.js';
-export { CIPHERTEXT_OVERHEAD, open, openInto, seal, sealInto } from './seal.js';
+export { CIPHERTEXT_OVERHEAD, open, openInto, seal, sealInto, sealIntoWithIv } from './seal.js';
 export { poly1305Aes } from './poly1305-aes.js';
 export { type KdfParams, KDF_SALT_LENGTH, defaultKdfParams, deriveUserKey, validateKdfParams } from './kdf.js';
 /** For tests: switch between the native addon and the pure-JS implementation. */

@@ -59,14 +59,23 @@ function checkRange(out: Uint8Array, outOffset: number, length: number, what: st
  * ciphertext goes (`outOffset + 16`), but must not partially overlap it.
  */
 export function sealInto(key: CryptoKey, plaintext: Uint8Array, out: Buffer, outOffset: number): number {
-  const total = plaintext.length + CIPHERTEXT_OVERHEAD;
   if (nativeCryptoEnabled()) return nativeSealInto(key.encrypt, key.macK, key.macR, plaintext, out, outOffset);
+  const iv = Buffer.allocUnsafe(IV_LENGTH);
+  randomNonZero(iv);
+  return sealIntoWithIv(key, plaintext, out, outOffset, iv);
+}
+
+/**
+ * `sealInto` with a given IV instead of a random one. Only for tests that compare two writers
+ * byte for byte: an IV must never be used twice with a key.
+ */
+export function sealIntoWithIv(key: CryptoKey, plaintext: Uint8Array, out: Buffer, outOffset: number, iv: Uint8Array): number {
+  const total = plaintext.length + CIPHERTEXT_OVERHEAD;
+  if (iv.length !== IV_LENGTH || iv.every((b) => b === 0)) throw new RangeError(`sealIntoWithIv: the IV must be ${IV_LENGTH} bytes, not all zero`);
   checkRange(out, outOffset, total, 'sealInto');
   const ctStart = outOffset + IV_LENGTH;
   const ciphertext = out.subarray(ctStart, ctStart + plaintext.length);
   if (overlapsPartially(plaintext, ciphertext)) throw new RangeError('sealInto: the plaintext partially overlaps the output');
-  const iv = Buffer.allocUnsafe(IV_LENGTH);
-  randomNonZero(iv);
   ctrInto(key.encrypt, iv, plaintext, out, ctStart);
   const mac = poly1305Aes(key.macK, key.macR, iv, ciphertext);
   out.set(mac, ctStart + plaintext.length);

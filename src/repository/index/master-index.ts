@@ -7,9 +7,13 @@
  *
  *   slot = first 4 bytes of the blob ID (uniformly random: it is SHA-256) & mask
  *   linear probing; a slot holds blobIndex + 1 (0 = empty); load factor ≤ 1/2.
+ *
+ * A blob stored in several packs (as restic's index files may list it: an interrupted prune, a
+ * blob stored again because its first copy is damaged) keeps its first location in the columns
+ * and the others, rare, in a side map; readers try each copy (`locations`).
  */
 import { type Id, idFromBytes } from '../../core/index.js';
-import type { BlobType } from '../pack/header.js';
+import { type BlobType, blobPlaintextLength } from '../pack/header.js';
 
 export interface BlobLocation {
   type: BlobType;
@@ -22,6 +26,9 @@ export interface BlobLocation {
 
 const TYPE_DATA = 0;
 const TYPE_TREE = 1;
+
+/** A further copy of a blob: its pack (number), offset, length and uncompressed length. */
+type Copy = [pack: number, offset: number, length: number, uncompressedLength: number];
 
 export class MasterIndex {
   private packIds: Id[] = [];
@@ -36,6 +43,8 @@ export class MasterIndex {
   private plainLengths: Uint32Array;
   private slots: Int32Array;
   private mask: number;
+  /** Further copies of blobs stored in more than one pack, by blob number. */
+  private readonly copies = new Map<number, Copy[]>();
   private readonly scratch = Buffer.alloc(32);
 
   constructor(initialCapacity = 1024) {
@@ -74,7 +83,10 @@ export class MasterIndex {
     return this.packNumbers.has(packId);
   }
 
-  /** Adds a blob. A blob already present (same type and ID) keeps its first location. */
+  /**
+   * Adds a blob. A blob already present (same type and ID) keeps its first location; one in
+   * another place is remembered as a further copy.
+   */
   add(type: BlobType, id: Id, packId: Id, offset: number, length: number, uncompressedLength: number): void {
     this.scratch.write(id, 0, 32, 'hex');
     this.addKey(type, this.scratch, packId, offset, length, uncompressedLength);
@@ -83,7 +95,11 @@ export class MasterIndex {
   /** `add` with the ID as 32 raw bytes (no hex string per blob on hot paths). */
   addKey(type: BlobType, key: Uint8Array, packId: Id, offset: number, length: number, uncompressedLength: number): void {
     const t = type === 'tree' ? TYPE_TREE : TYPE_DATA;
-    if (this.find(t, key) >= 0) return;
+    const found = this.find(t, key);
+    if (found >= 0) {
+      this.addCopy(found, this.packNumber(packId), offset, length, uncompressedLength);
+      return;
+    }
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
     this.ids.set(key.subarray(0, 32), i * 32);
@@ -111,17 +127,51 @@ export class MasterIndex {
     return i < 0 ? undefined : this.location(i);
   }
 
+  /** Every known copy of a blob, its first location first; empty if the blob is unknown. */
+  locations(type: BlobType, id: Id): BlobLocation[] {
+    this.scratch.write(id, 0, 32, 'hex');
+    const i = this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch);
+    if (i < 0) return [];
+    const first = this.location(i);
+    return [first, ...(this.copies.get(i) ?? []).map(([pack, offset, length, uncompressedLength]) => ({ ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength }))];
+  }
+
+  /** Number of blobs stored in more than one place. */
+  get duplicateCount(): number {
+    return this.copies.size;
+  }
+
   /** Plaintext size of a blob, or -1 if unknown. */
   plaintextSize(type: BlobType, id: Id): number {
     this.scratch.write(id, 0, 32, 'hex');
     const i = this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch);
     if (i < 0) return -1;
-    return this.plainLengths[i]! > 0 ? this.plainLengths[i]! : this.lengths[i]! - 32;
+    return blobPlaintextLength(this.lengths[i]!, this.plainLengths[i]!);
   }
 
-  /** Every blob, in insertion order. */
+  /** Every blob, in insertion order (its first location). */
   *blobs(): IterableIterator<BlobLocation> {
     for (let i = 0; i < this.count; i++) yield this.location(i);
+  }
+
+  /** Every copy of every blob: `blobs()` and then the further copies. */
+  *allCopies(): IterableIterator<BlobLocation> {
+    yield* this.blobs();
+    for (const [i, copies] of this.copies) {
+      const first = this.location(i);
+      for (const [pack, offset, length, uncompressedLength] of copies) yield { ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength };
+    }
+  }
+
+  private addCopy(i: number, pack: number, offset: number, length: number, uncompressedLength: number): void {
+    if (this.packs[i] === pack && this.offsets[i] === offset) return;
+    const known = this.copies.get(i);
+    if (!known) {
+      this.copies.set(i, [[pack, offset, length, uncompressedLength]]);
+      return;
+    }
+    if (known.some(([p, o]) => p === pack && o === offset)) return;
+    known.push([pack, offset, length, uncompressedLength]);
   }
 
   private location(i: number): BlobLocation {

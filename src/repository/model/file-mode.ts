@@ -54,3 +54,20 @@ export function fileModeString(mode: number): string {
   for (let i = 0; i < 9; i++) s += mode & (1 << (8 - i)) ? rwx[i] : '-';
   return s;
 }
+
+const LS_TYPE_CHARS: Readonly<Record<string, string>> = { dir: 'd', symlink: 'L', fifo: 'p', chardev: 'c', dev: 'D', socket: 'S' };
+
+/**
+ * restic's `ls -l` mode column for a node of `type` with `mode` (os.FileMode): a type character,
+ * then rwx triplets where setuid/setgid/sticky show as s/S and t/T, e.g. '-rwsr-xr-x', 'drwxrwxrwt'.
+ */
+export function lsModeString(type: string, mode: number): string {
+  const perm = permFromFileMode(mode);
+  const rwx = 'rwxrwxrwx';
+  let s = '';
+  for (let i = 0; i < 9; i++) s += perm & (1 << (8 - i)) ? rwx[i] : '-';
+  if (perm & 0o4000) s = `${s.slice(0, 2)}${perm & 0o100 ? 's' : 'S'}${s.slice(3)}`;
+  if (perm & 0o2000) s = `${s.slice(0, 5)}${perm & 0o010 ? 's' : 'S'}${s.slice(6)}`;
+  if (perm & 0o1000) s = `${s.slice(0, 8)}${perm & 0o001 ? 't' : 'T'}`;
+  return (LS_TYPE_CHARS[type] ?? '-') + s;
+}

@@ -3,6 +3,7 @@
  * in file order; offsets are implicit (running sum of encrypted lengths).
  */
 import { FormatError, idFromBytes, type Id } from '../../core/index.js';
+import { CIPHERTEXT_OVERHEAD } from '../crypto/index.js';
 import { blobRangeProblem } from '../model/index.js';
 
 export type BlobType = 'data' | 'tree';
@@ -11,20 +12,41 @@ export interface PackBlob {
   type: BlobType;
   id: Id;
   offset: number;
-  /** Encrypted length in the pack (payload + 32). */
+  /** Encrypted length in the pack (payload + CIPHERTEXT_OVERHEAD). */
   length: number;
   /** Plaintext length for compressed blobs; 0 = stored uncompressed. */
   uncompressedLength: number;
 }
 
-export const ENTRY_SIZE_PLAIN = 37;
-export const ENTRY_SIZE_COMPRESSED = 41;
-/** Bytes a pack needs beyond its blobs and entries: header IV + MAC (32) and the length field (4). */
-export const PACK_HEADER_OVERHEAD = 36;
+/*
+ * The one definition of the pack format's sizes. The native file lane (native/pack-format.h)
+ * mirrors them; test/compat/pack-writers.test.ts fails when the two disagree.
+ */
+/** Bytes of the blob ID in a header entry. */
+export const ENTRY_ID_SIZE = 32;
+/** Header entry of an uncompressed blob: type (1), encrypted length (LE32), ID. */
+export const ENTRY_SIZE_PLAIN = 1 + 4 + ENTRY_ID_SIZE;
+/** Header entry of a compressed blob: type (1), encrypted length (LE32), plaintext length (LE32), ID. */
+export const ENTRY_SIZE_COMPRESSED = 1 + 4 + 4 + ENTRY_ID_SIZE;
+/** Bytes a pack needs beyond its blobs and entries: header IV + MAC and the LE32 length field. */
+export const PACK_HEADER_OVERHEAD = CIPHERTEXT_OVERHEAD + 4;
 export const MAX_HEADER_SIZE = 16 * 1024 * 1024;
+/** restic's default target pack size (0.14+): a writer finishes a pack once it holds this much. */
+export const TARGET_PACK_SIZE = 16 * 1024 * 1024;
+/**
+ * The largest pack a writer makes from blobs that fit (target plus room for the header): a blob
+ * that would cross it closes the pack first, so a pack holding a maximum-size blob may end below
+ * the target.
+ */
+export const PACK_BUFFER_SIZE = TARGET_PACK_SIZE + 1024 * 1024;
 
 export function entrySize(uncompressedLength: number): number {
   return uncompressedLength > 0 ? ENTRY_SIZE_COMPRESSED : ENTRY_SIZE_PLAIN;
+}
+
+/** Plaintext length of a blob stored in `length` encrypted bytes (`uncompressedLength` 0 = stored uncompressed). */
+export function blobPlaintextLength(length: number, uncompressedLength: number): number {
+  return uncompressedLength > 0 ? uncompressedLength : length - CIPHERTEXT_OVERHEAD;
 }
 
 /** Parses a decrypted header. `repoVersion` 1 refuses compressed entries. */
@@ -47,8 +69,8 @@ export function parsePackHeader(plain: Uint8Array, repoVersion: number, packName
     if (compressed && uncompressedLength === 0) {
       throw new FormatError(`pack ${packName}: compressed blob with uncompressed length 0`);
     }
-    const idStart = pos + (compressed ? 9 : 5);
-    const id = idFromBytes(plain.subarray(idStart, idStart + 32));
+    const idStart = pos + size - ENTRY_ID_SIZE;
+    const id = idFromBytes(plain.subarray(idStart, idStart + ENTRY_ID_SIZE));
     const problem = blobRangeProblem(offset, length, uncompressedLength);
     if (problem !== undefined) throw new FormatError(`pack ${packName}: header entry for blob ${id}: ${problem}`);
     blobs.push({
@@ -75,9 +97,9 @@ export function encodePackHeader(blobs: readonly PackBlob[]): Buffer {
     out[pos] = (compressed ? 2 : 0) | (b.type === 'tree' ? 1 : 0);
     out.writeUInt32LE(b.length, pos + 1);
     if (compressed) out.writeUInt32LE(b.uncompressedLength, pos + 5);
-    const idStart = pos + (compressed ? 9 : 5);
-    out.write(b.id, idStart, 32, 'hex');
-    pos = idStart + 32;
+    const idStart = pos + entrySize(b.uncompressedLength) - ENTRY_ID_SIZE;
+    out.write(b.id, idStart, ENTRY_ID_SIZE, 'hex');
+    pos = idStart + ENTRY_ID_SIZE;
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { type Id, sha256, sha256Id } from '../../core/index.js';
 import { openBlob, parsePackTail } from './blob-crypto.js';
 import { generateKey } from '../crypto/index.js';
-import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from './pack-builder.js';
+import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from './header.js';
 import { type PackFile, PackFileWriter, packFileBlobs } from './pack-file.js';
 
 function readPack(pack: PackFile): Buffer {

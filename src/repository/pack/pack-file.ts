@@ -1,12 +1,15 @@
 /**
+ * The one TypeScript writer of the pack format (the native file lane, native/lane.c, is the
+ * other; test/compat/pack-writers.test.ts proves both write the same bytes for the same blobs).
  * Builds pack files in temporary files instead of memory, as restic does: each sealed blob is
  * written to an anonymous temporary file (created in the temp directory and unlinked at once,
  * so nothing is left behind when the process dies) and hashed as it goes. A finished pack is
  * handed over as an open file descriptor; whoever uploads it reads it back into one reused
  * buffer and closes the descriptor.
  *
- *   addBlob: compress into scratch (after room for the IV) → seal in place → write + hash
- *   finish:  seal the header, append its LE32 length, the pack ID is the hash of all bytes
+ *   addBlob:       compress into scratch (after room for the IV) → seal in place → write + hash
+ *   addSealedBlob: an already encrypted blob (prune copies blobs from old packs) → write + hash
+ *   finish:        seal the header, append its LE32 length, the pack ID is the hash of all bytes
  *
  * Memory: one scratch buffer of the largest sealed blob seen (grown on demand), instead of a
  * pack-sized buffer per pack in flight. The extra write and read-back of each pack through the
@@ -19,9 +22,17 @@ import { join } from 'node:path';
 import type { Id } from '../../core/index.js';
 import { releasePages } from '../../native/index.js';
 import { compressBound, compressInto } from '../compression.js';
-import { CIPHERTEXT_OVERHEAD, type CryptoKey, sealInto } from '../crypto/index.js';
-import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD, entrySize } from './header.js';
-import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from './pack-builder.js';
+import { CIPHERTEXT_OVERHEAD, type CryptoKey, sealInto, sealIntoWithIv } from '../crypto/index.js';
+import {
+  type BlobType,
+  type PackBlob,
+  ENTRY_ID_SIZE,
+  ENTRY_SIZE_COMPRESSED,
+  PACK_BUFFER_SIZE,
+  PACK_HEADER_OVERHEAD,
+  TARGET_PACK_SIZE,
+  entrySize,
+} from './header.js';
 
 /**
  * A finished pack in an (unlinked) temporary file: the receiver reads `length` bytes from `fd`
@@ -48,10 +59,10 @@ export function forEachHeaderEntry(
     const length = view.getUint32(pos + 1, true);
     const compressed = t >= 2;
     const uncompressedLength = compressed ? view.getUint32(pos + 5, true) : 0;
-    const idAt = pos + (compressed ? 9 : 5);
+    const idAt = pos + entrySize(uncompressedLength) - ENTRY_ID_SIZE;
     fn((t & 1) === 1 ? 'tree' : 'data', idAt, offset, length, uncompressedLength);
     offset += length;
-    pos = idAt + 32;
+    pos = idAt + ENTRY_ID_SIZE;
   }
 }
 
@@ -60,7 +71,7 @@ export function packFileBlobs(pack: Pick<PackFile, 'header'>): PackBlob[] {
   const blobs: PackBlob[] = [];
   const h = Buffer.from(pack.header.buffer, pack.header.byteOffset, pack.header.byteLength);
   forEachHeaderEntry(pack.header, (type, idAt, offset, length, uncompressedLength) =>
-    blobs.push({ type, id: h.toString('hex', idAt, idAt + 32) as Id, offset, length, uncompressedLength }),
+    blobs.push({ type, id: h.toString('hex', idAt, idAt + ENTRY_ID_SIZE) as Id, offset, length, uncompressedLength }),
   );
   return blobs;
 }
@@ -108,6 +119,8 @@ export class PackFileWriter {
    * @param level zstd level, or 0 to store blobs uncompressed (repository v1, `--compression off`).
    * @param onPack receives each finished pack (and owns its descriptor from then on).
    * @param scratchSize initial scratch size; it grows to the largest blob.
+   * @param nextIv tests only: gives the IV for each seal (blobs and headers, in order) instead
+   *   of a random one, so that two writers' packs can be compared byte for byte.
    */
   constructor(
     private readonly key: CryptoKey,
@@ -115,6 +128,7 @@ export class PackFileWriter {
     private readonly onPack: (pack: PackFile) => void,
     scratchSize = 1024 * 1024,
     private readonly dir = tmpdir(),
+    private readonly nextIv?: () => Uint8Array,
   ) {
     this.scratch = Buffer.allocUnsafe(scratchSize);
   }
@@ -157,22 +171,43 @@ export class PackFileWriter {
       out = this.room(plaintext.length + CIPHERTEXT_OVERHEAD);
     }
     // in place when compressed: the payload sits exactly where the ciphertext goes
-    const length = sealInto(this.key, payload, out, 0);
+    const length = this.seal(payload, out, 0);
     // compression may have written up to the plaintext's length even when it did not pay
     this.scratchHigh = Math.max(this.scratchHigh, length, uncompressedLength > 0 ? length : this.level > 0 ? plaintext.length + 16 : 0);
+    this.append(type, id, out.subarray(0, length), uncompressedLength);
+    return length;
+  }
+
+  /**
+   * Appends a blob as it is stored in another pack (IV ‖ ciphertext ‖ MAC, copied without
+   * re-encrypting; prune verifies it first), with the same rules for finishing packs as
+   * `addBlob`. `uncompressedLength` is its header entry's (0 = stored uncompressed). Returns
+   * the blob's bytes in the pack.
+   */
+  addSealedBlob(type: BlobType, id: Id | Uint8Array, sealed: Uint8Array, uncompressedLength: number): number {
+    if (sealed.length < CIPHERTEXT_OVERHEAD) throw new RangeError(`addSealedBlob: ${sealed.length} bytes cannot be a sealed blob`);
+    this.append(type, id, sealed, uncompressedLength);
+    return sealed.length;
+  }
+
+  private seal(plaintext: Uint8Array, out: Buffer, outOffset: number): number {
+    return this.nextIv ? sealIntoWithIv(this.key, plaintext, out, outOffset, this.nextIv()) : sealInto(this.key, plaintext, out, outOffset);
+  }
+
+  /** Writes a sealed blob into the open pack (finishing the pack before or after it as due). */
+  private append(type: BlobType, id: Id | Uint8Array, sealed: Uint8Array, uncompressedLength: number): void {
+    const length = sealed.length;
     const entry = entrySize(uncompressedLength);
     if (this.count > 0 && this.pos + length + this.entryBytes + entry + PACK_HEADER_OVERHEAD > PACK_BUFFER_SIZE) this.finish();
     if (this.fd < 0) {
       this.fd = openAnonymousFile(this.dir);
       this.hash = createHash('sha256');
     }
-    const sealed = out.subarray(0, length);
     writeAll(this.fd, sealed);
     this.hash!.update(sealed);
     this.addEntry(type, id, length, uncompressedLength);
     this.pos += length;
     if (this.full) this.finish();
-    return length;
   }
 
   private addEntry(type: BlobType, id: Id | Uint8Array, length: number, uncompressedLength: number): void {
@@ -190,9 +225,9 @@ export class PackFileWriter {
       e.writeUInt32LE(uncompressedLength, pos);
       pos += 4;
     }
-    if (typeof id === 'string') e.write(id, pos, 32, 'hex');
-    else e.set(id.subarray(0, 32), pos);
-    this.entryBytes = pos + 32;
+    if (typeof id === 'string') e.write(id, pos, ENTRY_ID_SIZE, 'hex');
+    else e.set(id.subarray(0, ENTRY_ID_SIZE), pos);
+    this.entryBytes = pos + ENTRY_ID_SIZE;
     this.count++;
   }
 
@@ -203,8 +238,8 @@ export class PackFileWriter {
     const header = new Uint8Array(this.entryBytes);
     header.set(this.entries.subarray(0, this.entryBytes));
     // not the scratch: it may hold the sealed blob that is to open the next pack
-    const out = Buffer.allocUnsafe(header.length + CIPHERTEXT_OVERHEAD + 4);
-    const headerLength = sealInto(this.key, header, out, 0);
+    const out = Buffer.allocUnsafe(header.length + PACK_HEADER_OVERHEAD);
+    const headerLength = this.seal(header, out, 0);
     out.writeUInt32LE(headerLength, headerLength);
     const tail = out.subarray(0, headerLength + 4);
     writeAll(this.fd, tail);

@@ -12,7 +12,7 @@ import { accessControl, bearer, Sessions, startSession, tokenMatches } from './a
 import { ConsoleContext, type ConsoleOptions } from './context.js';
 import { JobRunner } from './jobs.js';
 import { errorBox, page } from './layout.js';
-import { CONSOLE_CSS, CONSOLE_JS } from '../ui/assets.js';
+import { CONSOLE_CSS, CONSOLE_JS } from '../ui/index.js';
 import { registerPointRoutes } from './routes-points.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerSnapshotRoutes } from './routes-snapshots.js';

@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { LifeboatError, documentJsonChunks, renderInventoryReport, searchAccounts } from './app-imports.js';
 import type { ConsoleContext } from './context.js';
-import { type AccountQuery, MAX_PAGE_SIZE, PAGE_SIZE, inventoryPage } from './pages/inventory.js';
+import { type AccountQuery, MAX_PAGE_SIZE, PAGE_SIZE, inventoryPage } from './pages/index.js';
 import { html } from 'hono/html';
 import { page } from './layout.js';
 

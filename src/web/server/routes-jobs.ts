@@ -5,7 +5,7 @@ import { checkRepositoryUseCase, pointCreate, subsetSelector } from './app-impor
 import type { ConsoleContext } from './context.js';
 import type { JobState } from './jobs.js';
 import { errorBox, page, shellArg } from './layout.js';
-import { jobPage, jobsPage } from './pages/jobs.js';
+import { jobPage, jobsPage } from './pages/index.js';
 import { requirePlan } from './routes-points.js';
 
 const JOB_ID = /^[0-9a-f]{12}$/;

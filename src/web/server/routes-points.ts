@@ -11,9 +11,7 @@ import {
 } from './app-imports.js';
 import { describe } from './errors.js';
 import type { ConsoleContext } from './context.js';
-import { diffPage, buildDiff } from './pages/diff.js';
-import { overviewPage, pointDetailPage, pointListJson, pointsPage } from './pages/points.js';
-import { rollbackPage } from './pages/rollback.js';
+import { buildDiff, diffPage, overviewPage, pointDetailPage, pointListJson, pointsPage, rollbackPage } from './pages/index.js';
 import { shellArg } from './layout.js';
 
 /** Point references in URLs: an ID, a prefix, a name or `latest`; no path characters. */

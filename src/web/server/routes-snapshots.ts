@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
 import { LifeboatError, dumpPath, findInSnapshotTree, listSnapshotDirectory } from './app-imports.js';
 import type { ConsoleContext } from './context.js';
-import { snapshotsPage, treePage } from './pages/snapshots.js';
+import { snapshotsPage, treePage } from './pages/index.js';
 
 const SNAPSHOT_ID = /^[0-9a-f]{8,64}$/;
 const FIND_LIMIT = 500;

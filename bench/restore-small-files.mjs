@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// Restore of a tree of many small files: Lifeboat against restic on the same machine.
+//
+// usage: see USAGE below (`--help`)
+//
+// Each tool backs the source tree up once into its own fresh repository (not measured). Then each
+// round restores the latest snapshot with both tools back to back (the order alternates between
+// rounds): before each measured run the target is dropped, `sync` writes back what the previous
+// run left dirty, and the repository's files are read once so that both runs start from a warm
+// page cache (this VM evicts it after about a minute idle). Wall time and peak RSS come from GNU
+// time. Prints each round's ratio (restic's time ÷ Lifeboat's: above 1 means Lifeboat is faster),
+// their median, and the peak RSS of each tool.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchArgs } from './cli-args.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const USAGE = `usage: node bench/restore-small-files.mjs [--source DIR] [--rounds N] [--base DIR] [--targets DIR] [--lifeboat PATH] [--keep]
+  --source DIR     the tree backed up and restored (default /usr/share)
+  --rounds N       restore rounds, at least 3 (default 3)
+  --base DIR       repositories, targets and results (default /tmp/lifeboat-bench-restore)
+  --targets DIR    where the restores go (default BASE); a tmpfs such as /dev/shm takes the
+                   disk out of the measure (deleting a target on a file system mounted with
+                   'discard' waits for the device, and other disk users make it vary)
+  --lifeboat PATH  the lifeboat executable to measure (default this checkout's bin/lifeboat)
+  --keep           reuse the repositories of a previous run with the same --base and --source`;
+const opts = benchArgs(
+  USAGE,
+  {
+    source: { type: 'string', default: '/usr/share' },
+    rounds: { type: 'string', default: '3' },
+    base: { type: 'string', default: '/tmp/lifeboat-bench-restore' },
+    targets: { type: 'string' },
+    lifeboat: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+  (o) => Number.isInteger(Number(o.rounds)) && Number(o.rounds) >= 3,
+);
+const source = resolve(opts.source);
+const rounds = Number(opts.rounds);
+const base = resolve(opts.base);
+const targets = resolve(opts.targets ?? base);
+const password = 'bench-password';
+const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+// run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
+const lifeboat = resolve(opts.lifeboat ?? join(root, 'bin', 'lifeboat'));
+
+function sh(cmd, argv) {
+  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.toString();
+}
+
+/** Runs a command under GNU time; returns wall seconds, user and system CPU seconds and peak RSS in MiB. */
+function measure(argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const lines = r.stderr.toString().trim().split('\n');
+  const [seconds, user, sys, kib] = lines.at(-1).split(' ').map(Number);
+  // restic exits 1 on per-file problems (a socket it skips, say) but still restores the rest
+  if (r.status !== 0) console.error(`note: ${argv.join(' ')} exited ${r.status}: ${lines.slice(-4, -1).join(' | ')}`);
+  return { seconds, user, sys, rssMiB: kib / 1024 };
+}
+
+/** Reads every file below `dir` once, so that the next run finds them in the page cache. */
+function warm(dir) {
+  execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
+}
+
+/** The steal share of CPU time since `before` (from /proc/stat), or the counters now when `before` is omitted. */
+function steal(before) {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  if (!before) return f;
+  const d = f.map((x, i) => x - before[i]);
+  const total = d.reduce((a, b) => a + b, 0);
+  return total > 0 ? d[7] / total : 0;
+}
+
+const tools = {
+  lifeboat: {
+    init: (repo) => sh(lifeboat, ['-r', repo, 'init', '-q']),
+    backup: (repo) => sh(lifeboat, ['-r', repo, 'backup', '-q', source]),
+    restore: (repo, target) => measure([lifeboat, '-r', repo, 'restore', '-q', 'latest', '--target', target]),
+  },
+  restic: {
+    init: (repo) => sh('restic', ['-r', repo, 'init', '-q']),
+    backup: (repo) => {
+      // restic exits 3 when some source files could not be read (unreadable files of a system tree): the rest is saved
+      const r = spawnSync('restic', ['-r', repo, 'backup', '-q', source], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0 && r.status !== 3) throw new Error(`restic backup failed (${r.status}): ${r.stderr}`);
+    },
+    restore: (repo, target) => measure(['restic', '-r', repo, 'restore', '-q', 'latest', '--target', target]),
+  },
+};
+
+const repo = (name) => join(base, `repo-${name}`);
+const target = (name) => join(targets, `lifeboat-bench-restore-${name}`);
+const stamp = join(base, 'source');
+mkdirSync(base, { recursive: true });
+const reuse = opts.keep && existsSync(stamp) && readFileSync(stamp, 'utf8') === source && existsSync(repo('lifeboat')) && existsSync(repo('restic'));
+if (!reuse) {
+  for (const [name, t] of Object.entries(tools)) {
+    rmSync(repo(name), { recursive: true, force: true });
+    t.init(repo(name));
+    console.error(`backing ${source} up with ${name}…`);
+    t.backup(repo(name));
+  }
+  writeFileSync(stamp, source);
+}
+const files = Number(execFileSync('sh', ['-c', `find "${source}" -xdev 2>/dev/null | wc -l`]).toString().trim());
+
+const results = { lifeboat: [], restic: [] };
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 === 0 ? ['lifeboat', 'restic'] : ['restic', 'lifeboat'];
+  const load = loadavg()[0];
+  const before = steal();
+  for (const name of order) {
+    rmSync(target(name), { recursive: true, force: true });
+    execFileSync('sync');
+    warm(repo(name));
+    results[name].push(tools[name].restore(repo(name), target(name)));
+  }
+  for (const name of order) rmSync(target(name), { recursive: true, force: true });
+  const [l, r] = [results.lifeboat.at(-1), results.restic.at(-1)];
+  console.error(
+    `round ${round + 1}/${rounds} (${order[0]} first, load ${load.toFixed(2)}, steal ${(steal(before) * 100).toFixed(1)} %): ` +
+      `lifeboat ${l.seconds.toFixed(2)} s (user ${l.user.toFixed(2)}, sys ${l.sys.toFixed(2)}) ${l.rssMiB.toFixed(1)} MiB, ` +
+      `restic ${r.seconds.toFixed(2)} s (user ${r.user.toFixed(2)}, sys ${r.sys.toFixed(2)}) ${r.rssMiB.toFixed(1)} MiB, ratio ${(r.seconds / l.seconds).toFixed(2)}`,
+  );
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ratios = results.lifeboat.map((l, i) => results.restic[i].seconds / l.seconds);
+const col = (name, key) => results[name].map((x) => x[key].toFixed(key === 'rssMiB' ? 1 : 2)).join(', ');
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
+const fsType = execFileSync('stat', ['-f', '-c', '%T', targets]).toString().trim();
+console.log(`\n${new Date().toISOString()} — ${machine}; restore of ${source} (${files} entries) into ${targets} (${fsType}), ${rounds} rounds`);
+console.log('| measure | Lifeboat | restic |\n|---|---|---|');
+console.log(`| restore s (each round) | ${col('lifeboat', 'seconds')} | ${col('restic', 'seconds')} |`);
+console.log(`| user + sys CPU s (each round) | ${results.lifeboat.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} | ${results.restic.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} |`);
+console.log(`| peak RSS MiB (each round) | ${col('lifeboat', 'rssMiB')} | ${col('restic', 'rssMiB')} |`);
+console.log(`\nrestic ÷ Lifeboat per round: ${ratios.map((x) => x.toFixed(2)).join(', ')}; median ${median(ratios).toFixed(2)}`);
+writeFileSync(join(base, 'last-results.json'), JSON.stringify({ machine, date: new Date().toISOString(), source, files, targets, fsType, results, ratios }, null, 2));

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LifeboatError } from '../core/index.js';
+import { handle } from '../backend/index.js';
+import { loadSnapshots } from '../repository/index.js';
+import { backup } from './backup.js';
+import { withAppFixture } from './testing/index.js';
+
+test('backup: a snapshot of the paths with tags and host; the next run uses it as parent and reads nothing again', async () => {
+  await withAppFixture(async (f) => {
+    const data = f.write({ 'a.txt': 'alpha', sub: { 'b.txt': 'beta'.repeat(1000) }, link: { symlink: 'a.txt' } }, 'data');
+    const first = await backup(f.repo, { paths: [data], tags: ['t1'], host: 'h1' });
+    assert.ok(first.snapshotId);
+    assert.equal(first.parent, undefined);
+    assert.equal(first.stats.filesNew, 2);
+    assert.ok(first.dataAdded > 0);
+    const second = await backup(f.repo, { paths: [data], host: 'h1' });
+    assert.equal(second.parent, first.snapshotId);
+    assert.equal(second.stats.filesUnmodified, 2);
+    assert.equal(second.dataBlobs, 0);
+    const all = await loadSnapshots(f.repo, { hosts: ['h1'] });
+    assert.deepEqual(all.map((e) => [e.snapshot.paths, e.snapshot.tags ?? []]), [[[data], ['t1']], [[data], []]]);
+  });
+});
+
+test('backup --stdin-from-command: the output is one file; a failing command saves no snapshot', async () => {
+  await withAppFixture(async (f) => {
+    const ok = await backup(f.repo, { paths: [], stdinCommand: { argv: ['/bin/sh', '-c', 'printf dump-bytes'], filename: 'db.dump' } });
+    assert.equal(ok.stats.totalBytesProcessed, 10);
+    await assert.rejects(backup(f.repo, { paths: [], stdinCommand: { argv: ['/bin/sh', '-c', 'echo partial; exit 4'], filename: 'db.dump' } }), (err: unknown) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.equal(err.code, 'E_COMMAND_FAILED');
+      assert.match(err.message, /exited with code 4/);
+      return true;
+    });
+    assert.equal((await loadSnapshots(f.repo, {})).length, 1);
+  });
+});
+
+test('backup --stdin-from-command with a command that does not exist is a LifeboatError, not a crash', async () => {
+  await withAppFixture(async (f) => {
+    await assert.rejects(backup(f.repo, { paths: [], stdinCommand: { argv: ['/nonexistent/lifeboat-no-such-command'], filename: 'x' } }), (err: unknown) => {
+      assert.ok(err instanceof LifeboatError);
+      assert.equal(err.code, 'E_COMMAND_FAILED');
+      assert.match(err.message, /cannot run \/nonexistent\/lifeboat-no-such-command: .*ENOENT/);
+      assert.ok(err.hint);
+      return true;
+    });
+    assert.equal((await loadSnapshots(f.repo, {})).length, 0);
+  });
+});
+
+test('backup: an unreadable snapshot of the host is reported (with its file), not silently passed over as parent', async () => {
+  await withAppFixture(async (f) => {
+    const data = f.write({ 'a.txt': 'alpha' }, 'data');
+    const first = await backup(f.repo, { paths: [data], host: 'h1' });
+    const second = await backup(f.repo, { paths: [data], host: 'h1' });
+    const h = handle('snapshots', second.snapshotId!);
+    const bytes = await f.repo.backend.load(h);
+    bytes[bytes.length - 1]! ^= 0xff;
+    await f.repo.backend.remove(h);
+    await f.repo.backend.save(h, bytes);
+
+    const problems: string[] = [];
+    const third = await backup(f.repo, { paths: [data], host: 'h1', onError: (path, err) => problems.push(`${path}: ${err.message}`) });
+    assert.equal(third.parent, first.snapshotId, 'the readable one is the parent');
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, new RegExp(`^snapshots/${second.snapshotId}: snapshot ${second.snapshotId!.slice(0, 8)} cannot be read, so it is not considered as parent`));
+    // without an onError callback the caller gets the error
+    await assert.rejects(backup(f.repo, { paths: [data], host: 'h1' }), (err: unknown) => err instanceof LifeboatError && err.code === 'E_INTEGRITY');
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The writing half of prune: carries out a PrunePlan in restic's safe order, so that an
+ * interruption at any point leaves a valid repository.
+ *
+ *   1. copy the used blobs of packs to repack into new packs (the encrypted bytes as stored,
+ *      after verifying them; uncompressed ones compressed when the plan says so) through the
+ *      one pack writer (PackFileWriter), upload them
+ *   2. write new index files describing every pack that stays plus the new ones
+ *   3. delete the old index files
+ *   4. delete the packs that are no longer referenced (repacked, unused, unindexed)
+ */
+import { closeSync } from 'node:fs';
+import type { Id } from '../../core/index.js';
+import { type CompactPack, MasterIndex, compactPack, expandPack, packBlob } from '../../repository/index/index.js';
+import { type PackFile, PackFileWriter, blobCompressionLevel, packFileBlobs } from '../../repository/pack/index.js';
+import type { PrunePlan, PruneRepository, PruneStats } from './plan-prune.js';
+
+export interface ExecutePruneOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: { phase: string; done: number; total: number }) => void;
+  /** Test hook: called between the steps ('packs-written', 'index-written', 'old-index-deleted'). */
+  onStep?: (step: string) => void;
+}
+
+const INDEX_MAX_BLOBS = 50_000;
+
+/** Copies the used blobs of the packs to repack into new packs; returns the new packs' index entries. */
+async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePruneOptions): Promise<CompactPack[]> {
+  const signal = options.signal;
+  const finished: PackFile[] = [];
+  // the same level as a backup's (`auto`) for the blobs prune compresses
+  const level = blobCompressionLevel(repo.version, 'auto');
+  const writers = {
+    data: new PackFileWriter(repo.key, level, (pack) => finished.push(pack)),
+    tree: new PackFileWriter(repo.key, level, (pack) => finished.push(pack)),
+  };
+  const created: CompactPack[] = [];
+  const upload = async (): Promise<void> => {
+    for (let pack = finished.shift(); pack; pack = finished.shift()) {
+      await repo.savePackFile(pack, signal);
+      created.push(compactPack({ id: pack.id, blobs: packFileBlobs(pack) }));
+    }
+  };
+  try {
+    const written = new MasterIndex();
+    for (const [i, p] of plan.toRepack.entries()) {
+      options.onProgress?.({ phase: 'repack', done: i, total: plan.toRepack.length });
+      const bytes = await repo.loadPackRange(p.id, 0, 0, signal);
+      for (let k = 0; k < p.blobs.count; k++) {
+        if (!p.used[k]) continue;
+        const b = packBlob(p.blobs, k);
+        if (written.has(b.type, b.id)) continue;
+        written.add(b.type, b.id, b.id, 0, 0, 0);
+        const sealed = bytes.subarray(b.offset, b.offset + b.length);
+        // decrypting verifies the blob before it is copied
+        const plain = repo.decryptBlob({ type: b.type, id: b.id, packId: p.id, uncompressedLength: b.uncompressedLength }, sealed);
+        if (plan.compressUncompressed && b.uncompressedLength === 0) writers[b.type].addBlob(b.type, b.id, plain);
+        else writers[b.type].addSealedBlob(b.type, b.id, sealed, b.uncompressedLength);
+        await upload();
+      }
+    }
+    writers.data.finish();
+    writers.tree.finish();
+    await upload();
+  } finally {
+    writers.data.discard();
+    writers.tree.discard();
+    for (const pack of finished) closeSync(pack.fd);
+  }
+  return created;
+}
+
+/** Carries out a plan from `planPrune`; returns its figures with the number of new packs. */
+export async function executePrune(repo: PruneRepository, plan: PrunePlan, options: ExecutePruneOptions = {}): Promise<PruneStats> {
+  const signal = options.signal;
+  const stats: PruneStats = { ...plan.stats };
+  // 1. repack
+  const created = await repack(repo, plan, options);
+  stats.newPacks = created.length;
+  options.onStep?.('packs-written');
+
+  // 2. new index, 3. old index files gone, 4. packs gone
+  // index files of at most INDEX_MAX_BLOBS entries, expanded to objects one file at a time
+  const newIndex: CompactPack[] = [...plan.keptPacks.map((p) => p.blobs), ...created];
+  const newIndexIds = new Set<Id>();
+  let batch: CompactPack[] = [];
+  let count = 0;
+  const writeBatch = async (): Promise<void> => {
+    if (batch.length) newIndexIds.add(await repo.saveIndexFile(batch.map(expandPack), signal));
+    batch = [];
+    count = 0;
+  };
+  for (const p of newIndex) {
+    if (count + p.count > INDEX_MAX_BLOBS) await writeBatch();
+    batch.push(p);
+    count += p.count;
+  }
+  await writeBatch();
+  options.onStep?.('index-written');
+  for (const id of plan.indexFiles) if (!newIndexIds.has(id)) await repo.removeFile('index', id, signal);
+  options.onStep?.('old-index-deleted');
+  for (const id of [...plan.toDelete, ...plan.toRepack.map((p) => p.id), ...plan.unindexed]) await repo.removeFile('data', id, signal);
+  return stats;
+}

@@ -1,0 +1,116 @@
+/**
+ * A batch of small files for the native writeFiles (native/write-files.c): up to BATCH_FILES
+ * files whose whole content is in memory, created under their final names, written and given
+ * mode, owner and times in one request on libuv's thread pool. A restore of many small files
+ * spends its time in the kernel creating files; the batch takes those calls off the main thread
+ * and needs five per file (open, write, fchmod, futimens, close; fchown as root) instead of the
+ * eight path-based ones of a temporary name renamed into place.
+ *
+ * The arrays are allocated once per batch and reused: a batch is filled (`add` copies the content
+ * and the path in), run, its results read, then `clear`ed for the next one.
+ */
+import { WRITE_FILES, systemCallError, writeFiles } from '../../native/index.js';
+import type { NodeTimes } from './metadata.js';
+
+/** Largest file written through a batch (restic's chunker makes every smaller file one blob). */
+export const SMALL_FILE_BYTES = 512 * 1024;
+/** Content bytes a batch holds. */
+const BATCH_BYTES = 1024 * 1024;
+const BATCH_FILES = 256;
+const BATCH_PATH_BYTES = 64 * 1024;
+
+const M = WRITE_FILES.meta;
+const R = WRITE_FILES.result;
+
+/** What a batch did with one of its files. */
+export interface BatchFileResult {
+  /** The error that kept the file from being written (nothing is left under its name), if any. */
+  error?: NodeJS.ErrnoException;
+  /** Problems setting owner, mode or times (the file is written). */
+  warnings: Error[];
+}
+
+export class SmallFileBatch {
+  /** The caller's number of each file (a FileTable row). */
+  readonly files = new Uint32Array(BATCH_FILES);
+  private readonly paths = Buffer.allocUnsafeSlow(BATCH_PATH_BYTES);
+  private readonly data = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  private readonly meta = new Float64Array(BATCH_FILES * WRITE_FILES.metaFields);
+  private readonly results = new Int32Array(BATCH_FILES * WRITE_FILES.resultFields);
+  /** Each file's path and content: start offsets into `paths` and `data`, and the end of both. */
+  private readonly pathStarts = new Uint32Array(BATCH_FILES + 1);
+  private readonly dataStarts = new Uint32Array(BATCH_FILES + 1);
+  private n = 0;
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** Whether a file with a path of `pathLength` bytes and `contentLength` bytes of content fits. */
+  fits(pathLength: number, contentLength: number): boolean {
+    return this.n < BATCH_FILES && this.pathStarts[this.n]! + pathLength + 1 <= BATCH_PATH_BYTES && this.dataStarts[this.n]! + contentLength <= BATCH_BYTES;
+  }
+
+  /**
+   * Adds a file (false when it does not fit): `content` is copied in; a file whose `size` is
+   * larger gets a hole up to it. `mode` is the permission bits to set (setuid etc. included).
+   */
+  add(file: number, path: Uint8Array, content: Uint8Array, size: number, mode: number, uid: number, gid: number, times: NodeTimes): boolean {
+    if (!this.fits(path.length, content.length)) return false;
+    const i = this.n;
+    const p = this.pathStarts[i]!;
+    this.paths.set(path, p);
+    this.paths[p + path.length] = 0;
+    this.pathStarts[i + 1] = p + path.length + 1;
+    const d = this.dataStarts[i]!;
+    this.data.set(content, d);
+    this.dataStarts[i + 1] = d + content.length;
+    const m = i * WRITE_FILES.metaFields;
+    this.meta[m + M.length] = content.length;
+    this.meta[m + M.size] = size;
+    this.meta[m + M.mode] = mode;
+    this.meta[m + M.uid] = uid;
+    this.meta[m + M.gid] = gid;
+    this.meta[m + M.atimeSec] = Number(times.atimeSec);
+    this.meta[m + M.atimeNsec] = times.atimeNsec;
+    this.meta[m + M.mtimeSec] = Number(times.mtimeSec);
+    this.meta[m + M.mtimeNsec] = times.mtimeNsec;
+    this.files[i] = file;
+    this.n++;
+    return true;
+  }
+
+  /** Writes the batch's files; with `owner` they get their uid and gid too. */
+  run(owner: boolean): Promise<void> {
+    return writeFiles(this.paths, this.data, this.meta, this.results, this.n, owner ? WRITE_FILES.owner : 0);
+  }
+
+  /** The path of file `i` of the batch (a view, valid until the batch is cleared). */
+  path(i: number): Buffer {
+    return this.paths.subarray(this.pathStarts[i]!, this.pathStarts[i + 1]! - 1);
+  }
+
+  /** The content of file `i` as added (a view, valid until the batch is cleared). */
+  content(i: number): Buffer {
+    return this.data.subarray(this.dataStarts[i]!, this.dataStarts[i + 1]!);
+  }
+
+  /** What `run` did with file `i`. */
+  result(i: number): BatchFileResult {
+    const r = i * WRITE_FILES.resultFields;
+    const path = this.path(i);
+    const out: BatchFileResult = { warnings: [] };
+    const errno = this.results[r + R.errno]!;
+    if (errno !== 0) out.error = systemCallError(errno, WRITE_FILES.calls[this.results[r + R.call]!] ?? 'open', path);
+    const steps = [[R.fchownErrno, 'fchown'], [R.fchmodErrno, 'fchmod'], [R.futimensErrno, 'futimens']] as const;
+    for (const [field, call] of steps) {
+      const e = this.results[r + field]!;
+      if (e !== 0) out.warnings.push(systemCallError(e, call, path));
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+}
