@@ -122,6 +122,8 @@ export interface RollbackApplyOptions {
   onEvent?: (e: RollbackEvent) => void;
   /** Progress of a files step's restore. */
   onProgress?: (p: RestoreProgress) => void;
+  /** Told after each write of a files step to the live tree (the restorer's `afterWrite`; fault-injection tests). */
+  afterLiveWrite?: () => void;
   /** Operations events (app/events.ts): rollback.applied or rollback.failed. */
   events?: EventHook;
 }
@@ -181,6 +183,7 @@ async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string,
     resumed,
     signal: opts.signal,
     onProgress: opts.onProgress,
+    afterLiveWrite: opts.afterLiveWrite,
     onAccount: (source, result) => opts.onEvent?.({ type: 'account', source, result }),
   };
   const problems: string[] = [];

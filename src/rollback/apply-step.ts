@@ -58,6 +58,8 @@ export interface StepContext {
   resumed: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RestoreProgress) => void;
+  /** Told after each write of a files step to the live tree (the restorer's `afterWrite`; fault-injection tests). */
+  afterLiveWrite?: () => void;
   onAccount?: (source: string, result: RehomeResult) => void;
 }
 
@@ -114,6 +116,7 @@ async function restoreFiles(ctx: StepContext, step: Extract<RollbackStep, { kind
     replaceDirectories: true,
     signal,
     onProgress: ctx.onProgress,
+    afterWrite: ctx.afterLiveWrite,
     onError: (path, err) => problems.push(`${path}: ${err.message}`),
   });
   await outside.putBack();

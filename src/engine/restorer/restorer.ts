@@ -70,6 +70,12 @@ export interface RestoreOptions {
   replaceDirectories?: boolean;
   /** Each action on an entry (for --dry-run -v), with its path as the snapshot names it. */
   onAction?: (action: RestoreAction, path: string) => void;
+  /**
+   * Told after each change made to the target: content written into a file's temporary file, a
+   * file renamed into place, a directory, link or special file created, an entry removed (the
+   * fault-injection tests stop a restore part way at the N-th).
+   */
+  afterWrite?: () => void;
   signal?: AbortSignal;
   onProgress?: (p: RestoreProgress) => void;
   /** A per-item problem (the restore goes on). */
@@ -160,11 +166,13 @@ class Restorer {
           fail: (path, err) => this.fail(path, err),
           wrote: (bytes) => {
             this.summary.bytesDone += bytes;
+            this.options.afterWrite?.();
           },
           finished: (names, bytes) => {
             this.summary.filesDone += names;
             restoredBytes += bytes;
             this.options.onProgress?.({ ...this.summary });
+            this.options.afterWrite?.();
           },
         }, this.options.signal).run();
       } finally {
@@ -281,6 +289,7 @@ class Restorer {
       if (this.dry) continue;
       try {
         rmSync(path, { recursive: true, force: true });
+        this.options.afterWrite?.();
       } catch (err) {
         this.fail(path, err);
       }
@@ -323,6 +332,7 @@ class Restorer {
       if (!this.dry) {
         try {
           mkdirSync(d.path, { mode: 0o700 });
+          this.options.afterWrite?.();
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(d.path).isDirectory()) {
             if (!this.replaceInTheWay(d.path, err)) return false;
@@ -398,6 +408,7 @@ class Restorer {
         default:
           throw new LifeboatError('E_FORMAT', `unsupported node type ${JSON.stringify(node.type)}`);
       }
+      this.options.afterWrite?.();
       this.warnAll(dest, applyMetadata(dest, node, this.metadataOptions()));
     } catch (err) {
       this.fail(dest, err);
