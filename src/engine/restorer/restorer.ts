@@ -381,7 +381,7 @@ class Restorer {
         case 'symlink':
           this.summary.others++;
           if (this.dry) return;
-          removeExisting(dest);
+          if (action !== 'restore') removeExisting(dest);
           symlinkSync(linkTargetBytes(node), dest);
           break;
         case 'fifo':
@@ -389,7 +389,7 @@ class Restorer {
         case 'chardev': {
           this.summary.others++;
           if (this.dry) return;
-          removeExisting(dest);
+          if (action !== 'restore') removeExisting(dest);
           const typeBits = node.type === 'fifo' ? 0o010000 : node.type === 'dev' ? 0o060000 : 0o020000;
           mknod(dest, typeBits | permFromFileMode(node.mode), node.device);
           break;
