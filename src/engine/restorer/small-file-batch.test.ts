@@ -102,7 +102,7 @@ describe('SmallFileBatch (native writeFiles)', () => {
     assert.equal(batch.count, 0);
     let added = 0;
     while (batch.add(added, Buffer.from(join(dir, `n${added}`)), Buffer.from('n'), 1, 0o600, 0, 0, TIMES)) added++;
-    assert.ok(added > 1 && added <= 256, `${added} files fit`);
+    assert.ok(added > 1 && added <= 128, `${added} files fit`);
     await batch.run(false);
     batch.clear();
     assert.equal(batch.count, 0);
