@@ -5,10 +5,14 @@
  * close, lchown, chmod, utimensat, rename). Here a file whose whole content is in memory and
  * whose name does not exist yet is, off the main thread:
  *
- *   open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+ *   open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode or 0600)
  *   write the content; ftruncate to the size when it is longer (a sparse all-zero tail)
  *   fchown (when asked), fchmod (after fchown, which clears setuid/setgid), futimens
  *   close
+ *
+ * fchmod is left out when open could give the file its mode already: no setuid, setgid or sticky
+ * bit (fchown would clear the first two) and no bit the process's umask removes (read once per
+ * batch from /proc/self/status; when it cannot be read, every file gets its fchmod).
  *
  * Each file has its own result: a failed open, write, ftruncate or close is the file's error (a
  * file this call created is unlinked again, so nothing half-written stays under its name); a
@@ -71,11 +75,30 @@ static struct timespec to_timespec(double sec, double nsec) {
   return ts;
 }
 
-/* Writes one file; `r` gets its WF_RESULT fields. */
-static void write_one(const char *path, const uint8_t *content, const double *m, uint32_t flags, int32_t *r) {
+/* The process's umask as /proc/self/status shows it, or -1 (umask(2) cannot read it without
+ * changing it, and other threads create files meanwhile). */
+static int read_umask(void) {
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[4096];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  const char *at = strstr(buf, "\nUmask:");
+  if (!at) return -1;
+  char *end;
+  long mask = strtol(at + 7, &end, 8);
+  return end == at + 7 || mask < 0 || mask > 0777 ? -1 : (int)mask;
+}
+
+/* Writes one file; `r` gets its WF_RESULT fields. `mask`: the umask, or -1 when unknown. */
+static void write_one(const char *path, const uint8_t *content, const double *m, uint32_t flags, int mask, int32_t *r) {
   size_t len = (size_t)m[0];
   off_t size = (off_t)m[1];
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  mode_t mode = (mode_t)m[2];
+  bool mode_at_open = mask >= 0 && (mode & 07000) == 0 && (mode & (mode_t)mask) == 0;
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_at_open ? mode : 0600);
   if (fd < 0) {
     r[0] = errno;
     r[1] = WF_CALL_OPEN;
@@ -89,7 +112,7 @@ static void write_one(const char *path, const uint8_t *content, const double *m,
   }
   if (!e) {
     if ((flags & WF_OWNER) && fchown(fd, (uid_t)m[3], (gid_t)m[4]) != 0) r[2] = errno;
-    if (fchmod(fd, (mode_t)m[2]) != 0) r[3] = errno;
+    if (!mode_at_open && fchmod(fd, mode) != 0) r[3] = errno;
     struct timespec ts[2] = {to_timespec(m[5], m[6]), to_timespec(m[7], m[8])};
     if (futimens(fd, ts) != 0) r[4] = errno;
   }
@@ -111,10 +134,11 @@ static void wf_execute(napi_env env, void *data) {
   const uint8_t *content = b->data.bytes;
   const double *meta = (const double *)b->meta.bytes;
   int32_t *results = (int32_t *)b->results.bytes;
+  int mask = read_umask();
   for (size_t i = 0; i < b->count; i++) {
     int32_t *r = results + i * WF_RESULT;
     memset(r, 0, WF_RESULT * sizeof *r);
-    write_one(path, content, meta + i * WF_META, b->flags, r);
+    write_one(path, content, meta + i * WF_META, b->flags, mask, r);
     path += strlen(path) + 1;
     content += (size_t)meta[i * WF_META];
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Id } from '../../core/index.js';
@@ -134,5 +134,33 @@ test('a pack that cannot be read fails only the files needing it, and leaves not
     assert.deepEqual(readdirSync(dir).sort(), ['a-kept', 'd-kept']);
     assert.equal(readFileSync(join(dir, 'a-kept'), 'utf8'), 'kept');
     assert.ok(readFileSync(join(dir, 'd-kept')).equals(Buffer.concat(keptBytes.reverse())));
+  });
+});
+
+test('a small file whose name is taken after the walk is still restored (temporary name, rename), an empty one too', async () => {
+  const repo = await makeTestRepository();
+  const writer = new RepositoryWriter(repo);
+  const blob = await writer.saveDataBlob(Buffer.from('snapshot'));
+  const tree = await writer.saveTree(encodeTree([fileNode('empty', [], 0), fileNode('small', [blob], 8), fileNode('untouched', [blob], 8)]));
+  await writer.flush();
+  await withTempDir(async (dir) => {
+    const errors: string[] = [];
+    // onAction runs during the walk, before any file is written: the names appear in between
+    const summary = await restoreTree(repo, {
+      tree,
+      target: join(dir, 'new'),
+      onAction: (action, path) => {
+        assert.equal(action, 'restore');
+        if (path !== '/untouched') writeFileSync(join(dir, 'new', path), 'in the way, longer than the snapshot');
+      },
+      onError: (p, e) => errors.push(`${p}: ${e.message}`),
+    });
+    assert.deepEqual(errors, []);
+    assert.equal(summary.filesDone, 3);
+    assert.equal(readFileSync(join(dir, 'new', 'small'), 'utf8'), 'snapshot');
+    assert.equal(readFileSync(join(dir, 'new', 'untouched'), 'utf8'), 'snapshot');
+    assert.equal(readFileSync(join(dir, 'new', 'empty'), 'utf8'), '');
+    for (const name of ['small', 'empty']) assert.equal(statSync(join(dir, 'new', name)).mode & 0o777, 0o644, name);
+    assert.deepEqual(readdirSync(join(dir, 'new')).sort(), ['empty', 'small', 'untouched']);
   });
 });

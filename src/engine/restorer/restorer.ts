@@ -28,7 +28,6 @@ import { mknod } from '../../native/index.js';
 import { blobPlaintextLength } from '../../repository/pack/index.js';
 import type { BlobReader } from '../../repository/ports.js';
 import { type Node, isSafeName, linkTargetBytes, permFromFileMode } from '../../repository/model/index.js';
-import type { PathMatcher } from '../filter/index.js';
 import { joinPath } from '../walker/index.js';
 import { ByteArena } from './byte-arena.js';
 import { FileTable } from './file-table.js';
@@ -39,76 +38,11 @@ import { PackRestorer, removeExisting } from './pack-restorer.js';
 import { type OverwriteMode, type RestoreAction, decideExisting, lstatOrNull } from './existing-entries.js';
 import { isRestoreTemporaryName } from './file-writer.js';
 import { verifyRestoredFiles, withoutPath } from './verify-files.js';
+import type { RestoreOptions, RestoreSummary } from './restore-options.js';
 
 export type { OverwriteMode, RestoreAction } from './existing-entries.js';
 export { OVERWRITE_MODES } from './existing-entries.js';
-
-export interface RestoreOptions {
-  /** Tree whose contents are restored into `target`. */
-  tree: Id;
-  target: string;
-  /** Path of `tree` within the snapshot, for filters and messages ('/' for the root). */
-  basePath?: Buffer;
-  /** When set, only the single node `only` of `tree` is restored (restoring a file sub-path). */
-  only?: Buffer;
-  include?: PathMatcher;
-  exclude?: PathMatcher;
-  dryRun?: boolean;
-  verify?: boolean;
-  sparse?: boolean;
-  owner?: boolean;
-  xattrs?: boolean;
-  /** What to do where the target already has an entry (restic 0.17's --overwrite; default always). */
-  overwrite?: OverwriteMode;
-  /**
-   * Remove entries of the target that are not in the snapshot, in the directories restored
-   * (never ones the exclude filter matches). A restorer's own temporary files left by an
-   * interrupted restore are removed with or without it.
-   */
-  delete?: boolean;
-  /** A directory in the way of a non-directory of the snapshot is removed (default: `delete`). */
-  replaceDirectories?: boolean;
-  /** Each action on an entry (for --dry-run -v), with its path as the snapshot names it. */
-  onAction?: (action: RestoreAction, path: string) => void;
-  /**
-   * Told after each change made to the target: content written into a file's temporary file, a
-   * file renamed into place, a directory, link or special file created, an entry removed (the
-   * fault-injection tests stop a restore part way at the N-th).
-   */
-  afterWrite?: () => void;
-  signal?: AbortSignal;
-  onProgress?: (p: RestoreProgress) => void;
-  /** A per-item problem (the restore goes on). */
-  onError?: (path: string, err: Error) => void;
-}
-
-export interface RestoreProgress {
-  filesTotal: number;
-  bytesTotal: number;
-  filesDone: number;
-  bytesDone: number;
-}
-
-/**
- * What a restore did. `filesDone` and `bytesDone` count what was written (a file whose content
- * could not be written counts in `filesFailed`, not there); `filesTotal`/`bytesTotal` what was
- * selected.
- */
-export interface RestoreSummary extends RestoreProgress {
-  /** Files (names, hard links included) that were selected but could not be written. */
-  filesFailed: number;
-  /** Files the target already had with the snapshot's content: only their metadata was set. */
-  filesUnchanged: number;
-  /** Entries the target already had and --overwrite kept as they were. */
-  skipped: number;
-  /** Entries of the target that are not in the snapshot, removed (--delete). */
-  deleted: number;
-  dirs: number;
-  others: number;
-  errors: number;
-  /** Files whose content was read back and checked (--verify). */
-  verified: number;
-}
+export type { RestoreOptions, RestoreProgress, RestoreSummary } from './restore-options.js';
 
 /** A directory on the way down, not created yet while nothing below it was selected. */
 interface PendingDir {
@@ -392,7 +326,7 @@ class Restorer {
         case 'symlink':
           this.summary.others++;
           if (this.dry) return;
-          removeExisting(dest);
+          if (action !== 'restore') removeExisting(dest);
           symlinkSync(linkTargetBytes(node), dest);
           break;
         case 'fifo':
@@ -400,7 +334,7 @@ class Restorer {
         case 'chardev': {
           this.summary.others++;
           if (this.dry) return;
-          removeExisting(dest);
+          if (action !== 'restore') removeExisting(dest);
           const typeBits = node.type === 'fifo' ? 0o010000 : node.type === 'dev' ? 0o060000 : 0o020000;
           mknod(dest, typeBits | permFromFileMode(node.mode), node.device);
           break;

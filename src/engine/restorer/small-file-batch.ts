@@ -15,9 +15,9 @@ import type { NodeTimes } from './metadata.js';
 /** Largest file written through a batch (restic's chunker makes every smaller file one blob). */
 export const SMALL_FILE_BYTES = 512 * 1024;
 /** Content bytes a batch holds. */
-const BATCH_BYTES = 1024 * 1024;
-const BATCH_FILES = 256;
-const BATCH_PATH_BYTES = 64 * 1024;
+const BATCH_BYTES = 512 * 1024;
+const BATCH_FILES = 128;
+const BATCH_PATH_BYTES = 32 * 1024;
 
 const M = WRITE_FILES.meta;
 const R = WRITE_FILES.result;
