@@ -7,7 +7,6 @@ import { LifeboatError } from '../core/index.js';
 import { type Account, type InventoryDiff, type InventoryDocument, diffInventories, redactSecrets } from '../inventory/index.js';
 import type { Repository } from '../repository/index.js';
 import { nodeToResticJson } from '../repository/model/index.js';
-import type { RollbackPlan } from '../rollback/index.js';
 import picomatch from 'picomatch';
 import { walkTree } from '../engine/walker/index.js';
 import { resolveSnapshotPath } from './snapshot-ref.js';

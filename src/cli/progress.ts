@@ -18,7 +18,6 @@ export class ProgressReporter {
   private lastDraw = 0;
   private drawn = false;
   private readonly started = Date.now();
-  private latest: ProgressSnapshot | undefined;
 
   constructor(
     private readonly ctx: CommandContext,
@@ -31,7 +30,6 @@ export class ProgressReporter {
   }
 
   update(p: ProgressSnapshot): void {
-    this.latest = p;
     if (!this.active) return;
     const now = Date.now();
     if (now - this.lastDraw < this.intervalMs) return;

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import { Option } from '@commander-js/extra-typings';
 import type { ConsistencyFormat, DiffFormat, InventoryProgress } from '../../app/inventory.js';
 import { writeFileAtomic } from '../../app/output-file.js';
-import { LifeboatError, errorMessage } from '../../core/index.js';
+import { LifeboatError } from '../../core/index.js';
 import type { Register } from '../action.js';
 import { type CommandContext, collect, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';

@@ -194,7 +194,7 @@ class AccountRows {
     return id;
   }
   add(row: Row, where: string): void {
-    const { cols, config, ctx, pools, sfb } = this;
+    const { cols, ctx, pools, sfb } = this;
     this.rows++;
     // header names are matched without case (hand-edited files vary)
     const lower = new Map<string, AttributeValue>();

@@ -25,10 +25,10 @@ import { poly1305Aes } from './poly1305-aes.js';
 
 /** Bytes of the IV that opens every sealed object. */
 export const IV_LENGTH = 16;
-/** Encrypted length = plaintext length + 32 (IV and MAC). */
-export const CIPHERTEXT_OVERHEAD = 32;
-
+/** Bytes of the Poly1305-AES MAC that closes every sealed object. */
 const MAC_LENGTH = 16;
+/** Encrypted length = plaintext length + 32 (IV and MAC). */
+export const CIPHERTEXT_OVERHEAD = IV_LENGTH + MAC_LENGTH;
 const SLICE = 16 * 1024;
 const VERIFY_FAILED = 'ciphertext verification failed';
 
