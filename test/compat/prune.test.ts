@@ -65,14 +65,16 @@ describe('prune', () => {
     assert.equal(again.unusedBlobs, 0);
   });
 
-  // killed through the fault-injection decorator (LIFEBOAT_TEST_FAULTS=1) after each of its saves
+  // killed by the preloaded test hook (test/helpers/fault-kill-hook.ts) after each of its saves
   // (repacked packs, the new index) in turn, until a prune finishes, and after its first removals
   // (old index, old packs)
+  /** `kill` is the hook's variable and N, e.g. `KILL_AFTER_SAVE=3`. */
   async function killedPrune(kill: string): Promise<boolean> {
+    const [name, n] = kill.split('=') as [string, string];
     const repo = join(work, `killed-${kill}`);
     cpSync(base, repo, { recursive: true });
     await lifeboatOk(repo, ['forget', '--keep-last', '1']);
-    const killed = await lifeboat(repo, ['-o', kill, 'prune', '--max-unused', '0%'], { env: { LIFEBOAT_TEST_FAULTS: '1' } });
+    const killed = await lifeboat(repo, ['prune', '--max-unused', '0%'], { faultHook: true, env: { [name]: n } });
     if (killed.code === 0) return false;
     assert.equal(killed.code, -1, `${kill}: not killed: exit ${killed.code} ${killed.stderr}`);
     await lifeboatOk(repo, ['unlock']);
@@ -88,14 +90,14 @@ describe('prune', () => {
 
   test('a prune killed after each of its saves leaves a valid repository; a second prune finishes', async (t) => {
     let n = 1;
-    while (n <= 20 && (await killedPrune(`fault.kill-after-save=${n}`))) n++;
+    while (n <= 20 && (await killedPrune(`KILL_AFTER_SAVE=${n}`))) n++;
     t.diagnostic(`the prune made ${n - 1} saves; killed after each`);
     assert.ok(n > 2 && n <= 20, `saves: ${n - 1}`);
   });
 
   for (const n of [1, 2, 3]) {
     test(`a prune killed after its removal ${n} leaves a valid repository; a second prune finishes`, async () => {
-      assert.ok(await killedPrune(`fault.kill-after-remove=${n}`), 'the prune removed fewer files');
+      assert.ok(await killedPrune(`KILL_AFTER_REMOVE=${n}`), 'the prune removed fewer files');
     });
   }
 });

@@ -1,7 +1,7 @@
 /**
  * A backup whose repository disk fills up (ENOSPC) or fails (EIO) from its N-th write on — the
  * fault-injection decorator's `-o fault.enospc-from-save=N` / `fault.eio-from-save=N`, honoured
- * only with LIFEBOAT_TEST_FAULTS=1 — for every N the backup makes: it fails with exit 1 and one
+ * only with the test hook preloaded (test/helpers/fault-kill-hook.ts) — for every N the backup makes: it fails with exit 1 and one
  * message naming the error and the object it was writing, with the hint for that error and no
  * stack trace; it leaves no lock; `lifeboat check` and `restic check --read-data` accept the
  * repository; the next backup without the fault finishes and its snapshot restores identically
@@ -17,7 +17,6 @@ import { lifeboat, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { describeTree, diffTrees } from '../helpers/tree-fixture.js';
 
-const FAULTS = { LIFEBOAT_TEST_FAULTS: '1' };
 /**
  * More saves than a backup of the source below makes: its lock, one data pack (one file with
  * content: two would land in one or two packs, as the file lanes pick them up), the tree pack,
@@ -52,7 +51,7 @@ describe('ENOSPC and EIO from every write step: backup', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  test('the options are refused without LIFEBOAT_TEST_FAULTS=1', async () => {
+  test('the options are refused without the test hook', async () => {
     const r = await lifeboat(base, ['-o', 'fault.enospc-from-save=1', 'backup', src]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /unknown option "fault\.enospc-from-save"/);
@@ -67,7 +66,7 @@ describe('ENOSPC and EIO from every write step: backup', () => {
       for (let n = 1; n <= MAX_SAVES; n++) {
         const repo = join(work, `${c.errno}-${n}`);
         cpSync(base, repo, { recursive: true });
-        const failed = await lifeboat(repo, ['-o', `${c.option}=${n}`, ...('extra' in c ? c.extra : []), 'backup', src], { env: FAULTS });
+        const failed = await lifeboat(repo, ['-o', `${c.option}=${n}`, ...('extra' in c ? c.extra : []), 'backup', src], { faultHook: true });
         if (failed.code === 0) {
           completedAt = n;
           await rm(repo, { recursive: true, force: true });

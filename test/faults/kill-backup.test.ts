@@ -1,8 +1,8 @@
 /**
  * A backup killed (SIGKILL) right after each of its writes in turn — the fault-injection
- * decorator's `-o fault.kill-after-save=N`, honoured only with LIFEBOAT_TEST_FAULTS=1 — leaves a
+ * test hook preloaded into the run (test/helpers/fault-kill-hook.ts, KILL_AFTER_SAVE=N) — leaves a
  * repository that `lifeboat check` and `restic check --read-data` accept; the backup run again
- * finishes, and its snapshot restores identically. Without the variable the option is refused.
+ * finishes, and its snapshot restores identically. Without the hook the variable does nothing.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,6 @@ import { lifeboat, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { describeTree, diffTrees } from '../helpers/tree-fixture.js';
 
-const FAULTS = { LIFEBOAT_TEST_FAULTS: '1' };
 /** More saves than a backup of the source below makes (locks, packs, index, snapshot). */
 const MAX_SAVES = 30;
 
@@ -39,10 +38,10 @@ describe('kill -9 at every write step: backup', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  test('the option is refused without LIFEBOAT_TEST_FAULTS=1', async () => {
-    const r = await lifeboat(base, ['-o', 'fault.kill-after-save=1', 'snapshots']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /unknown option "fault\.kill-after-save"/);
+  test('without the hook the variable does nothing: a production run is not killed', async () => {
+    const repo = join(work, 'unhooked');
+    cpSync(base, repo, { recursive: true });
+    await lifeboatOk(repo, ['backup', src], { env: { KILL_AFTER_SAVE: '1' } });
   });
 
   test('after each save: both checks pass, a second backup finishes and restores identically', async (t) => {
@@ -50,7 +49,7 @@ describe('kill -9 at every write step: backup', () => {
     for (let n = 1; n <= MAX_SAVES && completedAt === undefined; n++) {
       const repo = join(work, `killed-${n}`);
       cpSync(base, repo, { recursive: true });
-      const killed = await lifeboat(repo, ['-o', `fault.kill-after-save=${n}`, 'backup', src], { env: FAULTS });
+      const killed = await lifeboat(repo, ['backup', src], { faultHook: true, env: { KILL_AFTER_SAVE: String(n) } });
       if (killed.code === 0) {
         completedAt = n;
         break;

@@ -1,6 +1,6 @@
 /**
  * `point create` killed (SIGKILL) right after one of its writes — the fault-injection
- * decorator's `-o fault.kill-after-save=N`, honoured only with LIFEBOAT_TEST_FAULTS=1. A point of
+ * test hook preloaded into the run (test/helpers/fault-kill-hook.ts, KILL_AFTER_SAVE=N). A point of
  * one files source makes 20 saves in four phases, each a backup (lock, packs, index, snapshot):
  * the source (saves 1–5), the manifest (6–10), then two journal records (11–20). One kill per
  * phase boundary, not one per save (a create costs two seconds of CPU): after each, `lifeboat check`
@@ -17,7 +17,6 @@ import { after, before, describe, test } from 'node:test';
 import { TEST_PASSWORD, lifeboat, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
-const FAULTS = { LIFEBOAT_TEST_FAULTS: '1' };
 
 /** Kill positions: the source's data pack, the source's snapshot, the manifest's snapshot, the last save (a journal record). */
 const KILL_AFTER = [2, 5, 10, 20];
@@ -60,7 +59,7 @@ describe('kill -9 at write steps: point create', () => {
       writeFileSync(planFile, [`repository: ${repo}`, 'passwordFile: repo.pw', 'host: app01', 'sources:', '  - name: app-files', `    files: [${files}]`, ''].join('\n'));
       const env = { LIFEBOAT_PASSWORD: '', HOME: work };
 
-      const killed = await lifeboat(undefined, ['-o', `fault.kill-after-save=${n}`, 'point', 'create', '-c', planFile, '--name', `killed-${n}`], { env: { ...env, ...FAULTS } });
+      const killed = await lifeboat(undefined, ['point', 'create', '-c', planFile, '--name', `killed-${n}`], { faultHook: true, env: { ...env, KILL_AFTER_SAVE: String(n) } });
       assert.equal(killed.code, -1, `save ${n}: point create was not killed but exited ${killed.code}: ${killed.stderr}`);
       await lifeboatOk(repo, ['unlock']);
       await lifeboatOk(repo, ['check']);

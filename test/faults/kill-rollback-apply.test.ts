@@ -1,8 +1,8 @@
 /**
  * `rollback apply --yes --delete` killed (SIGKILL) in the middle of its writes to the live tree —
- * LIFEBOAT_TEST_KILL_AFTER_WRITE=N, honoured only with LIFEBOAT_TEST_FAULTS=1: the CLI then hands
- * the restore a callback (from beside the fault-injection decorator) that kills the process after
- * its N-th change to the live tree. The migration below makes the files step do 9 writes, in this
+ * the test hook preloaded into the run (test/helpers/fault-kill-hook.ts, KILL_AFTER_LIVE_WRITE=N)
+ * registers a write observer, so the CLI hands the restore a callback that tells it of each change
+ * to the live tree, and the hook kills the process after the N-th. The migration below makes the files step do 9 writes, in this
  * order: remove the added file (during the walk), then per restored file (three changed, one
  * deleted; one blob each) its content into a temporary file and its rename into place. Kills
  * after the removal (1), after a content write with the temporary file there (6), and after the
@@ -19,7 +19,6 @@ import { TEST_PASSWORD, lifeboat, lifeboatOk } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { type EntryInfo, describeTree, diffTrees } from '../helpers/tree-fixture.js';
 
-const FAULTS = { LIFEBOAT_TEST_FAULTS: '1' };
 const CHANGED = ['m1.bin', 'm2.bin', 'm3.bin'];
 /** Under the chunker's minimum (512 KiB): one blob, so one content write per file. */
 const FILE_BYTES = 100 * 1024;
@@ -72,15 +71,15 @@ describe('kill -9 during the live-tree writes of rollback apply', () => {
       const state = join(work, `state-${n}`);
       const args = ['rollback', 'apply', 'before', '-c', planFile, '--state-dir', state, '--yes', '--delete'];
 
-      const killed = await lifeboat(undefined, args, { env: { ...env(), ...FAULTS, LIFEBOAT_TEST_KILL_AFTER_WRITE: String(n) } });
+      const killed = await lifeboat(undefined, args, { faultHook: true, env: { ...env(), KILL_AFTER_LIVE_WRITE: String(n) } });
       assert.equal(killed.code, -1, `write ${n}: rollback apply was not killed but exited ${killed.code}: ${killed.stderr}`);
       assert.match(killed.stderr, /step 2\/\d+: files:app-files/, 'killed in the files step, after the safety point');
       assert.deepEqual(readdirSync(files).includes('added.txt'), false, `write ${n}: the removal came first`);
       if (n === 6) assert.equal(temporaries().length, 1, 'killed with a temporary file in the live tree');
       assert.notDeepEqual(diffTrees(pointTree, describeTree(files)), [], `write ${n}: the kill came before the tree was whole`);
 
-      // the variable alone (without LIFEBOAT_TEST_FAULTS=1) is ignored: this run is not killed
-      const resumed = await lifeboat(undefined, args, { env: { ...env(), LIFEBOAT_TEST_KILL_AFTER_WRITE: '1' } });
+      // the variable alone (without the hook) is ignored: this run is not killed
+      const resumed = await lifeboat(undefined, args, { env: { ...env(), KILL_AFTER_LIVE_WRITE: '1' } });
       assert.equal(resumed.code, 0, `write ${n}: ${resumed.stderr}${resumed.stdout.toString()}`);
       assert.match(resumed.stderr, /resuming the interrupted rollback \(1 steps done/);
       assert.deepEqual(temporaries(), []);

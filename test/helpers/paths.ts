@@ -17,3 +17,5 @@ export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 /** restic-format test vectors copied into the project (provenance: test/vectors/README.md). */
 export const vectorsDir = join(projectRoot, 'test', 'vectors');
 export const lifeboatBin = join(projectRoot, 'bin', 'lifeboat');
+/** The compiled fault-injection hook a test preloads into a CLI run (`node --import`). */
+export const faultKillHook = new URL('./fault-kill-hook.js', import.meta.url).href;

@@ -1,6 +1,6 @@
 /** Running the real restic binary and our own CLI (as a user would) from tests. */
 import { spawn } from 'node:child_process';
-import { lifeboatBin } from './paths.js';
+import { faultKillHook, lifeboatBin } from './paths.js';
 
 export interface RunResult {
   code: number;
@@ -36,15 +36,23 @@ export async function restic(repo: string, args: string[], options: { allowFail?
   return r;
 }
 
+export interface LifeboatRunOptions {
+  env?: Record<string, string>;
+  input?: Buffer | string;
+  /** Preload the fault-injection tests' hook (fault-kill-hook.ts): `-o fault.*` allowed, KILL_AFTER_* honoured. */
+  faultHook?: boolean;
+}
+
 /** Runs ./bin/lifeboat against `repo` with the test password. */
-export async function lifeboat(repo: string | undefined, args: string[], options: { env?: Record<string, string>; input?: Buffer | string } = {}): Promise<RunResult> {
-  return run(process.execPath, [lifeboatBin, ...(repo ? ['-r', repo] : []), ...args], {
+export async function lifeboat(repo: string | undefined, args: string[], options: LifeboatRunOptions = {}): Promise<RunResult> {
+  const preload = options.faultHook ? ['--import', faultKillHook] : [];
+  return run(process.execPath, [...preload, lifeboatBin, ...(repo ? ['-r', repo] : []), ...args], {
     env: { LIFEBOAT_PASSWORD: TEST_PASSWORD, ...options.env },
     input: options.input,
   });
 }
 
-export async function lifeboatOk(repo: string | undefined, args: string[], options: { env?: Record<string, string>; input?: Buffer | string } = {}): Promise<RunResult> {
+export async function lifeboatOk(repo: string | undefined, args: string[], options: LifeboatRunOptions = {}): Promise<RunResult> {
   const r = await lifeboat(repo, args, options);
   if (r.code !== 0) throw new Error(`lifeboat ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r;

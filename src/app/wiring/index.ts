@@ -4,4 +4,4 @@
  */
 export * from './credentials.js';
 export * from './open-repository.js';
-export * from './test-faults.js';
+export * from './write-observers.js';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Backend } from '../../backend/index.js';
-import { FAULT_OPTION_NAMES, TEST_FAULTS_VAR, faultPlanFromOptions, stackDecorators } from '../../backend/decorators/index.js';
+import { FAULT_OPTION_NAMES, areFaultOptionsAllowed, faultPlanFromOptions, stackDecorators } from '../../backend/decorators/index.js';
 import { type Scheme, SCHEME_SETTINGS, openBackend, parseLocation } from '../../backend/location/index.js';
 import { LifeboatError } from '../../core/index.js';
 import { Repository } from '../../repository/index.js';
@@ -39,7 +39,7 @@ export interface BackendSettings {
   cacert?: string;
   /** `<scheme>.<key>` settings of the location's scheme, prefix stripped. */
   scheme: Map<string, string>;
-  /** `fault.<name>=N` (fault-injection tests only; refused unless LIFEBOAT_TEST_FAULTS=1). */
+  /** `fault.<name>=N` (fault-injection tests only; refused unless a preloaded module allowed them). */
   faults: Map<string, number>;
 }
 
@@ -61,7 +61,7 @@ export function parseBackendOptions(options: readonly string[], scheme: Scheme, 
     if (eq <= 0) throw new LifeboatError('E_USAGE', `invalid option ${JSON.stringify(option)}: want key=value`, { hint: 'e.g. -o connections=8' });
     const key = option.slice(0, eq).trim();
     const value = option.slice(eq + 1).trim();
-    if (key.startsWith('fault.') && env[TEST_FAULTS_VAR] === '1' && (FAULT_OPTION_NAMES as readonly string[]).includes(key.slice(6))) {
+    if (key.startsWith('fault.') && areFaultOptionsAllowed() && (FAULT_OPTION_NAMES as readonly string[]).includes(key.slice(6))) {
       out.faults.set(key.slice(6), positiveInt(key, value));
       continue;
     }

@@ -4,7 +4,7 @@ import { BackendError, NotFoundError, sha256Id } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type Handle, handle } from '../index.js';
 import { MemoryBackend } from '../memory/index.js';
 import { runBackendContract } from '../testing/index.js';
-import { FaultInjectionBackend, LimitBackend, RetryBackend, TimeoutBackend, faultPlanFromOptions, stackDecorators } from './index.js';
+import { FaultInjectionBackend, LimitBackend, RetryBackend, TimeoutBackend, type WriteKind, addWriteObserver, faultPlanFromOptions, liveWriteNotifier, stackDecorators } from './index.js';
 
 const fast = { retries: 8, baseDelayMs: 1, maxDelayMs: 4 };
 
@@ -157,4 +157,39 @@ test('fault.eio-from-save=N: EIO is transient, retried, and still failing it giv
   });
   assert.equal(faulty.injected, 3);
   assert.equal(faultPlanFromOptions(new Map()), undefined);
+});
+
+test('write observers are told each save and removal that reached the store, with its count; none once unregistered', async () => {
+  const seen: string[] = [];
+  const observe = (kind: WriteKind, n: number): void => void seen.push(`${kind} ${n}`);
+  assert.equal(liveWriteNotifier(), undefined, 'no observer: rollback apply gets no callback');
+  const stop = addWriteObserver(observe);
+  try {
+    // a stack built while an observer is registered counts writes even without a fault plan
+    const mem = new MemoryBackend();
+    const b = stackDecorators(mem, { retry: fast });
+    await b.save(h('a'), Buffer.from('a'));
+    await b.save(h('b'), Buffer.from('b'));
+    await b.remove(h('a'));
+    await b.load(h('b'));
+    assert.deepEqual(seen, ['save 1', 'save 2', 'remove 1']);
+
+    // a save that failed before reaching the store is counted but not told; its retry is
+    seen.length = 0;
+    const faulty = stackDecorators(new FaultInjectionBackend(new MemoryBackend(), (op, _h, n) => (op === 'save' && n === 1 ? {} : undefined)), { retry: fast });
+    await faulty.save(h('c'), Buffer.from('c'));
+    assert.deepEqual(seen, ['save 2']);
+
+    seen.length = 0;
+    const live = liveWriteNotifier()!;
+    live();
+    live();
+    assert.deepEqual(seen, ['live-write 1', 'live-write 2']);
+  } finally {
+    stop();
+  }
+  seen.length = 0;
+  await stackDecorators(new MemoryBackend(), { retry: fast }).save(h('d'), Buffer.from('d'));
+  assert.deepEqual(seen, []);
+  assert.equal(liveWriteNotifier(), undefined);
 });

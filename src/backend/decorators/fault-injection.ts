@@ -2,12 +2,14 @@
  * Fault injection for tests: fails chosen calls the way a flaky store does, so the layers above
  * (retry, the repository's write order) can be tested on any backend. A fault either happens
  * before the call reaches the store, or after it succeeded (the answer is lost — the save did
- * happen, and a retry must cope with finding its own file).
+ * happen, and a retry must cope with finding its own file). Every save and removal that reached
+ * the store is told to the write observers (write-observers.ts), with its count.
  */
 import { BackendError } from '../../core/index.js';
 import { type Backend, type BackendOptions, type FileInfo, type FileType, type Handle, describeHandle, loadRangeInto, type FileSource, saveFromFile } from '../index.js';
 import { classifyFsError } from '../local/index.js';
 import { BackendDecorator } from './backend-decorator.js';
+import { notifyWrite } from './write-observers.js';
 
 export type Operation = 'create' | 'save' | 'load' | 'stat' | 'list' | 'remove';
 
@@ -18,8 +20,6 @@ export interface Fault {
   after?: boolean;
   /** Wait this long first (a slow store; the signal still aborts the wait). */
   delayMs?: number;
-  /** Kill the process with SIGKILL once the inner call succeeded (a crash right after a write). */
-  kill?: boolean;
   /**
    * Fail before the call reaches the store with this file-system error, classified as the local
    * backend classifies it (ENOSPC permanent with its hint, EIO transient): a full or failing disk.
@@ -45,7 +45,7 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
 
   constructor(
     inner: Backend,
-    private readonly plan: FaultPlan,
+    private readonly plan: FaultPlan = () => undefined,
   ) {
     super(inner);
   }
@@ -56,9 +56,9 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
     const fault = this.plan(op, h, n);
     if (fault?.delayMs) await delay(fault.delayMs, options.signal);
     if (fault?.errno) throw this.fsError(op, h, fault.errno);
-    if (fault && !fault.after && !fault.kill && (fault.transient !== undefined || !fault.delayMs)) throw this.error(op, h, fault);
+    if (fault && !fault.after && (fault.transient !== undefined || !fault.delayMs)) throw this.error(op, h, fault);
     const result = await fn();
-    if (fault?.kill) killNow();
+    if (op === 'save' || op === 'remove') notifyWrite(op, n);
     if (fault?.after) throw this.error(op, h, fault);
     return result;
   }
@@ -116,69 +116,23 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
 
 }
 
-/**
- * The variable that must be `1` for `-o fault.*` options to be honoured: they exist for the
- * fault-injection tests (test/faults/), and a production run refuses them as unknown options.
- */
-export const TEST_FAULTS_VAR = 'LIFEBOAT_TEST_FAULTS';
-
-/** The `-o fault.<name>=N` options (without the prefix). */
-export const FAULT_OPTION_NAMES = ['kill-after-save', 'kill-after-remove', 'enospc-from-save', 'eio-from-save'] as const;
+/** The `-o fault.<name>=N` options (without the prefix); honoured only once allowed (write-observers.ts). */
+export const FAULT_OPTION_NAMES = ['enospc-from-save', 'eio-from-save'] as const;
 
 /**
- * The plan the `-o fault.*` options ask for:
- * - `kill-after-save=N` / `kill-after-remove=N`: the process is killed (SIGKILL) right after the
- *   N-th save (or removal) reached the store, so a test can stop a command after each of its
- *   writes in turn;
- * - `enospc-from-save=N` / `eio-from-save=N`: the N-th save and every later one (retries
- *   included) fail with ENOSPC (the disk is full) or EIO (the disk fails), nothing written.
+ * The plan the `-o fault.*` options ask for: `enospc-from-save=N` / `eio-from-save=N` make the
+ * N-th save and every later one (retries included) fail with ENOSPC (the disk is full) or EIO
+ * (the disk fails), nothing written.
  */
 export function faultPlanFromOptions(options: ReadonlyMap<string, number>): FaultPlan | undefined {
-  const afterSave = options.get('kill-after-save');
-  const afterRemove = options.get('kill-after-remove');
   const enospcFrom = options.get('enospc-from-save');
   const eioFrom = options.get('eio-from-save');
-  if ([afterSave, afterRemove, enospcFrom, eioFrom].every((o) => o === undefined)) return undefined;
+  if (enospcFrom === undefined && eioFrom === undefined) return undefined;
   return (op, _h, n) => {
     if (op === 'save' && enospcFrom !== undefined && n >= enospcFrom) return { errno: 'ENOSPC' };
     if (op === 'save' && eioFrom !== undefined && n >= eioFrom) return { errno: 'EIO' };
-    return (op === 'save' && n === afterSave) || (op === 'remove' && n === afterRemove) ? { kill: true } : undefined;
+    return undefined;
   };
-}
-
-/**
- * Kills this process with SIGKILL: a crash no handler sees. The one place the fault-injection
- * tests stop a command; reached only through a fault plan or `killAfterCalls`, which exist only
- * when LIFEBOAT_TEST_FAULTS=1.
- */
-function killNow(): never {
-  process.kill(process.pid, 'SIGKILL');
-  throw new Error('unreachable: SIGKILL did not stop the process');
-}
-
-/** A callback that kills the process (SIGKILL) when it is called for the `n`-th time. */
-export function killAfterCalls(n: number): () => void {
-  let calls = 0;
-  return () => {
-    if (++calls === n) killNow();
-  };
-}
-
-/**
- * The variable naming after which write to the live tree `rollback apply` is killed (a blob
- * written into a temporary file, a file renamed into place, an entry created or removed);
- * honoured only with LIFEBOAT_TEST_FAULTS=1.
- */
-export const TEST_KILL_AFTER_WRITE_VAR = 'LIFEBOAT_TEST_KILL_AFTER_WRITE';
-
-/**
- * The test hook the CLI hands to `rollback apply` as its live-tree write callback: undefined
- * unless LIFEBOAT_TEST_FAULTS=1 and LIFEBOAT_TEST_KILL_AFTER_WRITE=N (a positive integer).
- */
-export function liveWriteKillHook(env: Readonly<Record<string, string | undefined>>): (() => void) | undefined {
-  if (env[TEST_FAULTS_VAR] !== '1') return undefined;
-  const n = Number(env[TEST_KILL_AFTER_WRITE_VAR]);
-  return Number.isInteger(n) && n > 0 ? killAfterCalls(n) : undefined;
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

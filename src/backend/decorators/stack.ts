@@ -5,11 +5,14 @@
  *
  *   retry( limit( timeout( [fault injection]( backend ) ) ) )
  *
- * Fault injection (tests only) sits next to the store, so a fault looks like the store's own.
+ * Fault injection (tests only) sits next to the store, so a fault looks like the store's own; it
+ * is also there (with no faults) when write observers are registered, to count the writes that
+ * reached the store.
  */
 import type { Backend } from '../index.js';
 import { type FaultPlan, FaultInjectionBackend } from './fault-injection.js';
 import { LimitBackend } from './limit.js';
+import { hasWriteObservers } from './write-observers.js';
 import { DEFAULT_RETRY, type RetryOptions, RetryBackend } from './retry.js';
 import { TimeoutBackend } from './timeout.js';
 
@@ -19,13 +22,14 @@ export interface StackOptions {
   /** Per call; no deadline when absent or 0. */
   timeoutMs?: number;
   retry?: Partial<RetryOptions>;
-  /** Faults to inject (the fault-injection tests' `-o fault.*` options). */
+  /** Faults to inject (the `-o fault.*` options, once allowed). */
   faults?: FaultPlan;
 }
 
 export function stackDecorators(backend: Backend, options: StackOptions = {}): Backend {
   let b = backend;
-  if (options.faults) b = new FaultInjectionBackend(b, options.faults);
+  // one layer tells the observers: a backend that already injects faults tells them itself
+  if (options.faults || (hasWriteObservers() && !(b instanceof FaultInjectionBackend))) b = new FaultInjectionBackend(b, options.faults);
   if (options.timeoutMs) b = new TimeoutBackend(b, options.timeoutMs);
   if (options.connections !== undefined) b = new LimitBackend(b, options.connections);
   return new RetryBackend(b, { ...DEFAULT_RETRY, ...options.retry });

@@ -226,7 +226,7 @@ export const registerPointCommands: Register = (program, run) => {
     .addHelpText('after', '\nExit codes: 0 applied and nothing remains different, 1 error (run again to resume), 3 applied with problems (conflicts, manual steps).')
     .action(
       run(async (ctx, ref, o) => {
-        const { rollbackPlan, rollbackApply, renderPlan, defaultStateDir, liveWriteKillHook } = await app();
+        const { rollbackPlan, rollbackApply, renderPlan, defaultStateDir, liveWriteNotifier } = await app();
         const plan = await planOf(o.config, true);
         const stateDir = o.stateDir ?? defaultStateDir(ctx.io.env);
         await withOperation(ctx, o, plan, (events) => withPlanRepository(ctx, plan, async (repo) => {
@@ -258,8 +258,8 @@ export const registerPointCommands: Register = (program, run) => {
             onEvent,
             events,
             onProgress: (p) => progress.update(p),
-            // undefined unless the fault-injection tests ask for it (LIFEBOAT_TEST_FAULTS=1)
-            afterLiveWrite: liveWriteKillHook(ctx.io.env),
+            // undefined unless a write observer is registered (the fault-injection tests' preloaded hook)
+            afterLiveWrite: liveWriteNotifier(),
           });
           progress.done();
           for (const p of r.problems) printLine(ctx.io.stderr, `lifeboat: ${p}`);
