@@ -41,7 +41,7 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
   return new Promise((resolve, reject) => {
     options.signal?.throwIfAborted();
     const child = spawn(cmd, args, {
-      env: (options.env ?? process.env) as NodeJS.ProcessEnv,
+      env: (options.env ?? process.env),
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
