@@ -20,6 +20,18 @@ export default tseslint.config(
         tsconfigRootDir: import.meta.dirname,
       },
     },
+    rules: {
+      // Methods implementing an async interface (Backend, TreeLoader, close()) stay async without an
+      // await so that a throw in them still reaches the caller as a rejection, never synchronously.
+      '@typescript-eslint/require-await': 'off',
+      // Abort reasons (AbortSignal.reason is any) and caught errors (unknown) are passed on as they
+      // came, so the caller sees the original error; everything Lifeboat itself throws is an Error.
+      '@typescript-eslint/only-throw-error': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      // `const { hash: _ignored, ...rest } = x` is how a field is left out of a copy; tsc's
+      // noUnusedLocals/noUnusedParameters already report every other unused name.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
   },
   {
     files: ['**/*.test.ts', '**/testing/**/*.ts', 'test/**/*.ts'],
