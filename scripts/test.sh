@@ -60,6 +60,8 @@ if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -
   npm run build:native
 fi
 npm run --silent lint:deps
+# ESLint with type information (eslint.config.js): about a minute
+npm run --silent lint
 
 # The bare-metal test's Debian base is built once per machine and kept under $TMPDIR (minutes the
 # first time; nothing afterwards), here rather than inside the test file's time limit.

@@ -55,7 +55,7 @@ test('backup: an unreadable snapshot of the host is reported (with its file), no
     const data = f.write({ 'a.txt': 'alpha' }, 'data');
     const first = await backup(f.repo, { paths: [data], host: 'h1' });
     const second = await backup(f.repo, { paths: [data], host: 'h1' });
-    const h = handle('snapshots', second.snapshotId!);
+    const h = handle('snapshots', second.snapshotId);
     const bytes = await f.repo.backend.load(h);
     bytes[bytes.length - 1]! ^= 0xff;
     await f.repo.backend.remove(h);

@@ -86,7 +86,7 @@ interface PointRun {
   started: Date;
   warnings: string[];
   emit(e: PointEvent): void;
-  warn(message: string): void;
+  warn: (message: string) => void;
 }
 
 type PointInventory = PointManifest['inventory'];
@@ -133,7 +133,7 @@ async function createPoint(repo: Repository, plan: PlanFile, opts: PointCreateOp
   const run = await startRun(repo, plan, opts);
   await runHooks(run, 'before');
   const sources: PointSourceRecord[] = [];
-  let inventory: { record: PointInventory; forGate: ReadinessInventory | null } = { record: null, forGate: null };
+  let inventory: { record: PointInventory; forGate: ReadinessInventory | null };
   try {
     await backupSources(run, sources);
     inventory = await storeInventory(run);

@@ -120,6 +120,7 @@ export async function systemRestore(repo: Repository, req: SystemRestoreRequest)
   await makeFilesystems(plan, step, req.signal);
   const mounted = await mountTarget(plan, req.signal);
   let failure: unknown;
+  let unmountFailure: LifeboatError | undefined;
   try {
     for (const m of plan.mounts) step(`mounted ${m.device} at ${m.mountpoint}`);
     step(`restoring the files of snapshot ${source.snapshot.slice(0, 8)}`);
@@ -148,10 +149,12 @@ export async function systemRestore(repo: Repository, req: SystemRestoreRequest)
     const problems = await mounted.unmount();
     if (problems.length) {
       const message = `could not unmount the restored system: ${problems.join('; ')}`;
-      if (failure === undefined) throw new LifeboatError('E_COMMAND_FAILED', message, { hint: 'unmount it by hand (umount -R) before booting it' });
-      req.onError?.(mounted.root, new Error(`${message} (after: ${errorMessage(failure)})`));
+      // after a failure, that failure is what the caller sees; the unmount problem is reported beside it
+      if (failure === undefined) unmountFailure = new LifeboatError('E_COMMAND_FAILED', message, { hint: 'unmount it by hand (umount -R) before booting it' });
+      else req.onError?.(mounted.root, new Error(`${message} (after: ${errorMessage(failure)})`));
     }
   }
+  if (unmountFailure) throw unmountFailure;
   step(`unmounted; ${target.path} is ready to boot`);
   return result;
 }

@@ -100,7 +100,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
-    const reason = controller.signal.aborted ? controller.signal.reason : err;
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
     io.stderr.write(`${formatError(reason)}\n`);
     if (io.env.LIFEBOAT_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return exitCodeFor(reason);

@@ -12,8 +12,8 @@ export async function forEachConcurrent<T>(
 ): Promise<void> {
   const iterator =
     Symbol.asyncIterator in items
-      ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
-      : (items as Iterable<T>)[Symbol.iterator]();
+      ? items[Symbol.asyncIterator]()
+      : items[Symbol.iterator]();
   let failed = false;
   let firstError: unknown;
   const worker = async (): Promise<void> => {

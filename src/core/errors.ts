@@ -104,7 +104,7 @@ export function isLifeboatError(err: unknown): err is LifeboatError {
 /** The errno code of a Node system error (`ENOENT`, …), or undefined. */
 export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
+    const code = err.code;
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;

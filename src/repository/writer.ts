@@ -207,6 +207,7 @@ export class RepositoryWriter {
 
   private async uploadPackFile(pack: PackFile): Promise<void> {
     try {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first failure, passed on unchanged
       if (this.failure) throw this.failure;
       await this.storePack(pack.id, pack.header, pack.blobCount, () =>
         saveFromFile(this.repo.backend, handle('data', pack.id), { fd: pack.fd, length: pack.length }, { signal: this.signal }),
@@ -218,6 +219,7 @@ export class RepositoryWriter {
 
   /** Uploads a pack (`upload`) whose plaintext header entries are `header`, indexes it, writes index files as due. */
   private async storePack(id: Id, header: Uint8Array, blobCount: number, upload: () => Promise<void>): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first failure, passed on unchanged
     if (this.failure) throw this.failure;
     if (!this.dryRun) await upload();
     this.stats.packs++;
@@ -261,6 +263,7 @@ export class RepositoryWriter {
     this.dataPacks?.finish();
     this.treePacks.finish();
     while (this.uploads.size > 0) await Promise.all(this.uploads);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first failure, passed on unchanged
     if (this.failure) throw this.failure;
     await this.writeIndex();
   }

@@ -105,7 +105,7 @@ async function* compareEntry(loader: TreeLoader, node: Node, path: Buffer, st: B
 async function* compareDirectory(loader: TreeLoader, dirNode: Node, path: Buffer, options: FileChangeOptions): AsyncGenerator<FileChange> {
   options.signal?.throwIfAborted();
   const nodes = dirNode.subtree ? await loader.loadTree(dirNode.subtree, options.signal) : [];
-  const live = (await readdir(path, { encoding: 'buffer' })).sort(Buffer.compare);
+  const live = (await readdir(path, { encoding: 'buffer' })).sort((a, b) => Buffer.compare(a, b));
   let i = 0;
   let j = 0;
   while (i < nodes.length || j < live.length) {

@@ -78,11 +78,11 @@ test('issue 20 defect 12: a YAML alias bomb is refused with the file and the lin
 
 test('the example plan and the README plan are valid plan files', async () => {
   const { readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
+  const path = await import('node:path');
   const { projectRoot } = await import('../../test/helpers/paths.js');
-  const example = parsePlanFile(readFileSync(join(projectRoot, 'examples', 'lifeboat.yaml'), 'utf8'), join(projectRoot, 'examples', 'lifeboat.yaml'));
+  const example = parsePlanFile(readFileSync(path.join(projectRoot, 'examples', 'lifeboat.yaml'), 'utf8'), path.join(projectRoot, 'examples', 'lifeboat.yaml'));
   assert.deepEqual(example.sources, [{ name: 'config', files: ['/etc'] }]);
-  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+  const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
   const block = /```yaml\n# lifeboat\.yaml\n([\s\S]*?)```/.exec(readme);
   assert.ok(block, 'README has a lifeboat.yaml example');
   assert.equal(parsePlanFile(block[1]!, '/srv/lifeboat.yaml').sources.length, 3);

@@ -117,7 +117,7 @@ export function planSystemRestore(layout: SystemLayout, target: TargetDisk, from
   const growable = last && !EXTENDED.has(last.type) && (table.label === 'gpt' || partitionNumber(last.node) <= 4);
   // sfdisk ends a grown partition on a 1 MiB boundary before the end (and the backup GPT)
   const grownEnd = Math.floor((targetSectors - reserved) / GRAIN_SECTORS) * GRAIN_SECTORS;
-  const grow = Boolean(growable && grownEnd > end(last!));
+  const grow = Boolean(growable && grownEnd > end(last));
   if (last && !growable && targetSectors > needed) warnings.push(`the last partition (${last.node}) is a logical or extended partition: it keeps its size; grow it by hand`);
 
   const lines = [`label: ${table.label}`];

@@ -120,7 +120,7 @@ describe('many hosts back up into one S3 repository at once', () => {
       }
     });
     const results = await Promise.all([victim, ...others.map((o) => backup(o.host, [o.own]))]);
-    const killed = results[0]!;
+    const killed = results[0];
     assert.equal(killed.signal, 'SIGKILL', `the victim finished before it was killed: ${killed.stdout.slice(-300)}`);
     assert.ok(killedAt < 192 * MiB, `killed after ${killedAt} bytes`);
     for (const [i, res] of results.slice(1).entries()) {

@@ -176,7 +176,7 @@ describe('operations: notifications, metrics file and log file', () => {
     ]);
     const r = await lifeboat(undefined, ['point', 'create', '-c', plan, '--name', 'unheard'], { env: env() });
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stdout.toString(), /proof     passed/);
+    assert.match(r.stdout.toString(), /proof {5}passed/);
     assert.match(r.stderr, /warning: notification to webhook 127\.0\.0\.1:\d+ \(json\) failed after 3 attempts: answered 500/);
     assert.match(r.stderr, /warning: notification to webhook 127\.0\.0\.1:\d+ \(json\) failed after 2 attempts: ECONNREFUSED/);
     assert.ok(!r.stderr.includes('S3CR3T'), 'the webhook path is never printed');
@@ -193,7 +193,7 @@ describe('operations: notifications, metrics file and log file', () => {
     const okPlan = writePlan('test.yaml', ['  - on: [rollback.failed]', `    webhook: ${http.url('/slack')}`, '    format: slack']);
     const ok = await lifeboat(undefined, ['notify', 'test', '-c', okPlan], { env: env() });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout.toString(), /^ok    webhook 127\.0\.0\.1:\d+ \(slack\)$/m);
+    assert.match(ok.stdout.toString(), /^ok {4}webhook 127\.0\.0\.1:\d+ \(slack\)$/m);
     assert.equal(http.posts.length, 1);
     assertMatchesSchema('notify-slack.schema.json', JSON.parse(http.posts[0]!.body));
     assert.equal((JSON.parse(http.posts[0]!.body) as { blocks: { text?: { text: string } }[] }).blocks[0]!.text!.text, 'Lifeboat: notify.test on fe01');

@@ -124,9 +124,9 @@ describe('restore point and rollback, end to end', () => {
     const created = await lifeboat(undefined, ['point', 'create', '-c', planFile, '--name', 'before-move', '--note', 'CHG-1234'], { env });
     assert.equal(created.code, 0, created.stderr);
     const out = created.stdout.toString();
-    assert.match(out, /proof     passed/);
-    assert.match(out, /ok   drill:app-files: \d+ files restored, \d+ identical/);
-    assert.match(out, /ok   verify:appdb/);
+    assert.match(out, /proof {5}passed/);
+    assert.match(out, /ok {3}drill:app-files: \d+ files restored, \d+ identical/);
+    assert.match(out, /ok {3}verify:appdb/);
     const pointId = /restore point ([0-9a-f]{8})/.exec(out)![1]!;
 
     // restic sees ordinary, tagged snapshots and verifies them
@@ -217,7 +217,7 @@ describe('restore point and rollback, end to end', () => {
     assert.deepEqual(rows.rows[0], { n: 50, max: 50, min: 1 });
     // pools back, and a fresh inventory equals the point's
     assert.deepEqual(await homes(), before);
-    const inventoryConfig = readFileSync(planFile, 'utf8').split('inventory:\n')[1]!.replace(/^  /gm, '');
+    const inventoryConfig = readFileSync(planFile, 'utf8').split('inventory:\n')[1]!.replace(/^ {2}/gm, '');
     writeFileSync(join(work, 'inventory.yaml'), inventoryConfig);
     // exit 3: the fixture directory has a referral and pools no pool object names (warnings)
     const collected = await lifeboat(undefined, ['inventory', 'collect', '-c', join(work, 'inventory.yaml'), '-o', join(work, 'fresh.json')], { env });
@@ -275,7 +275,7 @@ describe('restore point and rollback, end to end', () => {
     assert.equal((await bin(['-r', join(dir, 'repo'), '--password-file', join(dir, 'repo.pw'), 'init'])).code, 0);
     const ok = await bin(['point', 'create']);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout.toString(), /ok   verify:notes: grep -q a dump accepted the restored dump/);
+    assert.match(ok.stdout.toString(), /ok {3}verify:notes: grep -q a dump accepted the restored dump/);
     assert.equal(readFileSync(join(dir, 'hook.log'), 'utf8'), 'before\nafter\n');
 
     writeFileSync(join(dir, 'lifeboat.yaml'), plan('[grep, -q, "not in the dump"]'));

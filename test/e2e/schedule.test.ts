@@ -178,11 +178,11 @@ describe('schedule install, list, remove', () => {
 
   test('bad schedules and names are usage errors with a hint', async () => {
     for (const [args, re] of [
-      [['--point', 'daily@25:00'], /invalid time in schedule "daily@25:00"\n  hint: use hourly, daily/],
-      [['--point', 'fortnightly'], /invalid schedule "fortnightly"\n  hint: /],
+      [['--point', 'daily@25:00'], /invalid time in schedule "daily@25:00"\n {2}hint: use hourly, daily/],
+      [['--point', 'fortnightly'], /invalid schedule "fortnightly"\n {2}hint: /],
       [['--check', 'weekly', '--check-subset', '200%'], /invalid --read-data-subset 200%: want a percentage/],
-      [[], /nothing to schedule\n  hint: give --point/],
-      [['--point', 'daily', '--name', 'Bad Name'], /invalid schedule name "Bad Name"\n  hint: /],
+      [[], /nothing to schedule\n {2}hint: give --point/],
+      [['--point', 'daily', '--name', 'Bad Name'], /invalid schedule name "Bad Name"\n {2}hint: /],
     ] as [string[], RegExp][]) {
       const r = await lifeboat(undefined, ['schedule', 'install', '-c', plan, '--print', ...args]);
       assert.equal(r.code, 1, args.join(' '));

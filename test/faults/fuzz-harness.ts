@@ -5,6 +5,7 @@
  * Plus the hostile values and JSON mutations the structure-aware properties draw from.
  */
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { LifeboatError } from '../../src/core/index.js';
 
@@ -39,7 +40,7 @@ export function runs(numRuns: number): fc.Parameters<unknown> {
 function judge(what: string, thrown: unknown, ms: number, grown: number, inputSize: number): void {
   if (thrown !== undefined && !(thrown instanceof LifeboatError)) {
     const e = thrown as Error;
-    assert.fail(`${what.slice(0, 300)}: threw ${e?.name ?? typeof thrown} instead of a LifeboatError: ${e?.message ?? String(thrown)}`);
+    assert.fail(`${what.slice(0, 300)}: threw ${e?.name ?? typeof thrown} instead of a LifeboatError: ${e?.message ?? inspect(thrown)}`);
   }
   assert.ok(ms < timeLimit(inputSize), `${what.slice(0, 300)}: one input of ${inputSize} characters took ${ms.toFixed(0)} ms`);
   assert.ok(grown < PER_INPUT_HEAP_BYTES, `${what.slice(0, 300)}: one input grew the heap by ${(grown / 2 ** 20).toFixed(0)} MiB`);

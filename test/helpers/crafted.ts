@@ -50,8 +50,8 @@ export function fileNode(name: string, content: string[], size: number): NodeJso
 }
 
 export interface CraftTools {
-  saveTree(nodes: NodeJson[]): Promise<Id>;
-  saveData(bytes: Uint8Array): Promise<Id>;
+  saveTree: (nodes: NodeJson[]) => Promise<Id>;
+  saveData: (bytes: Uint8Array) => Promise<Id>;
 }
 
 /**

@@ -63,8 +63,8 @@ function qemu(file: string, accel: 'kvm' | 'tcg', timeoutMs: number): Promise<{ 
     );
     running.add(child);
     const chunks: Buffer[] = [];
-    child.stdout!.on('data', (d: Buffer) => chunks.push(d));
-    child.stderr!.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d: Buffer) => chunks.push(d));
     child.on('error', (err) => {
       running.delete(child);
       reject(err);

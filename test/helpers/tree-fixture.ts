@@ -133,7 +133,7 @@ export function describeTree(dir: string, options: { times?: boolean; xattrs?: b
   const out = new Map<string, EntryInfo>();
   const inodes = new Map<string, string>();
   const walk = (abs: Buffer, rel: string): void => {
-    for (const name of readdirSync(abs, { encoding: 'buffer' }).sort(Buffer.compare)) {
+    for (const name of readdirSync(abs, { encoding: 'buffer' }).sort((x, y) => Buffer.compare(x, y))) {
       const path = Buffer.concat([abs, B('/'), name]);
       const relPath = rel ? `${rel}/${name.toString('latin1')}` : name.toString('latin1');
       const st = lstatSync(path, { bigint: true });

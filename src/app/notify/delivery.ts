@@ -127,7 +127,6 @@ export async function deliver(t: NotifyTarget, index: number, e: LifeboatEvent):
   const timeoutMs = t.timeout ? durationMs('timeout', t.timeout) : DEFAULT_TIMEOUT_MS;
   const retries = t.retries ?? DEFAULT_RETRIES;
   let delay = t.retryDelay ? durationMs('retryDelay', t.retryDelay) : DEFAULT_RETRY_DELAY_MS;
-  let error = '';
   for (let attempt = 1; ; attempt++) {
     try {
       if ('webhook' in t) await postWebhook(t, e, timeoutMs);
@@ -135,7 +134,7 @@ export async function deliver(t: NotifyTarget, index: number, e: LifeboatEvent):
       else await runTarget(t, e, timeoutMs);
       return { target, ok: true, attempts: attempt };
     } catch (err) {
-      error = describeFailure(err, timeoutMs);
+      const error = describeFailure(err, timeoutMs);
       if (err instanceof PermanentError || attempt > retries) return { target, ok: false, attempts: attempt, error };
     }
     await sleep(Math.min(delay, MAX_RETRY_DELAY_MS) * (0.8 + Math.random() * 0.4));
@@ -145,7 +144,7 @@ export async function deliver(t: NotifyTarget, index: number, e: LifeboatEvent):
 
 function describeFailure(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = err instanceof Error ? ((err.cause as { code?: string; message?: string } | undefined) ?? (err as { code?: string; message?: string })) : undefined;
-  if (cause?.code && !cause.code.startsWith('E_')) return `${cause.code}${cause.message ? ` (${cause.message.replace(/https?:\/\/\S+/g, '<url>')})` : ''}`;
+  const cause: { code?: unknown; message?: unknown } | undefined = err instanceof Error ? ((err.cause as { code?: unknown; message?: unknown } | undefined) ?? err) : undefined;
+  if (typeof cause?.code === 'string' && cause.code && !cause.code.startsWith('E_')) return `${cause.code}${typeof cause.message === 'string' && cause.message ? ` (${cause.message.replace(/https?:\/\/\S+/g, '<url>')})` : ''}`;
   return errorMessage(err).replace(/https?:\/\/\S+/g, '<url>');
 }

@@ -35,7 +35,7 @@ export function writeTree(root: string, tree: TreeLiteral): void {
     const p = join(root, name);
     if (typeof entry === 'string') writeFileSync(p, entry);
     else if ('symlink' in entry && typeof entry.symlink === 'string') symlinkSync(entry.symlink, p);
-    else writeTree(p, entry as TreeLiteral);
+    else writeTree(p, entry);
   }
 }
 

@@ -128,7 +128,7 @@ function optionsOf(ctx: RepositoryContext): readonly string[] {
     if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
       throw new LifeboatError('E_USAGE', `${BACKEND_OPTIONS_VAR} must be a JSON array of "key=value" strings`);
     }
-    return parsed as string[];
+    return parsed;
   }
   return text.split(/\s+/);
 }

@@ -214,7 +214,7 @@ export class Http2Client implements HttpClient {
       let got = 0;
       stream.on('response', (h) => {
         status = Number(h[':status']);
-        resHeaders = h as Record<string, string | string[] | undefined>;
+        resHeaders = h;
       });
       stream.on('data', (c: Buffer) => {
         chunks.push(c);

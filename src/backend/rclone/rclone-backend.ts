@@ -51,7 +51,7 @@ export class RcloneBackend implements Backend {
     const args = [...(options.args ?? DEFAULT_ARGS), options.remote];
     this.child = spawn(program, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...(options.env ?? process.env) } as NodeJS.ProcessEnv,
+      env: { ...(options.env ?? process.env) },
     });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-STDERR_KEEP);

@@ -108,7 +108,7 @@ test('s3: two clients (as two processes would) racing on one name with different
     assert.equal(won.length, 1, JSON.stringify(results.map((x) => x.status)));
     for (const x of results) if (x.status === 'rejected') assert.match(String(x.reason), /already exists with different content/);
     const stored = (await a.load(h)).toString();
-    assert.equal(stored, (results[0]!.status === 'fulfilled' ? `A ${round}` : `B ${round}`).repeat(5000));
+    assert.equal(stored, (results[0].status === 'fulfilled' ? `A ${round}` : `B ${round}`).repeat(5000));
   }
   await a.close();
   await b.close();

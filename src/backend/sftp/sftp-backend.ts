@@ -66,7 +66,7 @@ export class SftpBackend implements Backend {
     this.location = options.location;
     this.connections = options.connections;
     const { program, args } = sshCommand(options);
-    this.child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...(options.env ?? process.env) } as NodeJS.ProcessEnv });
+    this.child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...(options.env ?? process.env) } });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-STDERR_KEEP);
     });

@@ -67,7 +67,12 @@ class Reader {
     if (flags & 2) this.pos += 8;
     if (flags & 4) out.permissions = this.u32();
     if (flags & 8) this.pos += 8;
-    if (flags & 0x80000000) for (let n = this.u32(); n > 0; n--) (this.bytes(), this.bytes());
+    if (flags & 0x80000000) {
+      for (let n = this.u32(); n > 0; n--) {
+        this.bytes(); // extension name
+        this.bytes(); // extension data
+      }
+    }
     return out;
   }
 }

@@ -16,7 +16,7 @@ import { abortOnCheck, isAbort } from './abort-on-check.js';
 export interface BackendUnderTest {
   backend: Backend;
   /** Removes whatever the backend stored (temporary directory, bucket prefix). */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 const id = (data: Uint8Array): string => sha256Id(data);

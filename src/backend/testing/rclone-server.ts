@@ -22,7 +22,7 @@ export async function startRcloneServer(dir: string, extraArgs: string[] = []): 
   const url = await new Promise<string>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`rclone serve restic did not start: ${log}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       log += d.toString();
       const m = /Serving restic REST API on (http:\/\/[^\s]+\/)/.exec(log);
       if (m) {
@@ -39,7 +39,7 @@ export async function startRcloneServer(dir: string, extraArgs: string[] = []): 
       reject(new Error(`rclone serve restic exited with ${code}: ${log}`));
     });
   });
-  child.stderr!.resume();
+  child.stderr.resume();
   return { url, dir, stop: () => stopChild(child) };
 }
 

@@ -82,7 +82,7 @@ export async function startS3Server(directory: string, buckets: string[] = []): 
   const exited = once(child, 'exit');
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /^port (\d+)$/m.exec(out);
       if (m) resolve(Number(m[1]));

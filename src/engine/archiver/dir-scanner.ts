@@ -104,7 +104,7 @@ export class DirScanner {
       const next = this.pop();
       if (this.position && Buffer.compare(next.key, this.position) <= 0) continue; // walked or passed
       if (this.ahead.has(next.path.toString('latin1'))) continue;
-      this.start(next.path, next.key, true);
+      void this.start(next.path, next.key, true); // read ahead: kept in `ahead`, start() handles its failure
     }
   }
 

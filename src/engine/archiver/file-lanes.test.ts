@@ -56,22 +56,22 @@ for (const version of [1, 2] as const) {
       await writer.flush();
       await repo.loadIndex();
 
-      assert.equal(small!.error, undefined);
-      assert.deepEqual(await contentOf(repo, small!), files['small.txt']);
-      assert.deepEqual(idsOf(copy!), idsOf(small!), 'the same content, the same blob');
-      assert.deepEqual(idsOf(empty!), []);
-      assert.equal(empty!.size, 0);
-      assert.equal(large!.size, files['large.bin']!.length);
-      assert.ok(idsOf(large!).length >= 3, `${idsOf(large!).length} chunks`);
-      assert.deepEqual(createHash('sha256').update(await contentOf(repo, large!)).digest(), createHash('sha256').update(files['large.bin']!).digest());
-      assert.equal(small!.changed, false);
-      assert.equal(wrongSize!.changed, true, 'the size differs from the one the walk saw');
+      assert.equal(small.error, undefined);
+      assert.deepEqual(await contentOf(repo, small), files['small.txt']);
+      assert.deepEqual(idsOf(copy), idsOf(small), 'the same content, the same blob');
+      assert.deepEqual(idsOf(empty), []);
+      assert.equal(empty.size, 0);
+      assert.equal(large.size, files['large.bin']!.length);
+      assert.ok(idsOf(large).length >= 3, `${idsOf(large).length} chunks`);
+      assert.deepEqual(createHash('sha256').update(await contentOf(repo, large)).digest(), createHash('sha256').update(files['large.bin']!).digest());
+      assert.equal(small.changed, false);
+      assert.equal(wrongSize.changed, true, 'the size differs from the one the walk saw');
 
-      assert.equal(missing!.error?.code, 'ENOENT');
-      assert.equal(missing!.error?.message, `ENOENT: no such file or directory, open '${join(dir, 'missing')}'`);
-      assert.equal(directory!.error?.code, 'EISDIR');
-      assert.match(directory!.error!.message, /^EISDIR: illegal operation on a directory, read '/);
-      assert.equal(writer.stats.dataBlobs, new Set([...idsOf(small!), ...idsOf(large!)]).size, 'each blob stored once');
+      assert.equal(missing.error?.code, 'ENOENT');
+      assert.equal(missing.error?.message, `ENOENT: no such file or directory, open '${join(dir, 'missing')}'`);
+      assert.equal(directory.error?.code, 'EISDIR');
+      assert.match(directory.error.message, /^EISDIR: illegal operation on a directory, read '/);
+      assert.equal(writer.stats.dataBlobs, new Set([...idsOf(small), ...idsOf(large)]).size, 'each blob stored once');
     });
 
     test('after a failure the pool rejects new files and close reports it', async () => {

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { handle } from '../../backend/index.js';
-import type { Id } from '../../core/index.js';
 import { Repository, RepositoryWriter } from '../../repository/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
 import { prune } from './prune.js';
@@ -35,6 +34,6 @@ test('issue 20 defect 5: prune keeps the intact copy of a blob and drops the dam
   assert.equal(stats.packsToDelete, 1, 'the pack holding only the damaged copy');
   const after = await Repository.open(repo.backend, { password: 'test' });
   await after.loadIndex();
-  assert.deepEqual(after.index.locations('tree', id).map((l) => l.packId).includes(damaged.packId as Id), false);
+  assert.deepEqual(after.index.locations('tree', id).map((l) => l.packId).includes(damaged.packId), false);
   assert.deepEqual(await after.loadBlob('tree', id), tree);
 });

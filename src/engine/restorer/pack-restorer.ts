@@ -270,6 +270,7 @@ export class PackRestorer {
     for (let i = 0; i < batch.count; i++) {
       const file = batch.files[i]!;
       try {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the batch's failure, passed on unchanged to each of its files
         if (failure !== undefined) throw failure;
         this.settle(batch, i, file);
       } catch (err) {

@@ -78,8 +78,8 @@ test('blobs shared across packs, spans, files and offsets; hard links; metadata;
   const later = [randomBytes(100_000), Buffer.alloc(200_000), randomBytes(6 << 20)];
   const [l0, l1, l2] = await Promise.all(later.map((b) => writer.saveDataBlob(b)));
   const files: [string, Id[], Buffer[]][] = [
-    ['one-pack', [b0!, b1!, b3!, b2!], [big[0]!, big[1]!, big[3]!, big[2]!]],
-    ['two-packs', [b2!, l0!, b0!, s0!, l2!], [big[2]!, later[0]!, big[0]!, small, later[2]!]],
+    ['one-pack', [b0, b1!, b3!, b2!], [big[0]!, big[1]!, big[3]!, big[2]!]],
+    ['two-packs', [b2!, l0!, b0, s0!, l2!], [big[2]!, later[0]!, big[0]!, small, later[2]!]],
     ['repeated', [s0!, s0!, l1!, s0!, b3!], [small, small, later[1]!, small, big[3]!]],
     ['empty', [], []],
   ];

@@ -87,12 +87,12 @@ export class SmallFileBatch {
 
   /** The path of file `i` of the batch (a view, valid until the batch is cleared). */
   path(i: number): Buffer {
-    return this.paths.subarray(this.pathStarts[i]!, this.pathStarts[i + 1]! - 1);
+    return this.paths.subarray(this.pathStarts[i], this.pathStarts[i + 1]! - 1);
   }
 
   /** The content of file `i` as added (a view, valid until the batch is cleared). */
   content(i: number): Buffer {
-    return this.data.subarray(this.dataStarts[i]!, this.dataStarts[i + 1]!);
+    return this.data.subarray(this.dataStarts[i], this.dataStarts[i + 1]);
   }
 
   /** What `run` did with file `i`. */

@@ -8,7 +8,7 @@ type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
 export function grow<T extends Column>(a: T, minLength = 0): T {
   const Ctor = a.constructor as new (length: number) => T;
   const b = new Ctor(Math.max(minLength, a.length * 2, 16));
-  (b as Column).set(a as ArrayLike<number>);
+  b.set(a);
   return b;
 }
 

@@ -152,7 +152,7 @@ export async function openCsv(path: string, opts: OpenCsvOptions = {}): Promise<
 /** Splits CSV text into rows of fields (whole text in memory: tests and small documents). */
 export function parseCsvRows(text: string, delimiter = ','): string[][] {
   try {
-    return parseSync(text, { delimiter, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    return parseSync(text, { delimiter, relax_column_count: true, skip_empty_lines: true });
   } catch (err) {
     throw csvFailure('CSV', err, (err as { lines?: number }).lines ?? 0, Infinity);
   }

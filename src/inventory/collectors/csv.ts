@@ -81,7 +81,7 @@ function jsonRow(o: Record<string, unknown>): Row {
   const row: Row = {};
   for (const [k, v] of Object.entries(o)) {
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') row[k] = v;
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) row[k] = v as string[];
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) row[k] = v;
     else row[k] = JSON.stringify(v);
   }
   return row;

@@ -182,7 +182,7 @@ export function parseGroup(text: string): LocalGroup[] {
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => l.split(':'))
     .filter((f) => f.length >= 4)
-    .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: f[3]! ? f[3]!.split(',').filter(Boolean) : [] }));
+    .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: f[3]! ? f[3].split(',').filter(Boolean) : [] }));
 }
 
 /** A crontab file; system files (/etc/crontab, /etc/cron.d) have a user column. */

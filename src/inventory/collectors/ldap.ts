@@ -289,7 +289,7 @@ function toAccount(
   let homeRaw: string | null = homeAttribute ? firstOf(v, homeAttribute) : null;
   let homePool: string | null = null;
   let homing: Homing = 'unassigned';
-  let enabled: boolean | null = null;
+  let enabled: boolean | null;
   let kind: AccountKind;
   const uac = firstOf(v, 'userAccountControl');
   const adDisabled = uac !== null && /^\d+$/.test(uac) ? (Number(uac) & 2) !== 0 : null;

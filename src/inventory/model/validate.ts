@@ -146,7 +146,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
  */
 export function validateInventoryDocument(json: unknown): InventoryDocument {
   if (typeof json === 'object' && json !== null && 'schemaVersion' in json) {
-    const v = (json as { schemaVersion: unknown }).schemaVersion;
+    const v = json.schemaVersion;
     if (typeof v === 'number' && v > INVENTORY_SCHEMA_VERSION) {
       throw new FormatError(`inventory document has schema version ${v}; this lifeboat reads version ${INVENTORY_SCHEMA_VERSION}`, {
         hint: 'upgrade lifeboat to read it',
@@ -161,7 +161,7 @@ export function validateInventoryDocument(json: unknown): InventoryDocument {
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : '';
     throw new FormatError(`not a valid inventory document: ${where}: ${issue.message}${more}`);
   }
-  return r.data as InventoryDocument;
+  return r.data;
 }
 
 /** Parses JSON text and validates it; `name` (a file name) goes into error messages. */

@@ -4,11 +4,11 @@
  * run them as formulas (CSV injection).
  */
 import type { InventoryDocument } from '../model/index.js';
-import { valueText } from './format.js';
+import { type CellValue, valueText } from './format.js';
 
 export const CSV_COLUMNS = ['source', 'id', 'displayName', 'sipAddress', 'primaryAddress', 'homePool', 'homeRaw', 'homing', 'enabled', 'kind'] as const;
 
-export function csvCell(v: unknown): string {
+export function csvCell(v: CellValue): string {
   let s = valueText(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -1,7 +1,7 @@
 /** Rendering an InventoryDiff as text, Markdown or JSON. */
 import { localTime } from '../../core/index.js';
 import type { FieldChange, InventoryDiff } from '../diff/index.js';
-import { mdTable, poolLabel, valueText } from './format.js';
+import { type CellValue, mdTable, poolLabel, valueText } from './format.js';
 
 export type DiffFormat = 'text' | 'md' | 'json';
 
@@ -67,7 +67,7 @@ function diffMarkdown(d: InventoryDiff): string {
   const a = d.accounts;
   out.push('## Accounts', '', mdTable(['Added', 'Removed', 'Moved', 'Changed'], [[a.added.length, a.removed.length, a.moved.length, a.changed.length]]), '');
   if (d.poolCounts.length) out.push('## Accounts per pool', '', mdTable(['Pool', 'Before', 'After', 'Change'], d.poolCounts.map((p) => [poolLabel(p.pool), p.from, p.to, p.to - p.from])), '');
-  const table = (title: string, header: string[], rows: unknown[][]): void => {
+  const table = (title: string, header: string[], rows: CellValue[][]): void => {
     if (rows.length) out.push(`### ${title}`, '', mdTable(header, rows), '');
   };
   table('Moved', ['Account', 'Source', 'Id', 'From pool', 'To pool'], a.moved.map((x) => [x.displayName ?? '', x.source, x.id, poolLabel(x.fromPool), poolLabel(x.toPool)]));
@@ -80,7 +80,7 @@ function diffMarkdown(d: InventoryDiff): string {
     ...d.pools.changed.map((p) => [p.fqdn, 'changed', p.changes.map(change).join('; ')]),
   ];
   if (poolRows.length) out.push('## Pools', '', mdTable(['Pool', 'Change', 'Details'], poolRows), '');
-  const hostRows: unknown[][] = [...d.hosts.added.map((h) => [h, 'host added', '']), ...d.hosts.removed.map((h) => [h, 'host removed', ''])];
+  const hostRows: CellValue[][] = [...d.hosts.added.map((h) => [h, 'host added', '']), ...d.hosts.removed.map((h) => [h, 'host removed', ''])];
   for (const h of d.hosts.changed) {
     hostRows.push(
       ...h.changes.map((c) => [h.hostname, c.field, `${valueText(c.from)} → ${valueText(c.to)}`]),
@@ -97,7 +97,7 @@ function diffMarkdown(d: InventoryDiff): string {
     );
   }
   if (hostRows.length) out.push('## Hosts', '', mdTable(['Host', 'Change', 'Details'], hostRows), '');
-  const dbRows: unknown[][] = [...d.databaseServers.added.map((s) => [s, 'server added', '']), ...d.databaseServers.removed.map((s) => [s, 'server removed', ''])];
+  const dbRows: CellValue[][] = [...d.databaseServers.added.map((s) => [s, 'server added', '']), ...d.databaseServers.removed.map((s) => [s, 'server removed', ''])];
   for (const s of d.databaseServers.changed) {
     dbRows.push(
       ...s.changes.map((c) => [s.endpoint, c.field, `${valueText(c.from)} → ${valueText(c.to)}`]),

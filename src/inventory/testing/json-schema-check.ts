@@ -15,7 +15,7 @@ export function assertMatchesPublishedSchema(doc: unknown, projectRoot: string):
   if (!validate) {
     const schema = JSON.parse(readFileSync(schemaFile(projectRoot), 'utf8')) as Record<string, unknown>;
     const ajv = new Ajv2020({ allErrors: true, strict: false });
-    validate = ajv.compile(schema) as unknown as Validator;
+    validate = ajv.compile(schema);
   }
-  if (!validate!(doc)) throw new Error(`document does not match ${schemaFile(projectRoot)}: ${JSON.stringify(validate!.errors).slice(0, 2000)}`);
+  if (!validate(doc)) throw new Error(`document does not match ${schemaFile(projectRoot)}: ${JSON.stringify(validate.errors).slice(0, 2000)}`);
 }

@@ -118,7 +118,7 @@ access to * by * read
       await waitForPort(port, 20_000, alive);
       await waitForPort(sport, 20_000, alive);
     } catch (err) {
-      throw new Error(`slapd did not start: ${(err as Error).message}\n${stderr}`);
+      throw new Error(`slapd did not start: ${(err as Error).message}\n${stderr}`, { cause: err });
     }
     const stop = async (): Promise<void> => {
       if (alive()) {

@@ -61,7 +61,7 @@ function closestIssue(issue: Issue): Issue {
   if (issue.code !== 'invalid_union' || !issue.errors.length) return issue;
   const best = [...issue.errors].sort((a, b) => a.length - b.length || (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0]!;
   const first = best[0];
-  return first ? closestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue) : issue;
+  return first ? closestIssue({ ...first, path: [...issue.path, ...first.path] }) : issue;
 }
 
 /** Deeper than any configuration needs; validation and error location recurse per level. */

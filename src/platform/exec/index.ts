@@ -41,7 +41,7 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
   return new Promise((resolve, reject) => {
     options.signal?.throwIfAborted();
     const child = spawn(cmd, args, {
-      env: (options.env ?? process.env) as NodeJS.ProcessEnv,
+      env: (options.env ?? process.env),
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -79,6 +79,7 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
     });
     child.on('close', (code, sig) => {
       done();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason or spawn error, passed on unchanged
       if (failure !== undefined) reject(failure);
       else resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code, signal: sig });
     });

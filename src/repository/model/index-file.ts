@@ -78,7 +78,7 @@ export function decodeIndex(bytes: Uint8Array, name = 'index'): { packs: IndexPa
     const packId = id(pf.raw('id'), `${name} pack ${i} id`);
     return {
       id: packId,
-      blobs: (pf.array('blobs') ?? []).map((b, j) => {
+      blobs: (pf.array('blobs') ?? []).map((b, j): IndexBlobEntry => {
         const at = `${name} pack ${packId} blob ${j}`;
         const blobId = id(Fields.of(b, at).raw('id'), `${at} id`);
         const what = `${name}: pack ${packId} blob ${blobId}`;
@@ -92,7 +92,7 @@ export function decodeIndex(bytes: Uint8Array, name = 'index'): { packs: IndexPa
         if (problem !== undefined) {
           throw new FormatError(`${what}: ${problem}`, { hint: 'run `lifeboat check`; `lifeboat repair index` rebuilds the index from the packs' });
         }
-        return { id: blobId, type, offset, length, uncompressedLength } as IndexBlobEntry;
+        return { id: blobId, type, offset, length, uncompressedLength };
       }),
     };
   });

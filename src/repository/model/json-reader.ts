@@ -99,14 +99,14 @@ export class Fields {
   string(key: string): string {
     const v = this.obj[key];
     if (typeof v !== 'string') this.fail(key, 'a string');
-    return v as string;
+    return v;
   }
 
   optString(key: string): string | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'string') this.fail(key, 'a string');
-    return v as string;
+    return v;
   }
 
   /** A non-negative integer that fits a JS number. */
@@ -115,7 +115,7 @@ export class Fields {
     if (v === undefined || v === null) return dflt;
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) this.fail(key, 'a non-negative integer below 2^53');
-    return n as number;
+    return n;
   }
 
   /** A uint64, exact. */
@@ -132,21 +132,21 @@ export class Fields {
     const v = this.obj[key];
     if (v === undefined || v === null) return false;
     if (typeof v !== 'boolean') this.fail(key, 'true or false');
-    return v as boolean;
+    return v;
   }
 
   bytes(key: string): Buffer | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) this.fail(key, 'base64');
-    return Buffer.from(v as string, 'base64');
+    return Buffer.from(v, 'base64');
   }
 
   stringArray(key: string): string[] | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) this.fail(key, 'a list of strings');
-    return v as string[];
+    return v;
   }
 
   array(key: string): unknown[] | undefined {

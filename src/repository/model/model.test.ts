@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { FormatError } from '../../core/index.js';
+import { FormatError, type Id } from '../../core/index.js';
 import { vectorsDir } from '../../../test/helpers/paths.js';
 import {
   EMPTY_TREE_ID,
@@ -100,9 +100,9 @@ test('TreeBuilder sorts by raw name bytes (non-UTF-8 names included) and refuses
   for (const name of names) b.add({ ...base, name });
   const encoded = b.encode();
   const order = decodeTree(encoded).map((n) => n.name);
-  assert.deepEqual(order, [...names].sort(Buffer.compare));
+  assert.deepEqual(order, [...names].sort((x, y) => Buffer.compare(x, y)));
   // same bytes as encoding the sorted nodes one by one
-  assert.equal(encoded.toString('latin1'), encodeTree([...names].sort(Buffer.compare).map((name) => ({ ...base, name }))).toString('latin1'));
+  assert.equal(encoded.toString('latin1'), encodeTree([...names].sort((x, y) => Buffer.compare(x, y)).map((name) => ({ ...base, name }))).toString('latin1'));
   assert.equal(b.size, names.length);
   const dup = new TreeBuilder();
   dup.add({ ...base, name: Buffer.from('x') });
@@ -184,7 +184,7 @@ test('quoteName/unquoteName round trip any bytes', () => {
 test('snapshot and index round trips', () => {
   const snap = {
     time: '2026-11-23T23:59:49.074895526Z',
-    tree: '0cb3a3af'.padEnd(64, '0') as never,
+    tree: '0cb3a3af'.padEnd(64, '0') as Id,
     paths: ['/tmp/src'],
     hostname: 'testhost',
     username: 'root',

@@ -55,7 +55,7 @@ const SUMMARY_KEYS: [keyof SnapshotSummary, string][] = [
 ];
 
 function encodeSummary(s: SnapshotSummary): string {
-  return `{${SUMMARY_KEYS.map(([k, j]) => `"${j}":${typeof s[k] === 'string' ? goJsonString(s[k] as string) : s[k]}`).join(',')}}`;
+  return `{${SUMMARY_KEYS.map(([k, j]) => `"${j}":${typeof s[k] === 'string' ? goJsonString(s[k]) : s[k]}`).join(',')}}`;
 }
 
 export function encodeSnapshot(s: Snapshot): Buffer {

@@ -121,8 +121,8 @@ export function formatGoTime(t: GoTime): string {
     secs += 86400;
     days -= 1;
   }
-  let [y, m, d] = civilFromDays(days);
-  y = Math.min(9999, Math.max(0, y));
+  const [year, m, d] = civilFromDays(days);
+  const y = Math.min(9999, Math.max(0, year));
   let out = `${pad(y, 4)}-${pad(m)}-${pad(d)}T${pad(Math.floor(secs / 3600))}:${pad(Math.floor((secs % 3600) / 60))}:${pad(secs % 60)}`;
   if (t.nanos > 0) out += `.${String(t.nanos).padStart(9, '0').replace(/0+$/, '')}`;
   if (t.offsetMinutes === 0) return `${out}Z`;

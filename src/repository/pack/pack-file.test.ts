@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { type Id, sha256, sha256Id } from '../../core/index.js';
+import { sha256, sha256Id } from '../../core/index.js';
 import { openBlob, parsePackTail } from './blob-crypto.js';
 import { generateKey } from '../crypto/index.js';
 import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from './header.js';
@@ -89,7 +89,7 @@ test('PackFileWriter: a blob larger than a pack buffer gets a pack of its own; d
   const packs: PackFile[] = [];
   const writer = new PackFileWriter(key, 3, (p) => packs.push(p));
   const small = Buffer.from('small');
-  writer.addBlob('tree', sha256Id(small) as Id, small);
+  writer.addBlob('tree', sha256Id(small), small);
   const huge = randomBytes(PACK_BUFFER_SIZE + 1000);
   writer.addBlob('tree', sha256Id(huge), huge);
   assert.equal(packs.length, 2);

@@ -55,12 +55,12 @@ describe('journal chain', () => {
     const plain = chain();
     plain[2] = { ...plain[2]!, record: { ...plain[2]!.record!, detail: { approver: 'someone else', planDigest: 'ab'.repeat(32) } } };
     const v1 = verifyJournal(plain);
-    assert.deepEqual(errors(v1), [`altered #3 (${plain[2]!.record!.hash.slice(0, 12)})`]);
+    assert.deepEqual(errors(v1), [`altered #3 (${plain[2].record!.hash.slice(0, 12)})`]);
 
     const clever = chain();
     clever[2] = { ...clever[2]!, record: rehashed(clever[2]!.record!, { summary: 'approved by nobody in particular' }) };
     const v2 = verifyJournal(clever);
-    assert.deepEqual(errors(v2), [`altered #3 (${clever[2]!.record!.hash.slice(0, 12)})`]);
+    assert.deepEqual(errors(v2), [`altered #3 (${clever[2].record!.hash.slice(0, 12)})`]);
     assert.match(v2.findings[0]!.message, /altered or replaced/);
   });
 
