@@ -131,7 +131,7 @@ test('timeout: a stalled call fails as transient after the deadline; retry then 
 
 test('fault.enospc-from-save=N: the N-th save and every later one fail as a full disk does, permanent, nothing stored', async () => {
   const mem = new MemoryBackend();
-  const b = stackDecorators(new FaultInjectionBackend(mem, faultPlanFromOptions(new Map([['enospc-from-save', 2]]))!), { retry: fast });
+  const b = stackDecorators(new FaultInjectionBackend(mem, faultPlanFromOptions(new Map([['enospc-from-save', 2]]))), { retry: fast });
   await b.save(h('first'), Buffer.from('1'));
   for (const name of ['second', 'third']) {
     await assert.rejects(b.save(h(name), Buffer.from('2')), (err: unknown) => {
@@ -147,7 +147,7 @@ test('fault.enospc-from-save=N: the N-th save and every later one fail as a full
 });
 
 test('fault.eio-from-save=N: EIO is transient, retried, and still failing it gives up naming the object and the disk', async () => {
-  const faulty = new FaultInjectionBackend(new MemoryBackend(), faultPlanFromOptions(new Map([['eio-from-save', 1]]))!);
+  const faulty = new FaultInjectionBackend(new MemoryBackend(), faultPlanFromOptions(new Map([['eio-from-save', 1]])));
   const b = stackDecorators(faulty, { retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 } });
   await assert.rejects(b.save(h('x'), Buffer.from('x')), (err: unknown) => {
     assert.ok(err instanceof BackendError);
