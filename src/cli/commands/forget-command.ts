@@ -2,12 +2,11 @@
  * forget: remove snapshots by policy (restic's --keep-* options) or by ID; prints what is kept
  * and why, per group.
  */
-import type { ForgetGroup, ForgetPolicy } from '../../app/index.js';
+import type { ForgetPolicy } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
-import { type CommandContext, addSnapshotFilterOptions, collect, snapshotFilter, warn, withRepository } from '../command-context.js';
+import { addSnapshotFilterOptions, collect, snapshotFilter, warn, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-import { renderTable, shortTime } from '../format.js';
-import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import { addPruneOptions, runPrune } from './prune-command.js';
 import type { Register } from '../action.js';
 
@@ -42,7 +41,8 @@ export const registerForgetCommand: Register = (program, run) => {
   )).action(
     run(async (ctx, ids, o) => {
       // forget keeps pinned restore points: its use-case brings the rollback code, loaded here only.
-      const { forgetSnapshots, parseDuration, parseGroupBy, snapshotJson } = await import('../../app/index.js');
+      const { forgetSnapshots, parseDuration, parseGroupBy } = await import('../../app/index.js');
+      const { forgetPrinter } = await import('../printers/forget-prune-printers.js');
       const d = (v: string | undefined): ReturnType<typeof parseDuration> | undefined => (v ? parseDuration(v) : undefined);
       const policy: ForgetPolicy = {
         last: o.keepLast, hourly: o.keepHourly, daily: o.keepDaily, weekly: o.keepWeekly, monthly: o.keepMonthly, yearly: o.keepYearly,
@@ -63,38 +63,9 @@ export const registerForgetCommand: Register = (program, run) => {
             ctx.exitCode = EXIT.partial;
           },
         });
-        if (ctx.flags.json) {
-          printJson(ctx.io.stdout, groups.map((g) => ({
-            host: g.host, paths: g.paths, tags: g.tags,
-            keep: g.keep.map((k) => snapshotJson(k.entry)),
-            remove: g.remove.map(snapshotJson),
-            reasons: g.keep.map((k) => ({ snapshot: snapshotJson(k.entry), matches: k.reasons })),
-            ...(g.unreadable ? { unreadable: g.unreadable } : {}),
-            ...(g.removeUnreadable ? { remove_unreadable: g.removeUnreadable } : {}),
-          })));
-        } else {
-          printForgetGroups(ctx, groups, Boolean(o.dryRun));
-        }
+        choosePrinter(ctx, forgetPrinter)({ groups, dryRun: Boolean(o.dryRun) });
         if (o.prune && !o.dryRun) await runPrune(ctx, repo, o);
       });
     }),
   );
 };
-
-function printForgetGroups(ctx: CommandContext, groups: ForgetGroup[], dryRun: boolean): void {
-  for (const g of groups) {
-    const title = [g.host !== undefined ? `host [${g.host}]` : '', g.paths ? `paths [${g.paths.join(', ')}]` : '', g.tags ? `tags [${g.tags.join(', ')}]` : ''].filter(Boolean).join(', ');
-    if (title) printLine(ctx.io.stdout, `snapshots for ${title}:`);
-    if (g.unreadable) printLine(ctx.io.stdout, `nothing removed from this group: ${g.unreadable.map((id) => `snapshots/${id.slice(0, 8)}`).join(', ')} of it cannot be read`);
-    if (g.keep.length) {
-      printLine(ctx.io.stdout, `keep ${g.keep.length} snapshots:`);
-      printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Reasons'], g.keep.map((k) => [k.entry.id.slice(0, 8), shortTime(k.entry.snapshot.time), k.entry.snapshot.hostname ?? '', (k.entry.snapshot.tags ?? []).join(','), k.reasons.join(', ')])));
-    }
-    if (g.remove.length) {
-      printLine(ctx.io.stdout, `${dryRun ? 'would remove' : 'removed'} ${g.remove.length} snapshots:`);
-      printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags'], g.remove.map((e) => [e.id.slice(0, 8), shortTime(e.snapshot.time), e.snapshot.hostname ?? '', (e.snapshot.tags ?? []).join(',')])));
-    }
-    for (const id of g.removeUnreadable ?? []) printLine(ctx.io.stdout, `${dryRun ? 'would remove' : 'removed'} unreadable snapshot file snapshots/${id}`);
-    printLine(ctx.io.stdout, '');
-  }
-}

@@ -4,8 +4,7 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { EventHook, PruneStats, Repository } from '../../app/index.js';
 import type { CommandContext } from '../command-context.js';
-import { formatBytes } from '../format.js';
-import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import { parseSize } from './write-commands.js';
 import type { Register } from '../action.js';
 import { addOperationOptions, optionalPlan, withConfiguredRepository, withOperation } from '../operation.js';
@@ -19,6 +18,7 @@ export interface PruneFlags {
 
 export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFlags, events?: EventHook): Promise<PruneStats> {
   const { parseMaxUnused, pruneRepository } = await import('../../app/prune.js');
+  const { prunePrinter } = await import('../printers/forget-prune-printers.js');
   const stats = await pruneRepository(repo, {
     maxUnused: parseMaxUnused(o.maxUnused),
     maxRepackBytes: o.maxRepackSize ? parseSize(o.maxRepackSize) : undefined,
@@ -27,17 +27,7 @@ export async function runPrune(ctx: CommandContext, repo: Repository, o: PruneFl
     signal: ctx.signal,
     events,
   });
-  if (ctx.flags.json) {
-    printJson(ctx.io.stdout, { message_type: 'prune', dry_run: Boolean(o.dryRun), ...stats });
-  } else if (!ctx.flags.quiet) {
-    const verb = o.dryRun ? 'would' : 'did';
-    printLine(ctx.io.stdout, `used:   ${stats.usedBlobs} blobs / ${formatBytes(stats.usedBytes)}`);
-    printLine(ctx.io.stdout, `unused: ${stats.unusedBlobs} blobs / ${formatBytes(stats.unusedBytes)} (${stats.duplicateBlobs} duplicates)`);
-    printLine(ctx.io.stdout, `${verb} delete ${stats.packsToDelete} packs, repack ${stats.packsToRepack} packs (${formatBytes(stats.bytesToRepack)}), remove ${stats.unindexedPacks} unindexed packs; frees ${formatBytes(stats.bytesFreed)}`);
-    if (stats.staleTemporaries > 0) {
-      printLine(ctx.io.stdout, `${verb} remove ${stats.staleTemporaries} temporary files of interrupted saves older than an hour (${formatBytes(stats.staleTemporaryBytes)})`);
-    }
-  }
+  choosePrinter(ctx, prunePrinter)({ stats, dryRun: Boolean(o.dryRun) });
   return stats;
 }
 

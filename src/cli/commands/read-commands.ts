@@ -7,8 +7,9 @@ import { CAT_KINDS } from '../../app/cat.js';
 import type { Register } from '../action.js';
 import { addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, warn, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes, formatDuration, renderTable, shortTime } from '../format.js';
+import { formatBytes, formatDuration } from '../format.js';
 import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import { ProgressReporter, eta } from '../progress.js';
 
 /** How `restore -v` names each action: [with --dry-run, done]. */
@@ -29,7 +30,8 @@ export const registerReadCommands: Register = (program, run) => {
       .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags (comma-separated), as restic'),
   ).action(
     run(async (ctx, opts) => {
-      const { groupHeader, groupKeyJson, groupSnapshots, latestPerGroup, listSnapshots, parseGroupBy, snapshotJson, unreadableSnapshotWarning } = await import('../../app/snapshots.js');
+      const { groupSnapshots, latestPerGroup, listSnapshots, parseGroupBy, unreadableSnapshotWarning } = await import('../../app/snapshots.js');
+      const { snapshotsPrinter } = await import('../printers/snapshots-printer.js');
       const groupBy = opts.groupBy === undefined ? undefined : parseGroupBy(opts.groupBy);
       await withRepository(ctx, async (repo) => {
         let entries = await listSnapshots(repo, snapshotFilter(opts), {
@@ -42,27 +44,7 @@ export const registerReadCommands: Register = (program, run) => {
         });
         if (opts.latest !== undefined) entries = latestPerGroup(entries, opts.latest);
         const groups = groupBy ? [...groupSnapshots(entries, groupBy).values()] : undefined;
-        if (ctx.flags.json) {
-          if (groups) printJson(ctx.io.stdout, groups.map((g) => ({ group_key: groupKeyJson(g.key), snapshots: g.entries.map(snapshotJson) })));
-          else printJson(ctx.io.stdout, entries.map(snapshotJson));
-          return;
-        }
-        const table = (list: typeof entries): void => {
-          const rows = list.map((e) => [
-            e.id.slice(0, 8),
-            shortTime(e.snapshot.time),
-            e.snapshot.hostname ?? '',
-            (e.snapshot.tags ?? []).join(','),
-            e.snapshot.paths.join(', '),
-          ]);
-          printLine(ctx.io.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Paths'], rows));
-          printLine(ctx.io.stdout, `${list.length} snapshots`);
-        };
-        if (!groups) return table(entries);
-        for (const g of groups) {
-          printLine(ctx.io.stdout, groupHeader(g.key));
-          table(g.entries);
-        }
+        choosePrinter(ctx, snapshotsPrinter)({ entries, groups });
       });
     }),
   );
@@ -79,28 +61,16 @@ export const registerReadCommands: Register = (program, run) => {
   ).action(
     run(async (ctx, snapshotArg, dirList, opts) => {
       const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
-      const { listSnapshot, listSnapshotDirs, lsModeString, lsNodeJson, lsSnapshotJson } = await import('../../app/ls.js');
+      const { listSnapshot, listSnapshotDirs } = await import('../../app/ls.js');
+      const { lsPrinter } = await import('../printers/ls-printer.js');
       const { ref, path } = splitSnapshotArg(snapshotArg);
       await withRepository(ctx, async (repo) => {
         const listing = dirList.length
           ? await listSnapshotDirs(repo, { snapshot: ref, dirs: path === undefined ? dirList : dirList.map((d) => `${path.replace(/\/+$/, '')}/${d.replace(/^\/+/, '')}`), filter: snapshotFilter(opts), recursive: opts.recursive, signal: ctx.signal })
           : await listSnapshot(repo, { snapshot: ref, path, filter: snapshotFilter(opts), recursive: opts.recursive ?? true, signal: ctx.signal });
-        if (ctx.flags.json) printJson(ctx.io.stdout, lsSnapshotJson(listing.entry));
-        else if (!ctx.flags.quiet) {
-          const filtered = dirList.length ? ` filtered by [${dirList.join(' ')}]` : '';
-          ctx.io.stderr.write(`snapshot ${listing.entry.id.slice(0, 8)} of [${listing.entry.snapshot.paths.join(' ')}]${filtered} at ${listing.entry.snapshot.time}:\n`);
-        }
-        for await (const e of listing.entries) {
-          if (ctx.flags.json) printJson(ctx.io.stdout, lsNodeJson(e));
-          else if (opts.long) {
-            const n = e.node;
-            const head = `${lsModeString(n.type, n.mode)} ${String(n.uid).padStart(5)} ${String(n.gid).padStart(5)} ${String(n.size).padStart(10)} ${shortTime(n.mtime)} `;
-            const line = Buffer.concat([Buffer.from(head), e.path]);
-            printLine(ctx.io.stdout, n.type === 'symlink' && n.linktarget !== undefined ? Buffer.concat([line, Buffer.from(` -> ${n.linktarget}`)]) : line);
-          } else {
-            printLine(ctx.io.stdout, e.path);
-          }
-        }
+        const print = choosePrinter(ctx, lsPrinter(Boolean(opts.long)));
+        print.head(listing.entry, dirList);
+        for await (const e of listing.entries) print.entry(e);
       });
     }),
   );

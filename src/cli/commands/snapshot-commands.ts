@@ -3,11 +3,8 @@
  */
 import { Option } from '@commander-js/extra-typings';
 import { addSnapshotFilterOptions, collect, snapshotFilter, withRepository } from '../command-context.js';
-import { formatBytes, shortTime } from '../format.js';
-import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import type { Register } from '../action.js';
-
-const MARK = { added: '+', removed: '-', modified: 'M', type: 'T', metadata: 'U' } as const;
 
 const splitTags = (list: string[]): string[] => list.flatMap((t) => t.split(',')).filter(Boolean);
 
@@ -21,22 +18,16 @@ export const registerSnapshotCommands: Register = (program, run) => {
     .action(
       run(async (ctx, a, b, { metadata }) => {
         const { diffSnapshots } = await import('../../app/diff.js');
+        const { diffPrinter } = await import('../printers/snapshot-printers.js');
         await withRepository(ctx, async (repo) => {
           const d = await diffSnapshots(repo, a, b, ctx.signal);
-          if (!ctx.flags.json && !ctx.flags.quiet) printLine(ctx.io.stdout, `comparing snapshot ${d.from.id.slice(0, 8)} to ${d.to.id.slice(0, 8)}:\n`);
+          const print = choosePrinter(ctx, diffPrinter);
+          print.head(d.from, d.to);
           for await (const c of d.changes) {
             if (c.kind === 'metadata' && !metadata) continue;
-            const suffix = (c.after ?? c.before)?.type === 'dir' ? '/' : '';
-            if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'change', path: `${c.path.toString()}${suffix}`, modifier: MARK[c.kind] });
-            else printLine(ctx.io.stdout, Buffer.concat([Buffer.from(`${MARK[c.kind]}    `), c.path, Buffer.from(suffix)]));
+            print.change(c);
           }
-          const s = d.stats;
-          if (ctx.flags.json) {
-            printJson(ctx.io.stdout, { message_type: 'statistics', source_snapshot: d.from.id, target_snapshot: d.to.id, added: s.added, removed: s.removed, changed: s.modified, type_changed: s.typeChanged, metadata_changed: s.metadata, added_bytes: s.addedBytes, removed_bytes: s.removedBytes });
-          } else if (!ctx.flags.quiet) {
-            printLine(ctx.io.stdout, `\nFiles and dirs: ${s.added} new, ${s.removed} removed, ${s.modified} changed, ${s.typeChanged} type changed, ${s.metadata} metadata only`);
-            printLine(ctx.io.stdout, `Added: ${formatBytes(s.addedBytes)}  Removed: ${formatBytes(s.removedBytes)}`);
-          }
+          print.end(d.from, d.to, d.stats);
         });
       }),
     );
@@ -52,6 +43,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
   ).action(
     run(async (ctx, ids, o) => {
       const { tagSnapshots } = await import('../../app/tag.js');
+      const { tagPrinter } = await import('../printers/snapshot-printers.js');
       await withRepository(ctx, async (repo) => {
         const r = await tagSnapshots(repo, {
           snapshots: ids,
@@ -61,11 +53,7 @@ export const registerSnapshotCommands: Register = (program, run) => {
           set: o.set ? splitTags(o.set) : undefined,
           signal: ctx.signal,
         });
-        if (ctx.flags.json) printJson(ctx.io.stdout, r.changed);
-        else if (!ctx.flags.quiet) {
-          for (const c of r.changed) printLine(ctx.io.stdout, `snapshot ${c.from.slice(0, 8)} saved as ${c.to.slice(0, 8)} with tags [${c.tags.join(', ')}]`);
-          printLine(ctx.io.stdout, `modified ${r.changed.length} snapshots`);
-        }
+        choosePrinter(ctx, tagPrinter)(r);
       });
     }),
   );
@@ -79,13 +67,10 @@ export const registerSnapshotCommands: Register = (program, run) => {
   ).action(
     run(async (ctx, ids, o) => {
       const { snapshotStats } = await import('../../app/stats.js');
+      const { statsPrinter } = await import('../printers/snapshot-printers.js');
       await withRepository(ctx, async (repo) => {
         const s = await snapshotStats(repo, { mode: o.mode, snapshots: ids, filter: snapshotFilter(o), signal: ctx.signal });
-        if (ctx.flags.json) {
-          printJson(ctx.io.stdout, { total_size: s.totalSize, total_file_count: s.files, ...(s.mode === 'raw-data' ? { total_blob_count: s.blobs } : {}), snapshots_count: s.snapshots });
-        } else {
-          printLine(ctx.io.stdout, `Stats in ${s.mode} mode:\n  Snapshots processed: ${s.snapshots}\n  Total file count: ${s.files}${s.mode === 'raw-data' ? `\n  Total blob count: ${s.blobs}` : ''}\n  Total size: ${formatBytes(s.totalSize)}`);
-        }
+        choosePrinter(ctx, statsPrinter)(s);
       });
     }),
   );
@@ -98,26 +83,12 @@ export const registerSnapshotCommands: Register = (program, run) => {
       .option('-i, --ignore-case', 'ignore case'),
   ).action(
     run(async (ctx, patterns, o) => {
-      const { findInSnapshots, findNodeJson } = await import('../../app/find.js');
+      const { findInSnapshots } = await import('../../app/find.js');
+      const { findPrinter } = await import('../printers/snapshot-printers.js');
       await withRepository(ctx, async (repo) => {
-        let current = '';
-        // --json: restic's one array, an object per snapshot with matches
-        const found: { matches: Record<string, unknown>[]; hits: number; snapshot: string }[] = [];
-        for await (const m of findInSnapshots(repo, patterns, { filter: snapshotFilter(o), ignoreCase: o.ignoreCase, signal: ctx.signal })) {
-          if (ctx.flags.json) {
-            if (found.at(-1)?.snapshot !== m.snapshot.id) found.push({ matches: [], hits: 0, snapshot: m.snapshot.id });
-            const group = found.at(-1)!;
-            group.matches.push(findNodeJson(m.entry));
-            group.hits++;
-            continue;
-          }
-          if (m.snapshot.id !== current) {
-            current = m.snapshot.id;
-            printLine(ctx.io.stdout, `Found matching entries in snapshot ${current.slice(0, 8)} from ${shortTime(m.snapshot.snapshot.time)}`);
-          }
-          printLine(ctx.io.stdout, m.entry.path);
-        }
-        if (ctx.flags.json) printJson(ctx.io.stdout, found);
+        const print = choosePrinter(ctx, findPrinter);
+        for await (const m of findInSnapshots(repo, patterns, { filter: snapshotFilter(o), ignoreCase: o.ignoreCase, signal: ctx.signal })) print.match(m);
+        print.end();
       });
     }),
   );
