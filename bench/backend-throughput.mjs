@@ -68,7 +68,16 @@ function startServer(cmd, argv, pattern, stream = 'stdout') {
     child[stream].on('data', (d) => {
       out += d.toString();
       const m = pattern.exec(out);
-      if (m) resolveStart({ child, match: m, stop: () => new Promise((r) => { child.on('exit', r); child.kill('SIGTERM'); }) });
+      if (m)
+        resolveStart({
+          child,
+          match: m,
+          stop: () =>
+            new Promise((r) => {
+              child.on('exit', r);
+              child.kill('SIGTERM');
+            }),
+        });
     });
     child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out}`)));
   });

@@ -38,7 +38,12 @@ function run(params: { minSize?: number }): { mbps: number; chunks: number } {
   return { mbps: data.length / 1e6 / seconds, chunks: chunks + (c.pending > 0 ? 1 : 0) };
 }
 
-for (const [label, params] of raw ? ([['chunker', {}], ['raw hash', { minSize: 64 }]] as const) : ([['chunker', {}]] as const)) {
+for (const [label, params] of raw
+  ? ([
+      ['chunker', {}],
+      ['raw hash', { minSize: 64 }],
+    ] as const)
+  : ([['chunker', {}]] as const)) {
   let best = 0;
   for (let r = 1; r <= rounds; r++) {
     const { mbps, chunks } = run(params);

@@ -26,7 +26,19 @@ function usersCsv(n: number): string {
   const q = (s: string): string => `"${s.replace(/"/g, '""')}"`;
   const lines = ['#TYPE Microsoft.Rtc.Management.ADConnect.Schema.OCSADUser', ['Identity', 'SipAddress', 'DisplayName', 'Enabled', 'RegistrarPool', 'HostingProvider', 'LineURI'].map(q).join(',')];
   for (let i = 0; i < n; i++) {
-    lines.push([`CN=User ${i},OU=Staff,DC=contoso,DC=com`, `sip:user${i}@contoso.com`, `Surname${i % 977}, Given${i}`, i % 50 ? 'True' : 'False', POOLS[i % POOLS.length]!, 'SRV:', `tel:+1425555${String(i).padStart(5, '0')}`].map(q).join(','));
+    lines.push(
+      [
+        `CN=User ${i},OU=Staff,DC=contoso,DC=com`,
+        `sip:user${i}@contoso.com`,
+        `Surname${i % 977}, Given${i}`,
+        i % 50 ? 'True' : 'False',
+        POOLS[i % POOLS.length]!,
+        'SRV:',
+        `tel:+1425555${String(i).padStart(5, '0')}`,
+      ]
+        .map(q)
+        .join(','),
+    );
   }
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -98,8 +98,12 @@ async function main(): Promise<void> {
       await slapd.stop();
     }
   }
-  process.stdout.write(`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, page size ${pageSize}\n\n`);
-  process.stdout.write('| directory entries | accounts collected | pages | collect s | write s | peak RSS after collect MiB | peak RSS after write MiB | heap retained MiB | document MiB |\n|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, page size ${pageSize}\n\n`,
+  );
+  process.stdout.write(
+    '| directory entries | accounts collected | pages | collect s | write s | peak RSS after collect MiB | peak RSS after write MiB | heap retained MiB | document MiB |\n|---|---|---|---|---|---|---|---|---|\n',
+  );
   process.stdout.write(`${rows.join('\n')}\n`);
 }
 

@@ -110,7 +110,11 @@ if (!reuse) {
   }
   writeFileSync(stamp, source);
 }
-const files = Number(execFileSync('sh', ['-c', `find "${source}" -xdev 2>/dev/null | wc -l`]).toString().trim());
+const files = Number(
+  execFileSync('sh', ['-c', `find "${source}" -xdev 2>/dev/null | wc -l`])
+    .toString()
+    .trim(),
+);
 
 const results = { lifeboat: [], restic: [] };
 for (let round = 0; round < rounds; round++) {
@@ -143,7 +147,9 @@ const fsType = execFileSync('stat', ['-f', '-c', '%T', targets]).toString().trim
 console.log(`\n${new Date().toISOString()} — ${machine}; restore of ${source} (${files} entries) into ${targets} (${fsType}), ${rounds} rounds`);
 console.log('| measure | Lifeboat | restic |\n|---|---|---|');
 console.log(`| restore s (each round) | ${col('lifeboat', 'seconds')} | ${col('restic', 'seconds')} |`);
-console.log(`| user + sys CPU s (each round) | ${results.lifeboat.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} | ${results.restic.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} |`);
+console.log(
+  `| user + sys CPU s (each round) | ${results.lifeboat.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} | ${results.restic.map((x) => `${x.user.toFixed(1)}+${x.sys.toFixed(1)}`).join(', ')} |`,
+);
 console.log(`| peak RSS MiB (each round) | ${col('lifeboat', 'rssMiB')} | ${col('restic', 'rssMiB')} |`);
 console.log(`\nrestic ÷ Lifeboat per round: ${ratios.map((x) => x.toFixed(2)).join(', ')}; median ${median(ratios).toFixed(2)}`);
 writeFileSync(join(base, 'last-results.json'), JSON.stringify({ machine, date: new Date().toISOString(), source, files, targets, fsType, results, ratios }, null, 2));

@@ -19,7 +19,13 @@ test('backup: a snapshot of the paths with tags and host; the next run uses it a
     assert.equal(second.stats.filesUnmodified, 2);
     assert.equal(second.dataBlobs, 0);
     const all = await loadSnapshots(f.repo, { hosts: ['h1'] });
-    assert.deepEqual(all.map((e) => [e.snapshot.paths, e.snapshot.tags ?? []]), [[[data], ['t1']], [[data], []]]);
+    assert.deepEqual(
+      all.map((e) => [e.snapshot.paths, e.snapshot.tags ?? []]),
+      [
+        [[data], ['t1']],
+        [[data], []],
+      ],
+    );
   });
 });
 

@@ -12,27 +12,9 @@ import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { type Id, LifeboatError, NotFoundError, errorMessage } from '../core/index.js';
-import {
-  Archiver,
-  type ArchiveProgress,
-  type ArchiveStats,
-  type ArchiveTarget,
-  FileLanes,
-  archiveTarget,
-  defaultLaneCount,
-  saveStream,
-} from '../engine/archiver/index.js';
+import { Archiver, type ArchiveProgress, type ArchiveStats, type ArchiveTarget, FileLanes, archiveTarget, defaultLaneCount, saveStream } from '../engine/archiver/index.js';
 import { PathFilter } from '../engine/filter/index.js';
-import {
-  type CompressionMode,
-  type Repository,
-  RepositoryLock,
-  RepositoryWriter,
-  type SnapshotEntry,
-  findSnapshot,
-  loadSnapshots,
-  safeUsername,
-} from '../repository/index.js';
+import { type CompressionMode, type Repository, RepositoryLock, RepositoryWriter, type SnapshotEntry, findSnapshot, loadSnapshots, safeUsername } from '../repository/index.js';
 import { type Node, type Snapshot, encodeTree, formatGoTime, goTimeFromNs } from '../repository/model/index.js';
 import { VERSION } from './version.js';
 
@@ -111,19 +93,23 @@ function readListFiles(files: string[] | undefined, what: string): string[] {
 async function findParent(repo: Repository, req: BackupRequest, host: string, paths: string[]): Promise<SnapshotEntry | undefined> {
   if (req.force) return undefined;
   if (req.parent) return findSnapshot(repo, req.parent, {}, req.signal);
-  const candidates = await loadSnapshots(repo, { hosts: [host] }, {
-    signal: req.signal,
-    onError: (id, err) => {
-      // removed by a concurrent forget since the listing: it is no candidate any more
-      if (err instanceof NotFoundError) return;
-      const problem = new LifeboatError('E_INTEGRITY', `snapshot ${id.slice(0, 8)} cannot be read, so it is not considered as parent: ${errorMessage(err)}`, {
-        cause: err,
-        hint: '`lifeboat check` names the damage; `lifeboat repair snapshots --forget` removes unreadable snapshots',
-      });
-      if (!req.onError) throw problem;
-      req.onError(`snapshots/${id}`, problem);
+  const candidates = await loadSnapshots(
+    repo,
+    { hosts: [host] },
+    {
+      signal: req.signal,
+      onError: (id, err) => {
+        // removed by a concurrent forget since the listing: it is no candidate any more
+        if (err instanceof NotFoundError) return;
+        const problem = new LifeboatError('E_INTEGRITY', `snapshot ${id.slice(0, 8)} cannot be read, so it is not considered as parent: ${errorMessage(err)}`, {
+          cause: err,
+          hint: '`lifeboat check` names the damage; `lifeboat repair snapshots --forget` removes unreadable snapshots',
+        });
+        if (!req.onError) throw problem;
+        req.onError(`snapshots/${id}`, problem);
+      },
     },
-  });
+  );
   const key = paths.join('\0');
   return candidates.filter((c) => [...c.snapshot.paths].sort().join('\0') === key).at(-1);
 }
@@ -151,11 +137,7 @@ export async function backup(repo: Repository, req: BackupRequest): Promise<Back
     if (rootFiles) {
       ({ tree, stats } = await backupRootFiles(repo, writer, req, rootFiles));
     } else {
-      const pool = new FileLanes(
-        writer,
-        { key: repo.key, polynomial: repo.config.chunkerPolynomial, level: writer.level, packsInFlight: 2 },
-        Math.max(1, req.lanes ?? defaultLaneCount()),
-      );
+      const pool = new FileLanes(writer, { key: repo.key, polynomial: repo.config.chunkerPolynomial, level: writer.level, packsInFlight: 2 }, Math.max(1, req.lanes ?? defaultLaneCount()));
       const archiver = new Archiver(repo, writer, pool, {
         exclude,
         excludeIfPresent: req.excludeIfPresent,
@@ -269,9 +251,7 @@ function spawnForOutput(argv: string[], signal?: AbortSignal): { stream: Readabl
   if (!cmd) throw new LifeboatError('E_USAGE', '--stdin-from-command needs a command after --');
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], signal });
   const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', (err) =>
-      reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err, hint: 'check the command name and PATH; no snapshot was saved' })),
-    );
+    child.on('error', (err) => reject(new LifeboatError('E_COMMAND_FAILED', `cannot run ${cmd}: ${err.message}`, { cause: err, hint: 'check the command name and PATH; no snapshot was saved' })));
     child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
   });
   // a command that cannot start rejects `exited` while its (empty) output is still being saved;
@@ -281,19 +261,17 @@ function spawnForOutput(argv: string[], signal?: AbortSignal): { stream: Readabl
 }
 
 /** Streams (stdin, a command's output, given bytes) saved as files at the root of the snapshot. */
-async function backupRootFiles(
-  repo: Repository,
-  writer: RepositoryWriter,
-  req: BackupRequest,
-  files: RootFile[],
-): Promise<{ tree: Id; stats: ArchiveStats }> {
+async function backupRootFiles(repo: Repository, writer: RepositoryWriter, req: BackupRequest, files: RootFile[]): Promise<{ tree: Id; stats: ArchiveStats }> {
   const nodes: Node[] = [];
   let total = 0;
   for (const file of files) {
     const { stream, exited } = file.open();
     const started = Date.now();
-    const result = await saveStream(stream, repo.config.chunkerPolynomial, (data) => writer.saveDataBlob(data), (bytes) =>
-      req.onProgress?.({ filesDone: nodes.length, bytesDone: total + bytes, dirsDone: 0, current: file.filename }),
+    const result = await saveStream(
+      stream,
+      repo.config.chunkerPolynomial,
+      (data) => writer.saveDataBlob(data),
+      (bytes) => req.onProgress?.({ filesDone: nodes.length, bytesDone: total + bytes, dirsDone: 0, current: file.filename }),
     );
     const code = await exited;
     if (code !== undefined && code !== 0) {
@@ -323,8 +301,15 @@ async function backupRootFiles(
   nodes.sort((a, b) => Buffer.compare(a.name, b.name));
   const tree = await writer.saveTree(encodeTree(nodes));
   const stats: ArchiveStats = {
-    filesNew: nodes.length, filesChanged: 0, filesUnmodified: 0, dirsNew: 0, dirsChanged: 0, dirsUnmodified: 0,
-    totalFilesProcessed: nodes.length, totalBytesProcessed: total, errors: 0,
+    filesNew: nodes.length,
+    filesChanged: 0,
+    filesUnmodified: 0,
+    dirsNew: 0,
+    dirsChanged: 0,
+    dirsUnmodified: 0,
+    totalFilesProcessed: nodes.length,
+    totalBytesProcessed: total,
+    errors: 0,
   };
   return { tree, stats };
 }

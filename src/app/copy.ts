@@ -40,9 +40,7 @@ export async function copySnapshots(src: Repository, dst: Repository, req: CopyR
     throw err;
   });
   try {
-    const wanted = req.snapshots?.length
-      ? await Promise.all(req.snapshots.map((r) => findSnapshot(src, r, {}, req.signal)))
-      : await loadSnapshots(src, req.filter ?? {}, { signal: req.signal });
+    const wanted = req.snapshots?.length ? await Promise.all(req.snapshots.map((r) => findSnapshot(src, r, {}, req.signal))) : await loadSnapshots(src, req.filter ?? {}, { signal: req.signal });
     const existing = await loadSnapshots(dst, {}, { signal: req.signal });
     await src.loadIndex({ signal: req.signal });
     await dst.loadIndex({ signal: req.signal });
@@ -106,4 +104,3 @@ export async function copySnapshots(src: Repository, dst: Repository, req: CopyR
     await srcLock.release();
   }
 }
-

@@ -71,9 +71,13 @@ export async function dumpPath(repo: Repository, req: DumpRequest, out: Writable
   pack.finalize();
   await done;
   if (refused.length > 0) {
-    throw new LifeboatError('E_UNSAFE_PATH', `refused ${refused.length} tree ${refused.length === 1 ? 'entry' : 'entries'} with an unsafe name (first: ${JSON.stringify(refused[0])}): left out of the archive with everything below ${refused.length === 1 ? 'it' : 'them'}`, {
-      hint: 'the snapshot holds names no archive member may have; run `lifeboat check`',
-    });
+    throw new LifeboatError(
+      'E_UNSAFE_PATH',
+      `refused ${refused.length} tree ${refused.length === 1 ? 'entry' : 'entries'} with an unsafe name (first: ${JSON.stringify(refused[0])}): left out of the archive with everything below ${refused.length === 1 ? 'it' : 'them'}`,
+      {
+        hint: 'the snapshot holds names no archive member may have; run `lifeboat check`',
+      },
+    );
   }
 }
 
@@ -90,7 +94,7 @@ const TAR_TYPES: Partial<Record<Node['type'], tar.Header['type']>> = {
   dev: 'block-device',
 };
 
-function tarHeader(name: string, n: Node): Partial<tar.Header> & { name: string } | undefined {
+function tarHeader(name: string, n: Node): (Partial<tar.Header> & { name: string }) | undefined {
   const type = TAR_TYPES[n.type];
   if (!type) return undefined;
   const t = parseGoTime(n.mtime);

@@ -162,10 +162,16 @@ export function gateRedEvent(subject: { point?: EventPoint | null; host?: string
 
 export function checkEvent(r: CheckResult, readData: string | null, durationMs: number, host?: string): LifeboatEvent {
   const check: EventCheck = { errors: r.errors, hints: r.hints, packs: r.packs, snapshots: r.snapshots, trees: r.trees, packsRead: r.packsRead, readData };
-  const failing = r.findings.filter((f) => f.severity === 'error').slice(0, 20).map((f) => ({ name: f.kind, detail: f.message }));
+  const failing = r.findings
+    .filter((f) => f.severity === 'error')
+    .slice(0, 20)
+    .map((f) => ({ name: f.kind, detail: f.message }));
   return r.errors
     ? { ...base('check.failed', 'failed', `repository check found ${r.errors} errors`, host, durationMs), check, failingSteps: failing }
-    : { ...base('check.passed', r.hints ? 'warning' : 'ok', `repository check passed (${r.snapshots} snapshots, ${r.packs} packs${r.packsRead ? `, ${r.packsRead} read` : ''})`, host, durationMs), check };
+    : {
+        ...base('check.passed', r.hints ? 'warning' : 'ok', `repository check passed (${r.snapshots} snapshots, ${r.packs} packs${r.packsRead ? `, ${r.packsRead} read` : ''})`, host, durationMs),
+        check,
+      };
 }
 
 export function checkErrorEvent(err: unknown, durationMs: number, host?: string): LifeboatEvent {
@@ -194,7 +200,11 @@ export function rollbackEvent(r: { point: string; steps: number; problems: strin
 
 export function rollbackErrorEvent(err: unknown, pointRef: string, durationMs: number, host?: string): LifeboatEvent {
   const error = errorOf(err);
-  return { ...base('rollback.failed', 'failed', `rollback to point ${pointRef} failed: ${error.message}`, host, durationMs), error, rollback: { point: pointRef, steps: 0, problems: [error.message], resumed: false } };
+  return {
+    ...base('rollback.failed', 'failed', `rollback to point ${pointRef} failed: ${error.message}`, host, durationMs),
+    error,
+    rollback: { point: pointRef, steps: 0, problems: [error.message], resumed: false },
+  };
 }
 
 /** The event `lifeboat notify test` sends to every target. */

@@ -85,7 +85,10 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
           const d = snapshotTimeNs(b.snapshot) - snapshotTimeNs(a.snapshot);
           return d > 0n ? 1 : d < 0n ? -1 : 0;
         });
-        const decisions = applyPolicy(newestFirst.map((e) => e.snapshot), req.policy);
+        const decisions = applyPolicy(
+          newestFirst.map((e) => e.snapshot),
+          req.policy,
+        );
         const group: ForgetGroup = { ...key, keep: [], remove: [] };
         newestFirst.forEach((entry, i) => {
           const d = decisions[i]!;
@@ -106,7 +109,6 @@ export async function forgetSnapshots(repo: Repository, req: ForgetRequest): Pro
     await lock?.release();
   }
 }
-
 
 /**
  * A snapshot named explicitly: its entry, or only its ID when the file cannot be read or decoded
@@ -133,9 +135,13 @@ async function unreadableGroups(repo: Repository, failed: { id: Id; err: unknown
     req.onWarning?.(unreadableSnapshotWarning(id, err));
     const fields = await groupFieldsOf(repo, id, req.signal);
     if (!fields) {
-      throw new LifeboatError('E_INTEGRITY', `refusing to apply the policy: snapshot file snapshots/${id} cannot be read, so the group it belongs to is unknown and it may be any group's newest snapshot`, {
-        hint: `restore the file from a copy, or forget it by its ID if it is beyond repair (lifeboat forget ${id.slice(0, 8)}); then run forget again`,
-      });
+      throw new LifeboatError(
+        'E_INTEGRITY',
+        `refusing to apply the policy: snapshot file snapshots/${id} cannot be read, so the group it belongs to is unknown and it may be any group's newest snapshot`,
+        {
+          hint: `restore the file from a copy, or forget it by its ID if it is beyond repair (lifeboat forget ${id.slice(0, 8)}); then run forget again`,
+        },
+      );
     }
     // only what the filter selects is decided on
     if (!snapshotMatches({ time: '', tree: id, ...fields }, req.filter ?? {})) continue;

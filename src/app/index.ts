@@ -46,7 +46,22 @@ export * from './journal.js';
 export * from './rollback-approve.js';
 export * from './ready.js';
 export { type ReadinessReport, renderReadiness, readinessIsRed } from '../rollback/index.js';
-export { type NotifyTarget, type PlanFile, type PointManifest, type RollbackPlan, type RollbackStep, type JournalRecord, type JournalFinding, journalCitation, loadPlanFile, renderPlan, rollbackPlanDigest, defaultStateDir, planIsEmpty, fileStepCounts } from '../rollback/index.js';
+export {
+  type NotifyTarget,
+  type PlanFile,
+  type PointManifest,
+  type RollbackPlan,
+  type RollbackStep,
+  type JournalRecord,
+  type JournalFinding,
+  journalCitation,
+  loadPlanFile,
+  renderPlan,
+  rollbackPlanDigest,
+  defaultStateDir,
+  planIsEmpty,
+  fileStepCounts,
+} from '../rollback/index.js';
 export * from './console-queries.js';
 export * from './rollback-approval.js';
 export * from './schedule/index.js';

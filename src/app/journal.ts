@@ -101,7 +101,16 @@ export async function journalPointCreated(repo: Repository, m: PointManifest, si
         event: 'point-created',
         point: m.id,
         summary: `restore point ${m.id}${m.name ? ` "${m.name}"` : ''} created on ${m.host}: ${m.sources.length} sources${m.inventory ? `, ${m.inventory.accounts} accounts` : ''}, proof ${m.proof.ok ? 'passed' : 'failed'}`,
-        detail: { name: m.name, note: m.note, host: m.host, createdAt: m.createdAt, sources: m.sources.map((s) => `${s.name}=${s.snapshot.slice(0, 8)}`).join(' '), proofOk: m.proof.ok, warnings: m.warnings.length, readinessRed: m.warnings.filter((w) => w.startsWith('readiness: ')).length },
+        detail: {
+          name: m.name,
+          note: m.note,
+          host: m.host,
+          createdAt: m.createdAt,
+          sources: m.sources.map((s) => `${s.name}=${s.snapshot.slice(0, 8)}`).join(' '),
+          proofOk: m.proof.ok,
+          warnings: m.warnings.length,
+          readinessRed: m.warnings.filter((w) => w.startsWith('readiness: ')).length,
+        },
       },
       opts,
     );

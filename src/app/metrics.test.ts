@@ -26,7 +26,27 @@ test('metrics file: every family typed and documented, later runs merge into ear
     assert.equal((await stat(file)).mode & 0o777, 0o644);
 
     // a failed check later: the success time stays, success drops to 0; a prune adds its series
-    await writeMetricsFile(file, [checkErrorEvent(new Error('boom'), 300), pruneEvent({ usedBlobs: 1, usedBytes: 1, unusedBlobs: 0, unusedBytes: 0, duplicateBlobs: 0, packsKept: 1, packsToRepack: 1, packsToDelete: 4, unindexedPacks: 0, bytesToRepack: 10, bytesFreed: 73_400_320, newPacks: 1 }, false, 900)]);
+    await writeMetricsFile(file, [
+      checkErrorEvent(new Error('boom'), 300),
+      pruneEvent(
+        {
+          usedBlobs: 1,
+          usedBytes: 1,
+          unusedBlobs: 0,
+          unusedBytes: 0,
+          duplicateBlobs: 0,
+          packsKept: 1,
+          packsToRepack: 1,
+          packsToDelete: 4,
+          unindexedPacks: 0,
+          bytesToRepack: 10,
+          bytesFreed: 73_400_320,
+          newPacks: 1,
+        },
+        false,
+        900,
+      ),
+    ]);
     families = parsePrometheus(await readFile(file, 'utf8'));
     assert.equal(sampleValue(families, 'lifeboat_last_run_success', { operation: 'check' }), 0);
     assert.equal(sampleValue(families, 'lifeboat_last_success_timestamp_seconds', { operation: 'check' }), checkOk);

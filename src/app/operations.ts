@@ -40,10 +40,12 @@ export function operationListeners(opts: OperationListenersOptions): OperationLi
       notifier.hook(e);
       if (opts.logFile) {
         const file = opts.logFile;
-        const write = logChain.then(() => appendFile(file, `${JSON.stringify(e)}\n`, { mode: 0o600 })).then(
-          () => null,
-          (err: unknown) => `cannot append to the log file ${file}: ${errorMessage(err)}`,
-        );
+        const write = logChain
+          .then(() => appendFile(file, `${JSON.stringify(e)}\n`, { mode: 0o600 }))
+          .then(
+            () => null,
+            (err: unknown) => `cannot append to the log file ${file}: ${errorMessage(err)}`,
+          );
         logChain = write;
         logWrites.push(write);
       }

@@ -120,10 +120,7 @@ export async function pointCreate(repo: Repository, plan: PlanFile, opts: PointC
       ...(manifest.proof.ok ? [] : [`restore point ${manifest.id} failed its proof`]),
       ...(redItems.length ? [`${redItems.length} readiness item(s) of ${plan.checklist} are missing, stale or failed`] : []),
     ];
-    const failingSteps = [
-      ...(event.failingSteps ?? []),
-      ...redItems.map((i) => ({ name: `readiness:${i.id}${i.pool ? `:${i.pool}` : ''}`, detail: `${i.status}: ${i.detail}` })),
-    ];
+    const failingSteps = [...(event.failingSteps ?? []), ...redItems.map((i) => ({ name: `readiness:${i.id}${i.pool ? `:${i.pool}` : ''}`, detail: `${i.status}: ${i.detail}` }))];
     opts.events(gateRedEvent({ point: event.point, host: manifest.host, reason: reasons.join('; '), failingSteps }));
   }
   return manifest;
@@ -214,9 +211,7 @@ async function backupSources(run: PointRun, sources: PointSourceRecord[]): Promi
 async function backupPlanSource(run: PointRun, source: FilesSource | CommandSource, onProgress: (p: ArchiveProgress) => void): Promise<PointSourceRecord> {
   let unreadable = 0;
   const result = await backup(run.repo, {
-    ...(isFilesSource(source)
-      ? { paths: source.files, exclude: source.exclude }
-      : { paths: [], stdinCommand: { argv: commandArgv(source.command.backup), filename: `${source.name}.dump` } }),
+    ...(isFilesSource(source) ? { paths: source.files, exclude: source.exclude } : { paths: [], stdinCommand: { argv: commandArgv(source.command.backup), filename: `${source.name}.dump` } }),
     tags: [...run.tags, sourceTag(source.name)],
     host: run.host,
     signal: run.opts.signal,
@@ -306,13 +301,19 @@ async function verifyDump(run: PointRun, name: string, verify: CommandLine, rec:
   const resolved = await resolveSnapshotPath(run.repo, rec.snapshot, `/${name}.dump`, {}, signal);
   const [cmd, ...args] = commandArgv(verify);
   // a verify command that cannot run fails the check (with why), not the point
-  const r = await runCommand(cmd!, args, { input: fileContentStream(run.repo, resolved.node!, signal), timeoutMs: VERIFY_TIMEOUT_MS, signal, maxOutputBytes: 1 << 20 }).catch(
-    (err: unknown) => ({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: errorMessage(err) }),
-  );
+  const r = await runCommand(cmd!, args, { input: fileContentStream(run.repo, resolved.node!, signal), timeoutMs: VERIFY_TIMEOUT_MS, signal, maxOutputBytes: 1 << 20 }).catch((err: unknown) => ({
+    code: null,
+    signal: null,
+    stdout: Buffer.alloc(0),
+    stderr: errorMessage(err),
+  }));
   return {
     name: `verify:${name}`,
     ok: r.code === 0,
-    detail: r.code === 0 ? `${describeCommand(verify)} accepted the restored dump (${rec.bytes} bytes)` : `${describeCommand(verify)} exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    detail:
+      r.code === 0
+        ? `${describeCommand(verify)} accepted the restored dump (${rec.bytes} bytes)`
+        : `${describeCommand(verify)} exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
   };
 }
 

@@ -30,17 +30,29 @@ test('point create runs every phase in order: before hooks, sources, inventory, 
     const order = events.map((e) => (e.type === 'hook' ? `hook-${e.phase}` : e.type === 'source-start' ? `start-${e.source}` : e.type === 'proof' ? `proof-${e.check.name}` : e.type));
     assert.deepEqual(order, [
       'hook-before',
-      'start-files', 'source-done',
-      'start-db', 'source-done',
-      'start-inventory', 'source-done',
+      'start-files',
+      'source-done',
+      'start-db',
+      'source-done',
+      'start-inventory',
+      'source-done',
       'hook-after',
-      'proof-structure:files', 'proof-structure:db', 'proof-structure:inventory',
-      'proof-drill:files', 'proof-verify:db',
+      'proof-structure:files',
+      'proof-structure:db',
+      'proof-structure:inventory',
+      'proof-drill:files',
+      'proof-verify:db',
     ]);
     assert.equal(m.proof.ok, true, JSON.stringify(m.proof.checks));
     assert.equal(m.name, 'pre-migration');
     assert.equal(m.host, 'db1');
-    assert.deepEqual(m.sources.map((s) => [s.name, s.kind, s.paths]), [['files', 'files', [data]], ['db', 'command', ['/db.dump']]]);
+    assert.deepEqual(
+      m.sources.map((s) => [s.name, s.kind, s.paths]),
+      [
+        ['files', 'files', [data]],
+        ['db', 'command', ['/db.dump']],
+      ],
+    );
     assert.equal(m.inventory?.accounts, 2);
     assert.deepEqual(m.commands.db, { restore: null, verify: ['/bin/sh', '-c', 'grep -q "dump of" -'] });
 

@@ -38,7 +38,12 @@ export async function pointList(repo: Repository, signal?: AbortSignal): Promise
   for (const [id, list] of byId) {
     const manifestEntry = list.find((e) => e.snapshot.tags?.includes(MANIFEST_TAG));
     const stored = manifestEntry ? parseManifest((await readSnapshotFile(repo, manifestEntry.id, `/${MANIFEST_FILE}`, {}, signal)).data, `snapshot ${manifestEntry.id.slice(0, 8)}`) : undefined;
-    const manifest = stored && withCurrentSnapshots(stored, list.map((e) => ({ id: e.id, original: e.snapshot.original })));
+    const manifest =
+      stored &&
+      withCurrentSnapshots(
+        stored,
+        list.map((e) => ({ id: e.id, original: e.snapshot.original })),
+      );
     out.push({
       id,
       ...(manifestEntry ? { manifestSnapshot: manifestEntry.id, manifest } : {}),
@@ -89,6 +94,10 @@ export async function pointRelease(repo: Repository, ref: string, signal?: Abort
   if (!found[0]) throw new LifeboatError('E_NOT_FOUND', `no restore point ${ref}`, { hint: 'list them with `lifeboat point list`' });
   const id = found[0].id;
   const r = await tagSnapshots(repo, { filter: { tags: [[pointTag(id), PINNED_TAG]] }, remove: [PINNED_TAG], signal });
-  await journalAppend(repo, { event: 'point-released', point: id, summary: `restore point ${id} released: ${r.changed.length} snapshots unpinned`, detail: { snapshots: r.changed.length } }, { signal });
+  await journalAppend(
+    repo,
+    { event: 'point-released', point: id, summary: `restore point ${id} released: ${r.changed.length} snapshots unpinned`, detail: { snapshots: r.changed.length } },
+    { signal },
+  );
   return { id, released: r.changed.length };
 }

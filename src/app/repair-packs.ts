@@ -53,7 +53,10 @@ export async function repairPacks(repo: Repository, req: RepairPacksRequest): Pr
       const path = join(req.backupDir, `pack-${id}`);
       const bytes = size > 0 ? await repo.loadPackRange(id, 0, size, signal) : new Uint8Array(0);
       await writeFileAtomic(path, bytes, { exclusive: true }).catch((err: unknown) => {
-        throw new LifeboatError('E_IO', `cannot create the backup copy ${path}: ${errorMessage(err instanceof LifeboatError && err.cause ? err.cause : err)}`, { cause: err, hint: 'run in a directory where it can be written, and move earlier copies away' });
+        throw new LifeboatError('E_IO', `cannot create the backup copy ${path}: ${errorMessage(err instanceof LifeboatError && err.cause ? err.cause : err)}`, {
+          cause: err,
+          hint: 'run in a directory where it can be written, and move earlier copies away',
+        });
       });
       result.backups.push(path);
     }

@@ -18,7 +18,7 @@ test('restore: a whole snapshot, a path inside it, with --include, and --overwri
     assert.deepEqual(f.read('whole', ...data.split('/').filter(Boolean)), tree);
 
     await restoreSnapshot(f.repo, { snapshot: 'latest', path: `${data}/sub`, target: f.path('part') });
-    assert.deepEqual(f.read('part'), tree.sub, 'SNAPSHOT:PATH puts the directory\'s entries into the target');
+    assert.deepEqual(f.read('part'), tree.sub, "SNAPSHOT:PATH puts the directory's entries into the target");
 
     await restoreSnapshot(f.repo, { snapshot: snapshotId!, target: f.path('some'), include: ['*.txt'], exclude: ['deeper'] });
     assert.deepEqual(f.read('some', ...data.split('/').filter(Boolean)), { 'a.txt': 'alpha', sub: { 'b.txt': tree.sub['b.txt'] } });

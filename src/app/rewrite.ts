@@ -29,7 +29,12 @@ async function patternsFrom(files: readonly string[]): Promise<string[]> {
     } catch (err) {
       throw new LifeboatError('E_IO', `cannot read exclude file ${file}: ${(err as Error).message}`, { cause: err, hint: 'check the path given to --exclude-file' });
     }
-    out.push(...text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    out.push(
+      ...text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#')),
+    );
   }
   return out;
 }

@@ -19,16 +19,20 @@ export interface TypedApproval {
   approver?: string;
 }
 
-export type ApprovedApplyOutcome =
-  | { applied: true; result: RollbackApplyResult }
-  | { applied: false; reason: 'plan-changed'; plan: RollbackPlan; planHash: string };
+export type ApprovedApplyOutcome = { applied: true; result: RollbackApplyResult } | { applied: false; reason: 'plan-changed'; plan: RollbackPlan; planHash: string };
 
 /** The word an operator types to approve a rollback to the point. */
 export function confirmationWord(manifest: { id: string; name: string | null }): string {
   return manifest.name ?? manifest.id;
 }
 
-export async function rollbackApplyApproved(repo: Parameters<typeof rollbackApply>[0], plan: PlanFile, pointRef: string, approval: TypedApproval, opts: RollbackApplyOptions): Promise<ApprovedApplyOutcome> {
+export async function rollbackApplyApproved(
+  repo: Parameters<typeof rollbackApply>[0],
+  plan: PlanFile,
+  pointRef: string,
+  approval: TypedApproval,
+  opts: RollbackApplyOptions,
+): Promise<ApprovedApplyOutcome> {
   const { manifest } = await pointFind(repo, pointRef, opts.signal);
   if (approval.confirmation.trim() !== confirmationWord(manifest)) {
     throw new LifeboatError('E_USAGE', 'the confirmation does not name the point', { hint: `type the point's name exactly: ${confirmationWord(manifest)}` });

@@ -31,7 +31,10 @@ test('rollback plan compares the present with the point; apply restores files, r
 
     const p = await rollbackPlan(f.repo, plan, 'before', { env: {} });
     assert.equal(p.point.id, point.id);
-    assert.deepEqual(p.steps.map((s) => s.id), ['safety-point', 'files:app', 'command:db', 'accounts:users', 'verify']);
+    assert.deepEqual(
+      p.steps.map((s) => s.id),
+      ['safety-point', 'files:app', 'command:db', 'accounts:users', 'verify'],
+    );
     const files = p.steps.find((s) => s.kind === 'files');
     assert.deepEqual(files?.kind === 'files' && files.changes.map((c) => `${c.kind} ${c.path.slice(data.length)}`).sort(), ['added /added.txt', 'changed /config.ini', 'deleted /sub/keep.txt']);
     assert.deepEqual(p.accounts && [p.accounts.added.length, p.accounts.removed.length], [0, 0]);
@@ -39,8 +42,11 @@ test('rollback plan compares the present with the point; apply restores files, r
     const events: RollbackEvent[] = [];
     const r = await rollbackApply(f.repo, plan, 'before', { env: {}, stateDir: f.dir, delete: true, onEvent: (e) => events.push(e) });
     assert.equal(r.resumed, false);
-    assert.deepEqual(events.filter((e) => e.type === 'step-done').map((e) => e.type === 'step-done' && e.step.id), p.steps.map((s) => s.id));
-    assert.deepEqual(f.read('live'), tree, 'the files are the point\'s again, the added one removed');
+    assert.deepEqual(
+      events.filter((e) => e.type === 'step-done').map((e) => e.type === 'step-done' && e.step.id),
+      p.steps.map((s) => s.id),
+    );
+    assert.deepEqual(f.read('live'), tree, "the files are the point's again, the added one removed");
     assert.equal(readFileSync(restored, 'utf8'), 'the database');
     // a Skype for Business export cannot be written back: a Move-CsUser script is, and the verify step still sees the move
     const script = f.path(`rollback-${point.id}-users.ps1`);

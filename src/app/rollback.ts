@@ -212,7 +212,16 @@ async function applyRollback(repo: Repository, plan: PlanFile, pointRef: string,
     record.result = result + (stepProblems.length ? ` (${stepProblems.length} problems)` : '');
     problems.push(...stepProblems);
     await writeJournal(file, j);
-    await journalAppend(repo, { event: 'rollback-step-applied', point: manifest.id, summary: `rollback to ${manifest.id}: step ${step.id} applied: ${record.result}`, detail: { step: step.id, kind: step.kind, result: record.result, problems: stepProblems.length } }, { signal: opts.signal });
+    await journalAppend(
+      repo,
+      {
+        event: 'rollback-step-applied',
+        point: manifest.id,
+        summary: `rollback to ${manifest.id}: step ${step.id} applied: ${record.result}`,
+        detail: { step: step.id, kind: step.kind, result: record.result, problems: stepProblems.length },
+      },
+      { signal: opts.signal },
+    );
     opts.onEvent?.({ type: 'step-done', step, result, problems: stepProblems });
   }
   j.finishedAt = new Date().toISOString();

@@ -56,9 +56,7 @@ export async function rewriteSnapshotTrees(repo: Repository, spec: RewriteSpec, 
   const dryRun = req.dryRun ?? false;
   const lock = await RepositoryLock.acquire(repo, { exclusive: spec.exclusive, signal });
   try {
-    const targets = req.snapshots?.length
-      ? await Promise.all(req.snapshots.map((ref) => findSnapshot(repo, ref, req.filter ?? {}, signal)))
-      : await loadSnapshots(repo, req.filter ?? {}, { signal });
+    const targets = req.snapshots?.length ? await Promise.all(req.snapshots.map((ref) => findSnapshot(repo, ref, req.filter ?? {}, signal))) : await loadSnapshots(repo, req.filter ?? {}, { signal });
     await repo.loadIndex({ signal });
     const writer = new RepositoryWriter(repo, 'auto', signal, dryRun);
     const rewriter = new TreeRewriter({ loadTree: (id, s) => repo.loadTree(id, s), saveTree: (json) => writer.saveTree(json) }, { ...spec.rewriter, signal });

@@ -3,11 +3,7 @@ import { type Id, LifeboatError, errorMessage } from '../core/index.js';
 import { type Repository, type SnapshotEntry, type SnapshotFilter, loadSnapshots } from '../repository/index.js';
 import { type Snapshot, snapshotToResticJson } from '../repository/model/index.js';
 
-export async function listSnapshots(
-  repo: Repository,
-  filter: SnapshotFilter,
-  options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {},
-): Promise<SnapshotEntry[]> {
+export async function listSnapshots(repo: Repository, filter: SnapshotFilter, options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {}): Promise<SnapshotEntry[]> {
   return loadSnapshots(repo, filter, options);
 }
 
@@ -35,7 +31,10 @@ export interface SnapshotGroupKey {
 
 /** `host,paths,tags` (any of them, comma-separated; empty: one group) as restic's --group-by. */
 export function parseGroupBy(text: string): GroupField[] {
-  const fields = text.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = text
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   for (const f of fields) {
     if (f !== 'host' && f !== 'paths' && f !== 'tags') throw new LifeboatError('E_USAGE', `invalid --group-by field ${JSON.stringify(f)}`, { hint: 'use host, paths and/or tags' });
   }

@@ -18,9 +18,7 @@ export interface StatsResult {
 }
 
 export async function snapshotStats(repo: Repository, req: { mode: StatsMode; snapshots?: string[]; filter?: SnapshotFilter; signal?: AbortSignal }): Promise<StatsResult> {
-  const entries = req.snapshots?.length
-    ? await Promise.all(req.snapshots.map((r) => findSnapshot(repo, r, {}, req.signal)))
-    : await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal });
+  const entries = req.snapshots?.length ? await Promise.all(req.snapshots.map((r) => findSnapshot(repo, r, {}, req.signal))) : await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal });
   await repo.loadIndex({ signal: req.signal });
   const seen = new MasterIndex();
   const result: StatsResult = { mode: req.mode, snapshots: entries.length, files: 0, totalSize: 0, blobs: 0 };

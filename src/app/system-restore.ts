@@ -76,7 +76,8 @@ function pickSource(sources: PointSourceRecord[], name: string | undefined, poin
   const found = name ? systems.filter((s) => s.name === name) : systems;
   if (found.length === 1) return found[0]!;
   if (!systems.length) throw new LifeboatError('E_NOT_FOUND', `point ${point} has no system source`, { hint: 'add a `system:` source to the plan file and create a new point (docs/bare-metal.md)' });
-  if (name && !found.length) throw new LifeboatError('E_NOT_FOUND', `point ${point} has no system source ${name} (it has ${systems.map((s) => s.name).join(', ')})`, { hint: 'pass --source with one of those names' });
+  if (name && !found.length)
+    throw new LifeboatError('E_NOT_FOUND', `point ${point} has no system source ${name} (it has ${systems.map((s) => s.name).join(', ')})`, { hint: 'pass --source with one of those names' });
   throw new LifeboatError('E_USAGE', `point ${point} has ${systems.length} system sources: ${systems.map((s) => s.name).join(', ')}`, { hint: 'pass --source NAME' });
 }
 
@@ -135,7 +136,9 @@ export async function systemRestore(repo: Repository, req: SystemRestoreRequest)
     result.filesRestored = restored.filesDone;
     result.bytesRestored = restored.bytesDone;
     result.errors = restored.errors;
-    step(`restored ${restored.filesDone} files (${restored.bytesDone} bytes), ${restored.dirs} directories, ${restored.others} links and devices${restored.errors ? `, ${restored.errors} errors` : ''}`);
+    step(
+      `restored ${restored.filesDone} files (${restored.bytesDone} bytes), ${restored.dirs} directories, ${restored.others} links and devices${restored.errors ? `, ${restored.errors} errors` : ''}`,
+    );
     step(await installBootLoader(plan, mounted.root, req.signal));
     result.report = SYSTEM_RESTORE_REPORT;
     const reportPath = join(mounted.root, SYSTEM_RESTORE_REPORT);

@@ -145,7 +145,7 @@ const readAsync = promisify(read);
  * `what` (the file being saved, for instance `data/1234…`).
  */
 export async function readFileRange(fd: number, into: Uint8Array, position: number, what = 'the source file'): Promise<void> {
-  for (let done = 0; done < into.length; ) {
+  for (let done = 0; done < into.length;) {
     const { bytesRead } = await readAsync(fd, into, done, into.length - done, position + done);
     if (bytesRead === 0) {
       throw new LifeboatError('E_IO', `${what} ended after ${position + done} bytes, ${into.length - done} bytes short of what was to be saved`, {

@@ -41,7 +41,12 @@ export function buildProgram(io: Io, signal: AbortSignal, onExit: (code: number)
     .option('--password-command <command>', 'run a command that prints the password (env: LIFEBOAT_PASSWORD_COMMAND)')
     .option('--json', 'machine-readable output (JSON lines)')
     .option('-q, --quiet', 'print only what was asked for, no progress')
-    .option('-o, --option <key=value>', 'backend option, repeatable: connections=N, timeout=5m, retries=N, cacert=FILE, s3.region=…, rclone.program=… (docs/cli.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '-o, --option <key=value>',
+      'backend option, repeatable: connections=N, timeout=5m, retries=N, cacert=FILE, s3.region=…, rclone.program=… (docs/cli.md)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),

@@ -4,16 +4,8 @@
  * Runs `fn` over every item of `items` (any iterable, also async) with at most `limit` calls in
  * flight. The first error stops new work and is thrown after running calls settle.
  */
-export async function forEachConcurrent<T>(
-  items: Iterable<T> | AsyncIterable<T>,
-  limit: number,
-  fn: (item: T) => Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
-  const iterator =
-    Symbol.asyncIterator in items
-      ? items[Symbol.asyncIterator]()
-      : items[Symbol.iterator]();
+export async function forEachConcurrent<T>(items: Iterable<T> | AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
   let failed = false;
   let firstError: unknown;
   const worker = async (): Promise<void> => {

@@ -24,7 +24,10 @@ test('only "not supported here" codes are ignorable; EACCES, EIO, EROFS, EPERM o
 test('a real failure from the file system is classified as one', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-unsupported-'));
   try {
-    const err = await chmod(join(dir, 'missing'), 0o600).then(() => undefined, (e: unknown) => e);
+    const err = await chmod(join(dir, 'missing'), 0o600).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.equal((err as NodeJS.ErrnoException).code, 'ENOENT');
     assert.equal(isUnsupportedHere('chmod', err), false);
   } finally {

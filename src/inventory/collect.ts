@@ -13,14 +13,7 @@ import { runCommand } from '../platform/exec/index.js';
 import type { SourceConfig } from './config/index.js';
 import { type CollectedData, type CollectorContext, type InventoryProgress, collectorFor, emptyCollected } from './collectors/index.js';
 import { PoolIndex } from './collectors/pool-index.js';
-import {
-  INVENTORY_SCHEMA,
-  INVENTORY_SCHEMA_VERSION,
-  type InventoryDocument,
-  type Pool,
-  type SourceReport,
-  summarize,
-} from './model/index.js';
+import { INVENTORY_SCHEMA, INVENTORY_SCHEMA_VERSION, type InventoryDocument, type Pool, type SourceReport, summarize } from './model/index.js';
 
 export interface CollectOptions {
   signal?: AbortSignal;

@@ -12,7 +12,17 @@
  *   checkConsistency(doc) → ConsistencyReport (findings across sources) → renderConsistency(report, text|json)
  */
 export * from './model/index.js';
-export { loadInventoryConfig, parseInventoryConfig, parseSourceSpec, resolveSourcePaths, sourceConfigSchema, ConfigError, type SourceConfig, type LdapSourceConfig, type InventoryConfig } from './config/index.js';
+export {
+  loadInventoryConfig,
+  parseInventoryConfig,
+  parseSourceSpec,
+  resolveSourcePaths,
+  sourceConfigSchema,
+  ConfigError,
+  type SourceConfig,
+  type LdapSourceConfig,
+  type InventoryConfig,
+} from './config/index.js';
 export { collectInventory, collectionIsClean, sourceNames, type CollectOptions } from './collect.js';
 export type { InventoryProgress } from './collectors/index.js';
 export { connectLdap, ldapHomeAttribute, ldapErrorMessage } from './collectors/index.js';

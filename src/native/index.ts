@@ -163,8 +163,21 @@ export function lsetxattr(path: NativePath, name: NativePath, value: Uint8Array)
  * 1970 with `BigInt.asIntN(64, v)`.
  */
 export const STAT = {
-  dev: 0, ino: 1, mode: 2, nlink: 3, uid: 4, gid: 5, rdev: 6, size: 7,
-  atimeSec: 8, atimeNsec: 9, mtimeSec: 10, mtimeNsec: 11, ctimeSec: 12, ctimeNsec: 13, blocks: 14,
+  dev: 0,
+  ino: 1,
+  mode: 2,
+  nlink: 3,
+  uid: 4,
+  gid: 5,
+  rdev: 6,
+  size: 7,
+  atimeSec: 8,
+  atimeNsec: 9,
+  mtimeSec: 10,
+  mtimeNsec: 11,
+  ctimeSec: 12,
+  ctimeNsec: 13,
+  blocks: 14,
   /** Size of the extended attribute name list (0: none; always 0 for symlinks). */
   xattrListSize: 15,
 } as const;
@@ -206,7 +219,10 @@ export class DirScan {
   private readonly ends: Uint32Array;
   private readonly names: Buffer;
 
-  constructor(private readonly dir: Uint8Array, buffer: ArrayBuffer) {
+  constructor(
+    private readonly dir: Uint8Array,
+    buffer: ArrayBuffer,
+  ) {
     const count = new Uint32Array(buffer, 0, 1)[0]!;
     this.count = count;
     this.byteLength = buffer.byteLength;

@@ -122,7 +122,9 @@ describe('file system calls', () => {
     const binary = Buffer.from([0, 1, 2, 0xff, 0, 0x80]);
     lsetxattr(file, Buffer.from('user.bin\xe9', 'latin1'), binary);
     lsetxattr(file, 'user.empty', Buffer.alloc(0));
-    const names = llistxattr(file).map((n) => n.toString('latin1')).sort();
+    const names = llistxattr(file)
+      .map((n) => n.toString('latin1'))
+      .sort();
     assert.deepEqual(names, ['user.bin\xe9', 'user.empty', 'user.lifeboat.text']);
     assert.ok(llistxattr(file).every((n) => Buffer.isBuffer(n)));
     assert.equal(lgetxattr(file, 'user.lifeboat.text').toString(), 'hello');
@@ -267,7 +269,7 @@ describe('file system calls', () => {
     expectErrno(() => lstatInto(missing, out), 'ENOENT', 'lstat', missing);
   });
 
-  test('scanDir lists a directory as readdir does, with each entry\'s lstat as lstatInto gives it', async () => {
+  test("scanDir lists a directory as readdir does, with each entry's lstat as lstatInto gives it", async () => {
     const top = join(dir, 'scan');
     mkdirSync(join(top, 'sub'), { recursive: true });
     writeFileSync(join(top, 'b.txt'), 'bee');
@@ -291,7 +293,14 @@ describe('file system calls', () => {
     assert.equal((await scanDir(Buffer.from(join(top, 'sub')))).count, 0);
     const missing = join(top, 'missing');
     await assert.rejects(scanDir(Buffer.from(missing)), (err: NodeJS.ErrnoException) => {
-      expectErrno(() => { throw err; }, 'ENOENT', 'scandir', missing);
+      expectErrno(
+        () => {
+          throw err;
+        },
+        'ENOENT',
+        'scandir',
+        missing,
+      );
       return true;
     });
     await assert.rejects(scanDir(Buffer.from(join(top, 'b.txt'))), { code: 'ENOTDIR', syscall: 'scandir' });
@@ -308,8 +317,22 @@ describe('file system calls', () => {
     const scan = new DirScan(Buffer.from('/some/dir'), layout);
     assert.equal(scan.ok(0), false);
     assert.equal(scan.name(0).toString(), 'gone');
-    expectErrno(() => { throw scan.error(0); }, 'ENOENT', 'lstat', '/some/dir/gone');
-    expectErrno(() => { throw new DirScan(Buffer.from('/'), layout).error(0); }, 'ENOENT', 'lstat', '/gone');
+    expectErrno(
+      () => {
+        throw scan.error(0);
+      },
+      'ENOENT',
+      'lstat',
+      '/some/dir/gone',
+    );
+    expectErrno(
+      () => {
+        throw new DirScan(Buffer.from('/'), layout).error(0);
+      },
+      'ENOENT',
+      'lstat',
+      '/gone',
+    );
   });
 });
 

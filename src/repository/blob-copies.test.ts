@@ -33,7 +33,10 @@ test('master index: a blob listed in two packs keeps both copies, the same place
   assert.equal(index.duplicateCount, 1);
   assert.deepEqual(
     index.locations('tree', id).map((l) => [l.packId.slice(0, 2), l.offset, l.length, l.uncompressedLength]),
-    [['01', 0, 100, 0], ['02', 64, 90, 120]],
+    [
+      ['01', 0, 100, 0],
+      ['02', 64, 90, 120],
+    ],
   );
   assert.equal(index.lookup('tree', id)?.packId, '01'.repeat(32), 'the first location stays the one looked up');
   assert.deepEqual(index.locations('data', id), []);

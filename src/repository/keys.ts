@@ -72,9 +72,7 @@ export async function unlockMasterKey(backend: Backend, options: UnlockOptions):
       hint: 'the key files are damaged; restore them from a copy of the repository',
     });
   }
-  throw new WrongPasswordError(
-    `wrong password or no key found for ${backend.location}${unusable.length ? ` (skipped unusable key files: ${unusable.map((n) => `keys/${n}`).join(', ')})` : ''}`,
-  );
+  throw new WrongPasswordError(`wrong password or no key found for ${backend.location}${unusable.length ? ` (skipped unusable key files: ${unusable.map((n) => `keys/${n}`).join(', ')})` : ''}`);
 }
 
 export interface NewKeyOptions {

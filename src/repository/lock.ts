@@ -72,11 +72,14 @@ export class RepositoryLock {
   private timer: NodeJS.Timeout | undefined;
   private released = false;
 
-  private constructor(private readonly repo: Repository, private id: Id, private readonly doc: LockDoc) {}
+  private constructor(
+    private readonly repo: Repository,
+    private id: Id,
+    private readonly doc: LockDoc,
+  ) {}
 
   static async acquire(repo: Repository, options: { exclusive: boolean; signal?: AbortSignal }): Promise<RepositoryLock> {
-    const conflicts = (locks: LockInfo[], own?: Id): LockInfo[] =>
-      locks.filter((l) => l.id !== own && (options.exclusive || l.lock.exclusive));
+    const conflicts = (locks: LockInfo[], own?: Id): LockInfo[] => locks.filter((l) => l.id !== own && (options.exclusive || l.lock.exclusive));
     const fail = (c: LockInfo): never => {
       throw new LockedError(`repository ${repo.location} is already locked: ${describeLock(c)}`, {
         hint: c.stale ? 'the lock is stale: remove it with `lifeboat unlock`' : 'wait for that process to finish',

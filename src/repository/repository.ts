@@ -8,31 +8,12 @@
 import { close } from 'node:fs';
 import { promisify } from 'node:util';
 import { type Backend, type FileType, describeHandle, handle, loadRangeInto, saveFromFile } from '../backend/index.js';
-import {
-  type Id,
-  FormatError,
-  IntegrityError,
-  LifeboatError,
-  NotFoundError,
-  forEachConcurrent,
-  sha256Id,
-} from '../core/index.js';
+import { type Id, FormatError, IntegrityError, LifeboatError, NotFoundError, forEachConcurrent, sha256Id } from '../core/index.js';
 import { isIrreducible, parsePolynomial } from './chunker/index.js';
 import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
 import { type NewKeyOptions, addKey, unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
-import {
-  type RepoConfig,
-  type Snapshot,
-  type Node,
-  type IndexPack,
-  decodeConfig,
-  decodeIndex,
-  encodeIndex,
-  scanIndex,
-  decodeSnapshot,
-  decodeTree,
-} from './model/index.js';
+import { type RepoConfig, type Snapshot, type Node, type IndexPack, decodeConfig, decodeIndex, encodeIndex, scanIndex, decodeSnapshot, decodeTree } from './model/index.js';
 import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
 import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
@@ -216,18 +197,23 @@ export class Repository {
     if (this.indexLoaded) return;
     const ids: Id[] = [];
     for await (const id of this.listIds('index', options.signal)) ids.push(id);
-    await forEachConcurrent(ids, this.backend.connections + 2, async (id) => {
-      try {
-        const bytes = await this.loadUnpacked('index', id, options.signal);
-        if (scanIndex(bytes, this.version >= 2, this.addToIndex)) return;
-        for (const pack of this.decodeIndexFile(id, bytes)) {
-          for (const b of pack.blobs) this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
+    await forEachConcurrent(
+      ids,
+      this.backend.connections + 2,
+      async (id) => {
+        try {
+          const bytes = await this.loadUnpacked('index', id, options.signal);
+          if (scanIndex(bytes, this.version >= 2, this.addToIndex)) return;
+          for (const pack of this.decodeIndexFile(id, bytes)) {
+            for (const b of pack.blobs) this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
+          }
+        } catch (err) {
+          if (!options.onError) throw err;
+          options.onError(id, err);
         }
-      } catch (err) {
-        if (!options.onError) throw err;
-        options.onError(id, err);
-      }
-    }, options.signal);
+      },
+      options.signal,
+    );
     this.indexLoaded = true;
   }
 

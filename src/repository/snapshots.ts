@@ -34,11 +34,7 @@ export function snapshotTimeNs(s: Snapshot): bigint {
 }
 
 /** All snapshots matching `filter`, oldest first. Unreadable snapshot files go to `onError`, or throw. */
-export async function loadSnapshots(
-  repo: Repository,
-  filter: SnapshotFilter = {},
-  options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {},
-): Promise<SnapshotEntry[]> {
+export async function loadSnapshots(repo: Repository, filter: SnapshotFilter = {}, options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {}): Promise<SnapshotEntry[]> {
   const out: SnapshotEntry[] = [];
   for await (const id of repo.listIds('snapshots', options.signal)) {
     try {

@@ -78,11 +78,7 @@ class UnindexedPacks {
         pos += out.write(first ? '{"id":"' : ',{"id":"', pos, 'latin1');
         first = false;
         pos += out.write(h.toString('hex', idAt, idAt + 32), pos, 'latin1');
-        pos += out.write(
-          `","type":"${type}","offset":${offset},"length":${length}${uncompressedLength ? `,"uncompressed_length":${uncompressedLength}` : ''}}`,
-          pos,
-          'latin1',
-        );
+        pos += out.write(`","type":"${type}","offset":${offset},"length":${length}${uncompressedLength ? `,"uncompressed_length":${uncompressedLength}` : ''}}`, pos, 'latin1');
       });
       pos += out.write(']}', pos, 'latin1');
     });
@@ -209,9 +205,7 @@ export class RepositoryWriter {
     try {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first failure, passed on unchanged
       if (this.failure) throw this.failure;
-      await this.storePack(pack.id, pack.header, pack.blobCount, () =>
-        saveFromFile(this.repo.backend, handle('data', pack.id), { fd: pack.fd, length: pack.length }, { signal: this.signal }),
-      );
+      await this.storePack(pack.id, pack.header, pack.blobCount, () => saveFromFile(this.repo.backend, handle('data', pack.id), { fd: pack.fd, length: pack.length }, { signal: this.signal }));
     } finally {
       await closeAsync(pack.fd);
     }
@@ -232,11 +226,7 @@ export class RepositoryWriter {
       }
     });
     if (!this.dryRun) this.unindexed.add(id, header, blobCount);
-    if (
-      this.unindexed.blobs >= INDEX_MAX_BLOBS ||
-      this.unindexed.count >= INDEX_MAX_PACKS ||
-      Date.now() - this.lastIndexWrite > INDEX_MAX_AGE_MS
-    ) {
+    if (this.unindexed.blobs >= INDEX_MAX_BLOBS || this.unindexed.count >= INDEX_MAX_PACKS || Date.now() - this.lastIndexWrite > INDEX_MAX_AGE_MS) {
       await this.writeIndex();
     }
   }

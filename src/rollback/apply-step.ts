@@ -89,7 +89,13 @@ export async function applyRollbackStep(ctx: StepContext, step: RollbackStep, pr
 
 async function safetyPoint(ctx: StepContext, problems: string[]): Promise<StepOutcome> {
   const safety = await ctx.services.createSafetyPoint(`before rollback to ${ctx.manifest.id}`, ctx.signal);
-  if (!safety.proof.ok) problems.push(`the safety point ${safety.id} failed its proof: ${safety.proof.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
+  if (!safety.proof.ok)
+    problems.push(
+      `the safety point ${safety.id} failed its proof: ${safety.proof.checks
+        .filter((c) => !c.ok)
+        .map((c) => c.name)
+        .join(', ')}`,
+    );
   return { result: `safety point ${safety.id}`, data: { safetyPoint: safety.id } };
 }
 
@@ -130,13 +136,20 @@ async function restoreCommand(ctx: StepContext, step: Extract<RollbackStep, { ki
   if (!step.restore) return { result: 'no restore command: skipped' };
   await repo.loadIndex({ signal });
   const node = await ctx.services.resolveFile(step.snapshot, step.dumpPath, signal);
-  if (!node) throw new LifeboatError('E_NOT_FOUND', `the dump ${step.dumpPath} of source ${step.source} is not a file in snapshot ${step.snapshot.slice(0, 8)}`, { hint: 'check the point with `lifeboat point show`' });
+  if (!node)
+    throw new LifeboatError('E_NOT_FOUND', `the dump ${step.dumpPath} of source ${step.source} is not a file in snapshot ${step.snapshot.slice(0, 8)}`, {
+      hint: 'check the point with `lifeboat point show`',
+    });
   const [cmd, ...args] = step.restore;
   const r = await runCommand(cmd!, args, { input: fileContentStream(repo, node, signal), timeoutMs: RESTORE_COMMAND_TIMEOUT_MS, signal, maxOutputBytes: 16 << 20 });
   if (r.code !== 0) {
-    throw new LifeboatError('E_COMMAND_FAILED', `restore command of source ${step.source} (${step.restore.join(' ')}) exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, {
-      hint: 'fix the cause and run `rollback apply` again: it resumes at this step',
-    });
+    throw new LifeboatError(
+      'E_COMMAND_FAILED',
+      `restore command of source ${step.source} (${step.restore.join(' ')}) exited ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      {
+        hint: 'fix the cause and run `rollback apply` again: it resumes at this step',
+      },
+    );
   }
   return { result: `streamed ${node.size ?? 0} bytes into ${step.restore.join(' ')}` };
 }

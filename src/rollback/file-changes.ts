@@ -34,7 +34,13 @@ export interface FileChangeOptions {
 
 const TYPE_BITS = 0o170000;
 const TYPE_OF: Record<number, string> = {
-  0o100000: 'file', 0o040000: 'dir', 0o120000: 'symlink', 0o010000: 'fifo', 0o060000: 'dev', 0o020000: 'chardev', 0o140000: 'socket',
+  0o100000: 'file',
+  0o040000: 'dir',
+  0o120000: 'symlink',
+  0o010000: 'fifo',
+  0o060000: 'dev',
+  0o020000: 'chardev',
+  0o140000: 'socket',
 };
 
 function liveType(st: BigIntStats): string {

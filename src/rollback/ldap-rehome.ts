@@ -43,9 +43,7 @@ export async function rehomeLdapAccounts(
   opts: { env: Readonly<Record<string, string | undefined>>; signal?: AbortSignal; onResult?: (r: RehomeResult) => void },
 ): Promise<RehomeResult[]> {
   // a separate writer (rollbackBindDn) keeps the inventory's own bind account read-only
-  const writer = config.rollbackBindDn
-    ? { ...config, bindDn: config.rollbackBindDn, passwordFile: config.rollbackPasswordFile, passwordEnv: config.rollbackPasswordEnv }
-    : config;
+  const writer = config.rollbackBindDn ? { ...config, bindDn: config.rollbackBindDn, passwordFile: config.rollbackPasswordFile, passwordEnv: config.rollbackPasswordEnv } : config;
   const client = await connectLdap(writer, opts.env, opts.signal);
   const results: RehomeResult[] = [];
   const done = (r: RehomeResult): void => {
@@ -71,7 +69,8 @@ export async function rehomeLdapAccounts(
           continue;
         }
         if (sameHomeValue(now, m.toRaw)) done({ id: m.id, dn: m.dn, outcome: 'already', detail: `${attribute} already ${m.toRaw ?? '(none)'}` });
-        else if (!sameHomeValue(now, m.fromRaw)) done({ id: m.id, dn: m.dn, outcome: 'conflict', detail: `${attribute} changed since the plan: expected ${m.fromRaw ?? '(none)'}, found ${now ?? '(none)'}; left as it is` });
+        else if (!sameHomeValue(now, m.fromRaw))
+          done({ id: m.id, dn: m.dn, outcome: 'conflict', detail: `${attribute} changed since the plan: expected ${m.fromRaw ?? '(none)'}, found ${now ?? '(none)'}; left as it is` });
         else done({ id: m.id, dn: m.dn, outcome: 'failed', detail: `modify refused: ${ldapErrorMessage(err)}` });
       }
     }

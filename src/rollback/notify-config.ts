@@ -16,18 +16,7 @@
 import { z } from 'zod';
 
 /** Every event type Lifeboat emits; `any` in a target's `on:` matches them all. */
-export const EVENT_TYPES = [
-  'point.created',
-  'point.failed',
-  'gate.red',
-  'check.passed',
-  'check.failed',
-  'prune.done',
-  'prune.failed',
-  'rollback.applied',
-  'rollback.failed',
-  'notify.test',
-] as const;
+export const EVENT_TYPES = ['point.created', 'point.failed', 'gate.red', 'check.passed', 'check.failed', 'prune.done', 'prune.failed', 'rollback.applied', 'rollback.failed', 'notify.test'] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -138,7 +138,10 @@ test('checklist and readiness: defaults, relative exports directory, durations, 
   const plain = parsePlanFile(GOOD, '/plans/lifeboat.yaml');
   assert.equal(plain.checklist, undefined);
   assert.deepEqual(plain.readiness, { maxAgeMs: 7 * 86_400_000, deployed: [], provides: {} });
-  const plan = parsePlanFile(`${GOOD}checklist: lync-2013\nreadiness:\n  exports: exports\n  maxAge: 36h\n  deployed: [archiving]\n  provides: { "user-data:3:1": [UserData-fe03.zip] }\n`, '/plans/lifeboat.yaml');
+  const plan = parsePlanFile(
+    `${GOOD}checklist: lync-2013\nreadiness:\n  exports: exports\n  maxAge: 36h\n  deployed: [archiving]\n  provides: { "user-data:3:1": [UserData-fe03.zip] }\n`,
+    '/plans/lifeboat.yaml',
+  );
   assert.equal(plan.checklist, 'lync-2013');
   assert.deepEqual(plan.readiness, { exports: '/plans/exports', maxAgeMs: 36 * 3_600_000, deployed: ['archiving'], provides: { 'user-data:3:1': ['UserData-fe03.zip'] } });
   assert.match(errorOf(`${GOOD}checklist: sfb-2010\n`).message, /^lifeboat\.yaml:19: checklist: /);

@@ -72,7 +72,12 @@ function stepLines(step: RollbackStep, md: boolean, withDelete: boolean): string
       ];
     case 'accounts': {
       const p = step.plan;
-      const how = p.method === 'ldap-modify' ? `LDAP modify of ${p.attribute}, each guarded by the value seen now` : p.method === 'sfb-script' ? 'a Move-CsUser script for the Skype for Business Management Shell, in the vendor\'s order: Move-CsUser -WhatIf for every account first, then the moves in waves checked with Get-CsUser, then user data with Update-CsUserData -TestMode and then without; never -Force, which loses contacts and meetings' : `report only: ${p.reason}`;
+      const how =
+        p.method === 'ldap-modify'
+          ? `LDAP modify of ${p.attribute}, each guarded by the value seen now`
+          : p.method === 'sfb-script'
+            ? "a Move-CsUser script for the Skype for Business Management Shell, in the vendor's order: Move-CsUser -WhatIf for every account first, then the moves in waves checked with Get-CsUser, then user data with Update-CsUserData -TestMode and then without; never -Force, which loses contacts and meetings"
+            : `report only: ${p.reason}`;
       return [
         `accounts of source ${p.source}: ${p.moves.length} to move back (${how})`,
         ...p.moves.map((m) => `${item}${m.displayName ?? m.id}${m.sipAddress ? ` <${m.sipAddress}>` : ''}: ${m.fromPool ?? 'unassigned'} → ${m.toPool ?? 'unassigned'}`),
@@ -85,7 +90,9 @@ function stepLines(step: RollbackStep, md: boolean, withDelete: boolean): string
 
 /** SHA-256 of what the plan would do (point, steps, accounts), not of when it was made: what an approval names. */
 export function rollbackPlanDigest(plan: RollbackPlan): string {
-  return createHash('sha256').update(JSON.stringify({ point: plan.point, steps: plan.steps, accounts: plan.accounts })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ point: plan.point, steps: plan.steps, accounts: plan.accounts }))
+    .digest('hex');
 }
 
 /** The plan for people: numbered steps with their details; Markdown when `md`. */

@@ -4,8 +4,14 @@ import type { AccountMoveBack } from './account-moves.js';
 import { sfbMoveScript } from './sfb-script.js';
 
 const move = (i: number): AccountMoveBack => ({
-  id: `sip:user${i}@x.com`, displayName: `User ${i}`, dn: null, sipAddress: `sip:user${i}@x.com`,
-  fromPool: 'pool02.x.com', fromRaw: null, toPool: i === 2 ? "o'pool.x.com" : 'pool01.x.com', toRaw: null,
+  id: `sip:user${i}@x.com`,
+  displayName: `User ${i}`,
+  dn: null,
+  sipAddress: `sip:user${i}@x.com`,
+  fromPool: 'pool02.x.com',
+  fromRaw: null,
+  toPool: i === 2 ? "o'pool.x.com" : 'pool01.x.com',
+  toRaw: null,
 });
 
 test('Move-CsUser script: waves, Get-CsUser checks, quoting, never -Force', () => {

@@ -32,10 +32,7 @@ export function sfbMoveScript(moves: readonly AccountMoveBack[], meta: { pointId
     'param([string]$UserDataDir = "", [switch]$SkipMoves)',
     "$ErrorActionPreference = 'Stop'",
     '$waves = @(',
-    ...waves.map(
-      (w) =>
-        `  ,@(\n${w.map((m) => `    @{ Identity = ${quote(m.sipAddress ?? m.id)}; Target = ${quote(m.toPool!)}; From = ${quote(m.fromPool ?? '')} }`).join(',\n')}\n  )`,
-    ),
+    ...waves.map((w) => `  ,@(\n${w.map((m) => `    @{ Identity = ${quote(m.sipAddress ?? m.id)}; Target = ${quote(m.toPool!)}; From = ${quote(m.fromPool ?? '')} }`).join(',\n')}\n  )`),
     ')',
     'if (-not $SkipMoves) {',
     '  foreach ($wave in $waves) { foreach ($m in $wave) { Move-CsUser -Identity $m.Identity -Target $m.Target -WhatIf } }',

@@ -14,19 +14,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LifeboatError } from '../core/index.js';
-import {
-  type BlockDevice,
-  type Mount,
-  activeSwaps,
-  disksOf,
-  listBlockDevices,
-  listMounts,
-  parseJson,
-  probeDevice,
-  sfdiskJsonSchema,
-  tryRun,
-  withDescendants,
-} from './host-commands.js';
+import { type BlockDevice, type Mount, activeSwaps, disksOf, listBlockDevices, listMounts, parseJson, probeDevice, sfdiskJsonSchema, tryRun, withDescendants } from './host-commands.js';
 import { type LayoutDisk, type LayoutFilesystem, type SystemLayout, partitionNumber, partitionTableSchema } from './layout.js';
 
 export interface CaptureRequest {
@@ -46,9 +34,35 @@ export interface CapturedSystem {
 
 /** Filesystems that are never backed up: kernel interfaces, memory-backed and volatile ones. */
 const PSEUDO = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'devpts', 'tmpfs', 'ramfs', 'cgroup', 'cgroup2', 'securityfs', 'pstore', 'efivarfs', 'bpf',
-  'debugfs', 'tracefs', 'configfs', 'fusectl', 'mqueue', 'hugetlbfs', 'autofs', 'binfmt_misc', 'rpc_pipefs', 'nsfs', 'nfsd',
-  'overlay', 'squashfs', 'iso9660', 'fuse.gvfsd-fuse', 'fuse.portal', 'selinuxfs',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'devpts',
+  'tmpfs',
+  'ramfs',
+  'cgroup',
+  'cgroup2',
+  'securityfs',
+  'pstore',
+  'efivarfs',
+  'bpf',
+  'debugfs',
+  'tracefs',
+  'configfs',
+  'fusectl',
+  'mqueue',
+  'hugetlbfs',
+  'autofs',
+  'binfmt_misc',
+  'rpc_pipefs',
+  'nsfs',
+  'nfsd',
+  'overlay',
+  'squashfs',
+  'iso9660',
+  'fuse.gvfsd-fuse',
+  'fuse.portal',
+  'selinuxfs',
 ]);
 const NETWORK = /^(nfs4?|cifs|smb3|sshfs|fuse\.sshfs|glusterfs|ceph|9p|virtiofs|fuse\..*)$/;
 /** GPT type of the BIOS boot partition (GRUB's core image lives there; it has no filesystem). */
@@ -98,7 +112,11 @@ async function networkFiles(root: string): Promise<Record<string, string>> {
   const add = async (rel: string): Promise<void> => {
     const text = await readOptional(join(root, rel));
     // the files themselves are in the backup; the layout copy leaves out lines with secrets
-    if (text !== null) out[`/${rel}`] = text.split('\n').map((l) => (SECRET_LINE.test(l) ? `${l.replace(/[:=].*$/, '')}: (left out; see the backed-up file)` : l)).join('\n');
+    if (text !== null)
+      out[`/${rel}`] = text
+        .split('\n')
+        .map((l) => (SECRET_LINE.test(l) ? `${l.replace(/[:=].*$/, '')}: (left out; see the backed-up file)` : l))
+        .join('\n');
   };
   await add('etc/network/interfaces');
   await add('etc/hostname');
@@ -123,7 +141,7 @@ export async function captureLayout(req: CaptureRequest): Promise<CapturedSystem
   const warnings: string[] = [];
   const mounts = visibleMounts(await listMounts(), root);
   if (!mounts.some((m) => m.target === root)) {
-    throw new LifeboatError('E_USAGE', `system root ${root} is not a mount point`, { hint: 'give the mount point of the system\'s root filesystem (/ for this machine)' });
+    throw new LifeboatError('E_USAGE', `system root ${root} is not a mount point`, { hint: "give the mount point of the system's root filesystem (/ for this machine)" });
   }
   const devices = await listBlockDevices();
   const byMajMin = new Map(devices.map((d) => [d.majMin, d]));
@@ -152,7 +170,10 @@ export async function captureLayout(req: CaptureRequest): Promise<CapturedSystem
     const probe = await probeDevice(dev.path);
     const type = probe.TYPE ?? m.fstype;
     const isPart = dev.type === 'part' && dev.parents.length === 1;
-    if (!isPart) warnings.push(`${underRoot(root, m.target)} is on ${dev.path} (${dev.type}): system restore recreates filesystems on partitions only; create this ${dev.type} volume by hand before restoring its files`);
+    if (!isPart)
+      warnings.push(
+        `${underRoot(root, m.target)} is on ${dev.path} (${dev.type}): system restore recreates filesystems on partitions only; create this ${dev.type} volume by hand before restoring its files`,
+      );
     filesystems.push({
       device: dev.path,
       disk: isPart ? dev.parents[0]!.path : null,
@@ -198,10 +219,34 @@ export async function captureLayout(req: CaptureRequest): Promise<CapturedSystem
       if (kind === 'LVM2_member') lvm = true;
       else if (kind === 'linux_raid_member') md = true;
       else if (kind === 'swap') {
-        filesystems.push({ device: part.node, disk: disk.path, partition: partitionNumber(part.node), type: 'swap', uuid: probe.UUID ?? null, label: probe.LABEL ?? null, mountpoint: null, options: swaps.has(part.node) ? 'active' : null, backedUp: false, ext: null });
+        filesystems.push({
+          device: part.node,
+          disk: disk.path,
+          partition: partitionNumber(part.node),
+          type: 'swap',
+          uuid: probe.UUID ?? null,
+          label: probe.LABEL ?? null,
+          mountpoint: null,
+          options: swaps.has(part.node) ? 'active' : null,
+          backedUp: false,
+          ext: null,
+        });
       } else if (kind) {
-        filesystems.push({ device: part.node, disk: disk.path, partition: partitionNumber(part.node), type: kind, uuid: probe.UUID ?? null, label: probe.LABEL ?? null, mountpoint: null, options: null, backedUp: false, ext: null });
-        warnings.push(`${part.node} (${kind}${ESP_TYPES.has(part.type.toUpperCase()) || ESP_TYPES.has(part.type) ? ', EFI system partition' : ''}) is not mounted under ${root}: its files are not in the point; it is recreated empty`);
+        filesystems.push({
+          device: part.node,
+          disk: disk.path,
+          partition: partitionNumber(part.node),
+          type: kind,
+          uuid: probe.UUID ?? null,
+          label: probe.LABEL ?? null,
+          mountpoint: null,
+          options: null,
+          backedUp: false,
+          ext: null,
+        });
+        warnings.push(
+          `${part.node} (${kind}${ESP_TYPES.has(part.type.toUpperCase()) || ESP_TYPES.has(part.type) ? ', EFI system partition' : ''}) is not mounted under ${root}: its files are not in the point; it is recreated empty`,
+        );
       } else if (part.type.toUpperCase() !== BIOS_BOOT_GPT) {
         warnings.push(`${part.node} holds no filesystem blkid knows: recreated as an empty partition`);
       }
@@ -217,7 +262,9 @@ export async function captureLayout(req: CaptureRequest): Promise<CapturedSystem
     const [pvs, vgs, lvs] = await Promise.all([tryRun('pvs', ['-o', '+pv_uuid']), tryRun('vgs', ['-o', '+vg_uuid']), tryRun('lvs', ['-a', '-o', '+lv_uuid,devices'])]);
     if (pvs.code !== 0) warnings.push('LVM is in use but the LVM tools (pvs, vgs, lvs) are missing: the layout does not record its volumes');
     lvmLayout = { pvs: pvs.stdout, vgs: vgs.stdout, lvs: lvs.stdout };
-    warnings.push('LVM: system restore does not recreate physical volumes, volume groups and logical volumes; recreate them from layout.txt (and /etc/lvm/backup in the point, vgcfgrestore) before restoring');
+    warnings.push(
+      'LVM: system restore does not recreate physical volumes, volume groups and logical volumes; recreate them from layout.txt (and /etc/lvm/backup in the point, vgcfgrestore) before restoring',
+    );
   }
   let mdLayout: string | null = null;
   if (md) {
@@ -234,7 +281,9 @@ export async function captureLayout(req: CaptureRequest): Promise<CapturedSystem
   let bootLoader: SystemLayout['bootLoader'];
   if (esp) {
     bootLoader = { type: 'efi', disk: esp.disk, efiDirectory: esp.mountpoint, detail: `EFI system partition ${esp.device} mounted at ${esp.mountpoint}; its files are in the point` };
-    warnings.push('EFI: the EFI system partition is restored as files; register the boot entry on the new machine (efibootmgr, see docs/bare-metal.md) unless the firmware boots \\EFI\\BOOT\\BOOTX64.EFI');
+    warnings.push(
+      'EFI: the EFI system partition is restored as files; register the boot entry on the new machine (efibootmgr, see docs/bare-metal.md) unless the firmware boots \\EFI\\BOOT\\BOOTX64.EFI',
+    );
   } else if (existsSync(join(root, 'boot/grub/i386-pc'))) {
     bootLoader = { type: 'bios-grub', disk: bootFs?.disk ?? null, efiDirectory: null, detail: 'GRUB for BIOS (boot/grub/i386-pc); reinstalled with grub-install in the restored system' };
   } else {

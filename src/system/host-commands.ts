@@ -29,7 +29,7 @@ export async function mustRun(cmd: string, args: readonly string[], options: Run
   const r = await tryRun(cmd, args, options);
   if (r.code !== 0) {
     throw new LifeboatError('E_COMMAND_FAILED', `${[cmd, ...args].join(' ')} failed${r.code === null ? '' : ` (exit ${r.code})`}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, {
-      hint: r.code === null ? `install ${cmd} (docs/bare-metal.md lists the packages a rescue system needs)` : 'see the command\'s message above',
+      hint: r.code === null ? `install ${cmd} (docs/bare-metal.md lists the packages a rescue system needs)` : "see the command's message above",
     });
   }
   return r.stdout;
@@ -62,9 +62,7 @@ export interface Mount {
 }
 
 const findmntSchema = z.object({
-  filesystems: z.array(
-    z.object({ target: z.string(), source: z.string(), fstype: z.string(), options: z.string(), 'maj:min': z.string() }).passthrough(),
-  ),
+  filesystems: z.array(z.object({ target: z.string(), source: z.string(), fstype: z.string(), options: z.string(), 'maj:min': z.string() }).passthrough()),
 });
 
 /** Every mount of this machine, in mount order (later ones on top). */

@@ -26,7 +26,18 @@ function layout(): SystemLayout {
     root: '/',
     disks: [{ path: '/dev/sda', size: 21474836480, sectorSize: 512, model: 'QEMU HARDDISK', table: SFDISK_DOS as SystemLayout['disks'][number]['table'], dump: 'label: dos\nlabel-id: 0x439503de\n' }],
     filesystems: [
-      { device: '/dev/sda1', disk: '/dev/sda', partition: 1, type: 'ext4', uuid: '9b21f807-1ac1-44a6-af11-87269108d426', label: null, mountpoint: '/', options: 'rw,relatime,errors=remount-ro', backedUp: true, ext: { features: ['has_journal', 'extent'], blockSize: 4096, inodeSize: 256 } },
+      {
+        device: '/dev/sda1',
+        disk: '/dev/sda',
+        partition: 1,
+        type: 'ext4',
+        uuid: '9b21f807-1ac1-44a6-af11-87269108d426',
+        label: null,
+        mountpoint: '/',
+        options: 'rw,relatime,errors=remount-ro',
+        backedUp: true,
+        ext: { features: ['has_journal', 'extent'], blockSize: 4096, inodeSize: 256 },
+      },
       { device: '/dev/sda5', disk: '/dev/sda', partition: 5, type: 'swap', uuid: '0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e', label: null, mountpoint: null, options: 'active', backedUp: false, ext: null },
     ],
     lvm: null,
@@ -55,14 +66,20 @@ test('layout: what system restore would act on is validated', () => {
   const bad = (mutate: (l: Record<string, unknown>) => void, pattern: RegExp): void => {
     const l = JSON.parse(encodeLayout(layout()).toString()) as Record<string, unknown>;
     mutate(l);
-    assert.throws(() => parseLayout(JSON.stringify(l), 'snapshot 1234'), (err: unknown) => err instanceof LifeboatError && err.code === 'E_FORMAT' && pattern.test(err.message));
+    assert.throws(
+      () => parseLayout(JSON.stringify(l), 'snapshot 1234'),
+      (err: unknown) => err instanceof LifeboatError && err.code === 'E_FORMAT' && pattern.test(err.message),
+    );
   };
   bad((l) => ((l.disks as { table: { partitions: { type: string }[] } }[])[0]!.table.partitions[0]!.type = '83; rm -rf /'), /disks\.0\.table\.partitions\.0\.type/);
   bad((l) => ((l.disks as { table: { label: string } }[])[0]!.table.label = 'sun'), /table\.label/);
   bad((l) => ((l.disks as { table: { partitions: { start: number }[] } }[])[0]!.table.partitions[0]!.start = -1), /start/);
   bad((l) => ((l.filesystems as { ext: { features: string[] } }[])[0]!.ext.features = ['extent,^has_journal']), /features/);
   bad((l) => (l.schemaVersion = 2), /schemaVersion/);
-  assert.throws(() => parseLayout('{', 'snapshot 1234'), (err: unknown) => err instanceof LifeboatError && /not JSON/.test(err.message));
+  assert.throws(
+    () => parseLayout('{', 'snapshot 1234'),
+    (err: unknown) => err instanceof LifeboatError && /not JSON/.test(err.message),
+  );
 });
 
 test('partition device names: sda1, nvme0n1p1, loop3p1', () => {

@@ -19,7 +19,10 @@ const partitionSchema = z
     start: z.number().int().nonnegative(),
     size: z.number().int().positive(),
     type: z.string().regex(/^[\w-]+$/, 'a partition type code or GUID'),
-    uuid: z.string().regex(/^[\w-]+$/).optional(),
+    uuid: z
+      .string()
+      .regex(/^[\w-]+$/)
+      .optional(),
     name: z.string().optional(),
     attrs: z.string().optional(),
     bootable: z.boolean().optional(),
@@ -30,7 +33,10 @@ const partitionSchema = z
 export const partitionTableSchema = z
   .object({
     label: z.enum(['dos', 'gpt']),
-    id: z.string().regex(/^[\w-]+$/).optional(),
+    id: z
+      .string()
+      .regex(/^[\w-]+$/)
+      .optional(),
     device: z.string(),
     unit: z.literal('sectors'),
     firstlba: z.number().int().nonnegative().optional(),

@@ -59,7 +59,9 @@ function mkfsCommand(fs: LayoutFilesystem, device: string): string[] | undefined
   const label = fs.label;
   if (/^ext[234]$/.test(fs.type)) {
     return [
-      `mkfs.${fs.type}`, '-F', '-q',
+      `mkfs.${fs.type}`,
+      '-F',
+      '-q',
       ...(uuid ? ['-U', uuid] : []),
       ...(label ? ['-L', label] : []),
       ...(fs.ext?.blockSize ? ['-b', String(fs.ext.blockSize)] : []),
@@ -90,16 +92,27 @@ export function planSystemRestore(layout: SystemLayout, target: TargetDisk, from
   const warnings: string[] = [];
   const candidates = fromDisk ? layout.disks.filter((d) => d.path === fromDisk) : layout.disks;
   if (candidates.length !== 1) {
-    throw new LifeboatError('E_USAGE', fromDisk ? `the point recorded no disk ${fromDisk} (it has ${layout.disks.map((d) => d.path).join(', ') || 'none'})` : `the point recorded ${layout.disks.length} disks (${layout.disks.map((d) => d.path).join(', ')}): say which one to restore`, {
-      hint: 'pass --from-disk with one of the recorded disks; restore the others in further runs',
-    });
+    throw new LifeboatError(
+      'E_USAGE',
+      fromDisk
+        ? `the point recorded no disk ${fromDisk} (it has ${layout.disks.map((d) => d.path).join(', ') || 'none'})`
+        : `the point recorded ${layout.disks.length} disks (${layout.disks.map((d) => d.path).join(', ')}): say which one to restore`,
+      {
+        hint: 'pass --from-disk with one of the recorded disks; restore the others in further runs',
+      },
+    );
   }
   const sourceDisk = candidates[0]!;
   if (layout.disks.length > 1) warnings.push(`only ${sourceDisk.path} is restored in this run; the point recorded ${layout.disks.length} disks`);
   const table = sourceDisk.table;
-  if (!table) throw new LifeboatError('E_USAGE', `the point recorded no partition table for ${sourceDisk.path}`, { hint: 'partition the disk by hand (layout.txt in the point), then restore the files with lifeboat restore' });
+  if (!table)
+    throw new LifeboatError('E_USAGE', `the point recorded no partition table for ${sourceDisk.path}`, {
+      hint: 'partition the disk by hand (layout.txt in the point), then restore the files with lifeboat restore',
+    });
   if (sourceDisk.sectorSize !== target.sectorSize) {
-    throw new LifeboatError('E_USAGE', `${target.path} has ${target.sectorSize}-byte sectors, ${sourceDisk.path} had ${sourceDisk.sectorSize}-byte sectors: the partition table cannot be copied`, { hint: 'use a disk with the same sector size' });
+    throw new LifeboatError('E_USAGE', `${target.path} has ${target.sectorSize}-byte sectors, ${sourceDisk.path} had ${sourceDisk.sectorSize}-byte sectors: the partition table cannot be copied`, {
+      hint: 'use a disk with the same sector size',
+    });
   }
   const targetSectors = Math.floor(target.size / target.sectorSize);
   const reserved = table.label === 'gpt' ? GPT_BACKUP_SECTORS : 0;
@@ -146,20 +159,24 @@ export function planSystemRestore(layout: SystemLayout, target: TargetDisk, from
     if (!planned) continue;
     const mkfs = mkfsCommand(fs, planned.device);
     if (!mkfs) {
-      warnings.push(`${fs.device}: ${fs.type} filesystems are not created by system restore: ${planned.device} is left empty${fs.mountpoint ? ` and the files of ${fs.mountpoint} go to the filesystem above it` : ''}; create it by hand`);
+      warnings.push(
+        `${fs.device}: ${fs.type} filesystems are not created by system restore: ${planned.device} is left empty${fs.mountpoint ? ` and the files of ${fs.mountpoint} go to the filesystem above it` : ''}; create it by hand`,
+      );
       continue;
     }
     if (fs.type === 'btrfs') warnings.push(`${fs.device}: btrfs subvolumes are not recreated; the files are restored into the top-level subvolume`);
     filesystems.push({ source: fs, device: planned.device, mkfs });
   }
   for (const fs of layout.filesystems) {
-    if (fs.backedUp && fs.disk !== sourceDisk.path) warnings.push(`${fs.mountpoint}: on ${fs.device}, not on ${sourceDisk.path}: its files are restored into the filesystem above it unless you mount its new filesystem there first`);
+    if (fs.backedUp && fs.disk !== sourceDisk.path)
+      warnings.push(`${fs.mountpoint}: on ${fs.device}, not on ${sourceDisk.path}: its files are restored into the filesystem above it unless you mount its new filesystem there first`);
   }
   const mounts = filesystems
     .filter((f) => f.source.mountpoint && f.source.backedUp && f.source.type !== 'swap')
     .map((f) => ({ device: f.device, mountpoint: f.source.mountpoint! }))
     .sort((a, b) => (a.mountpoint === '/' ? -1 : b.mountpoint === '/' ? 1 : a.mountpoint.split('/').length - b.mountpoint.split('/').length || a.mountpoint.localeCompare(b.mountpoint)));
-  if (!mounts.some((m) => m.mountpoint === '/')) throw new LifeboatError('E_USAGE', `the root filesystem of the point is not on ${sourceDisk.path}`, { hint: 'pass --from-disk with the disk that held the root filesystem' });
+  if (!mounts.some((m) => m.mountpoint === '/'))
+    throw new LifeboatError('E_USAGE', `the root filesystem of the point is not on ${sourceDisk.path}`, { hint: 'pass --from-disk with the disk that held the root filesystem' });
 
   const bl = layout.bootLoader;
   return {

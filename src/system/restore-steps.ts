@@ -61,7 +61,10 @@ export async function writePartitionTable(plan: SystemRestorePlan, signal?: Abor
   await mustRun('sfdisk', ['--wipe', 'always', '--wipe-partitions', 'always', '--no-reread', '--quiet', plan.target.path], { input: plan.table, signal });
   // the kernel creates no partition devices for loop disks by itself, and there may be no udev
   await tryRun('partx', ['-u', plan.target.path], { signal });
-  await waitForDevices(plan.partitions.map((p) => p.device), plan.target.path);
+  await waitForDevices(
+    plan.partitions.map((p) => p.device),
+    plan.target.path,
+  );
 }
 
 export async function makeFilesystems(plan: SystemRestorePlan, onStep: (text: string) => void, signal?: AbortSignal): Promise<void> {
@@ -119,7 +122,9 @@ export async function installBootLoader(plan: SystemRestorePlan, root: string, s
   const inChroot = ['usr/sbin/grub-install', 'sbin/grub-install'].some((p) => existsSync(join(root, p)));
   if (!inChroot) {
     if (!(await commandExists('grub-install'))) {
-      throw new LifeboatError('E_COMMAND_FAILED', 'the restored system has no grub-install and neither has this machine', { hint: `install GRUB by hand: chroot into the restored system and run grub-install ${disk}` });
+      throw new LifeboatError('E_COMMAND_FAILED', 'the restored system has no grub-install and neither has this machine', {
+        hint: `install GRUB by hand: chroot into the restored system and run grub-install ${disk}`,
+      });
     }
     await mustRun('grub-install', ['--target=i386-pc', `--boot-directory=${join(root, 'boot')}`, disk], { signal, timeoutMs: 10 * 60_000 });
     return `GRUB for BIOS installed on ${disk} by this machine's grub-install (the restored system has none)`;

@@ -34,7 +34,10 @@ describe('backing up / itself', () => {
     const paths = lines.map((l) => (JSON.parse(l) as { path: string }).path);
     assert.ok(paths.includes('/etc/hostname'), paths.join(' '));
     assert.equal(paths.filter((p) => p === '/etc').length, 1, 'a target below / is stored once');
-    assert.ok(paths.every((p) => p !== '/' && !p.startsWith('//')), `no entry with an empty name: ${paths.join(' ')}`);
+    assert.ok(
+      paths.every((p) => p !== '/' && !p.startsWith('//')),
+      `no entry with an empty name: ${paths.join(' ')}`,
+    );
 
     const ours = join(work, 'ours');
     await lifeboatOk(repo, ['restore', 'latest', '--target', ours]);

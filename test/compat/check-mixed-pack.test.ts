@@ -65,7 +65,11 @@ test('check prints the mixed-pack hint as restic does, exits 0; prune repacks th
   assert.match(ours.stderr, new RegExp(`hint: pack ${packId} contains a mix of tree and data blobs`));
   assert.match(ours.stdout.toString(), advice);
   assert.match(ours.stdout.toString(), /no errors were found/);
-  const json = (await lifeboatOk(repo, ['check', '--json'])).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { kind?: string; pack?: string });
+  const json = (await lifeboatOk(repo, ['check', '--json'])).stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { kind?: string; pack?: string });
   assert.ok(json.some((f) => f.kind === 'pack-mixed' && f.pack === packId));
 
   await lifeboatOk(repo, ['prune']);

@@ -108,7 +108,11 @@ describe('check', () => {
     const bad = await saveRawSnapshot(repo2, Buffer.from('{"time": "not a time", "tree": 5}'));
     const c = await lifeboat(repo2, ['check', '--json']);
     assert.equal(c.code, 1);
-    const findings = c.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { kind?: string; blob?: string; snapshot?: string });
+    const findings = c.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind?: string; blob?: string; snapshot?: string });
     assert.ok(findings.some((f) => f.kind === 'tree-missing' && f.blob === missingTree));
     assert.ok(findings.some((f) => f.kind === 'snapshot-unreadable' && f.snapshot === bad));
   });

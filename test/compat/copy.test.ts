@@ -49,8 +49,7 @@ test('with the same chunker parameters blobs and trees are copied as they are', 
   await lifeboatOk(to, ['init', '--copy-chunker-params', '--from-repo', from], { env: fromEnv });
   const r = await lifeboatOk(to, ['copy', '--from-repo', from, '--tag', 'a'], { env: fromEnv });
   assert.doesNotMatch(r.stdout.toString(), /re-chunked/);
-  const tree = (repo: string): Promise<string> =>
-    lifeboatOk(repo, ['snapshots', '--json', '--tag', 'a']).then((x) => (JSON.parse(x.stdout.toString()) as { tree: string }[])[0]!.tree);
+  const tree = (repo: string): Promise<string> => lifeboatOk(repo, ['snapshots', '--json', '--tag', 'a']).then((x) => (JSON.parse(x.stdout.toString()) as { tree: string }[])[0]!.tree);
   assert.equal(await tree(to), await tree(from));
   await lifeboatOk(to, ['check', '--read-data']);
 });

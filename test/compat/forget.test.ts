@@ -37,7 +37,7 @@ describe('forget', () => {
     // deterministic pseudo-random times over three years, made by the backup use-case with
     // --time (a small stdin backup: the same code path as the CLI, without a process each)
     let seed = 42;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let t = Date.UTC(2023, 0, 1);
     for (let i = 0; i < 320; i++) {
       t += Math.floor(rnd() * 7 * 86400_000) + (rnd() < 0.2 ? 0 : 3600_000);
@@ -48,11 +48,14 @@ describe('forget', () => {
     // a few snapshots written in another zone (restic buckets by the zone stored in the snapshot)
     const [first] = await loadSnapshots(r);
     for (let i = 0; i < 12; i++) {
-      await r.saveUnpacked('snapshots', encodeSnapshot({
-        ...first!.snapshot,
-        time: formatGoTime({ unixSeconds: BigInt(Math.floor(t / 1000) + i * 5 * 3600), nanos: i, offsetMinutes: 330 }),
-        hostname: 'alpha',
-      }));
+      await r.saveUnpacked(
+        'snapshots',
+        encodeSnapshot({
+          ...first!.snapshot,
+          time: formatGoTime({ unixSeconds: BigInt(Math.floor(t / 1000) + i * 5 * 3600), nanos: i, offsetMinutes: 330 }),
+          hostname: 'alpha',
+        }),
+      );
     }
     await backend.close();
   });

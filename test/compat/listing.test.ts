@@ -49,9 +49,12 @@ describe('snapshots --group-by', () => {
     group_key: unknown;
     snapshots: { id: string }[];
   }
-  const normal = (out: string): string[] =>
-    (JSON.parse(out) as Group[]).map((g) => JSON.stringify({ key: g.group_key, ids: g.snapshots.map((s) => s.id).sort() })).sort();
-  const headers = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('snapshots for')).sort();
+  const normal = (out: string): string[] => (JSON.parse(out) as Group[]).map((g) => JSON.stringify({ key: g.group_key, ids: g.snapshots.map((s) => s.id).sort() })).sort();
+  const headers = (out: string): string[] =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('snapshots for'))
+      .sort();
 
   for (const by of ['host', 'paths', 'tags', 'host,paths', 'host,tags,paths', 'tags,host']) {
     test(`--group-by ${by}: the same groups and keys as restic (JSON and headers)`, async () => {
@@ -95,7 +98,13 @@ describe('ls SNAPSHOT DIR...', () => {
       // restic prints its header line on stdout, Lifeboat on stderr
       assert.equal(r.ours.out, withoutHeader(r.theirs.out));
       const j = await both(['ls', '--json', first, ...dirs(src)]);
-      const paths = (out: string): string[] => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path?: string; struct_type: string }).filter((e) => e.struct_type === 'node').map((e) => e.path!);
+      const paths = (out: string): string[] =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { path?: string; struct_type: string })
+          .filter((e) => e.struct_type === 'node')
+          .map((e) => e.path!);
       assert.deepEqual(paths(j.ours.out), paths(j.theirs.out));
     });
   }

@@ -32,7 +32,11 @@ after(async () => {
 });
 
 test('snapshots shows the local time as restic does; --json keeps the stored time', async () => {
-  const line = (b: Buffer): string => b.toString().split('\n').find((l) => l.startsWith(id.slice(0, 8)))!;
+  const line = (b: Buffer): string =>
+    b
+      .toString()
+      .split('\n')
+      .find((l) => l.startsWith(id.slice(0, 8)))!;
   const ours = line((await lifeboatOk(repo, ['snapshots'], { env: NEW_YORK })).stdout);
   const theirs = line((await restic(repo, ['snapshots'], { env: NEW_YORK })).stdout);
   assert.match(ours, /2026-01-14 21:30:00/);
@@ -44,7 +48,11 @@ test('snapshots shows the local time as restic does; --json keeps the stored tim
 });
 
 test('ls -l and find show local times as restic does', async () => {
-  const file = (b: Buffer): string => b.toString().split('\n').find((l) => l.endsWith('/etc/app.conf'))!;
+  const file = (b: Buffer): string =>
+    b
+      .toString()
+      .split('\n')
+      .find((l) => l.endsWith('/etc/app.conf'))!;
   const ours = file((await lifeboatOk(repo, ['ls', '-l', id], { env: NEW_YORK })).stdout);
   const theirs = file((await restic(repo, ['ls', '-l', id], { env: NEW_YORK })).stdout);
   assert.match(ours, / 2026-01-14 21:30:00 /);

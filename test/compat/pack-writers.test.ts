@@ -14,15 +14,7 @@ import { openBackend } from '../../src/backend/location/index.js';
 import type { Id } from '../../src/core/index.js';
 import { CIPHERTEXT_OVERHEAD, IV_LENGTH } from '../../src/repository/crypto/index.js';
 import { Repository } from '../../src/repository/index.js';
-import {
-  ENTRY_ID_SIZE,
-  ENTRY_SIZE_COMPRESSED,
-  ENTRY_SIZE_PLAIN,
-  PACK_HEADER_OVERHEAD,
-  type PackFile,
-  PackFileWriter,
-  blobCompressionLevel,
-} from '../../src/repository/pack/index.js';
+import { ENTRY_ID_SIZE, ENTRY_SIZE_COMPRESSED, ENTRY_SIZE_PLAIN, PACK_HEADER_OVERHEAD, type PackFile, PackFileWriter, blobCompressionLevel } from '../../src/repository/pack/index.js';
 import { projectRoot } from '../helpers/paths.js';
 import { TEST_PASSWORD, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -51,7 +43,7 @@ test('native/format.h mirrors the TypeScript definitions of the format sizes', (
 function readPack(pack: PackFile): Buffer {
   const out = Buffer.alloc(pack.length);
   try {
-    for (let done = 0; done < pack.length; ) {
+    for (let done = 0; done < pack.length;) {
       const n = readSync(pack.fd, out, done, pack.length - done, done);
       assert.ok(n > 0, 'pack file ended early');
       done += n;
@@ -94,11 +86,18 @@ test('the file lane and PackFileWriter write identical packs for the same blobs 
       // the IVs the lane drew, in the order it sealed: each blob, then the header
       const ivs = [...blobs.map((b) => theirs.subarray(b.offset, b.offset + IV_LENGTH)), theirs.subarray(theirs.length - 4 - headerLength, theirs.length - 4 - headerLength + IV_LENGTH)];
       const packs: PackFile[] = [];
-      const writer = new PackFileWriter(repo.key, level, (p) => packs.push(p), undefined, undefined, () => {
-        const iv = ivs.shift();
-        assert.ok(iv, 'the TypeScript writer sealed more often than the lane');
-        return iv;
-      });
+      const writer = new PackFileWriter(
+        repo.key,
+        level,
+        (p) => packs.push(p),
+        undefined,
+        undefined,
+        () => {
+          const iv = ivs.shift();
+          assert.ok(iv, 'the TypeScript writer sealed more often than the lane');
+          return iv;
+        },
+      );
       for (const b of blobs) {
         const plain = repo.decryptBlob({ type: b.type, id: b.id, packId, uncompressedLength: b.uncompressedLength }, theirs.subarray(b.offset, b.offset + b.length));
         writer.addBlob(b.type, b.id, plain);

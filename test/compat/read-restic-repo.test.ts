@@ -56,7 +56,11 @@ describe('reading repositories written by restic', () => {
       const theirs = JSON.parse((await restic(repo, ['snapshots', '--json'])).stdout.toString()) as Record<string, unknown>[];
       const ours = JSON.parse((await lifeboatOk(repo, ['snapshots', '--json'])).stdout.toString()) as Record<string, unknown>[];
       assert.deepEqual(ours.map((s) => s.id).sort(), theirs.map((s) => s.id).sort());
-      for (const t of theirs) assert.deepEqual(ours.find((o) => o.id === t.id), t);
+      for (const t of theirs)
+        assert.deepEqual(
+          ours.find((o) => o.id === t.id),
+          t,
+        );
 
       // filters
       const filtered = JSON.parse((await lifeboatOk(repo, ['snapshots', '--json', '--host', 'otherhost'])).stdout.toString()) as unknown[];
@@ -100,7 +104,11 @@ describe('reading repositories written by restic', () => {
     writeFileSync(join(work, 'ours.tar'), tar.stdout);
     writeFileSync(join(work, 'theirs.tar'), theirTar.stdout);
     const { execFileSync } = await import('node:child_process');
-    const list = (f: string): string[] => execFileSync('tar', ['-tvf', f], { encoding: 'utf8' }).split('\n').map((l) => l.split(/\s+/).slice(5).join(' ')).sort();
+    const list = (f: string): string[] =>
+      execFileSync('tar', ['-tvf', f], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.split(/\s+/).slice(5).join(' '))
+        .sort();
     assert.deepEqual(list(join(work, 'ours.tar')), list(join(work, 'theirs.tar')));
   });
 

@@ -32,7 +32,11 @@ async function lifeboatIn(cwd: string, args: string[]): Promise<string> {
 }
 
 function snapshotId(jsonLines: string): string {
-  const summary = jsonLines.trim().split('\n').map((l) => JSON.parse(l) as { message_type?: string; snapshot_id?: string }).find((m) => m.message_type === 'summary');
+  const summary = jsonLines
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { message_type?: string; snapshot_id?: string })
+    .find((m) => m.message_type === 'summary');
   return summary!.snapshot_id!;
 }
 
@@ -46,7 +50,10 @@ function sharedAncestor(path: string): boolean {
  * moves it), and so are the times of directories above the test's own.
  */
 async function listing(id: string): Promise<{ paths: string[]; nodes: Record<string, unknown>[] }> {
-  const lines = (await resticIn(work, ['ls', '--json', id])).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (await resticIn(work, ['ls', '--json', id]))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const nodes = lines.slice(1).map(({ atime: _atime, ...rest }) => (sharedAncestor(rest.path as string) ? { ...rest, mtime: undefined, ctime: undefined } : rest));
   return { paths: (lines[0] as { paths: string[] }).paths, nodes };
 }
@@ -101,14 +108,22 @@ for (const args of CASES) {
   });
 }
 
-test('parent snapshot and --path filters of a relative backup behave as restic\'s', async () => {
+test("parent snapshot and --path filters of a relative backup behave as restic's", async () => {
   const first = snapshotId(await lifeboatIn(srv, ['backup', '--json', '--tag', 'parent-check', 'app']));
-  const again = (await lifeboatIn(srv, ['backup', '--json', '--tag', 'parent-check', 'app'])).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m.message_type === 'summary')!;
+  const again = (await lifeboatIn(srv, ['backup', '--json', '--tag', 'parent-check', 'app']))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((m) => m.message_type === 'summary')!;
   assert.equal(again.parent, first);
   assert.equal(again.files_new, 0);
   assert.equal(again.files_unmodified, 2);
   // restic finds our snapshot as the parent of its own backup of the same arguments, and reads nothing again
-  const resticRun = (await resticIn(srv, ['backup', '--json', 'app'])).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m.message_type === 'summary')!;
+  const resticRun = (await resticIn(srv, ['backup', '--json', 'app']))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((m) => m.message_type === 'summary')!;
   assert.equal(resticRun.files_new, 0);
   assert.equal(resticRun.files_unmodified, 2);
   // --path names the absolute path, for both tools

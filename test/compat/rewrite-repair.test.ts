@@ -34,7 +34,13 @@ const lsPaths = async (repo: string, id: string): Promise<string[]> =>
     .map((e) => e.path!)
     .sort();
 const blobIds = async (repo: string): Promise<Set<string>> =>
-  new Set((await restic(repo, ['list', 'blobs'])).stdout.toString().split('\n').filter(Boolean).map((l) => l.split(' ')[1]!));
+  new Set(
+    (await restic(repo, ['list', 'blobs'])).stdout
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ')[1]!),
+  );
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 let work: string;
@@ -73,7 +79,10 @@ describe('rewrite --exclude', () => {
     assert.match(out, new RegExp(`excluding ${join(src, 'app', 'config', '.env').replace(/\./g, '\\.')}\\n`));
     assert.match(out, /would save new snapshot/);
     assert.match(out, /would modify 2 snapshots/);
-    assert.deepEqual((await snapshots(repo)).map((s) => s.id), before_.map((s) => s.id));
+    assert.deepEqual(
+      (await snapshots(repo)).map((s) => s.id),
+      before_.map((s) => s.id),
+    );
   });
 
   test('without --forget: new snapshots tagged "rewrite" with original set, the old ones kept; restic checks and restores them', async () => {
@@ -92,7 +101,10 @@ describe('rewrite --exclude', () => {
       assert.deepEqual(s.tags, ['nightly', 'rewrite']);
       const theirs = await lsPaths(repo, from.id);
       const ours = await lsPaths(repo, s.id);
-      assert.deepEqual(ours, theirs.filter((p) => !p.endsWith('/.env')));
+      assert.deepEqual(
+        ours,
+        theirs.filter((p) => !p.endsWith('/.env')),
+      );
     }
     await restic(repo, ['check', '--read-data']);
     const target = join(work, 'rw-restore');
@@ -209,7 +221,12 @@ describe('repair snapshots', () => {
     await restic(repo, ['restore', repaired.id, '--target', target]);
     assert.equal(readFileSync(join(target, src, 'keep', 'k.txt'), 'utf8'), 'keep me\n');
     assert.equal(statSync(join(target, src, 'lost', 'big.bin')).size, 0);
-    const node = (await restic(repo, ['ls', '--json', repaired.id])).stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path?: string; size?: number }).find((e) => e.path?.endsWith('/big.bin'));
+    const node = (await restic(repo, ['ls', '--json', repaired.id])).stdout
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { path?: string; size?: number })
+      .find((e) => e.path?.endsWith('/big.bin'));
     assert.equal(node?.size ?? 0, 0);
     const again = await lifeboatOk(repo, ['repair', 'snapshots']);
     assert.match(again.stdout.toString(), /no snapshots were modified/);

@@ -30,14 +30,23 @@ test('an s3legacy repository made by restic 0.14 is read, checked, restored and 
   await restic(repo, ['init', '-o', 'local.layout=s3legacy']);
   await restic(repo, ['backup', src]);
   assert.ok(existsSync(join(repo, 'key')) && !existsSync(join(repo, 'keys')), 'restic made the s3legacy layout');
-  assert.ok(readdirSync(join(repo, 'data')).every((n) => /^[0-9a-f]{64}$/.test(n)), 'data/ is flat');
+  assert.ok(
+    readdirSync(join(repo, 'data')).every((n) => /^[0-9a-f]{64}$/.test(n)),
+    'data/ is flat',
+  );
 
   const snaps = JSON.parse((await lifeboatOk(repo, ['snapshots', '--json'])).stdout.toString()) as { id: string }[];
   assert.equal(snaps.length, 1);
   const ours = (await lifeboatOk(repo, ['ls', '--json', snaps[0]!.id])).stdout.toString();
   const theirs = (await restic(repo, ['ls', '--json', snaps[0]!.id])).stdout.toString();
   // compared as parsed JSON: Go escapes <, > and & in strings, which says the same thing
-  const lines = (s: string): string[] => s.trim().split('\n').slice(1).map((l) => JSON.stringify(JSON.parse(l))).sort();
+  const lines = (s: string): string[] =>
+    s
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.stringify(JSON.parse(l)))
+      .sort();
   assert.deepEqual(lines(ours), lines(theirs));
   await lifeboatOk(repo, ['check', '--read-data']);
   const target = join(work, 'target');
@@ -47,7 +56,10 @@ test('an s3legacy repository made by restic 0.14 is read, checked, restored and 
   writeFileSync(join(src, 'added-later.txt'), 'written by lifeboat into an s3legacy repository\n');
   await lifeboatOk(repo, ['backup', src]);
   assert.ok(!existsSync(join(repo, 'snapshots')) && !existsSync(join(repo, 'keys')), 'the layout stays s3legacy');
-  assert.ok(readdirSync(join(repo, 'data')).every((n) => /^[0-9a-f]{64}$/.test(n)), 'data/ stays flat');
+  assert.ok(
+    readdirSync(join(repo, 'data')).every((n) => /^[0-9a-f]{64}$/.test(n)),
+    'data/ stays flat',
+  );
   await restic(repo, ['check', '--read-data']);
   const after = JSON.parse((await restic(repo, ['snapshots', '--json'])).stdout.toString()) as unknown[];
   assert.equal(after.length, 2);

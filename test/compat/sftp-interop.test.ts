@@ -36,8 +36,7 @@ after(async () => {
 
 const sshCommand = (): string => ['ssh', `${sshd.user}@127.0.0.1`, '-p', String(sshd.port), ...sshd.sshArgs, '-s', 'sftp'].join(' ');
 const resticSftp = (path: string, args: string[]) => restic(`sftp:${sshd.user}@127.0.0.1:${path}`, ['-o', `sftp.command=${sshCommand()}`, ...args]);
-const lifeboatSftp = (path: string, args: string[]) =>
-  lifeboatOk(`sftp://${sshd.user}@127.0.0.1:${sshd.port}/${path}`, ['-o', `sftp.args=${sshd.sshArgs.join(' ')}`, ...args]);
+const lifeboatSftp = (path: string, args: string[]) => lifeboatOk(`sftp://${sshd.user}@127.0.0.1:${sshd.port}/${path}`, ['-o', `sftp.args=${sshd.sshArgs.join(' ')}`, ...args]);
 
 function sameFiles(root: string): void {
   for (const [name, data] of Object.entries(files)) assert.deepEqual(readFileSync(join(root, src, name)), data, name);
@@ -48,7 +47,10 @@ test('restic writes over sftp; Lifeboat lists, checks, restores and adds a snaps
   await resticSftp(path, ['init']);
   await resticSftp(path, ['backup', src]);
   const snaps = JSON.parse((await lifeboatSftp(path, ['snapshots', '--json'])).stdout.toString()) as { paths: string[] }[];
-  assert.deepEqual(snaps.map((s) => s.paths), [[src]]);
+  assert.deepEqual(
+    snaps.map((s) => s.paths),
+    [[src]],
+  );
   await lifeboatSftp(path, ['check', '--read-data']);
   const mine = join(work, 'restore-lifeboat');
   await lifeboatSftp(path, ['restore', 'latest', '--target', mine]);

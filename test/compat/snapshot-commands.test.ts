@@ -34,7 +34,12 @@ after(async () => {
 });
 
 test('diff lists the same changes as restic', async () => {
-  const lines = (b: Buffer): string[] => b.toString().split('\n').filter((l) => /^[+\-MT] {4}\//.test(l)).sort();
+  const lines = (b: Buffer): string[] =>
+    b
+      .toString()
+      .split('\n')
+      .filter((l) => /^[+\-MT] {4}\//.test(l))
+      .sort();
   const ours = lines((await lifeboatOk(repo, ['diff', ids[0]!, ids[1]!])).stdout);
   const theirs = lines((await restic(repo, ['diff', ids[0]!, ids[1]!])).stdout);
   assert.ok(ours.length >= 4);
@@ -54,7 +59,10 @@ test('stats raw-data equals restic, tags are seen by restic', async () => {
   assert.equal(tagged[0]!.original, ids[1]);
   await lifeboatOk(repo, ['tag', '--set', 'x,y', '--tag', 'before-migration']);
   const set = JSON.parse((await restic(repo, ['snapshots', '--json', '--tag', 'x,y'])).stdout.toString()) as { tags: string[]; original?: string }[];
-  assert.deepEqual(set.map((s) => s.tags), [['x', 'y']]);
+  assert.deepEqual(
+    set.map((s) => s.tags),
+    [['x', 'y']],
+  );
   assert.equal(set[0]!.original, ids[1]);
   await restic(repo, ['check']);
 });

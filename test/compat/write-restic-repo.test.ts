@@ -15,7 +15,10 @@ import { makeTempDir } from '../helpers/tmp.js';
 import { describeTree, diffTrees, expectedAsRestic014, makeEveryKindTree } from '../helpers/tree-fixture.js';
 
 function summaryOf(stdout: Buffer): Record<string, number | string> {
-  const lines = stdout.toString().split('\n').filter((l) => l.includes('"summary"'));
+  const lines = stdout
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes('"summary"'));
   assert.ok(lines.length > 0, `no summary line in ${stdout.toString().slice(0, 400)}`);
   return JSON.parse(lines.at(-1)!) as Record<string, number | string>;
 }
@@ -121,9 +124,7 @@ describe('repositories written by Lifeboat', () => {
     const { chmodSync } = await import('node:fs');
     chmodSync(join(dir, 'secret.txt'), 0);
     const asNobody = process.getuid?.() === 0;
-    const r = asNobody
-      ? await lifeboatAsNobody(repo, dir, work)
-      : await lifeboat(repo, ['backup', '--json', dir]);
+    const r = asNobody ? await lifeboatAsNobody(repo, dir, work) : await lifeboat(repo, ['backup', '--json', dir]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /secret\.txt/);
     assert.equal(typeof summaryOf(r.stdout).snapshot_id, 'string');

@@ -78,46 +78,49 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
     loops.splice(loops.indexOf(l), 1);
   }
 
-  before(async () => {
-    work = await makeTempDir('lifeboat-baremetal-');
-    marker = randomBytes(8).toString('hex');
-    // the server: one dos partition, bootable, ext4
-    const source = join(work, 'server.img');
-    await newDisk(source, SOURCE_SIZE);
-    const disk = await loop(source);
-    await sh('sfdisk', ['--quiet', disk], 'label: dos\nstart=2048, type=83, bootable\n');
-    await sh('partx', ['-u', disk]);
-    await sh('mkfs.ext4', ['-q', '-L', 'lbroot', `${disk}p1`]);
-    const root = join(work, 'server');
-    await mount(`${disk}p1`, root);
-    ({ uuid } = await installDebian(root, disk, `${disk}p1`, marker));
-    await unmount(root);
-    await unloop(disk);
-    step('image built');
+  before(
+    async () => {
+      work = await makeTempDir('lifeboat-baremetal-');
+      marker = randomBytes(8).toString('hex');
+      // the server: one dos partition, bootable, ext4
+      const source = join(work, 'server.img');
+      await newDisk(source, SOURCE_SIZE);
+      const disk = await loop(source);
+      await sh('sfdisk', ['--quiet', disk], 'label: dos\nstart=2048, type=83, bootable\n');
+      await sh('partx', ['-u', disk]);
+      await sh('mkfs.ext4', ['-q', '-L', 'lbroot', `${disk}p1`]);
+      const root = join(work, 'server');
+      await mount(`${disk}p1`, root);
+      ({ uuid } = await installDebian(root, disk, `${disk}p1`, marker));
+      await unmount(root);
+      await unloop(disk);
+      step('image built');
 
-    const booted = await bootImage(source, new RegExp(`LIFEBOAT-MARKER ${marker} 1234:2345:640:2 /dev/vda1\\s+ext4`), BOOT_TIMEOUT_MS);
-    step(`image booted to its marker (${booted.accel}, ${(booted.ms / 1000).toFixed(1)} s)`);
+      const booted = await bootImage(source, new RegExp(`LIFEBOAT-MARKER ${marker} 1234:2345:640:2 /dev/vda1\\s+ext4`), BOOT_TIMEOUT_MS);
+      step(`image booted to its marker (${booted.accel}, ${(booted.ms / 1000).toFixed(1)} s)`);
 
-    // the point: the server's disk attached again, its root mounted where the plan says
-    const again = await loop(source);
-    await mount(`${again}p1`, root);
-    const repo = join(work, 'repo');
-    writeFileSync(join(work, 'repo.pw'), TEST_PASSWORD, { mode: 0o600 });
-    plan = join(work, 'lifeboat.yaml');
-    writeFileSync(plan, `repository: ${repo}\npasswordFile: repo.pw\nhost: lifeboat-bm\nsources:\n  - name: server\n    system: { root: ${root}, disk: ${again} }\n`);
-    await lifeboatOk(repo, ['init']);
-    const created = await lifeboat(undefined, ['--json', 'point', 'create', '-c', plan, '--name', 'before-upgrade']);
-    assert.equal(created.code, 0, created.stderr);
-    const manifest = JSON.parse(created.stdout.toString().trim().split('\n').at(-1)!) as { id: string; sources: { kind: string; layout?: string }[]; proof: { ok: boolean } };
-    assert.equal(manifest.proof.ok, true);
-    assert.equal(manifest.sources[0]!.kind, 'system');
-    pointId = manifest.id;
-    step('point created');
-    await unmount(root);
-    await unloop(again);
-    // the server is gone
-    await rm(source);
-  }, { timeout: 12 * 60_000 });
+      // the point: the server's disk attached again, its root mounted where the plan says
+      const again = await loop(source);
+      await mount(`${again}p1`, root);
+      const repo = join(work, 'repo');
+      writeFileSync(join(work, 'repo.pw'), TEST_PASSWORD, { mode: 0o600 });
+      plan = join(work, 'lifeboat.yaml');
+      writeFileSync(plan, `repository: ${repo}\npasswordFile: repo.pw\nhost: lifeboat-bm\nsources:\n  - name: server\n    system: { root: ${root}, disk: ${again} }\n`);
+      await lifeboatOk(repo, ['init']);
+      const created = await lifeboat(undefined, ['--json', 'point', 'create', '-c', plan, '--name', 'before-upgrade']);
+      assert.equal(created.code, 0, created.stderr);
+      const manifest = JSON.parse(created.stdout.toString().trim().split('\n').at(-1)!) as { id: string; sources: { kind: string; layout?: string }[]; proof: { ok: boolean } };
+      assert.equal(manifest.proof.ok, true);
+      assert.equal(manifest.sources[0]!.kind, 'system');
+      pointId = manifest.id;
+      step('point created');
+      await unmount(root);
+      await unloop(again);
+      // the server is gone
+      await rm(source);
+    },
+    { timeout: 12 * 60_000 },
+  );
 
   /** Stops QEMU, unmounts and detaches what this file left (found from the kernel's tables); returns what is still there. */
   async function release(): Promise<{ left: string[]; qemus: number }> {
@@ -136,23 +139,32 @@ describe('system restore: a dead server rebuilt on a blank disk boots', { timeou
   };
   process.once('SIGTERM', onTerm);
 
-  after(async () => {
-    process.off('SIGTERM', onTerm);
-    const { left, qemus } = await release();
-    if (!work) return;
-    // never remove a tree something is still mounted in (a bound /dev would lose the host's nodes)
-    if (left.length) throw new Error(`left on the host, ${work} kept: ${left.join(', ')}`);
-    await rm(work, { recursive: true, force: true });
-    step(`cleaned up${qemus ? ` (${qemus} QEMU stopped)` : ''}: no mount, loop device or QEMU left`);
-  }, { timeout: 120_000 });
+  after(
+    async () => {
+      process.off('SIGTERM', onTerm);
+      const { left, qemus } = await release();
+      if (!work) return;
+      // never remove a tree something is still mounted in (a bound /dev would lose the host's nodes)
+      if (left.length) throw new Error(`left on the host, ${work} kept: ${left.join(', ')}`);
+      await rm(work, { recursive: true, force: true });
+      step(`cleaned up${qemus ? ` (${qemus} QEMU stopped)` : ''}: no mount, loop device or QEMU left`);
+    },
+    { timeout: 120_000 },
+  );
 
   test('the point records the layout for people and for system restore', async () => {
     const text = await lifeboatOk(undefined, ['system', 'layout', pointId, '-c', plan]);
     assert.match(text.stdout.toString(), new RegExp(`UUID=${uuid}`));
     assert.match(text.stdout.toString(), /label: dos/);
     assert.match(text.stdout.toString(), /Boot loader: bios-grub/);
-    const json = JSON.parse((await lifeboatOk(undefined, ['--json', 'system', 'layout', pointId, '-c', plan])).stdout.toString()) as { filesystems: { uuid: string; label: string; mountpoint: string; type: string }[]; fstab: string };
-    assert.deepEqual(json.filesystems.map((f) => [f.type, f.uuid, f.label, f.mountpoint]), [['ext4', uuid, 'lbroot', '/']]);
+    const json = JSON.parse((await lifeboatOk(undefined, ['--json', 'system', 'layout', pointId, '-c', plan])).stdout.toString()) as {
+      filesystems: { uuid: string; label: string; mountpoint: string; type: string }[];
+      fstab: string;
+    };
+    assert.deepEqual(
+      json.filesystems.map((f) => [f.type, f.uuid, f.label, f.mountpoint]),
+      [['ext4', uuid, 'lbroot', '/']],
+    );
     assert.match(json.fstab, new RegExp(uuid));
   });
 

@@ -82,8 +82,7 @@ describe('lifeboat CLI', () => {
     mkdirSync(src);
     writeFileSync(join(src, 'a.txt'), 'first file');
     const repo = join(work, 'corrupt-repo');
-    const listPacks = (): string[] =>
-      readdirSync(join(repo, 'data')).flatMap((d) => readdirSync(join(repo, 'data', d)).map((f) => join(repo, 'data', d, f)));
+    const listPacks = (): string[] => readdirSync(join(repo, 'data')).flatMap((d) => readdirSync(join(repo, 'data', d)).map((f) => join(repo, 'data', d, f)));
     await lifeboatOk(repo, ['init', '--repository-version', '2']);
     await lifeboatOk(repo, ['backup', src]);
     const firstPacks = listPacks();

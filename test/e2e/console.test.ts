@@ -241,7 +241,10 @@ describe('web console in Chromium', () => {
     await rm(join(files, 'doomed.txt'));
     await sql("INSERT INTO orders VALUES (51, 'written after the point'); DELETE FROM orders WHERE id <= 5");
     const beforeHomes = await homes();
-    const moved = [...beforeHomes].filter(([, v]) => v === POOL1).map(([dn]) => dn).filter((_, i) => i % 2 === 0);
+    const moved = [...beforeHomes]
+      .filter(([, v]) => v === POOL1)
+      .map(([dn]) => dn)
+      .filter((_, i) => i % 2 === 0);
     assert.ok(moved.length >= 3);
     await ldap(async (c) => {
       for (const dn of moved) await c.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'msRTCSIP-PrimaryHomeServer', values: [POOL2] }) }));
@@ -266,9 +269,12 @@ describe('web console in Chromium', () => {
     await page.getByLabel('also remove files added since the point').check();
     await page.getByRole('button', { name: 'Apply the rollback' }).click();
     await page.locator('section[data-job-id]').waitFor();
-    await page.locator('section[data-job-id]:not([data-job-status="running"])').waitFor({ timeout: 300_000 }).catch(async (err: unknown) => {
-      throw new Error(`${String(err)}\n${await page.locator('main').textContent()}\nbrowser console: ${consoleErrors.join('; ')}`);
-    });
+    await page
+      .locator('section[data-job-id]:not([data-job-status="running"])')
+      .waitFor({ timeout: 300_000 })
+      .catch(async (err: unknown) => {
+        throw new Error(`${String(err)}\n${await page.locator('main').textContent()}\nbrowser console: ${consoleErrors.join('; ')}`);
+      });
     const log = (await page.locator('[data-job-log]').textContent())!;
     assert.equal(await page.locator('section[data-job-id]').getAttribute('data-job-status'), 'succeeded', log);
     assert.match(log, /step 5\/5: verify/);

@@ -19,10 +19,12 @@ describe('exit codes of the CLI contract', () => {
   let commands: [string, string[]][];
   /** Runs each command (in parallel: each start costs a second) and returns name, exit code and stderr. */
   const runAll = (location: string, list: [string, string[]][], env?: Record<string, string>): Promise<[string, number, string][]> =>
-    Promise.all(list.map(async ([name, args]) => {
-      const r = await lifeboat(location, args, { env });
-      return [name, r.code, r.stderr] as [string, number, string];
-    }));
+    Promise.all(
+      list.map(async ([name, args]) => {
+        const r = await lifeboat(location, args, { env });
+        return [name, r.code, r.stderr] as [string, number, string];
+      }),
+    );
 
   before(async () => {
     work = await makeTempDir('lifeboat-exit-');
@@ -57,7 +59,10 @@ describe('exit codes of the CLI contract', () => {
   test('locked by another process → 11', async () => {
     await writeForeignLock(repo, { exclusive: true, hostname: 'elsewhere', pid: 4242, username: 'prune' });
     // the commands that write take a lock; inventory show and snapshots read without one
-    for (const [name, code, stderr] of await runAll(repo, commands.filter(([name]) => name === 'inventory collect --store' || name === 'backup'))) {
+    for (const [name, code, stderr] of await runAll(
+      repo,
+      commands.filter(([name]) => name === 'inventory collect --store' || name === 'backup'),
+    )) {
       assert.equal(code, 11, `${name}: ${stderr}`);
       assert.match(stderr, /lock/i);
     }

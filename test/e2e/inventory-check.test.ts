@@ -52,7 +52,10 @@ function getCsUserExport(expected: ExpectedAccount[]): Buffer {
 /** The fixture topology plus a registrar pool (1:9) no account is homed on. */
 function topologyWithIdlePool(): string {
   return topologyXml()
-    .replace('  </Clusters>', '    <Cluster RequiresReplication="true" RequiresSetup="true" Fqdn="pool09.contoso.com"><ClusterId SiteId="1" Number="9" /><Machine OrdinalInCluster="1" Fqdn="fe09.contoso.com" /></Cluster>\n  </Clusters>')
+    .replace(
+      '  </Clusters>',
+      '    <Cluster RequiresReplication="true" RequiresSetup="true" Fqdn="pool09.contoso.com"><ClusterId SiteId="1" Number="9" /><Machine OrdinalInCluster="1" Fqdn="fe09.contoso.com" /></Cluster>\n  </Clusters>',
+    )
     .replace(
       '  </Services>',
       '    <Service RoleVersion="1" ServiceVersion="6" Type="Microsoft.Rtc.Management.Deploy.Internal.ServiceRoles.RegistrarService"><ServiceId SiteId="1" RoleName="Registrar" Instance="9" /><InstalledOn><ClusterId SiteId="1" Number="9" /></InstalledOn></Service>\n  </Services>',
@@ -119,28 +122,51 @@ describe('inventory check against slapd and a Get-CsUser export', { timeout: 180
     assert.deepEqual(report.sources, ['contoso-ad', 'cs-users']);
 
     const mismatch = of('home-mismatch');
-    assert.deepEqual(mismatch.map((f) => f.message), [`${MISMATCHED}: contoso-ad says pool02.contoso.com, cs-users says pool01.contoso.com`]);
+    assert.deepEqual(
+      mismatch.map((f) => f.message),
+      [`${MISMATCHED}: contoso-ad says pool02.contoso.com, cs-users says pool01.contoso.com`],
+    );
     assert.deepEqual(mismatch[0]!.sources, ['contoso-ad', 'cs-users']);
 
-    assert.deepEqual(of('missing-from-source').map((f) => f.message).sort(), [`${NOT_IN_AD} is in cs-users but not in contoso-ad`, `${NOT_EXPORTED} is in contoso-ad but not in cs-users`]);
+    assert.deepEqual(
+      of('missing-from-source')
+        .map((f) => f.message)
+        .sort(),
+      [`${NOT_IN_AD} is in cs-users but not in contoso-ad`, `${NOT_EXPORTED} is in contoso-ad but not in cs-users`],
+    );
     const dup = of('duplicate-sip');
     assert.equal(dup.length, 1);
     assert.match(dup[0]!.message, /^sip:user000004@contoso\.com is on 2 accounts in contoso-ad: /i);
-    assert.deepEqual(of('pool-without-accounts').map((f) => f.message), ['pool09.contoso.com (contoso-ad) is a registrar pool with no account homed on it']);
+    assert.deepEqual(
+      of('pool-without-accounts').map((f) => f.message),
+      ['pool09.contoso.com (contoso-ad) is a registrar pool with no account homed on it'],
+    );
 
     // from the model: users (not contacts or phones) appear in both sources, the rest in AD only
     const inBoth = (e: ExpectedAccount): number => (e.kind === 'user' && e.sip !== NOT_EXPORTED ? 2 : 1);
     const count = (pred: (e: ExpectedAccount) => boolean): number => expected.filter(pred).reduce((n, e) => n + inBoth(e), 0);
-    assert.equal(of('homed-online').length, count((e) => e.home.kind === 'online'));
-    assert.equal(of('disabled-homed').length, count((e) => !e.enabled && e.home.kind === 'cluster'));
-    assert.equal(of('home-unresolved').length, count((e) => e.home.kind === 'cluster' && e.home.cluster === '3:1'));
+    assert.equal(
+      of('homed-online').length,
+      count((e) => e.home.kind === 'online'),
+    );
+    assert.equal(
+      of('disabled-homed').length,
+      count((e) => !e.enabled && e.home.kind === 'cluster'),
+    );
+    assert.equal(
+      of('home-unresolved').length,
+      count((e) => e.home.kind === 'cluster' && e.home.cluster === '3:1'),
+    );
     assert.ok(of('homed-online').length > 0 && of('disabled-homed').length > 0 && of('home-unresolved').length > 0);
     assert.equal(of('pool-not-in-topology').length, 0);
     for (const f of report.findings.filter((x) => x.kind !== 'pool-without-accounts')) assert.ok(f.accounts.length > 0 && f.sources.length > 0, f.message);
 
     const text = await lifeboat(undefined, ['inventory', 'check', doc]);
     assert.equal(text.code, 3);
-    assert.match(text.stdout.toString(), /Sources disagree on the home pool \(home-mismatch\): 1\n {2}sip:user000005@contoso\.com: contoso-ad says pool02\.contoso\.com, cs-users says pool01\.contoso\.com/);
+    assert.match(
+      text.stdout.toString(),
+      /Sources disagree on the home pool \(home-mismatch\): 1\n {2}sip:user000005@contoso\.com: contoso-ad says pool02\.contoso\.com, cs-users says pool01\.contoso\.com/,
+    );
     const md = await lifeboat(undefined, ['inventory', 'report', doc]);
     assert.match(md.stdout.toString(), /## Consistency across sources\n\n\d+ findings in \d+ accounts \(sources compared: contoso-ad, cs-users\)/);
   });

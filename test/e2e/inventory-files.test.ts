@@ -30,7 +30,12 @@ describe('inventory collect on real-shaped account exports', { timeout: 120_000 
       await writeFile(path, utf16(text));
       const r = await lifeboat(undefined, ['inventory', 'collect', '--preset', 'sfb', '--source', `csv:${path}`, '-o', join(dir, 'doc.json')]);
       assert.equal(r.code, 3, r.stderr);
-      assert.match(r.stderr, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 4 \\(sip:bert@contoso.com\\) has 3 of the header's 8 fields; it lacks Enabled, HomeServer, RegistrarPool, EnterpriseVoiceEnabled, LineURI`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 4 \\(sip:bert@contoso.com\\) has 3 of the header's 8 fields; it lacks Enabled, HomeServer, RegistrarPool, EnterpriseVoiceEnabled, LineURI`,
+        ),
+      );
       assert.match(r.stderr, /line 5 \(sip:carl@contoso\.com\) has 1 field more than the header/);
       const doc = JSON.parse(await readFile(join(dir, 'doc.json'), 'utf8')) as { accounts: { id: string; homePool: string | null }[]; sources: { warnings: string[] }[] };
       // every account is still in the document; the warnings say which ones to distrust

@@ -55,7 +55,10 @@ describe('journal, end to end', () => {
     assert.equal(created.code, 0, created.stderr);
     const pointId = /restore point ([0-9a-f]{8})/.exec(created.stdout.toString())![1]!;
     let records = await list();
-    assert.deepEqual(records.map((r) => `${r.seq} ${r.event} ${r.point}`), [`1 proof-run ${pointId}`, `2 point-created ${pointId}`]);
+    assert.deepEqual(
+      records.map((r) => `${r.seq} ${r.event} ${r.point}`),
+      [`1 proof-run ${pointId}`, `2 point-created ${pointId}`],
+    );
     assert.deepEqual(records[1]!.prev, [records[0]!.hash]);
 
     const shown = await cli(['point', 'show', pointId]);
@@ -83,7 +86,6 @@ describe('journal, end to end', () => {
     // the release follows both approvals, whether they forked or not
     assert.ok(approvals.every((x) => release.prev.includes(x.hash) || records.some((r) => r.prev.includes(x.hash))));
 
-
     const ok = await cli(['journal', 'verify']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout.toString(), new RegExp(`journal intact: 5 records, newest #${release.seq} \\(${release.hash.slice(0, 12)}\\)`));
@@ -101,7 +103,10 @@ describe('journal, end to end', () => {
     const createdRec = records.find((r) => r.event === 'point-created')!;
     const original = JSON.parse((await restic(edited, ['dump', createdRec.snapshot, '/journal-record.json'])).stdout.toString()) as Record<string, unknown>;
     const forged = JSON.stringify({ ...original, summary: `${String(original.summary)} (all clear)` }, null, 1);
-    const backed = await run('restic', ['--no-cache', '-r', edited, 'backup', '--stdin', '--stdin-filename', 'journal-record.json', '--tag', 'lifeboat-journal,lifeboat-pinned', '--host', 'fe01'], { env: { RESTIC_PASSWORD: TEST_PASSWORD }, input: forged });
+    const backed = await run('restic', ['--no-cache', '-r', edited, 'backup', '--stdin', '--stdin-filename', 'journal-record.json', '--tag', 'lifeboat-journal,lifeboat-pinned', '--host', 'fe01'], {
+      env: { RESTIC_PASSWORD: TEST_PASSWORD },
+      input: forged,
+    });
     assert.equal(backed.code, 0, backed.stderr);
     await restic(edited, ['forget', createdRec.snapshot]);
     const v1 = await lifeboat(edited, ['journal', 'verify']);
@@ -113,9 +118,16 @@ describe('journal, end to end', () => {
     await restic(repo, ['forget', proofRec.snapshot]);
     const v2 = await cli(['journal', 'verify', '--json']);
     assert.equal(v2.code, 1);
-    const lines = v2.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { message_type: string; kind?: string; record?: string; message?: string; severity?: string; errors?: number });
+    const lines = v2.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message_type: string; kind?: string; record?: string; message?: string; severity?: string; errors?: number });
     const findings = lines.filter((l) => l.message_type === 'finding' && l.severity === 'error');
-    assert.deepEqual(findings.map((f) => `${f.kind} ${f.record}`), [`removed #2 (${createdRec.hash.slice(0, 12)})`]);
+    assert.deepEqual(
+      findings.map((f) => `${f.kind} ${f.record}`),
+      [`removed #2 (${createdRec.hash.slice(0, 12)})`],
+    );
     assert.match(findings[0]!.message!, new RegExp(proofRec.hash.slice(0, 12)));
     assert.equal(lines.at(-1)!.errors, 1);
 

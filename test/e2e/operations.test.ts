@@ -20,7 +20,10 @@ import { TEST_PASSWORD, lifeboat, lifeboatOk } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 function jsonLines(text: string): Record<string, unknown>[] {
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('operations: notifications, metrics file and log file', () => {
@@ -72,10 +75,19 @@ describe('operations: notifications, metrics file and log file', () => {
     const log = join(work, 'events.jsonl');
     const r = await lifeboat(undefined, ['--json', 'point', 'create', '-c', plan, '--name', 'nightly', '--metrics-file', metrics, '--log-file', log], { env: env() });
     assert.equal(r.code, 0, r.stderr);
-    const m = jsonLines(r.stdout.toString()).find((l) => l.message_type === 'point') as unknown as { id: string; finishedAt: string; createdAt: string; sources: { files: number; bytes: number; dataAdded: number }[]; proof: { ok: boolean } };
+    const m = jsonLines(r.stdout.toString()).find((l) => l.message_type === 'point') as unknown as {
+      id: string;
+      finishedAt: string;
+      createdAt: string;
+      sources: { files: number; bytes: number; dataAdded: number }[];
+      proof: { ok: boolean };
+    };
     assert.ok(m.proof.ok);
 
-    assert.deepEqual(http.posts.map((p) => p.path), ['/json']);
+    assert.deepEqual(
+      http.posts.map((p) => p.path),
+      ['/json'],
+    );
     const posted = JSON.parse(http.posts[0]!.body) as LifeboatEvent;
     assertMatchesSchema('events.schema.json', posted);
     assert.equal(posted.type, 'point.created');
@@ -127,8 +139,15 @@ describe('operations: notifications, metrics file and log file', () => {
     assert.equal(sampleValue(after, 'lifeboat_last_run_success', { operation: 'check' }), 1);
     assert.equal(sampleValue(after, 'lifeboat_prune_bytes_freed'), pruned.bytesFreed);
     assert.equal(sampleValue(after, 'lifeboat_point_files'), sum('files'), 'the point series stay');
-    assert.deepEqual((jsonLines(readFileSync(log, 'utf8')) as unknown as LifeboatEvent[]).map((e) => e.type), ['point.created', 'check.passed']);
-    assert.deepEqual(http.posts.map((p) => p.path), ['/json'], 'check.passed went to no webhook');
+    assert.deepEqual(
+      (jsonLines(readFileSync(log, 'utf8')) as unknown as LifeboatEvent[]).map((e) => e.type),
+      ['point.created', 'check.passed'],
+    );
+    assert.deepEqual(
+      http.posts.map((p) => p.path),
+      ['/json'],
+      'check.passed went to no webhook',
+    );
   });
 
   test('a failed proof sends point.failed and gate.red with the failing steps; exit 1 as before', async () => {
@@ -137,7 +156,12 @@ describe('operations: notifications, metrics file and log file', () => {
     const plan = writePlan(
       'proof.yaml',
       ['  - on: [point.failed, gate.red]', `    webhook: ${http.url('/teams')}`, '    format: teams', '  - on: [any]', `    webhook: ${http.url('/json')}`],
-      ['  - name: appdb', '    command:', "      backup: [printf, 'not a dump']", "      verify: ['/bin/sh', '-c', 'cat >/dev/null; echo pg_restore: error: input file does not appear to be a valid archive >&2; exit 1']"],
+      [
+        '  - name: appdb',
+        '    command:',
+        "      backup: [printf, 'not a dump']",
+        "      verify: ['/bin/sh', '-c', 'cat >/dev/null; echo pg_restore: error: input file does not appear to be a valid archive >&2; exit 1']",
+      ],
     );
     const metrics = join(work, 'proof.prom');
     const r = await lifeboat(undefined, ['point', 'create', '-c', plan, '--metrics-file', metrics], { env: env() });
@@ -147,7 +171,10 @@ describe('operations: notifications, metrics file and log file', () => {
     assert.deepEqual(json.map((e) => e.type).sort(), ['gate.red', 'point.failed']);
     for (const e of json) {
       assertMatchesSchema('events.schema.json', e);
-      assert.deepEqual(e.failingSteps.map((s) => s.name), ['verify:appdb']);
+      assert.deepEqual(
+        e.failingSteps.map((s) => s.name),
+        ['verify:appdb'],
+      );
       assert.match(e.failingSteps[0]!.detail, /not appear to be a valid archive/);
     }
     const teams = http.posts.filter((p) => p.path === '/teams');
@@ -187,7 +214,10 @@ describe('operations: notifications, metrics file and log file', () => {
     // notify test: every target, whatever its on:, exit 3 when one fails
     const t = await lifeboat(undefined, ['--json', 'notify', 'test', '-c', plan], { env: env() });
     assert.equal(t.code, 3, t.stderr);
-    assert.deepEqual(jsonLines(t.stdout.toString()).map((l) => l.ok), [false, false]);
+    assert.deepEqual(
+      jsonLines(t.stdout.toString()).map((l) => l.ok),
+      [false, false],
+    );
     http.behave('ok');
     http.posts.length = 0;
     const okPlan = writePlan('test.yaml', ['  - on: [rollback.failed]', `    webhook: ${http.url('/slack')}`, '    format: slack']);

@@ -44,11 +44,7 @@ describe('prune and the temporaries of interrupted saves', () => {
       return path;
     };
     const packId = randomBytes(32).toString('hex');
-    const stale = [
-      hoursAgo(make(join('data', packId.slice(0, 2)), tmpName(packId), 4096), 2),
-      hoursAgo(make('index', tmpName(), 100), 25),
-      hoursAgo(make('', tmpName('config'), 50), 1.5),
-    ];
+    const stale = [hoursAgo(make(join('data', packId.slice(0, 2)), tmpName(packId), 4096), 2), hoursAgo(make('index', tmpName(), 100), 25), hoursAgo(make('', tmpName('config'), 50), 1.5)];
     const recent = [make(join('data', '7f'), tmpName(), 2048), hoursAgo(make('snapshots', tmpName(), 10), 0.5)];
     const foreign = [hoursAgo(make(join('data', '00'), 'notes.txt', 10), 5), hoursAgo(make('keys', `${'ab'.repeat(32)}-tmp-xyz`, 10), 5)];
 

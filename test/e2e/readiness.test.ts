@@ -56,7 +56,16 @@ describe('readiness gate, end to end', () => {
     // Get-CsTopology -AsXml output resolves pool 2:1; pool 3:1 is in no source (accounts homed on a pool nobody knows)
     const topologyFile = join(work, 'topology.xml');
     writeFileSync(topologyFile, topologyXml());
-    const ldap: LdapSourceConfig = { type: 'ldap', name: 'directory', url: slapd.url, bindDn: slapd.serviceDn, passwordFile: slapd.servicePasswordFile, baseDn: slapd.baseDn, preset: 'sfb', topologyFile };
+    const ldap: LdapSourceConfig = {
+      type: 'ldap',
+      name: 'directory',
+      url: slapd.url,
+      bindDn: slapd.serviceDn,
+      passwordFile: slapd.servicePasswordFile,
+      baseDn: slapd.baseDn,
+      preset: 'sfb',
+      topologyFile,
+    };
     const planFile = join(work, 'lifeboat.yaml');
     writeFileSync(
       planFile,
@@ -95,8 +104,14 @@ describe('readiness gate, end to end', () => {
     const doc = await collectInventory([ldap]);
     const onPremises = doc.accounts.filter((a) => a.homing === 'on-premises' && a.homePool);
     const withAccounts = [...new Set(onPremises.map((a) => a.homePool!))].sort().map((pool) => ({ pool, count: onPremises.filter((a) => a.homePool === pool).length }));
-    assert.deepEqual(withAccounts.map((p) => p.pool), ['3:1', 'pool01.contoso.com', 'pool02.contoso.com', 'pool03.contoso.com']);
-    assert.ok(doc.accounts.some((a) => a.homing === 'online'), 'the fixture has accounts homed online, which need no user data export');
+    assert.deepEqual(
+      withAccounts.map((p) => p.pool),
+      ['3:1', 'pool01.contoso.com', 'pool02.contoso.com', 'pool03.contoso.com'],
+    );
+    assert.ok(
+      doc.accounts.some((a) => a.homing === 'online'),
+      'the fixture has accounts homed online, which need no user data export',
+    );
     assert.deepEqual(
       redReport.red.map((i) => `${i.id}${i.pool ? `:${i.pool}` : ''}`).sort(),
       ['certificates', 'cms-configuration', 'sql-user-store', ...withAccounts.map((p) => `user-data:${p.pool}`)].sort(),
@@ -111,10 +126,15 @@ describe('readiness gate, end to end', () => {
     // the admin's backup run
     mkdirSync(exportsDir, { recursive: true });
     const frontEnds = doc.pools.filter((p) => p.kind === 'front-end').map((p) => p.fqdn);
-    await zip(join(exportsDir, 'CsConfiguration.zip'), { 'DocItemSet.xml': `<DocItemSet>${frontEnds.map((f) => `<DocItem><Data>&lt;Cluster Fqdn="${f}"/&gt;</Data></DocItem>`).join('')}</DocItemSet>` });
+    await zip(join(exportsDir, 'CsConfiguration.zip'), {
+      'DocItemSet.xml': `<DocItemSet>${frontEnds.map((f) => `<DocItem><Data>&lt;Cluster Fqdn="${f}"/&gt;</Data></DocItem>`).join('')}</DocItemSet>`,
+    });
     for (const p of withAccounts) {
       const users = doc.accounts.filter((a) => a.homePool === p.pool);
-      await zip(join(exportsDir, `UserData-${p.pool}.zip`), { 'DocItemSet.xml': `<DocItemSet>${users.map((u) => `<DocItem Name="urn:hr:${u.sipAddress ?? u.id}"><Data><HomedResource/></Data></DocItem>`).join('')}</DocItemSet>`, 'MetaData.xml': '<Meta/>' });
+      await zip(join(exportsDir, `UserData-${p.pool}.zip`), {
+        'DocItemSet.xml': `<DocItemSet>${users.map((u) => `<DocItem Name="urn:hr:${u.sipAddress ?? u.id}"><Data><HomedResource/></Data></DocItem>`).join('')}</DocItemSet>`,
+        'MetaData.xml': '<Meta/>',
+      });
     }
     writeFileSync(join(exportsDir, 'rtcxds.bak'), Buffer.concat([Buffer.from('TAPE'), Buffer.alloc(2048)]));
     writeFileSync(join(exportsDir, 'fe01-certificates.pfx'), Buffer.from([0x30, 0x82, 0x09, 0xf1, 0x02, 0x01, 0x03]));
@@ -129,7 +149,10 @@ describe('readiness gate, end to end', () => {
     utimesSync(join(exportsDir, 'rtcxds.bak'), old, old);
     const stale = await cli(['ready', '--json']);
     assert.equal(stale.code, 3);
-    assert.deepEqual((JSON.parse(stale.stdout.toString()) as ReadyJson).red.map((i) => `${i.id} ${i.status}`), ['sql-user-store stale']);
+    assert.deepEqual(
+      (JSON.parse(stale.stdout.toString()) as ReadyJson).red.map((i) => `${i.id} ${i.status}`),
+      ['sql-user-store stale'],
+    );
     utimesSync(join(exportsDir, 'rtcxds.bak'), new Date(), new Date());
 
     // point create with one pool's user data missing: saved, exit 3, loud
@@ -141,18 +164,33 @@ describe('readiness gate, end to end', () => {
     writeFileSync(planFile, `${readFileSync(planFile, 'utf8')}notify:\n  - on: [gate.red]\n    command: [sh, -c, 'cat >> ${gateEvents}']\n`);
     const created = await cli(['point', 'create']);
     assert.equal(created.code, 3, created.stderr);
-    assert.match(created.stderr, new RegExp(`RESTORE POINT [0-9a-f]{8} WAS SAVED BUT IS NOT COMPLETE FOR SKYPE FOR BUSINESS SERVER 2019: missing, stale or failed: user-data \\(${missingPool.replace(/\./g, '\\.')}\\)`));
+    assert.match(
+      created.stderr,
+      new RegExp(`RESTORE POINT [0-9a-f]{8} WAS SAVED BUT IS NOT COMPLETE FOR SKYPE FOR BUSINESS SERVER 2019: missing, stale or failed: user-data \\(${missingPool.replace(/\./g, '\\.')}\\)`),
+    );
     assert.match(created.stderr, new RegExp(`produce it with: Export-CsUserData -PoolFqdn ${missingPool.replace(/\./g, '\\.')} -FileName UserData-${missingPool.replace(/\./g, '\\.')}\\.zip`));
     assert.match(created.stdout.toString(), /proof {5}passed/);
     const pointId = /restore point ([0-9a-f]{8})/.exec(created.stdout.toString())![1]!;
-    const gateRed = readFileSync(gateEvents, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; summary: string; failingSteps: { name: string }[] });
-    assert.deepEqual(gateRed.map((e) => e.type), ['gate.red']);
+    const gateRed = readFileSync(gateEvents, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; summary: string; failingSteps: { name: string }[] });
+    assert.deepEqual(
+      gateRed.map((e) => e.type),
+      ['gate.red'],
+    );
     assert.match(gateRed[0]!.summary, /readiness item\(s\) of sfb-2019/);
-    assert.ok(gateRed[0]!.failingSteps.some((f) => f.name === `readiness:user-data:${missingPool}`), JSON.stringify(gateRed[0]!.failingSteps));
+    assert.ok(
+      gateRed[0]!.failingSteps.some((f) => f.name === `readiness:user-data:${missingPool}`),
+      JSON.stringify(gateRed[0]!.failingSteps),
+    );
     const shown = await cli(['point', 'show', pointId, '--json']);
     const manifest = JSON.parse(shown.stdout.toString()) as { warnings: string[]; proof: { ok: boolean } };
     assert.equal(manifest.proof.ok, true);
-    assert.ok(manifest.warnings.some((w) => w.startsWith(`readiness: User data`) && w.includes(missingPool)), manifest.warnings.join('\n'));
+    assert.ok(
+      manifest.warnings.some((w) => w.startsWith(`readiness: User data`) && w.includes(missingPool)),
+      manifest.warnings.join('\n'),
+    );
     // the journal records the point with its red gate
     const journal = JSON.parse((await cli(['journal', '--json'])).stdout.toString()) as { event: string; point: string; detail: Record<string, unknown> }[];
     assert.deepEqual(journal.find((r) => r.event === 'point-created' && r.point === pointId)?.detail.readinessRed, 1);

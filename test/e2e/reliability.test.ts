@@ -102,7 +102,11 @@ describe('issue 20 defects', () => {
     const src = join(work, 'huge-src');
     mkdirSync(src);
     writeFileSync(join(src, 'big.bin'), Buffer.alloc(64 * 1024, 7));
-    for (const [field, value] of [['length', 4294967295], ['length', 2 ** 31], ['offset', 2 ** 60]] as const) {
+    for (const [field, value] of [
+      ['length', 4294967295],
+      ['length', 2 ** 31],
+      ['offset', 2 ** 60],
+    ] as const) {
       const repo = join(work, `huge-${field}-${value}`);
       await lifeboatOk(repo, ['init']);
       await lifeboatOk(repo, ['backup', src]);
@@ -118,7 +122,10 @@ describe('issue 20 defects', () => {
         }
       });
       assert.ok(blobId);
-      for (const args of [['restore', 'latest', '--target', join(work, `huge-out-${field}`)], ['dump', 'latest', join(src, 'big.bin')]]) {
+      for (const args of [
+        ['restore', 'latest', '--target', join(work, `huge-out-${field}`)],
+        ['dump', 'latest', join(src, 'big.bin')],
+      ]) {
         const r = await lifeboat(repo, args);
         assert.equal(r.code, 1, `${field}=${value} ${args[0]}: ${r.stderr}`);
         assert.doesNotMatch(r.stderr, /Assertion| {4}at |RangeError/, `${args[0]}: no crash, no stack`);

@@ -72,7 +72,7 @@ test('always compares content: the same-size, same-mtime change is found; --dele
   assert.deepEqual(diffTrees(describeTree(src), describeTree(t)), []);
 });
 
-test('if-changed trusts size and mtime; without --delete added entries stay, but a restore\'s temporary file goes', async () => {
+test("if-changed trusts size and mtime; without --delete added entries stay, but a restore's temporary file goes", async () => {
   const t = await changedTarget('if-changed');
   const r = await lifeboatOk(repo, ['restore', `latest:${src}`, '--target', t, '--overwrite', 'if-changed', '-v']);
   const out = r.stdout.toString();
@@ -99,7 +99,12 @@ test('if-newer keeps what is newer than the snapshot; never keeps every existing
   assert.equal(read(n, 'app.ini'), 'mode=migrations\n');
   assert.equal(read(n, 'sub/users.csv'), 'id,name\n1,alice\n2,bob\n');
   assert.equal(read(n, 'notes.txt'), 'keep me\n', 'a missing file is restored');
-  const summary = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m.message_type === 'summary')!;
+  const summary = r.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((m) => m.message_type === 'summary')!;
   assert.equal(summary.files_restored, 1);
   assert.equal(summary.skipped, 2);
 });
@@ -108,7 +113,11 @@ test('--dry-run -v lists every action and changes nothing', async () => {
   const t = await changedTarget('dry');
   const before = describeTree(t);
   const r = await lifeboatOk(repo, ['restore', `latest:${src}`, '--target', t, '--overwrite', 'if-changed', '--delete', '--dry-run', '-v']);
-  const actions = r.stdout.toString().split('\n').filter((l) => /^(would |unchanged )/.test(l) && !l.includes(' snapshot ')).sort();
+  const actions = r.stdout
+    .toString()
+    .split('\n')
+    .filter((l) => /^(would |unchanged )/.test(l) && !l.includes(' snapshot '))
+    .sort();
   assert.deepEqual(actions, [
     'unchanged /app.ini',
     'would delete /.lifeboat-0a1b2c-7',

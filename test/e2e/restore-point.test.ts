@@ -137,7 +137,10 @@ describe('restore point and rollback, end to end', () => {
 
     // pinned: forget keeps every snapshot of the point, and refuses to remove one by ID
     const forget = await lifeboatOk(repo, ['forget', '--keep-last', '1', '--json'], { env: { HOME: work } });
-    assert.equal((JSON.parse(forget.stdout.toString()) as { remove: unknown[] | null }[]).every((g) => !g.remove?.length), true);
+    assert.equal(
+      (JSON.parse(forget.stdout.toString()) as { remove: unknown[] | null }[]).every((g) => !g.remove?.length),
+      true,
+    );
     const byId = await lifeboat(repo, ['forget', snaps[0]!.id]);
     assert.equal(byId.code, 1);
     assert.match(byId.stderr, /pinned/);
@@ -154,7 +157,10 @@ describe('restore point and rollback, end to end', () => {
     writeFileSync(join(files, 'cache.tmp'), 'changed but excluded\n');
     await sql("INSERT INTO orders VALUES (51, 'written after the point'); DELETE FROM orders WHERE id <= 5");
     const before = await homes();
-    const onPool1 = [...before].filter(([, v]) => v === POOL1).map(([dn]) => dn).sort();
+    const onPool1 = [...before]
+      .filter(([, v]) => v === POOL1)
+      .map(([dn]) => dn)
+      .sort();
     const moved = onPool1.filter((_, i) => i % 2 === 0);
     assert.ok(moved.length >= 5, `only ${moved.length} accounts on pool 1:1`);
     await ldap(async (c) => {
@@ -164,8 +170,13 @@ describe('restore point and rollback, end to end', () => {
     // --- the plan lists exactly those changes ---
     const planned = await lifeboat(undefined, ['rollback', 'plan', pointId, '-c', planFile, '--json'], { env });
     assert.equal(planned.code, 2, planned.stderr);
-    const plan = JSON.parse(planned.stdout.toString()) as { steps: { id: string; kind: string; changes?: { path: string; kind: string }[]; plan?: { method: string; moves: { dn: string; fromPool: string; toPool: string }[] } }[] };
-    assert.deepEqual(plan.steps.map((s) => s.id), ['safety-point', 'files:app-files', 'command:appdb', 'accounts:directory', 'verify']);
+    const plan = JSON.parse(planned.stdout.toString()) as {
+      steps: { id: string; kind: string; changes?: { path: string; kind: string }[]; plan?: { method: string; moves: { dn: string; fromPool: string; toPool: string }[] } }[];
+    };
+    assert.deepEqual(
+      plan.steps.map((s) => s.id),
+      ['safety-point', 'files:app-files', 'command:appdb', 'accounts:directory', 'verify'],
+    );
     const fileChanges = plan.steps[1]!.changes!.map((c) => `${c.kind} ${c.path}`).sort();
     assert.deepEqual(fileChanges, [`added ${join(files, 'new.txt')}`, `changed ${join(files, 'conf', 'app.ini')}`, `deleted ${join(files, 'doomed.txt')}`]);
     const moves = plan.steps[3]!.plan!;
@@ -235,7 +246,10 @@ describe('restore point and rollback, end to end', () => {
 
     // the journal holds each applied step once, across the kill and the resumed run, and verifies
     const journal = JSON.parse((await lifeboatOk(undefined, ['journal', '-c', planFile, '--json'], { env })).stdout.toString()) as { event: string; point: string; detail: { step?: string } }[];
-    assert.deepEqual(journal.filter((r) => r.event === 'rollback-step-applied' && r.point === pointId).map((r) => r.detail.step), ['safety-point', 'files:app-files', 'command:appdb', 'accounts:directory', 'verify']);
+    assert.deepEqual(
+      journal.filter((r) => r.event === 'rollback-step-applied' && r.point === pointId).map((r) => r.detail.step),
+      ['safety-point', 'files:app-files', 'command:appdb', 'accounts:directory', 'verify'],
+    );
     assert.equal((await lifeboat(undefined, ['journal', 'verify', '-c', planFile], { env })).code, 0);
 
     // release unpins: forget may now remove the point's snapshots
@@ -246,12 +260,15 @@ describe('restore point and rollback, end to end', () => {
     // the manifest's IDs follow them, so the point still plans and shows current snapshots
     const current = new Set(unpinned.map((s) => (s as unknown as { id: string }).id));
     const shown = JSON.parse((await lifeboatOk(undefined, ['point', 'show', pointId, '-c', planFile, '--json'], { env })).stdout.toString()) as { sources: { snapshot: string }[] };
-    assert.ok(shown.sources.every((src) => current.has(src.snapshot)), 'the manifest names the re-tagged snapshots');
+    assert.ok(
+      shown.sources.every((src) => current.has(src.snapshot)),
+      'the manifest names the re-tagged snapshots',
+    );
     const afterRelease = await lifeboat(undefined, ['rollback', 'plan', pointId, '-c', planFile, '--json'], { env });
     assert.equal(afterRelease.code, 0, afterRelease.stderr);
   });
 
-  test('a newcomer\'s plan from the plan directory: hooks run, a failing verify fails the proof loudly', async () => {
+  test("a newcomer's plan from the plan directory: hooks run, a failing verify fails the proof loudly", async () => {
     const dir = join(work, 'newcomer');
     mkdirSync(join(dir, 'etc-copy'), { recursive: true });
     writeFileSync(join(dir, 'etc-copy', 'hosts'), '127.0.0.1 localhost\n');
@@ -283,7 +300,10 @@ describe('restore point and rollback, end to end', () => {
     assert.equal(bad.code, 1, bad.stderr);
     assert.match(bad.stderr, /RESTORE POINT [0-9a-f]{8} FAILED ITS PROOF: verify:notes/);
     const list = JSON.parse((await bin(['point', 'list', '--json'])).stdout.toString()) as { name: string | null; proof_ok: boolean }[];
-    assert.deepEqual(list.map((p) => p.proof_ok), [true, false]);
+    assert.deepEqual(
+      list.map((p) => p.proof_ok),
+      [true, false],
+    );
 
     writeFileSync(join(dir, 'lifeboat.yaml'), plan('["true"]').replace("'echo before > hook.log'", '"false"'));
     const hookFails = await bin(['point', 'create']);
@@ -310,7 +330,16 @@ describe('restore point and rollback, end to end', () => {
     writeFileSync(join(dir, 'repo.pw'), `${TEST_PASSWORD}\n`);
     writeFileSync(
       join(dir, 'lifeboat.yaml'),
-      ['repository: ./repo', 'passwordFile: repo.pw', 'sources:', '  - { name: notes, files: [files] }', 'inventory:', '  sources:', '    - { type: csv, name: cs-users, path: users.csv, preset: sfb }', ''].join('\n'),
+      [
+        'repository: ./repo',
+        'passwordFile: repo.pw',
+        'sources:',
+        '  - { name: notes, files: [files] }',
+        'inventory:',
+        '  sources:',
+        '    - { type: csv, name: cs-users, path: users.csv, preset: sfb }',
+        '',
+      ].join('\n'),
     );
     const bin = (args: string[]) => run(process.execPath, [lifeboatBin, ...args], { cwd: dir, env: { LIFEBOAT_PASSWORD: '', HOME: work } });
     assert.equal((await bin(['-r', join(dir, 'repo'), '--password-file', join(dir, 'repo.pw'), 'init'])).code, 0);

@@ -54,7 +54,12 @@ test('a file whose blob is missing is counted as failed, not restored, and named
   assert.deepEqual(readdirSync(join(target, src)), [], 'no temporary file is left behind');
 
   const json = await lifeboat(repo, ['restore', 'latest', '--target', join(work, 'target2'), '--json']);
-  const summary = json.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((m) => m.message_type === 'summary')!;
+  const summary = json.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((m) => m.message_type === 'summary')!;
   assert.equal(summary.files_restored, 0);
   assert.equal(summary.files_failed, 1);
   assert.equal(summary.bytes_restored, 0);

@@ -75,8 +75,7 @@ describe('schedule install, list, remove', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  const pointCount = async (): Promise<number> =>
-    (JSON.parse((await lifeboatOk(undefined, ['--json', 'point', 'list', '-c', plan])).stdout.toString()) as unknown[]).length;
+  const pointCount = async (): Promise<number> => (JSON.parse((await lifeboatOk(undefined, ['--json', 'point', 'list', '-c', plan])).stdout.toString()) as unknown[]).length;
 
   test('--print shows the units and writes nothing', async () => {
     const units = join(work, 'print-units');
@@ -99,7 +98,26 @@ describe('schedule install, list, remove', () => {
     const lock = join(work, 'lifeboat.lock');
     const metrics = join(work, 'metrics', 'lifeboat.prom');
     mkdirSync(join(work, 'metrics'));
-    const r = await lifeboat(undefined, ['schedule', 'install', '-c', plan, '--point', 'daily@02:00', '--check', 'weekly@sun@03:30', '--check-subset', '1/5', '--unit-dir', units, '--environment-file', envFile, '--lock-file', lock, '--metrics-file', metrics]);
+    const r = await lifeboat(undefined, [
+      'schedule',
+      'install',
+      '-c',
+      plan,
+      '--point',
+      'daily@02:00',
+      '--check',
+      'weekly@sun@03:30',
+      '--check-subset',
+      '1/5',
+      '--unit-dir',
+      units,
+      '--environment-file',
+      envFile,
+      '--lock-file',
+      lock,
+      '--metrics-file',
+      metrics,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(units).sort(), ['lifeboat-check.service', 'lifeboat-check.timer', 'lifeboat-point.service', 'lifeboat-point.timer']);
     assert.equal(statSync(envFile).mode & 0o777, 0o600);
@@ -142,11 +160,26 @@ describe('schedule install, list, remove', () => {
     assert.ok(Date.now() - started >= 1500, 'the check waited for the lock');
     assert.match(readFileSync(metrics, 'utf8'), /^lifeboat_check_errors 0$/m);
 
-    const list = JSON.parse((await lifeboatOk(undefined, ['--json', 'schedule', 'list', '--unit-dir', units, '--cron-dir', join(work, 'no-cron')])).stdout.toString()) as { name: string; schedule: string }[];
-    assert.deepEqual(list.map((e) => [e.name, e.schedule]), [['lifeboat-check.timer', 'Sun *-*-* 03:30:00'], ['lifeboat-point.timer', '*-*-* 02:00:00']]);
+    const list = JSON.parse((await lifeboatOk(undefined, ['--json', 'schedule', 'list', '--unit-dir', units, '--cron-dir', join(work, 'no-cron')])).stdout.toString()) as {
+      name: string;
+      schedule: string;
+    }[];
+    assert.deepEqual(
+      list.map((e) => [e.name, e.schedule]),
+      [
+        ['lifeboat-check.timer', 'Sun *-*-* 03:30:00'],
+        ['lifeboat-point.timer', '*-*-* 02:00:00'],
+      ],
+    );
     writeFileSync(join(units, 'lifeboat-other.timer'), '[Timer]\nOnCalendar=daily\n');
     const removed = await lifeboatOk(undefined, ['schedule', 'remove', '--unit-dir', units, '--cron-dir', join(work, 'no-cron')]);
-    assert.equal(removed.stdout.toString().split('\n').filter((l) => l.startsWith('removed ')).length, 4);
+    assert.equal(
+      removed.stdout
+        .toString()
+        .split('\n')
+        .filter((l) => l.startsWith('removed ')).length,
+      4,
+    );
     assert.deepEqual(readdirSync(units), ['lifeboat-other.timer'], 'a unit lifeboat did not write stays');
     assert.ok(existsSync(envFile), 'the environment file is kept');
   });
@@ -155,7 +188,27 @@ describe('schedule install, list, remove', () => {
     const cronDir = join(work, 'cron.d');
     const envFile = join(work, 'cron.env');
     const lock = join(work, 'cron.lock');
-    const r = await lifeboat(undefined, ['schedule', 'install', '--cron', '-c', plan, '--name', 'fe01', '--point', 'daily@02:15', '--check', 'weekly@sat@23:00', '--check-subset', '5%', '--cron-dir', cronDir, '--environment-file', envFile, '--lock-file', lock]);
+    const r = await lifeboat(undefined, [
+      'schedule',
+      'install',
+      '--cron',
+      '-c',
+      plan,
+      '--name',
+      'fe01',
+      '--point',
+      'daily@02:15',
+      '--check',
+      'weekly@sat@23:00',
+      '--check-subset',
+      '5%',
+      '--cron-dir',
+      cronDir,
+      '--environment-file',
+      envFile,
+      '--lock-file',
+      lock,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const text = readFileSync(join(cronDir, 'lifeboat-fe01'), 'utf8');
     const lines = text.split('\n').filter((l) => /^\d/.test(l));
@@ -170,8 +223,17 @@ describe('schedule install, list, remove', () => {
     const ran = await runClean(['/bin/sh', '-c', command], { PATH: path, HOME: '/root', SHELL: '/bin/sh' });
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(await pointCount(), before + 1);
-    const list = JSON.parse((await lifeboatOk(undefined, ['--json', 'schedule', 'list', '--unit-dir', join(work, 'none'), '--cron-dir', cronDir])).stdout.toString()) as { kind: string; schedule: string }[];
-    assert.deepEqual(list.map((e) => [e.kind, e.schedule]), [['cron', '15 2 * * *'], ['cron', '0 23 * * 6']]);
+    const list = JSON.parse((await lifeboatOk(undefined, ['--json', 'schedule', 'list', '--unit-dir', join(work, 'none'), '--cron-dir', cronDir])).stdout.toString()) as {
+      kind: string;
+      schedule: string;
+    }[];
+    assert.deepEqual(
+      list.map((e) => [e.kind, e.schedule]),
+      [
+        ['cron', '15 2 * * *'],
+        ['cron', '0 23 * * 6'],
+      ],
+    );
     await lifeboatOk(undefined, ['schedule', 'remove', '--name', 'fe01', '--unit-dir', join(work, 'none'), '--cron-dir', cronDir]);
     assert.deepEqual(readdirSync(cronDir), []);
   });

@@ -81,7 +81,10 @@ describe('system restore onto loop devices', { timeout: 10 * 60_000 }, () => {
     for (const dir of mounts.splice(0).reverse()) await run('umount', ['--lazy', dir]);
     for (const l of loops.splice(0).reverse()) await detachLoop(l);
     if (!work) return;
-    const still = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((t) => t === work || t.startsWith(`${work}/`));
+    const still = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((t) => t === work || t.startsWith(`${work}/`));
     if (still.length) throw new Error(`still mounted, ${work} left in place: ${still.join(', ')}`);
     await rm(work, { recursive: true, force: true });
   });
@@ -122,7 +125,7 @@ describe('system restore onto loop devices', { timeout: 10 * 60_000 }, () => {
       const st = statSync(join(root, 'srv/owned'));
       assert.deepEqual([st.uid, st.gid, st.mode & 0o777, st.nlink], [1234, 2345, 0o640, 2]);
       assert.equal(statSync(join(root, 'srv/hardlink')).ino, st.ino);
-      assert.equal((await sh('getfattr', ['--only-values', '-n', 'user.lifeboat', join(root, 'srv/owned')])), 'kept');
+      assert.equal(await sh('getfattr', ['--only-values', '-n', 'user.lifeboat', join(root, 'srv/owned')]), 'kept');
       assert.match(readFileSync(join(root, 'etc/fstab'), 'utf8'), new RegExp(uuid.p3!));
       assert.equal(statSync(join(root, 'run')).isDirectory(), true, 'the tmpfs mount point is kept');
       assert.throws(() => statSync(join(root, 'run/volatile')), 'the tmpfs content is not');

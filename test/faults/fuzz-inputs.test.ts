@@ -122,8 +122,48 @@ const YAML_PIECES = [
   'sources: 1e999\n',
 ];
 
-const LOCATION_PIECES = ['local:', 'rest:', 's3:', 'rclone:', 'sftp:', 'b2:', 'azure:', 'gs:', 'swift:', 'http://', 'https://', '//', '@', ':', '[', ']', '[::1]', '%', '%zz', '..', '/', '~', '#', '?', ' ', '\u0000', '\ud800', ':99999', ':-1', 'user:pa:ss@'];
-const LOCATION_SEEDS = ['/srv/lifeboat/repo', 'rest:https://user:secret@backup.example.com:8000/host1/', 's3:https://s3.example.com:9000/bucket/lifeboat', 's3:s3.amazonaws.com/bucket/prefix', 'sftp:backup@nas.example.com:/volume1/lifeboat', 'sftp://backup@[fd00::1]:2222/srv/repo', 'rclone:remote:bucket/path', 'b2:bucket:path'];
+const LOCATION_PIECES = [
+  'local:',
+  'rest:',
+  's3:',
+  'rclone:',
+  'sftp:',
+  'b2:',
+  'azure:',
+  'gs:',
+  'swift:',
+  'http://',
+  'https://',
+  '//',
+  '@',
+  ':',
+  '[',
+  ']',
+  '[::1]',
+  '%',
+  '%zz',
+  '..',
+  '/',
+  '~',
+  '#',
+  '?',
+  ' ',
+  '\u0000',
+  '\ud800',
+  ':99999',
+  ':-1',
+  'user:pa:ss@',
+];
+const LOCATION_SEEDS = [
+  '/srv/lifeboat/repo',
+  'rest:https://user:secret@backup.example.com:8000/host1/',
+  's3:https://s3.example.com:9000/bucket/lifeboat',
+  's3:s3.amazonaws.com/bucket/prefix',
+  'sftp:backup@nas.example.com:/volume1/lifeboat',
+  'sftp://backup@[fd00::1]:2222/srv/repo',
+  'rclone:remote:bucket/path',
+  'b2:bucket:path',
+];
 
 /** Inputs per property (see docs/reliability.md for the totals). */
 const RUNS = 200;
@@ -155,9 +195,9 @@ describe('fuzz: operator-supplied files', () => {
     });
 
     test('spliced exports in UTF-8 and UTF-16 give records or a LifeboatError, never a field beyond the limit', async () => {
-      const encoded = fc.tuple(fc.oneof(anyText, splicedText(CSV_SEED, CSV_PIECES)), fc.constantFrom('utf8', 'utf16le-bom', 'latin1')).map(([text, enc]) =>
-        enc === 'utf16le-bom' ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) : Buffer.from(text, enc === 'utf8' ? 'utf8' : 'latin1'),
-      );
+      const encoded = fc
+        .tuple(fc.oneof(anyText, splicedText(CSV_SEED, CSV_PIECES)), fc.constantFrom('utf8', 'utf16le-bom', 'latin1'))
+        .map(([text, enc]) => (enc === 'utf16le-bom' ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) : Buffer.from(text, enc === 'utf8' ? 'utf8' : 'latin1')));
       let n = 0;
       await fc.assert(
         fc.asyncProperty(encoded, async (bytes) => {
@@ -166,10 +206,10 @@ describe('fuzz: operator-supplied files', () => {
           await expectTypedOutcomeAsync(
             `openCsv of ${bytes.length} bytes`,
             async () => {
-            const csv = await openCsv(path);
-            for await (const r of csv.records) {
-              for (const v of Object.values(r.values)) assert.ok(v.length <= MAX_RECORD_CHARS, `a field of ${v.length} characters came through`);
-            }
+              const csv = await openCsv(path);
+              for await (const r of csv.records) {
+                for (const v of Object.values(r.values)) assert.ok(v.length <= MAX_RECORD_CHARS, `a field of ${v.length} characters came through`);
+              }
             },
             bytes.length,
           );
@@ -193,16 +233,23 @@ describe('fuzz: operator-supplied files', () => {
   test('YAML: arbitrary and spliced plan and inventory files give a configuration or a ConfigError naming the file', () => {
     fc.assert(
       fc.property(fc.oneof(anyText, splicedText(PLAN_SEED, YAML_PIECES), splicedText(INVENTORY_SEED, YAML_PIECES)), (text) => {
-        for (const [parse, file] of [[parsePlanFile, 'plan.yaml'], [parseInventoryConfig, 'inventory.yaml']] as const) {
+        for (const [parse, file] of [
+          [parsePlanFile, 'plan.yaml'],
+          [parseInventoryConfig, 'inventory.yaml'],
+        ] as const) {
           let thrown: unknown;
-          expectTypedOutcome(`${file} ${JSON.stringify(text.slice(0, 200))}`, () => {
-            try {
-              parse(text, file);
-            } catch (err) {
-              thrown = err;
-              throw err;
-            }
-          }, text.length);
+          expectTypedOutcome(
+            `${file} ${JSON.stringify(text.slice(0, 200))}`,
+            () => {
+              try {
+                parse(text, file);
+              } catch (err) {
+                thrown = err;
+                throw err;
+              }
+            },
+            text.length,
+          );
           if (thrown) assert.ok((thrown as Error).message.startsWith(file), `the error does not name the file: ${(thrown as Error).message}`);
         }
       }),
@@ -213,8 +260,13 @@ describe('fuzz: operator-supplied files', () => {
   test('locations: arbitrary and spliced strings give a location or a usage error', () => {
     const spliced = fc.constantFrom(...LOCATION_SEEDS).chain((s) => splicedText(s, LOCATION_PIECES));
     fc.assert(
-      fc.property(fc.oneof(anyText, spliced, fc.constantFrom(...LOCATION_PIECES).chain((p) => anyText.map((t) => p + t))), (text) =>
-        expectTypedOutcome(`parseLocation ${JSON.stringify(text.slice(0, 200))}`, () => parseLocation(text)),
+      fc.property(
+        fc.oneof(
+          anyText,
+          spliced,
+          fc.constantFrom(...LOCATION_PIECES).chain((p) => anyText.map((t) => p + t)),
+        ),
+        (text) => expectTypedOutcome(`parseLocation ${JSON.stringify(text.slice(0, 200))}`, () => parseLocation(text)),
       ),
       runs(RUNS * 2),
     );

@@ -13,18 +13,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { validateKdfParams } from '../../src/repository/crypto/index.js';
-import {
-  MAX_BLOB_LENGTH,
-  MIN_BLOB_LENGTH,
-  decodeConfig,
-  decodeIndex,
-  decodeKeyFile,
-  decodeLock,
-  decodeMasterKey,
-  decodeSnapshot,
-  decodeTree,
-  scanIndex,
-} from '../../src/repository/model/index.js';
+import { MAX_BLOB_LENGTH, MIN_BLOB_LENGTH, decodeConfig, decodeIndex, decodeKeyFile, decodeLock, decodeMasterKey, decodeSnapshot, decodeTree, scanIndex } from '../../src/repository/model/index.js';
 import { parsePackHeader } from '../../src/repository/pack/index.js';
 import { vectorsDir } from '../helpers/paths.js';
 import { expectTypedOutcome, mangledBytes, mutatedJson, runs } from './fuzz-harness.js';
@@ -39,8 +28,10 @@ const decodedEntry = (prefix: string): Record<string, unknown> => {
   assert.ok(key, `no ${prefix} in the vectors`);
   return vectors.decoded[key]!;
 };
-const packs = Object.keys(vectors.decoded).filter((k) => k.startsWith('data/')).map((k) => vectors.decoded[k]!);
-const treeBlob = (packs.flatMap((p) => p.blobs as { type: string; plaintext_hex: string }[]).find((b) => b.type === 'tree'))!;
+const packs = Object.keys(vectors.decoded)
+  .filter((k) => k.startsWith('data/'))
+  .map((k) => vectors.decoded[k]!);
+const treeBlob = packs.flatMap((p) => p.blobs as { type: string; plaintext_hex: string }[]).find((b) => b.type === 'tree')!;
 
 const seeds = {
   config: Buffer.from(decodedEntry('config').plaintext as string),
@@ -49,9 +40,7 @@ const seeds = {
   tree: Buffer.from(treeBlob.plaintext_hex, 'hex'),
   keyFile: Buffer.from(vectors.files[Object.keys(vectors.files).find((k) => k.startsWith('keys/'))!]!, 'hex'),
   masterKey: Buffer.from(decodedEntry('key').master_key_json as string),
-  lock: Buffer.from(
-    '{"time":"2026-11-24T00:16:35.976175497+01:00","exclusive":false,"hostname":"vectorhost","username":"root","pid":4242,"uid":0,"gid":0}',
-  ),
+  lock: Buffer.from('{"time":"2026-11-24T00:16:35.976175497+01:00","exclusive":false,"hostname":"vectorhost","username":"root","pid":4242,"uid":0,"gid":0}'),
 };
 
 /** The decoders, each as restic's readers call them. */
@@ -89,9 +78,7 @@ describe('fuzz: repository documents', () => {
     });
     test(`${name}: fields replaced by hostile values give a value or a LifeboatError`, () => {
       fc.assert(
-        fc.property(mutatedJson(JSON.parse(seed.toString('utf8'))), (text) =>
-          expectTypedOutcome(`${name} ${text.slice(0, 200)}`, () => decode(Buffer.from(text))),
-        ),
+        fc.property(mutatedJson(JSON.parse(seed.toString('utf8'))), (text) => expectTypedOutcome(`${name} ${text.slice(0, 200)}`, () => decode(Buffer.from(text)))),
         runs(RUNS_MUTATED),
       );
     });
@@ -100,16 +87,23 @@ describe('fuzz: repository documents', () => {
   test('index scanner: mutated index files are either scanned or handed to the full decoder', () => {
     const seedDoc = JSON.parse(seeds.index.toString('utf8')) as unknown;
     fc.assert(
-      fc.property(fc.oneof(mutatedJson(seedDoc).map((t) => Buffer.from(t)), mangledBytes(seeds.index)), fc.boolean(), (bytes, compressedAllowed) => {
-        expectTypedOutcome('scanIndex', () =>
-          scanIndex(bytes, compressedAllowed, (_type, _id, _pack, offset, length, uncompressedLength) => {
-            // what the scanner reports is used as a read range without further checks
-            assert.ok(Number.isSafeInteger(offset) && offset >= 0, `offset ${offset}`);
-            assert.ok(length >= MIN_BLOB_LENGTH && length <= MAX_BLOB_LENGTH, `length ${length}`);
-            assert.ok(uncompressedLength >= 0 && uncompressedLength <= MAX_BLOB_LENGTH, `uncompressed length ${uncompressedLength}`);
-          }),
-        );
-      }),
+      fc.property(
+        fc.oneof(
+          mutatedJson(seedDoc).map((t) => Buffer.from(t)),
+          mangledBytes(seeds.index),
+        ),
+        fc.boolean(),
+        (bytes, compressedAllowed) => {
+          expectTypedOutcome('scanIndex', () =>
+            scanIndex(bytes, compressedAllowed, (_type, _id, _pack, offset, length, uncompressedLength) => {
+              // what the scanner reports is used as a read range without further checks
+              assert.ok(Number.isSafeInteger(offset) && offset >= 0, `offset ${offset}`);
+              assert.ok(length >= MIN_BLOB_LENGTH && length <= MAX_BLOB_LENGTH, `length ${length}`);
+              assert.ok(uncompressedLength >= 0 && uncompressedLength <= MAX_BLOB_LENGTH, `uncompressed length ${uncompressedLength}`);
+            }),
+          );
+        },
+      ),
       runs(RUNS_MUTATED),
     );
   });
@@ -125,13 +119,17 @@ describe('fuzz: pack headers', () => {
 
   test('arbitrary and mangled headers give blobs with usable ranges or a LifeboatError', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...headers).chain((h) => mangledBytes(h)), fc.constantFrom(1, 2), (bytes, version) => {
-        expectTypedOutcome('parsePackHeader', () => {
-          for (const b of parsePackHeader(bytes, version, 'fuzz')) {
-            assert.ok(b.length >= MIN_BLOB_LENGTH && b.length <= MAX_BLOB_LENGTH && Number.isSafeInteger(b.offset));
-          }
-        });
-      }),
+      fc.property(
+        fc.constantFrom(...headers).chain((h) => mangledBytes(h)),
+        fc.constantFrom(1, 2),
+        (bytes, version) => {
+          expectTypedOutcome('parsePackHeader', () => {
+            for (const b of parsePackHeader(bytes, version, 'fuzz')) {
+              assert.ok(b.length >= MIN_BLOB_LENGTH && b.length <= MAX_BLOB_LENGTH && Number.isSafeInteger(b.offset));
+            }
+          });
+        },
+      ),
       runs(RUNS_MUTATED),
     );
   });

@@ -27,7 +27,13 @@ const MAX_SAVES = 12;
 const CASES = [
   { errno: 'ENOSPC', option: 'fault.enospc-from-save', message: /ENOSPC: no space left on device/, hint: /hint: free disk space.* on the repository file system/ },
   // EIO is transient: retried (twice, 10 ms apart, to keep the test fast) before giving up
-  { errno: 'EIO', option: 'fault.eio-from-save', message: /EIO: i\/o error.*\(gave up after 3 attempts\)/, hint: /hint: the disk holding the repository reports I\/O errors/, extra: ['-o', 'retries=2', '-o', 'retry-delay=10ms'] },
+  {
+    errno: 'EIO',
+    option: 'fault.eio-from-save',
+    message: /EIO: i\/o error.*\(gave up after 3 attempts\)/,
+    hint: /hint: the disk holding the repository reports I\/O errors/,
+    extra: ['-o', 'retries=2', '-o', 'retry-delay=10ms'],
+  },
 ] as const;
 
 describe('ENOSPC and EIO from every write step: backup', () => {

@@ -17,7 +17,6 @@ import { after, before, describe, test } from 'node:test';
 import { TEST_PASSWORD, lifeboat, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
-
 /** Kill positions: the source's data pack, the source's snapshot, the manifest's snapshot, the last save (a journal record). */
 const KILL_AFTER = [2, 5, 10, 20];
 

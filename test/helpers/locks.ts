@@ -5,10 +5,7 @@ import { Repository } from '../../src/repository/index.js';
 import { encodeLock, formatGoTime, goTimeFromNs } from '../../src/repository/model/index.js';
 import { TEST_PASSWORD } from './run.js';
 
-export async function writeForeignLock(
-  repoDir: string,
-  lock: { exclusive: boolean; hostname: string; pid: number; username: string; ageMs?: number },
-): Promise<Id> {
+export async function writeForeignLock(repoDir: string, lock: { exclusive: boolean; hostname: string; pid: number; username: string; ageMs?: number }): Promise<Id> {
   const backend = await openBackend(repoDir);
   try {
     const repo = await Repository.open(backend, { password: TEST_PASSWORD });

@@ -10,7 +10,9 @@ import { test } from 'node:test';
 import { projectRoot } from '../helpers/paths.js';
 
 function folders(dir: string): string[] {
-  const subs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  const subs = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(dir, e.name));
   return [...subs, ...subs.flatMap(folders)];
 }
 

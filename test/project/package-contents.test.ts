@@ -31,7 +31,11 @@ test('npm pack ships what a user needs and no test, test server or benchmark', a
   const [report] = JSON.parse(stdout) as { files: { path: string }[] }[];
   const shipped = new Set(report!.files.map((f) => f.path));
 
-  assert.deepEqual([...shipped].filter((p) => TEST_ONLY.test(p)), [], 'test-only files in the package');
+  assert.deepEqual(
+    [...shipped].filter((p) => TEST_ONLY.test(p)),
+    [],
+    'test-only files in the package',
+  );
 
   const needed = ['package.json', 'README.md', 'LICENSE', 'bin/lifeboat', 'binding.gyp', 'examples/lifeboat.yaml'];
   for (const dir of ['native', 'checklists']) needed.push(...filesUnder(join(projectRoot, dir)));
@@ -41,7 +45,11 @@ test('npm pack ships what a user needs and no test, test server or benchmark', a
   }
   assert.ok(needed.includes('dist/src/engine/checker/verify-worker.js'));
   assert.ok(needed.some((p) => p.startsWith('checklists/')));
-  assert.deepEqual(needed.filter((p) => !shipped.has(p)), [], 'files a user needs are missing from the package');
+  assert.deepEqual(
+    needed.filter((p) => !shipped.has(p)),
+    [],
+    'files a user needs are missing from the package',
+  );
 });
 
 test('the publish build compiles no test code', async () => {
@@ -52,5 +60,8 @@ test('the publish build compiles no test code', async () => {
     .map((l) => relative(projectRoot, l.trim()).split(sep).join('/'));
   assert.ok(ours.includes('src/cli/main.ts'), 'the build compiles the CLI');
   // a production module importing a test helper would pull it into the build: caught here too
-  assert.deepEqual(ours.filter((p) => TEST_ONLY.test(p) || !p.startsWith('src/')), []);
+  assert.deepEqual(
+    ours.filter((p) => TEST_ONLY.test(p) || !p.startsWith('src/')),
+    [],
+  );
 });

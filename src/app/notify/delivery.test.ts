@@ -29,7 +29,15 @@ function failedManifest(): PointManifest {
       { name: 'rtcdb', kind: 'command', snapshot: 'b'.repeat(64), paths: ['/rtcdb.dump'], files: 1, bytes: 734_003_200, dataAdded: 52_428_800, unreadable: 0 },
     ],
     commands: { rtcdb: { restore: ['pg_restore', '-d', 'rtc'], verify: ['pg_restore', '--list'] } },
-    inventory: { snapshot: 'c'.repeat(64), accounts: 2400, accountsPerPool: [{ pool: 'pool01.contoso.local', count: 1200 }, { pool: 'pool02.contoso.local', count: 1200 }], sources: [{ name: 'sfb', type: 'csv', status: 'ok' }] },
+    inventory: {
+      snapshot: 'c'.repeat(64),
+      accounts: 2400,
+      accountsPerPool: [
+        { pool: 'pool01.contoso.local', count: 1200 },
+        { pool: 'pool02.contoso.local', count: 1200 },
+      ],
+      sources: [{ name: 'sfb', type: 'csv', status: 'ok' }],
+    },
     proof: {
       ok: false,
       durationMs: 41_200,
@@ -68,7 +76,11 @@ describe('notification delivery to real receivers on loopback', () => {
   test('json, teams and slack webhooks: each body matches its published schema', async () => {
     http.behave('ok');
     http.posts.length = 0;
-    const events: LifeboatEvent[] = [pointEvent(failedManifest()), testEvent('fe01'), checkEvent({ findings: [], errors: 0, hints: 1, packs: 40, snapshots: 9, trees: 300, packsRead: 4 }, '10%', 5300, 'fe01')];
+    const events: LifeboatEvent[] = [
+      pointEvent(failedManifest()),
+      testEvent('fe01'),
+      checkEvent({ findings: [], errors: 0, hints: 1, packs: 40, snapshots: 9, trees: 300, packsRead: 4 }, '10%', 5300, 'fe01'),
+    ];
     for (const e of events) {
       for (const format of ['json', 'teams', 'slack'] as const) {
         const r = await deliver({ on: ['any'], webhook: http.url(`/${format}`), format, ...quick }, 0, e);
@@ -86,7 +98,10 @@ describe('notification delivery to real receivers on loopback', () => {
     }
     const json = JSON.parse(http.posts[0]!.body) as LifeboatEvent;
     assert.equal(json.type, 'point.failed');
-    assert.deepEqual(json.failingSteps.map((s) => s.name), ['drill:config', 'verify:rtcdb']);
+    assert.deepEqual(
+      json.failingSteps.map((s) => s.name),
+      ['drill:config', 'verify:rtcdb'],
+    );
     assert.equal(json.point?.files, 1844);
     assert.equal(json.point?.dataAdded, 1_204_331 + 52_428_800);
     assert.equal(json.durationMs, 451_250);
@@ -101,7 +116,15 @@ describe('notification delivery to real receivers on loopback', () => {
   test('email through STARTTLS with AUTH: a text and an HTML part, the password nowhere in the message', async () => {
     const target: NotifyTarget = {
       on: ['point.failed'],
-      email: { to: ['ops@contoso.com', 'sfb-team@contoso.com'], from: 'lifeboat@contoso.com', smtp: `smtp://127.0.0.1:${smtp.port}`, startTLS: true, user: 'lifeboat', passwordFile, caFile: smtp.caFile },
+      email: {
+        to: ['ops@contoso.com', 'sfb-team@contoso.com'],
+        from: 'lifeboat@contoso.com',
+        smtp: `smtp://127.0.0.1:${smtp.port}`,
+        startTLS: true,
+        user: 'lifeboat',
+        passwordFile,
+        caFile: smtp.caFile,
+      },
       ...quick,
     };
     const r = await deliver(target, 0, pointEvent(failedManifest()));
@@ -123,7 +146,15 @@ describe('notification delivery to real receivers on loopback', () => {
     const bad = join(dir, 'bad.pw');
     await writeFile(bad, 'wrong\n', { mode: 0o600 });
     const before = smtp.messages.length;
-    const r = await deliver({ on: ['any'], email: { to: ['ops@contoso.com'], from: 'lifeboat@contoso.com', smtp: `smtp://127.0.0.1:${smtp.port}`, startTLS: true, user: 'lifeboat', passwordFile: bad, caFile: smtp.caFile }, ...quick }, 0, testEvent());
+    const r = await deliver(
+      {
+        on: ['any'],
+        email: { to: ['ops@contoso.com'], from: 'lifeboat@contoso.com', smtp: `smtp://127.0.0.1:${smtp.port}`, startTLS: true, user: 'lifeboat', passwordFile: bad, caFile: smtp.caFile },
+        ...quick,
+      },
+      0,
+      testEvent(),
+    );
     assert.equal(r.ok, false);
     assert.equal(r.attempts, 1);
     assert.match(r.error!, /Invalid login|auth/i);
@@ -194,7 +225,10 @@ describe('notification delivery to real receivers on loopback', () => {
     const n = new Notifier(targets);
     n.hook(pointEvent(failedManifest()));
     const results = await n.settle();
-    assert.deepEqual(results.map((r) => r.ok), [true, true]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, true],
+    );
     assert.deepEqual(http.posts.map((p) => p.path).sort(), ['/any', '/failures']);
     http.posts.length = 0;
     const all = await notifyAll(targets, testEvent());

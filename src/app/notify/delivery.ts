@@ -49,20 +49,16 @@ function postJson(url: URL, body: string, userAgent: string, timeoutMs: number):
   const signal = AbortSignal.timeout(timeoutMs);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', agent: false, signal, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': userAgent } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= 64 * 1024) chunks.push(c);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const req = request(url, { method: 'POST', agent: false, signal, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': userAgent } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= 64 * 1024) chunks.push(c);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     req.on('error', (err) => reject(signal.aborted ? signal.reason : err));
     req.end(body);
   });
@@ -145,6 +141,7 @@ export async function deliver(t: NotifyTarget, index: number, e: LifeboatEvent):
 function describeFailure(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
   const cause: { code?: unknown; message?: unknown } | undefined = err instanceof Error ? ((err.cause as { code?: unknown; message?: unknown } | undefined) ?? err) : undefined;
-  if (typeof cause?.code === 'string' && cause.code && !cause.code.startsWith('E_')) return `${cause.code}${typeof cause.message === 'string' && cause.message ? ` (${cause.message.replace(/https?:\/\/\S+/g, '<url>')})` : ''}`;
+  if (typeof cause?.code === 'string' && cause.code && !cause.code.startsWith('E_'))
+    return `${cause.code}${typeof cause.message === 'string' && cause.message ? ` (${cause.message.replace(/https?:\/\/\S+/g, '<url>')})` : ''}`;
   return errorMessage(err).replace(/https?:\/\/\S+/g, '<url>');
 }

@@ -37,7 +37,8 @@ export function eventFacts(e: LifeboatEvent): [string, string][] {
     if (e.point.unreadable) facts.push(['unreadable', String(e.point.unreadable)]);
     if (e.point.accounts !== null) facts.push(['accounts', String(e.point.accounts)]);
   }
-  if (e.check) facts.push(['check', `${e.check.errors} errors, ${e.check.hints} hints, ${e.check.snapshots} snapshots, ${e.check.packs} packs${e.check.readData ? `, data read: ${e.check.readData}` : ''}`]);
+  if (e.check)
+    facts.push(['check', `${e.check.errors} errors, ${e.check.hints} hints, ${e.check.snapshots} snapshots, ${e.check.packs} packs${e.check.readData ? `, data read: ${e.check.readData}` : ''}`]);
   if (e.prune) facts.push(['prune', `${bytes(e.prune.bytesFreed)} ${e.prune.dryRun ? 'would be ' : ''}freed, ${e.prune.packsDeleted} packs deleted, ${e.prune.packsRepacked} repacked`]);
   if (e.rollback) facts.push(['rollback', `point ${e.rollback.point}, ${e.rollback.steps} steps, ${e.rollback.problems.length} problems${e.rollback.resumed ? ', resumed' : ''}`]);
   if (e.warnings) facts.push(['warnings', String(e.warnings)]);

@@ -23,7 +23,11 @@ test('schedule forms: systemd accepts each OnCalendar as its own normalized form
     assert.match(stdout, new RegExp(`Normalized form: ${onCalendar.replace(/\*/g, '\\*')}\\n`), spec);
   }
   for (const bad of ['daily@24:00', 'daily@2', 'weekly@mo', 'daily@sun', 'hourly@02:00', 'yearly', 'weekly@sun@mon']) {
-    assert.throws(() => parseCalendar(bad), (err: Error & { code?: string }) => err.code === 'E_USAGE', bad);
+    assert.throws(
+      () => parseCalendar(bad),
+      (err: Error & { code?: string }) => err.code === 'E_USAGE',
+      bad,
+    );
   }
 });
 
@@ -31,6 +35,6 @@ test('quoting: systemd specifiers and variables, shell quotes and cron percent s
   assert.equal(systemdQuote('/etc/lifeboat/lifeboat.yaml'), '/etc/lifeboat/lifeboat.yaml');
   assert.equal(systemdQuote('10%'), '10%%');
   assert.equal(systemdQuote('/srv/my plans/$HOME "x".yaml'), '"/srv/my plans/$$HOME \\"x\\".yaml"');
-  assert.equal(shellQuote('/srv/my plans/it\'s.yaml'), "'/srv/my plans/it'\\''s.yaml'");
+  assert.equal(shellQuote("/srv/my plans/it's.yaml"), "'/srv/my plans/it'\\''s.yaml'");
   assert.equal(shellQuote('10%'), '10\\%');
 });

@@ -20,10 +20,24 @@ export const CRON_DIR = '/etc/cron.d';
 
 /** Variables copied into a new environment file when the installer's environment has them. */
 const ENV_VARIABLES = [
-  'LIFEBOAT_PASSWORD', 'LIFEBOAT_PASSWORD_FILE', 'LIFEBOAT_PASSWORD_COMMAND', 'LIFEBOAT_REPOSITORY',
-  'RESTIC_PASSWORD', 'RESTIC_PASSWORD_FILE', 'RESTIC_PASSWORD_COMMAND', 'RESTIC_REPOSITORY',
-  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_PROFILE',
-  'LIFEBOAT_CACERT', 'RESTIC_CACERT', 'LIFEBOAT_BACKEND_OPTIONS', 'RCLONE_CONFIG',
+  'LIFEBOAT_PASSWORD',
+  'LIFEBOAT_PASSWORD_FILE',
+  'LIFEBOAT_PASSWORD_COMMAND',
+  'LIFEBOAT_REPOSITORY',
+  'RESTIC_PASSWORD',
+  'RESTIC_PASSWORD_FILE',
+  'RESTIC_PASSWORD_COMMAND',
+  'RESTIC_REPOSITORY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_PROFILE',
+  'LIFEBOAT_CACERT',
+  'RESTIC_CACERT',
+  'LIFEBOAT_BACKEND_OPTIONS',
+  'RCLONE_CONFIG',
 ];
 
 export interface ScheduleInstallRequest {
@@ -82,7 +96,9 @@ async function findProgram(name: string, env: Env): Promise<string> {
 
 function envValue(key: string, value: string): string {
   if (/['\n\r\0]/.test(value)) {
-    throw new LifeboatError('E_USAGE', `${key} holds a quote or a line break, which an environment file cannot carry for both systemd and cron`, { hint: 'put the password in a file and set LIFEBOAT_PASSWORD_FILE instead' });
+    throw new LifeboatError('E_USAGE', `${key} holds a quote or a line break, which an environment file cannot carry for both systemd and cron`, {
+      hint: 'put the password in a file and set LIFEBOAT_PASSWORD_FILE instead',
+    });
   }
   return `${key}='${value}'`;
 }
@@ -152,7 +168,10 @@ export async function scheduleInstall(req: ScheduleInstallRequest): Promise<Sche
 async function systemctl(args: string[], log: string[], signal?: AbortSignal): Promise<void> {
   log.push(`systemctl ${args.join(' ')}`);
   const r = await runCommand('systemctl', args, { timeoutMs: 60_000, signal });
-  if (r.code !== 0) throw new LifeboatError('E_COMMAND_FAILED', `systemctl ${args.join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr.trim()}`, { hint: 'the unit files were written; run the command by hand once systemd is running' });
+  if (r.code !== 0)
+    throw new LifeboatError('E_COMMAND_FAILED', `systemctl ${args.join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr.trim()}`, {
+      hint: 'the unit files were written; run the command by hand once systemd is running',
+    });
 }
 
 export interface ScheduleEntry {

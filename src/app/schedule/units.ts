@@ -126,12 +126,7 @@ export function cronCommand(spec: ScheduleSpec, job: ScheduleJob): string {
 
 /** A cron.d file (with the user field: root). */
 export function cronFile(spec: ScheduleSpec): string {
-  return [
-    MARKER,
-    `# Lifeboat schedule for ${spec.planFile}`,
-    'SHELL=/bin/sh',
-    `PATH=${spec.searchPath}`,
-    ...spec.jobs.map((job) => `${job.calendar.cron} root ${cronCommand(spec, job)}`),
-    '',
-  ].join('\n');
+  return [MARKER, `# Lifeboat schedule for ${spec.planFile}`, 'SHELL=/bin/sh', `PATH=${spec.searchPath}`, ...spec.jobs.map((job) => `${job.calendar.cron} root ${cronCommand(spec, job)}`), ''].join(
+    '\n',
+  );
 }

@@ -6,18 +6,30 @@ import { BACKEND_OPTIONS_VAR, durationMs, openLocation, parseBackendOptions } fr
 const usage = (err: unknown): boolean => err instanceof LifeboatError && err.code === 'E_USAGE';
 
 test("-o options: restic's names, typed; another scheme's options ignored; unknown keys refused", () => {
-  const o = parseBackendOptions(['connections=8', 'timeout=90s', 'idle-timeout=2m', 'retries=0', 'retry-delay=250ms', 's3.region=eu-west-1', 's3.bucket-lookup=dns', 'rclone.program=/opt/rclone'], 's3');
+  const o = parseBackendOptions(
+    ['connections=8', 'timeout=90s', 'idle-timeout=2m', 'retries=0', 'retry-delay=250ms', 's3.region=eu-west-1', 's3.bucket-lookup=dns', 'rclone.program=/opt/rclone'],
+    's3',
+  );
   assert.equal(o.connections, 8);
   assert.equal(o.timeoutMs, 90_000);
   assert.equal(o.idleTimeoutMs, 120_000);
   assert.equal(o.retries, 0);
   assert.equal(o.retryDelayMs, 250);
-  assert.deepEqual([...o.scheme], [['region', 'eu-west-1'], ['bucket-lookup', 'dns']]);
+  assert.deepEqual(
+    [...o.scheme],
+    [
+      ['region', 'eu-west-1'],
+      ['bucket-lookup', 'dns'],
+    ],
+  );
   assert.equal(parseBackendOptions(['s3.connections=3', 'rest.connections=9'], 'rest').connections, 9);
   for (const bad of ['nonsense=1', 's3.nonsense=1', 'ftp.connections=1', 'connections', 'connections=0', 'connections=x', 'timeout=soon', 'retries=-1']) {
     assert.throws(() => parseBackendOptions([bad], 's3'), usage, bad);
   }
-  assert.throws(() => parseBackendOptions(['bogus=1'], 'local'), (err: unknown) => usage(err) && /known options: connections/.test((err as LifeboatError).hint ?? ''));
+  assert.throws(
+    () => parseBackendOptions(['bogus=1'], 'local'),
+    (err: unknown) => usage(err) && /known options: connections/.test((err as LifeboatError).hint ?? ''),
+  );
   assert.equal(parseBackendOptions([], 'rest', { RESTIC_CACERT: '/ca.pem' }).cacert, '/ca.pem');
   assert.equal(parseBackendOptions(['cacert=/mine.pem'], 'rest', { LIFEBOAT_CACERT: '/ca.pem' }).cacert, '/mine.pem');
   assert.equal(durationMs('t', '1.5'), 1500);

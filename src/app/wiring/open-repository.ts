@@ -68,7 +68,7 @@ export function parseBackendOptions(options: readonly string[], scheme: Scheme, 
     const dot = key.indexOf('.');
     const prefix = dot > 0 ? key.slice(0, dot) : '';
     const name = dot > 0 ? key.slice(dot + 1) : key;
-    if (prefix && !(prefix in SCHEME_SETTINGS) || (prefix && name !== 'connections' && !SCHEME_SETTINGS[prefix as Scheme]!.includes(name)) || (!prefix && !GENERIC_KEYS.includes(name))) {
+    if ((prefix && !(prefix in SCHEME_SETTINGS)) || (prefix && name !== 'connections' && !SCHEME_SETTINGS[prefix as Scheme]!.includes(name)) || (!prefix && !GENERIC_KEYS.includes(name))) {
       throw new LifeboatError('E_USAGE', `unknown option ${JSON.stringify(key)}`, { hint: `known options: ${knownKeys().join(', ')}` });
     }
     if (prefix && prefix !== scheme) continue; // another backend's option: ignored, as restic does
@@ -191,10 +191,7 @@ export async function openRepository(ctx: RepositoryContext): Promise<Repository
 }
 
 /** The context of a second repository (copy's source): --from-* flags, then *_FROM_* variables. */
-export function sourceRepositoryContext(
-  flags: { fromRepo?: string; fromPasswordFile?: string; fromPasswordCommand?: string },
-  ctx: RepositoryContext,
-): RepositoryContext {
+export function sourceRepositoryContext(flags: { fromRepo?: string; fromPasswordFile?: string; fromPasswordCommand?: string }, ctx: RepositoryContext): RepositoryContext {
   const env = ctx.env;
   const pick = (name: string): string | undefined => env[`LIFEBOAT_FROM_${name}`] || env[`RESTIC_FROM_${name}`] || undefined;
   return {

@@ -13,9 +13,7 @@ const fast = { retries: 8, baseDelayMs: 1, maxDelayMs: 4 };
 // spared: after a transient failure a missing file counts as removed (see the test below), so
 // "remove of a missing file is NotFoundError" cannot hold across a retry.
 runBackendContract('memory behind retry(limit(timeout(faults)))', async () => {
-  const faulty = new FaultInjectionBackend(new MemoryBackend(), (op, _h, n) =>
-    op === 'remove' ? undefined : n % 3 === 0 ? { after: n % 2 === 0 } : op === 'list' && n % 7 === 0 ? {} : undefined,
-  );
+  const faulty = new FaultInjectionBackend(new MemoryBackend(), (op, _h, n) => (op === 'remove' ? undefined : n % 3 === 0 ? { after: n % 2 === 0 } : op === 'list' && n % 7 === 0 ? {} : undefined));
   return { backend: stackDecorators(faulty, { connections: 3, timeoutMs: 10_000, retry: fast }), cleanup: async () => {} };
 });
 

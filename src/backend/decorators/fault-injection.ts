@@ -113,7 +113,6 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
     }
     if (fault && given === 0) throw this.error('list', undefined, fault);
   }
-
 }
 
 /** The `-o fault.<name>=N` options (without the prefix); honoured only once allowed (write-observers.ts). */

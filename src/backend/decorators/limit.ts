@@ -102,5 +102,4 @@ export class LimitBackend extends BackendDecorator implements Backend {
       await it.return?.();
     }
   }
-
 }

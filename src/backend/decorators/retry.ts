@@ -116,7 +116,6 @@ export class RetryBackend extends BackendDecorator implements Backend {
       }
     }
   }
-
 }
 
 function gaveUp(err: BackendError, attempts: number): BackendError {

@@ -19,7 +19,16 @@ export class TimeoutBackend extends BackendDecorator implements Backend {
     const outer = options.signal;
     outer?.throwIfAborted();
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new BackendError(`${op} ${what} in ${this.location} timed out after ${formatMs(this.timeoutMs)}`, { transient: true, hint: 'a slow or stalled connection: `-o timeout=DURATION` raises the limit' })), this.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new BackendError(`${op} ${what} in ${this.location} timed out after ${formatMs(this.timeoutMs)}`, {
+            transient: true,
+            hint: 'a slow or stalled connection: `-o timeout=DURATION` raises the limit',
+          }),
+        ),
+      this.timeoutMs,
+    );
     const signal = outer ? AbortSignal.any([outer, deadline.signal]) : deadline.signal;
     try {
       return await fn({ ...options, signal });
@@ -82,7 +91,6 @@ export class TimeoutBackend extends BackendDecorator implements Backend {
       if (!step.controller.signal.aborted) await it.return?.();
     }
   }
-
 }
 
 function formatMs(ms: number): string {

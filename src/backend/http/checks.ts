@@ -4,10 +4,9 @@ import type { Handle } from '../index.js';
 
 /** The "truncated" error of backend.ts for a range past the end of `what`. */
 export function truncated(what: string, offset: number, wanted: number, fileSize: number): BackendError {
-  return new BackendError(
-    `${what} is truncated: wanted ${wanted > 0 ? `${wanted} bytes` : 'the rest'} from offset ${offset}, the file ends at ${fileSize}`,
-    { hint: 'run `lifeboat check`: the file is damaged' },
-  );
+  return new BackendError(`${what} is truncated: wanted ${wanted > 0 ? `${wanted} bytes` : 'the rest'} from offset ${offset}, the file ends at ${fileSize}`, {
+    hint: 'run `lifeboat check`: the file is damaged',
+  });
 }
 
 export function checkRange(offset: number, length: number): void {

@@ -64,10 +64,7 @@ export class Http1Client implements HttpClient {
     private readonly options: Http1Options,
   ) {
     const url = new URL(baseUrl);
-    this.auth =
-      url.username || url.password
-        ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
-        : undefined;
+    this.auth = url.username || url.password ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined;
     url.username = '';
     url.password = '';
     if (!url.pathname.endsWith('/')) url.pathname += '/';

@@ -28,51 +28,63 @@ function withRepo(fn: (b: LocalBackend, root: string) => Promise<void>): () => P
 /** Every file below `dir` (relative paths), for spotting leftovers. */
 async function filesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }
 
 const dataHandle = (data: Uint8Array): Handle => handle('data', sha256Id(data));
 
-test('create: restic layout with all 256 data/XX directories, mode 0700', withRepo(async (_b, root) => {
-  assert.deepEqual((await readdir(root)).sort(), ['data', 'index', 'keys', 'locks', 'snapshots']);
-  const xx = (await readdir(join(root, 'data'))).sort();
-  assert.equal(xx.length, 256);
-  assert.equal(xx[0], '00');
-  assert.equal(xx[255], 'ff');
-  for (const d of ['keys', 'locks', 'snapshots', 'index', 'data', 'data/00', 'data/ff']) {
-    assert.equal((await stat(join(root, d))).mode & 0o777, 0o700, d);
-  }
-}));
+test(
+  'create: restic layout with all 256 data/XX directories, mode 0700',
+  withRepo(async (_b, root) => {
+    assert.deepEqual((await readdir(root)).sort(), ['data', 'index', 'keys', 'locks', 'snapshots']);
+    const xx = (await readdir(join(root, 'data'))).sort();
+    assert.equal(xx.length, 256);
+    assert.equal(xx[0], '00');
+    assert.equal(xx[255], 'ff');
+    for (const d of ['keys', 'locks', 'snapshots', 'index', 'data', 'data/00', 'data/ff']) {
+      assert.equal((await stat(join(root, d))).mode & 0o777, 0o700, d);
+    }
+  }),
+);
 
-test('files land at restic paths, read-only (0400), no temporary file left', withRepo(async (b, root) => {
-  const pack = Buffer.from('a pack');
-  const ph = dataHandle(pack);
-  const sh = handle('snapshots', sha256Id(Buffer.from('snap')));
-  await b.save(ph, pack);
-  await b.save(sh, Buffer.from('snap'));
-  await b.save(handle('config'), Buffer.from('cfg'));
-  const expected = ['config', `data/${ph.name.slice(0, 2)}/${ph.name}`, `snapshots/${sh.name}`].sort();
-  assert.deepEqual(await filesBelow(root), expected);
-  for (const f of expected) assert.equal((await stat(join(root, f))).mode & 0o777, 0o400, f);
-  assert.equal(b.path(ph), join(root, 'data', ph.name.slice(0, 2), ph.name));
-  assert.equal(b.connections, 2);
-}));
+test(
+  'files land at restic paths, read-only (0400), no temporary file left',
+  withRepo(async (b, root) => {
+    const pack = Buffer.from('a pack');
+    const ph = dataHandle(pack);
+    const sh = handle('snapshots', sha256Id(Buffer.from('snap')));
+    await b.save(ph, pack);
+    await b.save(sh, Buffer.from('snap'));
+    await b.save(handle('config'), Buffer.from('cfg'));
+    const expected = ['config', `data/${ph.name.slice(0, 2)}/${ph.name}`, `snapshots/${sh.name}`].sort();
+    assert.deepEqual(await filesBelow(root), expected);
+    for (const f of expected) assert.equal((await stat(join(root, f))).mode & 0o777, 0o400, f);
+    assert.equal(b.path(ph), join(root, 'data', ph.name.slice(0, 2), ph.name));
+    assert.equal(b.connections, 2);
+  }),
+);
 
-test('data/XX directories are made on demand and not needed for listing', withRepo(async (b, root) => {
-  await rm(join(root, 'data'), { recursive: true });
-  assert.deepEqual(await collect(b, 'data'), []);
-  const pack = Buffer.from('on demand');
-  await b.save(dataHandle(pack), pack);
-  assert.deepEqual(await collect(b, 'data'), [dataHandle(pack).name]);
-  assert.deepEqual(await readdir(join(root, 'data')), [dataHandle(pack).name.slice(0, 2)]);
-  // directories and files that do not belong to the layout are ignored
-  await mkdir(join(root, 'data', 'zz'));
-  await writeFile(join(root, 'data', 'zz', 'f'.repeat(64)), 'x');
-  await writeFile(join(root, 'data', 'e'.repeat(64)), 'a pack outside data/XX');
-  await rm(join(root, 'locks'), { recursive: true });
-  assert.deepEqual(await collect(b, 'data'), [dataHandle(pack).name]);
-  assert.deepEqual(await collect(b, 'locks'), []);
-}));
+test(
+  'data/XX directories are made on demand and not needed for listing',
+  withRepo(async (b, root) => {
+    await rm(join(root, 'data'), { recursive: true });
+    assert.deepEqual(await collect(b, 'data'), []);
+    const pack = Buffer.from('on demand');
+    await b.save(dataHandle(pack), pack);
+    assert.deepEqual(await collect(b, 'data'), [dataHandle(pack).name]);
+    assert.deepEqual(await readdir(join(root, 'data')), [dataHandle(pack).name.slice(0, 2)]);
+    // directories and files that do not belong to the layout are ignored
+    await mkdir(join(root, 'data', 'zz'));
+    await writeFile(join(root, 'data', 'zz', 'f'.repeat(64)), 'x');
+    await writeFile(join(root, 'data', 'e'.repeat(64)), 'a pack outside data/XX');
+    await rm(join(root, 'locks'), { recursive: true });
+    assert.deepEqual(await collect(b, 'data'), [dataHandle(pack).name]);
+    assert.deepEqual(await collect(b, 'locks'), []);
+  }),
+);
 
 test('a missing repository directory is NotFoundError for save and is not recreated', async () => {
   await withTempDir(async (dir) => {
@@ -89,73 +101,98 @@ test('a missing repository directory is NotFoundError for save and is not recrea
   });
 });
 
-test('a failed save leaves no temporary file', withRepo(async (b, root) => {
-  // the final name is taken by a directory: the temporary file is written, then publishing fails
-  const pack = Buffer.from('blocked');
-  const h = dataHandle(pack);
-  await mkdir(b.path(h));
-  await assert.rejects(b.save(h, pack), BackendError);
-  assert.deepEqual(await readdir(join(root, 'data', h.name.slice(0, 2))), [h.name]);
-  // data/XX is a regular file: the temporary file cannot even be created
-  const other = Buffer.from('no directory');
-  const o = dataHandle(other);
-  const xx = join(root, 'data', o.name.slice(0, 2));
-  await rm(xx, { recursive: true });
-  await writeFile(xx, 'not a directory');
-  await assert.rejects(b.save(o, other), (err: unknown) => err instanceof BackendError && !err.transient);
-  assert.equal((await stat(xx)).isFile(), true);
-  assert.deepEqual((await filesBelow(root)).filter((f) => f.includes('-tmp-')), []);
-}));
+test(
+  'a failed save leaves no temporary file',
+  withRepo(async (b, root) => {
+    // the final name is taken by a directory: the temporary file is written, then publishing fails
+    const pack = Buffer.from('blocked');
+    const h = dataHandle(pack);
+    await mkdir(b.path(h));
+    await assert.rejects(b.save(h, pack), BackendError);
+    assert.deepEqual(await readdir(join(root, 'data', h.name.slice(0, 2))), [h.name]);
+    // data/XX is a regular file: the temporary file cannot even be created
+    const other = Buffer.from('no directory');
+    const o = dataHandle(other);
+    const xx = join(root, 'data', o.name.slice(0, 2));
+    await rm(xx, { recursive: true });
+    await writeFile(xx, 'not a directory');
+    await assert.rejects(b.save(o, other), (err: unknown) => err instanceof BackendError && !err.transient);
+    assert.equal((await stat(xx)).isFile(), true);
+    assert.deepEqual(
+      (await filesBelow(root)).filter((f) => f.includes('-tmp-')),
+      [],
+    );
+  }),
+);
 
-test('an abort at any step of a save leaves no temporary file', withRepo(async (b, root) => {
-  let steps = 0;
-  for (let k = 1; k < 20; k++) {
-    const data = randomBytes(1000);
-    const { signal, fired } = abortOnCheck(k);
-    await b.save(dataHandle(data), data, { signal }).catch((err: unknown) => assert.ok(isAbort(err), String(err)));
-    if (!fired()) break;
-    steps++;
-  }
-  assert.ok(steps >= 2, `save checks its signal between steps (${steps} checks seen)`);
-  assert.deepEqual((await filesBelow(root)).filter((f) => f.includes('-tmp-')), []);
-}));
+test(
+  'an abort at any step of a save leaves no temporary file',
+  withRepo(async (b, root) => {
+    let steps = 0;
+    for (let k = 1; k < 20; k++) {
+      const data = randomBytes(1000);
+      const { signal, fired } = abortOnCheck(k);
+      await b.save(dataHandle(data), data, { signal }).catch((err: unknown) => assert.ok(isAbort(err), String(err)));
+      if (!fired()) break;
+      steps++;
+    }
+    assert.ok(steps >= 2, `save checks its signal between steps (${steps} checks seen)`);
+    assert.deepEqual(
+      (await filesBelow(root)).filter((f) => f.includes('-tmp-')),
+      [],
+    );
+  }),
+);
 
-test('a file shortened on disk: ranges past its end are "truncated" errors naming the file', withRepo(async (b) => {
-  const data = randomBytes(400_000);
-  const h = dataHandle(data);
-  await b.save(h, data);
-  await chmod(b.path(h), 0o600);
-  await truncate(b.path(h), 100_000);
-  for (const [offset, length] of [[90_000, 20_000], [0, 400_000], [150_000, 0]] as const) {
-    await assert.rejects(b.load(h, offset, length), (err: unknown) => {
-      assert.ok(err instanceof BackendError, String(err));
-      assert.match(err.message, /truncated/);
-      assert.ok(err.message.includes(b.path(h)), err.message);
-      return true;
-    });
-  }
-  assert.deepEqual(await b.load(h, 0, 0), data.subarray(0, 100_000));
-}));
+test(
+  'a file shortened on disk: ranges past its end are "truncated" errors naming the file',
+  withRepo(async (b) => {
+    const data = randomBytes(400_000);
+    const h = dataHandle(data);
+    await b.save(h, data);
+    await chmod(b.path(h), 0o600);
+    await truncate(b.path(h), 100_000);
+    for (const [offset, length] of [
+      [90_000, 20_000],
+      [0, 400_000],
+      [150_000, 0],
+    ] as const) {
+      await assert.rejects(b.load(h, offset, length), (err: unknown) => {
+        assert.ok(err instanceof BackendError, String(err));
+        assert.match(err.message, /truncated/);
+        assert.ok(err.message.includes(b.path(h)), err.message);
+        return true;
+      });
+    }
+    assert.deepEqual(await b.load(h, 0, 0), data.subarray(0, 100_000));
+  }),
+);
 
-test('errors carry the errno cause: data/XX being a file is a permanent BackendError', withRepo(async (b, root) => {
-  const h = handle('data', 'cd'.padEnd(64, '0'));
-  await rm(join(root, 'data', 'cd'), { recursive: true });
-  await writeFile(join(root, 'data', 'cd'), 'x');
-  for (const op of [() => b.load(h), () => b.load(h, 0, 10), () => b.stat(h), () => b.remove(h)]) {
-    await assert.rejects(op(), (err: unknown) => {
-      assert.ok(err instanceof BackendError && !err.transient, String(err));
-      assert.equal((err.cause as NodeJS.ErrnoException).code, 'ENOTDIR');
-      return true;
-    });
-  }
-}));
+test(
+  'errors carry the errno cause: data/XX being a file is a permanent BackendError',
+  withRepo(async (b, root) => {
+    const h = handle('data', 'cd'.padEnd(64, '0'));
+    await rm(join(root, 'data', 'cd'), { recursive: true });
+    await writeFile(join(root, 'data', 'cd'), 'x');
+    for (const op of [() => b.load(h), () => b.load(h, 0, 10), () => b.stat(h), () => b.remove(h)]) {
+      await assert.rejects(op(), (err: unknown) => {
+        assert.ok(err instanceof BackendError && !err.transient, String(err));
+        assert.equal((err.cause as NodeJS.ErrnoException).code, 'ENOTDIR');
+        return true;
+      });
+    }
+  }),
+);
 
-test('repositoryExists: true once a config is stored', withRepo(async (b, root) => {
-  assert.equal(await repositoryExists(root), false);
-  await b.save(handle('config'), Buffer.from('cfg'));
-  assert.equal(await repositoryExists(root), true);
-  await assert.rejects(b.create(), /already exists/);
-}));
+test(
+  'repositoryExists: true once a config is stored',
+  withRepo(async (b, root) => {
+    assert.equal(await repositoryExists(root), false);
+    await b.save(handle('config'), Buffer.from('cfg'));
+    assert.equal(await repositoryExists(root), true);
+    await assert.rejects(b.create(), /already exists/);
+  }),
+);
 
 async function collect(b: LocalBackend, type: 'data' | 'locks' | 'snapshots'): Promise<string[]> {
   const out: string[] = [];

@@ -139,10 +139,10 @@ export class LocalBackend implements Backend {
     return this.saveWith(h, options, async (fh) => {
       const buffer = this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK);
       try {
-        for (let pos = 0; pos < source.length; ) {
+        for (let pos = 0; pos < source.length;) {
           const piece = buffer.subarray(0, Math.min(COPY_CHUNK, source.length - pos));
           await readFileRange(source.fd, piece, pos, `the source of ${describeHandle(h)}`);
-          for (let off = 0; off < piece.length; ) off += (await fh.write(piece, off, piece.length - off)).bytesWritten;
+          for (let off = 0; off < piece.length;) off += (await fh.write(piece, off, piece.length - off)).bytesWritten;
           pos += piece.length;
           options.signal?.throwIfAborted();
         }
@@ -291,10 +291,9 @@ export class LocalBackend implements Backend {
   }
 
   private truncated(h: Handle, offset: number, wanted: number, fileSize: number): BackendError {
-    return new BackendError(
-      `${this.path(h)} (${describeHandle(h)}) is truncated: wanted ${wanted > 0 ? `${wanted} bytes` : 'the rest'} from offset ${offset}, the file ends at ${fileSize}`,
-      { hint: 'run `lifeboat check`: the file is damaged' },
-    );
+    return new BackendError(`${this.path(h)} (${describeHandle(h)}) is truncated: wanted ${wanted > 0 ? `${wanted} bytes` : 'the rest'} from offset ${offset}, the file ends at ${fileSize}`, {
+      hint: 'run `lifeboat check`: the file is damaged',
+    });
   }
 
   async stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {

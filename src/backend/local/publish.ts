@@ -72,7 +72,7 @@ async function sameBytes(fh: FileHandle, path: string, size: number): Promise<bo
     if ((await other.stat()).size !== size) return false;
     const a = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, size));
     const b = Buffer.allocUnsafe(a.length);
-    for (let pos = 0; pos < size; ) {
+    for (let pos = 0; pos < size;) {
       const n = Math.min(a.length, size - pos);
       const [ra, rb] = await Promise.all([fh.read(a, 0, n, pos), other.read(b, 0, n, pos)]);
       if (ra.bytesRead !== n || rb.bytesRead !== n || !a.subarray(0, n).equals(b.subarray(0, n))) return false;

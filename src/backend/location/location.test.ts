@@ -32,16 +32,32 @@ test('rest: http(s) URLs, normalised to end with a slash', () => {
 
 test('s3: endpoint/bucket/prefix in its three spellings', () => {
   assert.deepEqual(parseLocation('s3:s3.amazonaws.com/bucket/some/prefix'), {
-    scheme: 's3', endpoint: 's3.amazonaws.com', bucket: 'bucket', prefix: 'some/prefix', useHttp: false,
+    scheme: 's3',
+    endpoint: 's3.amazonaws.com',
+    bucket: 'bucket',
+    prefix: 'some/prefix',
+    useHttp: false,
   });
   assert.deepEqual(parseLocation('s3://s3.eu-west-1.amazonaws.com/bucket'), {
-    scheme: 's3', endpoint: 's3.eu-west-1.amazonaws.com', bucket: 'bucket', prefix: '', useHttp: false,
+    scheme: 's3',
+    endpoint: 's3.eu-west-1.amazonaws.com',
+    bucket: 'bucket',
+    prefix: '',
+    useHttp: false,
   });
   assert.deepEqual(parseLocation('s3:http://localhost:9000/restic/repo/'), {
-    scheme: 's3', endpoint: 'localhost:9000', bucket: 'restic', prefix: 'repo', useHttp: true,
+    scheme: 's3',
+    endpoint: 'localhost:9000',
+    bucket: 'restic',
+    prefix: 'repo',
+    useHttp: true,
   });
   assert.deepEqual(parseLocation('s3:https://minio.example:9443/b//p//q'), {
-    scheme: 's3', endpoint: 'minio.example:9443', bucket: 'b', prefix: 'p/q', useHttp: false,
+    scheme: 's3',
+    endpoint: 'minio.example:9443',
+    bucket: 'b',
+    prefix: 'p/q',
+    useHttp: false,
   });
   for (const bad of ['s3:', 's3:host', 's3:host/', 's3:http://host', 's3:https://host/', 's3:/bucket/p', 's3:host/b/../x']) {
     assert.throws(() => parseLocation(bad), usageError, bad);
@@ -92,12 +108,19 @@ test('describeLocation gives the location back without passwords', () => {
     assert.equal(describeLocation(loc), shown, text);
     assert.deepEqual(parseLocation(describeLocation(loc).replace('***', 'secret')), loc, `round trip of ${text}`);
   }
-  assert.throws(() => parseLocation('rest:https://user:secret@'), (err: unknown) => usageError(err) && !String((err as Error).message).includes('secret'));
+  assert.throws(
+    () => parseLocation('rest:https://user:secret@'),
+    (err: unknown) => usageError(err) && !String((err as Error).message).includes('secret'),
+  );
 });
 
 // found by test/faults/fuzz-inputs.test.ts: a malformed %-escape threw a URIError
 test('a malformed %-escape in a URL location is a usage error naming the location', () => {
   for (const text of ['sftp://backup@[fd00::1]:2222/%srv/repo', 'sftp://%zz@host//srv', 's3:https://s3.example.com/bucket/%zz']) {
-    assert.throws(() => parseLocation(text), (err: unknown) => err instanceof LifeboatError && err.code === 'E_USAGE' && /malformed %-escape/.test(err.message), text);
+    assert.throws(
+      () => parseLocation(text),
+      (err: unknown) => err instanceof LifeboatError && err.code === 'E_USAGE' && /malformed %-escape/.test(err.message),
+      text,
+    );
   }
 });

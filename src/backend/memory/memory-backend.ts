@@ -82,10 +82,9 @@ export class MemoryBackend implements Backend {
     const f = this.get(h);
     const end = length > 0 ? offset + length : f.length;
     if (offset > f.length || end > f.length) {
-      throw new BackendError(
-        `${describeHandle(h)} in ${this.location} is truncated: wanted ${length > 0 ? `${length} bytes` : 'the rest'} from offset ${offset}, the file ends at ${f.length}`,
-        { hint: 'run `lifeboat check`: the file is damaged' },
-      );
+      throw new BackendError(`${describeHandle(h)} in ${this.location} is truncated: wanted ${length > 0 ? `${length} bytes` : 'the rest'} from offset ${offset}, the file ends at ${f.length}`, {
+        hint: 'run `lifeboat check`: the file is damaged',
+      });
     }
     return f.subarray(offset, end);
   }

@@ -24,10 +24,14 @@ after(async () => {
 const open = (path: string, extra: Partial<ConstructorParameters<typeof RcloneBackend>[0]> = {}) =>
   new RcloneBackend({ remote: `lbtest:${join(dir, path)}`, location: `rclone:lbtest:${join(dir, path)}`, connections: 5, idleTimeoutMs: 30_000, env, ...extra });
 
-runBackendContract('rclone (serve restic --stdio, HTTP/2)', async () => {
-  const path = `repo-${++n}`;
-  return { backend: open(path), cleanup: () => rm(join(dir, path), { recursive: true, force: true }) };
-}, { partialFilesListed: true });
+runBackendContract(
+  'rclone (serve restic --stdio, HTTP/2)',
+  async () => {
+    const path = `repo-${++n}`;
+    return { backend: open(path), cleanup: () => rm(join(dir, path), { recursive: true, force: true }) };
+  },
+  { partialFilesListed: true },
+);
 
 test('rclone: files land in the remote in restic layout; close stops rclone', async () => {
   const b = open('layout');

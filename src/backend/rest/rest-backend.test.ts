@@ -24,10 +24,14 @@ after(async () => {
 
 const open = (path: string) => openRestBackend(`${server.url}${path}/`, `rest:${server.url}${path}/`, { connections: 4, idleTimeoutMs: 30_000 });
 
-runBackendContract('rest (rclone serve restic)', async () => {
-  const path = `repo-${++n}`;
-  return { backend: open(path), cleanup: () => rm(join(dir, path), { recursive: true, force: true }) };
-}, { partialFilesListed: true });
+runBackendContract(
+  'rest (rclone serve restic)',
+  async () => {
+    const path = `repo-${++n}`;
+    return { backend: open(path), cleanup: () => rm(join(dir, path), { recursive: true, force: true }) };
+  },
+  { partialFilesListed: true },
+);
 
 test('rest: files land in restic layout on the server, data fanned out into data/XX', async () => {
   const b = open('layout');

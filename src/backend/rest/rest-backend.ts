@@ -133,7 +133,7 @@ export class RestBackend implements Backend {
       body = res.body.subarray(offset, length > 0 ? offset + length : undefined);
     } else throw httpStatusError(res.status, 'load', what, bodyDetail(res.body));
     if (length > 0 && body.length !== length) {
-      const size = res.status === 200 ? res.body.length : totalFromContentRange(res.headers['content-range']) ?? offset + body.length;
+      const size = res.status === 200 ? res.body.length : (totalFromContentRange(res.headers['content-range']) ?? offset + body.length);
       throw truncated(what, offset, length, size);
     }
     if (length === 0 && res.status === 206) {

@@ -91,7 +91,10 @@ test('s3: an unknown access key is a permanent error with a hint, never showing 
 
 test('s3: an unreachable endpoint and an untrusted certificate are classified', async () => {
   const refused = openS3Backend({ endpoint: '127.0.0.1:1', useHttp: false, bucket: 'b', prefix: '', location: 's3:https://127.0.0.1:1/b', connections: 1, idleTimeoutMs: 5000, env: server.env });
-  await assert.rejects(refused.stat(handle('config')), (err: unknown) => err instanceof BackendError && err.transient && /ECONNREFUSED/.test(err.message) && /s3:https:\/\/127\.0\.0\.1:1\/b/.test(err.message));
+  await assert.rejects(
+    refused.stat(handle('config')),
+    (err: unknown) => err instanceof BackendError && err.transient && /ECONNREFUSED/.test(err.message) && /s3:https:\/\/127\.0\.0\.1:1\/b/.test(err.message),
+  );
   const untrusted = open('bucket', 'x', { ca: undefined });
   await assert.rejects(untrusted.stat(handle('config')), (err: unknown) => err instanceof BackendError && !err.transient && /cacert/.test(err.hint ?? ''));
   await refused.close();

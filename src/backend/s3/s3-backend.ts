@@ -157,7 +157,13 @@ export class S3Backend implements Backend {
     signal?.throwIfAborted();
     const key = this.key(h);
     const what = this.what(h);
-    await saveExclusive(this.saving, key, data, what, exclusiveSaveOps(this, h, options, () => this.put(h, key, data, what, signal)));
+    await saveExclusive(
+      this.saving,
+      key,
+      data,
+      what,
+      exclusiveSaveOps(this, h, options, () => this.put(h, key, data, what, signal)),
+    );
   }
 
   /**
@@ -215,9 +221,7 @@ export class S3Backend implements Backend {
     const range = rangeHeader(offset, length);
     let res;
     try {
-      res = await this.send('load', what, signal, () =>
-        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(h), ...(range ? { Range: range } : {}) }), { abortSignal: signal }),
-      );
+      res = await this.send('load', what, signal, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(h), ...(range ? { Range: range } : {}) }), { abortSignal: signal }));
     } catch (err) {
       const cause = err instanceof BackendError ? (err.cause as S3ServiceException | undefined) : undefined;
       if (cause?.$metadata?.httpStatusCode === 416 || cause?.name === 'InvalidRange') {
@@ -250,9 +254,7 @@ export class S3Backend implements Backend {
   async stat(h: Handle, options: BackendOptions = {}): Promise<FileInfo> {
     const signal = options.signal;
     const what = this.what(h);
-    const res = await this.send('stat', what, signal, () =>
-      this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(h) }), { abortSignal: signal }),
-    );
+    const res = await this.send('stat', what, signal, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(h) }), { abortSignal: signal }));
     const size = res.ContentLength;
     if (size === undefined || !Number.isSafeInteger(size) || size < 0) throw new BackendError(`stat ${what}: the server sent no valid size`);
     return { name: h.name, size };
@@ -290,9 +292,7 @@ export class S3Backend implements Backend {
   async remove(h: Handle, options: BackendOptions = {}): Promise<void> {
     const signal = options.signal;
     await this.stat(h, options);
-    await this.send('remove', this.what(h), signal, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(h) }), { abortSignal: signal }),
-    );
+    await this.send('remove', this.what(h), signal, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(h) }), { abortSignal: signal }));
   }
 
   async close(): Promise<void> {

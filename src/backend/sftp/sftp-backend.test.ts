@@ -30,7 +30,7 @@ runBackendContract('sftp (ssh -s sftp to OpenSSH sshd)', async () => {
   return { backend: open(path), cleanup: () => rm(path, { recursive: true, force: true }) };
 });
 
-test('sftp: the ssh command line is restic\'s; files land in restic\'s layout', async () => {
+test("sftp: the ssh command line is restic's; files land in restic's layout", async () => {
   assert.deepEqual(sshCommand({ host: 'h', user: 'u', port: 2222, args: ['-i', 'k'] }), { program: 'ssh', args: ['h', '-p', '2222', '-l', 'u', '-i', 'k', '-s', 'sftp'] });
   assert.deepEqual(sshCommand({ host: 'h', command: ['ssh', 'h', '-s', 'sftp'] }), { program: 'ssh', args: ['h', '-s', 'sftp'] });
   const path = join(dir, 'layout');

@@ -70,29 +70,26 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       }
     }
-    const forward = lib.request(
-      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (action === 'cut-response') {
-          const length = Number(up.headers['content-length'] ?? 0);
-          let sent = 0;
-          up.on('data', (c: Buffer) => {
-            if (sent + c.length >= length / 2) {
-              res.write(c.subarray(0, Math.max(0, Math.floor(length / 2) - sent)));
-              res.socket?.destroy();
-              up.destroy();
-              return;
-            }
-            sent += c.length;
-            res.write(c);
-          });
-          up.on('end', () => res.socket?.destroy());
-          return;
-        }
-        up.pipe(res);
-      },
-    );
+    const forward = lib.request({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      if (action === 'cut-response') {
+        const length = Number(up.headers['content-length'] ?? 0);
+        let sent = 0;
+        up.on('data', (c: Buffer) => {
+          if (sent + c.length >= length / 2) {
+            res.write(c.subarray(0, Math.max(0, Math.floor(length / 2) - sent)));
+            res.socket?.destroy();
+            up.destroy();
+            return;
+          }
+          sent += c.length;
+          res.write(c);
+        });
+        up.on('end', () => res.socket?.destroy());
+        return;
+      }
+      up.pipe(res);
+    });
     forward.on('error', () => res.socket?.destroy());
     req.pipe(forward);
   };

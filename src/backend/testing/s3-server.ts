@@ -50,7 +50,13 @@ export interface S3TestServer {
 
 interface S3rverInstance {
   middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
-  store: { getObjectPath?: unknown; existsObject(bucket: string, key: string): Promise<boolean>; putObject(object: S3Object): Promise<{ size: number; md5: string }>; getResourcePath(bucket: string, key: string, resource: string): string; putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void> };
+  store: {
+    getObjectPath?: unknown;
+    existsObject(bucket: string, key: string): Promise<boolean>;
+    putObject(object: S3Object): Promise<{ size: number; md5: string }>;
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  };
   run(): Promise<{ port: number }>;
 }
 interface KoaContext {
@@ -114,8 +120,23 @@ export async function runS3rver(directory: string, buckets: string[]): Promise<n
   const keyFile = join(certDir, 'key.pem');
   const caFile = join(certDir, 'cert.pem');
   await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', caFile,
-    '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    caFile,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
   ]);
   const [key, cert] = await Promise.all([readFile(keyFile), readFile(caFile)]);
   const data = join(directory, 'buckets');

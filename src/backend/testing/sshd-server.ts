@@ -82,7 +82,22 @@ export async function startSshd(dir: string): Promise<SshdServer> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const sshArgs = ['-F', '/dev/null', '-i', clientKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'LogLevel=ERROR'];
+  const sshArgs = [
+    '-F',
+    '/dev/null',
+    '-i',
+    clientKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o',
+    'LogLevel=ERROR',
+  ];
   return {
     port,
     user: userInfo().username,

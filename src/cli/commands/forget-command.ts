@@ -17,37 +17,48 @@ function count(value: string): number {
 }
 
 export const registerForgetCommand: Register = (program, run) => {
-  addSnapshotFilterOptions(addPruneOptions(
-    program
-      .command('forget')
-      .description('remove snapshots by policy or by ID (the data stays until a prune)')
-      .argument('[snapshots...]', 'snapshots to forget (instead of a policy)')
-      .option('-l, --keep-last <n>', 'keep the newest n snapshots', count)
-      .option('--keep-hourly <n>', 'keep the newest snapshot of each of the last n hours that have one', count)
-      .option('-d, --keep-daily <n>', 'keep one snapshot per day for the last n days that have one', count)
-      .option('-w, --keep-weekly <n>', 'keep one snapshot per ISO week for n weeks', count)
-      .option('-m, --keep-monthly <n>', 'keep one snapshot per month for n months', count)
-      .option('-y, --keep-yearly <n>', 'keep one snapshot per year for n years', count)
-      .option('--keep-within <duration>', 'keep snapshots newer than duration (e.g. 1y5m7d2h) before the newest')
-      .option('--keep-within-hourly <duration>', 'keep hourly snapshots within duration')
-      .option('--keep-within-daily <duration>', 'keep daily snapshots within duration')
-      .option('--keep-within-weekly <duration>', 'keep weekly snapshots within duration')
-      .option('--keep-within-monthly <duration>', 'keep monthly snapshots within duration')
-      .option('--keep-within-yearly <duration>', 'keep yearly snapshots within duration')
-      .option('--keep-tag <tags>', 'keep snapshots with these comma-separated tags (repeatable)', collect, [] as string[])
-      .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags', 'host,paths')
-      .option('-n, --dry-run', 'only show what would be removed')
-      .option('--prune', 'prune right after forgetting (see `lifeboat prune`)'),
-  )).action(
+  addSnapshotFilterOptions(
+    addPruneOptions(
+      program
+        .command('forget')
+        .description('remove snapshots by policy or by ID (the data stays until a prune)')
+        .argument('[snapshots...]', 'snapshots to forget (instead of a policy)')
+        .option('-l, --keep-last <n>', 'keep the newest n snapshots', count)
+        .option('--keep-hourly <n>', 'keep the newest snapshot of each of the last n hours that have one', count)
+        .option('-d, --keep-daily <n>', 'keep one snapshot per day for the last n days that have one', count)
+        .option('-w, --keep-weekly <n>', 'keep one snapshot per ISO week for n weeks', count)
+        .option('-m, --keep-monthly <n>', 'keep one snapshot per month for n months', count)
+        .option('-y, --keep-yearly <n>', 'keep one snapshot per year for n years', count)
+        .option('--keep-within <duration>', 'keep snapshots newer than duration (e.g. 1y5m7d2h) before the newest')
+        .option('--keep-within-hourly <duration>', 'keep hourly snapshots within duration')
+        .option('--keep-within-daily <duration>', 'keep daily snapshots within duration')
+        .option('--keep-within-weekly <duration>', 'keep weekly snapshots within duration')
+        .option('--keep-within-monthly <duration>', 'keep monthly snapshots within duration')
+        .option('--keep-within-yearly <duration>', 'keep yearly snapshots within duration')
+        .option('--keep-tag <tags>', 'keep snapshots with these comma-separated tags (repeatable)', collect, [] as string[])
+        .option('-g, --group-by <fields>', 'group snapshots by host, paths and/or tags', 'host,paths')
+        .option('-n, --dry-run', 'only show what would be removed')
+        .option('--prune', 'prune right after forgetting (see `lifeboat prune`)'),
+    ),
+  ).action(
     run(async (ctx, ids, o) => {
       // forget keeps pinned restore points: its use-case brings the rollback code, loaded here only.
       const { forgetSnapshots, parseDuration, parseGroupBy } = await import('../../app/index.js');
       const { forgetPrinter } = await import('../printers/forget-prune-printers.js');
       const d = (v: string | undefined): ReturnType<typeof parseDuration> | undefined => (v ? parseDuration(v) : undefined);
       const policy: ForgetPolicy = {
-        last: o.keepLast, hourly: o.keepHourly, daily: o.keepDaily, weekly: o.keepWeekly, monthly: o.keepMonthly, yearly: o.keepYearly,
-        within: d(o.keepWithin), withinHourly: d(o.keepWithinHourly), withinDaily: d(o.keepWithinDaily),
-        withinWeekly: d(o.keepWithinWeekly), withinMonthly: d(o.keepWithinMonthly), withinYearly: d(o.keepWithinYearly),
+        last: o.keepLast,
+        hourly: o.keepHourly,
+        daily: o.keepDaily,
+        weekly: o.keepWeekly,
+        monthly: o.keepMonthly,
+        yearly: o.keepYearly,
+        within: d(o.keepWithin),
+        withinHourly: d(o.keepWithinHourly),
+        withinDaily: d(o.keepWithinDaily),
+        withinWeekly: d(o.keepWithinWeekly),
+        withinMonthly: d(o.keepWithinMonthly),
+        withinYearly: d(o.keepWithinYearly),
         tags: o.keepTag.map((t) => t.split(',').filter(Boolean)),
       };
       await withRepository(ctx, async (repo) => {

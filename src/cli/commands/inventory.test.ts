@@ -24,9 +24,16 @@ async function run(args: string[], cwd?: string): Promise<{ code: number; stdout
   const stdout = new Capture();
   const stderr = new Capture();
   let code = -1;
-  const program = new Command('lifeboat').exitOverride().option('-q, --quiet').option('--json').configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
+  const program = new Command('lifeboat')
+    .exitOverride()
+    .option('-q, --quiet')
+    .option('--json')
+    .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
   const io = { stdout, stderr, isTty: false, env: process.env };
-  registerInventoryCommands(program, actionRunner(io, new AbortController().signal, (c) => (code = c)));
+  registerInventoryCommands(
+    program,
+    actionRunner(io, new AbortController().signal, (c) => (code = c)),
+  );
   const prev = process.cwd();
   if (cwd) process.chdir(cwd);
   try {
@@ -45,14 +52,24 @@ function usersCsv(rows: [string, string, string][]): string {
 describe('lifeboat inventory', () => {
   test('collect -c → report md/html/csv → diff', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'users.csv'), usersCsv([['sip:a@x.com', 'Anna', 'pool01.x.com'], ['sip:b@x.com', 'Bert', 'pool01.x.com'], ['sip:c@x.com', 'Carl', '']]));
+      await writeFile(
+        join(dir, 'users.csv'),
+        usersCsv([
+          ['sip:a@x.com', 'Anna', 'pool01.x.com'],
+          ['sip:b@x.com', 'Bert', 'pool01.x.com'],
+          ['sip:c@x.com', 'Carl', ''],
+        ]),
+      );
       await writeFile(join(dir, 'inventory.yaml'), 'sources:\n  - type: csv\n    name: cs-users\n    path: users.csv\n    preset: sfb\n');
       const c1 = await run(['inventory', 'collect', '-c', join(dir, 'inventory.yaml'), '-o', join(dir, 'old.json'), '--markdown', join(dir, 'old.md')]);
       assert.equal(c1.code, 0, c1.stderr);
       assert.equal(c1.stdout, '');
       assert.match(c1.stderr, /3 accounts on 1 pools/);
       const old = JSON.parse(await readFile(join(dir, 'old.json'), 'utf8'));
-      assert.deepEqual(old.summary.accountsPerPool, [{ pool: 'pool01.x.com', count: 2 }, { pool: null, count: 1 }]);
+      assert.deepEqual(old.summary.accountsPerPool, [
+        { pool: 'pool01.x.com', count: 2 },
+        { pool: null, count: 1 },
+      ]);
       assert.match(await readFile(join(dir, 'old.md'), 'utf8'), /## Accounts per pool/);
 
       const md = await run(['inventory', 'report', join(dir, 'old.json')]);
@@ -65,7 +82,14 @@ describe('lifeboat inventory', () => {
       assert.equal(csv.stdout.split('\r\n').length, 5);
 
       // one-off source, from the current directory, to stdout
-      await writeFile(join(dir, 'users.csv'), usersCsv([['sip:a@x.com', 'Anna', 'pool02.x.com'], ['sip:c@x.com', 'Carl', ''], ['sip:d@x.com', 'Dora', 'pool02.x.com']]));
+      await writeFile(
+        join(dir, 'users.csv'),
+        usersCsv([
+          ['sip:a@x.com', 'Anna', 'pool02.x.com'],
+          ['sip:c@x.com', 'Carl', ''],
+          ['sip:d@x.com', 'Dora', 'pool02.x.com'],
+        ]),
+      );
       const c2 = await run(['-q', 'inventory', 'collect', '--source', 'csv:users.csv', '--preset', 'sfb'], dir);
       assert.equal(c2.code, 0, c2.stderr);
       assert.equal(c2.stderr, '');
@@ -76,7 +100,10 @@ describe('lifeboat inventory', () => {
       assert.match(diff.stdout, /1 added, 1 removed, 1 moved, 0 changed/);
       assert.match(diff.stdout, /~ Anna \[cs-users:sip:a@x\.com\]: pool01\.x\.com → pool02\.x\.com/);
       const dj = await run(['--json', 'inventory', 'diff', join(dir, 'old.json'), join(dir, 'new.json')]);
-      assert.deepEqual(JSON.parse(dj.stdout).accounts.removed.map((a: { id: string }) => a.id), ['sip:b@x.com']);
+      assert.deepEqual(
+        JSON.parse(dj.stdout).accounts.removed.map((a: { id: string }) => a.id),
+        ['sip:b@x.com'],
+      );
       const dmd = await run(['inventory', 'diff', '-f', 'md', join(dir, 'old.json'), join(dir, 'new.json')]);
       assert.match(dmd.stdout, /^# Inventory diff/);
     });

@@ -33,9 +33,7 @@ function reportSourceProblems(ctx: CommandContext, sources: readonly { name: str
   }
 }
 export const registerInventoryCommands: Register = (program, run) => {
-  const inventory = program
-    .command('inventory')
-    .description('document the existing system: accounts and the pool each is homed on, hosts, databases');
+  const inventory = program.command('inventory').description('document the existing system: accounts and the pool each is homed on, hosts, databases');
 
   inventory
     .command('collect')
@@ -62,10 +60,7 @@ export const registerInventoryCommands: Register = (program, run) => {
             stderr.write(`  ${e.source}: ${e.status} in ${(e.durationMs / 1000).toFixed(1)} s${e.warnings ? `, ${e.warnings} warnings` : ''}${e.errors ? `, ${e.errors} errors` : ''}\n`);
           }
         };
-        const result = await inventoryCollect(
-          { configFile: opts.config, sources: opts.source, preset: opts.preset },
-          { signal: ctx.signal, onProgress, env: ctx.io.env },
-        );
+        const result = await inventoryCollect({ configFile: opts.config, sources: opts.source, preset: opts.preset }, { signal: ctx.signal, onProgress, env: ctx.io.env });
         if (opts.output) await writeAtomic(opts.output, documentJsonChunks(result.document));
         else if (!opts.store) await writeChunks(stdout, documentJsonChunks(result.document));
         if (opts.store && !result.failed) {
@@ -120,7 +115,9 @@ export const registerInventoryCommands: Register = (program, run) => {
 
   inventory
     .command('check')
-    .description('cross-check the sources of an inventory: homes that resolve to no pool, pools without accounts, sources that disagree or miss accounts, duplicate SIP addresses, disabled or online accounts')
+    .description(
+      'cross-check the sources of an inventory: homes that resolve to no pool, pools without accounts, sources that disagree or miss accounts, duplicate SIP addresses, disabled or online accounts',
+    )
     .argument('[document]', 'inventory document (JSON) written by `inventory collect`; without it, the sources of -c/--source are collected first')
     .option('-c, --config <file>', 'YAML source list to collect and check')
     .option('--source <type:arg>', 'a one-off source to collect and check (repeatable)', collect, [] as string[])
@@ -168,4 +165,4 @@ export const registerInventoryCommands: Register = (program, run) => {
         else await writeChunks(ctx.io.stdout, out);
       }),
     );
-}
+};

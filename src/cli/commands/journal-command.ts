@@ -22,14 +22,21 @@ export const registerJournalCommands: Register = (program, run) => {
         const plan = await planOf(o.config, false);
         const stored = await withPlanRepository(ctx, plan, (repo) => journalRead(repo, ctx.signal));
         if (ctx.flags.json) {
-          printJson(ctx.io.stdout, stored.map((s) => ({ snapshot: s.snapshot, ...(s.record ?? { error: s.error }) })));
+          printJson(
+            ctx.io.stdout,
+            stored.map((s) => ({ snapshot: s.snapshot, ...(s.record ?? { error: s.error }) })),
+          );
           return;
         }
         printLine(
           ctx.io.stdout,
           renderTable(
             ['entry', 'time', 'event', 'point', 'summary'],
-            stored.map((s) => (s.record ? [journalCitation(s.record), s.record.time.replace('T', ' ').slice(0, 19), s.record.event, s.record.point ?? '', s.record.summary] : [`snapshot ${s.snapshot.slice(0, 8)}`, '', 'unreadable', '', s.error ?? ''])),
+            stored.map((s) =>
+              s.record
+                ? [journalCitation(s.record), s.record.time.replace('T', ' ').slice(0, 19), s.record.event, s.record.point ?? '', s.record.summary]
+                : [`snapshot ${s.snapshot.slice(0, 8)}`, '', 'unreadable', '', s.error ?? ''],
+            ),
           ),
         );
         printLine(ctx.io.stdout, `${stored.length} journal records`);
@@ -39,7 +46,12 @@ export const registerJournalCommands: Register = (program, run) => {
   journal
     .command('verify')
     .description('check the chain of the journal: names any record removed, reordered or altered (-c as for journal)')
-    .option('--expect <entry>', 'a record cited elsewhere (hash or its first 12 characters, as a plan cites it) that must be in the journal; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--expect <entry>',
+      'a record cited elsewhere (hash or its first 12 characters, as a plan cites it) that must be in the journal; repeatable',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addHelpText('after', '\nExit codes: 0 the chain is intact, 1 a record was removed, reordered, altered or cannot be read.')
     .action(
       run(async (ctx, o) => {
@@ -50,10 +62,21 @@ export const registerJournalCommands: Register = (program, run) => {
         const head = v.heads.map((h) => journalCitation(h)).join(', ');
         if (ctx.flags.json) {
           for (const f of v.findings) printJson(ctx.io.stdout, { message_type: 'finding', ...f });
-          printJson(ctx.io.stdout, { message_type: 'summary', ok: v.ok, records: v.records, heads: v.heads.map((h) => ({ seq: h.seq, hash: h.hash })), errors: v.findings.filter((f) => f.severity === 'error').length });
+          printJson(ctx.io.stdout, {
+            message_type: 'summary',
+            ok: v.ok,
+            records: v.records,
+            heads: v.heads.map((h) => ({ seq: h.seq, hash: h.hash })),
+            errors: v.findings.filter((f) => f.severity === 'error').length,
+          });
         } else {
           for (const f of v.findings) printLine(f.severity === 'error' ? ctx.io.stderr : ctx.io.stdout, `${f.severity === 'error' ? 'lifeboat: ' : 'note: '}${f.kind}: ${f.message}`);
-          printLine(ctx.io.stdout, v.ok ? `journal intact: ${v.records} records${head ? `, newest ${head}` : ''}` : `JOURNAL DAMAGED OR TAMPERED WITH: ${v.findings.filter((f) => f.severity === 'error').length} problems in ${v.records} records`);
+          printLine(
+            ctx.io.stdout,
+            v.ok
+              ? `journal intact: ${v.records} records${head ? `, newest ${head}` : ''}`
+              : `JOURNAL DAMAGED OR TAMPERED WITH: ${v.findings.filter((f) => f.severity === 'error').length} problems in ${v.records} records`,
+          );
         }
         if (!v.ok) ctx.exitCode = EXIT.error;
       }),

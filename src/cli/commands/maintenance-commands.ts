@@ -19,10 +19,11 @@ export const registerMaintenanceCommands: Register = (program, run) => {
       .option('--read-data-subset <subset>', "read only a subset of the packs: 'N/M', 'P%' or a size such as '500M'")
       .option('-c, --config <file>', 'plan file: its repository, password file and notify: targets'),
   ).action(
-      run(async (ctx, opts) => {
-        const { checkRepositoryUseCase } = await import('../../app/check.js');
-        const plan = await optionalPlan(opts.config);
-        await withOperation(ctx, opts, plan, (events) => withConfiguredRepository(ctx, plan, async (repo) => {
+    run(async (ctx, opts) => {
+      const { checkRepositoryUseCase } = await import('../../app/check.js');
+      const plan = await optionalPlan(opts.config);
+      await withOperation(ctx, opts, plan, (events) =>
+        withConfiguredRepository(ctx, plan, async (repo) => {
           let mixedPacks = 0;
           const result = await checkRepositoryUseCase(repo, {
             readData: opts.readData,
@@ -36,16 +37,25 @@ export const registerMaintenanceCommands: Register = (program, run) => {
             },
           });
           if (ctx.flags.json) {
-            printJson(ctx.io.stdout, { message_type: 'summary', errors: result.errors, hints: result.hints, packs: result.packs, snapshots: result.snapshots, trees: result.trees, packs_read: result.packsRead });
+            printJson(ctx.io.stdout, {
+              message_type: 'summary',
+              errors: result.errors,
+              hints: result.hints,
+              packs: result.packs,
+              snapshots: result.snapshots,
+              trees: result.trees,
+              packs_read: result.packsRead,
+            });
           } else if (!ctx.flags.quiet) {
             if (mixedPacks) printLine(ctx.io.stdout, 'Mixed packs with tree and data blobs are non-critical, you can run `lifeboat prune` to correct this.');
             printLine(ctx.io.stdout, `checked ${result.snapshots} snapshots, ${result.trees} trees, ${result.packs} packs${result.packsRead ? ` (read ${result.packsRead})` : ''}`);
             printLine(ctx.io.stdout, result.errors ? `${result.errors} errors found` : 'no errors were found');
           }
           if (result.errors) ctx.exitCode = EXIT.error;
-        }));
-      }),
-    );
+        }),
+      );
+    }),
+  );
 
   program
     .command('list')
@@ -93,7 +103,14 @@ export const registerMaintenanceCommands: Register = (program, run) => {
         await withRepository(ctx, async (repo) => {
           const keys = await listKeys(repo, ctx.signal);
           if (ctx.flags.json) printJson(ctx.io.stdout, keys);
-          else printLine(ctx.io.stdout, renderTable([' ', 'ID', 'User', 'Host', 'Created'], keys.map((k) => [k.current ? '*' : '', k.id.slice(0, 8), k.username, k.hostname, k.created])));
+          else
+            printLine(
+              ctx.io.stdout,
+              renderTable(
+                [' ', 'ID', 'User', 'Host', 'Created'],
+                keys.map((k) => [k.current ? '*' : '', k.id.slice(0, 8), k.username, k.hostname, k.created]),
+              ),
+            );
         });
       }),
     );

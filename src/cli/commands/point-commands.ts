@@ -55,7 +55,13 @@ function printManifest(ctx: CommandContext, m: PointManifest, pinned: boolean | 
   if (m.inventory) {
     printLine(out, `  inventory snapshot ${m.inventory.snapshot.slice(0, 8)}: ${m.inventory.accounts} accounts`);
     if (m.inventory.accountsPerPool.length) {
-      printLine(out, renderTable(['pool', 'accounts'], m.inventory.accountsPerPool.map((p) => [p.pool ?? '(unassigned)', String(p.count)])).replace(/^/gm, '    '));
+      printLine(
+        out,
+        renderTable(
+          ['pool', 'accounts'],
+          m.inventory.accountsPerPool.map((p) => [p.pool ?? '(unassigned)', String(p.count)]),
+        ).replace(/^/gm, '    '),
+      );
     }
   }
   for (const w of m.warnings.slice(0, 20)) printLine(out, `  warning: ${w}`);
@@ -65,14 +71,15 @@ function printManifest(ctx: CommandContext, m: PointManifest, pinned: boolean | 
 export const registerPointCommands: Register = (program, run) => {
   const point = program.command('point').description('restore points: a full, proven backup of everything a plan file names, with its inventory');
 
-  addOperationOptions(point
-    .command('create')
-    .description('back up every source of the plan file and the inventory, prove the point restores, write its manifest'))
+  addOperationOptions(point.command('create').description('back up every source of the plan file and the inventory, prove the point restores, write its manifest'))
     .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
     .option('--name <name>', 'a name for the point (usable instead of its ID)')
     .option('--note <text>', 'a note kept in the manifest (change ticket, reason)')
     .option('--full-drill', 'restore and compare every file in the proof, not a sample')
-    .addHelpText('after', '\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read, an inventory source failed, or the readiness gate of the plan\'s checklist is red.')
+    .addHelpText(
+      'after',
+      "\nExit codes: 0 point created and proven, 1 error or the proof failed, 3 created but some files could not be read, an inventory source failed, or the readiness gate of the plan's checklist is red.",
+    )
     .action(
       run(async (ctx, o) => {
         const { pointCreate, renderReadiness } = await app();
@@ -89,27 +96,37 @@ export const registerPointCommands: Register = (program, run) => {
           if (e.type === 'hook') say(`running ${e.phase} hook: ${e.command}`);
           else if (e.type === 'source-start') say(`backing up ${e.source} (${e.kind})…`);
           else if (e.type === 'source-done' && e.source === 'inventory') say(`  inventory: snapshot ${e.snapshot.slice(0, 8)}`);
-          else if (e.type === 'source-done') say(`  ${e.source}: snapshot ${e.snapshot.slice(0, 8)}, ${e.files} files, ${formatBytes(e.bytes)}, ${formatBytes(e.dataAdded)} added${e.unreadable ? `, ${e.unreadable} unreadable` : ''}`);
+          else if (e.type === 'source-done')
+            say(`  ${e.source}: snapshot ${e.snapshot.slice(0, 8)}, ${e.files} files, ${formatBytes(e.bytes)}, ${formatBytes(e.dataAdded)} added${e.unreadable ? `, ${e.unreadable} unreadable` : ''}`);
           else if (e.type === 'warning') printLine(ctx.io.stderr, `lifeboat: warning: ${e.message}`);
           else if (e.type === 'proof') say(`  proof ${e.check.ok ? 'ok  ' : 'FAIL'} ${e.check.name}: ${e.check.detail}`);
         };
-        const m = await withOperation(ctx, o, plan, (events) => withPlanRepository(ctx, plan, (repo) => pointCreate(repo, plan, {
-            name: o.name,
-            note: o.note,
-            fullDrill: o.fullDrill,
-            signal: ctx.signal,
-            onEvent,
-            events,
-            onProgress: (source, p) => progress.update({ ...p, current: `${source}: ${p.current ?? ''}` }),
+        const m = await withOperation(ctx, o, plan, (events) =>
+          withPlanRepository(ctx, plan, (repo) =>
+            pointCreate(repo, plan, {
+              name: o.name,
+              note: o.note,
+              fullDrill: o.fullDrill,
+              signal: ctx.signal,
+              onEvent,
+              events,
+              onProgress: (source, p) => progress.update({ ...p, current: `${source}: ${p.current ?? ''}` }),
+            }),
+          ).then((manifest) => {
+            progress.done();
+            if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'point', ...manifest });
+            else printManifest(ctx, manifest, true);
+            return manifest;
           }),
-        ).then((manifest) => {
-          progress.done();
-          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'point', ...manifest });
-          else printManifest(ctx, manifest, true);
-          return manifest;
-        }));
+        );
         if (!m.proof.ok) {
-          printLine(ctx.io.stderr, `lifeboat: RESTORE POINT ${m.id} FAILED ITS PROOF: ${m.proof.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
+          printLine(
+            ctx.io.stderr,
+            `lifeboat: RESTORE POINT ${m.id} FAILED ITS PROOF: ${m.proof.checks
+              .filter((c) => !c.ok)
+              .map((c) => c.name)
+              .join(', ')}`,
+          );
           printLine(ctx.io.stderr, '  hint: do not start the migration; fix the cause and create a new point');
           ctx.exitCode = EXIT.error;
         } else {
@@ -119,7 +136,10 @@ export const registerPointCommands: Register = (program, run) => {
         }
         if (readiness?.red.length) {
           if (!ctx.flags.json) ctx.io.stderr.write(renderReadiness(readiness).replace(/^/gm, 'lifeboat: '));
-          printLine(ctx.io.stderr, `lifeboat: RESTORE POINT ${m.id} WAS SAVED BUT IS NOT COMPLETE FOR ${readiness.product.toUpperCase()}: missing, stale or failed: ${readiness.red.map((i) => `${i.id}${i.pool ? ` (${i.pool})` : ''}`).join(', ')}`);
+          printLine(
+            ctx.io.stderr,
+            `lifeboat: RESTORE POINT ${m.id} WAS SAVED BUT IS NOT COMPLETE FOR ${readiness.product.toUpperCase()}: missing, stale or failed: ${readiness.red.map((i) => `${i.id}${i.pool ? ` (${i.pool})` : ''}`).join(', ')}`,
+          );
           if (ctx.exitCode === EXIT.ok) ctx.exitCode = EXIT.partial;
         }
       }),
@@ -135,7 +155,18 @@ export const registerPointCommands: Register = (program, run) => {
         const plan = await planOf(o.config, false);
         const points = await withPlanRepository(ctx, plan, (repo) => pointList(repo, ctx.signal));
         if (ctx.flags.json) {
-          printJson(ctx.io.stdout, points.map((p) => ({ id: p.id, name: p.manifest?.name ?? null, time: p.time, complete: Boolean(p.manifest), pinned: p.pinned, proof_ok: p.manifest?.proof.ok ?? null, snapshots: p.snapshots })));
+          printJson(
+            ctx.io.stdout,
+            points.map((p) => ({
+              id: p.id,
+              name: p.manifest?.name ?? null,
+              time: p.time,
+              complete: Boolean(p.manifest),
+              pinned: p.pinned,
+              proof_ok: p.manifest?.proof.ok ?? null,
+              snapshots: p.snapshots,
+            })),
+          );
           return;
         }
         printLine(
@@ -215,9 +246,9 @@ export const registerPointCommands: Register = (program, run) => {
       }),
     );
 
-  addOperationOptions(rollback
-    .command('apply')
-    .description('put the system back to a restore point: safety point first, then files, dumps and accounts, with a journal that resumes an interrupted run'))
+  addOperationOptions(
+    rollback.command('apply').description('put the system back to a restore point: safety point first, then files, dumps and accounts, with a journal that resumes an interrupted run'),
+  )
     .argument('<point>', 'point ID, unique prefix, name, or latest')
     .option('-c, --config <file>', `plan file (default: ./${DEFAULT_PLAN})`)
     .option('--yes', 'really apply (without it: a dry run that prints the plan and touches nothing)')
@@ -229,45 +260,54 @@ export const registerPointCommands: Register = (program, run) => {
         const { rollbackPlan, rollbackApply, renderPlan, defaultStateDir, liveWriteNotifier } = await app();
         const plan = await planOf(o.config, true);
         const stateDir = o.stateDir ?? defaultStateDir(ctx.io.env);
-        await withOperation(ctx, o, plan, (events) => withPlanRepository(ctx, plan, async (repo) => {
-          if (!o.yes) {
-            const p = await rollbackPlan(repo, plan, ref, { env: ctx.io.env, signal: ctx.signal });
-            if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'dry_run', plan: p });
-            else {
-              ctx.io.stdout.write(renderPlan(p, { delete: o.delete }));
-              printLine(ctx.io.stdout, '\ndry run: nothing was changed; add --yes to apply this plan');
+        await withOperation(ctx, o, plan, (events) =>
+          withPlanRepository(ctx, plan, async (repo) => {
+            if (!o.yes) {
+              const p = await rollbackPlan(repo, plan, ref, { env: ctx.io.env, signal: ctx.signal });
+              if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'dry_run', plan: p });
+              else {
+                ctx.io.stdout.write(renderPlan(p, { delete: o.delete }));
+                printLine(ctx.io.stdout, '\ndry run: nothing was changed; add --yes to apply this plan');
+              }
+              return;
             }
-            return;
-          }
-          const say = (line: string): void => {
-            if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
-          };
-          const progress = new ProgressReporter(ctx, (p, elapsed) => `[${elapsed.toFixed(0)} s] restoring ${p.filesDone} of ${p.filesTotal ?? '?'} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal ?? 0)}`);
-          const onEvent = (e: RollbackEvent): void => {
+            const say = (line: string): void => {
+              if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
+            };
+            const progress = new ProgressReporter(
+              ctx,
+              (p, elapsed) => `[${elapsed.toFixed(0)} s] restoring ${p.filesDone} of ${p.filesTotal ?? '?'} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal ?? 0)}`,
+            );
+            const onEvent = (e: RollbackEvent): void => {
+              progress.done();
+              if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'rollback_event', ...e });
+              if (e.type === 'resume') say(`resuming the interrupted rollback (${e.done} steps done; journal ${e.journal})`);
+              else if (e.type === 'step-start') say(`step ${e.index + 1}/${e.total}: ${e.step.id}…`);
+              else if (e.type === 'step-done') say(`  ${e.result}`);
+            };
+            const r = await rollbackApply(repo, plan, ref, {
+              env: ctx.io.env,
+              stateDir,
+              delete: o.delete,
+              signal: ctx.signal,
+              onEvent,
+              events,
+              onProgress: (p) => progress.update(p),
+              // undefined unless a write observer is registered (the fault-injection tests' preloaded hook)
+              afterLiveWrite: liveWriteNotifier(),
+            });
             progress.done();
-            if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'rollback_event', ...e });
-            if (e.type === 'resume') say(`resuming the interrupted rollback (${e.done} steps done; journal ${e.journal})`);
-            else if (e.type === 'step-start') say(`step ${e.index + 1}/${e.total}: ${e.step.id}…`);
-            else if (e.type === 'step-done') say(`  ${e.result}`);
-          };
-          const r = await rollbackApply(repo, plan, ref, {
-            env: ctx.io.env,
-            stateDir,
-            delete: o.delete,
-            signal: ctx.signal,
-            onEvent,
-            events,
-            onProgress: (p) => progress.update(p),
-            // undefined unless a write observer is registered (the fault-injection tests' preloaded hook)
-            afterLiveWrite: liveWriteNotifier(),
-          });
-          progress.done();
-          for (const p of r.problems) printLine(ctx.io.stderr, `lifeboat: ${p}`);
-          const moved = r.remaining?.accounts.moved.length ?? 0;
-          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'summary', journal: r.journalFile, resumed: r.resumed, problems: r.problems, remaining_moved_accounts: moved });
-          else printLine(ctx.io.stdout, `rollback to ${r.journal.plan.point.id} applied${r.resumed ? ' (resumed)' : ''}: ${r.journal.plan.steps.length} steps, ${r.problems.length} problems; journal ${r.journalFile}`);
-          if (r.problems.length) ctx.exitCode = EXIT.partial;
-        }));
+            for (const p of r.problems) printLine(ctx.io.stderr, `lifeboat: ${p}`);
+            const moved = r.remaining?.accounts.moved.length ?? 0;
+            if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'summary', journal: r.journalFile, resumed: r.resumed, problems: r.problems, remaining_moved_accounts: moved });
+            else
+              printLine(
+                ctx.io.stdout,
+                `rollback to ${r.journal.plan.point.id} applied${r.resumed ? ' (resumed)' : ''}: ${r.journal.plan.steps.length} steps, ${r.problems.length} problems; journal ${r.journalFile}`,
+              );
+            if (r.problems.length) ctx.exitCode = EXIT.partial;
+          }),
+        );
       }),
     );
 };

@@ -54,7 +54,7 @@ export const registerReadCommands: Register = (program, run) => {
       .command('ls')
       .description('list files in a snapshot: everything (recursively), or the directories named and their entries')
       .argument('<snapshot>', "snapshot ID, unique prefix or 'latest', optionally SNAPSHOT:PATH (that path, recursively)")
-      .argument('[dirs...]', "absolute directories: list each and its entries, as restic ls (with --recursive: all below)")
+      .argument('[dirs...]', 'absolute directories: list each and its entries, as restic ls (with --recursive: all below)')
       .option('-l, --long', 'long listing: mode, owner, size, time')
       .option('--recursive', 'with directories: list everything below them')
       .option('--no-recursive', 'do not descend into directories'),
@@ -66,7 +66,13 @@ export const registerReadCommands: Register = (program, run) => {
       const { ref, path } = splitSnapshotArg(snapshotArg);
       await withRepository(ctx, async (repo) => {
         const listing = dirList.length
-          ? await listSnapshotDirs(repo, { snapshot: ref, dirs: path === undefined ? dirList : dirList.map((d) => `${path.replace(/\/+$/, '')}/${d.replace(/^\/+/, '')}`), filter: snapshotFilter(opts), recursive: opts.recursive, signal: ctx.signal })
+          ? await listSnapshotDirs(repo, {
+              snapshot: ref,
+              dirs: path === undefined ? dirList : dirList.map((d) => `${path.replace(/\/+$/, '')}/${d.replace(/^\/+/, '')}`),
+              filter: snapshotFilter(opts),
+              recursive: opts.recursive,
+              signal: ctx.signal,
+            })
           : await listSnapshot(repo, { snapshot: ref, path, filter: snapshotFilter(opts), recursive: opts.recursive ?? true, signal: ctx.signal });
         const print = choosePrinter(ctx, lsPrinter(Boolean(opts.long)));
         print.head(listing.entry, dirList);
@@ -88,7 +94,14 @@ export const registerReadCommands: Register = (program, run) => {
       .option('--dry-run', 'only show what would be restored')
       .option('--verify', 'read restored files back and check them against the snapshot')
       .option('--no-sparse', 'write zero blocks instead of leaving holes')
-      .addOption(new Option('--overwrite <when>', 'existing files: always (made equal to the snapshot, content compared), if-changed (size and mtime equal: taken as unchanged), if-newer (only when the snapshot is newer), never').choices(['always', 'if-changed', 'if-newer', 'never'] as const).default('always'))
+      .addOption(
+        new Option(
+          '--overwrite <when>',
+          'existing files: always (made equal to the snapshot, content compared), if-changed (size and mtime equal: taken as unchanged), if-newer (only when the snapshot is newer), never',
+        )
+          .choices(['always', 'if-changed', 'if-newer', 'never'] as const)
+          .default('always'),
+      )
       .option('--delete', 'remove files and directories of the target that are not in the snapshot (excluded ones stay)')
       .option('-v, --verbose', 'list each action on an entry (restored, updated, unchanged, skipped, deleted); with --dry-run, what would be done'),
   ).action(
@@ -147,10 +160,16 @@ export const registerReadCommands: Register = (program, run) => {
         } else if (!ctx.flags.quiet) {
           // what was written, not what was selected: a file that failed is not "restored"
           const [verb, files, bytes] = opts.dryRun ? ['would restore', result.filesTotal, result.bytesTotal] : ['restored', result.filesDone, result.bytesDone];
-          printLine(ctx.io.stdout, `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${files} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(bytes)} in ${formatDuration(seconds)}`);
+          printLine(
+            ctx.io.stdout,
+            `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${files} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(bytes)} in ${formatDuration(seconds)}`,
+          );
           if (opts.verify) printLine(ctx.io.stdout, `verified ${result.verified} files`);
           if (result.filesUnchanged || result.skipped || result.deleted) {
-            printLine(ctx.io.stdout, `${result.filesUnchanged} files unchanged, ${result.skipped} entries kept as they were (--overwrite ${opts.overwrite}), ${result.deleted} entries ${opts.dryRun ? 'to delete' : 'deleted'}`);
+            printLine(
+              ctx.io.stdout,
+              `${result.filesUnchanged} files unchanged, ${result.skipped} entries kept as they were (--overwrite ${opts.overwrite}), ${result.deleted} entries ${opts.dryRun ? 'to delete' : 'deleted'}`,
+            );
           }
           if (result.filesFailed) printLine(ctx.io.stdout, `${result.filesFailed} of ${result.filesTotal} files could not be restored`);
           if (result.errors) printLine(ctx.io.stdout, `${result.errors} errors`);
@@ -169,9 +188,7 @@ export const registerReadCommands: Register = (program, run) => {
   ).action(
     run(async (ctx, ref, path, opts) => {
       const { dumpPath } = await import('../../app/dump.js');
-      await withRepository(ctx, (repo) =>
-        dumpPath(repo, { snapshot: ref, path, filter: snapshotFilter(opts), signal: ctx.signal }, ctx.io.stdout),
-      );
+      await withRepository(ctx, (repo) => dumpPath(repo, { snapshot: ref, path, filter: snapshotFilter(opts), signal: ctx.signal }, ctx.io.stdout));
     }),
   );
 

@@ -12,7 +12,7 @@ const app = (): Promise<typeof import('../../app/index.js')> => import('../../ap
 export const registerReadyCommand: Register = (program, run) => {
   program
     .command('ready')
-    .description("check the plan against its checklist (checklist: sfb-2019, sfb-2015, lync-2013): each item verified, unverified, stale or missing, with the command that produces it")
+    .description('check the plan against its checklist (checklist: sfb-2019, sfb-2015, lync-2013): each item verified, unverified, stale or missing, with the command that produces it')
     .option('-c, --config <file>', 'plan file (default: ./lifeboat.yaml)')
     .option('--strict', 'exit 1 when any required item is missing, stale or failed (for a change pipeline)')
     .addHelpText('after', '\nExit codes: 0 every required item is covered, 3 some are missing, stale or failed (1 with --strict), 1 error.')

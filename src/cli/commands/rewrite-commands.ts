@@ -152,7 +152,15 @@ export const registerRepairPacks: Register = (repair, run) => {
           });
           for (const id of r.unindexed) say(`no blobs found for pack ${id}`);
           if (ctx.flags.json) {
-            printJson(ctx.io.stdout, { message_type: 'summary', backups: r.backups, salvaged: r.salvaged, lost: r.lost, unindexed: r.unindexed, index_files_rewritten: r.indexFilesRewritten, packs_removed: r.packsRemoved });
+            printJson(ctx.io.stdout, {
+              message_type: 'summary',
+              backups: r.backups,
+              salvaged: r.salvaged,
+              lost: r.lost,
+              unindexed: r.unindexed,
+              index_files_rewritten: r.indexFilesRewritten,
+              packs_removed: r.packsRemoved,
+            });
             return;
           }
           if (ctx.flags.quiet) return;

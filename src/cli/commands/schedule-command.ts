@@ -90,7 +90,13 @@ export const registerScheduleCommands: Register = (program, run) => {
         const { scheduleList } = await import('../../app/index.js');
         const entries = await scheduleList(o);
         if (ctx.flags.json) return printJson(ctx.io.stdout, entries);
-        printLine(ctx.io.stdout, renderTable(['kind', 'name', 'schedule', 'command'], entries.map((e) => [e.kind, e.name, e.schedule, e.command])));
+        printLine(
+          ctx.io.stdout,
+          renderTable(
+            ['kind', 'name', 'schedule', 'command'],
+            entries.map((e) => [e.kind, e.name, e.schedule, e.command]),
+          ),
+        );
         printLine(ctx.io.stdout, `${entries.length} schedules`);
       }),
     );

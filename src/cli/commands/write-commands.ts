@@ -21,9 +21,7 @@ export function parseSize(text: string): number {
 /** restic's --time format 'YYYY-MM-DD HH:MM:SS' (local time), or any ISO 8601 time. */
 export function parseTime(text: string): Date {
   const local = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
-  const date = local
-    ? new Date(Number(local[1]), Number(local[2]) - 1, Number(local[3]), Number(local[4]), Number(local[5]), Number(local[6]))
-    : new Date(text);
+  const date = local ? new Date(Number(local[1]), Number(local[2]) - 1, Number(local[3]), Number(local[4]), Number(local[5]), Number(local[6])) : new Date(text);
   if (Number.isNaN(date.getTime())) throw new LifeboatError('E_USAGE', `invalid time ${JSON.stringify(text)}`, { hint: "use 'YYYY-MM-DD HH:MM:SS'" });
   return date;
 }
@@ -141,7 +139,10 @@ export const registerCopyCommand: Register = (program, run) => {
             },
           });
           if (!ctx.flags.json && !ctx.flags.quiet) {
-            printLine(ctx.io.stdout, `copied ${r.copied} snapshots, skipped ${r.skipped}${r.rechunked ? ' (re-chunked: the chunker parameters differ)' : ''}; ${r.dataBlobs} data and ${r.treeBlobs} tree blobs added`);
+            printLine(
+              ctx.io.stdout,
+              `copied ${r.copied} snapshots, skipped ${r.skipped}${r.rechunked ? ' (re-chunked: the chunker parameters differ)' : ''}; ${r.dataBlobs} data and ${r.treeBlobs} tree blobs added`,
+            );
           }
         });
       } finally {

@@ -16,11 +16,23 @@ function forgetGroupText(out: PrintTarget, g: ForgetGroup, dryRun: boolean): voi
   if (g.unreadable) printLine(out.stdout, `nothing removed from this group: ${g.unreadable.map((id) => `snapshots/${id.slice(0, 8)}`).join(', ')} of it cannot be read`);
   if (g.keep.length) {
     printLine(out.stdout, `keep ${g.keep.length} snapshots:`);
-    printLine(out.stdout, renderTable(['ID', 'Time', 'Host', 'Tags', 'Reasons'], g.keep.map((k) => [k.entry.id.slice(0, 8), shortTime(k.entry.snapshot.time), k.entry.snapshot.hostname ?? '', (k.entry.snapshot.tags ?? []).join(','), k.reasons.join(', ')])));
+    printLine(
+      out.stdout,
+      renderTable(
+        ['ID', 'Time', 'Host', 'Tags', 'Reasons'],
+        g.keep.map((k) => [k.entry.id.slice(0, 8), shortTime(k.entry.snapshot.time), k.entry.snapshot.hostname ?? '', (k.entry.snapshot.tags ?? []).join(','), k.reasons.join(', ')]),
+      ),
+    );
   }
   if (g.remove.length) {
     printLine(out.stdout, `${dryRun ? 'would remove' : 'removed'} ${g.remove.length} snapshots:`);
-    printLine(out.stdout, renderTable(['ID', 'Time', 'Host', 'Tags'], g.remove.map((e) => [e.id.slice(0, 8), shortTime(e.snapshot.time), e.snapshot.hostname ?? '', (e.snapshot.tags ?? []).join(',')])));
+    printLine(
+      out.stdout,
+      renderTable(
+        ['ID', 'Time', 'Host', 'Tags'],
+        g.remove.map((e) => [e.id.slice(0, 8), shortTime(e.snapshot.time), e.snapshot.hostname ?? '', (e.snapshot.tags ?? []).join(',')]),
+      ),
+    );
   }
   for (const id of g.removeUnreadable ?? []) printLine(out.stdout, `${dryRun ? 'would remove' : 'removed'} unreadable snapshot file snapshots/${id}`);
   printLine(out.stdout, '');
@@ -31,14 +43,19 @@ export const forgetPrinter: Printers<(r: ForgetOutcome) => void> = {
     for (const g of r.groups) forgetGroupText(out, g, r.dryRun);
   },
   json: (out) => (r) =>
-    printJson(out.stdout, r.groups.map((g) => ({
-      host: g.host, paths: g.paths, tags: g.tags,
-      keep: g.keep.map((k) => snapshotJson(k.entry)),
-      remove: g.remove.map(snapshotJson),
-      reasons: g.keep.map((k) => ({ snapshot: snapshotJson(k.entry), matches: k.reasons })),
-      ...(g.unreadable ? { unreadable: g.unreadable } : {}),
-      ...(g.removeUnreadable ? { remove_unreadable: g.removeUnreadable } : {}),
-    }))),
+    printJson(
+      out.stdout,
+      r.groups.map((g) => ({
+        host: g.host,
+        paths: g.paths,
+        tags: g.tags,
+        keep: g.keep.map((k) => snapshotJson(k.entry)),
+        remove: g.remove.map(snapshotJson),
+        reasons: g.keep.map((k) => ({ snapshot: snapshotJson(k.entry), matches: k.reasons })),
+        ...(g.unreadable ? { unreadable: g.unreadable } : {}),
+        ...(g.removeUnreadable ? { remove_unreadable: g.removeUnreadable } : {}),
+      })),
+    ),
 };
 
 export interface PruneOutcome {
@@ -47,15 +64,23 @@ export interface PruneOutcome {
 }
 
 export const prunePrinter: Printers<(r: PruneOutcome) => void> = {
-  text: (out) => ({ stats, dryRun }) => {
-    if (out.quiet) return;
-    const verb = dryRun ? 'would' : 'did';
-    printLine(out.stdout, `used:   ${stats.usedBlobs} blobs / ${formatBytes(stats.usedBytes)}`);
-    printLine(out.stdout, `unused: ${stats.unusedBlobs} blobs / ${formatBytes(stats.unusedBytes)} (${stats.duplicateBlobs} duplicates)`);
-    printLine(out.stdout, `${verb} delete ${stats.packsToDelete} packs, repack ${stats.packsToRepack} packs (${formatBytes(stats.bytesToRepack)}), remove ${stats.unindexedPacks} unindexed packs; frees ${formatBytes(stats.bytesFreed)}`);
-    if (stats.staleTemporaries > 0) {
-      printLine(out.stdout, `${verb} remove ${stats.staleTemporaries} temporary files of interrupted saves older than an hour (${formatBytes(stats.staleTemporaryBytes)})`);
-    }
-  },
-  json: (out) => ({ stats, dryRun }) => printJson(out.stdout, { message_type: 'prune', dry_run: dryRun, ...stats }),
+  text:
+    (out) =>
+    ({ stats, dryRun }) => {
+      if (out.quiet) return;
+      const verb = dryRun ? 'would' : 'did';
+      printLine(out.stdout, `used:   ${stats.usedBlobs} blobs / ${formatBytes(stats.usedBytes)}`);
+      printLine(out.stdout, `unused: ${stats.unusedBlobs} blobs / ${formatBytes(stats.unusedBytes)} (${stats.duplicateBlobs} duplicates)`);
+      printLine(
+        out.stdout,
+        `${verb} delete ${stats.packsToDelete} packs, repack ${stats.packsToRepack} packs (${formatBytes(stats.bytesToRepack)}), remove ${stats.unindexedPacks} unindexed packs; frees ${formatBytes(stats.bytesFreed)}`,
+      );
+      if (stats.staleTemporaries > 0) {
+        printLine(out.stdout, `${verb} remove ${stats.staleTemporaries} temporary files of interrupted saves older than an hour (${formatBytes(stats.staleTemporaryBytes)})`);
+      }
+    },
+  json:
+    (out) =>
+    ({ stats, dryRun }) =>
+      printJson(out.stdout, { message_type: 'prune', dry_run: dryRun, ...stats }),
 };

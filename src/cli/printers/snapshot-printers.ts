@@ -36,7 +36,18 @@ export const diffPrinter: Printers<DiffPrinter> = {
     head: () => {},
     change: (c) => printJson(out.stdout, { message_type: 'change', path: `${c.path.toString()}${dirSuffix(c)}`, modifier: MARK[c.kind] }),
     end: (from, to, s) =>
-      printJson(out.stdout, { message_type: 'statistics', source_snapshot: from.id, target_snapshot: to.id, added: s.added, removed: s.removed, changed: s.modified, type_changed: s.typeChanged, metadata_changed: s.metadata, added_bytes: s.addedBytes, removed_bytes: s.removedBytes }),
+      printJson(out.stdout, {
+        message_type: 'statistics',
+        source_snapshot: from.id,
+        target_snapshot: to.id,
+        added: s.added,
+        removed: s.removed,
+        changed: s.modified,
+        type_changed: s.typeChanged,
+        metadata_changed: s.metadata,
+        added_bytes: s.addedBytes,
+        removed_bytes: s.removedBytes,
+      }),
   }),
 };
 
@@ -51,9 +62,11 @@ export const tagPrinter: Printers<(r: TagResult) => void> = {
 
 export const statsPrinter: Printers<(s: StatsResult) => void> = {
   text: (out) => (s) =>
-    printLine(out.stdout, `Stats in ${s.mode} mode:\n  Snapshots processed: ${s.snapshots}\n  Total file count: ${s.files}${s.mode === 'raw-data' ? `\n  Total blob count: ${s.blobs}` : ''}\n  Total size: ${formatBytes(s.totalSize)}`),
-  json: (out) => (s) =>
-    printJson(out.stdout, { total_size: s.totalSize, total_file_count: s.files, ...(s.mode === 'raw-data' ? { total_blob_count: s.blobs } : {}), snapshots_count: s.snapshots }),
+    printLine(
+      out.stdout,
+      `Stats in ${s.mode} mode:\n  Snapshots processed: ${s.snapshots}\n  Total file count: ${s.files}${s.mode === 'raw-data' ? `\n  Total blob count: ${s.blobs}` : ''}\n  Total size: ${formatBytes(s.totalSize)}`,
+    ),
+  json: (out) => (s) => printJson(out.stdout, { total_size: s.totalSize, total_file_count: s.files, ...(s.mode === 'raw-data' ? { total_blob_count: s.blobs } : {}), snapshots_count: s.snapshots }),
 };
 
 export interface FindPrinter {

@@ -26,7 +26,11 @@ export const snapshotsPrinter: Printers<(r: SnapshotsListing) => void> = {
     }
   },
   json: (out) => (r) => {
-    if (r.groups) printJson(out.stdout, r.groups.map((g) => ({ group_key: groupKeyJson(g.key), snapshots: g.entries.map(snapshotJson) })));
+    if (r.groups)
+      printJson(
+        out.stdout,
+        r.groups.map((g) => ({ group_key: groupKeyJson(g.key), snapshots: g.entries.map(snapshotJson) })),
+      );
     else printJson(out.stdout, r.entries.map(snapshotJson));
   },
 };

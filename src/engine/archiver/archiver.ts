@@ -97,8 +97,15 @@ function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
 export class Archiver {
   private readonly owners = new OwnerNames();
   readonly stats: ArchiveStats = {
-    filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirsNew: 0, dirsChanged: 0, dirsUnmodified: 0,
-    totalFilesProcessed: 0, totalBytesProcessed: 0, errors: 0,
+    filesNew: 0,
+    filesChanged: 0,
+    filesUnmodified: 0,
+    dirsNew: 0,
+    dirsChanged: 0,
+    dirsUnmodified: 0,
+    totalFilesProcessed: 0,
+    totalBytesProcessed: 0,
+    errors: 0,
   };
   private progress: ArchiveProgress = { filesDone: 0, bytesDone: 0, dirsDone: 0 };
   private reportedBytes = 0;

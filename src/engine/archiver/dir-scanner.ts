@@ -111,7 +111,7 @@ export class DirScanner {
   private push(item: { key: Buffer; path: Buffer }): void {
     const h = this.known;
     h.push(item);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const up = (i - 1) >> 1;
       if (Buffer.compare(h[up]!.key, h[i]!.key) <= 0) break;
       [h[up], h[i]] = [h[i]!, h[up]!];
@@ -125,7 +125,7 @@ export class DirScanner {
     const last = h.pop()!;
     if (h.length > 0) {
       h[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

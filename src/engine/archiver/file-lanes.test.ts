@@ -25,7 +25,7 @@ for (const version of [1, 2] as const) {
     let repo: Repository;
     const files: Record<string, Buffer> = {
       'small.txt': Buffer.from('hello lanes\n'.repeat(100)),
-      'empty': Buffer.alloc(0),
+      empty: Buffer.alloc(0),
       // several content-defined chunks and one MaxSize chunk of a repeated byte
       'large.bin': Buffer.concat([sha256Counter(5 * 1024 * 1024), Buffer.alloc(9 * 1024 * 1024, 7)]),
     };
@@ -63,7 +63,12 @@ for (const version of [1, 2] as const) {
       assert.equal(empty.size, 0);
       assert.equal(large.size, files['large.bin']!.length);
       assert.ok(idsOf(large).length >= 3, `${idsOf(large).length} chunks`);
-      assert.deepEqual(createHash('sha256').update(await contentOf(repo, large)).digest(), createHash('sha256').update(files['large.bin']!).digest());
+      assert.deepEqual(
+        createHash('sha256')
+          .update(await contentOf(repo, large))
+          .digest(),
+        createHash('sha256').update(files['large.bin']!).digest(),
+      );
       assert.equal(small.changed, false);
       assert.equal(wrongSize.changed, true, 'the size differs from the one the walk saw');
 
@@ -85,7 +90,10 @@ for (const version of [1, 2] as const) {
       // content no earlier test stored, so the lane must write a pack
       writeFileSync(join(dir, 'fresh.bin'), randomBytes(100_000));
       const r = await broken.readFile(Buffer.from(join(dir, 'fresh.bin')), 100_000);
-      await assert.rejects(broken.close(), (err: LifeboatError) => err.code === 'E_IO' && /ENOENT: no such file or directory, open \(temporary pack file in .*no-such-dir\)/.test(err.message) && /TMPDIR/.test(err.hint ?? ''));
+      await assert.rejects(
+        broken.close(),
+        (err: LifeboatError) => err.code === 'E_IO' && /ENOENT: no such file or directory, open \(temporary pack file in .*no-such-dir\)/.test(err.message) && /TMPDIR/.test(err.hint ?? ''),
+      );
       // the file was read; storing its blob is what failed, and that fails the whole backup
       assert.equal(r.size, 100_000);
       await assert.rejects(broken.readFile(Buffer.from(join(dir, 'small.txt')), 1), /temporary pack file/);
@@ -104,7 +112,10 @@ test('laneStep refuses misuse: answers that do not match, a batch while one runs
     const r = await laneStep(lane, null, Buffer.from(`${join(dir, 'f')}\0`), Float64Array.of(4096), false);
     assert.equal(r.chunkFiles.length, 1);
     assert.equal(r.batchDone, true);
-    assert.deepEqual(r.files.map((f) => [f.file, f.size, f.changed]), [[0, 4096, false]]);
+    assert.deepEqual(
+      r.files.map((f) => [f.file, f.size, f.changed]),
+      [[0, 4096, false]],
+    );
     assert.throws(() => laneStep(lane, null, null, null, false), /one decision per chunk/);
     const done = await laneStep(lane, Uint8Array.of(1), null, null, true);
     assert.equal(done.packs.length, 1);

@@ -16,7 +16,10 @@ test('extended attributes are read into the node; a failure to read them is repo
     const errors: Error[] = [];
     const st = lstatFields(Buffer.from(path), newStatFields());
     const node = nodeFromStat(Buffer.from('with-xattr'), Buffer.from(path), st, 'file', owners, (err) => errors.push(err));
-    assert.deepEqual(node.extendedAttributes?.map((a) => [a.name, a.value.toString()]), [['user.lifeboat', 'kept']]);
+    assert.deepEqual(
+      node.extendedAttributes?.map((a) => [a.name, a.value.toString()]),
+      [['user.lifeboat', 'kept']],
+    );
     assert.equal(errors.length, 0);
 
     // the file goes away between its lstat and the attribute read: a real llistxattr failure

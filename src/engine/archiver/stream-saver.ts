@@ -12,12 +12,7 @@ export interface StreamSaveResult {
   size: number;
 }
 
-export async function saveStream(
-  stream: Readable,
-  polynomial: string,
-  saveBlob: (data: Uint8Array) => Promise<Id>,
-  onProgress?: (bytes: number) => void,
-): Promise<StreamSaveResult> {
+export async function saveStream(stream: Readable, polynomial: string, saveBlob: (data: Uint8Array) => Promise<Id>, onProgress?: (bytes: number) => void): Promise<StreamSaveResult> {
   const chunker = new Chunker(parsePolynomial(polynomial));
   const buf = Buffer.allocUnsafe(MAX_SIZE + 1024 * 1024);
   let fill = 0;

@@ -25,7 +25,10 @@ export interface ArchiveTarget {
 export function archiveTarget(arg: string, cwd: string): ArchiveTarget {
   const path = resolve(cwd, arg);
   if (isAbsolute(arg)) return { path, treePath: path };
-  const parts = posix.normalize(arg).split('/').filter((c) => c !== '' && c !== '.');
+  const parts = posix
+    .normalize(arg)
+    .split('/')
+    .filter((c) => c !== '' && c !== '.');
   while (parts[0] === '..') parts.shift();
   return { path, treePath: `/${parts.join('/')}` };
 }
@@ -53,4 +56,3 @@ export function realAncestor(t: PlacedTarget, treeDir: Buffer): Buffer {
   for (let i = 0; i < up; i++) real = parentDir(real);
   return real;
 }
-

@@ -200,20 +200,25 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
     const threads = Math.max(1, Math.min(availableParallelism(), 4));
     const pool = new VerifyPool({ key: repo.key, version: repo.version }, threads);
     try {
-      await forEachConcurrent(selected, threads + 1, async (packId) => {
-        let bytes: Buffer;
-        try {
-          bytes = await repo.loadPackRange(packId, 0, 0, signal);
-        } catch (err) {
-          report({ kind: 'pack-unreadable', severity: 'error', pack: packId, message: `pack ${packId} cannot be read: ${errorMessage(err)}` });
-          return;
-        }
-        for (const p of await pool.verify(packId, bytes, expected.get(packId)!.blobs)) {
-          report({ kind: p.kind, severity: 'error', pack: packId, ...(p.blob ? { blob: p.blob } : {}), message: p.message });
-        }
-        packsRead++;
-        options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
-      }, signal);
+      await forEachConcurrent(
+        selected,
+        threads + 1,
+        async (packId) => {
+          let bytes: Buffer;
+          try {
+            bytes = await repo.loadPackRange(packId, 0, 0, signal);
+          } catch (err) {
+            report({ kind: 'pack-unreadable', severity: 'error', pack: packId, message: `pack ${packId} cannot be read: ${errorMessage(err)}` });
+            return;
+          }
+          for (const p of await pool.verify(packId, bytes, expected.get(packId)!.blobs)) {
+            report({ kind: p.kind, severity: 'error', pack: packId, ...(p.blob ? { blob: p.blob } : {}), message: p.message });
+          }
+          packsRead++;
+          options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
+        },
+        signal,
+      );
     } finally {
       await pool.close();
     }

@@ -30,10 +30,7 @@ export class PathFilter implements PathMatcher {
       return picomatch(trimmed.startsWith('/') ? trimmed : `**/${trimmed}`, { dot: true, nocase });
     };
     const usable = (p: string): boolean => p.trim().length > 0 && !p.trim().startsWith('#');
-    this.matchers = [
-      ...patterns.filter(usable).map((p) => compile(p.trim(), false)),
-      ...insensitive.filter(usable).map((p) => compile(p.trim(), true)),
-    ];
+    this.matchers = [...patterns.filter(usable).map((p) => compile(p.trim(), false)), ...insensitive.filter(usable).map((p) => compile(p.trim(), true))];
   }
 
   get empty(): boolean {

@@ -17,7 +17,7 @@ export class PathSet implements PathMatcher {
 
   /** True when `path` or one of its parents is in the set. */
   matches(path: string): boolean {
-    for (let p = path; ; ) {
+    for (let p = path; ;) {
       if (this.paths.has(p)) return true;
       const slash = p.lastIndexOf('/');
       if (slash <= 0) return p !== '/' && this.paths.has('/');

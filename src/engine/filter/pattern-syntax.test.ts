@@ -13,12 +13,15 @@ test('valid globs pass: classes, negated classes, ranges, escapes, **', () => {
 test('issue 20 defect 9: invalid globs are named errors, as Go filepath.Match (restic) finds them', () => {
   for (const p of ['[', 'a[', '[]', '[]a]', '[a-]', '[-a]', '[^]', '[a', 'x\\', '[\\', 'dir/[z-']) {
     assert.notEqual(patternSyntaxError(p), undefined, p);
-    assert.throws(() => assertValidPattern(p, '--include'), (err: unknown) => {
-      assert.ok(err instanceof LifeboatError);
-      assert.equal(err.code, 'E_USAGE');
-      assert.ok(err.message.startsWith(`--include: invalid pattern ${JSON.stringify(p)}: `), err.message);
-      return true;
-    });
+    assert.throws(
+      () => assertValidPattern(p, '--include'),
+      (err: unknown) => {
+        assert.ok(err instanceof LifeboatError);
+        assert.equal(err.code, 'E_USAGE');
+        assert.ok(err.message.startsWith(`--include: invalid pattern ${JSON.stringify(p)}: `), err.message);
+        return true;
+      },
+    );
   }
   assert.throws(() => new PathFilter(['*.ok'], ['['], { names: ['--exclude', '--iexclude'] }), /^LifeboatError: --iexclude: invalid pattern "\["|--iexclude: invalid pattern "\["/);
 });

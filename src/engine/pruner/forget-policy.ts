@@ -51,8 +51,21 @@ export function parseDuration(text: string): Duration {
 }
 
 export function policyIsEmpty(p: ForgetPolicy): boolean {
-  return !p.last && !p.hourly && !p.daily && !p.weekly && !p.monthly && !p.yearly && !p.within && !p.withinHourly &&
-    !p.withinDaily && !p.withinWeekly && !p.withinMonthly && !p.withinYearly && !(p.tags && p.tags.length);
+  return (
+    !p.last &&
+    !p.hourly &&
+    !p.daily &&
+    !p.weekly &&
+    !p.monthly &&
+    !p.yearly &&
+    !p.within &&
+    !p.withinHourly &&
+    !p.withinDaily &&
+    !p.withinWeekly &&
+    !p.withinMonthly &&
+    !p.withinYearly &&
+    !(p.tags && p.tags.length)
+  );
 }
 
 type Bucketer = (f: CalendarFields) => number;
@@ -60,7 +73,14 @@ type Bucketer = (f: CalendarFields) => number;
 const BUCKETS: [keyof ForgetPolicy & ('hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly'), string, Bucketer][] = [
   ['hourly', 'hourly snapshot', (f) => f.year * 1_000_000 + f.month * 10_000 + f.day * 100 + f.hour],
   ['daily', 'daily snapshot', (f) => f.year * 10_000 + f.month * 100 + f.day],
-  ['weekly', 'weekly snapshot', (f) => { const w = isoWeek(f); return w.year * 100 + w.week; }],
+  [
+    'weekly',
+    'weekly snapshot',
+    (f) => {
+      const w = isoWeek(f);
+      return w.year * 100 + w.week;
+    },
+  ],
   ['monthly', 'monthly snapshot', (f) => f.year * 100 + f.month],
   ['yearly', 'yearly snapshot', (f) => f.year],
 ];

@@ -107,9 +107,12 @@ function missingBlobError(type: BlobType, id: Id, packs: Map<Id, PrunePack>, onD
     }
   }
   if (indexedIn.length > 0) {
-    return new IntegrityError(`${type} blob ${id} is used by a snapshot but in no existing pack (the index names ${indexedIn.join(', ')}, which ${indexedIn.length === 1 ? 'is' : 'are'} missing): refusing to prune`, {
-      hint: 'run `lifeboat check`; restore the missing pack, or `lifeboat repair index` and back up the files again',
-    });
+    return new IntegrityError(
+      `${type} blob ${id} is used by a snapshot but in no existing pack (the index names ${indexedIn.join(', ')}, which ${indexedIn.length === 1 ? 'is' : 'are'} missing): refusing to prune`,
+      {
+        hint: 'run `lifeboat check`; restore the missing pack, or `lifeboat repair index` and back up the files again',
+      },
+    );
   }
   let unindexed = 0;
   for (const packId of onDisk.keys()) if (!packs.has(packId)) unindexed++;
@@ -160,8 +163,14 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
       if (packs.has(p.id)) continue;
       const types = new Set(p.blobs.map((b) => b.type));
       packs.set(p.id, {
-        id: p.id, size: 0, blobs: compactPack(p), used: new Uint8Array(p.blobs.length), usedBytes: 0, unusedBytes: 0,
-        mixed: types.size > 1, uncompressed: p.blobs.some((b) => b.uncompressedLength === 0),
+        id: p.id,
+        size: 0,
+        blobs: compactPack(p),
+        used: new Uint8Array(p.blobs.length),
+        usedBytes: 0,
+        unusedBytes: 0,
+        mixed: types.size > 1,
+        uncompressed: p.blobs.some((b) => b.uncompressedLength === 0),
       });
     }
   }
@@ -169,8 +178,18 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
   for await (const f of repo.listFiles('data', signal)) onDisk.set(f.id, f.size);
 
   const stats: PruneStats = {
-    usedBlobs: 0, usedBytes: 0, unusedBlobs: 0, unusedBytes: 0, duplicateBlobs: 0, packsKept: 0, packsToRepack: 0,
-    packsToDelete: 0, unindexedPacks: 0, bytesToRepack: 0, bytesFreed: 0, newPacks: 0,
+    usedBlobs: 0,
+    usedBytes: 0,
+    unusedBlobs: 0,
+    unusedBytes: 0,
+    duplicateBlobs: 0,
+    packsKept: 0,
+    packsToRepack: 0,
+    packsToDelete: 0,
+    unindexedPacks: 0,
+    bytesToRepack: 0,
+    bytesFreed: 0,
+    newPacks: 0,
   };
   const kept = new MasterIndex();
   for (const p of packs.values()) {
@@ -231,7 +250,6 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
   stats.packsToDelete = toDelete.length;
   stats.unindexedPacks = unindexed.length;
   stats.bytesToRepack = repackBytes;
-  stats.bytesFreed =
-    toDelete.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0) + toRepack.reduce((a, p) => a + p.unusedBytes, 0) + unindexed.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0);
+  stats.bytesFreed = toDelete.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0) + toRepack.reduce((a, p) => a + p.unusedBytes, 0) + unindexed.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0);
   return { stats, indexFiles, keptPacks, toRepack, toDelete, unindexed, compressUncompressed };
 }

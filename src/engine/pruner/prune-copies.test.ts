@@ -34,6 +34,12 @@ test('issue 20 defect 5: prune keeps the intact copy of a blob and drops the dam
   assert.equal(stats.packsToDelete, 1, 'the pack holding only the damaged copy');
   const after = await Repository.open(repo.backend, { password: 'test' });
   await after.loadIndex();
-  assert.deepEqual(after.index.locations('tree', id).map((l) => l.packId).includes(damaged.packId), false);
+  assert.deepEqual(
+    after.index
+      .locations('tree', id)
+      .map((l) => l.packId)
+      .includes(damaged.packId),
+    false,
+  );
   assert.deepEqual(await after.loadBlob('tree', id), tree);
 });

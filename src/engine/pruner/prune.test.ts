@@ -10,8 +10,20 @@ const TIME = '2026-12-05T08:00:00Z';
 
 function fileNode(name: string, content: Id[]): Node {
   return {
-    name: Buffer.from(name), type: 'file', mode: 0o644, mtime: TIME, atime: TIME, ctime: TIME, uid: 0, gid: 0,
-    inode: 0n, deviceId: 0n, size: 0, links: 1n, device: 0n, content,
+    name: Buffer.from(name),
+    type: 'file',
+    mode: 0o644,
+    mtime: TIME,
+    atime: TIME,
+    ctime: TIME,
+    uid: 0,
+    gid: 0,
+    inode: 0n,
+    deviceId: 0n,
+    size: 0,
+    links: 1n,
+    device: 0n,
+    content,
   };
 }
 

@@ -6,9 +6,21 @@ import { FileTable } from './file-table.js';
 
 function fileNode(overrides: Partial<Node> = {}): Node {
   return {
-    name: Buffer.from('f'), type: 'file', mode: 0o640, mtime: '2024-01-02T03:04:05.123456789+02:00', atime: '',
-    ctime: '2024-01-02T03:04:05Z', uid: 1000, gid: 100, inode: 1n, deviceId: 1n, size: 5, links: 1n, device: 0n,
-    content: [], ...overrides,
+    name: Buffer.from('f'),
+    type: 'file',
+    mode: 0o640,
+    mtime: '2024-01-02T03:04:05.123456789+02:00',
+    atime: '',
+    ctime: '2024-01-02T03:04:05Z',
+    uid: 1000,
+    gid: 100,
+    inode: 1n,
+    deviceId: 1n,
+    size: 5,
+    links: 1n,
+    device: 0n,
+    content: [],
+    ...overrides,
   };
 }
 

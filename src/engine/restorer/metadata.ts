@@ -44,12 +44,7 @@ export function applyMetadata(path: Buffer, node: NodeMetadata, options: Metadat
 }
 
 /** applyMetadata with the times parsed already (or the error parsing them gave, reported here). */
-export function applyParsedMetadata(
-  path: Buffer,
-  node: Omit<NodeMetadata, 'mtime' | 'atime'>,
-  times: NodeTimes | Error,
-  options: MetadataOptions,
-): Error[] {
+export function applyParsedMetadata(path: Buffer, node: Omit<NodeMetadata, 'mtime' | 'atime'>, times: NodeTimes | Error, options: MetadataOptions): Error[] {
   const problems: Error[] = [];
   const attempt = (fn: () => void): void => {
     try {

@@ -15,17 +15,35 @@ test('pack plan: rows per pack in blob order, with their fields', () => {
   assert.deepEqual(plan.packs, [id('1'), id('2'), id('3')]);
   assert.equal(plan.rowCount, 3003);
   const rows = plan.rows(0);
-  assert.deepEqual(rows.map((r) => plan.file(r)), [2, 0]);
-  assert.deepEqual(rows.map((r) => plan.blobId(r)), [id('c'), id('a')]);
-  assert.deepEqual(rows.map((r) => [plan.blobOffset(r), plan.length(r), plan.uncompressedLength(r), plan.fileOffset(r)]), [[100, 300, 400, 7], [500, 100, 0, 0]]);
+  assert.deepEqual(
+    rows.map((r) => plan.file(r)),
+    [2, 0],
+  );
+  assert.deepEqual(
+    rows.map((r) => plan.blobId(r)),
+    [id('c'), id('a')],
+  );
+  assert.deepEqual(
+    rows.map((r) => [plan.blobOffset(r), plan.length(r), plan.uncompressedLength(r), plan.fileOffset(r)]),
+    [
+      [100, 300, 400, 7],
+      [500, 100, 0, 0],
+    ],
+  );
   assert.equal(plan.fileOffset(plan.rows(1)[0]!), 2 ** 40);
   const third = plan.rows(2);
   assert.equal(third.length, 3000);
-  assert.deepEqual(third.slice(0, 2).map((r) => plan.blobOffset(r)), [1, 2]);
-  assert.deepEqual(plan.rows(0, (r) => plan.file(r) !== 2).map((r) => plan.file(r)), [0]);
+  assert.deepEqual(
+    third.slice(0, 2).map((r) => plan.blobOffset(r)),
+    [1, 2],
+  );
+  assert.deepEqual(
+    plan.rows(0, (r) => plan.file(r) !== 2).map((r) => plan.file(r)),
+    [0],
+  );
 });
 
-test('pack plan: spans hold whole blobs of at most the limit, a larger blob alone, a blob\'s rows together', () => {
+test("pack plan: spans hold whole blobs of at most the limit, a larger blob alone, a blob's rows together", () => {
   const plan = new PackPlan();
   const blob = (offset: number, length: number, file = 0): void => plan.add(file, 0, { id: id('e'), packId: id('1'), offset, length, uncompressedLength: 0 });
   blob(0, 40);

@@ -15,8 +15,19 @@ const TIME = '2024-01-02T03:04:05.123456789Z';
 function fileNode(name: string | Buffer, content: Id[], size: number): Node {
   return {
     name: typeof name === 'string' ? Buffer.from(name) : name,
-    type: 'file', mode: 0o644, mtime: TIME, atime: TIME, ctime: TIME, uid: 0, gid: 0,
-    inode: 0n, deviceId: 0n, size, links: 1n, device: 0n, content,
+    type: 'file',
+    mode: 0o644,
+    mtime: TIME,
+    atime: TIME,
+    ctime: TIME,
+    uid: 0,
+    gid: 0,
+    inode: 0n,
+    deviceId: 0n,
+    size,
+    links: 1n,
+    device: 0n,
+    content,
   };
 }
 
@@ -27,15 +38,7 @@ test('hostile names are refused and nothing is written outside the target', asyn
   const good = await writer.saveDataBlob(Buffer.from('good'));
   const inner = await writer.saveTree(encodeTree([fileNode('escaped', [blob], 4)]));
   const dotdotDir: Node = { ...fileNode('..', [], 0), type: 'dir', mode: 0x80000000 | 0o755, content: null, subtree: inner };
-  const tree = await writer.saveTree(
-    encodeTree([
-      fileNode('ok.txt', [good], 4),
-      fileNode('../outside.txt', [blob], 4),
-      fileNode('/etc/abs', [blob], 4),
-      fileNode('.', [blob], 4),
-      dotdotDir,
-    ]),
-  );
+  const tree = await writer.saveTree(encodeTree([fileNode('ok.txt', [good], 4), fileNode('../outside.txt', [blob], 4), fileNode('/etc/abs', [blob], 4), fileNode('.', [blob], 4), dotdotDir]));
   await writer.flush();
   await withTempDir(async (dir) => {
     const target = join(dir, 'target');
@@ -115,12 +118,9 @@ test('a pack that cannot be read fails only the files needing it, and leaves not
   const [kept, keptLarge] = await Promise.all(keptBytes.map((b) => writer.saveDataBlob(b)));
   await writer.flush();
   const [lost, lostLarge] = await Promise.all([randomBytes(50_000), randomBytes(5 << 20)].map((b) => writer.saveDataBlob(b)));
-  const tree = await writer.saveTree(encodeTree([
-    fileNode('a-kept', [kept!], 4),
-    fileNode('b-lost', [kept!, lost!], 50_004),
-    fileNode('c-lost', [lostLarge!], 5 << 20),
-    fileNode('d-kept', [keptLarge!, kept!], (5 << 20) + 4),
-  ]));
+  const tree = await writer.saveTree(
+    encodeTree([fileNode('a-kept', [kept!], 4), fileNode('b-lost', [kept!, lost!], 50_004), fileNode('c-lost', [lostLarge!], 5 << 20), fileNode('d-kept', [keptLarge!, kept!], (5 << 20) + 4)]),
+  );
   await writer.flush();
   const lostPack = repo.index.lookup('data', lost!)!.packId;
   assert.equal(repo.index.lookup('data', lostLarge!)!.packId, lostPack);
@@ -130,7 +130,10 @@ test('a pack that cannot be read fails only the files needing it, and leaves not
     const errors: string[] = [];
     const summary = await restoreTree(repo, { tree, target: dir, onError: (p, e) => errors.push(`${p}: ${e.message}`) });
     assert.equal(summary.errors, 2, errors.join('\n'));
-    assert.ok(errors.every((e) => e.includes(lostPack)), errors.join('\n'));
+    assert.ok(
+      errors.every((e) => e.includes(lostPack)),
+      errors.join('\n'),
+    );
     assert.deepEqual(readdirSync(dir).sort(), ['a-kept', 'd-kept']);
     assert.equal(readFileSync(join(dir, 'a-kept'), 'utf8'), 'kept');
     assert.ok(readFileSync(join(dir, 'd-kept')).equals(Buffer.concat(keptBytes.reverse())));

@@ -71,7 +71,18 @@ class Restorer {
   /** First planned file of each multiply linked inode ("device:inode"). */
   private readonly hardlinkFirst = new Map<string, number>();
   private readonly summary: RestoreSummary = {
-    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, filesFailed: 0, filesUnchanged: 0, skipped: 0, deleted: 0, dirs: 0, others: 0, errors: 0, verified: 0,
+    filesTotal: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    bytesDone: 0,
+    filesFailed: 0,
+    filesUnchanged: 0,
+    skipped: 0,
+    deleted: 0,
+    dirs: 0,
+    others: 0,
+    errors: 0,
+    verified: 0,
   };
   private readonly target: Buffer;
   private readonly dry: boolean;
@@ -79,7 +90,10 @@ class Restorer {
   /** Read buffer of the content comparison of existing files. */
   private readonly compareBuf = { bytes: Buffer.alloc(0) };
 
-  constructor(private readonly reader: BlobReader, private readonly options: RestoreOptions) {
+  constructor(
+    private readonly reader: BlobReader,
+    private readonly options: RestoreOptions,
+  ) {
     this.files = new FileTable({ keepContent: options.verify ?? false });
     this.target = Buffer.from(options.target.replace(/\/+$/, '') || '/');
     this.dry = options.dryRun ?? false;
@@ -96,19 +110,27 @@ class Restorer {
       const writer = new FileWriter(this.files, this.options.sparse ?? true);
       let restoredBytes = 0;
       try {
-        await new PackRestorer(this.reader, this.files, this.plan, writer, this.metadataOptions(), {
-          fail: (path, err) => this.fail(path, err),
-          wrote: (bytes) => {
-            this.summary.bytesDone += bytes;
-            this.options.afterWrite?.();
+        await new PackRestorer(
+          this.reader,
+          this.files,
+          this.plan,
+          writer,
+          this.metadataOptions(),
+          {
+            fail: (path, err) => this.fail(path, err),
+            wrote: (bytes) => {
+              this.summary.bytesDone += bytes;
+              this.options.afterWrite?.();
+            },
+            finished: (names, bytes) => {
+              this.summary.filesDone += names;
+              restoredBytes += bytes;
+              this.options.onProgress?.({ ...this.summary });
+              this.options.afterWrite?.();
+            },
           },
-          finished: (names, bytes) => {
-            this.summary.filesDone += names;
-            restoredBytes += bytes;
-            this.options.onProgress?.({ ...this.summary });
-            this.options.afterWrite?.();
-          },
-        }, this.options.signal).run();
+          this.options.signal,
+        ).run();
       } finally {
         writer.closeAll();
       }
@@ -166,7 +188,10 @@ class Restorer {
       const nodeSnapPath = joinPath(snapPath, node.name);
       if (this.options.only && !node.name.equals(this.options.only)) continue;
       if (!isSafeName(node.name)) {
-        this.fail(nodeSnapPath, new LifeboatError('E_UNSAFE_PATH', `refusing tree entry with unsafe name ${JSON.stringify(node.name.toString('latin1'))} in ${snapPath.toString()}: nothing of it is restored`));
+        this.fail(
+          nodeSnapPath,
+          new LifeboatError('E_UNSAFE_PATH', `refusing tree entry with unsafe name ${JSON.stringify(node.name.toString('latin1'))} in ${snapPath.toString()}: nothing of it is restored`),
+        );
         continue;
       }
       const key = node.name.toString('latin1');

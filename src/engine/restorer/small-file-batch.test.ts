@@ -65,7 +65,10 @@ describe('SmallFileBatch (native writeFiles)', () => {
     batch.add(13, Buffer.from(join(sub, 'fine')), Buffer.from('fine'), 4, 0o600, 0, 0, TIMES);
     await batch.run(false);
 
-    for (const [i, name] of [[0, 'there'], [1, 'link']] as const) {
+    for (const [i, name] of [
+      [0, 'there'],
+      [1, 'link'],
+    ] as const) {
       const { error } = batch.result(i);
       assert.equal(error?.code, 'EEXIST');
       assert.equal(error?.syscall, 'open');

@@ -102,7 +102,11 @@ export class SmallFileBatch {
     const out: BatchFileResult = { warnings: [] };
     const errno = this.results[r + R.errno]!;
     if (errno !== 0) out.error = systemCallError(errno, WRITE_FILES.calls[this.results[r + R.call]!] ?? 'open', path);
-    const steps = [[R.fchownErrno, 'fchown'], [R.fchmodErrno, 'fchmod'], [R.futimensErrno, 'futimens']] as const;
+    const steps = [
+      [R.fchownErrno, 'fchown'],
+      [R.fchmodErrno, 'fchmod'],
+      [R.futimensErrno, 'futimens'],
+    ] as const;
     for (const [field, call] of steps) {
       const e = this.results[r + field]!;
       if (e !== 0) out.warnings.push(systemCallError(e, call, path));

@@ -11,4 +11,3 @@ export function grow<T extends Column>(a: T, minLength = 0): T {
   b.set(a);
   return b;
 }
-

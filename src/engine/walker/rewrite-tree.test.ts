@@ -6,8 +6,20 @@ import { TreeRewriter, type TreeRewriterPorts } from './rewrite-tree.js';
 
 const TIME = '2024-01-02T03:04:05.123456789Z';
 const file = (name: string, size: number): Node => ({
-  name: Buffer.from(name), type: 'file', mode: 0o644, mtime: TIME, atime: TIME, ctime: TIME, uid: 0, gid: 0,
-  inode: 0n, deviceId: 0n, size, links: 1n, device: 0n, content: [],
+  name: Buffer.from(name),
+  type: 'file',
+  mode: 0o644,
+  mtime: TIME,
+  atime: TIME,
+  ctime: TIME,
+  uid: 0,
+  gid: 0,
+  inode: 0n,
+  deviceId: 0n,
+  size,
+  links: 1n,
+  device: 0n,
+  content: [],
 });
 const dir = (name: string, subtree: Id): Node => ({ ...file(name, 0), type: 'dir', mode: 0x80000000 | 0o755, content: null, subtree });
 
@@ -52,7 +64,10 @@ test('removing a node rewrites its ancestors only; unchanged subtrees keep their
   assert.equal(s.saved.length, 2, 'the new /etc and the new root');
   const top = decodeTree(s.trees.get(r.id!)!);
   assert.equal(top.find((n) => n.name.toString() === 'srv')!.subtree, srv);
-  assert.deepEqual(decodeTree(s.trees.get(top.find((n) => n.name.toString() === 'etc')!.subtree!)!).map((n) => n.name.toString()), ['hosts']);
+  assert.deepEqual(
+    decodeTree(s.trees.get(top.find((n) => n.name.toString() === 'etc')!.subtree!)!).map((n) => n.name.toString()),
+    ['hosts'],
+  );
 });
 
 test('nothing removed: the same root ID and nothing saved', async () => {

@@ -16,9 +16,33 @@ import { decodeText, detectEncoding, detectFileEncoding } from './text-decode.js
 
 const HEADER = ['Identity', 'SipAddress', 'DisplayName', 'Enabled', 'RegistrarPool', 'HomeServer', 'HostingProvider', 'EnterpriseVoiceEnabled', 'LineURI', 'ConferencingPolicy', 'VoicePolicy'];
 const ROWS = [
-  ['CN=Ken Myer,OU=Users,DC=contoso,DC=com', 'sip:kenmyer@contoso.com', 'Myer, Ken', 'True', 'pool01.contoso.com', 'CN=Lc Services,CN=Microsoft,CN=1:1,CN=Pools,CN=RTC Service,CN=Services,CN=Configuration,DC=contoso,DC=com', 'SRV:', 'True', 'tel:+14255550100;ext=100', 'Tag:Conf-Std', ''],
+  [
+    'CN=Ken Myer,OU=Users,DC=contoso,DC=com',
+    'sip:kenmyer@contoso.com',
+    'Myer, Ken',
+    'True',
+    'pool01.contoso.com',
+    'CN=Lc Services,CN=Microsoft,CN=1:1,CN=Pools,CN=RTC Service,CN=Services,CN=Configuration,DC=contoso,DC=com',
+    'SRV:',
+    'True',
+    'tel:+14255550100;ext=100',
+    'Tag:Conf-Std',
+    '',
+  ],
   ['CN=Zoë Ünal,OU=Users,DC=contoso,DC=com', 'sip:zoe@contoso.com', 'Zoë "Z" Ünal', 'False', 'pool02.contoso.com', '', 'SRV:', 'False', '', '', 'Tag:Intl'],
-  ['CN=李小龍,OU=Users,DC=contoso,DC=com', 'sip:li@contoso.com', '李小龍\nsecond line', 'True', '', 'CN=Lc Services,CN=Microsoft,CN=2:1,CN=Pools,CN=RTC Service,CN=Services,CN=Configuration,DC=contoso,DC=com', 'SRV:', 'False', '', '', ''],
+  [
+    'CN=李小龍,OU=Users,DC=contoso,DC=com',
+    'sip:li@contoso.com',
+    '李小龍\nsecond line',
+    'True',
+    '',
+    'CN=Lc Services,CN=Microsoft,CN=2:1,CN=Pools,CN=RTC Service,CN=Services,CN=Configuration,DC=contoso,DC=com',
+    'SRV:',
+    'False',
+    '',
+    '',
+    '',
+  ],
   ['CN=Online User,OU=Users,DC=contoso,DC=com', 'sip:online@contoso.com', 'Online User', 'True', '', '', 'sipfed.online.lync.com', 'False', '', '', ''],
   ['CN=Nobody,OU=Users,DC=contoso,DC=com', 'sip:nobody@contoso.com', 'Nobody', 'True', '', '', 'SRV:', 'False', '', '', ''],
 ];
@@ -116,16 +140,17 @@ describe('csv collector', () => {
       const path = join(dir, 'export.csv');
       const text = 'Login;Pool;Name;Password;Dept\r\nmüller;poolA;Jörg Müller;hunter2;Sales\r\n;poolA;No Id;x;\r\nbob;;Bob;pw;IT\r\n';
       await writeFile(path, Buffer.from(text, 'latin1'));
-      const doc = await collectInventory([
-        { type: 'csv', path, delimiter: ';', columns: { id: 'Login', homePool: 'Pool', displayName: 'Name' } },
-      ]);
+      const doc = await collectInventory([{ type: 'csv', path, delimiter: ';', columns: { id: 'Login', homePool: 'Pool', displayName: 'Name' } }]);
       const src = doc.sources[0]!;
       assert.equal(doc.accounts.length, 2);
       assert.equal(doc.accounts.find((a) => a.id === 'müller')?.displayName, 'Jörg Müller');
       assert.ok(src.warnings.some((w) => w.includes('1 rows have no Login')));
       assert.ok(src.warnings.some((w) => w.includes('Password')));
       assert.ok(!JSON.stringify(doc).includes('hunter2'));
-      assert.deepEqual(doc.summary.accountsPerPool, [{ pool: 'poolA', count: 1 }, { pool: null, count: 1 }]);
+      assert.deepEqual(doc.summary.accountsPerPool, [
+        { pool: 'poolA', count: 1 },
+        { pool: null, count: 1 },
+      ]);
     });
   });
 
@@ -157,7 +182,10 @@ describe('streamed reading of large exports', () => {
         const got: [string, number][] = [];
         for await (const r of csv.records) got.push([r.values.DisplayName!, r.line]);
         assert.equal(csv.typeName, 'Microsoft.Rtc.Management.ADConnect.Schema.OCSADUser');
-        assert.deepEqual(got.map(([n]) => n), names);
+        assert.deepEqual(
+          got.map(([n]) => n),
+          names,
+        );
         // row k starts on line 3 + k plus one for each earlier two-line name
         assert.equal(got[8]![1], 3 + 8 + 1);
         assert.equal(got[2999]![1], 3 + 2999 + 6);
@@ -193,7 +221,11 @@ describe('CSV parsing and text decoding', () => {
   });
 
   test('unquoted fields, LF endings, a trailing line without newline, blank lines', () => {
-    assert.deepEqual(parseCsvRows('a,b\n\n1,2\n3,"x\ny"'), [['a', 'b'], ['1', '2'], ['3', 'x\ny']]);
+    assert.deepEqual(parseCsvRows('a,b\n\n1,2\n3,"x\ny"'), [
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', 'x\ny'],
+    ]);
     const t = parseCsv('#TYPE Selected.Microsoft.Rtc\r\nA,B\r\n1\r\n');
     assert.equal(t.typeName, 'Selected.Microsoft.Rtc');
     assert.deepEqual(t.records, [{ A: '1', B: '' }]);

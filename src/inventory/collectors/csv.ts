@@ -129,7 +129,11 @@ export const csvCollector: Collector<CsvSourceConfig> = {
       ctx.out.pools.push(...topo.pools);
     }
     const cols: Columns = { ...(config.preset === 'sfb' ? SFB_COLUMNS : GENERIC_COLUMNS), ...config.columns };
-    const mapped = new Set(Object.values(cols).filter((c): c is string => c !== undefined).map((c) => c.toLowerCase()));
+    const mapped = new Set(
+      Object.values(cols)
+        .filter((c): c is string => c !== undefined)
+        .map((c) => c.toLowerCase()),
+    );
     const accounts = new AccountRows(cols, mapped, config, ctx, pools);
     const head = await fileHead(config.path);
     if (isJson(config, decodeText(head).text)) {

@@ -154,7 +154,10 @@ export function parseSs(text: string): ListeningSocket[] {
     const colon = local.lastIndexOf(':');
     const port = Number(local.slice(colon + 1));
     if (!Number.isInteger(port)) continue;
-    const address = local.slice(0, colon).replace(/%[^\]]*/, '').replace(/^\[|\]$/g, '');
+    const address = local
+      .slice(0, colon)
+      .replace(/%[^\]]*/, '')
+      .replace(/^\[|\]$/g, '');
     const proc = /users:\(\("([^"]+)"/.exec(line)?.[1] ?? null;
     out.push({ protocol: proto, address, port, process: proc });
   }

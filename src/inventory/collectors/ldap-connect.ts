@@ -72,7 +72,10 @@ export function ldapErrorMessage(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'number' && /Error$/.test(err.name) && err.name !== 'Error') {
-      const words = err.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      const words = err.name
+        .replace(/Error$/, '')
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .toLowerCase();
       return `${words} (LDAP result ${code})`;
     }
     return err.message;

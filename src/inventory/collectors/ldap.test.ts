@@ -12,14 +12,7 @@ import { projectRoot } from '../../../test/helpers/paths.js';
 import { collectInventory } from '../collect.js';
 import type { LdapSourceConfig } from '../config/index.js';
 import { validateInventoryDocument, type InventoryDocument } from '../model/index.js';
-import {
-  type ExpectedAccount,
-  ONLINE_LOCATOR,
-  PASSWORD_MARKER,
-  TOPOLOGY_POOLS,
-  generatedAccount,
-  topologyXml,
-} from '../testing/directory-fixture.js';
+import { type ExpectedAccount, ONLINE_LOCATOR, PASSWORD_MARKER, TOPOLOGY_POOLS, generatedAccount, topologyXml } from '../testing/directory-fixture.js';
 import { assertMatchesPublishedSchema } from '../testing/json-schema-check.js';
 import { type Slapd, startSlapd } from '../testing/slapd.js';
 import { runCollectorContract } from '../testing/collector-contract.case.js';
@@ -89,7 +82,10 @@ describe('ldap collector against slapd', { timeout: 120_000 }, () => {
     assert.deepEqual(perPool(doc), expectedPerPool(expected, TOPOLOGY_POOLS));
     // 3:1 is in neither the directory nor the topology: named by its id, with a warning
     assert.ok(perPool(doc).get('3:1')! > 0);
-    assert.ok(src.warnings.some((w) => w.includes('CN=3:1')), src.warnings.join('\n'));
+    assert.ok(
+      src.warnings.some((w) => w.includes('CN=3:1')),
+      src.warnings.join('\n'),
+    );
     // the referral in the tree is reported, not followed
     assert.ok(src.warnings.some((w) => w.includes('referral not followed: ldap://other.example.invalid')));
 
@@ -155,7 +151,10 @@ describe('ldap collector against slapd', { timeout: 120_000 }, () => {
     assert.equal(src.status, 'ok', JSON.stringify(src.errors));
     // generic filter: every person under ou=Users (plain entries included, contacts are elsewhere)
     assert.equal(doc.accounts.length, expected.filter((e) => e.kind !== 'contact').length + ACCOUNTS / 20);
-    assert.ok(src.warnings.some((w) => /userPassword/.test(w)), src.warnings.join('\n'));
+    assert.ok(
+      src.warnings.some((w) => /userPassword/.test(w)),
+      src.warnings.join('\n'),
+    );
     assert.ok(!JSON.stringify(doc).includes(PASSWORD_MARKER));
     const disabled = doc.accounts.find((a) => a.attributes.userAccountControl === '514');
     assert.equal(disabled?.enabled, false);
@@ -166,7 +165,10 @@ describe('ldap collector against slapd', { timeout: 120_000 }, () => {
     const want = new Map<string, number>();
     for (const e of expected) if (e.mailboxDb) want.set(e.mailboxDb, (want.get(e.mailboxDb) ?? 0) + 1);
     assert.deepEqual(perPool(doc), want);
-    assert.deepEqual(doc.pools.map((p) => [p.fqdn, p.kind]).sort(), [['DB01', 'mailbox-database'], ['DB02', 'mailbox-database']]);
+    assert.deepEqual(doc.pools.map((p) => [p.fqdn, p.kind]).sort(), [
+      ['DB01', 'mailbox-database'],
+      ['DB02', 'mailbox-database'],
+    ]);
   });
 
   test('a wrong password fails the source with the server error, other sources still run', async () => {

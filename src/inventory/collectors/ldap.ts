@@ -164,9 +164,9 @@ export const ldapCollector: Collector<LdapSourceConfig> = {
         ctx.count('directoryPools', found.length);
       }
 
-      const attributes = [...new Set([...BASE_ATTRIBUTES, ...preset.attributes, ...(config.attributes ?? []), ...(homeAttribute ? [homeAttribute] : []), ...(idAttribute ? [idAttribute] : [])])].filter(
-        (a) => !isSecretAttribute(a),
-      );
+      const attributes = [
+        ...new Set([...BASE_ATTRIBUTES, ...preset.attributes, ...(config.attributes ?? []), ...(homeAttribute ? [homeAttribute] : []), ...(idAttribute ? [idAttribute] : [])]),
+      ].filter((a) => !isSecretAttribute(a));
       const pageSize = config.pageSize ?? 500;
       const dbPools = new Map<string, Pool>();
       const unresolved = new Map<string, number>();

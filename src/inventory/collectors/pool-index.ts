@@ -17,9 +17,12 @@ export function normalizeDn(dn: string): string {
 
 /** The RDN values of a DN, first to last (`CN=a,CN=b` → `['a','b']`), unescaped. */
 export function rdnValues(dn: string): string[] {
-  return dn
-    .split(/(?<!\\),/)
-    .map((rdn) => rdn.slice(rdn.indexOf('=') + 1).trim().replace(/\\(.)/g, '$1'));
+  return dn.split(/(?<!\\),/).map((rdn) =>
+    rdn
+      .slice(rdn.indexOf('=') + 1)
+      .trim()
+      .replace(/\\(.)/g, '$1'),
+  );
 }
 
 /** The cluster id (`1:1`) named in a home-server or pool DN, when there is one. */

@@ -25,7 +25,7 @@ describe('postgres collector against a real server', { timeout: 120_000 }, () =>
       await c.query('GRANT readers TO appowner');
       await c.query("CREATE DATABASE app OWNER appowner ENCODING 'UTF8' TEMPLATE template0");
       await c.query("CREATE DATABASE legacy ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
-      for (const r of (await c.query<{ rolpassword: string }>("SELECT rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL")).rows) hashes.push(r.rolpassword);
+      for (const r of (await c.query<{ rolpassword: string }>('SELECT rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL')).rows) hashes.push(r.rolpassword);
     } finally {
       await c.end();
     }
@@ -59,11 +59,17 @@ describe('postgres collector against a real server', { timeout: 120_000 }, () =>
     assert.equal(app.owner, 'appowner');
     assert.equal(app.encoding, 'UTF8');
     assert.ok(app.sizeBytes! > 1_000_000);
-    assert.deepEqual(app.extensions.map((e) => e.name), ['hstore', 'pg_trgm', 'plpgsql']);
+    assert.deepEqual(
+      app.extensions.map((e) => e.name),
+      ['hstore', 'pg_trgm', 'plpgsql'],
+    );
     const legacy = server.databases.find((d) => d.name === 'legacy')!;
     assert.equal(legacy.encoding, 'LATIN1');
     assert.equal(legacy.collation, 'C');
-    assert.deepEqual(server.databases.map((d) => d.name), ['app', 'legacy', 'postgres']);
+    assert.deepEqual(
+      server.databases.map((d) => d.name),
+      ['app', 'legacy', 'postgres'],
+    );
 
     const inv = server.roles.find((r) => r.name === 'inventory')!;
     assert.equal(inv.canLogin, true);
@@ -89,7 +95,10 @@ describe('postgres collector against a real server', { timeout: 120_000 }, () =>
       { type: 'postgres', url: pg.url('appowner', 'wrong') },
     ]);
     assert.equal(doc.sources[0]!.status, 'ok');
-    assert.ok(doc.sources[0]!.warnings.some((w) => w.includes('data_directory')), doc.sources[0]!.warnings.join('\n'));
+    assert.ok(
+      doc.sources[0]!.warnings.some((w) => w.includes('data_directory')),
+      doc.sources[0]!.warnings.join('\n'),
+    );
     assert.equal(doc.sources[1]!.status, 'failed');
     assert.match(doc.sources[1]!.errors[0]!, /password authentication failed/);
     assert.equal(doc.sources[1]!.location, `postgres://appowner:%3Credacted%3E@127.0.0.1:${pg.port}/postgres`);

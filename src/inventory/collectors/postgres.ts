@@ -91,10 +91,7 @@ export const postgresCollector: Collector<PostgresSourceConfig> = {
     const server = await withClient(cfg, ctx.signal, async (client) => {
       const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
       const settingsRows = (
-        await client.query<{ name: string; value: string }>(
-          'SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name',
-          [IMPORTANT_SETTINGS],
-        )
+        await client.query<{ name: string; value: string }>('SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name', [IMPORTANT_SETTINGS])
       ).rows;
       const settings: Record<string, string> = {};
       for (const r of settingsRows) settings[r.name] = r.name === 'archive_command' ? redactSecrets(r.value) : r.value;
@@ -146,8 +143,10 @@ export const postgresCollector: Collector<PostgresSourceConfig> = {
       let extensions: Database['extensions'] = [];
       if (d.allowconn) {
         try {
-          extensions = await withClient({ ...cfg, ...dbTarget(cfg.connectionString!, d.name) }, ctx.signal, async (c) =>
-            (await c.query<{ name: string; version: string }>('SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY extname')).rows,
+          extensions = await withClient(
+            { ...cfg, ...dbTarget(cfg.connectionString!, d.name) },
+            ctx.signal,
+            async (c) => (await c.query<{ name: string; version: string }>('SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY extname')).rows,
           );
         } catch (err) {
           ctx.warn(`database ${d.name}: cannot list extensions: ${errorMessage(err)}`);

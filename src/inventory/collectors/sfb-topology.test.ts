@@ -35,7 +35,13 @@ const EDGE_BRANCH = `<?xml version="1.0"?>
 describe('sfb topology', () => {
   test('sites, pools with site names, machines, services, kinds, SQL stores', () => {
     const t = parseTopology(topologyXml(), 'topo');
-    assert.deepEqual(t.sites.map((s) => [s.id, s.name, s.kind]), [['1', 'Redmond', 'central'], ['2', 'Berlin & Brandenburg', 'central']]);
+    assert.deepEqual(
+      t.sites.map((s) => [s.id, s.name, s.kind]),
+      [
+        ['1', 'Redmond', 'central'],
+        ['2', 'Berlin & Brandenburg', 'central'],
+      ],
+    );
     assert.deepEqual(
       t.pools.map((p) => [p.fqdn, p.site, p.kind, p.members, p.aliases, p.services]),
       [
@@ -51,8 +57,20 @@ describe('sfb topology', () => {
 
   test('prefixed names, attribute site names, CDATA, DOCTYPE; edge and mediation kinds', () => {
     const t = parseTopology(EDGE_BRANCH, 'x');
-    assert.deepEqual(t.sites.map((s) => [s.name, s.kind, s.parentId]), [['HQ', 'central', null], ['Branch <Nord>', 'branch', '1']]);
-    assert.deepEqual(t.pools.map((p) => [p.fqdn, p.kind, p.site]), [['edge.contoso.com', 'edge', 'HQ'], ['sba.branch.contoso.com', 'mediation', 'Branch <Nord>']]);
+    assert.deepEqual(
+      t.sites.map((s) => [s.name, s.kind, s.parentId]),
+      [
+        ['HQ', 'central', null],
+        ['Branch <Nord>', 'branch', '1'],
+      ],
+    );
+    assert.deepEqual(
+      t.pools.map((p) => [p.fqdn, p.kind, p.site]),
+      [
+        ['edge.contoso.com', 'edge', 'HQ'],
+        ['sba.branch.contoso.com', 'mediation', 'Branch <Nord>'],
+      ],
+    );
   });
 
   test('not a topology, broken XML', () => {
@@ -88,11 +106,17 @@ describe('sfb topology', () => {
   test('a Topology Builder file (.tbxml, UTF-16 with a BOM) is a topology source: NewTopology, clusters by UniqueId', async () => {
     const t = parseTopology(fullTopologyTbxml(), 'tb');
     assert.deepEqual(Object.fromEntries(t.pools.map((p) => [p.fqdn, p.kind])), FULL_TOPOLOGY_KINDS);
-    assert.deepEqual(t.sites.map((s) => [s.id, s.name]), [['1', 'Redmond']]);
+    assert.deepEqual(
+      t.sites.map((s) => [s.id, s.name]),
+      [['1', 'Redmond']],
+    );
     assert.ok(t.pools.every((p) => p.site === 'Redmond'));
     // a machine without its own Fqdn is the cluster's single machine
     assert.deepEqual(t.pools.find((p) => p.fqdn === 'edgepool.contoso.com')!.members, ['edgepool.contoso.com']);
-    assert.deepEqual(t.sqlStores.map((s) => [s.instance, s.fqdn]), [['rtc', 'sqlbe01.contoso.com']]);
+    assert.deepEqual(
+      t.sqlStores.map((s) => [s.instance, s.fqdn]),
+      [['rtc', 'sqlbe01.contoso.com']],
+    );
     await withTempDir(async (dir) => {
       const path = join(dir, 'contoso.tbxml');
       await writeFile(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(fullTopologyTbxml(), 'utf16le')]));
@@ -106,10 +130,7 @@ describe('sfb topology', () => {
   test('a standalone topology source (UTF-16) names pools for a CSV with home-server DNs only', async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, 't.xml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(topologyXml(), 'utf16le')]));
-      await writeFile(
-        join(dir, 'u.csv'),
-        '"SipAddress","HomeServer"\n"sip:a@x","CN=Lc Services,CN=Microsoft,CN=2:1,CN=Pools,CN=RTC Service,CN=Services,CN=Configuration,DC=contoso,DC=com"\n',
-      );
+      await writeFile(join(dir, 'u.csv'), '"SipAddress","HomeServer"\n"sip:a@x","CN=Lc Services,CN=Microsoft,CN=2:1,CN=Pools,CN=RTC Service,CN=Services,CN=Configuration,DC=contoso,DC=com"\n');
       const doc = await collectInventory([
         { type: 'csv', path: join(dir, 'u.csv'), preset: 'sfb' },
         { type: 'sfb-topology', path: join(dir, 't.xml') },

@@ -140,7 +140,9 @@ export function parseTopology(text: string, source: string): Topology {
     const key = c.id ?? c.uniqueId;
     const clusterFqdn = attr(c.el, 'Fqdn');
     // Topology Builder leaves a single machine's Fqdn out: it is the cluster's
-    const members = findAll(c.el, 'Machine').map((m) => attr(m, 'Fqdn') ?? clusterFqdn ?? '').filter(Boolean);
+    const members = findAll(c.el, 'Machine')
+      .map((m) => attr(m, 'Fqdn') ?? clusterFqdn ?? '')
+      .filter(Boolean);
     machines += members.length;
     const fqdn = clusterFqdn ?? members[0];
     if (!fqdn) continue;

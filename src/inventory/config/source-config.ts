@@ -4,7 +4,10 @@
  */
 import { z } from 'zod';
 
-const name = z.string().min(1).regex(/^[\w.@:-]+$/, 'use letters, digits and . _ - @ : only');
+const name = z
+  .string()
+  .min(1)
+  .regex(/^[\w.@:-]+$/, 'use letters, digits and . _ - @ : only');
 const timeoutSeconds = z.number().positive().max(86_400);
 const common = { name: name.optional(), timeoutSeconds: timeoutSeconds.optional() };
 
@@ -61,7 +64,12 @@ export const csvSourceSchema = z.strictObject({
   format: z.enum(['csv', 'json']).optional(),
   delimiter: z.string().length(1).optional(),
   /** Longest CSV record (characters) before the read stops with an error; default 1 MiB. */
-  maxRecordChars: z.number().int().min(1024).max(256 * 1024 * 1024).optional(),
+  maxRecordChars: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .optional(),
   topologyFile: z.string().min(1).optional(),
   poolMap: z.record(z.string(), z.string()).optional(),
 });
@@ -77,13 +85,7 @@ export const postgresSourceSchema = z.strictObject({
   caFile: z.string().min(1).optional(),
 });
 
-export const sourceConfigSchema = z.discriminatedUnion('type', [
-  hostSourceSchema,
-  ldapSourceSchema,
-  csvSourceSchema,
-  topologySourceSchema,
-  postgresSourceSchema,
-]);
+export const sourceConfigSchema = z.discriminatedUnion('type', [hostSourceSchema, ldapSourceSchema, csvSourceSchema, topologySourceSchema, postgresSourceSchema]);
 
 export const inventoryConfigSchema = z.strictObject({
   sources: z.array(sourceConfigSchema).min(1, 'list at least one source'),

@@ -16,15 +16,7 @@
  */
 import type { Account, InventoryDocument } from '../model/index.js';
 
-export type FindingKind =
-  | 'home-unresolved'
-  | 'pool-not-in-topology'
-  | 'pool-without-accounts'
-  | 'home-mismatch'
-  | 'missing-from-source'
-  | 'duplicate-sip'
-  | 'disabled-homed'
-  | 'homed-online';
+export type FindingKind = 'home-unresolved' | 'pool-not-in-topology' | 'pool-without-accounts' | 'home-mismatch' | 'missing-from-source' | 'duplicate-sip' | 'disabled-homed' | 'homed-online';
 
 /** Kinds in report order, with a title for people. */
 export const FINDING_KINDS: readonly [FindingKind, string][] = [
@@ -85,7 +77,13 @@ export function checkConsistency(doc: InventoryDocument): ConsistencyReport {
     else if (a.homeRaw?.includes('=')) {
       add({ kind: 'home-unresolved', message: `${who(a)} (${a.source}): home server ${a.homeRaw} resolves to no known pool`, sources: [a.source], pool: a.homePool, accounts: [brief(a)] });
     } else if (userPools.length) {
-      add({ kind: 'pool-not-in-topology', message: `${who(a)} (${a.source}) is homed on ${a.homePool}, which no topology or directory names`, sources: [a.source], pool: a.homePool, accounts: [brief(a)] });
+      add({
+        kind: 'pool-not-in-topology',
+        message: `${who(a)} (${a.source}) is homed on ${a.homePool}, which no topology or directory names`,
+        sources: [a.source],
+        pool: a.homePool,
+        accounts: [brief(a)],
+      });
     }
   }
   for (const a of accounts) {
@@ -113,7 +111,13 @@ export function checkConsistency(doc: InventoryDocument): ConsistencyReport {
   for (const [source, m] of bySource) {
     for (const list of m.values()) {
       if (list.length < 2) continue;
-      add({ kind: 'duplicate-sip', message: `${list[0]!.sipAddress} is on ${list.length} accounts in ${source}: ${list.map((a) => a.id).join(', ')}`, sources: [source], pool: null, accounts: list.map(brief) });
+      add({
+        kind: 'duplicate-sip',
+        message: `${list[0]!.sipAddress} is on ${list.length} accounts in ${source}: ${list.map((a) => a.id).join(', ')}`,
+        sources: [source],
+        pool: null,
+        accounts: list.map(brief),
+      });
     }
   }
   const sources = [...bySource.keys()].sort();

@@ -59,7 +59,10 @@ describe('cross-source consistency', () => {
     // the finding for carl names the account and both sources
     const carl = r.findings.find((f) => f.kind === 'missing-from-source')!;
     assert.deepEqual(carl.sources, ['cs-users', 'ad']);
-    assert.deepEqual(carl.accounts.map((a) => [a.source, a.id]), [['ad', 'carl']]);
+    assert.deepEqual(
+      carl.accounts.map((a) => [a.source, a.id]),
+      [['ad', 'carl']],
+    );
     assert.equal(r.counts['home-mismatch'], 1);
     assert.equal(r.findings.length, 12);
     const text = renderConsistency(r, 'text');
@@ -75,7 +78,13 @@ describe('cross-source consistency', () => {
       accounts: [ad('anna', { attributes: { accountDisabled: true } }), ad('bert')],
     });
     const r = checkConsistency(doc);
-    assert.deepEqual(r.findings.map((f) => f.message), ['sip:anna@contoso.com (ad) is a disabled directory account but still homed on pool01.contoso.com']);
-    assert.equal(renderConsistency(checkConsistency(makeDocument({ sources: [source('ad')], pools: [pool('pool01.contoso.com')], accounts: [ad('bert')] })), 'text'), 'no inconsistencies: 1 accounts in 1 sources with SIP addresses\n');
+    assert.deepEqual(
+      r.findings.map((f) => f.message),
+      ['sip:anna@contoso.com (ad) is a disabled directory account but still homed on pool01.contoso.com'],
+    );
+    assert.equal(
+      renderConsistency(checkConsistency(makeDocument({ sources: [source('ad')], pools: [pool('pool01.contoso.com')], accounts: [ad('bert')] })), 'text'),
+      'no inconsistencies: 1 accounts in 1 sources with SIP addresses\n',
+    );
   });
 });

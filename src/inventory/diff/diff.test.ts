@@ -20,11 +20,17 @@ describe('inventory diff', () => {
 
   test('added, removed, moved between pools, changed attributes; hosts, packages, services, databases', () => {
     const h = host('fe01');
-    h.packages = [{ manager: 'dpkg', name: 'bash', version: '5.2.21-1', arch: 'amd64' }, { manager: 'dpkg', name: 'restic', version: '0.14', arch: 'amd64' }];
+    h.packages = [
+      { manager: 'dpkg', name: 'bash', version: '5.2.21-1', arch: 'amd64' },
+      { manager: 'dpkg', name: 'restic', version: '0.14', arch: 'amd64' },
+    ];
     h.services = [{ name: 'ssh.service', state: 'inactive/dead', enablement: 'disabled' }];
     const db = dbServer();
     db.version = '16.1';
-    db.databases = [{ ...db.databases[0]!, owner: 'newowner', extensions: [] }, { name: 'new', owner: 'x', encoding: 'UTF8', collation: null, sizeBytes: 1, extensions: [] }];
+    db.databases = [
+      { ...db.databases[0]!, owner: 'newowner', extensions: [] },
+      { name: 'new', owner: 'x', encoding: 'UTF8', collation: null, sizeBytes: 1, extensions: [] },
+    ];
     const after = makeDocument({
       collectedAt: '2026-02-01T00:00:00.000Z',
       pools: [pool('pool02.contoso.com'), pool('pool03.contoso.com')],
@@ -38,14 +44,29 @@ describe('inventory diff', () => {
       databaseServers: [db],
     });
     const d = diffInventories(before, after);
-    assert.deepEqual(d.accounts.added.map((x) => x.id), ['e']);
-    assert.deepEqual(d.accounts.removed.map((x) => x.id), ['b']);
-    assert.deepEqual(d.accounts.moved.map((x) => [x.id, x.fromPool, x.toPool]), [['a', 'pool01.contoso.com', 'pool02.contoso.com']]);
+    assert.deepEqual(
+      d.accounts.added.map((x) => x.id),
+      ['e'],
+    );
+    assert.deepEqual(
+      d.accounts.removed.map((x) => x.id),
+      ['b'],
+    );
+    assert.deepEqual(
+      d.accounts.moved.map((x) => [x.id, x.fromPool, x.toPool]),
+      [['a', 'pool01.contoso.com', 'pool02.contoso.com']],
+    );
     assert.deepEqual(
       d.accounts.changed.map((x) => [x.id, x.changes]),
       [
         ['c', [{ field: 'enabled', from: true, to: false }]],
-        ['d', [{ field: 'attributes.LineURI', from: 'tel:+1', to: 'tel:+2' }, { field: 'attributes.VoicePolicy', from: null, to: 'Intl' }]],
+        [
+          'd',
+          [
+            { field: 'attributes.LineURI', from: 'tel:+1', to: 'tel:+2' },
+            { field: 'attributes.VoicePolicy', from: null, to: 'Intl' },
+          ],
+        ],
       ],
     );
     assert.deepEqual(d.poolCounts, [
@@ -63,7 +84,10 @@ describe('inventory diff', () => {
     const dd = d.databaseServers.changed[0]!;
     assert.deepEqual(dd.changes, [{ field: 'version', from: '15.4', to: '16.1' }]);
     assert.deepEqual(dd.databasesAdded, ['new']);
-    assert.deepEqual(dd.databasesChanged[0]!.changes.map((c) => c.field), ['owner', 'extensions']);
+    assert.deepEqual(
+      dd.databasesChanged[0]!.changes.map((c) => c.field),
+      ['owner', 'extensions'],
+    );
 
     const text = renderDiff(d, 'text');
     assert.match(text, /~ User a \[ad:a\]: pool01\.contoso\.com → pool02\.contoso\.com/);

@@ -214,18 +214,14 @@ function diffHost(o: HostInfo, n: HostInfo): HostDiff | null {
   const np = byKey(n.packages, pk);
   const packagesAdded = [...np].filter(([k]) => !op.has(k)).map(([k, p]) => ({ name: k, version: p.version }));
   const packagesRemoved = [...op].filter(([k]) => !np.has(k)).map(([k, p]) => ({ name: k, version: p.version }));
-  const packagesChanged = [...np]
-    .filter(([k, p]) => op.has(k) && op.get(k)!.version !== p.version)
-    .map(([k, p]) => ({ name: k, from: op.get(k)!.version, to: p.version }));
+  const packagesChanged = [...np].filter(([k, p]) => op.has(k) && op.get(k)!.version !== p.version).map(([k, p]) => ({ name: k, from: op.get(k)!.version, to: p.version }));
 
   const os_ = byKey(o.services, (s) => s.name);
   const ns = byKey(n.services, (s) => s.name);
   const st = (s: { state: string; enablement: string | null }): string => `${s.state}${s.enablement ? ` (${s.enablement})` : ''}`;
   const servicesAdded = [...ns].filter(([k]) => !os_.has(k)).map(([k, s]) => ({ name: k, state: st(s) }));
   const servicesRemoved = [...os_].filter(([k]) => !ns.has(k)).map(([k, s]) => ({ name: k, state: st(s) }));
-  const servicesChanged = [...ns]
-    .filter(([k, s]) => os_.has(k) && st(os_.get(k)!) !== st(s))
-    .map(([k, s]) => ({ name: k, from: st(os_.get(k)!), to: st(s) }));
+  const servicesChanged = [...ns].filter(([k, s]) => os_.has(k) && st(os_.get(k)!) !== st(s)).map(([k, s]) => ({ name: k, from: st(os_.get(k)!), to: st(s) }));
 
   const ou = new Set(o.users.map((u) => u.name));
   const nu = new Set(n.users.map((u) => u.name));

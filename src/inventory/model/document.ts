@@ -39,15 +39,7 @@ export interface SourceReport {
   counts: Record<string, number>;
 }
 
-export type AccountKind =
-  | 'user'
-  | 'contact'
-  | 'common-area-phone'
-  | 'meeting-room'
-  | 'analog-device'
-  | 'application'
-  | 'group'
-  | 'other';
+export type AccountKind = 'user' | 'contact' | 'common-area-phone' | 'meeting-room' | 'analog-device' | 'application' | 'group' | 'other';
 
 /** Where the account lives: a pool on premises, an online service, or nowhere yet. */
 export type Homing = 'on-premises' | 'online' | 'unassigned';

@@ -7,6 +7,10 @@
  */
 export function sameHomeValue(a: string | null, b: string | null): boolean {
   if (a === null || b === null) return a === b;
-  const norm = (s: string): string => s.trim().replace(/\s*([,=+])\s*/g, '$1').toLowerCase();
+  const norm = (s: string): string =>
+    s
+      .trim()
+      .replace(/\s*([,=+])\s*/g, '$1')
+      .toLowerCase();
   return norm(a) === norm(b);
 }

@@ -17,7 +17,10 @@ describe('inventory model', () => {
     const doc = makeDocument({ accounts: [account('a'), account('b', { homePool: null, homing: 'unassigned' })], hosts: [host('h')] });
     assert.deepEqual(validateInventoryDocument(JSON.parse(JSON.stringify(doc))), doc);
     assertMatchesPublishedSchema(doc, projectRoot);
-    assert.deepEqual(doc.summary.accountsPerPool, [{ pool: 'pool01.contoso.com', count: 1 }, { pool: null, count: 1 }]);
+    assert.deepEqual(doc.summary.accountsPerPool, [
+      { pool: 'pool01.contoso.com', count: 1 },
+      { pool: null, count: 1 },
+    ]);
   });
 
   test('invalid documents: FormatError naming the path; both validators agree', () => {
@@ -42,10 +45,7 @@ describe('inventory model', () => {
 describe('document JSON in chunks', () => {
   test('the chunks join to exactly JSON.stringify(doc, null, 2)', async () => {
     const { documentJsonChunks } = await import('./serialize.js');
-    const docs = [
-      makeDocument(),
-      makeDocument({ accounts: [account('a', { displayName: 'Zoë\n"x"', attributes: { a: ['1', '2'], b: null } }), account('b')], hosts: [host('h1'), host('h2')] }),
-    ];
+    const docs = [makeDocument(), makeDocument({ accounts: [account('a', { displayName: 'Zoë\n"x"', attributes: { a: ['1', '2'], b: null } }), account('b')], hosts: [host('h1'), host('h2')] })];
     for (const doc of docs) assert.equal([...documentJsonChunks(doc)].join(''), `${JSON.stringify(doc, null, 2)}\n`);
   });
 });

@@ -5,9 +5,7 @@ import type { Account, InventoryDocument, PoolCount, Summary } from './document.
 export function countAccountsPerPool(accounts: readonly Account[]): PoolCount[] {
   const counts = new Map<string | null, number>();
   for (const a of accounts) counts.set(a.homePool, (counts.get(a.homePool) ?? 0) + 1);
-  return [...counts.entries()]
-    .map(([pool, count]) => ({ pool, count }))
-    .sort((x, y) => (x.pool === null ? 1 : y.pool === null ? -1 : x.pool < y.pool ? -1 : x.pool > y.pool ? 1 : 0));
+  return [...counts.entries()].map(([pool, count]) => ({ pool, count })).sort((x, y) => (x.pool === null ? 1 : y.pool === null ? -1 : x.pool < y.pool ? -1 : x.pool > y.pool ? 1 : 0));
 }
 
 export function summarize(doc: Omit<InventoryDocument, 'summary'>): Summary {

@@ -55,12 +55,8 @@ const host = z.strictObject({
   cpu: z.strictObject({ model: nstr, count }),
   memory: z.strictObject({ totalBytes: count, availableBytes: count.nullable(), swapTotalBytes: count.nullable() }),
   timeZone: nstr,
-  filesystems: z.array(
-    z.strictObject({ device: str, type: str, mountpoint: str, sizeBytes: count, usedBytes: count, availableBytes: count }),
-  ),
-  blockDevices: z.array(
-    z.strictObject({ name: str, type: str, sizeBytes: count, model: nstr, fstype: nstr, mountpoints: z.array(str), parent: nstr }),
-  ),
+  filesystems: z.array(z.strictObject({ device: str, type: str, mountpoint: str, sizeBytes: count, usedBytes: count, availableBytes: count })),
+  blockDevices: z.array(z.strictObject({ name: str, type: str, sizeBytes: count, model: nstr, fstype: nstr, mountpoints: z.array(str), parent: nstr })),
   interfaces: z.array(
     z.strictObject({
       name: str,
@@ -156,8 +152,7 @@ export function validateInventoryDocument(json: unknown): InventoryDocument {
   const r = inventoryDocumentSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const where =
-      issue.code === 'unrecognized_keys' ? formatPath([...issue.path, issue.keys[0] ?? '']) : formatPath(issue.path);
+    const where = issue.code === 'unrecognized_keys' ? formatPath([...issue.path, issue.keys[0] ?? '']) : formatPath(issue.path);
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : '';
     throw new FormatError(`not a valid inventory document: ${where}: ${issue.message}${more}`);
   }

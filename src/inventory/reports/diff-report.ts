@@ -25,10 +25,22 @@ function diffText(d: InventoryDiff): string {
   const list = (title: string, lines: string[]): void => {
     if (lines.length) out.push('', `${title}:`, ...lines.map((l) => `  ${l}`));
   };
-  list('accounts added', a.added.map((x) => `+ ${who(x)} on ${poolLabel(x.homePool)}`));
-  list('accounts removed', a.removed.map((x) => `- ${who(x)} from ${poolLabel(x.homePool)}`));
-  list('accounts moved', a.moved.map((x) => `~ ${who(x)}: ${poolLabel(x.fromPool)} → ${poolLabel(x.toPool)}`));
-  list('accounts changed', a.changed.flatMap((x) => [`~ ${who(x)}`, ...x.changes.map((c) => `    ${change(c)}`)]));
+  list(
+    'accounts added',
+    a.added.map((x) => `+ ${who(x)} on ${poolLabel(x.homePool)}`),
+  );
+  list(
+    'accounts removed',
+    a.removed.map((x) => `- ${who(x)} from ${poolLabel(x.homePool)}`),
+  );
+  list(
+    'accounts moved',
+    a.moved.map((x) => `~ ${who(x)}: ${poolLabel(x.fromPool)} → ${poolLabel(x.toPool)}`),
+  );
+  list(
+    'accounts changed',
+    a.changed.flatMap((x) => [`~ ${who(x)}`, ...x.changes.map((c) => `    ${change(c)}`)]),
+  );
   list('pools', [...d.pools.added.map((p) => `+ ${p}`), ...d.pools.removed.map((p) => `- ${p}`), ...d.pools.changed.map((p) => `~ ${p.fqdn}: ${p.changes.map(change).join('; ')}`)]);
   list('hosts', [...d.hosts.added.map((h) => `+ ${h}`), ...d.hosts.removed.map((h) => `- ${h}`)]);
   for (const h of d.hosts.changed) {
@@ -62,18 +74,48 @@ function diffText(d: InventoryDiff): string {
 }
 
 function diffMarkdown(d: InventoryDiff): string {
-  const out: string[] = [`# Inventory diff`, '', `From ${localTime(d.from.collectedAt, { zone: true })} (${d.from.accounts} accounts) to ${localTime(d.to.collectedAt, { zone: true })} (${d.to.accounts} accounts).`, ''];
+  const out: string[] = [
+    `# Inventory diff`,
+    '',
+    `From ${localTime(d.from.collectedAt, { zone: true })} (${d.from.accounts} accounts) to ${localTime(d.to.collectedAt, { zone: true })} (${d.to.accounts} accounts).`,
+    '',
+  ];
   if (d.incompleteSources.length) out.push(`> **Warning**: incomplete sources (removals may not be real): ${d.incompleteSources.join(', ')}`, '');
   const a = d.accounts;
   out.push('## Accounts', '', mdTable(['Added', 'Removed', 'Moved', 'Changed'], [[a.added.length, a.removed.length, a.moved.length, a.changed.length]]), '');
-  if (d.poolCounts.length) out.push('## Accounts per pool', '', mdTable(['Pool', 'Before', 'After', 'Change'], d.poolCounts.map((p) => [poolLabel(p.pool), p.from, p.to, p.to - p.from])), '');
+  if (d.poolCounts.length)
+    out.push(
+      '## Accounts per pool',
+      '',
+      mdTable(
+        ['Pool', 'Before', 'After', 'Change'],
+        d.poolCounts.map((p) => [poolLabel(p.pool), p.from, p.to, p.to - p.from]),
+      ),
+      '',
+    );
   const table = (title: string, header: string[], rows: CellValue[][]): void => {
     if (rows.length) out.push(`### ${title}`, '', mdTable(header, rows), '');
   };
-  table('Moved', ['Account', 'Source', 'Id', 'From pool', 'To pool'], a.moved.map((x) => [x.displayName ?? '', x.source, x.id, poolLabel(x.fromPool), poolLabel(x.toPool)]));
-  table('Added', ['Account', 'Source', 'Id', 'Pool'], a.added.map((x) => [x.displayName ?? '', x.source, x.id, poolLabel(x.homePool)]));
-  table('Removed', ['Account', 'Source', 'Id', 'Pool'], a.removed.map((x) => [x.displayName ?? '', x.source, x.id, poolLabel(x.homePool)]));
-  table('Changed', ['Account', 'Source', 'Id', 'Field', 'Before', 'After'], a.changed.flatMap((x) => x.changes.map((c) => [x.displayName ?? '', x.source, x.id, c.field, valueText(c.from), valueText(c.to)])));
+  table(
+    'Moved',
+    ['Account', 'Source', 'Id', 'From pool', 'To pool'],
+    a.moved.map((x) => [x.displayName ?? '', x.source, x.id, poolLabel(x.fromPool), poolLabel(x.toPool)]),
+  );
+  table(
+    'Added',
+    ['Account', 'Source', 'Id', 'Pool'],
+    a.added.map((x) => [x.displayName ?? '', x.source, x.id, poolLabel(x.homePool)]),
+  );
+  table(
+    'Removed',
+    ['Account', 'Source', 'Id', 'Pool'],
+    a.removed.map((x) => [x.displayName ?? '', x.source, x.id, poolLabel(x.homePool)]),
+  );
+  table(
+    'Changed',
+    ['Account', 'Source', 'Id', 'Field', 'Before', 'After'],
+    a.changed.flatMap((x) => x.changes.map((c) => [x.displayName ?? '', x.source, x.id, c.field, valueText(c.from), valueText(c.to)])),
+  );
   const poolRows = [
     ...d.pools.added.map((p) => [p, 'added', '']),
     ...d.pools.removed.map((p) => [p, 'removed', '']),

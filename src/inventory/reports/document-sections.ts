@@ -12,7 +12,11 @@ import { formatBytes, poolLabel, yesNo } from './format.js';
 
 export type { Block, Section, Table } from './section.js';
 
-const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'x';
 
 function accountRow(a: Account): string[] {
   return [a.displayName ?? '', a.sipAddress ?? a.primaryAddress ?? '', a.kind, yesNo(a.enabled), a.homing, a.source, a.id];
@@ -52,7 +56,12 @@ export function documentSections(doc: InventoryDocument): Section[] {
         items: [
           ['Collected', localTime(doc.collectedAt, { zone: true })],
           ['Accounts', String(doc.summary.accounts)],
-          ['By kind', Object.entries(doc.summary.accountsPerKind).map(([k, n]) => `${k} ${n}`).join(', ')],
+          [
+            'By kind',
+            Object.entries(doc.summary.accountsPerKind)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', '),
+          ],
           ['Sources', doc.sources.map((s) => `${s.name} (${s.type}, ${s.status})`).join(', ')],
         ],
       },
@@ -173,7 +182,9 @@ export function documentSections(doc: InventoryDocument): Section[] {
           s.location ?? '',
           s.status,
           s.durationMs,
-          Object.entries(s.counts).map(([k, n]) => `${k} ${n}`).join(', '),
+          Object.entries(s.counts)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', '),
           s.warnings.length,
           s.errors.length,
         ]),

@@ -24,7 +24,11 @@ export function valueText(v: CellValue): string {
 
 /** Markdown table cell: pipes escaped, line breaks flattened, HTML-significant < escaped. */
 export function mdCell(v: CellValue): string {
-  return valueText(v).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n|\r/g, ' ').replace(/</g, '&lt;');
+  return valueText(v)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n|\r/g, ' ')
+    .replace(/</g, '&lt;');
 }
 
 export function mdTable(header: string[], rows: CellValue[][]): string {

@@ -21,7 +21,15 @@ const doc = makeDocument({
 describe('reports', () => {
   test('markdown: accounts per pool first, then each pool, then hosts, databases, warnings', () => {
     const md = renderReport(doc, 'md');
-    const order = ['## Accounts per pool', '### pool01.contoso.com (2)', '### pool02.contoso.com (1)', '### (unassigned) (1)', '## Host fe01', '## PostgreSQL 127.0.0.1:5432', '## Sources and warnings'];
+    const order = [
+      '## Accounts per pool',
+      '### pool01.contoso.com (2)',
+      '### pool02.contoso.com (1)',
+      '### (unassigned) (1)',
+      '## Host fe01',
+      '## PostgreSQL 127.0.0.1:5432',
+      '## Sources and warnings',
+    ];
     let last = -1;
     for (const h of order) {
       const i = md.indexOf(h);

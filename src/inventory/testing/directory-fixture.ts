@@ -46,22 +46,46 @@ function entry(dn: string, attrs: [string, string][]): string {
 /** The fixed part: base, containers, pool objects, the service account and a referral. */
 export function directorySkeleton(): string {
   const parts: string[] = [
-    entry(BASE_DN, [['objectClass', 'dcObject'], ['objectClass', 'organization'], ['dc', 'contoso'], ['o', 'Contoso']]),
-    entry(`ou=Users,${BASE_DN}`, [['objectClass', 'organizationalUnit'], ['ou', 'Users']]),
-    entry(`ou=Contacts,${BASE_DN}`, [['objectClass', 'organizationalUnit'], ['ou', 'Contacts']]),
-    entry(`ou=Service,${BASE_DN}`, [['objectClass', 'organizationalUnit'], ['ou', 'Service']]),
+    entry(BASE_DN, [
+      ['objectClass', 'dcObject'],
+      ['objectClass', 'organization'],
+      ['dc', 'contoso'],
+      ['o', 'Contoso'],
+    ]),
+    entry(`ou=Users,${BASE_DN}`, [
+      ['objectClass', 'organizationalUnit'],
+      ['ou', 'Users'],
+    ]),
+    entry(`ou=Contacts,${BASE_DN}`, [
+      ['objectClass', 'organizationalUnit'],
+      ['ou', 'Contacts'],
+    ]),
+    entry(`ou=Service,${BASE_DN}`, [
+      ['objectClass', 'organizationalUnit'],
+      ['ou', 'Service'],
+    ]),
     entry(`cn=svc-inventory,ou=Service,${BASE_DN}`, [
       ['objectClass', 'inetOrgPerson'],
       ['cn', 'svc-inventory'],
       ['sn', 'Inventory'],
       ['userPassword', 'svc-secret'],
     ]),
-    entry(`ou=Elsewhere,${BASE_DN}`, [['objectClass', 'referral'], ['objectClass', 'extensibleObject'], ['ou', 'Elsewhere'], ['ref', 'ldap://other.example.invalid/ou=Elsewhere,dc=example,dc=com']]),
+    entry(`ou=Elsewhere,${BASE_DN}`, [
+      ['objectClass', 'referral'],
+      ['objectClass', 'extensibleObject'],
+      ['ou', 'Elsewhere'],
+      ['ref', 'ldap://other.example.invalid/ou=Elsewhere,dc=example,dc=com'],
+    ]),
   ];
   let dn = BASE_DN;
   for (const cn of ['Configuration', 'Services', 'RTC Service', 'Pools']) {
     dn = `CN=${cn},${dn}`;
-    parts.push(entry(dn, [['objectClass', 'container'], ['cn', cn]]));
+    parts.push(
+      entry(dn, [
+        ['objectClass', 'container'],
+        ['cn', cn],
+      ]),
+    );
   }
   for (const [id, fqdn] of Object.entries(DIRECTORY_POOLS)) {
     parts.push(
@@ -84,7 +108,13 @@ export function generatedAccount(i: number): { ldif: string; expected: ExpectedA
   if (i % 20 === 19) {
     const dn = `uid=plain${n},ou=Users,${BASE_DN}`;
     return {
-      ldif: entry(dn, [['objectClass', 'inetOrgPerson'], ['uid', `plain${n}`], ['cn', `Plain ${n}`], ['sn', 'Plain'], ['userPassword', `${PASSWORD_MARKER}-${i}`]]),
+      ldif: entry(dn, [
+        ['objectClass', 'inetOrgPerson'],
+        ['uid', `plain${n}`],
+        ['cn', `Plain ${n}`],
+        ['sn', 'Plain'],
+        ['userPassword', `${PASSWORD_MARKER}-${i}`],
+      ]),
       expected: null,
     };
   }
@@ -107,8 +137,20 @@ export function generatedAccount(i: number): { ldif: string; expected: ExpectedA
 
   const dn = isContact ? `cn=contact${n},ou=Contacts,${BASE_DN}` : `uid=user${n},ou=Users,${BASE_DN}`;
   const attrs: [string, string][] = isContact
-    ? [['objectClass', 'contact'], ['objectClass', 'lifeboatTestAccount'], ['cn', `contact${n}`], ['sn', 'Contact']]
-    : [['objectClass', 'inetOrgPerson'], ['objectClass', 'lifeboatTestAccount'], ['uid', `user${n}`], ['cn', `user${n}`], ['sn', 'User'], ['mail', `user${n}@contoso.com`]];
+    ? [
+        ['objectClass', 'contact'],
+        ['objectClass', 'lifeboatTestAccount'],
+        ['cn', `contact${n}`],
+        ['sn', 'Contact'],
+      ]
+    : [
+        ['objectClass', 'inetOrgPerson'],
+        ['objectClass', 'lifeboatTestAccount'],
+        ['uid', `user${n}`],
+        ['cn', `user${n}`],
+        ['sn', 'User'],
+        ['mail', `user${n}@contoso.com`],
+      ];
   attrs.push(['displayName', name], ['msRTCSIP-PrimaryUserAddress', sip], ['msRTCSIP-UserEnabled', enabled ? 'TRUE' : 'FALSE'], ['msRTCSIP-OptionFlags', String(256 + (i % 3))]);
   if (!isContact) attrs.push(['userPassword', `${PASSWORD_MARKER}-${i}`], ['userAccountControl', enabled ? '512' : '514']);
   if (home.kind === 'cluster') attrs.push(['msRTCSIP-PrimaryHomeServer', homeServerDn(home.cluster)], ['msRTCSIP-DeploymentLocator', 'SRV:']);

@@ -1,15 +1,5 @@
 /** Builders for inventory documents in tests (summary always derived). */
-import {
-  type Account,
-  type DatabaseServer,
-  type HostInfo,
-  INVENTORY_SCHEMA,
-  INVENTORY_SCHEMA_VERSION,
-  type InventoryDocument,
-  type Pool,
-  type SourceReport,
-  summarize,
-} from '../model/index.js';
+import { type Account, type DatabaseServer, type HostInfo, INVENTORY_SCHEMA, INVENTORY_SCHEMA_VERSION, type InventoryDocument, type Pool, type SourceReport, summarize } from '../model/index.js';
 
 export function account(id: string, over: Partial<Account> = {}): Account {
   return {

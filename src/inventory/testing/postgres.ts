@@ -46,8 +46,15 @@ export async function startPostgres(): Promise<Postgres> {
     await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${join(dir, 'pw')}`, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
     const port = await freePort();
     await run(join(bin, 'pg_ctl'), [
-      '-D', data, '-w', '-t', '60', '-l', join(dir, 'log'),
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=20`,
+      '-D',
+      data,
+      '-w',
+      '-t',
+      '60',
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=20`,
       'start',
     ]);
     const stop = async (): Promise<void> => {
@@ -59,8 +66,7 @@ export async function startPostgres(): Promise<Postgres> {
       port,
       superuser: 'postgres',
       superuserPassword,
-      url: (user, password, database = 'postgres') =>
-        `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${database}`,
+      url: (user, password, database = 'postgres') => `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${database}`,
       stop,
     };
   } catch (err) {

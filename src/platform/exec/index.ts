@@ -41,7 +41,7 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
   return new Promise((resolve, reject) => {
     options.signal?.throwIfAborted();
     const child = spawn(cmd, args, {
-      env: (options.env ?? process.env),
+      env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -53,10 +53,7 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
       if (failure === undefined) failure = reason;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(
-      () => kill(new LifeboatError('E_COMMAND_FAILED', `${cmd} did not finish within ${Math.round(timeoutMs / 1000)} s`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => kill(new LifeboatError('E_COMMAND_FAILED', `${cmd} did not finish within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
     const onAbort = (): void => kill(options.signal?.reason ?? new LifeboatError('E_ABORTED', 'aborted'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (d: Buffer) => {
@@ -97,7 +94,12 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
 
 /** True when `name` (a bare command name or a path) is an executable file on `PATH`. */
 export async function commandExists(name: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<boolean> {
-  const candidates = name.includes('/') ? [name] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
+  const candidates = name.includes('/')
+    ? [name]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
   for (const c of candidates) {
     try {
       await access(c, constants.X_OK);

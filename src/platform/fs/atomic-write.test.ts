@@ -23,10 +23,13 @@ test('writes strings, bytes and chunk sequences; mode 0600 unless told, whatever
     await writeFileAtomic(join(dir, 'b'), Buffer.from([0, 1, 2]));
     const lines = Array.from({ length: 50_000 }, (_, i) => `line ${i}\n`);
     await writeFileAtomic(join(dir, 'c'), lines);
-    await writeFileAtomic(join(dir, 'd'), (async function* () {
-      yield 'x';
-      yield Buffer.from('y');
-    })());
+    await writeFileAtomic(
+      join(dir, 'd'),
+      (async function* () {
+        yield 'x';
+        yield Buffer.from('y');
+      })(),
+    );
     process.umask(0o077);
     await writeFileAtomic(join(dir, 'e'), 'for the exporter\n', { mode: 0o644 });
   } finally {

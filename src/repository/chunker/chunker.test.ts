@@ -74,11 +74,20 @@ describe('chunk boundary vectors', () => {
       if (c.input_sha256) assert.equal(createHash('sha256').update(input).digest('hex'), c.input_sha256, 'input generator');
       const chunker = new Chunker(parsePolynomial(c.polynomial), paramsOf(c));
       const got = chunkStream(chunker, input, () => input.length);
-      assert.deepEqual(lengths(got), c.chunks.map((w) => w.length));
+      assert.deepEqual(
+        lengths(got),
+        c.chunks.map((w) => w.length),
+      );
       c.chunks.forEach((want, i) => {
         const g = got[i]!;
         assert.equal(g.offset, want.offset, `chunk ${i} offset`);
-        assert.equal(createHash('sha256').update(input.subarray(g.offset, g.offset + g.length)).digest('hex'), want.sha256, `chunk ${i} sha256`);
+        assert.equal(
+          createHash('sha256')
+            .update(input.subarray(g.offset, g.offset + g.length))
+            .digest('hex'),
+          want.sha256,
+          `chunk ${i} sha256`,
+        );
         // the final chunk of an input that ended without a cut has no cut fingerprint (see the vectors' notes)
         if (g.fingerprint !== undefined) assert.equal(g.fingerprint, want.cut_fingerprint, `chunk ${i} cut fingerprint`);
       });
@@ -106,7 +115,10 @@ describe('chunk boundary vectors', () => {
       got.slice(0, -1),
       c.chunks.slice(0, -1).map((w) => ({ offset: w.offset, length: w.length, fingerprint: w.cut_fingerprint })),
     );
-    assert.deepEqual(lengths(got), c.chunks.map((w) => w.length));
+    assert.deepEqual(
+      lengths(got),
+      c.chunks.map((w) => w.length),
+    );
   });
 });
 
@@ -116,7 +128,10 @@ describe('streaming', () => {
 
   test('the 3 MiB input has content-defined cuts (the property below is not vacuous)', () => {
     assert.ok(whole.length >= 2, `${whole.length} chunks`);
-    assert.equal(whole.reduce((a, b) => a + b, 0), input.length);
+    assert.equal(
+      whole.reduce((a, b) => a + b, 0),
+      input.length,
+    );
     assert.ok(whole.slice(0, -1).every((n) => n >= MIN_SIZE && n < MAX_SIZE));
   });
 
@@ -178,7 +193,11 @@ describe('the native chunker (file lanes) cuts where this one does', () => {
     test(`vector ${c.name}, fed whole and in 64 KiB + 3 byte reads`, () => {
       const input = vectorInput(c.input, c.input_length);
       for (const slice of [input.length || 1, 64 * 1024 + 3]) {
-        assert.deepEqual(nativeLengths(parsePolynomial(c.polynomial), input, slice), c.chunks.map((w) => w.length), `reads of ${slice}`);
+        assert.deepEqual(
+          nativeLengths(parsePolynomial(c.polynomial), input, slice),
+          c.chunks.map((w) => w.length),
+          `reads of ${slice}`,
+        );
       }
     });
   }

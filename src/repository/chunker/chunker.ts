@@ -188,7 +188,7 @@ export function chunkBoundaries(pol: bigint, data: Uint8Array, params: ChunkerPa
   const c = new Chunker(pol, params);
   const lengths: number[] = [];
   let start = 0;
-  for (let pos = 0; pos < data.length; ) {
+  for (let pos = 0; pos < data.length;) {
     const cut = c.next(data, pos, data.length);
     if (cut < 0) break;
     lengths.push(cut - start);

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FormatError } from '../../core/index.js';
-import {
-  deg,
-  derivePolynomial,
-  formatPolynomial,
-  isIrreducible,
-  parsePolynomial,
-  polyGcd,
-  polyMod,
-  polyMulMod,
-  randomPolynomial,
-} from './index.js';
+import { deg, derivePolynomial, formatPolynomial, isIrreducible, parsePolynomial, polyGcd, polyMod, polyMulMod, randomPolynomial } from './index.js';
 import { chunkerVectors, sha256Counter } from './testing/inputs.js';
 
 const pv = chunkerVectors().polynomial_vectors;

@@ -29,9 +29,15 @@ describe('key files from restic test repositories (password "geheim")', () => {
       const doc = JSON.parse(v.key_file_json) as KeyFileJson;
       assert.equal(doc.kdf, 'scrypt');
       const params: KdfParams = { N: doc.N, r: doc.r, p: doc.p, salt: Buffer.from(doc.salt, 'base64') };
-      assert.deepEqual({ N: params.N, r: params.r, p: params.p, salt: params.salt.toString('base64') }, {
-        N: v.scrypt.N, r: v.scrypt.r, p: v.scrypt.p, salt: v.scrypt.salt_base64,
-      });
+      assert.deepEqual(
+        { N: params.N, r: params.r, p: params.p, salt: params.salt.toString('base64') },
+        {
+          N: v.scrypt.N,
+          r: v.scrypt.r,
+          p: v.scrypt.p,
+          salt: v.scrypt.salt_base64,
+        },
+      );
 
       const userKey = await deriveUserKey(v.password, params);
       assert.equal(Buffer.concat([userKey.encrypt, userKey.macK, userKey.macR]).toString('hex'), v.scrypt.output);
@@ -59,7 +65,7 @@ describe('key files from restic test repositories (password "geheim")', () => {
   }
 });
 
-describe('validateKdfParams (restic\'s rules)', () => {
+describe("validateKdfParams (restic's rules)", () => {
   const salt = Buffer.alloc(64, 1);
   const ok: KdfParams[] = [
     { N: 2, r: 1, p: 1, salt },

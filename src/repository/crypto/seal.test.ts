@@ -3,18 +3,7 @@ import { createDecipheriv, randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { IntegrityError } from '../../core/index.js';
 import { nativeAvailable } from '../../native/index.js';
-import {
-  CIPHERTEXT_OVERHEAD,
-  type CryptoKey,
-  generateKey,
-  nativeCryptoEnabled,
-  open,
-  openInto,
-  poly1305Aes,
-  seal,
-  sealInto,
-  setNativeCrypto,
-} from './index.js';
+import { CIPHERTEXT_OVERHEAD, type CryptoKey, generateKey, nativeCryptoEnabled, open, openInto, poly1305Aes, seal, sealInto, setNativeCrypto } from './index.js';
 import { hex, keyFromHex, loadCryptoVectors } from './testing/crypto-vectors.js';
 
 const vectors = loadCryptoVectors();
@@ -43,12 +32,14 @@ function flip(data: Buffer, index: number): Buffer {
   return copy;
 }
 
-const integrity = (pattern: RegExp = /^ciphertext verification failed/) => (err: unknown): boolean => {
-  assert.ok(err instanceof IntegrityError, `expected IntegrityError, got ${String(err)}`);
-  assert.equal(err.code, 'E_INTEGRITY');
-  assert.match(err.message, pattern);
-  return true;
-};
+const integrity =
+  (pattern: RegExp = /^ciphertext verification failed/) =>
+  (err: unknown): boolean => {
+    assert.ok(err instanceof IntegrityError, `expected IntegrityError, got ${String(err)}`);
+    assert.equal(err.code, 'E_INTEGRITY');
+    assert.match(err.message, pattern);
+    return true;
+  };
 
 for (const native of [true, false]) {
   describe(native ? 'native addon' : 'pure JS (node:crypto + @noble/ciphers)', () => {
@@ -204,8 +195,22 @@ describe('native and pure-JS implementations agree', () => {
     const key: CryptoKey = generateKey();
     for (const size of [0, 17, 70_000]) {
       const plaintext = randomBytes(size);
-      assert.ok(using(false, () => open(key, using(true, () => seal(key, plaintext)))).equals(plaintext));
-      assert.ok(using(true, () => open(key, using(false, () => seal(key, plaintext)))).equals(plaintext));
+      assert.ok(
+        using(false, () =>
+          open(
+            key,
+            using(true, () => seal(key, plaintext)),
+          ),
+        ).equals(plaintext),
+      );
+      assert.ok(
+        using(true, () =>
+          open(
+            key,
+            using(false, () => seal(key, plaintext)),
+          ),
+        ).equals(plaintext),
+      );
     }
   });
 });

@@ -30,7 +30,7 @@ export function goJsonString(s: string | Uint8Array, options: GoJsonOptions = {}
   const flush = (end: number): void => {
     if (end > start) out += Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8');
   };
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i]!;
     if (c < 0x80) {
       let esc: string | undefined;

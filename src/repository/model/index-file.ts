@@ -46,10 +46,7 @@ export function encodeIndex(packs: readonly IndexPack[]): Buffer {
     .map(
       (p) =>
         `{"id":"${p.id}","blobs":[${p.blobs
-          .map(
-            (b) =>
-              `{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length}${b.uncompressedLength ? `,"uncompressed_length":${b.uncompressedLength}` : ''}}`,
-          )
+          .map((b) => `{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length}${b.uncompressedLength ? `,"uncompressed_length":${b.uncompressedLength}` : ''}}`)
           .join(',')}]}`,
     )
     .join(',');

@@ -89,7 +89,11 @@ test('scanIndex declines, without reporting a blob, whatever it does not read; d
   ];
   for (const text of declined) {
     let reported = 0;
-    assert.equal(scanIndex(Buffer.from(text), true, () => reported++), false, text);
+    assert.equal(
+      scanIndex(Buffer.from(text), true, () => reported++),
+      false,
+      text,
+    );
     assert.equal(reported, 0);
   }
   // compressed blobs in a repository version 1: declined, so decodeIndex's caller can refuse them
@@ -110,10 +114,13 @@ test('issue 20 defect 2: decodeIndex refuses a length, offset or uncompressed le
     ['"offset":1152921504606846976,"length":40', /offset: want a non-negative integer below 2\^53|offset/],
   ] as const) {
     const text = `{"packs":[{"id":"${pack}","blobs":[{"id":"${blob}","type":"data",${fields}}]}]}`;
-    assert.throws(() => decodeIndex(Buffer.from(text), 'index/ef01'), (err: Error) => {
-      assert.ok(err.message.startsWith(`index/ef01: pack ${pack} blob ${blob}`), err.message);
-      assert.match(err.message, problem);
-      return true;
-    });
+    assert.throws(
+      () => decodeIndex(Buffer.from(text), 'index/ef01'),
+      (err: Error) => {
+        assert.ok(err.message.startsWith(`index/ef01: pack ${pack} blob ${blob}`), err.message);
+        assert.match(err.message, problem);
+        return true;
+      },
+    );
   }
 });

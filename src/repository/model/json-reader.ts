@@ -77,7 +77,10 @@ export class InexactNumberError extends FormatError {}
 
 /** Field readers that turn wrong types into FormatErrors naming the field. */
 export class Fields {
-  constructor(private readonly obj: Record<string, unknown>, private readonly what: string) {}
+  constructor(
+    private readonly obj: Record<string, unknown>,
+    private readonly what: string,
+  ) {}
 
   static of(value: unknown, what: string): Fields {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FormatError(`${what} is not a JSON object`);

@@ -100,7 +100,10 @@ test('TreeBuilder sorts by raw name bytes (non-UTF-8 names included) and refuses
   for (const name of names) b.add({ ...base, name });
   const encoded = b.encode();
   const order = decodeTree(encoded).map((n) => n.name);
-  assert.deepEqual(order, [...names].sort((x, y) => Buffer.compare(x, y)));
+  assert.deepEqual(
+    order,
+    [...names].sort((x, y) => Buffer.compare(x, y)),
+  );
   // same bytes as encoding the sorted nodes one by one
   assert.equal(encoded.toString('latin1'), encodeTree([...names].sort((x, y) => Buffer.compare(x, y)).map((name) => ({ ...base, name }))).toString('latin1'));
   assert.equal(b.size, names.length);
@@ -193,7 +196,15 @@ test('snapshot and index round trips', () => {
   const bytes = encodeSnapshot(snap);
   assert.equal(bytes.toString(), `{"time":"2026-11-23T23:59:49.074895526Z","tree":"${snap.tree}","paths":["/tmp/src"],"hostname":"testhost","username":"root","tags":["t1","t2"]}`);
   assert.deepEqual(decodeSnapshot(bytes), snap);
-  const packs = [{ id: 'a'.repeat(64) as never, blobs: [{ id: 'b'.repeat(64) as never, type: 'data' as const, offset: 0, length: 47, uncompressedLength: 6 }, { id: 'c'.repeat(64) as never, type: 'tree' as const, offset: 47, length: 412, uncompressedLength: 0 }] }];
+  const packs = [
+    {
+      id: 'a'.repeat(64) as never,
+      blobs: [
+        { id: 'b'.repeat(64) as never, type: 'data' as const, offset: 0, length: 47, uncompressedLength: 6 },
+        { id: 'c'.repeat(64) as never, type: 'tree' as const, offset: 47, length: 412, uncompressedLength: 0 },
+      ],
+    },
+  ];
   assert.deepEqual(decodeIndex(encodeIndex(packs)).packs, packs);
   assert.match(encodeIndex(packs).toString(), /\n$/);
 });

@@ -19,7 +19,7 @@ export function quoteName(name: Uint8Array): string {
   const ascii = buf.toString('latin1');
   if (PLAIN.test(ascii) && !ascii.includes('"') && !ascii.includes('\\')) return ascii;
   let out = '';
-  for (let i = 0; i < name.length; ) {
+  for (let i = 0; i < name.length;) {
     const { rune, size } = decodeRune(name, i);
     if (rune < 0) {
       const c = name[i]!;
@@ -57,7 +57,7 @@ export function unquoteName(quoted: string): Buffer {
   const bad = (why: string): never => {
     throw new FormatError(`invalid quoted name ${JSON.stringify(quoted.slice(0, 80))}: ${why}`);
   };
-  for (let i = 0; i < quoted.length; ) {
+  for (let i = 0; i < quoted.length;) {
     const cp = quoted.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
     if (ch === '"') bad('unescaped quote');

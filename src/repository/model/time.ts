@@ -98,7 +98,21 @@ export function goTimeEquals(s: string, unixSeconds: number, nanos: number): boo
       const m = digits(s, at + 4, at + 6);
       if (h >= 0 && m >= 0) offset = (z === 45 ? -1 : 1) * (h * 60 + m);
     }
-    if (offset !== undefined && fracDigits > 0 && year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 60) {
+    if (
+      offset !== undefined &&
+      fracDigits > 0 &&
+      year >= 0 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= 31 &&
+      hour >= 0 &&
+      hour <= 23 &&
+      minute >= 0 &&
+      minute <= 59 &&
+      second >= 0 &&
+      second <= 60
+    ) {
       const local = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
       return local - offset * 60 === unixSeconds && frac === nanos;
     }
@@ -183,7 +197,7 @@ export function calendarFields(t: GoTime): CalendarFields {
 
 /** ISO 8601 week-numbering year and week (Go's t.ISOWeek()). */
 export function isoWeek(f: CalendarFields): { year: number; week: number } {
-  const weekday = ((f.days % 7) + 7 + 3) % 7 + 1; // 1970-01-01 was a Thursday (4); Monday = 1
+  const weekday = (((f.days % 7) + 7 + 3) % 7) + 1; // 1970-01-01 was a Thursday (4); Monday = 1
   const thursday = f.days + (4 - weekday);
   const [year] = civilFromDays(thursday);
   const jan1 = daysFromCivil(year, 1, 1);

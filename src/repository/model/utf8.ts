@@ -37,7 +37,7 @@ export function decodeRune(b: Uint8Array, i: number): DecodedRune {
 
 /** True when every byte belongs to a valid UTF-8 sequence. */
 export function isValidUtf8(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     if (b[i]! < 0x80) {
       i++;
       continue;
@@ -53,7 +53,7 @@ export function isValidUtf8(b: Uint8Array): boolean {
 export function decodeUtf8WithMarks(b: Uint8Array, mark: string): string {
   let out = '';
   let start = 0;
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     if (b[i]! < 0x80) {
       i++;
       continue;

@@ -35,12 +35,7 @@ export function newPlainScratch(): Buffer {
  * `scratch`, the result is a view into scratch buffers, valid until the next call with them.
  * `scratch.sealed` may be `bytes` itself: the blob is then decrypted in place.
  */
-export function openBlob(
-  key: CryptoKey,
-  loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number },
-  bytes: Uint8Array,
-  scratch?: BlobScratch,
-): Buffer {
+export function openBlob(key: CryptoKey, loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array, scratch?: BlobScratch): Buffer {
   const what = `${loc.type} blob ${loc.id} in pack ${loc.packId}`;
   let plain: Buffer;
   try {

@@ -40,7 +40,10 @@ for (const level of [0, 3]) {
     assert.equal(sha256Id(bytes), pack.id);
     const header = parsePackTail(key, 2, pack.id, bytes, bytes.length);
     assert.deepEqual(header, packFileBlobs(pack));
-    assert.deepEqual(header.map((h) => h.type), ['data', 'data', 'data', 'data', 'tree']);
+    assert.deepEqual(
+      header.map((h) => h.type),
+      ['data', 'data', 'data', 'data', 'tree'],
+    );
     for (const [i, h] of header.entries()) {
       const plain = openBlob(key, { ...h, packId: pack.id }, bytes.subarray(h.offset, h.offset + h.length));
       assert.ok(plain.equals(i < blobs.length ? blobs[i]! : text));
@@ -93,7 +96,10 @@ test('PackFileWriter: a blob larger than a pack buffer gets a pack of its own; d
   const huge = randomBytes(PACK_BUFFER_SIZE + 1000);
   writer.addBlob('tree', sha256Id(huge), huge);
   assert.equal(packs.length, 2);
-  assert.deepEqual(packs.map((p) => p.blobCount), [1, 1]);
+  assert.deepEqual(
+    packs.map((p) => p.blobCount),
+    [1, 1],
+  );
   assert.ok(packs[1]!.length > PACK_BUFFER_SIZE);
   for (const p of packs) readPack(p);
   writer.addBlob('tree', sha256Id(small), small);

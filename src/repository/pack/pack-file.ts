@@ -23,16 +23,7 @@ import type { Id } from '../../core/index.js';
 import { releasePages } from '../../native/index.js';
 import { compressBound, compressInto } from '../compression.js';
 import { CIPHERTEXT_OVERHEAD, type CryptoKey, IV_LENGTH, sealInto, sealIntoWithIv } from '../crypto/index.js';
-import {
-  type BlobType,
-  type PackBlob,
-  ENTRY_ID_SIZE,
-  ENTRY_SIZE_COMPRESSED,
-  PACK_BUFFER_SIZE,
-  PACK_HEADER_OVERHEAD,
-  TARGET_PACK_SIZE,
-  entrySize,
-} from './header.js';
+import { type BlobType, type PackBlob, ENTRY_ID_SIZE, ENTRY_SIZE_COMPRESSED, PACK_BUFFER_SIZE, PACK_HEADER_OVERHEAD, TARGET_PACK_SIZE, entrySize } from './header.js';
 
 /**
  * A finished pack in an (unlinked) temporary file: the receiver reads `length` bytes from `fd`
@@ -48,13 +39,10 @@ export interface PackFile {
 }
 
 /** Calls `fn` for each entry of plaintext pack header entries; `idAt` is the offset of its 32-byte ID in `header`. */
-export function forEachHeaderEntry(
-  header: Uint8Array,
-  fn: (type: BlobType, idAt: number, offset: number, length: number, uncompressedLength: number) => void,
-): void {
+export function forEachHeaderEntry(header: Uint8Array, fn: (type: BlobType, idAt: number, offset: number, length: number, uncompressedLength: number) => void): void {
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   let offset = 0;
-  for (let pos = 0; pos < header.length; ) {
+  for (let pos = 0; pos < header.length;) {
     const t = header[pos]!;
     const length = view.getUint32(pos + 1, true);
     const compressed = t >= 2;

@@ -18,8 +18,7 @@ export function verifyPack(key: CryptoKey, version: number, packId: Id, bytes: B
   const problems: PackProblem[] = [];
   if (sha256Id(bytes) !== packId) problems.push({ kind: 'pack-hash-mismatch', message: `pack ${packId}: content does not match its name (damaged file)` });
   let header: Set<string> | undefined;
-  const key4 = (b: { type: string; id: string; offset: number; length: number; uncompressedLength: number }): string =>
-    `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
+  const key4 = (b: { type: string; id: string; offset: number; length: number; uncompressedLength: number }): string => `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
   try {
     header = new Set(parsePackTail(key, version, packId, bytes, bytes.length).map(key4));
   } catch (err) {

@@ -83,7 +83,10 @@ describe('journal chain', () => {
     const stored = chain();
     stored[3] = { ...stored[3]!, record: rehashed(stored[3]!.record!, { seq: 9 }) };
     const v = verifyJournal(stored);
-    assert.ok(errors(v).some((e) => e.startsWith('reordered #9')), errors(v).join('; '));
+    assert.ok(
+      errors(v).some((e) => e.startsWith('reordered #9')),
+      errors(v).join('; '),
+    );
   });
 
   test('the tail can only be checked against a citation: --expect names a removed newest record', () => {

@@ -66,7 +66,8 @@ export function verifyJournal(stored: readonly StoredJournalRecord[], opts: { ex
       continue;
     }
     const r = s.record;
-    if (recordHash(r) !== r.hash) add('altered', s, `record ${journalCitation(r)} (${r.event}${r.point ? ` of point ${r.point}` : ''}) was altered: its content no longer hashes to ${r.hash.slice(0, 12)}`);
+    if (recordHash(r) !== r.hash)
+      add('altered', s, `record ${journalCitation(r)} (${r.event}${r.point ? ` of point ${r.point}` : ''}) was altered: its content no longer hashes to ${r.hash.slice(0, 12)}`);
     if (!byHash.has(r.hash)) byHash.set(r.hash, s as StoredJournalRecord & { record: JournalRecord });
   }
   const records = [...byHash.values()];
@@ -84,7 +85,11 @@ export function verifyJournal(stored: readonly StoredJournalRecord[], opts: { ex
       const replaced = stranded.find((x) => x.record.seq === r.seq - 1 && !explained.has(x.record.hash));
       if (replaced) {
         explained.add(replaced.record.hash);
-        add('altered', replaced, `record ${journalCitation(replaced.record)} (${replaced.record.event}${replaced.record.point ? ` of point ${replaced.record.point}` : ''}) was altered or replaced: record ${journalCitation(r)} follows a record ${p.slice(0, 12)} that is no longer in the journal`);
+        add(
+          'altered',
+          replaced,
+          `record ${journalCitation(replaced.record)} (${replaced.record.event}${replaced.record.point ? ` of point ${replaced.record.point}` : ''}) was altered or replaced: record ${journalCitation(r)} follows a record ${p.slice(0, 12)} that is no longer in the journal`,
+        );
       } else {
         // the records the removed one followed are followed by nobody now: that is explained
         for (const x of stranded) if (x.record.seq < r.seq) explained.add(x.record.hash);
@@ -94,7 +99,12 @@ export function verifyJournal(stored: readonly StoredJournalRecord[], opts: { ex
     if (known.every(Boolean)) {
       const prevs = known as JournalRecord[];
       const expectedSeq = prevs.length ? Math.max(...prevs.map((p) => p.seq)) + 1 : 1;
-      if (r.seq !== expectedSeq) add('reordered', s, `record ${journalCitation(r)} (${r.event}) is numbered ${r.seq} but follows ${prevs.length ? prevs.map((p) => journalCitation(p)).join(', ') : 'nothing'}: records were reordered or renumbered`);
+      if (r.seq !== expectedSeq)
+        add(
+          'reordered',
+          s,
+          `record ${journalCitation(r)} (${r.event}) is numbered ${r.seq} but follows ${prevs.length ? prevs.map((p) => journalCitation(p)).join(', ') : 'nothing'}: records were reordered or renumbered`,
+        );
       const late = prevs.find((p) => Date.parse(r.time) + CLOCK_SKEW_MS < Date.parse(p.time));
       if (late) add('reordered', s, `record ${journalCitation(r)} (${r.event}, ${r.time}) is dated before the record it follows, ${journalCitation(late)} (${late.time}): records were reordered`);
       if (prevs.length > 1) add('fork', s, `records ${prevs.map((p) => journalCitation(p)).join(' and ')} were appended at the same time; ${journalCitation(r)} joins them`);
@@ -102,7 +112,11 @@ export function verifyJournal(stored: readonly StoredJournalRecord[], opts: { ex
   }
   for (const s of stranded) {
     if (explained.has(s.record.hash)) continue;
-    add('altered', s, `record ${journalCitation(s.record)} (${s.record.event}) is followed by no record although newer ones exist: it was altered and re-hashed, or the records after it were rewritten`);
+    add(
+      'altered',
+      s,
+      `record ${journalCitation(s.record)} (${s.record.event}) is followed by no record although newer ones exist: it was altered and re-hashed, or the records after it were rewritten`,
+    );
   }
   const heads = journalHeads(records.map((s) => s.record));
   if (heads.length > 1) {

@@ -76,7 +76,10 @@ export async function loadChecklist(name: string, dir = CHECKLIST_DIR): Promise<
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new LifeboatError(errnoCode(err) === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO', `cannot read the checklist ${file}: ${(err as Error).message}`, { hint: 'reinstall Lifeboat: the checklists ship in its checklists/ folder', cause: err });
+    throw new LifeboatError(errnoCode(err) === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO', `cannot read the checklist ${file}: ${(err as Error).message}`, {
+      hint: 'reinstall Lifeboat: the checklists ship in its checklists/ folder',
+      cause: err,
+    });
   }
   const checklist = parseChecklist(text, file);
   if (checklist.name !== name) throw new LifeboatError('E_CONFIG', `${file}: names checklist ${checklist.name}, expected ${name}`);

@@ -52,7 +52,10 @@ function configurationXml(pools: string[]): string {
 
 function userDataXml(users: string[]): string {
   return `<?xml version="1.0" encoding="utf-8"?>\r\n<DocItemSet xmlns="urn:schema:Microsoft.Rtc.Management.UserData.2008" Version="1">${users
-    .map((u) => `<DocItem Name="urn:hr:${u}"><Data><HomedResource xmlns="urn:schema:Microsoft.Rtc.Management.UserData.2008"><ContactGroups><ContactGroup Number="1" DisplayName="fg=="/></ContactGroups><Contacts><Contact Buddy="sip:ken@contoso.com" Groups="1"/></Contacts></HomedResource></Data></DocItem>`)
+    .map(
+      (u) =>
+        `<DocItem Name="urn:hr:${u}"><Data><HomedResource xmlns="urn:schema:Microsoft.Rtc.Management.UserData.2008"><ContactGroups><ContactGroup Number="1" DisplayName="fg=="/></ContactGroups><Contacts><Contact Buddy="sip:ken@contoso.com" Groups="1"/></Contacts></HomedResource></Data></DocItem>`,
+    )
     .join('')}</DocItemSet>`;
 }
 
@@ -127,9 +130,15 @@ describe('readiness gate', () => {
       await completeExports(join(dir, 'exports'));
       await rm(join(dir, 'exports', `UserData-${POOL2}.zip`));
       const r = await evaluateReadiness({ checklist: await loadChecklist('sfb-2019'), plan: plan(dir), inventory });
-      assert.deepEqual(r.red.map((i) => `${i.id}:${i.pool} ${i.status}`), [`user-data:${POOL2} missing`]);
+      assert.deepEqual(
+        r.red.map((i) => `${i.id}:${i.pool} ${i.status}`),
+        [`user-data:${POOL2} missing`],
+      );
       assert.equal(r.red[0]!.produce, `Export-CsUserData -PoolFqdn ${POOL2} -FileName UserData-${POOL2}.zip`);
-      assert.match(renderReadiness(r), new RegExp(`NOT READY: 1 required item is missing.*\\n.*pool ${POOL2.replace(/\./g, '\\.')}\\): missing\\n +produce it with: Export-CsUserData -PoolFqdn ${POOL2.replace(/\./g, '\\.')}`));
+      assert.match(
+        renderReadiness(r),
+        new RegExp(`NOT READY: 1 required item is missing.*\\n.*pool ${POOL2.replace(/\./g, '\\.')}\\): missing\\n +produce it with: Export-CsUserData -PoolFqdn ${POOL2.replace(/\./g, '\\.')}`),
+      );
     });
   });
 
@@ -139,9 +148,15 @@ describe('readiness gate', () => {
       const old = new Date(Date.now() - 10 * 86_400_000);
       await utimes(join(dir, 'exports', 'rtcxds_full.bak'), old, old);
       const r = await evaluateReadiness({ checklist: await loadChecklist('sfb-2019'), plan: plan(dir), inventory });
-      assert.deepEqual(r.red.map((i) => `${i.id} ${i.status}`), ['sql-user-store stale']);
+      assert.deepEqual(
+        r.red.map((i) => `${i.id} ${i.status}`),
+        ['sql-user-store stale'],
+      );
       assert.match(r.red[0]!.detail, /10 days old, older than the plan's limit of 7 days/);
-      const lenient = parsePlanFile(`repository: /srv/lifeboat\nchecklist: sfb-2019\nreadiness: { exports: exports, maxAge: 2w }\nsources: [{ name: file-store, files: [/mnt/fileshare], exclude: [Meeting.Active] }]\ninventory: { sources: [{ type: ldap, name: directory, url: 'ldap://dc01', baseDn: 'DC=contoso,DC=com', preset: sfb }] }\n`, join(dir, 'lifeboat.yaml'));
+      const lenient = parsePlanFile(
+        `repository: /srv/lifeboat\nchecklist: sfb-2019\nreadiness: { exports: exports, maxAge: 2w }\nsources: [{ name: file-store, files: [/mnt/fileshare], exclude: [Meeting.Active] }]\ninventory: { sources: [{ type: ldap, name: directory, url: 'ldap://dc01', baseDn: 'DC=contoso,DC=com', preset: sfb }] }\n`,
+        join(dir, 'lifeboat.yaml'),
+      );
       const r2 = await evaluateReadiness({ checklist: await loadChecklist('sfb-2019'), plan: lenient, inventory });
       assert.deepEqual(r2.red, []);
     });
@@ -190,12 +205,23 @@ describe('readiness gate', () => {
       assert.deepEqual(before.red, []); // Response Group not declared deployed
       const ud = before.items.find((i) => i.pool === POOL2)!;
       assert.deepEqual([ud.status, ud.evidence], ['unverified', 'source:userdata-pool02']);
-      const after = await evaluateReadiness({ checklist, plan: p, inventory, proof: [{ name: 'verify:userdata-pool02', ok: true, detail: 'unzip -tq accepted the restored dump' }, { name: 'drill:file-store', ok: true, detail: '20 files restored, 20 identical' }] });
+      const after = await evaluateReadiness({
+        checklist,
+        plan: p,
+        inventory,
+        proof: [
+          { name: 'verify:userdata-pool02', ok: true, detail: 'unzip -tq accepted the restored dump' },
+          { name: 'drill:file-store', ok: true, detail: '20 files restored, 20 identical' },
+        ],
+      });
       assert.equal(after.items.find((i) => i.pool === POOL2)!.status, 'verified');
       assert.equal(after.items.find((i) => i.id === 'file-stores')!.status, 'verified');
       assert.equal(after.items.find((i) => i.id === 'ad-inventory')!.status, 'verified');
       const failing = await evaluateReadiness({ checklist, plan: p, inventory, proof: [{ name: 'verify:userdata-pool02', ok: false, detail: 'unzip exited 9' }] });
-      assert.deepEqual(failing.red.map((i) => `${i.id}:${i.pool} ${i.status}`), [`user-data:${POOL2} failed`]);
+      assert.deepEqual(
+        failing.red.map((i) => `${i.id}:${i.pool} ${i.status}`),
+        [`user-data:${POOL2} failed`],
+      );
     });
   });
 
@@ -218,7 +244,10 @@ describe('readiness gate', () => {
   test('no inventory: per-pool items cannot be judged and say so', async () => {
     await withTempDir(async (dir) => {
       await completeExports(join(dir, 'exports'));
-      const p = parsePlanFile('repository: /r\nchecklist: sfb-2015\nreadiness: { exports: exports }\nsources: [{ name: file-store, files: [/mnt/fileshare], exclude: [Meeting.Active] }]\n', join(dir, 'lifeboat.yaml'));
+      const p = parsePlanFile(
+        'repository: /r\nchecklist: sfb-2015\nreadiness: { exports: exports }\nsources: [{ name: file-store, files: [/mnt/fileshare], exclude: [Meeting.Active] }]\n',
+        join(dir, 'lifeboat.yaml'),
+      );
       const r = await evaluateReadiness({ checklist: await loadChecklist('sfb-2015'), plan: p, inventory: null });
       const ud = r.items.find((i) => i.id === 'user-data')!;
       assert.equal(ud.status, 'missing');

@@ -197,7 +197,8 @@ async function findEvidence(
   };
   const fromFile = async (f: ExportFile): Promise<Found> => {
     const ageMs = now - f.mtimeMs;
-    if (ageMs > plan.readiness.maxAgeMs) return { status: 'stale', evidence: `file:${f.path}`, detail: `${f.name} is ${formatAge(ageMs)} old, older than the plan's limit of ${formatAge(plan.readiness.maxAgeMs)}` };
+    if (ageMs > plan.readiness.maxAgeMs)
+      return { status: 'stale', evidence: `file:${f.path}`, detail: `${f.name} is ${formatAge(ageMs)} old, older than the plan's limit of ${formatAge(plan.readiness.maxAgeMs)}` };
     const check: ExportCheck = await verifyExport(item.verify, f.path, { topologyPools, accountsOnPool, ...(pool ? { pool } : {}) });
     return { status: check.state, evidence: `file:${f.path}`, detail: `${f.name}: ${check.detail}` };
   };
@@ -207,7 +208,12 @@ async function findEvidence(
       const s = fromSource(n);
       if (s) return s;
       const path = isAbsolute(n) ? n : plan.readiness.exports ? join(plan.readiness.exports, n) : undefined;
-      const f = path ? files?.find((x) => x.path === path) ?? (await stat(path).then((st) => ({ name: basename(path), path, mtimeMs: st.mtimeMs })).catch(() => undefined)) : undefined;
+      const f = path
+        ? (files?.find((x) => x.path === path) ??
+          (await stat(path)
+            .then((st) => ({ name: basename(path), path, mtimeMs: st.mtimeMs }))
+            .catch(() => undefined)))
+        : undefined;
       if (f) return fromFile(f);
     }
     return { status: 'missing', evidence: null, detail: `readiness.provides names ${named.join(', ')}, which is neither a source of the plan nor a file in the exports directory` };

@@ -17,7 +17,9 @@ export function renderReadiness(r: ReadinessReport): string {
     out.push(`NOT READY: ${r.red.length} required item${r.red.length === 1 ? ' is' : 's are'} missing, stale or failed:`);
     for (const i of r.red) {
       out.push(`  - ${i.title}${i.pool ? ` (pool ${i.pool})` : ''}: ${i.status}`);
-      out.push(`      produce it with: ${i.produce}${r.exports && !i.produce.startsWith('a ') && !i.produce.startsWith('an ') ? `  (then put the file in ${r.exports}, or make it a command source of the plan)` : ''}`);
+      out.push(
+        `      produce it with: ${i.produce}${r.exports && !i.produce.startsWith('a ') && !i.produce.startsWith('an ') ? `  (then put the file in ${r.exports}, or make it a command source of the plan)` : ''}`,
+      );
       if (i.warning) out.push(`      ${i.warning}`);
     }
   }

@@ -33,7 +33,9 @@ export function decodeXmlBytes(b: Buffer): string {
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip))));
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
+  );
 }
 
 function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, max: number): Promise<Buffer> {
@@ -68,13 +70,10 @@ export async function readZip(path: string, opts: { maxTextBytes?: number } = {}
         if (entries.length >= MAX_ENTRIES) return reject(new Error(`more than ${MAX_ENTRIES} entries`));
         entries.push({ name: entry.fileName, size: entry.uncompressedSize });
         if (!/\.xml$/i.test(entry.fileName) || entry.fileName.endsWith('/')) return zip.readEntry();
-        readEntry(zip, entry, max).then(
-          (b) => {
-            texts.push({ name: entry.fileName, text: decodeXmlBytes(b) });
-            zip.readEntry();
-          },
-          reject,
-        );
+        readEntry(zip, entry, max).then((b) => {
+          texts.push({ name: entry.fileName, text: decodeXmlBytes(b) });
+          zip.readEntry();
+        }, reject);
       });
       zip.readEntry();
     });

@@ -80,7 +80,9 @@ describe('web console routes', () => {
 
   const get = (path: string, headers: Record<string, string> = {}): Promise<Response> => Promise.resolve(web.app.request(path, { headers: { cookie, ...headers } }));
   const post = (path: string, form: Record<string, string>, headers: Record<string, string> = { origin: ORIGIN }): Promise<Response> =>
-    Promise.resolve(web.app.request(path, { method: 'POST', body: new URLSearchParams(form), headers: { cookie, host: 'localhost', 'content-type': 'application/x-www-form-urlencoded', ...headers } }));
+    Promise.resolve(
+      web.app.request(path, { method: 'POST', body: new URLSearchParams(form), headers: { cookie, host: 'localhost', 'content-type': 'application/x-www-form-urlencoded', ...headers } }),
+    );
   const text = async (r: Response | Promise<Response>, status = 200): Promise<string> => {
     const res = await r;
     const body = await res.text();
@@ -107,7 +109,11 @@ describe('web console routes', () => {
     assert.ok(!c.includes(TOKEN), 'the cookie is a session, not the token');
     const api = await web.app.request('/api/points', { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(api.status, 200);
-    const form = await web.app.request('/login', { method: 'POST', body: new URLSearchParams({ token: TOKEN }), headers: { host: 'localhost', origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await web.app.request('/login', {
+      method: 'POST',
+      body: new URLSearchParams({ token: TOKEN }),
+      headers: { host: 'localhost', origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(form.status, 303);
   });
 
@@ -147,7 +153,10 @@ describe('web console routes', () => {
     assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const families = parsePrometheus(await r.text());
     assert.equal(sampleValue(families, 'lifeboat_points'), 1);
-    assert.ok(families.some((f) => f.name.startsWith('lifeboat_') && f.name !== 'lifeboat_points'), 'the newest point series too');
+    assert.ok(
+      families.some((f) => f.name.startsWith('lifeboat_') && f.name !== 'lifeboat_points'),
+      'the newest point series too',
+    );
   });
 
   test('points: list with filters, detail, JSON as the CLI prints it, 404 for unknown points', async () => {
@@ -165,7 +174,10 @@ describe('web console routes', () => {
     assert.equal(json.pinned, true);
     assert.equal(json.sources.length, 2);
     const all = (await (await get('/api/points')).json()) as { id: string; proof_ok: boolean }[];
-    assert.deepEqual(all.map((p) => [p.id, p.proof_ok]), [[pointId, true]]);
+    assert.deepEqual(
+      all.map((p) => [p.id, p.proof_ok]),
+      [[pointId, true]],
+    );
     assert.equal((await get('/points/nosuchpoint')).status, 404);
     assert.equal((await get('/api/points/nosuchpoint')).status, 404);
   });
@@ -206,7 +218,10 @@ describe('web console routes', () => {
     assert.match(await text(get('/snapshots')), new RegExp(fileSnapshot.slice(0, 8)));
     const root = (await (await get(`/api/snapshots/${fileSnapshot}/tree`)).json()) as { path: string; nodes: { name: string; type: string }[] };
     assert.equal(root.path, '/');
-    assert.deepEqual(root.nodes.map((n) => n.type), ['dir']);
+    assert.deepEqual(
+      root.nodes.map((n) => n.type),
+      ['dir'],
+    );
     const confDir = `${files}/conf`;
     const conf = await text(get(`/snapshots/${fileSnapshot}/tree?path=${encodeURIComponent(confDir)}`));
     assert.match(conf, /app\.ini/);
@@ -235,7 +250,10 @@ describe('web console routes', () => {
     const id = r.headers.get('location')!.split('/').at(-1)!;
     const stream = await get(`/api/jobs/${id}/events`);
     assert.match(stream.headers.get('content-type')!, /text\/event-stream/);
-    const events = (await stream.text()).split('\n\n').filter((e) => e.includes('event: state')).map((e) => JSON.parse(/^data: (.*)$/m.exec(e)![1]!) as { status: string; progress: { percent: number }; log: string[] });
+    const events = (await stream.text())
+      .split('\n\n')
+      .filter((e) => e.includes('event: state'))
+      .map((e) => JSON.parse(/^data: (.*)$/m.exec(e)![1]!) as { status: string; progress: { percent: number }; log: string[] });
     assert.ok(events.length >= 1);
     const last = events.at(-1)!;
     assert.equal(last.status, 'succeeded', last.log.join('\n'));

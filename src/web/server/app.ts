@@ -27,10 +27,14 @@ export interface ConsoleApp {
 }
 
 export function createConsoleApp(opts: ConsoleOptions): ConsoleApp {
-  const jobs = new JobRunner(250, (err) => {
-    const d = describe(err);
-    return d.hint ? `${d.message} (${d.hint})` : d.message;
-  }, redactSecrets);
+  const jobs = new JobRunner(
+    250,
+    (err) => {
+      const d = describe(err);
+      return d.hint ? `${d.message} (${d.hint})` : d.message;
+    },
+    redactSecrets,
+  );
   const ctx = new ConsoleContext(opts, jobs);
   const sessions = new Sessions();
   const secure = opts.secure ?? false;
@@ -62,7 +66,10 @@ export function createConsoleApp(opts: ConsoleOptions): ConsoleApp {
   app.use(
     '*',
     accessControl(opts.token, sessions, secure, (c, why) => {
-      if (why === 'csrf') return wantsJson(c) ? c.json({ error: 'cross-site request refused' }, 403) : c.html(page('Refused', '', errorBox('This request did not come from a page of this console: refused (CSRF protection).')), 403);
+      if (why === 'csrf')
+        return wantsJson(c)
+          ? c.json({ error: 'cross-site request refused' }, 403)
+          : c.html(page('Refused', '', errorBox('This request did not come from a page of this console: refused (CSRF protection).')), 403);
       if (wantsJson(c)) return c.json({ error: 'log in first: send Authorization: Bearer TOKEN' }, 401);
       return c.html(loginPage(), 401);
     }),
@@ -87,9 +94,7 @@ export function createConsoleApp(opts: ConsoleOptions): ConsoleApp {
 
   // Prometheus scrapes with the token as a bearer header (authorization.credentials in its config);
   // the same series as `--metrics-file` derives from the repository (app/metrics.ts)
-  app.get('/metrics', async (c) =>
-    c.body(renderMetrics(await repositoryMetrics(ctx.repo, c.req.raw.signal)), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
-  );
+  app.get('/metrics', async (c) => c.body(renderMetrics(await repositoryMetrics(ctx.repo, c.req.raw.signal)), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
   registerPointRoutes(app, ctx);
   registerInventoryRoutes(app, ctx);
   registerSnapshotRoutes(app, ctx);
@@ -109,7 +114,10 @@ function loginPage(problem?: string): ReturnType<typeof page> {
   return page(
     'Log in',
     '',
-    html`${problem ? errorBox(problem) : ''}<p>Enter the access token <code>lifeboat serve</code> printed when it started (it is also in its token file).</p>
-<form method="post" action="/login" class="inline"><label>Access token <input name="token" type="password" required autocomplete="current-password"></label><button type="submit">Log in</button></form>`,
+    html`${problem ? errorBox(problem) : ''}
+      <p>Enter the access token <code>lifeboat serve</code> printed when it started (it is also in its token file).</p>
+      <form method="post" action="/login" class="inline">
+        <label>Access token <input name="token" type="password" required autocomplete="current-password" /></label><button type="submit">Log in</button>
+      </form>`,
   );
 }

@@ -5,7 +5,18 @@
  * from this console or from a CLI run elsewhere — sees it, and an unchanged repository is not
  * read again for every page.
  */
-import { type InventoryDocument, type PlanFile, type PointManifest, type PointSummary, type Repository, type SnapshotEntry, inventoryLoad, listSnapshots, pickPoint, pointList } from '../../app/index.js';
+import {
+  type InventoryDocument,
+  type PlanFile,
+  type PointManifest,
+  type PointSummary,
+  type Repository,
+  type SnapshotEntry,
+  inventoryLoad,
+  listSnapshots,
+  pickPoint,
+  pointList,
+} from '../../app/index.js';
 import type { JobRunner } from './jobs.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;

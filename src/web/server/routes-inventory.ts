@@ -48,11 +48,16 @@ export function registerInventoryRoutes(app: Hono, ctx: ConsoleContext): void {
   app.get('/inventory/:id/report/:format', async (c) => {
     const id = snapshotParam(c.req.param('id'));
     const format = c.req.param('format');
-    if (format !== 'html' && format !== 'csv' && format !== 'json' && format !== 'md') throw new LifeboatError('E_NOT_FOUND', `no report format ${format.slice(0, 20)}`, { hint: 'html, csv, json or md' });
+    if (format !== 'html' && format !== 'csv' && format !== 'json' && format !== 'md')
+      throw new LifeboatError('E_NOT_FOUND', `no report format ${format.slice(0, 20)}`, { hint: 'html, csv, json or md' });
     const doc = await ctx.inventory(id, c.req.raw.signal);
     const name = `inventory-${id.slice(0, 8)}.${format}`;
     const types = { html: 'text/html', csv: 'text/csv', json: 'application/json', md: 'text/markdown' };
-    const headers = { 'content-type': `${types[format]}; charset=utf-8`, 'content-disposition': `attachment; filename="${name}"`, 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox" };
+    const headers = {
+      'content-type': `${types[format]}; charset=utf-8`,
+      'content-disposition': `attachment; filename="${name}"`,
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    };
     if (format === 'json') {
       const chunks = documentJsonChunks(doc);
       const body = new ReadableStream<Uint8Array>({

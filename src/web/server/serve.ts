@@ -50,7 +50,10 @@ export interface RunningConsole {
 }
 
 async function loadOrCreateToken(file: string): Promise<{ token: string; created: boolean }> {
-  const existing = await readFile(file, 'utf8').then((s) => s.trim(), () => '');
+  const existing = await readFile(file, 'utf8').then(
+    (s) => s.trim(),
+    () => '',
+  );
   if (existing.length >= 16) return { token: existing, created: false };
   const token = newToken();
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
@@ -67,10 +70,7 @@ export async function startConsole(opts: ServeOptions): Promise<RunningConsole> 
   const { token, created } = await loadOrCreateToken(opts.tokenFile);
   const consoleApp = createConsoleApp({ ...opts, token, secure: Boolean(tls) });
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve(
-      { fetch: consoleApp.app.fetch, hostname: host, port, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) },
-      () => resolve(s),
-    );
+    const s = serve({ fetch: consoleApp.app.fetch, hostname: host, port, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) }, () => resolve(s));
     s.once('error', reject);
   });
   consoleApp.context.warmUp();

@@ -106,8 +106,7 @@ function zPow(n: bigint): Poly {
 const toLimbs = (v: bigint, out: Float64Array, off: number): void => {
   for (let k = 0; k < LIMBS; k++) out[off + k] = Number((v >> BigInt(16 * k)) & 0xffffn);
 };
-const fromLimbs = (p: Float64Array, off: number): bigint =>
-  BigInt(p[off]!) | (BigInt(p[off + 1]!) << 16n) | (BigInt(p[off + 2]!) << 32n) | (BigInt(p[off + 3]!) << 48n);
+const fromLimbs = (p: Float64Array, off: number): bigint => BigInt(p[off]!) | (BigInt(p[off + 1]!) << 16n) | (BigInt(p[off + 2]!) << 32n) | (BigInt(p[off + 3]!) << 48n);
 
 /**
  * Runs the generator of gen_cooked.go: seed 1 with words x<<20 ^ x<<10 ^ x, then `steps` steps;
