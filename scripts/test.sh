@@ -62,6 +62,8 @@ fi
 npm run --silent lint:deps
 # ESLint with type information (eslint.config.js): about a minute
 npm run --silent lint
+# Prettier (.prettierrc.json): code, JSON and YAML as formatted by `npx prettier --write .`
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo 'formatting differs: run npx prettier --write .' >&2; exit 1; }
 
 # The bare-metal test's Debian base is built once per machine and kept under $TMPDIR (minutes the
 # first time; nothing afterwards), here rather than inside the test file's time limit.
