@@ -114,10 +114,7 @@ function loginPage(problem?: string): ReturnType<typeof page> {
   return page(
     'Log in',
     '',
-    html`${problem ? errorBox(problem) : ''}
-      <p>Enter the access token <code>lifeboat serve</code> printed when it started (it is also in its token file).</p>
-      <form method="post" action="/login" class="inline">
-        <label>Access token <input name="token" type="password" required autocomplete="current-password" /></label><button type="submit">Log in</button>
-      </form>`,
+    html`${problem ? errorBox(problem) : ''}<p>Enter the access token <code>lifeboat serve</code> printed when it started (it is also in its token file).</p>
+<form method="post" action="/login" class="inline"><label>Access token <input name="token" type="password" required autocomplete="current-password"></label><button type="submit">Log in</button></form>`,
   );
 }

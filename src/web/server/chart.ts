@@ -18,15 +18,12 @@ export function barChart(title: string, bars: readonly Bar[], opts: { id: string
   const height = bars.length * row + 8;
   const max = Math.max(1, ...bars.map((b) => b.value));
   return html`<svg class="chart" role="img" aria-labelledby="${opts.id}-t ${opts.id}-d" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
-    <title id="${opts.id}-t">${title}</title>
-    <desc id="${opts.id}-d">${bars.map((b) => `${b.label}: ${b.value}`).join('; ')}</desc>
-    ${bars.map((b, i) => {
-      const y = 4 + i * row;
-      const w = Math.max(b.value > 0 ? 2 : 0, Math.round((barArea * b.value) / max));
-      return html`<g
-        ><text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${b.label}</text><rect class="bar" x="${labelWidth}" y="${y + 3}" width="${w}" height="${row - 8}"></rect
-        ><text x="${labelWidth + w + 6}" y="${y + 17}">${b.value.toLocaleString('en-US')}</text></g
-      >`;
-    })}
-  </svg>`;
+<title id="${opts.id}-t">${title}</title>
+<desc id="${opts.id}-d">${bars.map((b) => `${b.label}: ${b.value}`).join('; ')}</desc>
+${bars.map((b, i) => {
+  const y = 4 + i * row;
+  const w = Math.max(b.value > 0 ? 2 : 0, Math.round((barArea * b.value) / max));
+  return html`<g><text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${b.label}</text><rect class="bar" x="${labelWidth}" y="${y + 3}" width="${w}" height="${row - 8}"></rect><text x="${labelWidth + w + 6}" y="${y + 17}">${b.value.toLocaleString('en-US')}</text></g>`;
+})}
+</svg>`;
 }

@@ -20,32 +20,28 @@ const NAV: [href: string, label: string][] = [
 
 export function page(title: string, current: string, body: Html, opts: { refresh?: boolean } = {}): Html {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · Lifeboat</title>
-        <link rel="icon" href="data:," />
-        <link rel="stylesheet" href="/static/console.css" />
-        <script src="/static/console.js" defer></script>
-        ${opts.refresh ? html`<noscript><meta http-equiv="refresh" content="3" /></noscript>` : ''}
-      </head>
-      <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="top">
-          <span class="brand">Lifeboat console</span>
-          <nav aria-label="Main">
-            <ul>
-              ${NAV.map(([href, label]) => html`<li><a href="${href}" ${current === href ? html` aria-current="page"` : ''}>${label}</a></li>`)}
-            </ul>
-          </nav>
-        </header>
-        <main id="main">
-          <h1>${title}</h1>
-          ${body}
-        </main>
-      </body>
-    </html>`;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Lifeboat</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/console.css">
+<script src="/static/console.js" defer></script>
+${opts.refresh ? html`<noscript><meta http-equiv="refresh" content="3"></noscript>` : ''}
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+<span class="brand">Lifeboat console</span>
+<nav aria-label="Main"><ul>${NAV.map(([href, label]) => html`<li><a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul></nav>
+</header>
+<main id="main">
+<h1>${title}</h1>
+${body}
+</main>
+</body>
+</html>`;
 }
 
 /** The CLI command that does the same as an action, shown beside it. */
@@ -82,8 +78,5 @@ export function shellArg(s: string): string {
 }
 
 export function errorBox(message: string, hint?: string): Html {
-  return html`<div class="error" role="alert">
-    <p>${message}</p>
-    ${hint ? html`<p class="hint">${hint}</p>` : ''}
-  </div>`;
+  return html`<div class="error" role="alert"><p>${message}</p>${hint ? html`<p class="hint">${hint}</p>` : ''}</div>`;
 }

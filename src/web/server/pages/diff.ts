@@ -93,112 +93,42 @@ export async function buildDiff(ctx: ConsoleContext, fromRef: string, toRef: str
 
 export function diffPage(ctx: ConsoleContext, points: PointSummary[], view: DiffView | { error: { message: string; hint?: string } } | undefined, from: string, to: string): Html {
   const options = (selected: string, live: boolean): Html =>
-    html`${live ? html`<option value="live" ${selected === 'live' ? html` selected` : ''}>the present (collect now)</option>` : ''}${[...points].reverse().map((p) => html`<option value="${p.id}" ${selected === p.id || selected === p.manifest?.name ? html` selected` : ''}>${p.manifest?.name ?? p.id} · ${shortTime(p.time)}</option>`)}`;
+    html`${live ? html`<option value="live"${selected === 'live' ? html` selected` : ''}>the present (collect now)</option>` : ''}${[...points].reverse().map((p) => html`<option value="${p.id}"${selected === p.id || selected === p.manifest?.name ? html` selected` : ''}>${p.manifest?.name ?? p.id} · ${shortTime(p.time)}</option>`)}`;
   return page(
     'Diff',
     '/diff',
     html`<form class="inline" method="get" action="/diff">
-        <label
-          >From
-          <select name="from">
-            ${options(from, false)}
-          </select></label
-        >
-        <label
-          >To
-          <select name="to">
-            ${options(to, Boolean(ctx.plan))}
-          </select></label
-        >
-        <button type="submit">Compare</button>
-      </form>
-      ${view === undefined ? html`<p>Choose two restore points, or a point and the present.</p>` : 'error' in view ? errorBox(view.error.message, view.error.hint) : diffBody(view)}
-      ${cliHint('lifeboat inventory diff BEFORE.json AFTER.json; lifeboat diff SNAPSHOT1 SNAPSHOT2; lifeboat rollback plan POINT')}`,
+<label>From <select name="from">${options(from, false)}</select></label>
+<label>To <select name="to">${options(to, Boolean(ctx.plan))}</select></label>
+<button type="submit">Compare</button>
+</form>
+${view === undefined ? html`<p>Choose two restore points, or a point and the present.</p>` : 'error' in view ? errorBox(view.error.message, view.error.hint) : diffBody(view)}
+${cliHint('lifeboat inventory diff BEFORE.json AFTER.json; lifeboat diff SNAPSHOT1 SNAPSHOT2; lifeboat rollback plan POINT')}`,
   );
 }
 
 function diffBody(v: DiffView): Html {
   const list = (items: string[], count: number): Html =>
-    html`${
-      items.length
-        ? html`<ul>
-            ${items.map((i) => html`<li>${i}</li>`)}
-          </ul>`
-        : ''
-    }${count > items.length ? html`<p>… and ${formatCount(count - items.length)} more.</p>` : ''}`;
+    html`${items.length ? html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>` : ''}${count > items.length ? html`<p>… and ${formatCount(count - items.length)} more.</p>` : ''}`;
   return html`<p>From <strong>${v.from}</strong> to <strong>${v.to}</strong>.</p>
-    <h2>Accounts</h2>
-    ${
-      v.accounts
-        ? html`<p>
-              <span data-field="moved">${formatCount(v.moved)}</span> moved between pools, <span data-field="added">${formatCount(v.addedCount)}</span> added,
-              <span data-field="removed">${formatCount(v.removedCount)}</span> removed.
-            </p>
-            ${
-              v.movePairs.length
-                ? html`<div class="table-wrap">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>from pool</th>
-                          <th>to pool</th>
-                          <th class="num">accounts</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        ${v.movePairs.map(
-                          (p) =>
-                            html`<tr data-move-pair>
-                              <td>${p.from ?? '(unassigned)'}</td>
-                              <td>${p.to ?? '(unassigned)'}</td>
-                              <td class="num">${formatCount(p.count)}</td>
-                            </tr>`,
-                        )}
-                      </tbody>
-                    </table>
-                  </div>`
-                : ''
-            }
-            ${
-              v.addedCount
-                ? html`<h3>Added</h3>
-                    ${list(v.added, v.addedCount)}`
-                : ''
-            }
-            ${
-              v.removedCount
-                ? html`<h3>Removed</h3>
-                    ${list(v.removed, v.removedCount)}`
-                : ''
-            }`
-        : html`<p>No inventory on both sides to compare.</p>`
-    }
-    <h2>Files per source</h2>
-    ${v.files.map(
-      (f) =>
-        html`<h3>${f.source}</h3>
-          <p data-source-diff="${f.source}">
-            ${
-              Object.entries(f.counts)
-                .filter(([, n]) => n > 0)
-                .map(([k, n]) => `${n} ${k}`)
-                .join(', ') || 'no change'
-            }
-          </p>
-          ${
-            f.paths.length
-              ? html`<ul>
-                  ${f.paths.map((p) => html`<li><span class="mono">${p.path}</span> (${p.kind})</li>`)}
-                </ul>`
-              : ''
-          }`,
-    )}
-    ${
-      v.notes.length
-        ? html`<h2>Notes</h2>
-            <ul>
-              ${v.notes.map((n) => html`<li>${n}</li>`)}
-            </ul>`
-        : ''
-    }`;
+<h2>Accounts</h2>
+${
+  v.accounts
+    ? html`<p><span data-field="moved">${formatCount(v.moved)}</span> moved between pools, <span data-field="added">${formatCount(v.addedCount)}</span> added, <span data-field="removed">${formatCount(v.removedCount)}</span> removed.</p>
+${v.movePairs.length ? html`<div class="table-wrap"><table><thead><tr><th>from pool</th><th>to pool</th><th class="num">accounts</th></tr></thead><tbody>${v.movePairs.map((p) => html`<tr data-move-pair><td>${p.from ?? '(unassigned)'}</td><td>${p.to ?? '(unassigned)'}</td><td class="num">${formatCount(p.count)}</td></tr>`)}</tbody></table></div>` : ''}
+${v.addedCount ? html`<h3>Added</h3>${list(v.added, v.addedCount)}` : ''}
+${v.removedCount ? html`<h3>Removed</h3>${list(v.removed, v.removedCount)}` : ''}`
+    : html`<p>No inventory on both sides to compare.</p>`
+}
+<h2>Files per source</h2>
+${v.files.map(
+  (f) =>
+    html`<h3>${f.source}</h3><p data-source-diff="${f.source}">${
+      Object.entries(f.counts)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ') || 'no change'
+    }</p>${f.paths.length ? html`<ul>${f.paths.map((p) => html`<li><span class="mono">${p.path}</span> (${p.kind})</li>`)}</ul>` : ''}`,
+)}
+${v.notes.length ? html`<h2>Notes</h2><ul>${v.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ''}`;
 }
