@@ -24,6 +24,19 @@ export interface PointSummary {
 }
 
 /** Every point in the repository, oldest first; incomplete ones (no manifest) included. */
+/** The JSON `point list --json` prints, shared by the CLI and the console's API. */
+export function pointListJson(points: PointSummary[]): unknown[] {
+  return points.map((p) => ({
+    id: p.id,
+    name: p.manifest?.name ?? null,
+    time: p.time,
+    complete: Boolean(p.manifest),
+    pinned: p.pinned,
+    proof_ok: p.manifest?.proof.ok ?? null,
+    snapshots: p.snapshots,
+  }));
+}
+
 export async function pointList(repo: Repository, signal?: AbortSignal): Promise<PointSummary[]> {
   const entries = await loadSnapshots(repo, { tags: [[POINT_TAG]] }, { signal });
   const byId = new Map<string, SnapshotEntry[]>();

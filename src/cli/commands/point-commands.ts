@@ -151,22 +151,11 @@ export const registerPointCommands: Register = (program, run) => {
     .option('-c, --config <file>', 'plan file naming the repository (default: ./lifeboat.yaml when present)')
     .action(
       run(async (ctx, o) => {
-        const { pointList } = await app();
+        const { pointList, pointListJson } = await app();
         const plan = await planOf(o.config, false);
         const points = await withPlanRepository(ctx, plan, (repo) => pointList(repo, ctx.signal));
         if (ctx.flags.json) {
-          printJson(
-            ctx.io.stdout,
-            points.map((p) => ({
-              id: p.id,
-              name: p.manifest?.name ?? null,
-              time: p.time,
-              complete: Boolean(p.manifest),
-              pinned: p.pinned,
-              proof_ok: p.manifest?.proof.ok ?? null,
-              snapshots: p.snapshots,
-            })),
-          );
+          printJson(ctx.io.stdout, pointListJson(points));
           return;
         }
         printLine(

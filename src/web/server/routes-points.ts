@@ -1,9 +1,9 @@
 /** Routes of the overview, restore points, rollback and diff pages and their JSON APIs. */
 import type { Hono } from 'hono';
-import { type PlanFile, LifeboatError, confirmationWord, planIsEmpty, rollbackApplyApproved, rollbackPlan, rollbackPlanDigest } from './app-imports.js';
+import { type PlanFile, LifeboatError, confirmationWord, planIsEmpty, pointListJson, rollbackApplyApproved, rollbackPlan, rollbackPlanDigest } from './app-imports.js';
 import { describe } from './errors.js';
 import type { ConsoleContext } from './context.js';
-import { buildDiff, diffPage, overviewPage, pointDetailPage, pointListJson, pointsPage, rollbackPage } from './pages/index.js';
+import { buildDiff, diffPage, overviewPage, pointDetailPage, pointsPage, rollbackPage } from './pages/index.js';
 import { shellArg } from './layout.js';
 
 /** Point references in URLs: an ID, a prefix, a name or `latest`; no path characters. */

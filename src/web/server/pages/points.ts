@@ -15,19 +15,6 @@ export function pointState(p: PointSummary): PointState {
   return p.pinned ? 'pinned' : 'released';
 }
 
-/** The JSON `point list --json` prints, for the API. */
-export function pointListJson(points: PointSummary[]): unknown[] {
-  return points.map((p) => ({
-    id: p.id,
-    name: p.manifest?.name ?? null,
-    time: p.time,
-    complete: Boolean(p.manifest),
-    pinned: p.pinned,
-    proof_ok: p.manifest?.proof.ok ?? null,
-    snapshots: p.snapshots,
-  }));
-}
-
 function poolCount(m: PointManifest): number {
   return m.inventory ? m.inventory.accountsPerPool.filter((p) => p.pool !== null).length : 0;
 }
