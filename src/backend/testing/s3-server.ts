@@ -15,7 +15,7 @@
  * s3rver checks the access key ID but not the SigV4 signature, so "wrong credentials" tests use
  * an unknown key ID.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { makeSelfSignedCert } from '../../platform/testing/self-signed-cert.js';
 
 const require = createRequire(import.meta.url);
 
@@ -117,28 +117,7 @@ export async function startS3Server(directory: string, buckets: string[] = []): 
 export async function runS3rver(directory: string, buckets: string[]): Promise<number> {
   const certDir = join(directory, '.tls');
   await mkdir(certDir, { recursive: true });
-  const keyFile = join(certDir, 'key.pem');
-  const caFile = join(certDir, 'cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    caFile,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ]);
-  const [key, cert] = await Promise.all([readFile(keyFile), readFile(caFile)]);
+  const { key, cert } = await makeSelfSignedCert(certDir);
   const data = join(directory, 'buckets');
   const uploads = join(directory, 'uploads');
   await mkdir(uploads, { recursive: true });

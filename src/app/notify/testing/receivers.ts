@@ -4,14 +4,11 @@
  * (smtp-server) offering STARTTLS with a throw-away self-signed certificate (openssl) and
  * requiring AUTH, which parses each message with mailparser.
  */
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { makeSelfSignedCert } from '../../../platform/testing/self-signed-cert.js';
 
 export interface ReceivedPost {
   path: string;
@@ -77,28 +74,7 @@ export interface SmtpReceiver {
 
 /** An SMTP server on loopback: STARTTLS offered, AUTH PLAIN/LOGIN required with `user`/`password`. */
 export async function startSmtpReceiver(dir: string, user: string, password: string): Promise<SmtpReceiver> {
-  const keyFile = join(dir, 'smtp-key.pem');
-  const caFile = join(dir, 'smtp-cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    caFile,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ]);
-  const [key, cert] = await Promise.all([readFile(keyFile), readFile(caFile)]);
+  const { certFile: caFile, key, cert } = await makeSelfSignedCert(dir, 'smtp-');
   const messages: SmtpReceiver['messages'] = [];
   const server = new SMTPServer({
     key,
