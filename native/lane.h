@@ -1,5 +1,6 @@
 /*
- * The file lane's state and core (lane.c); lane-js.c is its JavaScript interface. See lane.c.
+ * The file lane's state and core (lane.c, its pack writing in lane-pack.c); lane-js.c is its
+ * JavaScript interface. See lane.c.
  */
 #ifndef LIFEBOAT_LANE_H
 #define LIFEBOAT_LANE_H
@@ -109,6 +110,14 @@ struct lane *lane_new(const uint8_t enc[32], const uint8_t mac_k[16], const uint
 
 /* One step (stores the answered chunks, scans, flushes): runs on a pool thread, sets l->err on failure. */
 void lane_step(struct lane *l);
+
+/* Internal to the lane (lane.c, lane-pack.c). */
+void lane_fail(struct lane *l, int err, const char *fmt, const char *detail);
+bool lane_grow(void **p, size_t *cap, size_t need, size_t elem);
+/* Compresses, seals and appends one data blob to the open pack; finishes the pack when it is full. */
+bool lane_pack_add(struct lane *l, const uint8_t id[32], const uint8_t *plain, size_t n);
+/* Seals the header, appends it and its length, and hands the pack to the step's result. */
+bool lane_pack_finish(struct lane *l);
 
 /* Drops what the lane holds (idempotent); the struct itself lives until its external is collected. */
 void lane_release(struct lane *l);

@@ -13,7 +13,7 @@
  * Per-item problems (unreadable files, vanished entries) go to `onError` and the item is left
  * out; the backup goes on.
  */
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type DirScan, STAT } from '../../native/index.js';
@@ -24,49 +24,11 @@ import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, 
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
 import { DirScanner, childPath as join } from './dir-scanner.js';
+import { type ArchiveOptions, type ArchiveProgress, type ArchiveStats, hasExclusionMarker } from './archive-options.js';
 import { type ArchiveTarget, type PlacedTarget, parentDir, realAncestor } from './targets.js';
 
 export type { ArchiveTarget } from './targets.js';
-
-export interface ArchiveOptions {
-  exclude?: PathFilter;
-  /** Leave out directories holding a file with one of these names. */
-  excludeIfPresent?: string[];
-  /** Leave out directories with a valid CACHEDIR.TAG. */
-  excludeCaches?: boolean;
-  excludeLargerThan?: number;
-  oneFileSystem?: boolean;
-  /** Root tree of the parent snapshot (change detection). */
-  parentTree?: Id;
-  /** Read every file even when the parent says it is unchanged. */
-  force?: boolean;
-  signal?: AbortSignal;
-  onError?: (path: string, err: Error) => void;
-  onWarning?: (path: string, message: string) => void;
-  onProgress?: (p: ArchiveProgress) => void;
-}
-
-export interface ArchiveProgress {
-  filesDone: number;
-  bytesDone: number;
-  dirsDone: number;
-  /** Files and bytes found so far (the walk runs ahead of reading, so these converge early). */
-  filesTotal?: number;
-  bytesTotal?: number;
-  current?: string;
-}
-
-export interface ArchiveStats {
-  filesNew: number;
-  filesChanged: number;
-  filesUnmodified: number;
-  dirsNew: number;
-  dirsChanged: number;
-  dirsUnmodified: number;
-  totalFilesProcessed: number;
-  totalBytesProcessed: number;
-  errors: number;
-}
+export type { ArchiveOptions, ArchiveProgress, ArchiveStats } from './archive-options.js';
 
 /**
  * An entry's node: ready (or undefined: excluded, failed), or a promise when it waits for its
@@ -87,7 +49,6 @@ const PROGRESS_BYTES = 4 * 1024 * 1024;
 const WALK_SLICE_MS = 2;
 /** Parent trees loaded ahead of the walk at most (decoded, waiting to be walked). */
 const MAX_PREFETCHED_TREES = 8;
-const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
 const SLASH = Buffer.from('/');
 
 function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
@@ -239,21 +200,6 @@ export class Archiver {
     return this.writer.saveTree(encodeTree(nodes));
   }
 
-  private excludedDir(path: Buffer): boolean {
-    for (const name of this.options.excludeIfPresent ?? []) {
-      if (existsSync(join(path, Buffer.from(name)))) return true;
-    }
-    if (this.options.excludeCaches) {
-      try {
-        const tag = readFileSync(join(path, Buffer.from('CACHEDIR.TAG')));
-        if (tag.subarray(0, CACHEDIR_SIGNATURE.length).toString('latin1') === CACHEDIR_SIGNATURE) return true;
-      } catch {
-        // no tag
-      }
-    }
-    return false;
-  }
-
   /**
    * Saves one directory entry; its node is undefined when it is excluded or failed. Directories
    * are walked before this settles (depth first); a file's content may still be in the lanes:
@@ -304,7 +250,7 @@ export class Archiver {
   }
 
   private async saveDirEntry(path: Buffer, node: Node, device: bigint, parent: Node | undefined): Promise<Pending> {
-    if (this.excludedDir(path)) return { node: undefined };
+    if (hasExclusionMarker(this.options, path)) return { node: undefined };
     if (this.options.oneFileSystem && !this.rootDevices.has(device)) {
       node.subtree = await this.writer.saveTree(encodeTree([]));
       return { node };

@@ -1,7 +1,8 @@
 /**
  * @module engine/archiver
  * Backup: walks paths into trees (archiver.ts; directories listed ahead of the walk by
- * dir-scanner.ts), sends file contents through the native file lanes (file-lanes.ts: read, chunk,
+ * dir-scanner.ts; options, progress, stats and the content-based directory exclusions in
+ * archive-options.ts), sends file contents through the native file lanes (file-lanes.ts: read, chunk,
  * hash, dedupe, compress, encrypt, pack) and saves a stream as one file (stream-saver.ts). Talks to
  * the repository only through the ports in ports.ts. May import: repository ports, model and
  * folder entry points, native, platform, core.
