@@ -2,10 +2,9 @@
  * Maintenance commands: check, list, unlock, key, repair index.
  */
 import { Argument } from '@commander-js/extra-typings';
-import { renderTable } from '../format.js';
 import { withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import { addOperationOptions, optionalPlan, withConfiguredRepository, withOperation } from '../operation.js';
 import type { Register } from '../action.js';
 import { registerRepairPacks, registerRepairSnapshots } from './rewrite-commands.js';
@@ -21,36 +20,19 @@ export const registerMaintenanceCommands: Register = (program, run) => {
   ).action(
     run(async (ctx, opts) => {
       const { checkRepositoryUseCase } = await import('../../app/check.js');
+      const { checkPrinter } = await import('../printers/maintenance-printers.js');
       const plan = await optionalPlan(opts.config);
+      const print = choosePrinter(ctx, checkPrinter);
       await withOperation(ctx, opts, plan, (events) =>
         withConfiguredRepository(ctx, plan, async (repo) => {
-          let mixedPacks = 0;
           const result = await checkRepositoryUseCase(repo, {
             readData: opts.readData,
             readDataSubset: opts.readDataSubset,
             signal: ctx.signal,
             events,
-            onFinding: (f) => {
-              if (f.kind === 'pack-mixed') mixedPacks++;
-              if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'finding', ...f });
-              else ctx.io.stderr.write(`${f.severity === 'error' ? 'error' : 'hint'}: ${f.message}\n`);
-            },
+            onFinding: (f) => print.finding(f),
           });
-          if (ctx.flags.json) {
-            printJson(ctx.io.stdout, {
-              message_type: 'summary',
-              errors: result.errors,
-              hints: result.hints,
-              packs: result.packs,
-              snapshots: result.snapshots,
-              trees: result.trees,
-              packs_read: result.packsRead,
-            });
-          } else if (!ctx.flags.quiet) {
-            if (mixedPacks) printLine(ctx.io.stdout, 'Mixed packs with tree and data blobs are non-critical, you can run `lifeboat prune` to correct this.');
-            printLine(ctx.io.stdout, `checked ${result.snapshots} snapshots, ${result.trees} trees, ${result.packs} packs${result.packsRead ? ` (read ${result.packsRead})` : ''}`);
-            printLine(ctx.io.stdout, result.errors ? `${result.errors} errors found` : 'no errors were found');
-          }
+          print.summary(result);
           if (result.errors) ctx.exitCode = EXIT.error;
         }),
       );
@@ -63,17 +45,16 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .addArgument(new Argument('<type>', 'file type').choices(['snapshots', 'index', 'packs', 'keys', 'locks'] as const))
     .action(
       run(async (ctx, type) => {
-        const { describeLock, listRepositoryLocks } = await import('../../app/locks.js');
+        const { listRepositoryLocks } = await import('../../app/locks.js');
+        const { listPrinter } = await import('../printers/maintenance-printers.js');
+        const print = choosePrinter(ctx, listPrinter);
         await withRepository(ctx, async (repo) => {
-          if (type === 'locks' && !ctx.flags.quiet && !ctx.flags.json) {
-            for (const l of await listRepositoryLocks(repo, ctx.signal)) printLine(ctx.io.stdout, `${l.id}  ${describeLock(l)}`);
+          if (type === 'locks' && print.lock) {
+            for (const l of await listRepositoryLocks(repo, ctx.signal)) print.lock(l);
             return;
           }
           const fileType = type === 'packs' ? 'data' : type;
-          for await (const id of repo.listIds(fileType, ctx.signal)) {
-            if (ctx.flags.json) printJson(ctx.io.stdout, { id });
-            else printLine(ctx.io.stdout, id);
-          }
+          for await (const id of repo.listIds(fileType, ctx.signal)) print.id(id);
         });
       }),
     );
@@ -85,11 +66,9 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .action(
       run(async (ctx, { removeAll }) => {
         const { unlockRepository } = await import('../../app/locks.js');
-        await withRepository(ctx, async (repo) => {
-          const removed = await unlockRepository(repo, { removeAll, signal: ctx.signal });
-          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'unlocked', removed: removed.map((l) => l.id) });
-          else if (!ctx.flags.quiet) printLine(ctx.io.stdout, removed.length ? `removed ${removed.length} locks` : 'no stale locks');
-        });
+        const { unlockPrinter } = await import('../printers/maintenance-printers.js');
+        const print = choosePrinter(ctx, unlockPrinter);
+        await withRepository(ctx, async (repo) => print(await unlockRepository(repo, { removeAll, signal: ctx.signal })));
       }),
     );
 
@@ -100,18 +79,9 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .action(
       run(async (ctx) => {
         const { listKeys } = await import('../../app/keys.js');
-        await withRepository(ctx, async (repo) => {
-          const keys = await listKeys(repo, ctx.signal);
-          if (ctx.flags.json) printJson(ctx.io.stdout, keys);
-          else
-            printLine(
-              ctx.io.stdout,
-              renderTable(
-                [' ', 'ID', 'User', 'Host', 'Created'],
-                keys.map((k) => [k.current ? '*' : '', k.id.slice(0, 8), k.username, k.hostname, k.created]),
-              ),
-            );
-        });
+        const { keyListPrinter } = await import('../printers/maintenance-printers.js');
+        const print = choosePrinter(ctx, keyListPrinter);
+        await withRepository(ctx, async (repo) => print(await listKeys(repo, ctx.signal)));
       }),
     );
   key
@@ -121,10 +91,9 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .action(
       run(async (ctx, { newPasswordFile }) => {
         const { addRepositoryKey, newPassword } = await import('../../app/keys.js');
-        await withRepository(ctx, async (repo) => {
-          const id = await addRepositoryKey(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
-          if (!ctx.flags.quiet) printLine(ctx.io.stdout, `saved new key as ${id.slice(0, 8)}`);
-        });
+        const { keyAddPrinter } = await import('../printers/maintenance-printers.js');
+        const print = choosePrinter(ctx, keyAddPrinter);
+        await withRepository(ctx, async (repo) => print(await addRepositoryKey(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal)));
       }),
     );
   key
@@ -134,10 +103,9 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .action(
       run(async (ctx, id) => {
         const { removeRepositoryKey } = await import('../../app/keys.js');
-        await withRepository(ctx, async (repo) => {
-          const removed = await removeRepositoryKey(repo, id, ctx.signal);
-          if (!ctx.flags.quiet) printLine(ctx.io.stdout, `removed key ${removed.slice(0, 8)}`);
-        });
+        const { keyRemovePrinter } = await import('../printers/maintenance-printers.js');
+        const print = choosePrinter(ctx, keyRemovePrinter);
+        await withRepository(ctx, async (repo) => print(await removeRepositoryKey(repo, id, ctx.signal)));
       }),
     );
   key
@@ -147,10 +115,9 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .action(
       run(async (ctx, { newPasswordFile }) => {
         const { changePassword, newPassword } = await import('../../app/keys.js');
-        await withRepository(ctx, async (repo) => {
-          const id = await changePassword(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal);
-          if (!ctx.flags.quiet) printLine(ctx.io.stdout, `password changed (new key ${id.slice(0, 8)})`);
-        });
+        const { keyPasswdPrinter } = await import('../printers/maintenance-printers.js');
+        const print = choosePrinter(ctx, keyPasswdPrinter);
+        await withRepository(ctx, async (repo) => print(await changePassword(repo, await newPassword(newPasswordFile, ctx.io.prompt), ctx.signal)));
       }),
     );
 
@@ -162,11 +129,11 @@ export const registerMaintenanceCommands: Register = (program, run) => {
     .action(
       run(async (ctx, { readAllPacks }) => {
         const { repairRepositoryIndex } = await import('../../app/repair.js');
+        const { repairIndexPrinter } = await import('../printers/maintenance-printers.js');
+        const print = choosePrinter(ctx, repairIndexPrinter);
         await withRepository(ctx, async (repo) => {
           const r = await repairRepositoryIndex(repo, { readAllPacks, signal: ctx.signal });
-          for (const u of r.unreadable) ctx.io.stderr.write(`lifeboat: pack ${u.pack} left out: ${u.message}\n`);
-          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'repair-index', ...r });
-          else if (!ctx.flags.quiet) printLine(ctx.io.stdout, `indexed ${r.packs} packs in ${r.newIndexFiles} index files (replacing ${r.oldIndexFiles})`);
+          print(r);
           if (r.unreadable.length) ctx.exitCode = EXIT.error;
         });
       }),

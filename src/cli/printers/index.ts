@@ -31,3 +31,11 @@ export function choosePrinter<P>(ctx: CommandContext, printers: Printers<P>): P 
   const out: PrintTarget = { stdout: ctx.io.stdout, stderr: ctx.io.stderr, quiet: Boolean(ctx.flags.quiet) };
   return ctx.flags.json ? printers.json(out) : printers.text(out);
 }
+
+/**
+ * The printers of a command whose output has no JSON form: `--json` prints the same text, as the
+ * command always did (a JSON form would be a change of its output contract).
+ */
+export function textInBothForms<P>(text: (out: PrintTarget) => P): Printers<P> {
+  return { text, json: text };
+}
