@@ -31,3 +31,11 @@ export function choosePrinter<P>(ctx: CommandContext, printers: Printers<P>): P 
   const out: PrintTarget = { stdout: ctx.io.stdout, stderr: ctx.io.stderr, quiet: Boolean(ctx.flags.quiet) };
   return ctx.flags.json ? printers.json(out) : printers.text(out);
 }
+
+/**
+ * The output format of a command whose use-case renders every format itself (`inventory diff`,
+ * `inventory check`): the global `--json` asks for 'json', else the command's own `--format`.
+ */
+export function chooseFormat<F extends string>(ctx: CommandContext, format: F): F | 'json' {
+  return choosePrinter<F | 'json'>(ctx, { text: () => format, json: () => 'json' });
+}
