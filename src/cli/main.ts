@@ -17,6 +17,7 @@ import {
   registerReadCommands,
   registerReadyCommand,
   registerRewriteCommands,
+  registerRollbackCommands,
   registerScheduleCommands,
   registerServeCommand,
   registerSnapshotCommands,
@@ -66,6 +67,7 @@ export function buildProgram(io: Io, signal: AbortSignal, onExit: (code: number)
   registerCopyCommand(program, run);
   registerRewriteCommands(program, run);
   registerPointCommands(program, run);
+  registerRollbackCommands(program, run);
   registerSystemCommands(program, run);
   registerNotifyCommands(program, run);
   registerJournalCommands(program, run);

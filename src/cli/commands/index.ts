@@ -15,6 +15,7 @@ export { registerPruneCommand } from './prune-command.js';
 export { registerReadCommands } from './read-commands.js';
 export { registerReadyCommand } from './ready-command.js';
 export { registerRewriteCommands } from './rewrite-commands.js';
+export { registerRollbackCommands } from './rollback-commands.js';
 export { registerScheduleCommands } from './schedule-command.js';
 export { registerServeCommand } from './serve-command.js';
 export { registerSnapshotCommands } from './snapshot-commands.js';

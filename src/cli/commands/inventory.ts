@@ -14,6 +14,7 @@ import { LifeboatError } from '../../core/index.js';
 import type { Register } from '../action.js';
 import { type CommandContext, collect, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
+import { chooseFormat } from '../printers/index.js';
 
 /** Writes chunks to a stream, waiting for 'drain' when it asks to. */
 async function writeChunks(out: Writable, chunks: Iterable<string>): Promise<void> {
@@ -107,7 +108,7 @@ export const registerInventoryCommands: Register = (program, run) => {
       run(async (ctx, oldDoc, newDoc, opts) => {
         // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
         const { inventoryDiff } = await import('../../app/inventory.js');
-        const format: DiffFormat = opts.json || ctx.flags.json ? 'json' : opts.format;
+        const format: DiffFormat = opts.json ? 'json' : chooseFormat(ctx, opts.format);
         const { output } = await inventoryDiff(oldDoc, newDoc, format);
         ctx.io.stdout.write(output);
       }),
@@ -129,7 +130,7 @@ export const registerInventoryCommands: Register = (program, run) => {
       run(async (ctx, docPath, opts) => {
         // The collectors (ldapts, pg, yaml, zod) load only when an inventory command runs.
         const { checkDocument, inventoryCheck, inventoryCollect } = await import('../../app/inventory.js');
-        const format: ConsistencyFormat = opts.json || ctx.flags.json ? 'json' : opts.format;
+        const format: ConsistencyFormat = opts.json ? 'json' : chooseFormat(ctx, opts.format);
         if (docPath && (opts.config || opts.source.length)) throw new LifeboatError('E_USAGE', 'give a document or sources to collect, not both');
         let partial = false;
         let result;

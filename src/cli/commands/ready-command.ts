@@ -3,7 +3,7 @@
  * (docs/sfb-readiness.md), before a point is made. Needs no repository.
  */
 import { EXIT } from '../exit-codes.js';
-import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import { planOf } from './point-commands.js';
 import type { Register } from '../action.js';
 
@@ -18,15 +18,11 @@ export const registerReadyCommand: Register = (program, run) => {
     .addHelpText('after', '\nExit codes: 0 every required item is covered, 3 some are missing, stale or failed (1 with --strict), 1 error.')
     .action(
       run(async (ctx, o) => {
-        const { readinessCheck, renderReadiness } = await app();
+        const [{ readinessCheck }, { readinessPrinter }] = await Promise.all([app(), import('../printers/ready-printer.js')]);
         const plan = await planOf(o.config, true);
         const report = await readinessCheck(plan, { env: ctx.io.env, signal: ctx.signal });
-        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'readiness', ...report });
-        else ctx.io.stdout.write(renderReadiness(report));
-        if (report.red.length) {
-          if (!ctx.flags.json) printLine(ctx.io.stderr, `lifeboat: not ready: ${report.red.map((i) => `${i.id}${i.pool ? `:${i.pool}` : ''} (${i.status})`).join(', ')}`);
-          ctx.exitCode = o.strict ? EXIT.error : EXIT.partial;
-        }
+        choosePrinter(ctx, readinessPrinter)(report);
+        if (report.red.length) ctx.exitCode = o.strict ? EXIT.error : EXIT.partial;
       }),
     );
 };

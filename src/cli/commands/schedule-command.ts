@@ -5,8 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderTable } from '../format.js';
-import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import type { Register } from '../action.js';
 
 /** This installation's launcher (dist/src/cli/commands → bin/lifeboat). */
@@ -14,6 +13,9 @@ function lifeboatLauncher(): string {
   const bin = fileURLToPath(new URL('../../../../bin/lifeboat', import.meta.url));
   return existsSync(bin) ? bin : process.argv[1]!;
 }
+
+const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
+const printers = (): Promise<typeof import('../printers/schedule-printers.js')> => import('../printers/schedule-printers.js');
 
 const DIR_HELP = {
   unitDir: 'where the systemd units go (default /etc/systemd/system; elsewhere, systemctl is not run)',
@@ -42,7 +44,7 @@ export const registerScheduleCommands: Register = (program, run) => {
     .option('--no-enable', 'do not run systemctl daemon-reload and enable --now')
     .action(
       run(async (ctx, o) => {
-        const { loadPlanFile, scheduleInstall } = await import('../../app/index.js');
+        const [{ loadPlanFile, scheduleInstall }, { scheduleInstallPrinter }] = await Promise.all([app(), printers()]);
         const plan = await loadPlanFile(o.config);
         const r = await scheduleInstall({
           plan,
@@ -64,19 +66,7 @@ export const registerScheduleCommands: Register = (program, run) => {
           ...(o.enable ? {} : { enable: false }),
           signal: ctx.signal,
         });
-        for (const w of r.warnings) printLine(ctx.io.stderr, `lifeboat: warning: ${w}`);
-        if (ctx.flags.json) {
-          printJson(ctx.io.stdout, { message_type: 'schedule', printed: Boolean(o.print), files: r.files, env_file: r.envFile, commands: r.commands });
-          return;
-        }
-        if (o.print) {
-          for (const f of r.files) ctx.io.stdout.write(`# ${f.path}\n${f.content}\n`);
-          printLine(ctx.io.stdout, `# ${r.envFile.path} (mode 0600) would hold: ${r.envFile.variables.join(', ') || 'nothing yet'}`);
-          return;
-        }
-        for (const f of r.files) printLine(ctx.io.stdout, `wrote ${f.path}`);
-        printLine(ctx.io.stdout, r.envFile.created ? `wrote ${r.envFile.path} (mode 0600): ${r.envFile.variables.join(', ') || 'no variables'}` : `kept ${r.envFile.path} (mode 0600)`);
-        for (const c of r.commands) printLine(ctx.io.stdout, `ran ${c}`);
+        choosePrinter(ctx, scheduleInstallPrinter)(r, Boolean(o.print));
       }),
     );
 
@@ -87,17 +77,8 @@ export const registerScheduleCommands: Register = (program, run) => {
     .option('--cron-dir <dir>', DIR_HELP.cronDir)
     .action(
       run(async (ctx, o) => {
-        const { scheduleList } = await import('../../app/index.js');
-        const entries = await scheduleList(o);
-        if (ctx.flags.json) return printJson(ctx.io.stdout, entries);
-        printLine(
-          ctx.io.stdout,
-          renderTable(
-            ['kind', 'name', 'schedule', 'command'],
-            entries.map((e) => [e.kind, e.name, e.schedule, e.command]),
-          ),
-        );
-        printLine(ctx.io.stdout, `${entries.length} schedules`);
+        const [{ scheduleList }, { scheduleListPrinter }] = await Promise.all([app(), printers()]);
+        choosePrinter(ctx, scheduleListPrinter)(await scheduleList(o));
       }),
     );
 
@@ -109,11 +90,8 @@ export const registerScheduleCommands: Register = (program, run) => {
     .option('--cron-dir <dir>', DIR_HELP.cronDir)
     .action(
       run(async (ctx, o) => {
-        const { scheduleRemove } = await import('../../app/index.js');
-        const r = await scheduleRemove({ ...o, signal: ctx.signal });
-        if (ctx.flags.json) return printJson(ctx.io.stdout, { message_type: 'schedule_removed', removed: r.removed, commands: r.commands });
-        for (const p of r.removed) printLine(ctx.io.stdout, `removed ${p}`);
-        if (!r.removed.length) printLine(ctx.io.stdout, 'no such schedule');
+        const [{ scheduleRemove }, { scheduleRemovePrinter }] = await Promise.all([app(), printers()]);
+        choosePrinter(ctx, scheduleRemovePrinter)(await scheduleRemove({ ...o, signal: ctx.signal }));
       }),
     );
 };

@@ -39,3 +39,11 @@ export function choosePrinter<P>(ctx: CommandContext, printers: Printers<P>): P 
 export function textInBothForms<P>(text: (out: PrintTarget) => P): Printers<P> {
   return { text, json: text };
 }
+
+/**
+ * The output format of a command whose use-case renders every format itself (`inventory diff`,
+ * `inventory check`): the global `--json` asks for 'json', else the command's own `--format`.
+ */
+export function chooseFormat<F extends string>(ctx: CommandContext, format: F): F | 'json' {
+  return choosePrinter<F | 'json'>(ctx, { text: () => format, json: () => 'json' });
+}
