@@ -8,7 +8,8 @@
 // round runs `ls -l latest`, `find NAME` and `check` with both tools back to back (the order
 // alternates between rounds), output to /dev/null. Wall time and peak RSS come from GNU time.
 // Prints each run, each command's per-round ratios (restic's time ÷ Lifeboat's: above 1 means
-// Lifeboat is faster) and their median, and the peak RSS of each tool.
+// Lifeboat is faster) and their median, the CPU time (which a loaded machine disturbs less than
+// the wall time) and the peak RSS of each tool.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -106,12 +107,13 @@ const median = (xs) => {
 };
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
 console.log(`\n${new Date().toISOString()} — ${machine}; one directory of ${entries} empty files (repository by restic backup), ${rounds} rounds`);
-console.log('| command | Lifeboat s | restic s | restic ÷ Lifeboat (median) | Lifeboat peak RSS MiB | restic peak RSS MiB |\n|---|---|---|---|---|---|');
+console.log('| command | Lifeboat s | restic s | restic ÷ Lifeboat (median) | CPU s (user+sys) Lifeboat / restic | peak RSS MiB Lifeboat / restic |\n|---|---|---|---|---|---|');
 for (const [command, r] of Object.entries(results)) {
   const ratios = r.lifeboat.map((l, i) => r.restic[i].seconds / l.seconds);
   const col = (tool, key, digits) => r[tool].map((x) => x[key].toFixed(digits)).join(', ');
+  const cpu = (tool) => r[tool].map((x) => (x.user + x.sys).toFixed(1)).join(', ');
   console.log(
-    `| ${command} | ${col('lifeboat', 'seconds', 2)} | ${col('restic', 'seconds', 2)} | ${ratios.map((x) => x.toFixed(2)).join(', ')} (${median(ratios).toFixed(2)}) | ${col('lifeboat', 'rssMiB', 0)} | ${col('restic', 'rssMiB', 0)} |`,
+    `| ${command} | ${col('lifeboat', 'seconds', 2)} | ${col('restic', 'seconds', 2)} | ${ratios.map((x) => x.toFixed(2)).join(', ')} (${median(ratios).toFixed(2)}) | ${cpu('lifeboat')} / ${cpu('restic')} | ${col('lifeboat', 'rssMiB', 0)} / ${col('restic', 'rssMiB', 0)} |`,
   );
 }
 writeFileSync(join(base, 'last-results.json'), JSON.stringify({ machine, date: new Date().toISOString(), entries, results }, null, 2));

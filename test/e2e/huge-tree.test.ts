@@ -57,6 +57,12 @@ describe('issue 20: a 300,000-entry directory', { timeout: 120_000 }, () => {
     assert.ok(peakMiB < BOUND_MIB, `ls: peak resident memory ${peakMiB.toFixed(0)} MiB`);
   });
 
+  test('ls SNAPSHOT:PATH of one entry looks it up in its parent within the bound', async () => {
+    const { stdout, peakMiB } = await measured(repo, ['ls', `latest:/big/${name(ENTRIES - 1)}`]);
+    assert.equal(stdout.toString(), `/big/${name(ENTRIES - 1)}\n`);
+    assert.ok(peakMiB < BOUND_MIB, `ls SNAPSHOT:PATH: peak resident memory ${peakMiB.toFixed(0)} MiB`);
+  });
+
   // find, stats and dump walk with the same walkTree as ls; check has its own walk
   test('check within the bound', async () => {
     const checked = await measured(repo, ['check']);
