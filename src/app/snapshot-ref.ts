@@ -40,8 +40,8 @@ export async function resolveSnapshotPath(repo: Repository, ref: string, path: s
     if (!parent || parent.type !== 'dir' || !parent.subtree) throw notFound(entry.id, normalised);
     parentTree = parent.subtree;
   }
-  const nodes = await repo.loadTree(parentTree, signal);
-  const node = nodes.find((n) => n.name.equals(parts.at(-1)!));
+  // the last name looked up in its parent tree, streamed (the parent may be a huge directory)
+  const node = await findNode(repo, parentTree, parts.at(-1)!, signal);
   if (!node) throw notFound(entry.id, normalised);
   return { entry, path: normalised, node, parentTree, parentPath: parentPath.length ? parentPath : Buffer.from('/') };
 }

@@ -13,7 +13,7 @@ import { isIrreducible, parsePolynomial } from './chunker/index.js';
 import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
 import { type NewKeyOptions, addKey, unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
-import { type RepoConfig, type Snapshot, type Node, type IndexPack, decodeConfig, decodeIndex, encodeIndex, scanIndex, decodeSnapshot, decodeTree } from './model/index.js';
+import { type RepoConfig, type Snapshot, type Node, type IndexPack, decodeConfig, decodeIndex, encodeIndex, scanIndex, decodeSnapshot, decodeTree, decodeTreeNodes } from './model/index.js';
 import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
 import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
@@ -290,6 +290,15 @@ export class Repository {
       if (err instanceof FormatError) throw new FormatError(`tree ${id}: ${err.message}`, { cause: err });
       throw err;
     }
+  }
+
+  /**
+   * loadTree one node at a time: the blob is read and verified now, each node decoded when the
+   * iteration reaches it (a huge directory is never held as an array). A malformed node throws
+   * loadTree's FormatError from the iteration, after the nodes before it.
+   */
+  async loadTreeNodes(id: Id, signal?: AbortSignal): Promise<Iterable<Node>> {
+    return decodeTreeNodes(await this.loadBlob('tree', id, signal), id);
   }
 
   async loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot> {

@@ -12,8 +12,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { LifeboatError } from '../../src/core/index.js';
 import { validateKdfParams } from '../../src/repository/crypto/index.js';
-import { MAX_BLOB_LENGTH, MIN_BLOB_LENGTH, decodeConfig, decodeIndex, decodeKeyFile, decodeLock, decodeMasterKey, decodeSnapshot, decodeTree, scanIndex } from '../../src/repository/model/index.js';
+import {
+  MAX_BLOB_LENGTH,
+  MIN_BLOB_LENGTH,
+  decodeConfig,
+  decodeIndex,
+  decodeKeyFile,
+  decodeLock,
+  decodeMasterKey,
+  decodeSnapshot,
+  decodeTree,
+  decodeTreeNodes,
+  scanIndex,
+} from '../../src/repository/model/index.js';
 import { parsePackHeader } from '../../src/repository/pack/index.js';
 import { vectorsDir } from '../helpers/paths.js';
 import { expectTypedOutcome, mangledBytes, mutatedJson, runs } from './fuzz-harness.js';
@@ -83,6 +96,34 @@ describe('fuzz: repository documents', () => {
       );
     });
   }
+
+  test('tree, streamed: decodeTreeNodes yields the nodes decodeTree returns, and refuses what it refuses with the same code', () => {
+    const seedDoc = JSON.parse(seeds.tree.toString('utf8')) as unknown;
+    const outcome = <T>(decode: () => T): { value: T } | { code: string } => {
+      try {
+        return { value: decode() };
+      } catch (err) {
+        return { code: err instanceof LifeboatError ? err.code : `not a LifeboatError: ${String(err)}` };
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          mutatedJson(seedDoc).map((t) => Buffer.from(t)),
+          mangledBytes(seeds.tree),
+        ),
+        (bytes) => {
+          expectTypedOutcome('decodeTreeNodes', () => [...decodeTreeNodes(bytes)]);
+          assert.deepEqual(
+            outcome(() => [...decodeTreeNodes(bytes)]),
+            outcome(() => decodeTree(bytes)),
+            bytes.toString('utf8', 0, 300),
+          );
+        },
+      ),
+      runs(RUNS_MUTATED),
+    );
+  });
 
   test('index scanner: mutated index files are either scanned or handed to the full decoder', () => {
     const seedDoc = JSON.parse(seeds.index.toString('utf8')) as unknown;

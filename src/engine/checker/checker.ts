@@ -66,7 +66,8 @@ export interface CheckerRepository {
   loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]>;
   loadIndex(options?: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void }): Promise<void>;
   loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
-  loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
+  /** A tree's nodes decoded one at a time (a huge directory is never held as an array). */
+  loadTreeNodes(id: Id, signal?: AbortSignal): Promise<Iterable<Node>>;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
 }
 
@@ -156,15 +157,27 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
       report({ kind: 'tree-missing', severity: 'error', blob: treeId, snapshot, path, message: `tree ${treeId} (${path} in snapshot ${snapshot.slice(0, 8)}) is not in the index` });
       return;
     }
-    let nodes: Node[];
-    try {
-      nodes = await repo.loadTree(treeId, signal);
-    } catch (err) {
+    const unreadable = (err: unknown): void => {
       report({ kind: 'tree-unreadable', severity: 'error', blob: treeId, snapshot, path, message: `tree ${treeId} (${path}) cannot be loaded: ${errorMessage(err)}` });
+    };
+    let nodes: Iterator<Node>;
+    try {
+      nodes = (await repo.loadTreeNodes(treeId, signal))[Symbol.iterator]();
+    } catch (err) {
+      unreadable(err);
       return;
     }
-    trees++;
-    for (const n of nodes) {
+    for (;;) {
+      // a malformed node ends the tree here: the nodes before it have been checked
+      let next: IteratorResult<Node>;
+      try {
+        next = nodes.next();
+      } catch (err) {
+        unreadable(err);
+        return;
+      }
+      if (next.done) break;
+      const n = next.value;
       const p = `${path === '/' ? '' : path}/${n.name.toString()}`;
       if (n.name.length === 0 || n.type === 'irregular') {
         report({ kind: 'invalid-node', severity: 'error', blob: treeId, path: p, message: `tree ${treeId}: invalid node ${JSON.stringify(p)} of type ${n.type}` });
@@ -179,6 +192,7 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
         await walk(n.subtree, p, snapshot);
       }
     }
+    trees++;
   };
   for (const [i, id] of snapshotIds.entries()) {
     options.onProgress?.({ phase: 'snapshots', done: i, total: snapshotIds.length });

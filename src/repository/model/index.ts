@@ -11,6 +11,7 @@ export * from './time.js';
 export * from './file-mode.js';
 export * from './node.js';
 export * from './tree.js';
+export * from './tree-stream.js';
 export * from './snapshot.js';
 export * from './index-file.js';
 export * from './index-scan.js';
