@@ -10,16 +10,17 @@
  * accept the repository; `rollback apply` run again without the fault finishes and the tree
  * equals the point.
  *
- * The live tree's own disk filling up is not injected here: the restorer writes it through
- * platform/fs, which no test hook reaches without a hook in production code.
+ * The live tree's own disk filling up is not injected (the restorer writes it through
+ * platform/fs, which no test hook reaches without a hook in production code): it is real, a
+ * 1 MiB tmpfs holding the live tree, too full for the file the rollback must bring back.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { TEST_PASSWORD, lifeboat, lifeboatOk, restic } from '../helpers/run.js';
+import { TEST_PASSWORD, lifeboat, lifeboatOk, restic, run } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { type EntryInfo, describeTree, diffTrees } from '../helpers/tree-fixture.js';
 import { type Errno, assertStoppedByFault, faultArgs } from './io-faults.js';
@@ -84,4 +85,61 @@ describe('ENOSPC and EIO at the repository writes of rollback apply', () => {
       assert.deepEqual(diffTrees(pointTree, describeTree(files)), [], `save ${c.n}: the tree differs from the point`);
     });
   }
+});
+
+describe("ENOSPC on the live tree's disk during rollback apply", () => {
+  let work: string;
+  let mnt: string;
+  let mounted = false;
+
+  async function sh(cmd: string, args: string[]): Promise<void> {
+    const r = await run(cmd, args);
+    assert.equal(r.code, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+  }
+
+  before(async () => {
+    work = await makeTempDir('lifeboat-io-live-');
+    mnt = join(work, 'mnt');
+    mkdirSync(mnt);
+    await sh('mount', ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=100', 'tmpfs', mnt]);
+    mounted = true;
+  });
+
+  after(async () => {
+    if (mounted) await sh('umount', [mnt]);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('the file that does not fit is named with ENOSPC (exit 3), no temporary is left, and after freeing space the tree equals the point', async () => {
+    const files = join(mnt, 'app');
+    mkdirSync(files);
+    writeFileSync(join(files, 'm1.bin'), randomBytes(600 * 1024));
+    writeFileSync(join(files, 'keep.txt'), 'unchanged\n');
+    const repo = join(work, 'repo');
+    writeFileSync(join(work, 'repo.pw'), `${TEST_PASSWORD}\n`);
+    const planFile = join(work, 'lifeboat.yaml');
+    writeFileSync(planFile, [`repository: ${repo}`, 'passwordFile: repo.pw', 'host: app01', 'sources:', '  - name: app-files', `    files: [${files}]`, ''].join('\n'));
+    const env = { LIFEBOAT_PASSWORD: '', HOME: work };
+    await lifeboatOk(repo, ['init']);
+    await lifeboatOk(undefined, ['point', 'create', '-c', planFile, '--name', 'before'], { env });
+    const pointTree = describeTree(files);
+    // the migration: the file gone, the space taken by a new one (kept: no --delete)
+    rmSync(join(files, 'm1.bin'));
+    writeFileSync(join(files, 'fill.bin'), randomBytes(700 * 1024));
+    const args = ['rollback', 'apply', 'before', '-c', planFile, '--state-dir', join(work, 'state'), '--yes'];
+
+    const full = await lifeboat(undefined, args, { env });
+    assert.equal(full.code, 3, `${full.stderr}${full.stdout.toString()}`);
+    assert.match(full.stderr, new RegExp(`${join(files, 'm1.bin')}: ENOSPC: no space left on device`));
+    assert.match(full.stdout.toString(), /applied: 2 steps, 1 problems/);
+    assert.doesNotMatch(full.stderr, /^\s+at /m);
+    assert.deepEqual(readdirSync(files).sort(), ['fill.bin', 'keep.txt'], 'no temporary file left, nothing half written under the name');
+    await lifeboatOk(repo, ['check']);
+    await restic(repo, ['check']);
+
+    rmSync(join(files, 'fill.bin'));
+    const again = await lifeboat(undefined, args, { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(diffTrees(pointTree, describeTree(files)), []);
+  });
 });
