@@ -116,7 +116,8 @@ export async function journalPointCreated(repo: Repository, m: PointManifest, si
     );
   } catch (err) {
     throw new LifeboatError('E_PARTIAL', `restore point ${m.id} was saved, but its journal record could not be written: ${errorMessage(err)}`, {
-      hint: 'the point is usable; check the repository with `lifeboat journal verify`',
+      // the cause's own fix first (a full or failing disk): without it the next record fails too
+      hint: `${err instanceof LifeboatError && err.hint ? `${err.hint}; then: ` : ''}the point is usable; check the repository with \`lifeboat journal verify\``,
       cause: err,
     });
   }

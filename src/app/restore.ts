@@ -25,6 +25,7 @@ export interface RestoreRequest {
   signal?: AbortSignal;
   onProgress?: (p: RestoreProgress) => void;
   onError?: (path: string, err: Error) => void;
+  onWarning?: (message: string) => void;
 }
 
 export interface RestoreResult extends RestoreSummary {
@@ -53,6 +54,7 @@ export async function restoreSnapshot(repo: Repository, req: RestoreRequest): Pr
     signal: req.signal,
     onProgress: req.onProgress,
     onError: req.onError,
+    onWarning: req.onWarning,
   };
   const node = resolved.node;
   let summary: RestoreSummary;

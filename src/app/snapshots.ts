@@ -1,5 +1,5 @@
 /** Use-case: list snapshots. */
-import { type Id, LifeboatError, errorMessage } from '../core/index.js';
+import { type Id, LifeboatError } from '../core/index.js';
 import { type Repository, type SnapshotEntry, type SnapshotFilter, loadSnapshots } from '../repository/index.js';
 import { type Snapshot, snapshotToResticJson } from '../repository/model/index.js';
 
@@ -7,14 +7,8 @@ export async function listSnapshots(repo: Repository, filter: SnapshotFilter, op
   return loadSnapshots(repo, filter, options);
 }
 
-/**
- * The warning for a snapshot file that cannot be read or decoded; the command goes on without it
- * (restic 0.14: "could not load snapshot …", exit 0; Lifeboat exits 3).
- */
-export function unreadableSnapshotWarning(id: Id, err: unknown): string {
-  const reason = errorMessage(err).replace(new RegExp(`^(?:(?:snapshot |snapshots/)${id}: )+`), '');
-  return `snapshot file snapshots/${id} cannot be read and was skipped: ${reason}`;
-}
+/** The warning for a snapshot file skipped (restic 0.14: "could not load snapshot …", exit 0; `lifeboat snapshots` exits 3). */
+export { unreadableSnapshotWarning } from '../repository/index.js';
 
 export function snapshotJson(e: SnapshotEntry): Record<string, unknown> {
   return snapshotToResticJson(e.snapshot, e.id);

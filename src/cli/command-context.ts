@@ -4,6 +4,7 @@
  */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { Repository, RepositoryContext, SnapshotFilter } from '../app/index.js';
+import { EXIT } from './exit-codes.js';
 import { formatError, type Io, printJson } from './io.js';
 
 export interface GlobalFlags {
@@ -32,7 +33,11 @@ export function repositoryContext(ctx: CommandContext): RepositoryContext {
     prompt: ctx.io.prompt,
     signal: ctx.signal,
     ...(ctx.flags.option?.length ? { backendOptions: ctx.flags.option } : {}),
-    onWarning: (message) => warn(ctx, message),
+    onWarning: (message, details) => {
+      warn(ctx, message);
+      // the result may lack something (an unreadable snapshot file that may be the latest): exit 3
+      if (details?.partial && ctx.exitCode === EXIT.ok) ctx.exitCode = EXIT.partial;
+    },
   };
 }
 

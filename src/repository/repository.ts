@@ -26,9 +26,15 @@ export interface OpenRepositoryOptions {
   /** Try this key file first (restic's --key-hint). */
   keyHint?: string;
   signal?: AbortSignal;
-  /** Told about problems that do not stop the opening (an unusable key file beside a good one). */
-  onWarning?: (message: string) => void;
+  /**
+   * Told about problems that do not stop the opening or the command (an unusable key file beside
+   * a good one, an unreadable snapshot file skipped); kept as the repository's `onWarning`.
+   */
+  onWarning?: RepositoryWarning;
 }
+
+/** A warning; `partial` when the command's result may lack something because of the problem. */
+export type RepositoryWarning = (message: string, details?: { partial?: boolean }) => void;
 
 export class Repository {
   readonly index = new MasterIndex();
@@ -40,6 +46,8 @@ export class Repository {
   private readonly unreadable = new MasterIndex(16);
   /** Copies (`pack:offset`) that failed verification in this run: tried last, and prune keeps another. */
   private readonly failedCopies = new Set<string>();
+  /** Where problems the repository's readers go on after are reported (see OpenRepositoryOptions). */
+  onWarning: RepositoryWarning | undefined;
   private readonly addToIndex = (type: BlobType, id: Uint8Array, packId: string, offset: number, length: number, uncompressedLength: number): void =>
     this.index.addKey(type, id, packId as Id, offset, length, uncompressedLength);
 
@@ -89,7 +97,9 @@ export class Repository {
     if (!isIrreducible(parsePolynomial(config.chunkerPolynomial))) {
       throw new FormatError(`config of ${backend.location}: invalid chunker polynomial ${config.chunkerPolynomial}`);
     }
-    return new Repository(backend, key, config, keyId);
+    const repo = new Repository(backend, key, config, keyId);
+    repo.onWarning = options.onWarning;
+    return repo;
   }
 
   /** Wraps a repository whose parts are already known (init). */

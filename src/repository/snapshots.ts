@@ -2,7 +2,7 @@
  * Finding snapshots: load all snapshot files, filter by host, tags and paths like restic, and
  * resolve a reference ('latest', a full ID or a unique prefix).
  */
-import { type Id, LifeboatError } from '../core/index.js';
+import { type Id, LifeboatError, errorMessage } from '../core/index.js';
 import { type Snapshot, goTimeToNs, parseGoTime } from './model/index.js';
 import type { Repository } from './repository.js';
 
@@ -33,16 +33,31 @@ export function snapshotTimeNs(s: Snapshot): bigint {
   return goTimeToNs(parseGoTime(s.time));
 }
 
-/** All snapshots matching `filter`, oldest first. Unreadable snapshot files go to `onError`, or throw. */
+/**
+ * The warning for a snapshot file that cannot be read or decoded; the command goes on without it
+ * (restic 0.14: "could not load snapshot …").
+ */
+export function unreadableSnapshotWarning(id: Id, err: unknown): string {
+  const reason = errorMessage(err).replace(new RegExp(`^(?:(?:snapshot |snapshots/)${id}: )+`), '');
+  return `snapshot file snapshots/${id} cannot be read and was skipped: ${reason}`;
+}
+
+/**
+ * All snapshots matching `filter`, oldest first. An unreadable snapshot file goes to `onError`;
+ * without it, to the repository's `onWarning` (named, skipped), and with neither it is thrown.
+ */
 export async function loadSnapshots(repo: Repository, filter: SnapshotFilter = {}, options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {}): Promise<SnapshotEntry[]> {
   const out: SnapshotEntry[] = [];
+  const warn = repo.onWarning;
+  const onError = options.onError ?? (warn ? (id: Id, err: unknown) => warn(unreadableSnapshotWarning(id, err)) : undefined);
   for await (const id of repo.listIds('snapshots', options.signal)) {
     try {
       const snapshot = await repo.loadSnapshot(id, options.signal);
       if (snapshotMatches(snapshot, filter)) out.push({ id, snapshot });
     } catch (err) {
-      if (!options.onError) throw err;
-      options.onError(id, err);
+      options.signal?.throwIfAborted();
+      if (!onError) throw err;
+      onError(id, err);
     }
   }
   out.sort((a, b) => {
@@ -52,12 +67,32 @@ export async function loadSnapshots(repo: Repository, filter: SnapshotFilter = {
   return out;
 }
 
-/** Resolves 'latest' (newest matching `filter`), a full ID or a unique ID prefix. */
+/**
+ * Resolves 'latest' (newest matching `filter`), a full ID or a unique ID prefix. 'latest' goes on
+ * past unreadable snapshot files (any of which may be the newest): each is named in a warning
+ * (`partial`) that says which snapshot 'latest' became instead; with no readable match, or with
+ * nobody to warn, the resolution fails naming them.
+ */
 export async function findSnapshot(repo: Repository, ref: string, filter: SnapshotFilter = {}, signal?: AbortSignal): Promise<SnapshotEntry> {
   if (ref === 'latest') {
-    const all = await loadSnapshots(repo, filter, { signal });
+    const unreadable: Array<{ id: Id; err: unknown }> = [];
+    const all = await loadSnapshots(repo, filter, { signal, onError: (id, err) => unreadable.push({ id, err }) });
     const last = all.at(-1);
+    const warn = repo.onWarning;
+    if (unreadable.length > 0 && (!last || !warn)) {
+      const first = unreadable[0]!;
+      throw new LifeboatError(
+        'E_SNAPSHOT_NOT_FOUND',
+        `cannot tell which snapshot is the latest: ${unreadable.length} snapshot file(s) cannot be read (${unreadableSnapshotWarning(first.id, first.err).replace(/ and was skipped/, '')})${last ? '' : ' and no readable snapshot matched the filter'}`,
+        { hint: 'name the snapshot by its ID (`lifeboat snapshots` lists the readable ones); `lifeboat check` reports the damage', cause: first.err },
+      );
+    }
     if (!last) throw new LifeboatError('E_SNAPSHOT_NOT_FOUND', 'no snapshot matched the filter', { hint: 'list them with `lifeboat snapshots`' });
+    for (const { id, err } of unreadable) {
+      warn!(`${unreadableSnapshotWarning(id, err)}; it may hold a newer snapshot than ${last.id.slice(0, 8)} of ${last.snapshot.time}, the newest readable one, which 'latest' stands for here`, {
+        partial: true,
+      });
+    }
     return last;
   }
   const id = await resolveSnapshotId(repo, ref, signal);

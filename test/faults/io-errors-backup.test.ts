@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { lifeboat, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { describeTree, diffTrees } from '../helpers/tree-fixture.js';
+import { IO_FAULTS } from './io-faults.js';
 
 /**
  * More saves than a backup of the source below makes: its lock, one data pack (one file with
@@ -24,17 +25,7 @@ import { describeTree, diffTrees } from '../helpers/tree-fixture.js';
  */
 const MAX_SAVES = 12;
 
-const CASES = [
-  { errno: 'ENOSPC', option: 'fault.enospc-from-save', message: /ENOSPC: no space left on device/, hint: /hint: free disk space.* on the repository file system/ },
-  // EIO is transient: retried (twice, 10 ms apart, to keep the test fast) before giving up
-  {
-    errno: 'EIO',
-    option: 'fault.eio-from-save',
-    message: /EIO: i\/o error.*\(gave up after 3 attempts\)/,
-    hint: /hint: the disk holding the repository reports I\/O errors/,
-    extra: ['-o', 'retries=2', '-o', 'retry-delay=10ms'],
-  },
-] as const;
+const CASES = (['ENOSPC', 'EIO'] as const).map((errno) => ({ errno, ...IO_FAULTS[errno] }));
 
 describe('ENOSPC and EIO from every write step: backup', () => {
   let work: string;
@@ -72,7 +63,7 @@ describe('ENOSPC and EIO from every write step: backup', () => {
       for (let n = 1; n <= MAX_SAVES; n++) {
         const repo = join(work, `${c.errno}-${n}`);
         cpSync(base, repo, { recursive: true });
-        const failed = await lifeboat(repo, ['-o', `${c.option}=${n}`, ...('extra' in c ? c.extra : []), 'backup', src], { faultHook: true });
+        const failed = await lifeboat(repo, ['-o', `${c.option}=${n}`, ...c.extra, 'backup', src], { faultHook: true });
         if (failed.code === 0) {
           completedAt = n;
           await rm(repo, { recursive: true, force: true });

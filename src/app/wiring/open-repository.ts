@@ -8,7 +8,7 @@ import type { Backend } from '../../backend/index.js';
 import { FAULT_OPTION_NAMES, areFaultOptionsAllowed, faultPlanFromOptions, stackDecorators } from '../../backend/decorators/index.js';
 import { type Scheme, SCHEME_SETTINGS, openBackend, parseLocation } from '../../backend/location/index.js';
 import { LifeboatError } from '../../core/index.js';
-import { Repository } from '../../repository/index.js';
+import { Repository, type RepositoryWarning } from '../../repository/index.js';
 import { type Env, type RepositoryFlags, resolvePassword, resolveRepositoryLocation } from './credentials.js';
 
 export interface RepositoryContext {
@@ -19,8 +19,8 @@ export interface RepositoryContext {
   signal?: AbortSignal;
   /** `key=value` backend options; when absent, LIFEBOAT_BACKEND_OPTIONS in `env` (what `-o` sets). */
   backendOptions?: readonly string[];
-  /** Told about problems met while opening that do not stop it (an unusable key file). */
-  onWarning?: (message: string) => void;
+  /** Told about problems that do not stop opening or the command (an unusable key file, an unreadable snapshot file). */
+  onWarning?: RepositoryWarning;
 }
 
 /** The variable `-o` is carried in from the CLI: a JSON array of `key=value`, or them separated by white space. */

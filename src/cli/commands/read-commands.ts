@@ -135,6 +135,7 @@ export const registerReadCommands: Register = (program, run) => {
           signal: ctx.signal,
           onProgress: (p) => progress.update(p),
           onError: (item, err) => reportItemError(ctx, item, err),
+          onWarning: (message) => warn(ctx, message),
         });
         progress.done();
         const seconds = (Date.now() - started) / 1000;

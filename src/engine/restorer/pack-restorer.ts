@@ -14,7 +14,9 @@
  *     batch, and a full batch is written on the thread pool (SmallFileBatch: created under the
  *     final name, metadata through the descriptor) while the pack goes on, one batch being
  *     written per pack at a time; a name that turned up since is written the usual way
- *   a read or decryption failure fails the files of the blobs concerned, nothing else
+ *   a blob whose copy in the pack cannot be read or verified is loaded through the repository,
+ *     which tries every copy the index knows (a warning names the unusable copy); when no copy
+ *     is usable, the files of that blob fail, nothing else
  */
 import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { type Id, forEachConcurrent } from '../../core/index.js';
@@ -47,6 +49,8 @@ const NO_CONTENT = Buffer.alloc(0);
 export interface PackRestoreEvents {
   /** A problem with `path` (the restore goes on). */
   fail(path: Buffer, err: unknown): void;
+  /** A problem that did not stop anything (a damaged copy of a blob another copy replaced). */
+  warn(message: string): void;
   /** `bytes` of content written. */
   wrote(bytes: number): void;
   /** A file of `bytes` bytes is complete under its final name and `names` names in all (its hard links too). */
@@ -159,7 +163,17 @@ export class PackRestorer {
     try {
       await this.reader.loadPackRangeInto(packId, span.start, bytes, this.signal);
     } catch (err) {
-      for (let k = span.from; k < span.to; k++) this.failFile(this.plan.file(rows[k]!), err);
+      // each blob of the span through its other copies, one at a time
+      let i = span.from;
+      while (i < span.to) {
+        const j = this.sameBlobEnd(rows, i, span.to);
+        const plain = await this.otherCopy(packId, rows[i]!, err);
+        for (let k = i; k < j; k++) {
+          if (plain) this.writeBlob(rows[k]!, plain, undefined);
+          else this.failFile(this.plan.file(rows[k]!), err);
+        }
+        i = j;
+      }
       return false;
     }
     await this.writeSpan(packId, rows, span, bytes, slot);
@@ -176,8 +190,7 @@ export class PackRestorer {
     while (i < span.to) {
       const row = rows[i]!;
       const blobOffset = this.plan.blobOffset(row);
-      let j = i;
-      while (j < span.to && this.plan.blobOffset(rows[j]!) === blobOffset) j++;
+      const j = this.sameBlobEnd(rows, i, span.to);
       if (slot) {
         const file = this.plan.file(row);
         const plainLength = this.plan.uncompressedLength(row) || this.plan.length(row) - 32;
@@ -191,13 +204,43 @@ export class PackRestorer {
         const scratch: BlobScratch = { sealed, plain: this.plain };
         plain = this.reader.decryptBlob(loc, sealed, scratch);
       } catch (err) {
-        for (let k = i; k < j; k++) this.failFile(this.plan.file(rows[k]!), err);
+        plain = await this.otherCopy(packId, row, err);
+        if (!plain) for (let k = i; k < j; k++) this.failFile(this.plan.file(rows[k]!), err);
       }
       if (plain) {
         for (let k = i; k < j; k++) this.writeBlob(rows[k]!, plain, slot);
       }
       i = j;
     }
+  }
+
+  /** The end of the rows from `i` on that are the same blob (one offset in the pack). */
+  private sameBlobEnd(rows: readonly number[], i: number, to: number): number {
+    const blobOffset = this.plan.blobOffset(rows[i]!);
+    let j = i + 1;
+    while (j < to && this.plan.blobOffset(rows[j]!) === blobOffset) j++;
+    return j;
+  }
+
+  /**
+   * The blob of `row`, whose copy in `packId` failed with `err`, loaded through the repository:
+   * it tries each copy the index knows (restic 0.14's restorer gives up on the file instead).
+   * Undefined when no copy is usable; the caller then reports `err`, the copy this restore
+   * planned to use, and the repository remembers the blob as unreadable.
+   */
+  private async otherCopy(packId: Id, row: number, err: unknown): Promise<Buffer | undefined> {
+    if (this.signal?.aborted) return undefined;
+    const id = this.plan.blobId(row);
+    let plain: Buffer;
+    try {
+      plain = await this.reader.loadBlob('data', id, this.signal);
+    } catch {
+      return undefined;
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    const named = reason.includes(packId) ? reason : `data blob ${id} in pack ${packId}: ${reason}`;
+    this.events.warn(`${named}; another copy of the blob was restored instead (\`lifeboat repair packs ${packId}\` salvages the pack)`);
+    return plain;
   }
 
   private writeBlob(row: number, plain: Buffer, slot: BatchSlot | undefined): void {

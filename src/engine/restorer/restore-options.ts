@@ -43,6 +43,8 @@ export interface RestoreOptions {
   onProgress?: (p: RestoreProgress) => void;
   /** A per-item problem (the restore goes on). */
   onError?: (path: string, err: Error) => void;
+  /** A problem that did not keep anything from being restored (a damaged copy of a blob another copy replaced). */
+  onWarning?: (message: string) => void;
 }
 
 export interface RestoreProgress {

@@ -118,6 +118,7 @@ class Restorer {
           this.metadataOptions(),
           {
             fail: (path, err) => this.fail(path, err),
+            warn: (message) => this.options.onWarning?.(message),
             wrote: (bytes) => {
               this.summary.bytesDone += bytes;
               this.options.afterWrite?.();

@@ -16,6 +16,7 @@ import {
   listSnapshots,
   pickPoint,
   pointList,
+  unreadableSnapshotWarning,
 } from '../../app/index.js';
 import type { JobRunner } from './jobs.js';
 
@@ -34,6 +35,12 @@ export interface ConsoleOptions {
   now?: () => Date;
 }
 
+/** The readable snapshots, oldest first, and a warning for each snapshot file that cannot be read. */
+export interface SnapshotList {
+  entries: SnapshotEntry[];
+  unreadable: string[];
+}
+
 export class ConsoleContext {
   readonly repo: Repository;
   readonly plan: PlanFile | undefined;
@@ -43,7 +50,7 @@ export class ConsoleContext {
   private pointsKey = '';
   private points: Promise<PointSummary[]> | undefined;
   private snapshotsKey = '';
-  private snapshots: Promise<SnapshotEntry[]> | undefined;
+  private snapshots: Promise<SnapshotList> | undefined;
   private readonly documents = new Map<string, Promise<InventoryDocument>>();
 
   constructor(
@@ -88,12 +95,13 @@ export class ConsoleContext {
     return pickPoint(await this.pointList(signal), ref);
   }
 
-  /** Every snapshot, oldest first (listSnapshots), cached while the snapshot IDs stay the same. */
-  async snapshotList(signal?: AbortSignal): Promise<SnapshotEntry[]> {
+  /** Every readable snapshot, oldest first (listSnapshots), cached while the snapshot IDs stay the same. */
+  async snapshotList(signal?: AbortSignal): Promise<SnapshotList> {
     const key = await this.snapshotIds(signal);
     if (key !== this.snapshotsKey || !this.snapshots) {
       this.snapshotsKey = key;
-      const loading = listSnapshots(this.repo, {}, { signal });
+      const unreadable: string[] = [];
+      const loading = listSnapshots(this.repo, {}, { signal, onError: (id, err) => unreadable.push(unreadableSnapshotWarning(id, err)) }).then((entries) => ({ entries, unreadable }));
       this.snapshots = loading;
       loading.catch(() => {
         if (this.snapshots === loading) this.snapshots = undefined;

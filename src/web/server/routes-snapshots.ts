@@ -30,9 +30,9 @@ export function registerSnapshotRoutes(app: Hono, ctx: ConsoleContext): void {
   app.get('/snapshots', async (c) => {
     const host = c.req.query('host') ?? '';
     const tag = c.req.query('tag') ?? '';
-    const all = await ctx.snapshotList(c.req.raw.signal);
+    const { entries: all, unreadable } = await ctx.snapshotList(c.req.raw.signal);
     const shown = all.filter((e) => (!host || e.snapshot.hostname === host) && (!tag || (e.snapshot.tags ?? []).includes(tag))).reverse();
-    return c.html(snapshotsPage(shown, { host, tag }, all.length));
+    return c.html(snapshotsPage(shown, { host, tag }, all.length, unreadable));
   });
 
   app.get('/snapshots/:id/tree', async (c) => {

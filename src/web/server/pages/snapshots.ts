@@ -3,7 +3,8 @@ import { html } from 'hono/html';
 import type { DirectoryListing, SnapshotEntry } from '../../../app/index.js';
 import { type Html, cliHint, formatBytes, page, shellArg, shortTime } from '../layout.js';
 
-export function snapshotsPage(entries: SnapshotEntry[], filter: { host: string; tag: string }, total: number): Html {
+/** `unreadable`: a warning per snapshot file that cannot be read (the list shows the others). */
+export function snapshotsPage(entries: SnapshotEntry[], filter: { host: string; tag: string }, total: number, unreadable: readonly string[] = []): Html {
   return page(
     'Snapshots',
     '/snapshots',
@@ -12,6 +13,7 @@ export function snapshotsPage(entries: SnapshotEntry[], filter: { host: string; 
 <label>Tag <input name="tag" value="${filter.tag}"></label>
 <button type="submit">Filter</button>
 </form>
+${unreadable.length ? html`<div class="verdict none" role="alert"><p>${unreadable.length} snapshot file${unreadable.length === 1 ? '' : 's'} cannot be read and ${unreadable.length === 1 ? 'is' : 'are'} not listed; any of them may be newer than the snapshots shown (<code>lifeboat check</code> reports the damage):</p><ul>${unreadable.slice(0, 20).map((w) => html`<li class="mono">${w}</li>`)}</ul></div>` : ''}
 <p>${entries.length} of ${total} snapshots (newest first${entries.length > 500 ? '; the first 500 shown' : ''}).</p>
 <div class="table-wrap"><table><thead><tr><th>ID</th><th>time</th><th>host</th><th>tags</th><th>paths</th></tr></thead><tbody>
 ${entries.slice(0, 500).map((e) => html`<tr><td class="mono"><a href="/snapshots/${e.id}/tree">${e.id.slice(0, 8)}</a></td><td>${shortTime(e.snapshot.time)}</td><td>${e.snapshot.hostname}</td><td>${(e.snapshot.tags ?? []).join(', ')}</td><td>${e.snapshot.paths.join(', ')}</td></tr>`)}
