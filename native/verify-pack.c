@@ -1,19 +1,19 @@
 /*
- * verifyPackBlobs: check --read-data's work on one pack, in one request on libuv's thread pool.
- * Worker threads cost a V8 isolate each (tens of MiB) and a copy or transfer of every pack; here
- * the pack stays in the caller's (reused) buffer and the work runs beside the main thread:
- *
- *   SHA-256 of the whole pack (before anything is decrypted)
- *   for each blob the index lists: bounds, Poly1305-AES, AES-256-CTR in place, then zstd into
- *   `plain` when it is compressed, and SHA-256 of the plaintext against the blob's ID
+ * verifyPackBlobs: check --read-data's work on the blobs of one piece of a pack, in one request
+ * on libuv's thread pool. Worker threads cost a V8 isolate each (tens of MiB) and a copy or
+ * transfer of every pack; here the bytes stay in the caller's (reused) buffer and the work runs
+ * beside the main thread. For each blob: bounds, Poly1305-AES, AES-256-CTR in place, then zstd
+ * into `plain` when it is compressed, and SHA-256 of the plaintext against the blob's ID. (The
+ * pack's own SHA-256 is the caller's: it spans all the pieces.)
  *
  * verifyPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out) → Promise<void>
- *   pack   the pack's bytes; blobs are decrypted in place, so they are unusable afterwards
- *   blobs  Float64Array, 3 per blob: offset, length, uncompressed length (0: not compressed)
+ *   pack   bytes of the pack; blobs are decrypted in place, so they are unusable afterwards
+ *   blobs  Float64Array, 3 per blob: offset in `pack`, length, uncompressed length (0: not
+ *          compressed)
  *   ids    32 bytes per blob: its ID
  *   plain  where compressed blobs are decompressed (a blob longer than it fails)
- *   out    32 + n bytes, written by the call: the pack's SHA-256, then one status per blob
- *          (VP_OK, or why it failed: VP_BOUNDS, VP_SEALED, VP_ZSTD, VP_HASH)
+ *   out    n bytes, written by the call: one status per blob (VP_OK, or why it failed:
+ *          VP_BOUNDS, VP_SEALED, VP_ZSTD, VP_HASH)
  * The arrays are held until the promise resolves; the caller must not touch them before. A blob
  * that fails is not described here: the caller reads the pack again and names the problem.
  */
@@ -73,17 +73,12 @@ static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
 static void vp_execute(napi_env env, void *data) {
   (void)env;
   struct vp_job *j = data;
-  unsigned int len = 0;
-  if (EVP_Digest(j->pack.bytes, j->pack.len, j->out.bytes, &len, EVP_sha256(), NULL) != 1) {
-    j->failed = true;
-    return;
-  }
   ZSTD_DCtx *dctx = ZSTD_createDCtx();
   if (!dctx) {
     j->failed = true;
     return;
   }
-  for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[32 + i] = (uint8_t)verify_blob(j, dctx, i);
+  for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
   ZSTD_freeDCtx(dctx);
 }
 
@@ -162,7 +157,7 @@ static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
     return NULL;
   }
   j->count = j->blobs.len / 24;
-  if (j->blobs.len % 24 != 0 || j->ids.len < j->count * ENTRY_ID_SIZE || j->out.len < 32 + j->count) {
+  if (j->blobs.len % 24 != 0 || j->ids.len < j->count * ENTRY_ID_SIZE || j->out.len < j->count) {
     vp_free(env, j);
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "verifyPackBlobs: ids and out do not fit the blobs");
     return NULL;

@@ -385,9 +385,9 @@ export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Arr
 }
 
 /**
- * check --read-data's work on one pack, on libuv's thread pool (native/verify-pack.c): `out`
- * receives the pack's SHA-256 (32 bytes), then one status per blob, 0 when it verified. `blobs`
- * holds offset, length and uncompressed length (0: not compressed) per blob, `ids` their IDs
+ * check --read-data's work on the blobs of a piece of a pack, on libuv's thread pool
+ * (native/verify-pack.c): `out` receives one status per blob, 0 when it verified. `blobs` holds
+ * offset (in `pack`), length and uncompressed length (0: not compressed) per blob, `ids` their IDs
  * (32 bytes each). Blobs are decrypted in place: `pack` is unusable afterwards; compressed ones
  * are decompressed into `plain`. No array may be touched until the promise resolves.
  */

@@ -12,7 +12,7 @@ import { type CompactPack, type Repository, RepositoryWriter, compactPack } from
 import { setNativeCrypto } from '../../repository/crypto/index.js';
 import { type PackProblem, newBlobScratch, verifyPack } from '../../repository/pack/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
-import { type PackToRead, readAndVerifyPacks } from './read-data.js';
+import { type PackSource, type PackToRead, readAndVerifyPacks } from './read-data.js';
 
 /** A repository with a few packs of data blobs, compressible and not, and a tree. */
 async function repositoryWithPacks(): Promise<{ repo: Repository; packs: PackToRead[] }> {
@@ -55,13 +55,35 @@ function line(packId: Id, p: PackProblem | { kind: string; message: string; blob
   return `${packId} ${p.kind} ${p.blob ?? '-'} ${p.message}`;
 }
 
-async function found(repo: Repository, packs: PackToRead[], native: boolean): Promise<{ problems: string[]; done: number }> {
-  const previous = setNativeCrypto(native);
+/** The paths: native in pieces of the default size, native in small pieces (a blob or two each), worker threads. */
+const PATHS = [
+  { name: 'native', native: true },
+  { name: 'native in small pieces', native: true, pieceBytes: 64 * 1024 },
+  { name: 'workers', native: false },
+];
+
+/** Problems found on `path`, packs done, and bytes read by range (pieces) and whole. */
+async function found(repo: Repository, packs: PackToRead[], path: (typeof PATHS)[number]): Promise<{ problems: string[]; done: number; pieceBytes: number; wholeReads: number }> {
+  const previous = setNativeCrypto(path.native);
   try {
     const problems: string[] = [];
     let done = 0;
-    await readAndVerifyPacks(repo, packs, { onProblem: (id, p) => problems.push(line(id, p)), onPackDone: () => done++ });
-    return { problems: problems.sort(), done };
+    let pieceBytes = 0;
+    let wholeReads = 0;
+    const source: PackSource = {
+      key: repo.key,
+      version: repo.version,
+      loadPackRange: (id, offset, length, signal) => {
+        wholeReads++;
+        return repo.loadPackRange(id, offset, length, signal);
+      },
+      loadPackRangeInto: (id, offset, target, signal) => {
+        pieceBytes += target.length;
+        return repo.loadPackRangeInto(id, offset, target, signal);
+      },
+    };
+    await readAndVerifyPacks(source, packs, { onProblem: (id, p) => problems.push(line(id, p)), onPackDone: () => done++ }, undefined, path.pieceBytes);
+    return { problems: problems.sort(), done, pieceBytes, wholeReads };
   } finally {
     setNativeCrypto(previous);
   }
@@ -77,10 +99,19 @@ function withEntry(c: CompactPack, change: (c: CompactPack) => void): CompactPac
 test('sound packs: nothing to report on either path, every pack read once', async () => {
   const { repo, packs } = await repositoryWithPacks();
   assert.ok(packs.length >= 1);
-  for (const native of [true, false]) {
-    const r = await found(repo, packs, native);
-    assert.deepEqual(r.problems, []);
+  for (const path of PATHS) {
+    const r = await found(repo, packs, path);
+    assert.deepEqual(r.problems, [], path.name);
     assert.equal(r.done, packs.length);
+    if (path.native) {
+      // each pack read once, in pieces, never whole again
+      assert.equal(
+        r.pieceBytes,
+        packs.reduce((a, p) => a + p.size, 0),
+        path.name,
+      );
+      assert.equal(r.wholeReads, 0, path.name);
+    }
   }
 });
 
@@ -93,12 +124,17 @@ test('damaged packs and wrong index entries are reported as verifyPack reports t
   });
   // an index entry whose plaintext length is wrong: the header disagrees and the blob fails
   const wrongLength = withEntry(data.blobs, (c) => (c.uncompressedLengths[0] = c.uncompressedLengths[0]! + 1));
-  const cases: PackToRead[] = [data, { ...data, blobs: wrongLength }];
+  // two entries for the same bytes: overlapping entries are never verified in pieces
+  const overlapping = withEntry(data.blobs, (c) => {
+    c.offsets[2] = c.offsets[1]!;
+    c.lengths[2] = c.lengths[1]!;
+  });
+  const cases: PackToRead[] = [data, { ...data, blobs: wrongLength }, { ...data, blobs: overlapping }];
   const want = await expected(repo, cases);
   assert.ok(want.some((l) => l.includes('pack-hash-mismatch')));
   assert.ok(want.some((l) => l.includes('blob-corrupt')));
   assert.ok(want.some((l) => l.includes('pack-header-mismatch')));
-  for (const native of [true, false]) assert.deepEqual((await found(repo, cases, native)).problems, want, native ? 'native' : 'workers');
+  for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
 });
 
 test('a sound pack whose index entry disagrees with its header only in the header is reported alone', async () => {
@@ -110,15 +146,26 @@ test('a sound pack whose index entry disagrees with its header only in the heade
   const want = await expected(repo, cases);
   assert.equal(want.length, 1);
   assert.match(want[0]!, /pack-header-mismatch/);
-  for (const native of [true, false]) assert.deepEqual((await found(repo, cases, native)).problems, want);
+  for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
+});
+
+test('a damaged header is reported as verifyPack reports it, on every path', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  const data = packs.find((p) => p.blobs.count > 2)!;
+  await replacePack(repo, data.id, (b) => {
+    b[b.length - 10]! ^= 1;
+  });
+  const want = await expected(repo, [data]);
+  assert.ok(want.some((l) => l.includes('header unreadable')));
+  for (const path of PATHS) assert.deepEqual((await found(repo, [data], path)).problems, want, path.name);
 });
 
 test('a pack that cannot be read is named, and the others are still verified', async () => {
   const { repo, packs } = await repositoryWithPacks();
   await repo.backend.remove(handle('data', packs[0]!.id));
-  for (const native of [true, false]) {
-    const r = await found(repo, packs, native);
-    assert.equal(r.problems.length, 1);
+  for (const path of PATHS) {
+    const r = await found(repo, packs, path);
+    assert.equal(r.problems.length, 1, path.name);
     assert.match(r.problems[0]!, new RegExp(`^${packs[0]!.id} pack-unreadable - pack ${packs[0]!.id} cannot be read`));
     assert.equal(r.done, packs.length - 1);
   }

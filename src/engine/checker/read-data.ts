@@ -1,17 +1,17 @@
 /**
- * check --read-data's pack pipeline: each selected pack is read whole and verified (its hash, its
- * header against the index, every blob). Memory is bounded by the number of lanes, not by the
- * repository: a lane is a pack buffer and a decompression buffer, reused from pack to pack (grown
- * to the largest pack and blob met), so at most `lanes` packs are in memory at once.
- *
- * With the native addon, a lane reads its pack into its buffer and verifies it on libuv's thread
- * pool (verifyPackInPlace): no V8 isolate per core and no copy of the pack. Without it, packs are
- * read into fresh buffers and transferred to worker threads (VerifyPool).
+ * check --read-data's pack pipeline: each selected pack is read and verified (its hash, its header
+ * against the index, every blob). With the native addon, memory is bounded by the lanes, not by
+ * the repository or its pack size: a lane reads one pack at a time piece by piece (about 4 MiB,
+ * more when a blob is larger) into its own buffers, reused from pack to pack, and verifies each
+ * piece's blobs on libuv's thread pool (verifyPackInPieces): no V8 isolate per core, no copy of a
+ * pack. One lane per core and one more, so that a read is in progress while the others verify.
+ * A pack found damaged is read again whole and named by verifyPack. Without the addon, whole
+ * packs are read into fresh buffers and transferred to worker threads (VerifyPool).
  */
 import { availableParallelism } from 'node:os';
 import { type Id, errorMessage, forEachConcurrent } from '../../core/index.js';
 import type { CompactPack } from '../../repository/index/index.js';
-import { type PackProblem, newBlobScratch, verifyPack, verifyPackInPlace, verifyPackInPlaceAvailable } from '../../repository/pack/index.js';
+import { type PackProblem, type PieceBuffers, newBlobScratch, verifyPack, verifyPackInPieces, verifyPackInPiecesAvailable } from '../../repository/pack/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import { VerifyPool } from './verify-pool.js';
 
@@ -38,46 +38,56 @@ export interface ReadDataCallbacks {
   onPackDone: () => void;
 }
 
+/** A failed read of a piece of a pack (`cause`), told apart from a failure of the verification. */
+class PieceReadError extends Error {}
+
 /** Verifying threads (the CPU work); one lane more keeps a read in progress while they work. */
 function verifyThreads(): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-interface Lane {
-  pack: Buffer;
-  plain: Buffer;
-}
-
-export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackToRead[], cb: ReadDataCallbacks, signal?: AbortSignal): Promise<void> {
-  if (!verifyPackInPlaceAvailable()) return readWithWorkers(repo, packs, cb, signal);
-  const free: Lane[] = Array.from({ length: verifyThreads() + 1 }, () => ({ pack: Buffer.alloc(0), plain: Buffer.alloc(0) }));
+/** `pieceBytes`: the size of the pieces packs are read in (PACK_PIECE_BYTES; tests use small ones). */
+export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackToRead[], cb: ReadDataCallbacks, signal?: AbortSignal, pieceBytes?: number): Promise<void> {
+  if (!verifyPackInPiecesAvailable()) return readWithWorkers(repo, packs, cb, signal);
+  const free: PieceBuffers[] = Array.from({ length: verifyThreads() + 1 }, () => ({ piece: Buffer.alloc(0), plain: Buffer.alloc(0) }));
+  const unreadable = (id: Id, err: unknown): void => cb.onProblem(id, { kind: 'pack-unreadable', message: `pack ${id} cannot be read: ${errorMessage(err)}` });
   await forEachConcurrent(
     packs,
     free.length,
     async (p) => {
       const lane = free.pop()!;
       try {
-        if (lane.pack.length < p.size) lane.pack = Buffer.allocUnsafe(p.size);
-        const bytes = lane.pack.subarray(0, p.size);
+        let r: { sound: boolean; problems: PackProblem[] };
         try {
-          if (p.size > 0) await repo.loadPackRangeInto(p.id, 0, bytes, signal);
+          r = await verifyPackInPieces(
+            repo.key,
+            repo.version,
+            p.id,
+            p.size,
+            p.blobs,
+            lane,
+            (offset, target) =>
+              repo.loadPackRangeInto(p.id, offset, target, signal).catch((err: unknown) => {
+                throw new PieceReadError('read failed', { cause: err });
+              }),
+            pieceBytes,
+          );
         } catch (err) {
-          cb.onProblem(p.id, { kind: 'pack-unreadable', message: `pack ${p.id} cannot be read: ${errorMessage(err)}` });
+          if (!(err instanceof PieceReadError)) throw err;
+          unreadable(p.id, err.cause);
           return;
         }
-        const r = await verifyPackInPlace(repo.key, repo.version, p.id, bytes, p.blobs, lane.plain);
-        lane.plain = r.plain;
         let problems = r.problems;
         if (!r.sound) {
-          // damage: read the pack again (its blobs were decrypted in place) for verifyPack to name it
-          let again: Buffer;
+          // damage: verifyPack names it from the whole pack, read again (its blobs were decrypted in place)
+          let whole: Buffer;
           try {
-            again = await repo.loadPackRange(p.id, 0, 0, signal);
+            whole = await repo.loadPackRange(p.id, 0, 0, signal);
           } catch (err) {
-            cb.onProblem(p.id, { kind: 'pack-unreadable', message: `pack ${p.id} cannot be read: ${errorMessage(err)}` });
+            unreadable(p.id, err);
             return;
           }
-          problems = verifyPack(repo.key, repo.version, p.id, again, p.blobs, newBlobScratch());
+          problems = verifyPack(repo.key, repo.version, p.id, whole, p.blobs, newBlobScratch());
         }
         for (const problem of problems) cb.onProblem(p.id, problem);
         cb.onPackDone();
