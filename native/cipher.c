@@ -90,6 +90,32 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
   return true;
 }
 
+bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
+               uint8_t *out, int64_t *plain_len) {
+  *plain_len = -1;
+  if (n < CIPHERTEXT_OVERHEAD || memcmp(in, ZERO16, IV_LENGTH) == 0) return true;
+  size_t len = n - CIPHERTEXT_OVERHEAD;
+  uint8_t iv[IV_LENGTH], tag[16];
+  memcpy(iv, in, IV_LENGTH);
+  const uint8_t *ct = in + IV_LENGTH;
+  struct poly_acc mac;
+  if (!poly1305_aes_init(&mac, mac_k, mac_r, iv)) return false;
+  poly_absorb(&mac, ct, len / 16, 1);
+  poly_finish(&mac, ct + (len & ~(size_t)15), len % 16, tag);
+  uint8_t diff = 0;
+  for (int i = 0; i < 16; i++) diff |= (uint8_t)(tag[i] ^ ct[len + i]);
+  if (diff != 0) return true;
+  if (overlaps(out, ct, len)) {
+    memmove(out, ct, len);
+    ct = out;
+  }
+  EVP_CIPHER_CTX *ctx = ctr_start(enc, iv);
+  bool ok = ctx != NULL && ctr_update(ctx, ct, out, len);
+  EVP_CIPHER_CTX_free(ctx);
+  if (ok) *plain_len = (int64_t)len;
+  return ok;
+}
+
 /* sealInto(encrypt, macK, macR, plaintext, out, outOffset) → bytes written (plaintext + 32).
  * The plaintext may already sit where the ciphertext goes (out + outOffset + 16). */
 static napi_value js_seal_into(napi_env env, napi_callback_info info) {
@@ -129,38 +155,17 @@ static napi_value js_open_into(napi_env env, napi_callback_info info) {
   if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "data", &in, &n) ||
       !get_u8(env, argv[4], "out", &out, &out_len) || !get_int64(env, argv[5], "outOffset", &off))
     return NULL;
-  if (n < CIPHERTEXT_OVERHEAD || memcmp(in, ZERO16, 16) == 0) return make_int64(env, -1);
-  size_t plain_len = n - CIPHERTEXT_OVERHEAD;
-  if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < plain_len) {
+  if (n < CIPHERTEXT_OVERHEAD || memcmp(in, ZERO16, IV_LENGTH) == 0) return make_int64(env, -1);
+  if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < n - CIPHERTEXT_OVERHEAD) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "openInto: the output buffer is too small");
     return NULL;
   }
-  uint8_t iv[16], tag[16];
-  memcpy(iv, in, 16);
-  const uint8_t *ct = in + 16;
-  struct poly_acc mac;
-  if (!poly1305_aes_init(&mac, mac_k, mac_r, iv)) {
+  int64_t plain_len = 0;
+  if (!open_blob(enc, mac_k, mac_r, in, n, out + off, &plain_len)) {
     napi_throw_error(env, NULL, "openInto: OpenSSL failed");
     return NULL;
   }
-  poly_absorb(&mac, ct, plain_len / 16, 1);
-  poly_finish(&mac, ct + (plain_len & ~(size_t)15), plain_len % 16, tag);
-  uint8_t diff = 0;
-  for (int i = 0; i < 16; i++) diff |= (uint8_t)(tag[i] ^ ct[plain_len + i]);
-  if (diff != 0) return make_int64(env, -1);
-  uint8_t *dst = out + off;
-  if (overlaps(dst, ct, plain_len)) {
-    memmove(dst, ct, plain_len);
-    ct = dst;
-  }
-  EVP_CIPHER_CTX *ctx = ctr_start(enc, iv);
-  bool ok = ctx != NULL && ctr_update(ctx, ct, dst, plain_len);
-  EVP_CIPHER_CTX_free(ctx);
-  if (!ok) {
-    napi_throw_error(env, NULL, "openInto: OpenSSL failed");
-    return NULL;
-  }
-  return make_int64(env, (int64_t)plain_len);
+  return make_int64(env, plain_len);
 }
 
 bool cipher_register(napi_env env, napi_value exports) {

@@ -33,6 +33,18 @@ napi_value make_int64(napi_env env, int64_t n);
 bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out);
 
+/*
+ * Opens a sealed blob of `n` bytes (the inverse of seal_blob): checks the MAC, then decrypts the
+ * n - 32 plaintext bytes to `out`, which may alias `in` (in place). `*plain_len` is the plaintext
+ * length, or -1 when the data is shorter than 32 bytes, has an all-zero IV or fails the MAC
+ * (nothing is written then). False when OpenSSL fails. Safe to call from any thread.
+ */
+bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
+               uint8_t *out, int64_t *plain_len);
+
+/* Adds verifyPackBlobs (verify-pack.c) to the addon's exports. */
+bool verify_pack_register(napi_env env, napi_value exports);
+
 /* Add poly1305 (poly1305.c), the file-system calls and releasePages (fs-calls.c), and sealInto /
  * openInto (cipher.c) to the addon's exports. */
 bool poly1305_register(napi_env env, napi_value exports);

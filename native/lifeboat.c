@@ -13,6 +13,7 @@
  * - the file lane (lane.c): a backup's read → chunk → hash → compress → seal → pack path on
  *   libuv's thread pool, instead of one V8 isolate per core (ADR 0004).
  * - scanDir (scan.c): a directory's entries and their lstat in one thread-pool request.
+ * - verifyPackBlobs (verify-pack.c): check --read-data's work on one pack on the thread pool.
  * - writeFiles (write-files.c): a restore's small files created, written and given their
  *   metadata in one thread-pool request per batch.
  *
@@ -22,14 +23,14 @@
  *
  * One file per job: napi-util.c (errors, arguments), poly1305.c, cipher.c (the object cipher),
  * fs-calls.c (host calls and releasePages), lane.c + lane-js.c + chunker.c (the file lane),
- * scan.c (scanDir), write-files.c (writeFiles). This file only registers them.
+ * scan.c (scanDir), write-files.c (writeFiles), verify-pack.c (verifyPackBlobs). This file only registers them.
  */
 #include <node_api.h>
 #include "common.h"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (!poly1305_register(env, exports) || !fs_calls_register(env, exports) || !cipher_register(env, exports) ||
-      !lane_register(env, exports) || !scan_register(env, exports) || !write_files_register(env, exports))
+      !lane_register(env, exports) || !scan_register(env, exports) || !write_files_register(env, exports) || !verify_pack_register(env, exports))
     return NULL;
   return exports;
 }

@@ -51,6 +51,7 @@ interface NativeAddon {
   chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
   scanDir(path: NativePath): Promise<ArrayBuffer | number>;
   writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void>;
+  verifyPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -381,6 +382,24 @@ export const WRITE_FILES = {
  */
 export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void> {
   return load().writeFiles(paths, data, meta, results, count, flags);
+}
+
+/**
+ * check --read-data's work on the blobs of a piece of a pack, on libuv's thread pool
+ * (native/verify-pack.c): `out` receives one status per blob, 0 when it verified. `blobs` holds
+ * offset (in `pack`), length and uncompressed length (0: not compressed) per blob, `ids` their IDs
+ * (32 bytes each). Blobs are decrypted in place: `pack` is unusable afterwards; compressed ones
+ * are decompressed into `plain`. No array may be touched until the promise resolves.
+ */
+export function verifyPackBlobs(
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
+  pack: Uint8Array,
+  blobs: Float64Array,
+  ids: Uint8Array,
+  plain: Uint8Array,
+  out: Uint8Array,
+): Promise<void> {
+  return load().verifyPackBlobs(key.encrypt, key.macK, key.macR, pack, blobs, ids, plain, out);
 }
 
 /** A system call's failure as Node's fs reports it ("EEXIST: file already exists, open '/x'"), with code, errno, syscall and path. */

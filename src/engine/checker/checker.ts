@@ -9,14 +9,14 @@
  *   3. every snapshot decodes; every tree reachable from a snapshot loads and decodes; every
  *      blob a tree references is indexed (each tree is visited once)
  *   4. with readData: every selected pack is read whole, its hash equals its name, its header
- *      matches the index, every blob decrypts, decompresses and hashes to its ID
+ *      matches the index, every blob decrypts, decompresses and hashes to its ID (read-data.ts:
+ *      a bounded number of packs in memory, in reused buffers)
  */
-import { availableParallelism } from 'node:os';
-import { type Id, errorMessage, forEachConcurrent } from '../../core/index.js';
+import { type Id, errorMessage } from '../../core/index.js';
 import { type CompactPack, compactPack } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import { expectedPackSize } from '../../repository/pack/index.js';
-import { VerifyPool } from './verify-pool.js';
+import { readAndVerifyPacks } from './read-data.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 
@@ -69,6 +69,7 @@ export interface CheckerRepository {
   /** A tree's nodes decoded one at a time (a huge directory is never held as an array). */
   loadTreeNodes(id: Id, signal?: AbortSignal): Promise<Iterable<Node>>;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
+  loadPackRangeInto(packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
 }
 
 export interface CheckOptions {
@@ -206,36 +207,21 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
     await walk(snap.tree, '/', id);
   }
 
-  // 4. pack contents: read here, verified on worker threads (one per core)
+  // 4. pack contents (read-data.ts): read into reused buffers, verified beside the main thread
   let packsRead = 0;
   if (options.readData || options.selectPack) {
     const packIds = [...expected.keys()].filter((id) => onDisk.has(id)).sort();
     const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
-    const threads = Math.max(1, Math.min(availableParallelism(), 4));
-    const pool = new VerifyPool({ key: repo.key, version: repo.version }, threads);
-    try {
-      await forEachConcurrent(
-        selected,
-        threads + 1,
-        async (packId) => {
-          let bytes: Buffer;
-          try {
-            bytes = await repo.loadPackRange(packId, 0, 0, signal);
-          } catch (err) {
-            report({ kind: 'pack-unreadable', severity: 'error', pack: packId, message: `pack ${packId} cannot be read: ${errorMessage(err)}` });
-            return;
-          }
-          for (const p of await pool.verify(packId, bytes, expected.get(packId)!.blobs)) {
-            report({ kind: p.kind, severity: 'error', pack: packId, ...(p.blob ? { blob: p.blob } : {}), message: p.message });
-          }
-          packsRead++;
-          options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
-        },
-        signal,
-      );
-    } finally {
-      await pool.close();
-    }
+    const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: expected.get(id)!.blobs }));
+    await readAndVerifyPacks(
+      repo,
+      packs,
+      {
+        onProblem: (pack, p) => report({ kind: p.kind, severity: 'error', pack, ...('blob' in p && p.blob ? { blob: p.blob } : {}), message: p.message }),
+        onPackDone: () => options.onProgress?.({ phase: 'read-data', done: ++packsRead, total: selected.length }),
+      },
+      signal,
+    );
   }
 
   const errors = findings.filter((f) => f.severity === 'error').length;

@@ -1,12 +1,15 @@
 /**
  * Verifies a whole pack held in memory against its index entries (check --read-data): its hash
  * equals its name, its header matches the index, every blob decrypts, decompresses and hashes to
- * its ID. Pure: usable in worker threads.
+ * its ID. verifyPack is pure (usable in worker threads); verifyPackInPieces does the same work
+ * with bounded memory, on libuv's thread pool through the native addon.
  */
+import { createHash } from 'node:crypto';
 import { type Id, errorMessage, sha256Id } from '../../core/index.js';
 import { type BlobScratch, openBlob, parsePackTail } from './blob-crypto.js';
-import type { CryptoKey } from '../crypto/index.js';
+import { type CryptoKey, nativeCryptoEnabled } from '../crypto/index.js';
 import { type CompactPack, packBlobs } from '../index/compact-pack.js';
+import { verifyPackBlobs } from '../../native/index.js';
 
 export interface PackProblem {
   kind: 'pack-hash-mismatch' | 'pack-header-mismatch' | 'blob-corrupt';
@@ -14,20 +17,29 @@ export interface PackProblem {
   message: string;
 }
 
+type EntryFields = { type: string; id: string; offset: number; length: number; uncompressedLength: number };
+const entryKey = (b: EntryFields): string => `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
+
+/** The header's entries as keys, or undefined (and a problem) when it cannot be read. */
+function headerEntries(key: CryptoKey, version: number, packId: Id, tail: Buffer, size: number, problems: PackProblem[]): Set<string> | undefined {
+  try {
+    return new Set(parsePackTail(key, version, packId, tail, size).map(entryKey));
+  } catch (err) {
+    problems.push({ kind: 'pack-header-mismatch', message: `pack ${packId}: header unreadable: ${errorMessage(err)}` });
+    return undefined;
+  }
+}
+
+function headerMismatch(packId: Id, b: EntryFields & { id: Id }): PackProblem {
+  return { kind: 'pack-header-mismatch', blob: b.id, message: `pack ${packId}: index entry for ${b.type} blob ${b.id} does not match the pack header` };
+}
+
 export function verifyPack(key: CryptoKey, version: number, packId: Id, bytes: Buffer, indexed: CompactPack, scratch: BlobScratch): PackProblem[] {
   const problems: PackProblem[] = [];
   if (sha256Id(bytes) !== packId) problems.push({ kind: 'pack-hash-mismatch', message: `pack ${packId}: content does not match its name (damaged file)` });
-  let header: Set<string> | undefined;
-  const key4 = (b: { type: string; id: string; offset: number; length: number; uncompressedLength: number }): string => `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
-  try {
-    header = new Set(parsePackTail(key, version, packId, bytes, bytes.length).map(key4));
-  } catch (err) {
-    problems.push({ kind: 'pack-header-mismatch', message: `pack ${packId}: header unreadable: ${errorMessage(err)}` });
-  }
+  const header = headerEntries(key, version, packId, bytes, bytes.length, problems);
   for (const b of packBlobs(indexed)) {
-    if (header && !header.has(key4(b))) {
-      problems.push({ kind: 'pack-header-mismatch', blob: b.id, message: `pack ${packId}: index entry for ${b.type} blob ${b.id} does not match the pack header` });
-    }
+    if (header && !header.has(entryKey(b))) problems.push(headerMismatch(packId, b));
     try {
       openBlob(key, { type: b.type, id: b.id, packId, uncompressedLength: b.uncompressedLength }, bytes.subarray(b.offset, b.offset + b.length), scratch);
     } catch (err) {
@@ -35,4 +47,102 @@ export function verifyPack(key: CryptoKey, version: number, packId: Id, bytes: B
     }
   }
   return problems;
+}
+
+/** True when verifyPackInPieces can run: the native addon is loaded and used for crypto. */
+export function verifyPackInPiecesAvailable(): boolean {
+  return nativeCryptoEnabled();
+}
+
+/** Buffers a caller reuses from pack to pack with verifyPackInPieces (grown when needed). */
+export interface PieceBuffers {
+  piece: Buffer;
+  plain: Buffer;
+}
+
+/** A piece of a pack read at once holds at least this much (more when one blob is larger). */
+export const PACK_PIECE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * verifyPack's work with bounded memory: the pack is read piece by piece (`read` fills `target`
+ * with the pack's bytes from `offset`), pieces cut between blobs, into `buffers.piece`; the pack's
+ * SHA-256 is taken on the way, and the blobs of each piece are verified in place on libuv's
+ * thread pool (native addon), compressed ones decompressed into `buffers.plain`. `sound`: the
+ * pack's hash and every blob verified, its header was read, and `problems` are then exactly
+ * verifyPack's (header mismatches only). Otherwise the caller reads the pack whole and lets
+ * verifyPack name the problems, so that damage is reported the same way on every path; index
+ * entries that overlap or pass the pack's end are not sound either (nothing is read then).
+ */
+export async function verifyPackInPieces(
+  key: CryptoKey,
+  version: number,
+  packId: Id,
+  size: number,
+  indexed: CompactPack,
+  buffers: PieceBuffers,
+  read: (offset: number, target: Buffer) => Promise<void>,
+  pieceBytes = PACK_PIECE_BYTES,
+): Promise<{ sound: boolean; problems: PackProblem[] }> {
+  const n = indexed.count;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => indexed.offsets[a]! - indexed.offsets[b]!);
+  let end = 0;
+  let largestSealed = 0;
+  let largestPlain = 0;
+  for (const i of order) {
+    if (indexed.offsets[i]! < end) return { sound: false, problems: [] };
+    end = indexed.offsets[i]! + indexed.lengths[i]!;
+    largestSealed = Math.max(largestSealed, indexed.lengths[i]!);
+    largestPlain = Math.max(largestPlain, indexed.uncompressedLengths[i]!);
+  }
+  if (end > size) return { sound: false, problems: [] };
+  if (buffers.plain.length < largestPlain) buffers.plain = Buffer.allocUnsafe(largestPlain);
+  const limit = Math.max(pieceBytes, largestSealed);
+  // pieces [start, stop) holding order[first, last): cut before a blob that would pass the limit
+  const pieces: { start: number; stop: number; first: number; last: number }[] = [];
+  let start = 0;
+  let first = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    if (k > first && indexed.offsets[i]! + indexed.lengths[i]! - start > limit) {
+      pieces.push({ start, stop: indexed.offsets[i]!, first, last: k });
+      start = indexed.offsets[i]!;
+      first = k;
+    }
+  }
+  if (size - start > limit && n > first) {
+    pieces.push({ start, stop: end, first, last: n });
+    pieces.push({ start: end, stop: size, first: n, last: n });
+  } else {
+    pieces.push({ start, stop: size, first, last: n });
+  }
+  const hash = createHash('sha256');
+  const problems: PackProblem[] = [];
+  let header: Set<string> | undefined;
+  let sound = true;
+  for (const p of pieces) {
+    const length = p.stop - p.start;
+    if (buffers.piece.length < length) buffers.piece = Buffer.allocUnsafe(length);
+    const bytes = buffers.piece.subarray(0, length);
+    if (length > 0) await read(p.start, bytes);
+    hash.update(bytes);
+    // the header (the pack's last bytes) before its piece's blobs are decrypted in place
+    if (p.stop === size) header = headerEntries(key, version, packId, bytes, size, problems);
+    const count = p.last - p.first;
+    if (count === 0) continue;
+    const blobs = new Float64Array(count * 3);
+    const ids = Buffer.allocUnsafe(count * 32);
+    for (let k = 0; k < count; k++) {
+      const i = order[p.first + k]!;
+      blobs[k * 3] = indexed.offsets[i]! - p.start;
+      blobs[k * 3 + 1] = indexed.lengths[i]!;
+      blobs[k * 3 + 2] = indexed.uncompressedLengths[i]!;
+      indexed.ids.copy(ids, k * 32, i * 32, i * 32 + 32);
+    }
+    const status = Buffer.alloc(count);
+    await verifyPackBlobs(key, bytes, blobs, ids, buffers.plain, status);
+    if (status.some((s) => s !== 0)) sound = false;
+  }
+  if (!sound || !header || hash.digest('hex') !== packId) return { sound: false, problems: [] };
+  for (const b of packBlobs(indexed)) if (!header.has(entryKey(b))) problems.push(headerMismatch(packId, b));
+  return { sound: true, problems };
 }

@@ -1,0 +1,182 @@
+/*
+ * verifyPackBlobs: check --read-data's work on the blobs of one piece of a pack, in one request
+ * on libuv's thread pool. Worker threads cost a V8 isolate each (tens of MiB) and a copy or
+ * transfer of every pack; here the bytes stay in the caller's (reused) buffer and the work runs
+ * beside the main thread. For each blob: bounds, Poly1305-AES, AES-256-CTR in place, then zstd
+ * into `plain` when it is compressed, and SHA-256 of the plaintext against the blob's ID. (The
+ * pack's own SHA-256 is the caller's: it spans all the pieces.)
+ *
+ * verifyPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out) → Promise<void>
+ *   pack   bytes of the pack; blobs are decrypted in place, so they are unusable afterwards
+ *   blobs  Float64Array, 3 per blob: offset in `pack`, length, uncompressed length (0: not
+ *          compressed)
+ *   ids    32 bytes per blob: its ID
+ *   plain  where compressed blobs are decompressed (a blob longer than it fails)
+ *   out    n bytes, written by the call: one status per blob (VP_OK, or why it failed:
+ *          VP_BOUNDS, VP_SEALED, VP_ZSTD, VP_HASH)
+ * The arrays are held until the promise resolves; the caller must not touch them before. A blob
+ * that fails is not described here: the caller reads the pack again and names the problem.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <zstd.h>
+#include "common.h"
+#include "format.h"
+
+enum { VP_OK = 0, VP_BOUNDS = 1, VP_SEALED = 2, VP_ZSTD = 3, VP_HASH = 4 };
+
+struct vp_view {
+  uint8_t *bytes;
+  size_t len;
+  napi_ref ref;
+};
+
+struct vp_job {
+  uint8_t enc[32], mac_k[16], mac_r[16];
+  struct vp_view pack, blobs, ids, plain, out;
+  size_t count;
+  bool failed; /* OpenSSL or zstd could not start */
+  napi_deferred deferred;
+  napi_async_work work;
+};
+
+static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
+  const double *b = (const double *)j->blobs.bytes + i * 3;
+  double off = b[0], len = b[1], raw = b[2];
+  if (!(off >= 0 && len >= 0 && raw >= 0) || off + len > (double)j->pack.len) return VP_BOUNDS;
+  uint8_t *sealed = j->pack.bytes + (size_t)off;
+  int64_t n = -1;
+  if (!open_blob(j->enc, j->mac_k, j->mac_r, sealed, (size_t)len, sealed, &n)) {
+    j->failed = true;
+    return VP_SEALED;
+  }
+  if (n < 0) return VP_SEALED;
+  const uint8_t *plain = sealed;
+  size_t plain_len = (size_t)n;
+  if (raw > 0) {
+    if (raw > (double)j->plain.len) return VP_ZSTD;
+    size_t got = ZSTD_decompressDCtx(dctx, j->plain.bytes, (size_t)raw, sealed, (size_t)n);
+    if (ZSTD_isError(got) || got != (size_t)raw) return VP_ZSTD;
+    plain = j->plain.bytes;
+    plain_len = got;
+  }
+  uint8_t id[32];
+  unsigned int id_len = 0;
+  if (EVP_Digest(plain, plain_len, id, &id_len, EVP_sha256(), NULL) != 1) {
+    j->failed = true;
+    return VP_HASH;
+  }
+  return memcmp(id, j->ids.bytes + i * ENTRY_ID_SIZE, ENTRY_ID_SIZE) == 0 ? VP_OK : VP_HASH;
+}
+
+static void vp_execute(napi_env env, void *data) {
+  (void)env;
+  struct vp_job *j = data;
+  ZSTD_DCtx *dctx = ZSTD_createDCtx();
+  if (!dctx) {
+    j->failed = true;
+    return;
+  }
+  for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
+  ZSTD_freeDCtx(dctx);
+}
+
+static void vp_release(napi_env env, struct vp_view *v) {
+  if (v->ref) napi_delete_reference(env, v->ref);
+}
+
+static void vp_free(napi_env env, struct vp_job *j) {
+  vp_release(env, &j->pack);
+  vp_release(env, &j->blobs);
+  vp_release(env, &j->ids);
+  vp_release(env, &j->plain);
+  vp_release(env, &j->out);
+  free(j);
+}
+
+static void vp_complete(napi_env env, napi_status status, void *data) {
+  struct vp_job *j = data;
+  napi_value undefined, error, message;
+  napi_get_undefined(env, &undefined);
+  if (status == napi_ok && !j->failed) {
+    napi_resolve_deferred(env, j->deferred, undefined);
+  } else {
+    const char *why = status == napi_ok ? "verifyPackBlobs: OpenSSL or zstd failed" : "verifyPackBlobs: the request was cancelled";
+    napi_create_string_utf8(env, why, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, j->deferred, error);
+  }
+  napi_delete_async_work(env, j->work);
+  vp_free(env, j);
+}
+
+/* A typed array argument of type `want`, referenced until the request ends. */
+static bool vp_view(napi_env env, napi_value v, napi_typedarray_type want, const char *what, struct vp_view *out) {
+  bool is = false;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *bytes;
+  napi_value ab;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, &length, &bytes, &ab, &offset) != napi_ok || type != want) {
+    throw_arg(env, what);
+    return false;
+  }
+  out->bytes = bytes;
+  out->len = length * (want == napi_float64_array ? 8 : 1);
+  return napi_create_reference(env, v, 1, &out->ref) == napi_ok;
+}
+
+static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  if (!get_args(env, info, 8, argv, "verifyPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out)")) return NULL;
+  uint8_t *enc, *mac_k, *mac_r;
+  size_t el, kl, rl;
+  if (!get_u8(env, argv[0], "encrypt", &enc, &el) || !get_u8(env, argv[1], "macK", &mac_k, &kl) ||
+      !get_u8(env, argv[2], "macR", &mac_r, &rl))
+    return NULL;
+  if (el != 32 || kl != 16 || rl != 16) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "key parts must be 32, 16 and 16 bytes");
+    return NULL;
+  }
+  struct vp_job *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, "ENOMEM", "verifyPackBlobs: out of memory");
+    return NULL;
+  }
+  memcpy(j->enc, enc, 32);
+  memcpy(j->mac_k, mac_k, 16);
+  memcpy(j->mac_r, mac_r, 16);
+  if (!vp_view(env, argv[3], napi_uint8_array, "verifyPackBlobs: pack must be a Uint8Array", &j->pack) ||
+      !vp_view(env, argv[4], napi_float64_array, "verifyPackBlobs: blobs must be a Float64Array", &j->blobs) ||
+      !vp_view(env, argv[5], napi_uint8_array, "verifyPackBlobs: ids must be a Uint8Array", &j->ids) ||
+      !vp_view(env, argv[6], napi_uint8_array, "verifyPackBlobs: plain must be a Uint8Array", &j->plain) ||
+      !vp_view(env, argv[7], napi_uint8_array, "verifyPackBlobs: out must be a Uint8Array", &j->out)) {
+    vp_free(env, j);
+    return NULL;
+  }
+  j->count = j->blobs.len / 24;
+  if (j->blobs.len % 24 != 0 || j->ids.len < j->count * ENTRY_ID_SIZE || j->out.len < j->count) {
+    vp_free(env, j);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "verifyPackBlobs: ids and out do not fit the blobs");
+    return NULL;
+  }
+  napi_value promise, name;
+  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_string_utf8(env, "lifeboat:verifyPackBlobs", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, vp_execute, vp_complete, j, &j->work) != napi_ok ||
+      napi_queue_async_work(env, j->work) != napi_ok) {
+    vp_free(env, j);
+    napi_throw_error(env, NULL, "verifyPackBlobs: could not queue the work");
+    return NULL;
+  }
+  return promise;
+}
+
+bool verify_pack_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"verifyPackBlobs", NULL, js_verify_pack_blobs, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  return napi_define_properties(env, exports, 1, props) == napi_ok;
+}

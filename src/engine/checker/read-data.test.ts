@@ -1,0 +1,172 @@
+/**
+ * check --read-data's pack pipeline: the native path (packs verified in place on the thread pool)
+ * and the worker-thread path report exactly what verifyPack reports on the whole pack, sound or
+ * damaged, and every selected pack is read once.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { handle } from '../../backend/index.js';
+import type { Id } from '../../core/index.js';
+import { type CompactPack, type Repository, RepositoryWriter, compactPack } from '../../repository/index.js';
+import { setNativeCrypto } from '../../repository/crypto/index.js';
+import { type PackProblem, newBlobScratch, verifyPack } from '../../repository/pack/index.js';
+import { makeTestRepository } from '../../repository/testing/test-repository.js';
+import { type PackSource, type PackToRead, readAndVerifyPacks } from './read-data.js';
+
+/** A repository with a few packs of data blobs, compressible and not, and a tree. */
+async function repositoryWithPacks(): Promise<{ repo: Repository; packs: PackToRead[] }> {
+  const repo = await makeTestRepository();
+  const w = new RepositoryWriter(repo);
+  for (let i = 0; i < 12; i++) {
+    await w.saveDataBlob(i % 2 ? randomBytes(300_000 + i * 1000) : Buffer.alloc(400_000 + i * 1000, i));
+  }
+  await w.saveTree(Buffer.from('{"nodes":[]}\n'));
+  await w.flush();
+  const packs: PackToRead[] = [];
+  for await (const f of repo.backend.list('index')) {
+    for (const p of await repo.loadIndexFile(f.name as Id)) {
+      const size = (await repo.backend.stat(handle('data', p.id))).size;
+      packs.push({ id: p.id, size, blobs: compactPack(p) });
+    }
+  }
+  return { repo, packs };
+}
+
+async function replacePack(repo: Repository, packId: Id, change: (bytes: Buffer) => void): Promise<void> {
+  const h = handle('data', packId);
+  const bytes = await repo.backend.load(h, 0, 0);
+  change(bytes);
+  await repo.backend.remove(h);
+  await repo.backend.save(h, bytes);
+}
+
+/** What verifyPack finds in each pack, read whole: the reference both paths must match. */
+async function expected(repo: Repository, packs: PackToRead[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of packs) {
+    const bytes = await repo.backend.load(handle('data', p.id), 0, 0);
+    for (const problem of verifyPack(repo.key, repo.version, p.id, bytes, p.blobs, newBlobScratch())) out.push(line(p.id, problem));
+  }
+  return out.sort();
+}
+
+function line(packId: Id, p: PackProblem | { kind: string; message: string; blob?: Id }): string {
+  return `${packId} ${p.kind} ${p.blob ?? '-'} ${p.message}`;
+}
+
+/** The paths: native in pieces of the default size, native in small pieces (a blob or two each), worker threads. */
+const PATHS = [
+  { name: 'native', native: true },
+  { name: 'native in small pieces', native: true, pieceBytes: 64 * 1024 },
+  { name: 'workers', native: false },
+];
+
+/** Problems found on `path`, packs done, and bytes read by range (pieces) and whole. */
+async function found(repo: Repository, packs: PackToRead[], path: (typeof PATHS)[number]): Promise<{ problems: string[]; done: number; pieceBytes: number; wholeReads: number }> {
+  const previous = setNativeCrypto(path.native);
+  try {
+    const problems: string[] = [];
+    let done = 0;
+    let pieceBytes = 0;
+    let wholeReads = 0;
+    const source: PackSource = {
+      key: repo.key,
+      version: repo.version,
+      loadPackRange: (id, offset, length, signal) => {
+        wholeReads++;
+        return repo.loadPackRange(id, offset, length, signal);
+      },
+      loadPackRangeInto: (id, offset, target, signal) => {
+        pieceBytes += target.length;
+        return repo.loadPackRangeInto(id, offset, target, signal);
+      },
+    };
+    await readAndVerifyPacks(source, packs, { onProblem: (id, p) => problems.push(line(id, p)), onPackDone: () => done++ }, undefined, path.pieceBytes);
+    return { problems: problems.sort(), done, pieceBytes, wholeReads };
+  } finally {
+    setNativeCrypto(previous);
+  }
+}
+
+/** An index entry changed in place: the pack itself stays sound. */
+function withEntry(c: CompactPack, change: (c: CompactPack) => void): CompactPack {
+  const copy: CompactPack = { ...c, types: c.types.slice(), offsets: c.offsets.slice(), lengths: c.lengths.slice(), uncompressedLengths: c.uncompressedLengths.slice() };
+  change(copy);
+  return copy;
+}
+
+test('sound packs: nothing to report on either path, every pack read once', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  assert.ok(packs.length >= 1);
+  for (const path of PATHS) {
+    const r = await found(repo, packs, path);
+    assert.deepEqual(r.problems, [], path.name);
+    assert.equal(r.done, packs.length);
+    if (path.native) {
+      // each pack read once, in pieces, never whole again
+      assert.equal(
+        r.pieceBytes,
+        packs.reduce((a, p) => a + p.size, 0),
+        path.name,
+      );
+      assert.equal(r.wholeReads, 0, path.name);
+    }
+  }
+});
+
+test('damaged packs and wrong index entries are reported as verifyPack reports them, on both paths', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  const data = packs.find((p) => p.blobs.count > 2)!;
+  // a flipped byte inside the second blob: the pack's hash and that blob fail
+  await replacePack(repo, data.id, (b) => {
+    b[data.blobs.offsets[1]! + 40]! ^= 1;
+  });
+  // an index entry whose plaintext length is wrong: the header disagrees and the blob fails
+  const wrongLength = withEntry(data.blobs, (c) => (c.uncompressedLengths[0] = c.uncompressedLengths[0]! + 1));
+  // two entries for the same bytes: overlapping entries are never verified in pieces
+  const overlapping = withEntry(data.blobs, (c) => {
+    c.offsets[2] = c.offsets[1]!;
+    c.lengths[2] = c.lengths[1]!;
+  });
+  const cases: PackToRead[] = [data, { ...data, blobs: wrongLength }, { ...data, blobs: overlapping }];
+  const want = await expected(repo, cases);
+  assert.ok(want.some((l) => l.includes('pack-hash-mismatch')));
+  assert.ok(want.some((l) => l.includes('blob-corrupt')));
+  assert.ok(want.some((l) => l.includes('pack-header-mismatch')));
+  for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
+});
+
+test('a sound pack whose index entry disagrees with its header only in the header is reported alone', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  const data = packs.find((p) => p.blobs.count > 2)!;
+  // the index says "tree" for a data blob: the blob still verifies, the header disagrees
+  const retyped = withEntry(data.blobs, (c) => (c.types[0] = 1));
+  const cases: PackToRead[] = [{ ...data, blobs: retyped }];
+  const want = await expected(repo, cases);
+  assert.equal(want.length, 1);
+  assert.match(want[0]!, /pack-header-mismatch/);
+  for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
+});
+
+test('a damaged header is reported as verifyPack reports it, on every path', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  const data = packs.find((p) => p.blobs.count > 2)!;
+  await replacePack(repo, data.id, (b) => {
+    b[b.length - 10]! ^= 1;
+  });
+  const want = await expected(repo, [data]);
+  assert.ok(want.some((l) => l.includes('header unreadable')));
+  for (const path of PATHS) assert.deepEqual((await found(repo, [data], path)).problems, want, path.name);
+});
+
+test('a pack that cannot be read is named, and the others are still verified', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  await repo.backend.remove(handle('data', packs[0]!.id));
+  for (const path of PATHS) {
+    const r = await found(repo, packs, path);
+    assert.equal(r.problems.length, 1, path.name);
+    assert.match(r.problems[0]!, new RegExp(`^${packs[0]!.id} pack-unreadable - pack ${packs[0]!.id} cannot be read`));
+    assert.equal(r.done, packs.length - 1);
+  }
+});
