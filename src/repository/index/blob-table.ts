@@ -4,14 +4,15 @@
  * the length and the uncompressed length (4 bytes each).
  *
  * Rows are appended unsorted; `sort` orders them by key in place, and a table of bucket starts
- * (about one entry per 16 rows) then narrows a lookup to a few rows, searched by bisection:
+ * (about one entry per 16 rows) then narrows a lookup to a few rows:
  *
  *   key order   = the ID as eight 32-bit words (native byte order), then the type bit;
  *                 rows with the same key by pack number, then offset
  *   bucket      = top `bits` bits of the first word (IDs are SHA-256: buckets are even)
  *   sort        = in-place MSD radix on the bucket (American flag sort: each row moved once),
  *                 then each bucket by quicksort / insertion sort
- *   lookup      = bucket → [starts[b], starts[b+1]) → binary search
+ *   lookup      = bucket → [starts[b], starts[b+1]) → interpolation on the first word, then
+ *                 a walk to the first row with that word
  *
  * Capacity doubles when full; pages a row has not reached yet are never written, so the memory
  * the process uses follows the rows, not the capacity.
@@ -21,6 +22,14 @@
 export const TREE_BIT = 0x80000000;
 /** The pack number part of `packs[i]`. */
 export const PACK_MASK = 0x7fffffff;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The 32-bit word at `at` in `bytes`, as `BlobTable.words` reads it (native byte order). */
+export function wordOf(bytes: Uint8Array, at: number): number {
+  const [a, b, c, d] = [bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!];
+  return (LITTLE_ENDIAN ? a | (b << 8) | (c << 16) | (d << 24) : (a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+}
 
 export class BlobTable {
   count = 0;
@@ -60,32 +69,39 @@ export class BlobTable {
     return i;
   }
 
-  /** Row of the key (eight words as in `words`, type bit 0 or 1) among the sorted rows, or -1. */
-  searchSorted(key: Uint32Array, typeBit: number): number {
+  /**
+   * Row of the key (32 bytes at any alignment, `k0` its first word as `wordOf` reads it, type bit
+   * 0 or 1) among the sorted rows, or -1. IDs are uniform: the first word places the key within
+   * its bucket (interpolation), and a short walk from there reaches the first row with that word
+   * (the rows touched are neighbours).
+   */
+  searchSorted(key: Uint8Array, k0: number, typeBit: number): number {
     if (this.sortedCount === 0) return -1;
-    const b = key[0]! >>> this.shift;
-    let lo = this.starts[b]!;
-    let hi = this.starts[b + 1]!;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = this.compareKey(mid, key, typeBit);
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
+    const w = this.words;
+    const b = k0 >>> this.shift;
+    const lo = this.starts[b]!;
+    const hi = this.starts[b + 1]!;
+    if (lo === hi) return -1;
+    // the first word's bits below the bucket's, as a fraction of the bucket
+    const below = (k0 << (32 - this.shift)) >>> 0;
+    let i = lo + Math.floor((below / 4294967296) * (hi - lo));
+    if (w[i * 8]! < k0) {
+      do i++;
+      while (i < hi && w[i * 8]! < k0);
+    } else {
+      while (i > lo && w[(i - 1) * 8]! >= k0) i--;
     }
+    for (; i < hi && w[i * 8] === k0; i++) if (this.matches(i, key, typeBit, 4)) return i;
     return -1;
   }
 
-  /** Sign of row i's key against `key` (words, then type bit). */
-  compareKey(i: number, key: Uint32Array, typeBit: number): number {
-    const w = this.words;
-    const base = i * 8;
-    for (let k = 0; k < 8; k++) {
-      const x = w[base + k]!;
-      const y = key[k]!;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return (this.packs[i]! >>> 31) - typeBit;
+  /** True when row i holds the key (bytes before `from` already known to match). */
+  matches(i: number, key: Uint8Array, typeBit: number, from = 0): boolean {
+    if (this.packs[i]! >>> 31 !== typeBit) return false;
+    const ids = this.ids;
+    const base = i * 32;
+    for (let k = from; k < 32; k++) if (ids[base + k] !== key[k]) return false;
+    return true;
   }
 
   /** True when rows i and j have the same key (ID and type). */

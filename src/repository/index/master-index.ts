@@ -21,7 +21,7 @@
  */
 import { type Id, idFromBytes } from '../../core/index.js';
 import { type BlobType, blobPlaintextLength } from '../pack/header.js';
-import { BlobTable, PACK_MASK, TREE_BIT } from './blob-table.js';
+import { BlobTable, PACK_MASK, TREE_BIT, wordOf } from './blob-table.js';
 
 export interface BlobLocation {
   type: BlobType;
@@ -52,8 +52,6 @@ export class MasterIndex {
   /** Further copies of blobs stored in more than one pack, by type bit and hex ID. */
   private readonly copies = new Map<string, Copy[]>();
   private readonly keyBytes = new Uint8Array(32);
-  /** The key being looked up as the table's words. */
-  private readonly keyWords = new Uint32Array(this.keyBytes.buffer);
   private readonly scratch = Buffer.from(this.keyBytes.buffer, 0, 32);
 
   constructor(initialCapacity = 1024) {
@@ -219,15 +217,14 @@ export class MasterIndex {
   /** Row of the blob, or -1. `key` is 32 raw bytes (any alignment). */
   private find(t: number, key: Uint8Array): number {
     this.settle();
-    if (key !== this.keyBytes) this.keyBytes.set(key.subarray(0, 32));
-    const words = this.keyWords;
-    const i = this.table.searchSorted(words, t);
-    if (i >= 0 || this.table.count === this.table.sortedCount) return i;
+    const table = this.table;
+    const i = table.searchSorted(key, wordOf(key, 0), t);
+    if (i >= 0 || table.count === table.sortedCount) return i;
     const mask = this.tailMask;
-    for (let s = (words[1]! ^ t) & mask; ; s = (s + 1) & mask) {
+    for (let s = (wordOf(key, 4) ^ t) & mask; ; s = (s + 1) & mask) {
       const v = this.tail[s]!;
       if (v === 0) return -1;
-      if (this.table.compareKey(v - 1, words, t) === 0) return v - 1;
+      if (table.matches(v - 1, key, t)) return v - 1;
     }
   }
 
