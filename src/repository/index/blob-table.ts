@@ -14,8 +14,9 @@
  *   lookup      = bucket → [starts[b], starts[b+1]) → interpolation on the first word, then
  *                 a walk to the first row with that word
  *
- * Capacity doubles when full; pages a row has not reached yet are never written, so the memory
- * the process uses follows the rows, not the capacity.
+ * Capacity doubles when full, or is reserved ahead (`reserve`): pages a row has not reached yet
+ * are never written, so the memory the process uses follows the rows, not the capacity, and a
+ * capacity reserved once for all (no copy when growing) keeps the peak at the rows' size.
  */
 
 /** Top bit of `packs[i]`: set for a tree blob. */
@@ -258,8 +259,13 @@ export class BlobTable {
     this.plainLengths[to] = this.plainLengths[from]!;
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
+  /** Makes room for `rows` rows in all (a hint: rows past it still fit, by doubling). */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.grow(rows);
+  }
+
+  private grow(to = this.capacity * 2): void {
+    const cap = to;
     const grown = <T extends Uint8Array | Uint32Array>(old: T, make: (n: number) => T, per = 1): T => {
       const a = make(cap * per);
       a.set(old);

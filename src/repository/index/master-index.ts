@@ -83,6 +83,15 @@ export class MasterIndex {
   }
 
   /**
+   * Makes room for `blobs` blobs in all, so that loading them copies nothing when the rows grow.
+   * Room no blob uses costs address space only (its pages are never written): an upper bound
+   * is the right hint.
+   */
+  reserve(blobs: number): void {
+    this.table.reserve(blobs);
+  }
+
+  /**
    * Adds a blob. A blob already present (same type and ID) keeps its location; one in another
    * place is remembered as a further copy.
    */
