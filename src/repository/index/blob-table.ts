@@ -120,7 +120,7 @@ export class BlobTable {
    */
   sort(): void {
     const n = this.count;
-    const bits = n < 64 ? 1 : Math.min(24, Math.floor(Math.log2(n)) - 4);
+    const bits = bitsFor(n);
     const shift = 32 - bits;
     const buckets = 1 << bits;
     const w = this.words;
@@ -151,6 +151,53 @@ export class BlobTable {
   }
 
   /**
+   * Sorts the rows appended since the last sort (few, beside many sorted ones) in with the
+   * others: they are sorted alone, set aside, and merged with the sorted rows from the end, each
+   * row moving once and in order. Costs a copy of the new rows; no row may have a sorted twin.
+   */
+  mergeUnsorted(): void {
+    const s = this.sortedCount;
+    const n = this.count;
+    if (s === 0) return this.sort();
+    this.sortRange(s, n);
+    const aw = this.words.slice(s * 8, n * 8);
+    const ap = this.packs.slice(s, n);
+    const ao = this.offsets.slice(s, n);
+    const al = this.lengths.slice(s, n);
+    const apl = this.plainLengths.slice(s, n);
+    const w = this.words;
+    let i = s - 1;
+    let j = n - s - 1;
+    for (let k = n - 1; j >= 0; k--) {
+      if (i >= 0 && this.greaterThanAside(i, aw, ap[j]!, j)) {
+        this.move(i--, k);
+        continue;
+      }
+      for (let x = 0; x < 8; x++) w[k * 8 + x] = aw[j * 8 + x]!;
+      this.packs[k] = ap[j]!;
+      this.offsets[k] = ao[j]!;
+      this.lengths[k] = al[j]!;
+      this.plainLengths[k] = apl[j]!;
+      j--;
+    }
+    this.sortedCount = n;
+    this.countStarts(bitsFor(n));
+  }
+
+  /** True when row i's key comes after that of row j of the rows set aside (words `aw`, pack word `packWord`). */
+  private greaterThanAside(i: number, aw: Uint32Array, packWord: number, j: number): boolean {
+    const w = this.words;
+    const a = i * 8;
+    const b = j * 8;
+    for (let k = 0; k < 8; k++) {
+      const x = w[a + k]!;
+      const y = aw[b + k]!;
+      if (x !== y) return x > y;
+    }
+    return this.packs[i]! >>> 31 > packWord >>> 31;
+  }
+
+  /**
    * Merges runs of rows with the same key (after `sort`) into their first row: `onDuplicate(kept,
    * dropped)` sees each other row before it goes. Returns the number of rows dropped.
    */
@@ -171,12 +218,17 @@ export class BlobTable {
       for (let read = n; read < this.count; read++) this.move(read, read - dropped);
       this.count -= dropped;
       this.sortedCount = write;
-      this.countStarts();
+      this.countStarts(bitsFor(this.sortedCount));
     }
     return dropped;
   }
 
-  private countStarts(): void {
+  /** Rebuilds `starts` over the sorted rows with `bits` bucket bits. */
+  private countStarts(bits: number): void {
+    if (32 - bits !== this.shift) {
+      this.shift = 32 - bits;
+      this.starts = new Uint32Array((1 << bits) + 1);
+    }
     const starts = this.starts;
     starts.fill(0);
     for (let i = 0; i < this.sortedCount; i++) {
@@ -279,6 +331,11 @@ export class BlobTable {
     this.plainLengths = grown(this.plainLengths, (n) => new Uint32Array(n));
     this.capacity = cap;
   }
+}
+
+/** Bucket bits for n sorted rows: about 16 to 32 rows a bucket. */
+function bitsFor(n: number): number {
+  return n < 64 ? 1 : Math.min(24, Math.floor(Math.log2(n)) - 4);
 }
 
 function swapIn(a: Uint32Array, i: number, j: number): void {

@@ -9,7 +9,7 @@
  *               blob listed more than once.
  *   afterwards  `add` looks the blob up first; new blobs are appended after the sorted rows and
  *               found through a small hash of those rows only. When they outgrow 1/16 of the
- *               sorted rows (at least 4096), all rows are sorted again (linear: radix sort).
+ *               sorted rows (at least 4096), they are sorted and merged in (each row moves once).
  *
  * A blob stored in several packs (as restic's index files may list it: an interrupted prune, a
  * blob stored again because its first copy is damaged) keeps one location in the rows and the
@@ -189,7 +189,7 @@ export class MasterIndex {
 
   /** Sorts the rows added since the last sort in with the others (no duplicates among them). */
   private resort(): void {
-    this.table.sort();
+    this.table.mergeUnsorted();
     this.tail.fill(0);
   }
 
