@@ -1,7 +1,7 @@
 /**
  * @module repository/index
- * The in-memory side of restic's index files: the master index (typed-array columns and a hash
- * of blob IDs → pack, offset, length) and CompactPack, one pack's entries in a form worker
+ * The in-memory side of restic's index files: the master index (typed-array columns sorted by
+ * blob ID, 48 bytes per blob: ID → pack, offset, length) and CompactPack, one pack's entries in a form worker
  * threads can receive. Decoding and encoding the JSON files lives in model/. May import: pack
  * (header types), model, core.
  */

@@ -1,19 +1,27 @@
 /**
  * The in-memory master index: blob (type, ID) → (pack, offset, length, uncompressed length).
  *
- * Stored column-wise in typed arrays with an open-addressing hash table, never as one JS
- * object per blob: a repository with millions of blobs costs ~50 bytes per blob and no GC
- * pressure. Packs are few (≥ 4 MiB each) and live in a plain array.
+ * The rows live in a BlobTable: typed-array columns, 48 bytes per blob and no JS object per blob
+ * (no GC pressure); packs are few (≥ 4 MiB each) and live in a plain array. Two phases:
  *
- *   slot = first 4 bytes of the blob ID (uniformly random: it is SHA-256) & mask
- *   linear probing; a slot holds blobIndex + 1 (0 = empty); load factor ≤ 1/2.
+ *   loading     `add` only appends (no lookup per blob). The first question asked (`has`,
+ *               `lookup`, `blobCount`, iteration…) sorts the rows once and merges the rows of a
+ *               blob listed more than once.
+ *   afterwards  `add` looks the blob up first; new blobs are appended after the sorted rows and
+ *               found through a small hash of those rows only. When they outgrow 1/16 of the
+ *               sorted rows (at least 4096), they are sorted and merged in (each row moves once).
  *
  * A blob stored in several packs (as restic's index files may list it: an interrupted prune, a
- * blob stored again because its first copy is damaged) keeps its first location in the columns
- * and the others, rare, in a side map; readers try each copy (`locations`).
+ * blob stored again because its first copy is damaged) keeps one location in the rows and the
+ * others, rare, in a side map; readers try each copy (`locations`). The location kept is the
+ * first one added after loading; among the copies loaded together, the one in the pack seen first
+ * (then the lowest offset): index files load concurrently, so their order means nothing.
+ *
+ * Iteration (`blobs`) follows the key order, not the order of `add`; do not add while iterating.
  */
 import { type Id, idFromBytes } from '../../core/index.js';
 import { type BlobType, blobPlaintextLength } from '../pack/header.js';
+import { BlobTable, PACK_MASK, TREE_BIT, wordOf } from './blob-table.js';
 
 export interface BlobLocation {
   type: BlobType;
@@ -24,44 +32,35 @@ export interface BlobLocation {
   uncompressedLength: number;
 }
 
-const TYPE_DATA = 0;
-const TYPE_TREE = 1;
-
 /** A further copy of a blob: its pack (number), offset, length and uncompressed length. */
 type Copy = [pack: number, offset: number, length: number, uncompressedLength: number];
+
+/** Rows added after the last sort that trigger a new one: at least this many… */
+const MIN_TAIL = 4096;
+/** …and at least sorted rows >> TAIL_SHIFT. */
+const TAIL_SHIFT = 4;
 
 export class MasterIndex {
   private packIds: Id[] = [];
   private packNumbers = new Map<string, number>();
-  private count = 0;
-  private capacity: number;
-  private ids: Uint8Array;
-  private types: Uint8Array;
-  private packs: Uint32Array;
-  private offsets: Uint32Array;
-  private lengths: Uint32Array;
-  private plainLengths: Uint32Array;
-  private slots: Int32Array;
-  private mask: number;
-  /** Further copies of blobs stored in more than one pack, by blob number. */
-  private readonly copies = new Map<number, Copy[]>();
-  private readonly scratch = Buffer.alloc(32);
+  private readonly table: BlobTable;
+  /** False while loading: `add` appends without looking up. */
+  private settled = false;
+  /** Open-addressing hash of the rows after the sorted ones: row + 1, 0 = empty. */
+  private tail = new Int32Array(0);
+  private tailMask = 0;
+  /** Further copies of blobs stored in more than one pack, by type bit and hex ID. */
+  private readonly copies = new Map<string, Copy[]>();
+  private readonly keyBytes = new Uint8Array(32);
+  private readonly scratch = Buffer.from(this.keyBytes.buffer, 0, 32);
 
   constructor(initialCapacity = 1024) {
-    this.capacity = Math.max(16, initialCapacity);
-    this.ids = new Uint8Array(this.capacity * 32);
-    this.types = new Uint8Array(this.capacity);
-    this.packs = new Uint32Array(this.capacity);
-    this.offsets = new Uint32Array(this.capacity);
-    this.lengths = new Uint32Array(this.capacity);
-    this.plainLengths = new Uint32Array(this.capacity);
-    const slotCount = nextPow2(this.capacity * 2);
-    this.slots = new Int32Array(slotCount);
-    this.mask = slotCount - 1;
+    this.table = new BlobTable(initialCapacity);
   }
 
   get blobCount(): number {
-    return this.count;
+    this.settle();
+    return this.table.count;
   }
 
   get packCount(): number {
@@ -84,156 +83,183 @@ export class MasterIndex {
   }
 
   /**
-   * Adds a blob. A blob already present (same type and ID) keeps its first location; one in
-   * another place is remembered as a further copy.
+   * Makes room for `blobs` blobs in all, so that loading them copies nothing when the rows grow.
+   * Room no blob uses costs address space only (its pages are never written): an upper bound
+   * is the right hint.
+   */
+  reserve(blobs: number): void {
+    this.table.reserve(blobs);
+  }
+
+  /**
+   * Adds a blob. A blob already present (same type and ID) keeps its location; one in another
+   * place is remembered as a further copy.
    */
   add(type: BlobType, id: Id, packId: Id, offset: number, length: number, uncompressedLength: number): void {
     this.scratch.write(id, 0, 32, 'hex');
-    this.addKey(type, this.scratch, packId, offset, length, uncompressedLength);
+    this.addKey(type, this.keyBytes, packId, offset, length, uncompressedLength);
   }
 
   /** `add` with the ID as 32 raw bytes (no hex string per blob on hot paths). */
   addKey(type: BlobType, key: Uint8Array, packId: Id, offset: number, length: number, uncompressedLength: number): void {
-    const t = type === 'tree' ? TYPE_TREE : TYPE_DATA;
-    const found = this.find(t, key);
-    if (found >= 0) {
-      this.addCopy(found, this.packNumber(packId), offset, length, uncompressedLength);
+    const t = type === 'tree' ? 1 : 0;
+    const pack = this.packNumber(packId);
+    if (!this.settled) {
+      this.table.append(key, t === 1 ? (pack | TREE_BIT) >>> 0 : pack, offset, length, uncompressedLength);
       return;
     }
-    if (this.count === this.capacity) this.grow();
-    const i = this.count++;
-    this.ids.set(key.subarray(0, 32), i * 32);
-    this.types[i] = t;
-    this.packs[i] = this.packNumber(packId);
-    this.offsets[i] = offset;
-    this.lengths[i] = length;
-    this.plainLengths[i] = uncompressedLength;
-    this.insertSlot(i);
+    const found = this.find(t, key);
+    if (found >= 0) {
+      this.addCopy(found, t, pack, offset, length, uncompressedLength);
+      return;
+    }
+    const i = this.table.append(key, t === 1 ? (pack | TREE_BIT) >>> 0 : pack, offset, length, uncompressedLength);
+    const tailRows = this.table.count - this.table.sortedCount;
+    if (tailRows > Math.max(MIN_TAIL, this.table.sortedCount >>> TAIL_SHIFT)) this.resort();
+    else this.insertTail(i, t);
   }
 
   has(type: BlobType, id: Id): boolean {
     this.scratch.write(id, 0, 32, 'hex');
-    return this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch) >= 0;
+    return this.find(type === 'tree' ? 1 : 0, this.keyBytes) >= 0;
   }
 
   /** `has` with the ID as 32 raw bytes. */
   hasKey(type: BlobType, key: Uint8Array): boolean {
-    return this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, key) >= 0;
+    return this.find(type === 'tree' ? 1 : 0, key) >= 0;
   }
 
   lookup(type: BlobType, id: Id): BlobLocation | undefined {
     this.scratch.write(id, 0, 32, 'hex');
-    const i = this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch);
+    const i = this.find(type === 'tree' ? 1 : 0, this.keyBytes);
     return i < 0 ? undefined : this.location(i);
   }
 
-  /** Every known copy of a blob, its first location first; empty if the blob is unknown. */
+  /** Every known copy of a blob, the location kept in the rows first; empty if the blob is unknown. */
   locations(type: BlobType, id: Id): BlobLocation[] {
     this.scratch.write(id, 0, 32, 'hex');
-    const i = this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch);
+    const t = type === 'tree' ? 1 : 0;
+    const i = this.find(t, this.keyBytes);
     if (i < 0) return [];
     const first = this.location(i);
-    return [first, ...(this.copies.get(i) ?? []).map(([pack, offset, length, uncompressedLength]) => ({ ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength }))];
+    const copies = this.copies.size > 0 ? this.copies.get(copyKey(t, first.id)) : undefined;
+    return [first, ...(copies ?? []).map(([pack, offset, length, uncompressedLength]) => ({ ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength }))];
   }
 
   /** Number of blobs stored in more than one place. */
   get duplicateCount(): number {
+    this.settle();
     return this.copies.size;
   }
 
   /** Plaintext size of a blob, or -1 if unknown. */
   plaintextSize(type: BlobType, id: Id): number {
     this.scratch.write(id, 0, 32, 'hex');
-    const i = this.find(type === 'tree' ? TYPE_TREE : TYPE_DATA, this.scratch);
+    const i = this.find(type === 'tree' ? 1 : 0, this.keyBytes);
     if (i < 0) return -1;
-    return blobPlaintextLength(this.lengths[i]!, this.plainLengths[i]!);
+    return blobPlaintextLength(this.table.lengths[i]!, this.table.plainLengths[i]!);
   }
 
-  /** Every blob, in insertion order (its first location). */
+  /** Every blob once (the location kept in the rows), in key order. */
   *blobs(): IterableIterator<BlobLocation> {
-    for (let i = 0; i < this.count; i++) yield this.location(i);
+    this.settle();
+    for (let i = 0; i < this.table.count; i++) yield this.location(i);
   }
 
   /** Every copy of every blob: `blobs()` and then the further copies. */
   *allCopies(): IterableIterator<BlobLocation> {
     yield* this.blobs();
-    for (const [i, copies] of this.copies) {
-      const first = this.location(i);
+    for (const [key, copies] of this.copies) {
+      const first = this.lookup(key[0] === '1' ? 'tree' : 'data', key.slice(1) as Id)!;
       for (const [pack, offset, length, uncompressedLength] of copies) yield { ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength };
     }
   }
 
-  private addCopy(i: number, pack: number, offset: number, length: number, uncompressedLength: number): void {
-    if (this.packs[i] === pack && this.offsets[i] === offset) return;
-    const known = this.copies.get(i);
+  /** Ends the loading phase: sorts the rows and merges those of the same blob. */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const table = this.table;
+    table.sort();
+    table.removeDuplicates((kept, dropped) => {
+      const t = table.packs[kept]! >>> 31;
+      this.addCopy(kept, t, table.packs[dropped]! & PACK_MASK, table.offsets[dropped]!, table.lengths[dropped]!, table.plainLengths[dropped]!);
+    });
+  }
+
+  /** Sorts the rows added since the last sort in with the others (no duplicates among them). */
+  private resort(): void {
+    this.table.mergeUnsorted();
+    this.tail.fill(0);
+  }
+
+  private addCopy(i: number, t: number, pack: number, offset: number, length: number, uncompressedLength: number): void {
+    const table = this.table;
+    if ((table.packs[i]! & PACK_MASK) === pack && table.offsets[i] === offset) return;
+    const key = copyKey(t, this.idOf(i));
+    const known = this.copies.get(key);
     if (!known) {
-      this.copies.set(i, [[pack, offset, length, uncompressedLength]]);
+      this.copies.set(key, [[pack, offset, length, uncompressedLength]]);
       return;
     }
     if (known.some(([p, o]) => p === pack && o === offset)) return;
     known.push([pack, offset, length, uncompressedLength]);
   }
 
+  private idOf(i: number): Id {
+    return idFromBytes(this.table.ids.subarray(i * 32, i * 32 + 32));
+  }
+
   private location(i: number): BlobLocation {
+    const table = this.table;
+    const p = table.packs[i]!;
     return {
-      type: this.types[i] === TYPE_TREE ? 'tree' : 'data',
-      id: idFromBytes(this.ids.subarray(i * 32, i * 32 + 32)),
-      packId: this.packIds[this.packs[i]!]!,
-      offset: this.offsets[i]!,
-      length: this.lengths[i]!,
-      uncompressedLength: this.plainLengths[i]!,
+      type: p >>> 31 === 1 ? 'tree' : 'data',
+      id: this.idOf(i),
+      packId: this.packIds[p & PACK_MASK]!,
+      offset: table.offsets[i]!,
+      length: table.lengths[i]!,
+      uncompressedLength: table.plainLengths[i]!,
     };
   }
 
-  private hashOf(key: Uint8Array, t: number): number {
-    return ((key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) ^ t) & this.mask;
-  }
-
+  /** Row of the blob, or -1. `key` is 32 raw bytes (any alignment). */
   private find(t: number, key: Uint8Array): number {
-    const ids = this.ids;
-    for (let s = this.hashOf(key, t); ; s = (s + 1) & this.mask) {
-      const v = this.slots[s]!;
+    this.settle();
+    const table = this.table;
+    const i = table.searchSorted(key, wordOf(key, 0), t);
+    if (i >= 0 || table.count === table.sortedCount) return i;
+    const mask = this.tailMask;
+    for (let s = (wordOf(key, 4) ^ t) & mask; ; s = (s + 1) & mask) {
+      const v = this.tail[s]!;
       if (v === 0) return -1;
-      const i = v - 1;
-      if (this.types[i] !== t) continue;
-      const base = i * 32;
-      let same = true;
-      for (let k = 0; k < 32; k++) {
-        if (ids[base + k] !== key[k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return i;
+      if (table.matches(v - 1, key, t)) return v - 1;
     }
   }
 
-  private insertSlot(i: number): void {
-    const key = this.ids.subarray(i * 32, i * 32 + 32);
-    let s = this.hashOf(key, this.types[i]!);
-    while (this.slots[s] !== 0) s = (s + 1) & this.mask;
-    this.slots[s] = i + 1;
+  /** Adds row i (after the sorted ones) to the tail hash, sized for the most rows allowed there. */
+  private insertTail(i: number, t: number): void {
+    const limit = Math.max(MIN_TAIL, this.table.sortedCount >>> TAIL_SHIFT);
+    if (this.tail.length < limit * 2) {
+      const slots = nextPow2(limit * 2);
+      const old = this.tail;
+      this.tail = new Int32Array(slots);
+      this.tailMask = slots - 1;
+      for (const v of old) if (v !== 0) this.placeTail(v - 1, this.table.packs[v - 1]! >>> 31);
+    }
+    this.placeTail(i, t);
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
-    const grown = <T extends Uint8Array | Uint32Array>(old: T, make: (n: number) => T, per = 1): T => {
-      const a = make(cap * per);
-      a.set(old);
-      return a;
-    };
-    this.ids = grown(this.ids, (n) => new Uint8Array(n), 32);
-    this.types = grown(this.types, (n) => new Uint8Array(n));
-    this.packs = grown(this.packs, (n) => new Uint32Array(n));
-    this.offsets = grown(this.offsets, (n) => new Uint32Array(n));
-    this.lengths = grown(this.lengths, (n) => new Uint32Array(n));
-    this.plainLengths = grown(this.plainLengths, (n) => new Uint32Array(n));
-    this.capacity = cap;
-    const slotCount = nextPow2(cap * 2);
-    this.slots = new Int32Array(slotCount);
-    this.mask = slotCount - 1;
-    for (let i = 0; i < this.count; i++) this.insertSlot(i);
+  private placeTail(i: number, t: number): void {
+    const mask = this.tailMask;
+    let s = (this.table.words[i * 8 + 1]! ^ t) & mask;
+    while (this.tail[s] !== 0) s = (s + 1) & mask;
+    this.tail[s] = i + 1;
   }
+}
+
+function copyKey(t: number, id: Id): string {
+  return `${t}${id}`;
 }
 
 function nextPow2(n: number): number {
