@@ -34,6 +34,7 @@ import { FileTable } from './file-table.js';
 import { FileWriter } from './file-writer.js';
 import { type NodeMetadata, type NodeTimes, applyMetadata, parseNodeTimes } from './metadata.js';
 import { EntryBatches } from './entry-batches.js';
+import { TreePrefetch } from './tree-prefetch.js';
 import { PackPlan } from './pack-plan.js';
 import { PackRestorer, removeExisting } from './pack-restorer.js';
 import { type OverwriteMode, type RestoreAction, decideExisting, lstatOrNull } from './existing-entries.js';
@@ -92,6 +93,7 @@ class Restorer {
   private readonly compareBuf = { bytes: Buffer.alloc(0) };
   /** New symlinks and directory metadata, written on the thread pool. */
   private readonly entries: EntryBatches;
+  private readonly trees: TreePrefetch;
 
   constructor(
     private readonly reader: BlobReader,
@@ -101,6 +103,7 @@ class Restorer {
     this.target = Buffer.from(options.target.replace(/\/+$/, '') || '/');
     this.dry = options.dryRun ?? false;
     this.overwrite = options.overwrite ?? 'always';
+    this.trees = new TreePrefetch(reader, options.signal);
     this.entries = new EntryBatches(this.metadataOptions().owner, { fail: (path, err) => this.fail(path, err), created: () => this.options.afterWrite?.() });
   }
 
@@ -196,11 +199,24 @@ class Restorer {
     this.options.signal?.throwIfAborted();
     let nodes: Node[];
     try {
-      nodes = await this.reader.loadTree(treeId, this.options.signal);
+      nodes = await this.trees.load(treeId);
     } catch (err) {
       this.fail(snapPath, err);
       return;
     }
+    const subtrees: Id[] = [];
+    // with `only`, one entry of the tree is walked: nothing is loaded ahead
+    if (!this.options.only) for (const node of nodes) if (node.type === 'dir' && node.subtree) subtrees.push(node.subtree);
+    let hinted = this.trees.hint(subtrees, 0);
+    try {
+      await this.walkNodes(nodes, snapPath, dest, included, pending, destExists, () => (hinted = this.trees.hint(subtrees, hinted)));
+    } finally {
+      this.trees.forget(subtrees, hinted);
+    }
+  }
+
+  /** The loop of `walk` over one tree's nodes; `hintMore` before each subtree walked. */
+  private async walkNodes(nodes: Node[], snapPath: Buffer, dest: Buffer, included: boolean, pending: PendingDir[], destExists: boolean, hintMore: () => void): Promise<void> {
     const seen = new Set<string>();
     for (const node of nodes) {
       const nodeSnapPath = joinPath(snapPath, node.name);
@@ -224,6 +240,7 @@ class Restorer {
       const destPath = joinPath(dest, node.name);
       if (node.type === 'dir') {
         const dir: PendingDir = { path: destPath, node, created: false };
+        hintMore();
         if (selected) {
           if (!this.ensureDirs([...pending, dir])) continue;
           if (node.subtree) await this.walk(node.subtree, nodeSnapPath, destPath, true, [], dir.existed ?? true);
