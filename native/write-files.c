@@ -20,11 +20,19 @@
  * stops the others. O_EXCL: an existing name (of anything, symlinks included) is EEXIST, never
  * written through.
  *
+ * Two more kinds of entry share the request, so that a restore's other entries leave the main
+ * thread too (the entries of one request are handled in order):
+ *
+ *   symlink      symlink(content, path) (an existing name is EEXIST), lchown (when asked) and
+ *                utimensat without following it; a failed symlink is the entry's error
+ *   dir metadata an existing directory's lchown (when asked), chmod and utimensat (a
+ *                restore's last step); each failure is recorded, none is an error
+ *
  * writeFiles(paths, data, meta, results, count, flags) → Promise<void>
  *   paths    count NUL-terminated raw paths back to back
- *   data     the contents back to back (meta's length of each, in order)
+ *   data     the contents back to back (meta's length of each, in order; a symlink's target)
  *   meta     Float64Array, WF_META per file: length, size, mode, uid, gid, atime s, atime ns,
- *            mtime s, mtime ns
+ *            mtime s, mtime ns, kind (WF_KIND_*)
  *   results  Int32Array, WF_RESULT per file, written by the call: errno and call (WF_CALL_*) of
  *            the file's error (0, 0: written), then the errnos of fchown, fchmod and futimens
  *   flags    bit 0: fchown to uid and gid
@@ -32,15 +40,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "common.h"
 
-#define WF_META 9
+#define WF_META 10
 #define WF_RESULT 5
-enum { WF_CALL_OPEN = 1, WF_CALL_WRITE = 2, WF_CALL_FTRUNCATE = 3, WF_CALL_CLOSE = 4 };
+enum { WF_CALL_OPEN = 1, WF_CALL_WRITE = 2, WF_CALL_FTRUNCATE = 3, WF_CALL_CLOSE = 4, WF_CALL_SYMLINK = 5 };
+enum { WF_KIND_FILE = 0, WF_KIND_SYMLINK = 1, WF_KIND_DIR_META = 2 };
 enum { WF_OWNER = 1 };
 
 struct view {
@@ -127,6 +137,35 @@ static void write_one(const char *path, const uint8_t *content, const double *m,
   }
 }
 
+/* Creates one symlink (the target is `len` bytes, not NUL-terminated) and gives it its owner and times. */
+static void link_one(const char *path, const uint8_t *target, const double *m, uint32_t flags, int32_t *r) {
+  size_t len = (size_t)m[0];
+  char buf[PATH_MAX];
+  if (len == 0 || len >= sizeof buf || memchr(target, 0, len)) {
+    r[0] = len == 0 ? ENOENT : len >= sizeof buf ? ENAMETOOLONG : EINVAL;
+    r[1] = WF_CALL_SYMLINK;
+    return;
+  }
+  memcpy(buf, target, len);
+  buf[len] = 0;
+  if (symlink(buf, path) != 0) {
+    r[0] = errno;
+    r[1] = WF_CALL_SYMLINK;
+    return;
+  }
+  if ((flags & WF_OWNER) && fchownat(AT_FDCWD, path, (uid_t)m[3], (gid_t)m[4], AT_SYMLINK_NOFOLLOW) != 0) r[2] = errno;
+  struct timespec ts[2] = {to_timespec(m[5], m[6]), to_timespec(m[7], m[8])};
+  if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) != 0) r[4] = errno;
+}
+
+/* A directory's owner, mode (after the owner: chown clears setgid) and times. */
+static void dir_meta_one(const char *path, const double *m, uint32_t flags, int32_t *r) {
+  if ((flags & WF_OWNER) && fchownat(AT_FDCWD, path, (uid_t)m[3], (gid_t)m[4], AT_SYMLINK_NOFOLLOW) != 0) r[2] = errno;
+  if (fchmodat(AT_FDCWD, path, (mode_t)m[2], 0) != 0) r[3] = errno;
+  struct timespec ts[2] = {to_timespec(m[5], m[6]), to_timespec(m[7], m[8])};
+  if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) != 0) r[4] = errno;
+}
+
 static void wf_execute(napi_env env, void *data) {
   (void)env;
   struct batch *b = data;
@@ -138,7 +177,10 @@ static void wf_execute(napi_env env, void *data) {
   for (size_t i = 0; i < b->count; i++) {
     int32_t *r = results + i * WF_RESULT;
     memset(r, 0, WF_RESULT * sizeof *r);
-    write_one(path, content, meta + i * WF_META, b->flags, mask, r);
+    const double *m = meta + i * WF_META;
+    if (m[9] == WF_KIND_SYMLINK) link_one(path, content, m, b->flags, r);
+    else if (m[9] == WF_KIND_DIR_META) dir_meta_one(path, m, b->flags, r);
+    else write_one(path, content, m, b->flags, mask, r);
     path += strlen(path) + 1;
     content += (size_t)meta[i * WF_META];
   }

@@ -360,12 +360,14 @@ export function laneErrorMessage(errno: number, syscall: string, path: string): 
 
 /** Fields per file of writeFiles' `meta` and `results` arrays (see native/write-files.c). */
 export const WRITE_FILES = {
-  meta: { length: 0, size: 1, mode: 2, uid: 3, gid: 4, atimeSec: 5, atimeNsec: 6, mtimeSec: 7, mtimeNsec: 8 },
-  metaFields: 9,
+  meta: { length: 0, size: 1, mode: 2, uid: 3, gid: 4, atimeSec: 5, atimeNsec: 6, mtimeSec: 7, mtimeNsec: 8, kind: 9 },
+  metaFields: 10,
   result: { errno: 0, call: 1, fchownErrno: 2, fchmodErrno: 3, futimensErrno: 4 },
   resultFields: 5,
   /** Names of the calls in `result.call`. */
-  calls: ['', 'open', 'write', 'ftruncate', 'close'],
+  calls: ['', 'open', 'write', 'ftruncate', 'close', 'symlink'],
+  /** Values of `meta.kind`: a file, a symlink (its target is the content), an existing directory's metadata. */
+  kinds: { file: 0, symlink: 1, dirMetadata: 2 },
   /** `flags` bit: fchown each file to its uid and gid. */
   owner: 1,
 } as const;
@@ -378,6 +380,8 @@ export const WRITE_FILES = {
  * NUL-terminated raw paths back to back, `data` the contents back to back, `meta` and `results`
  * WRITE_FILES.metaFields and resultFields per file. A file whose open, write, ftruncate or close
  * failed is not left behind; its errno and call are in its results, and the other files go on.
+ * An entry of kind `symlink` is created (symlink, lchown, utimensat without following it), one of
+ * kind `dirMetadata` gets its owner, mode and times; the entries are handled in order.
  * The arrays must not be changed until the promise resolves.
  */
 export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void> {

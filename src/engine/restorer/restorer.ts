@@ -32,7 +32,9 @@ import { joinPath } from '../walker/index.js';
 import { ByteArena } from './byte-arena.js';
 import { FileTable } from './file-table.js';
 import { FileWriter } from './file-writer.js';
-import { type NodeMetadata, applyMetadata } from './metadata.js';
+import { type NodeMetadata, type NodeTimes, applyMetadata, parseNodeTimes } from './metadata.js';
+import { EntryBatches } from './entry-batches.js';
+import { TreePrefetch } from './tree-prefetch.js';
 import { PackPlan } from './pack-plan.js';
 import { PackRestorer, removeExisting } from './pack-restorer.js';
 import { type OverwriteMode, type RestoreAction, decideExisting, lstatOrNull } from './existing-entries.js';
@@ -89,6 +91,9 @@ class Restorer {
   private readonly overwrite: OverwriteMode;
   /** Read buffer of the content comparison of existing files. */
   private readonly compareBuf = { bytes: Buffer.alloc(0) };
+  /** New symlinks and directory metadata, written on the thread pool. */
+  private readonly entries: EntryBatches;
+  private readonly trees: TreePrefetch;
 
   constructor(
     private readonly reader: BlobReader,
@@ -98,6 +103,8 @@ class Restorer {
     this.target = Buffer.from(options.target.replace(/\/+$/, '') || '/');
     this.dry = options.dryRun ?? false;
     this.overwrite = options.overwrite ?? 'always';
+    this.trees = new TreePrefetch(reader, options.signal);
+    this.entries = new EntryBatches(this.metadataOptions().owner, { fail: (path, err) => this.fail(path, err), created: () => this.options.afterWrite?.() });
   }
 
   async run(): Promise<RestoreSummary> {
@@ -107,6 +114,8 @@ class Restorer {
     await this.walk(this.options.tree, base, this.target, this.options.include?.matches(base.toString()) ?? false, [], targetExisted);
     this.options.onProgress?.({ ...this.summary });
     if (!this.dry) {
+      // the last symlinks are created while the first packs are read
+      await this.entries.makeRoom();
       const writer = new FileWriter(this.files, this.options.sparse ?? true);
       let restoredBytes = 0;
       try {
@@ -135,17 +144,29 @@ class Restorer {
       } finally {
         writer.closeAll();
       }
+      await this.entries.flush();
       // bytes of files that failed part way were written and then dropped: only finished files count
       this.summary.bytesDone = restoredBytes;
       for (let f = 0; f < this.files.length; f++) if (this.files.failed(f)) this.summary.filesFailed += 1 + this.files.hardlinks(f).length;
-      for (let i = this.dirs.length - 1; i >= 0; i--) {
-        const d = this.dirs[i]!;
-        const path = this.dirPaths.get(d.path);
-        this.warnAll(path, applyMetadata(path, d.meta, this.metadataOptions()));
-      }
+      await this.applyDirMetadata();
       if (this.options.verify) this.summary.verified = verifyRestoredFiles(this.files, this.reader.index, (path, err) => this.fail(path, err));
     }
     return this.summary;
+  }
+
+  /** Directory metadata, deepest first: in batches, or on the main thread (with extended attributes) in the same order. */
+  private async applyDirMetadata(): Promise<void> {
+    const xattrs = this.metadataOptions().xattrs;
+    for (let i = this.dirs.length - 1; i >= 0; i--) {
+      const d = this.dirs[i]!;
+      const path = this.dirPaths.get(d.path);
+      const times = xattrs && d.meta.extendedAttributes?.length ? undefined : timesOrUndefined(d.meta);
+      if (this.entries.full) await this.entries.makeRoom();
+      if (times && this.entries.dirMetadata(path, permFromFileMode(d.meta.mode), d.meta.uid, d.meta.gid, times)) continue;
+      await this.entries.flush();
+      this.warnAll(path, applyMetadata(path, d.meta, this.metadataOptions()));
+    }
+    await this.entries.flush();
   }
 
   private metadataOptions(): { owner: boolean; xattrs: boolean } {
@@ -179,11 +200,24 @@ class Restorer {
     this.options.signal?.throwIfAborted();
     let nodes: Node[];
     try {
-      nodes = await this.reader.loadTree(treeId, this.options.signal);
+      nodes = await this.trees.load(treeId);
     } catch (err) {
       this.fail(snapPath, err);
       return;
     }
+    const subtrees: Id[] = [];
+    // with `only`, one entry of the tree is walked: nothing is loaded ahead
+    if (!this.options.only) for (const node of nodes) if (node.type === 'dir' && node.subtree) subtrees.push(node.subtree);
+    let hinted = this.trees.hint(subtrees, 0);
+    try {
+      await this.walkNodes(nodes, snapPath, dest, included, pending, destExists, () => (hinted = this.trees.hint(subtrees, hinted)));
+    } finally {
+      this.trees.forget(subtrees, hinted);
+    }
+  }
+
+  /** The loop of `walk` over one tree's nodes; `hintMore` before each subtree walked. */
+  private async walkNodes(nodes: Node[], snapPath: Buffer, dest: Buffer, included: boolean, pending: PendingDir[], destExists: boolean, hintMore: () => void): Promise<void> {
     const seen = new Set<string>();
     for (const node of nodes) {
       const nodeSnapPath = joinPath(snapPath, node.name);
@@ -207,6 +241,7 @@ class Restorer {
       const destPath = joinPath(dest, node.name);
       if (node.type === 'dir') {
         const dir: PendingDir = { path: destPath, node, created: false };
+        hintMore();
         if (selected) {
           if (!this.ensureDirs([...pending, dir])) continue;
           if (node.subtree) await this.walk(node.subtree, nodeSnapPath, destPath, true, [], dir.existed ?? true);
@@ -218,6 +253,7 @@ class Restorer {
       if (!selected) continue;
       if (!this.ensureDirs(pending)) continue;
       pending = [];
+      if (this.entries.full) await this.entries.makeRoom();
       this.restoreNode(node, destPath, destExists);
     }
     if (destExists && !this.options.only && (included || !this.options.include)) this.removeExtra(nodes, snapPath, dest);
@@ -352,6 +388,7 @@ class Restorer {
         case 'symlink':
           this.summary.others++;
           if (this.dry) return;
+          if (action === 'restore' && this.batchSymlink(node, dest)) return;
           if (action !== 'restore') removeExisting(dest);
           symlinkSync(linkTargetBytes(node), dest);
           break;
@@ -373,6 +410,12 @@ class Restorer {
     } catch (err) {
       this.fail(dest, err);
     }
+  }
+
+  /** Adds a new symlink to the entry batches; false when it is created here instead. */
+  private batchSymlink(node: Node, dest: Buffer): boolean {
+    const times = timesOrUndefined(node);
+    return times !== undefined && this.entries.symlink(dest, linkTargetBytes(node), node.uid, node.gid, times);
   }
 
   /** `isNew`: nothing is at `dest` (the file may be created under its final name). */
@@ -401,5 +444,14 @@ class Restorer {
       this.plan.add(file, offset, loc);
       offset += blobPlaintextLength(loc.length, loc.uncompressedLength);
     }
+  }
+}
+
+/** A node's parsed times, or undefined when they do not parse (applyMetadata reports that). */
+function timesOrUndefined(node: Pick<Node, 'mtime' | 'atime'>): NodeTimes | undefined {
+  try {
+    return parseNodeTimes(node);
+  } catch {
+    return undefined;
   }
 }

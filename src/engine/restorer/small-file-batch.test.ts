@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -113,6 +113,47 @@ describe('SmallFileBatch (native writeFiles)', () => {
     await batch.run(false);
     assert.deepEqual(batch.result(0), { warnings: [] });
     assert.equal(readFileSync(join(dir, 'again'), 'utf8'), 'again');
+  });
+
+  test('symlinks and directory metadata, in order with the files: never through an existing name', async () => {
+    const sub = join(dir, 'entries');
+    mkdirSync(sub);
+    const outside = join(dir, 'outside-entries');
+    writeFileSync(outside, 'keep');
+    symlinkSync(outside, join(sub, 'taken'));
+    mkdirSync(join(sub, 'd'));
+    const batch = new SmallFileBatch(4096);
+    assert.ok(batch.addSymlink(0, Buffer.from(join(sub, 'link')), Buffer.from('../nowhere'), 1234, 4321, TIMES));
+    // the symlink's times are its own: the missing target is not followed
+    assert.ok(batch.addSymlink(1, Buffer.from(join(sub, 'taken')), Buffer.from('elsewhere'), 0, 0, TIMES));
+    assert.ok(batch.add(2, Buffer.from(join(sub, 'd', 'f')), Buffer.from('f'), 1, 0o600, 0, 0, TIMES));
+    // metadata after the file in it: the directory's mtime stays as set
+    assert.ok(batch.addDirMetadata(3, Buffer.from(join(sub, 'd')), 0o2750, 1234, 4321, TIMES));
+    assert.ok(batch.addDirMetadata(4, Buffer.from(join(sub, 'gone')), 0o755, 0, 0, TIMES));
+    await batch.run(isRoot);
+
+    assert.deepEqual(batch.result(0), { warnings: [] });
+    const link = lstatSync(join(sub, 'link'), { bigint: true });
+    assert.ok(link.isSymbolicLink());
+    assert.equal(readlinkSync(join(sub, 'link')), '../nowhere');
+    assert.equal(link.mtimeNs, 1_500_000_000_987_654_321n);
+    if (isRoot) assert.deepEqual([link.uid, link.gid], [1234n, 4321n]);
+    const { error } = batch.result(1);
+    assert.equal(error?.code, 'EEXIST');
+    assert.equal(error?.syscall, 'symlink');
+    assert.equal(readlinkSync(join(sub, 'taken')), outside, 'the existing symlink stays');
+    assert.deepEqual(batch.result(2), { warnings: [] });
+    assert.deepEqual(batch.result(3), { warnings: [] });
+    const d = statSync(join(sub, 'd'), { bigint: true });
+    assert.equal(d.mode & 0o7777n, 0o2750n, 'setgid survives: chmod comes after lchown');
+    assert.equal(d.mtimeNs, 1_500_000_000_987_654_321n);
+    if (isRoot) assert.deepEqual([d.uid, d.gid], [1234n, 4321n]);
+    // a directory that is not there: each step is a warning naming its call
+    assert.deepEqual(
+      batch.result(4).warnings.map((w) => [(w as NodeJS.ErrnoException).code, (w as NodeJS.ErrnoException).syscall]),
+      [...(isRoot ? [['ENOENT', 'lchown']] : []), ['ENOENT', 'chmod'], ['ENOENT', 'utimensat']],
+    );
+    assert.equal(batch.add(5, Buffer.from(join(sub, 'big')), Buffer.alloc(5000), 5000, 0o600, 0, 0, TIMES), false, 'a 4 KiB batch holds no 5,000-byte file');
   });
 
   test('writeFiles refuses arrays that do not hold `count` files', () => {
