@@ -19,7 +19,7 @@
  *     is usable, the files of that blob fail, nothing else
  */
 import { linkSync, lstatSync, unlinkSync } from 'node:fs';
-import { type Id, forEachConcurrent } from '../../core/index.js';
+import { type Id, IntegrityError, NotFoundError, forEachConcurrent } from '../../core/index.js';
 import type { BlobReader } from '../../repository/ports.js';
 import { type BlobScratch, newPlainScratch } from '../../repository/pack/index.js';
 import type { FileTable } from './file-table.js';
@@ -225,11 +225,13 @@ export class PackRestorer {
   /**
    * The blob of `row`, whose copy in `packId` failed with `err`, loaded through the repository:
    * it tries each copy the index knows (restic 0.14's restorer gives up on the file instead).
-   * Undefined when no copy is usable; the caller then reports `err`, the copy this restore
-   * planned to use, and the repository remembers the blob as unreadable.
+   * Only for a damaged or missing copy (the kinds loadBlob moves on from): a read error that
+   * outlived the retries is not tried again blob by blob. Undefined when no copy is usable; the
+   * caller then reports `err`, the copy this restore planned to use, and the repository
+   * remembers the blob as unreadable.
    */
   private async otherCopy(packId: Id, row: number, err: unknown): Promise<Buffer | undefined> {
-    if (this.signal?.aborted) return undefined;
+    if (!(err instanceof IntegrityError || err instanceof NotFoundError) || this.signal?.aborted) return undefined;
     const id = this.plan.blobId(row);
     let plain: Buffer;
     try {
