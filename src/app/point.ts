@@ -23,7 +23,6 @@ export interface PointSummary {
   time: string;
 }
 
-/** Every point in the repository, oldest first; incomplete ones (no manifest) included. */
 /** The JSON `point list --json` prints, shared by the CLI and the console's API. */
 export function pointListJson(points: PointSummary[]): unknown[] {
   return points.map((p) => ({
@@ -37,6 +36,7 @@ export function pointListJson(points: PointSummary[]): unknown[] {
   }));
 }
 
+/** Every point in the repository, oldest first; incomplete ones (no manifest) included. */
 export async function pointList(repo: Repository, signal?: AbortSignal): Promise<PointSummary[]> {
   const entries = await loadSnapshots(repo, { tags: [[POINT_TAG]] }, { signal });
   const byId = new Map<string, SnapshotEntry[]>();

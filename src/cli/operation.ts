@@ -5,9 +5,8 @@
  */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { EventHook, PlanFile, Repository } from '../app/index.js';
-import { type CommandContext, repositoryContext, withRepository } from './command-context.js';
+import { type CommandContext, repositoryContext, warn, withRepository } from './command-context.js';
 import { EXIT } from './exit-codes.js';
-import { printJson, printLine } from './io.js';
 
 /** The flags addOperationOptions adds. */
 export interface OperationFlags {
@@ -35,10 +34,7 @@ export async function withOperation<T>(ctx: CommandContext, o: OperationFlags, p
     return r;
   } finally {
     const report = await listeners.finish();
-    for (const problem of report.problems) {
-      if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', message: problem });
-      else printLine(ctx.io.stderr, `lifeboat: warning: ${problem}`);
-    }
+    for (const problem of report.problems) warn(ctx, problem);
     if (!failed && report.problems.length && ctx.exitCode === EXIT.ok) ctx.exitCode = EXIT.partial;
   }
 }
