@@ -1,20 +1,22 @@
 /**
  * Issue 20: a directory of a huge number of entries costs its tree blob's bytes, not an array of
- * node objects. A 300,000-entry tree (≈ 60 MB of JSON, written straight through the repository
- * writer) is listed by `ls` and checked by `check`, through bin/lifeboat as a user runs it, under a
- * peak resident memory far below what the whole-document decoder took.
+ * node objects. A 200,000-entry tree (≈ 40 MB of JSON, written straight through the repository
+ * writer) is listed by `ls`, compared by `diff` with a copy that differs in two entries, and
+ * checked by `check`, through bin/lifeboat as a user runs it, under a peak resident memory far
+ * below what the whole-document decoder took.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dirNode, fileNode, writeCraftedSnapshot } from '../helpers/crafted.js';
+import { type NodeJson, dirNode, fileNode, writeCraftedSnapshot } from '../helpers/crafted.js';
 import { lifeboatBin } from '../helpers/paths.js';
 import { TEST_PASSWORD, lifeboatOk, run } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
-const ENTRIES = 300_000;
+const ENTRIES = 200_000;
 const name = (i: number): string => `file-${String(i).padStart(7, '0')}`;
+const entries = (): NodeJson[] => Array.from({ length: ENTRIES }, (_, i) => fileNode(name(i), [], 0));
 
 /** Runs bin/lifeboat (through its shebang, as users do) under GNU time: the result and its peak RSS in MiB. */
 async function measured(repo: string, args: string[]): Promise<{ stdout: Buffer; peakMiB: number }> {
@@ -24,31 +26,31 @@ async function measured(repo: string, args: string[]): Promise<{ stdout: Buffer;
   return { stdout: r.stdout, peakMiB: Number(lines.at(-1)) / 1024 };
 }
 
-describe('issue 20: a 300,000-entry directory', { timeout: 120_000 }, () => {
+describe('issue 20: a 200,000-entry directory', { timeout: 120_000 }, () => {
   let work: string;
   let repo: string;
+  let first: string;
 
   before(async () => {
     work = await makeTempDir('lifeboat-huge-tree-');
     repo = join(work, 'repo');
     await lifeboatOk(repo, ['init']);
-    await writeCraftedSnapshot(repo, async (t) => {
-      const nodes = Array.from({ length: ENTRIES }, (_, i) => fileNode(name(i), [], 0));
-      const big = await t.saveTree(nodes);
-      return t.saveTree([dirNode('big', big)]);
-    });
+    first = await writeCraftedSnapshot(repo, async (t) => t.saveTree([dirNode('big', await t.saveTree(entries()))]));
   });
 
   after(async () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  // the whole-document decoder peaked at 310–335 MiB for each of these (2026-12-05); streamed
-  // they take 135–160 MiB: the ≈ 60 MB blob, the walk's garbage, and Node's own ≈ 60–80 MiB
-  const BOUND_MIB = 220;
+  // the whole-document decoder peaked at 226–228 MiB for each of these, 343 MiB for diff
+  // (2026-12-05); streamed they take 115–140 MiB (diff 151 MiB): the ≈ 40 MB blob (two for
+  // diff), the walk's garbage, and Node's own ≈ 60–80 MiB. With 300,000 entries: 315–347 MiB
+  // before, 139–161 MiB after (diff 460 and 199 MiB)
+  const BOUND_MIB = 170;
+  const DIFF_BOUND_MIB = 240;
 
   test('ls lists every entry in order within the bound', async () => {
-    const { stdout, peakMiB } = await measured(repo, ['ls', 'latest']);
+    const { stdout, peakMiB } = await measured(repo, ['ls', first]);
     const lines = stdout.toString().split('\n');
     assert.equal(lines.length, ENTRIES + 2, 'the directory, its entries and the final newline');
     assert.equal(lines[0], '/big');
@@ -58,7 +60,7 @@ describe('issue 20: a 300,000-entry directory', { timeout: 120_000 }, () => {
   });
 
   test('ls SNAPSHOT:PATH of one entry looks it up in its parent within the bound', async () => {
-    const { stdout, peakMiB } = await measured(repo, ['ls', `latest:/big/${name(ENTRIES - 1)}`]);
+    const { stdout, peakMiB } = await measured(repo, ['ls', `${first}:/big/${name(ENTRIES - 1)}`]);
     assert.equal(stdout.toString(), `/big/${name(ENTRIES - 1)}\n`);
     assert.ok(peakMiB < BOUND_MIB, `ls SNAPSHOT:PATH: peak resident memory ${peakMiB.toFixed(0)} MiB`);
   });
@@ -69,5 +71,19 @@ describe('issue 20: a 300,000-entry directory', { timeout: 120_000 }, () => {
     assert.match(checked.stdout.toString(), /checked 1 snapshots, 2 trees/);
     assert.match(checked.stdout.toString(), /no errors were found/);
     assert.ok(checked.peakMiB < BOUND_MIB, `check: peak resident memory ${checked.peakMiB.toFixed(0)} MiB`);
+  });
+
+  test('diff of two such directories streams both trees side by side within the bound', async () => {
+    // the same directory with one entry removed and one added (made after check, which then has one snapshot to walk)
+    const changed = [...entries().filter((_, i) => i !== 7), fileNode(name(9_999_999), [], 0)];
+    const second = await writeCraftedSnapshot(repo, async (t) => t.saveTree([dirNode('big', await t.saveTree(changed))]));
+    const { stdout, peakMiB } = await measured(repo, ['diff', first, second]);
+    const changes = stdout
+      .toString()
+      .split('\n')
+      .filter((l) => /^[-+M] {2}/.test(l));
+    assert.deepEqual(changes, [`-    /big/${name(7)}`, `+    /big/${name(9_999_999)}`]);
+    // two blobs held at once
+    assert.ok(peakMiB < DIFF_BOUND_MIB, `diff: peak resident memory ${peakMiB.toFixed(0)} MiB`);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Walks two trees in lockstep (both are sorted by name bytes) and reports what changed:
  * added, removed, modified (content), type changed, or metadata only. Unchanged subtrees
- * (same tree ID) are skipped without loading them.
+ * (same tree ID) are skipped without loading them; the others are streamed (treeNodes).
  */
 import type { Id } from '../../core/index.js';
 import type { Node } from '../../repository/model/index.js';
-import { type TreeLoader, joinPath } from './walk.js';
+import { type TreeLoader, joinPath, treeNodes } from './walk.js';
 
 export type ChangeKind = 'added' | 'removed' | 'modified' | 'type' | 'metadata';
 
@@ -29,47 +29,61 @@ function sameMetadata(a: Node, b: Node): boolean {
 
 async function* everything(loader: TreeLoader, node: Node, path: Buffer, kind: 'added' | 'removed', signal?: AbortSignal): AsyncGenerator<Change> {
   yield kind === 'added' ? { kind, path, after: node } : { kind, path, before: node };
-  if (node.type === 'dir' && node.subtree) {
-    for (const child of await loader.loadTree(node.subtree, signal)) yield* everything(loader, child, joinPath(path, child.name), kind, signal);
-  }
+  if (node.type === 'dir' && node.subtree) yield* children(loader, node.subtree, path, kind, signal);
 }
+
+/** Everything below directory `path` (tree `tree`), all added or all removed. */
+async function* children(loader: TreeLoader, tree: Id, path: Buffer, kind: 'added' | 'removed', signal?: AbortSignal): AsyncGenerator<Change> {
+  const nodes = await treeNodes(loader, tree, signal);
+  for (let c = next(nodes); c; c = next(nodes)) yield* everything(loader, c, joinPath(path, c.name), kind, signal);
+}
+
+/** The next node of a tree's iterator, undefined at its end. */
+function next(nodes: Iterator<Node>): Node | undefined {
+  const n = nodes.next();
+  return n.done ? undefined : n.value;
+}
+
+const NO_NODES: readonly Node[] = [];
 
 /** Changes from tree `a` to tree `b` (either may be undefined: everything added or removed). */
 export async function* diffTrees(loader: TreeLoader, a: Id | undefined, b: Id | undefined, base: Buffer = Buffer.from('/'), signal?: AbortSignal): AsyncGenerator<Change> {
   if (a === b) return;
-  const left = a ? await loader.loadTree(a, signal) : [];
-  const right = b ? await loader.loadTree(b, signal) : [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length || j < right.length) {
-    const l = left[i];
-    const r = right[j];
+  // both trees streamed, side by side: two huge directories cost their blobs, not two arrays
+  const left = a ? await treeNodes(loader, a, signal) : NO_NODES[Symbol.iterator]();
+  const right = b ? await treeNodes(loader, b, signal) : NO_NODES[Symbol.iterator]();
+  let l = next(left);
+  let r = next(right);
+  while (l || r) {
     const cmp = !l ? 1 : !r ? -1 : Buffer.compare(l.name, r.name);
     if (cmp < 0) {
-      yield* everything(loader, l!, joinPath(base, l!.name), 'removed', signal);
-      i++;
+      const removed = l!;
+      l = next(left);
+      yield* everything(loader, removed, joinPath(base, removed.name), 'removed', signal);
       continue;
     }
     if (cmp > 0) {
-      yield* everything(loader, r!, joinPath(base, r!.name), 'added', signal);
-      j++;
+      const added = r!;
+      r = next(right);
+      yield* everything(loader, added, joinPath(base, added.name), 'added', signal);
       continue;
     }
-    const path = joinPath(base, l!.name);
-    i++;
-    j++;
-    if (l!.type !== r!.type) {
-      yield { kind: 'type', path, before: l, after: r };
-      if (l!.type === 'dir') for (const c of await loader.loadTree(l!.subtree!, signal)) yield* everything(loader, c, joinPath(path, c.name), 'removed', signal);
-      if (r!.type === 'dir') for (const c of await loader.loadTree(r!.subtree!, signal)) yield* everything(loader, c, joinPath(path, c.name), 'added', signal);
+    const [before, after] = [l!, r!];
+    l = next(left);
+    r = next(right);
+    const path = joinPath(base, before.name);
+    if (before.type !== after.type) {
+      yield { kind: 'type', path, before, after };
+      if (before.type === 'dir') yield* children(loader, before.subtree!, path, 'removed', signal);
+      if (after.type === 'dir') yield* children(loader, after.subtree!, path, 'added', signal);
       continue;
     }
-    if (l!.type === 'dir') {
-      if (!sameMetadata(l!, r!)) yield { kind: 'metadata', path, before: l, after: r };
-      yield* diffTrees(loader, l!.subtree, r!.subtree, path, signal);
+    if (before.type === 'dir') {
+      if (!sameMetadata(before, after)) yield { kind: 'metadata', path, before, after };
+      yield* diffTrees(loader, before.subtree, after.subtree, path, signal);
       continue;
     }
-    if (!sameContent(l!, r!)) yield { kind: 'modified', path, before: l, after: r };
-    else if (!sameMetadata(l!, r!)) yield { kind: 'metadata', path, before: l, after: r };
+    if (!sameContent(before, after)) yield { kind: 'modified', path, before, after };
+    else if (!sameMetadata(before, after)) yield { kind: 'metadata', path, before, after };
   }
 }

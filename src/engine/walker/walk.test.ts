@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Id } from '../../core/index.js';
-import type { Node } from '../../repository/model/index.js';
+import { FormatError, type Id } from '../../core/index.js';
+import { type Node, decodeTreeNodes } from '../../repository/model/index.js';
 import { type TreeLoader, walkTree } from './walk.js';
 
 function node(name: string, type: Node['type'], subtree?: Id): Node {
@@ -37,4 +37,21 @@ test('walkTree skips what descend refuses and visits siblings after a subtree', 
   const seen: string[] = [];
   for await (const e of walkTree(chain(3), 't0' as Id, Buffer.from('/base'), { descend: (e) => e.path.length < 10 })) seen.push(e.path.toString());
   assert.deepEqual(seen, ['/base/d', '/base/d/d', '/base/d/d/d', '/base/d/d/z', '/base/d/z', '/base/z']);
+});
+
+test('walkTree streams trees from loadTreeNodes: the nodes before a malformed one, then its error naming the tree', async () => {
+  const file = (name: string): string => `{"name":"${name}","type":"file","mtime":"2020-01-01T00:00:00Z","atime":"2020-01-01T00:00:00Z","ctime":"2020-01-01T00:00:00Z","uid":0,"gid":0,"content":[]}`;
+  const blobs = new Map<string, Buffer>([['t0', Buffer.from(`{"nodes":[${file('a')},${file('b')},{"name":"c","type":"dir"}]}\n`)]]);
+  const loader: TreeLoader = {
+    loadTree: () => Promise.reject(new Error('the array form is not used when loadTreeNodes exists')),
+    loadTreeNodes: async (id: Id) => decodeTreeNodes(blobs.get(id)!, id),
+  };
+  const seen: string[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const e of walkTree(loader, 't0' as Id)) seen.push(e.path.toString());
+    },
+    (err: unknown) => err instanceof FormatError && err.message === 'tree t0: tree node 2: directory without subtree',
+  );
+  assert.deepEqual(seen, ['/a', '/b']);
 });
