@@ -1,20 +1,22 @@
 /**
  * Restores a tree into a target directory.
  *
- *   1. walk the tree: validate every name, create directories, symlinks, fifos and devices,
- *      collect regular files (hard links grouped by device and inode) into a FileTable;
+ *   1. walk the tree (loading a few subtrees ahead, TreePrefetch): validate every name, create
+ *      directories, symlinks (new ones in batches on the thread pool, EntryBatches), fifos and
+ *      devices, collect regular files (hard links grouped by device and inode) into a FileTable;
  *   2. plan by pack (PackPlan): for every blob of every file, its pack; each pack is read in
  *      spans of whole blobs and every blob is written to every file and offset that needs it
  *      (PackRestorer);
  *   3. a file whose last blob arrived is closed, gets its metadata and is renamed into place,
  *      then its hard links are created;
- *   4. directory metadata last, deepest first, so that children do not change parents' mtimes.
+ *   4. directory metadata last, deepest first, so that children do not change parents' mtimes
+ *      (in batches on the thread pool, in that order).
  *
  * The plan is kept in typed-array columns and arenas, not as objects per file and per blob:
  * it is what a large restore holds for its whole run.
  *
  * Into a target that has entries already, each entry of the snapshot is compared with what is
- * there (--overwrite, existing-entries.ts) and, with --delete, what the snapshot lacks goes; the
+ * there (--overwrite, existing-entries.ts, target-entries.ts) and, with --delete, what the snapshot lacks goes; the
  * comparison is per directory (memory follows the widest one), and only in directories that
  * existed before: a restore into a new target looks nothing up.
  *
@@ -22,7 +24,7 @@
  * an error for that entry and nothing below it is written. Directories that exist already are
  * used only when they are real directories (never through a symlink).
  */
-import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { IntegrityError, LifeboatError, type Id } from '../../core/index.js';
 import { mknod } from '../../native/index.js';
 import { blobPlaintextLength } from '../../repository/pack/index.js';
@@ -34,11 +36,11 @@ import { FileTable } from './file-table.js';
 import { FileWriter } from './file-writer.js';
 import { type NodeMetadata, type NodeTimes, applyMetadata, parseNodeTimes } from './metadata.js';
 import { EntryBatches } from './entry-batches.js';
+import { TargetEntries } from './target-entries.js';
 import { TreePrefetch } from './tree-prefetch.js';
 import { PackPlan } from './pack-plan.js';
 import { PackRestorer, removeExisting } from './pack-restorer.js';
-import { type OverwriteMode, type RestoreAction, decideExisting, lstatOrNull } from './existing-entries.js';
-import { isRestoreTemporaryName } from './file-writer.js';
+import { type OverwriteMode, lstatOrNull } from './existing-entries.js';
 import { verifyRestoredFiles, withoutPath } from './verify-files.js';
 import type { RestoreOptions, RestoreSummary } from './restore-options.js';
 
@@ -89,8 +91,8 @@ class Restorer {
   private readonly target: Buffer;
   private readonly dry: boolean;
   private readonly overwrite: OverwriteMode;
-  /** Read buffer of the content comparison of existing files. */
-  private readonly compareBuf = { bytes: Buffer.alloc(0) };
+  /** What the target has already. */
+  private readonly inTarget: TargetEntries;
   /** New symlinks and directory metadata, written on the thread pool. */
   private readonly entries: EntryBatches;
   private readonly trees: TreePrefetch;
@@ -104,6 +106,15 @@ class Restorer {
     this.dry = options.dryRun ?? false;
     this.overwrite = options.overwrite ?? 'always';
     this.trees = new TreePrefetch(reader, options.signal);
+    this.inTarget = new TargetEntries({
+      options,
+      summary: this.summary,
+      dry: this.dry,
+      overwrite: this.overwrite,
+      index: reader.index,
+      fail: (path, err) => this.fail(path, err),
+      relative: (path) => this.relative(path),
+    });
     this.entries = new EntryBatches(this.metadataOptions().owner, { fail: (path, err) => this.fail(path, err), created: () => this.options.afterWrite?.() });
   }
 
@@ -256,69 +267,7 @@ class Restorer {
       if (this.entries.full) await this.entries.makeRoom();
       this.restoreNode(node, destPath, destExists);
     }
-    if (destExists && !this.options.only && (included || !this.options.include)) this.removeExtra(nodes, snapPath, dest);
-  }
-
-  /**
-   * Entries of an existing target directory that the snapshot's directory does not have: with
-   * --delete they go (excluded ones stay), and a restore's leftover temporary files always go.
-   * One directory at a time: memory follows the widest directory.
-   */
-  private removeExtra(nodes: readonly Node[], snapPath: Buffer, dest: Buffer): void {
-    let live: Buffer[];
-    try {
-      live = readdirSync(dest, { encoding: 'buffer' });
-    } catch {
-      return; // not there (a dry run, or it could not be created: reported already)
-    }
-    const names = new Set(nodes.map((n) => n.name.toString('latin1')));
-    for (const name of live) {
-      const key = name.toString('latin1');
-      if (names.has(key)) continue;
-      const leftover = isRestoreTemporaryName(key);
-      if (!leftover && !this.options.delete) continue;
-      const childSnapPath = joinPath(snapPath, name);
-      if (!leftover && this.options.exclude?.matchesExactly(childSnapPath.toString())) continue;
-      const path = joinPath(dest, name);
-      this.summary.deleted++;
-      this.options.onAction?.('delete', this.relative(path));
-      if (this.dry) continue;
-      try {
-        rmSync(path, { recursive: true, force: true });
-        this.options.afterWrite?.();
-      } catch (err) {
-        this.fail(path, err);
-      }
-    }
-  }
-
-  /**
-   * What to do with a snapshot entry whose target may exist already: 'restore' (nothing there),
-   * 'update' (overwrite), 'unchanged', 'skip', or undefined after an error.
-   */
-  private existing(node: Node, dest: Buffer, destExists: boolean): RestoreAction | undefined {
-    if (!destExists) return 'restore';
-    let st;
-    try {
-      st = lstatOrNull(dest);
-    } catch (err) {
-      this.fail(dest, err);
-      return undefined;
-    }
-    if (!st) return 'restore';
-    if (st.isDirectory()) {
-      if (this.overwrite === 'never') return 'skip';
-      if (!(this.options.replaceDirectories ?? this.options.delete)) {
-        this.fail(dest, new LifeboatError('E_IO', `a directory is where the snapshot has a ${node.type}`, { hint: 'restore with --delete to replace it' }));
-        return undefined;
-      }
-      if (!this.dry) rmSync(dest, { recursive: true, force: true });
-      return 'update';
-    }
-    const decision = decideExisting(node, dest, st, this.overwrite, this.reader.index, this.compareBuf);
-    // a multiply linked file is written again so that its other names can be linked to it
-    if (decision === 'unchanged' && node.type === 'file' && node.links > 1n) return 'update';
-    return decision === 'write' ? 'update' : decision;
+    if (destExists && !this.options.only && (included || !this.options.include)) this.inTarget.removeExtra(nodes, snapPath, dest);
   }
 
   /** Creates planned directories in order; false (and an error) when one cannot be used. */
@@ -331,7 +280,7 @@ class Restorer {
           this.options.afterWrite?.();
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(d.path).isDirectory()) {
-            if (!this.replaceInTheWay(d.path, err)) return false;
+            if (!this.inTarget.replaceInTheWay(d.path, err)) return false;
           } else {
             d.existed = true;
           }
@@ -349,25 +298,9 @@ class Restorer {
     return true;
   }
 
-  /** A non-directory where the snapshot has a directory: replaced with --delete, else an error. */
-  private replaceInTheWay(path: Buffer, err: unknown): boolean {
-    const st = (err as NodeJS.ErrnoException).code === 'EEXIST' ? lstatOrNull(path) : null;
-    if (st && !st.isDirectory() && (this.options.replaceDirectories ?? this.options.delete) && this.overwrite !== 'never') {
-      try {
-        unlinkSync(path);
-        mkdirSync(path, { mode: 0o700 });
-        return true;
-      } catch (e) {
-        err = e;
-      }
-    }
-    this.fail(path, new LifeboatError('E_IO', `cannot create directory: ${withoutPath(err as Error).message}`, { cause: err }));
-    return false;
-  }
-
   private restoreNode(node: Node, dest: Buffer, destExists: boolean): void {
     if (node.type === 'socket') return; // restic does not restore sockets either
-    const action = this.existing(node, dest, destExists);
+    const action = this.inTarget.existing(node, dest, destExists);
     if (action === undefined) return;
     this.options.onAction?.(action, this.relative(dest));
     if (action === 'skip') {
