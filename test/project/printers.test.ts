@@ -26,11 +26,6 @@ const FLAGS_JSON_EXCEPTIONS: readonly Exception[] = [
   { file: 'schedule-command.ts', why: 'not yet converted' },
   { file: 'inventory.ts', why: 'not yet converted' },
   { file: 'ready-command.ts', why: 'not yet converted' },
-  { file: 'read-commands.ts', why: 'not yet converted' },
-  { file: 'write-commands.ts', why: 'not yet converted' },
-  { file: 'rewrite-commands.ts', why: 'not yet converted' },
-  { file: 'system-commands.ts', why: 'not yet converted' },
-  { file: 'notify-command.ts', why: 'not yet converted' },
   // Named exceptions (what cannot be a printer):
 ];
 
