@@ -20,12 +20,6 @@ interface Exception {
 
 /** The one allow-list: add an entry only for what cannot be a printer, and say why. */
 const FLAGS_JSON_EXCEPTIONS: readonly Exception[] = [
-  // Not yet converted to printers (their conversion removes these entries).
-  { file: 'read-commands.ts', why: 'not yet converted' },
-  { file: 'write-commands.ts', why: 'not yet converted' },
-  { file: 'rewrite-commands.ts', why: 'not yet converted' },
-  { file: 'system-commands.ts', why: 'not yet converted' },
-  { file: 'notify-command.ts', why: 'not yet converted' },
   // Named exceptions (what cannot be a printer):
 ];
 

@@ -1,6 +1,7 @@
 /** `lifeboat notify test -c FILE`: sends a test event to every notification target of the plan file. */
 import { EXIT } from '../exit-codes.js';
-import { printJson, printLine } from '../io.js';
+import { printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import type { Register } from '../action.js';
 
 export const registerNotifyCommands: Register = (program, run) => {
@@ -13,6 +14,7 @@ export const registerNotifyCommands: Register = (program, run) => {
     .action(
       run(async (ctx, o) => {
         const { loadPlanFile, notifyAll, testEvent } = await import('../../app/index.js');
+        const { notifyTestPrinter } = await import('../printers/serve-notify-printers.js');
         const plan = await loadPlanFile(o.config);
         if (!plan.notify.length) {
           printLine(ctx.io.stderr, `lifeboat: ${plan.file} has no notify: targets`);
@@ -21,10 +23,8 @@ export const registerNotifyCommands: Register = (program, run) => {
           return;
         }
         const results = await notifyAll(plan.notify, testEvent(plan.host));
-        for (const r of results) {
-          if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'notify_test', target: r.target, ok: r.ok, attempts: r.attempts, ...(r.error ? { error: r.error } : {}) });
-          else printLine(r.ok ? ctx.io.stdout : ctx.io.stderr, r.ok ? `ok    ${r.target}` : `lifeboat: warning: ${r.target}: failed after ${r.attempts} attempts: ${r.error}`);
-        }
+        const print = choosePrinter(ctx, notifyTestPrinter);
+        for (const r of results) print(r);
         if (results.some((r) => !r.ok)) ctx.exitCode = EXIT.partial;
       }),
     );

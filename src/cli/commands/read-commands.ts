@@ -2,24 +2,13 @@
  * Read-side commands: snapshots, ls, restore, dump, cat.
  */
 import { Argument, Option } from '@commander-js/extra-typings';
-import type { RestoreAction } from '../../app/index.js';
 import { CAT_KINDS } from '../../app/cat.js';
 import type { Register } from '../action.js';
 import { addSnapshotFilterOptions, collect, reportItemError, snapshotFilter, warn, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes, formatDuration } from '../format.js';
-import { printJson, printLine } from '../io.js';
 import { choosePrinter } from '../printers/index.js';
 import { ProgressReporter, eta } from '../progress.js';
-
-/** How `restore -v` names each action: [with --dry-run, done]. */
-const ACTION_WORDS: Record<RestoreAction, [string, string]> = {
-  restore: ['would restore', 'restored'],
-  update: ['would update', 'updated'],
-  unchanged: ['unchanged', 'unchanged'],
-  skip: ['would skip', 'skipped'],
-  delete: ['would delete', 'deleted'],
-};
 
 export const registerReadCommands: Register = (program, run) => {
   addSnapshotFilterOptions(
@@ -108,7 +97,17 @@ export const registerReadCommands: Register = (program, run) => {
     run(async (ctx, snapshotArg, opts) => {
       const { splitSnapshotArg } = await import('../../app/snapshot-ref.js');
       const { restoreSnapshot } = await import('../../app/restore.js');
-      const listActions = (opts.verbose || (ctx.flags.verbose ?? 0) > 0) && !ctx.flags.json;
+      const { restorePrinter } = await import('../printers/read-printers.js');
+      const print = choosePrinter(
+        ctx,
+        restorePrinter({
+          target: opts.target,
+          dryRun: Boolean(opts.dryRun),
+          verify: Boolean(opts.verify),
+          overwrite: opts.overwrite,
+          verbose: Boolean(opts.verbose) || (ctx.flags.verbose ?? 0) > 0,
+        }),
+      );
       const { ref, path } = splitSnapshotArg(snapshotArg);
       await withRepository(ctx, async (repo) => {
         const progress = new ProgressReporter(ctx, (p, elapsed) => {
@@ -131,50 +130,14 @@ export const registerReadCommands: Register = (program, run) => {
           sparse: opts.sparse,
           overwrite: opts.overwrite,
           delete: opts.delete,
-          onAction: listActions ? (action, item) => printLine(ctx.io.stdout, `${ACTION_WORDS[action][opts.dryRun ? 0 : 1]} ${item}`) : undefined,
+          onAction: print.action,
           signal: ctx.signal,
           onProgress: (p) => progress.update(p),
           onError: (item, err) => reportItemError(ctx, item, err),
           onWarning: (message) => warn(ctx, message),
         });
         progress.done();
-        const seconds = (Date.now() - started) / 1000;
-        if (ctx.flags.json) {
-          printJson(ctx.io.stdout, {
-            message_type: 'summary',
-            snapshot_id: result.snapshotId,
-            dry_run: Boolean(opts.dryRun),
-            total_files: result.filesTotal,
-            files_restored: result.filesDone,
-            files_failed: result.filesFailed,
-            files_unchanged: result.filesUnchanged,
-            skipped: result.skipped,
-            deleted: result.deleted,
-            total_bytes: result.bytesTotal,
-            bytes_restored: result.bytesDone,
-            dirs: result.dirs,
-            others: result.others,
-            errors: result.errors,
-            files_verified: result.verified,
-            seconds_elapsed: seconds,
-          });
-        } else if (!ctx.flags.quiet) {
-          // what was written, not what was selected: a file that failed is not "restored"
-          const [verb, files, bytes] = opts.dryRun ? ['would restore', result.filesTotal, result.bytesTotal] : ['restored', result.filesDone, result.bytesDone];
-          printLine(
-            ctx.io.stdout,
-            `${verb} snapshot ${result.snapshotId.slice(0, 8)} to ${opts.target}: ${files} files, ${result.dirs} dirs, ${result.others} other entries, ${formatBytes(bytes)} in ${formatDuration(seconds)}`,
-          );
-          if (opts.verify) printLine(ctx.io.stdout, `verified ${result.verified} files`);
-          if (result.filesUnchanged || result.skipped || result.deleted) {
-            printLine(
-              ctx.io.stdout,
-              `${result.filesUnchanged} files unchanged, ${result.skipped} entries kept as they were (--overwrite ${opts.overwrite}), ${result.deleted} entries ${opts.dryRun ? 'to delete' : 'deleted'}`,
-            );
-          }
-          if (result.filesFailed) printLine(ctx.io.stdout, `${result.filesFailed} of ${result.filesTotal} files could not be restored`);
-          if (result.errors) printLine(ctx.io.stdout, `${result.errors} errors`);
-        }
+        print.summary(result, (Date.now() - started) / 1000);
         if (result.errors > 0) ctx.exitCode = EXIT.error;
       });
     }),
@@ -201,10 +164,9 @@ export const registerReadCommands: Register = (program, run) => {
     .action(
       run(async (ctx, kind, id) => {
         const { catObject } = await import('../../app/cat.js');
-        await withRepository(ctx, async (repo) => {
-          const out = await catObject(repo, kind, id, ctx.signal);
-          ctx.io.stdout.write(out);
-        });
+        const { catPrinter } = await import('../printers/read-printers.js');
+        const print = choosePrinter(ctx, catPrinter);
+        await withRepository(ctx, async (repo) => print(await catObject(repo, kind, id, ctx.signal)));
       }),
     );
 };

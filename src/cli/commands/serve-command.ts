@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlanFile } from '../../app/index.js';
 import { repositoryContext } from '../command-context.js';
-import { printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import type { Register } from '../action.js';
 
 export const registerServeCommand: Register = (program, run) => {
@@ -24,6 +24,8 @@ export const registerServeCommand: Register = (program, run) => {
       run(async (ctx, o) => {
         const { loadPlanFile, openRepository, planRepositoryContext, defaultStateDir } = await import('../../app/index.js');
         const { parseListen, startConsole } = await import('../../web/index.js');
+        const { consolePrinter } = await import('../printers/serve-notify-printers.js');
+        const print = choosePrinter(ctx, consolePrinter);
         const listen = parseListen(o.listen);
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) {
           const { LifeboatError } = await import('../../core/index.js');
@@ -43,14 +45,12 @@ export const registerServeCommand: Register = (program, run) => {
             tokenFile: o.tokenFile ?? join(stateDir, 'console-token'),
             ...(o.tlsCert && o.tlsKey ? { tls: { cert: o.tlsCert, key: o.tlsKey } } : {}),
           });
-          printLine(ctx.io.stdout, `lifeboat console listening on ${running.url}`);
-          printLine(ctx.io.stdout, `log in: ${running.loginUrl}`);
-          if (!running.newToken) printLine(ctx.io.stdout, 'the token is the one in the token file');
+          print.started(running);
           await new Promise<void>((resolve) => {
             if (ctx.signal.aborted) resolve();
             ctx.signal.addEventListener('abort', () => resolve(), { once: true });
           });
-          printLine(ctx.io.stderr, 'lifeboat console: stopping');
+          print.stopping();
           await running.close();
         } finally {
           await repo.close();

@@ -3,29 +3,13 @@
  * machine a point's `system` source recorded on a blank disk; without --yes it prints every
  * destructive step and touches nothing.
  */
-import type { Writable } from 'node:stream';
-import type { SystemRestoreResult } from '../../app/index.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes } from '../format.js';
-import { printJson, printLine } from '../io.js';
+import { printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import { planOf, withPlanRepository } from './point-commands.js';
 import type { Register } from '../action.js';
 
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');
-
-function printRestore(w: Writable, r: SystemRestoreResult): void {
-  if (!r.executed) {
-    printLine(w, `plan to restore system source ${r.source} of point ${r.point} (snapshot ${r.snapshot.slice(0, 8)}) onto ${r.disk}:`);
-    for (const s of r.steps) printLine(w, `  ${s}`);
-    printLine(w, 'partition table (sfdisk script):');
-    printLine(w, r.table.trimEnd().replace(/^/gm, '    '));
-  } else {
-    printLine(w, `restored system source ${r.source} of point ${r.point} onto ${r.disk}: ${r.filesRestored} files, ${formatBytes(r.bytesRestored)}${r.errors ? `, ${r.errors} errors` : ''}`);
-    if (r.report) printLine(w, `report: ${r.report} in the restored system`);
-  }
-  for (const warning of r.warnings) printLine(w, `  needs manual work: ${warning}`);
-  if (!r.executed) printLine(w, 'nothing was changed; run again with --yes to do this');
-}
 
 export const registerSystemCommands: Register = (program, run) => {
   const system = program.command('system').description('whole systems: the machine layout a point recorded, and bare-metal restore onto a blank disk');
@@ -38,11 +22,11 @@ export const registerSystemCommands: Register = (program, run) => {
     .option('--source <name>', 'the system source (when the point has several)')
     .action(
       run(async (ctx, ref, o) => {
-        const { systemLayout, describeSystemLayout } = await app();
+        const { systemLayout } = await app();
+        const { systemLayoutPrinter } = await import('../printers/system-printers.js');
         const plan = await planOf(o.config, false);
         const r = await withPlanRepository(ctx, plan, (repo) => systemLayout(repo, ref, o.source, ctx.signal));
-        if (ctx.flags.json) printJson(ctx.io.stdout, r.layout);
-        else printLine(ctx.io.stdout, describeSystemLayout(r.layout).trimEnd());
+        choosePrinter(ctx, systemLayoutPrinter)(r.layout);
       }),
     );
 
@@ -59,10 +43,9 @@ export const registerSystemCommands: Register = (program, run) => {
     .action(
       run(async (ctx, ref, o) => {
         const { systemRestore } = await app();
+        const { systemRestorePrinter } = await import('../printers/system-printers.js');
         const plan = await planOf(o.config, false);
-        const say = (line: string): void => {
-          if (!ctx.flags.quiet && !ctx.flags.json) printLine(ctx.io.stderr, line);
-        };
+        const print = choosePrinter(ctx, systemRestorePrinter);
         const r = await withPlanRepository(ctx, plan, (repo) =>
           systemRestore(repo, {
             point: ref,
@@ -71,12 +54,11 @@ export const registerSystemCommands: Register = (program, run) => {
             fromDisk: o.fromDisk,
             yes: Boolean(o.yes),
             signal: ctx.signal,
-            onStep: (text) => say(text),
+            onStep: (text) => print.step(text),
             onError: (path, err) => printLine(ctx.io.stderr, `lifeboat: ${path}: ${err.message}`),
           }),
         );
-        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'system_restore', ...r });
-        else printRestore(ctx.io.stdout, r);
+        print.result(r);
         if (r.errors > 0) ctx.exitCode = EXIT.partial;
       }),
     );

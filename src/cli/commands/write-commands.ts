@@ -5,8 +5,7 @@ import type { BackupRequest } from '../../app/index.js';
 import { LifeboatError } from '../../core/index.js';
 import { type CommandContext, addSnapshotFilterOptions, collect, reportItemError, repositoryContext, snapshotFilter, withRepository } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes, formatDuration } from '../format.js';
-import { printJson, printLine } from '../io.js';
+import { choosePrinter } from '../printers/index.js';
 import { ProgressReporter, backupProgressLine } from '../progress.js';
 import type { Register } from '../action.js';
 
@@ -45,6 +44,7 @@ export const registerWriteCommands: Register = (program, run) => {
       run(async (ctx, o) => {
         const { sourceRepositoryContext } = await import('../../app/wiring/index.js');
         const { initRepositoryAt } = await import('../../app/init.js');
+        const { initPrinter } = await import('../printers/write-printers.js');
         const version = Number(o.repositoryVersion);
         if (version !== 1 && version !== 2) throw new LifeboatError('E_USAGE', `--repository-version must be 1 or 2, not ${version}`);
         const prompt = ctx.io.prompt;
@@ -53,11 +53,7 @@ export const registerWriteCommands: Register = (program, run) => {
           copyChunkerParamsFrom: o.copyChunkerParams ? sourceRepositoryContext(o, repositoryContext(ctx)) : undefined,
           confirm: prompt ? async (pw) => (await prompt('enter password again: ')) === pw : undefined,
         });
-        if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'initialized', id: result.id, repository: result.location, version: result.version });
-        else if (!ctx.flags.quiet) {
-          printLine(ctx.io.stdout, `created repository ${result.id.slice(0, 10)} (version ${result.version}) at ${result.location}`);
-          printLine(ctx.io.stdout, 'Keep the password safe: without it the data cannot be read back.');
-        }
+        choosePrinter(ctx, initPrinter)(result);
       }),
     );
 
@@ -126,6 +122,8 @@ export const registerCopyCommand: Register = (program, run) => {
     run(async (ctx, ids, o) => {
       const { openRepository, sourceRepositoryContext } = await import('../../app/wiring/index.js');
       const { copySnapshots } = await import('../../app/copy.js');
+      const { copyPrinter } = await import('../printers/write-printers.js');
+      const print = choosePrinter(ctx, copyPrinter);
       const src = await openRepository(sourceRepositoryContext(o, repositoryContext(ctx)));
       try {
         await withRepository(ctx, async (dst) => {
@@ -133,17 +131,9 @@ export const registerCopyCommand: Register = (program, run) => {
             snapshots: ids,
             filter: snapshotFilter(o),
             signal: ctx.signal,
-            onSnapshot: (from, to, skipped) => {
-              if (ctx.flags.json) printJson(ctx.io.stdout, { message_type: 'copied', from, to, skipped });
-              else if (!ctx.flags.quiet) printLine(ctx.io.stdout, skipped ? `snapshot ${from.slice(0, 8)} already copied, skipped` : `snapshot ${from.slice(0, 8)} copied as ${to!.slice(0, 8)}`);
-            },
+            onSnapshot: (from, to, skipped) => print.snapshot(from, to, skipped),
           });
-          if (!ctx.flags.json && !ctx.flags.quiet) {
-            printLine(
-              ctx.io.stdout,
-              `copied ${r.copied} snapshots, skipped ${r.skipped}${r.rechunked ? ' (re-chunked: the chunker parameters differ)' : ''}; ${r.dataBlobs} data and ${r.treeBlobs} tree blobs added`,
-            );
-          }
+          print.summary(r);
         });
       } finally {
         await src.close();
@@ -154,6 +144,8 @@ export const registerCopyCommand: Register = (program, run) => {
 
 async function runBackup(ctx: CommandContext, req: BackupRequest): Promise<void> {
   const { backup } = await import('../../app/backup.js');
+  const { backupPrinter } = await import('../printers/write-printers.js');
+  const print = choosePrinter(ctx, backupPrinter);
   let errors = 0;
   const progress = new ProgressReporter(ctx, backupProgressLine);
   await withRepository(ctx, async (repo) => {
@@ -164,45 +156,10 @@ async function runBackup(ctx: CommandContext, req: BackupRequest): Promise<void>
         errors++;
         reportItemError(ctx, path, err);
       },
-      onWarning: (path, message) => {
-        if (ctx.flags.json) printJson(ctx.io.stderr, { message_type: 'warning', item: path, message });
-        else ctx.io.stderr.write(`lifeboat: warning: ${path}: ${message}\n`);
-      },
+      onWarning: (path, message) => print.warning(path, message),
     });
     progress.done();
-    const s = result.stats;
-    const seconds = (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000;
-    if (ctx.flags.json) {
-      printJson(ctx.io.stdout, {
-        message_type: 'summary',
-        files_new: s.filesNew,
-        files_changed: s.filesChanged,
-        files_unmodified: s.filesUnmodified,
-        dirs_new: s.dirsNew,
-        dirs_changed: s.dirsChanged,
-        dirs_unmodified: s.dirsUnmodified,
-        data_blobs: result.dataBlobs,
-        tree_blobs: result.treeBlobs,
-        data_added: result.dataAdded,
-        data_added_packed: result.dataAddedPacked,
-        total_files_processed: s.totalFilesProcessed,
-        total_bytes_processed: s.totalBytesProcessed,
-        total_duration: seconds,
-        dry_run: result.dryRun,
-        ...(result.snapshotId ? { snapshot_id: result.snapshotId } : {}),
-        ...(result.parent ? { parent: result.parent } : {}),
-        errors,
-      });
-    } else if (!ctx.flags.quiet) {
-      const out = ctx.io.stdout;
-      if (result.parent) printLine(out, `using parent snapshot ${result.parent.slice(0, 8)}`);
-      printLine(out, `Files:  ${String(s.filesNew).padStart(8)} new, ${String(s.filesChanged).padStart(8)} changed, ${String(s.filesUnmodified).padStart(8)} unmodified`);
-      printLine(out, `Dirs:   ${String(s.dirsNew).padStart(8)} new, ${String(s.dirsChanged).padStart(8)} changed, ${String(s.dirsUnmodified).padStart(8)} unmodified`);
-      printLine(out, `Added to the repository: ${formatBytes(result.dataAdded)} (${formatBytes(result.dataAddedPacked)} stored)`);
-      printLine(out, `processed ${s.totalFilesProcessed} files, ${formatBytes(s.totalBytesProcessed)} in ${formatDuration(seconds)}`);
-      printLine(out, result.snapshotId ? `snapshot ${result.snapshotId.slice(0, 8)} saved` : 'dry run: nothing was saved');
-      if (errors) printLine(out, `Warning: ${errors} files or directories could not be read; the snapshot is incomplete`);
-    }
+    print.summary(result, errors);
   });
   if (errors > 0) ctx.exitCode = EXIT.partial;
 }
