@@ -218,7 +218,10 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
       packs,
       {
         onProblem: (pack, p) => report({ kind: p.kind, severity: 'error', pack, ...('blob' in p && p.blob ? { blob: p.blob } : {}), message: p.message }),
-        onPackDone: () => options.onProgress?.({ phase: 'read-data', done: ++packsRead, total: selected.length }),
+        onPackDone: () => {
+          packsRead++; // counted whether or not anyone listens to progress
+          options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
+        },
       },
       signal,
     );
