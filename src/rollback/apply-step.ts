@@ -124,6 +124,8 @@ async function restoreFiles(ctx: StepContext, step: Extract<RollbackStep, { kind
     onProgress: ctx.onProgress,
     afterWrite: ctx.afterLiveWrite,
     onError: (path, err) => problems.push(`${path}: ${err.message}`),
+    // a damaged copy another copy replaced: the files are right, the pack needs `repair packs`
+    onWarning: (message) => problems.push(message),
   });
   await outside.putBack();
   return {

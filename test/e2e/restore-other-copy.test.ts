@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Id } from '../../src/core/index.js';
 import { openTestRepository } from '../helpers/crafted.js';
-import { lifeboat, lifeboatOk, restic } from '../helpers/run.js';
+import { TEST_PASSWORD, lifeboat, lifeboatOk, restic } from '../helpers/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { describeTree, diffTrees } from '../helpers/tree-fixture.js';
 
@@ -133,5 +133,23 @@ describe('restore: a damaged first copy of a blob, another copy intact', () => {
     assert.equal(restored.code, 0, restored.stderr);
     assert.match(restored.stderr, new RegExp(`^lifeboat: warning: .*${first.pack}.*another copy of the blob was restored instead`, 'm'));
     assert.deepEqual(diffTrees(describeTree(src, { times: false }), describeTree(join(out, src), { times: false })), []);
+  });
+
+  test('rollback apply restores from the other copy and counts the damaged one as a problem (exit 3)', async () => {
+    // the point's backup finds big.bin's blob in the index: its snapshot names the same blob,
+    // whose first copy's pack the test before removed
+    const planFile = join(work, 'lifeboat.yaml');
+    writeFileSync(join(work, 'repo.pw'), `${TEST_PASSWORD}\n`);
+    writeFileSync(planFile, [`repository: ${repo}`, 'passwordFile: repo.pw', 'host: app01', 'sources:', '  - name: app-files', `    files: [${src}]`, ''].join('\n'));
+    const env = { LIFEBOAT_PASSWORD: '', HOME: work };
+    const created = await lifeboat(undefined, ['point', 'create', '-c', planFile, '--name', 'before'], { env });
+    const pointId = /restore point ([0-9a-f]{8})/.exec(created.stdout.toString())?.[1];
+    assert.ok(pointId, created.stderr + created.stdout.toString());
+    const want = readFileSync(join(src, 'big.bin'));
+    writeFileSync(join(src, 'big.bin'), randomBytes(1000));
+    const applied = await lifeboat(undefined, ['rollback', 'apply', pointId, '-c', planFile, '--state-dir', join(work, 'state'), '--yes'], { env });
+    assert.equal(applied.code, 3, applied.stderr + applied.stdout.toString());
+    assert.match(applied.stderr, new RegExp(`^lifeboat: .*${first.pack}.*another copy of the blob was restored instead`, 'm'));
+    assert.ok(readFileSync(join(src, 'big.bin')).equals(want), 'the file has its content of the point again');
   });
 });
