@@ -84,3 +84,32 @@ test('issue 20 defect 8: a socket, which backup skips by design, is not reported
     }
   });
 });
+
+test("a directory gone, or no longer a directory, between its parent's listing and its own is reported missing, not an error", async () => {
+  await withTempDir(async (dir) => {
+    const root = join(dir, 'data');
+    // more subdirectories than are listed ahead of the walk: the last ones are listed when the walk gets near them
+    const names = Array.from({ length: 200 }, (_, i) => `d${String(i).padStart(3, '0')}`);
+    for (const name of names) {
+      mkdirSync(join(root, name), { recursive: true });
+      writeFileSync(join(root, name, 'f'), name);
+    }
+    writeFileSync(join(root, 'a.txt'), 'first');
+    const repo = await makeTestRepository();
+    const r = await backup(repo, { paths: [root] });
+    const snapshot = await repo.loadSnapshot(parseId(r.snapshotId!));
+
+    writeFileSync(join(root, 'a.txt'), 'second version');
+    const changes: string[] = [];
+    for await (const c of diffLiveAgainstSnapshot(repo, snapshot.tree, [root])) {
+      changes.push(`${c.kind} ${c.path.toString().slice(root.length)} ${c.detail}`);
+      if (changes.length === 1) {
+        // the root is listed (d198 and d199 are directories in it), theirs are not yet
+        rmSync(join(root, 'd199'), { recursive: true });
+        rmSync(join(root, 'd198'), { recursive: true });
+        writeFileSync(join(root, 'd198'), 'now a file');
+      }
+    }
+    assert.deepEqual(changes, ['changed /a.txt size 5 → 14', 'deleted /d198 missing', 'deleted /d199 missing']);
+  });
+});

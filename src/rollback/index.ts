@@ -4,7 +4,7 @@
  * tags, the proof (structure check, restore drill), what changed in the live filesystem since a
  * snapshot, the rollback plan and its journal, and putting accounts back on their pools (LDAP
  * modify guarded by the value the plan saw; Skype for Business Move-CsUser scripts).
- * May import: engine, repository, inventory, platform, core.
+ * May import: engine, repository, inventory, platform, native, core.
  */
 export * from './plan-file.js';
 export * from './notify-config.js';

@@ -1,14 +1,15 @@
 /**
- * Loads the trees a restore's walk will ask for next while it works on the current one. The walk
- * goes depth first and awaits each subtree: without this, every tree's read (a round trip through
- * the thread pool, then decryption) left the main thread waiting between directories.
+ * Loads the trees a walk (a restore, a rollback plan's comparison with the live files) will ask
+ * for next while it works on the current one. The walk goes depth first and awaits each subtree:
+ * without this, every tree's read (a round trip through the thread pool, then decryption) left the
+ * main thread waiting between directories.
  *
  * At most `limit` trees are loaded ahead. A walk hints the subtrees of the directory it is in and
  * forgets, when it leaves the directory, those it did not ask for (excluded, or not created).
  */
 import type { Id } from '../../core/index.js';
 import type { Node } from '../../repository/model/index.js';
-import type { BlobReader } from '../../repository/ports.js';
+import type { TreeLoader } from './walk.js';
 
 /** Trees loaded ahead of the walk: a few directories' worth of nodes. */
 const TREES_AHEAD = 8;
@@ -17,7 +18,7 @@ export class TreePrefetch {
   private readonly ahead = new Map<Id, Promise<Node[]>>();
 
   constructor(
-    private readonly reader: Pick<BlobReader, 'loadTree'>,
+    private readonly reader: Pick<TreeLoader, 'loadTree'>,
     private readonly signal: AbortSignal | undefined,
     private readonly limit = TREES_AHEAD,
   ) {}
