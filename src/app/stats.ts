@@ -4,7 +4,7 @@
  */
 import type { Id } from '../core/index.js';
 import { walkTree } from '../engine/walker/index.js';
-import { MasterIndex, type Repository, type SnapshotFilter, findSnapshot, loadSnapshots } from '../repository/index.js';
+import { BlobSet, type Repository, type SnapshotFilter, findSnapshot, loadSnapshots } from '../repository/index.js';
 
 export type StatsMode = 'restore-size' | 'raw-data';
 
@@ -20,11 +20,10 @@ export interface StatsResult {
 export async function snapshotStats(repo: Repository, req: { mode: StatsMode; snapshots?: string[]; filter?: SnapshotFilter; signal?: AbortSignal }): Promise<StatsResult> {
   const entries = req.snapshots?.length ? await Promise.all(req.snapshots.map((r) => findSnapshot(repo, r, {}, req.signal))) : await loadSnapshots(repo, req.filter ?? {}, { signal: req.signal });
   await repo.loadIndex({ signal: req.signal });
-  const seen = new MasterIndex();
+  const seen = new BlobSet();
   const result: StatsResult = { mode: req.mode, snapshots: entries.length, files: 0, totalSize: 0, blobs: 0 };
   const countBlob = (type: 'data' | 'tree', id: Id): void => {
-    if (seen.has(type, id)) return;
-    seen.add(type, id, id, 0, 0, 0);
+    if (!seen.add(type, id)) return;
     const loc = repo.index.lookup(type, id);
     if (!loc) return;
     result.blobs++;

@@ -8,6 +8,7 @@ export * from './repository.js';
 export * from './snapshots.js';
 export * from './compression.js';
 export * from './index/master-index.js';
+export * from './index/blob-set.js';
 export * from './pack/header.js';
 export type * from './ports.js';
 export * as model from './model/index.js';

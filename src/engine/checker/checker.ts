@@ -100,7 +100,10 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   const signal = options.signal;
 
   // 1. index files, one by one: expected pack sizes and the entries each pack should hold
-  const expected = new Map<Id, { size: number; blobs: CompactPack; indexes: Id[] }>();
+  const expected = new Map<Id, { size: number; indexes: Id[] }>();
+  // each pack's entries, kept only when its contents are read (a blob's entry costs ~45 bytes)
+  const readsData = options.readData === true || options.selectPack !== undefined;
+  const packBlobs = new Map<Id, CompactPack>();
   const indexIds: Id[] = [];
   for await (const f of repo.listFiles('index', signal)) indexIds.push(f.id);
   for (const id of indexIds) {
@@ -117,7 +120,8 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
         e.indexes.push(id);
         continue;
       }
-      expected.set(p.id, { size: expectedPackSize(p.blobs), blobs: compactPack(p), indexes: [id] });
+      expected.set(p.id, { size: expectedPackSize(p.blobs), indexes: [id] });
+      if (readsData) packBlobs.set(p.id, compactPack(p));
       // restic reports these as non-critical (old restic versions wrote them); prune repacks them
       if (p.blobs.some((b) => b.type === 'tree') && p.blobs.some((b) => b.type === 'data')) {
         report({ kind: 'pack-mixed', severity: 'hint', pack: p.id, message: `pack ${p.id} contains a mix of tree and data blobs` });
@@ -209,10 +213,10 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
 
   // 4. pack contents (read-data.ts): read into reused buffers, verified beside the main thread
   let packsRead = 0;
-  if (options.readData || options.selectPack) {
+  if (readsData) {
     const packIds = [...expected.keys()].filter((id) => onDisk.has(id)).sort();
     const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
-    const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: expected.get(id)!.blobs }));
+    const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: packBlobs.get(id)! }));
     await readAndVerifyPacks(
       repo,
       packs,

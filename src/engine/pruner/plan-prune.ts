@@ -1,7 +1,8 @@
 /**
  * The reading half of prune: decides, writes nothing.
  *
- *   walk every snapshot's trees → set of used blobs (typed, no object per blob);
+ *   walk every snapshot's trees → set of used blobs (a BlobSet sized by the index: 33 bytes a
+ *   slot, no object or string per blob);
  *   per pack (from the index files): used and unused blobs; a blob's first indexed copy is the
  *   one kept, later copies are duplicates (unused);
  *   packs with no used blob are deleted; partly used packs are repacked, most unused first,
@@ -10,7 +11,7 @@
  *   holding uncompressed blobs (v2) too; packs in no index are deleted.
  */
 import { type Id, IntegrityError, errorMessage } from '../../core/index.js';
-import { type CompactPack, MasterIndex, compactPack, packBlob } from '../../repository/index/index.js';
+import { BlobSet, type CompactPack, compactPack, packBlob } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
 import type { PackFile } from '../../repository/pack/index.js';
@@ -122,13 +123,12 @@ function missingBlobError(type: BlobType, id: Id, packs: Map<Id, PrunePack>, onD
   });
 }
 
-/** Every blob reachable from a snapshot. */
-async function usedBlobs(repo: PruneRepository, options: PrunePlanOptions): Promise<MasterIndex> {
+/** Every blob reachable from a snapshot; `indexed`: the blobs the index lists (the set's size). */
+async function usedBlobs(repo: PruneRepository, indexed: number, options: PrunePlanOptions): Promise<BlobSet> {
   const signal = options.signal;
-  const used = new MasterIndex();
+  const used = new BlobSet(indexed);
   const visit = async (tree: Id): Promise<void> => {
-    if (used.has('tree', tree)) return;
-    used.add('tree', tree, tree, 0, 0, 0);
+    if (!used.add('tree', tree)) return;
     let nodes: Node[];
     try {
       nodes = await repo.loadTree(tree, signal);
@@ -136,7 +136,7 @@ async function usedBlobs(repo: PruneRepository, options: PrunePlanOptions): Prom
       throw new IntegrityError(`tree ${tree} cannot be loaded (${errorMessage(err)}): refusing to prune`, { hint: 'run `lifeboat check` and repair the repository first' });
     }
     for (const n of nodes) {
-      if (n.type === 'file') for (const id of n.content ?? []) if (!used.has('data', id)) used.add('data', id, id, 0, 0, 0);
+      if (n.type === 'file') for (const id of n.content ?? []) used.add('data', id);
       if (n.type === 'dir' && n.subtree) await visit(n.subtree);
     }
   };
@@ -152,7 +152,6 @@ async function usedBlobs(repo: PruneRepository, options: PrunePlanOptions): Prom
 /** Reads the repository and decides what a prune deletes and repacks. Writes nothing. */
 export async function planPrune(repo: PruneRepository, options: PrunePlanOptions = {}): Promise<PrunePlan> {
   const signal = options.signal;
-  const used = await usedBlobs(repo, options);
 
   // packs, as the index files describe them
   const indexFiles: Id[] = [];
@@ -176,6 +175,9 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
   }
   const onDisk = new Map<Id, number>();
   for await (const f of repo.listFiles('data', signal)) onDisk.set(f.id, f.size);
+  let indexed = 0;
+  for (const p of packs.values()) indexed += p.blobs.count;
+  const used = await usedBlobs(repo, indexed, options);
 
   const stats: PruneStats = {
     usedBlobs: 0,
@@ -191,31 +193,31 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
     bytesFreed: 0,
     newPacks: 0,
   };
-  const kept = new MasterIndex();
+  // the copy kept of a used blob is marked in `used`
   for (const p of packs.values()) {
     p.size = onDisk.get(p.id) ?? 0;
+    const { ids, types, offsets, lengths } = p.blobs;
     for (let i = 0; i < p.blobs.count; i++) {
-      const b = packBlob(p.blobs, i);
+      const type = types[i] === 1 ? 'tree' : 'data';
+      const key = ids.subarray(i * 32, i * 32 + 32);
+      const length = lengths[i]!;
       // a copy that failed verification while the trees were walked is never the one kept (the
       // walk read another copy, or it would have refused above)
-      const isUsed = used.has(b.type, b.id) && !kept.has(b.type, b.id) && onDisk.has(p.id) && !repo.copyFailed(p.id, b.offset);
-      if (isUsed) kept.add(b.type, b.id, p.id, 0, 0, 0);
-      else if (used.has(b.type, b.id)) stats.duplicateBlobs++;
+      const isUsed = onDisk.has(p.id) && !repo.copyFailed(p.id, offsets[i]!) && used.markKey(type, key);
+      if (!isUsed && used.hasKey(type, key)) stats.duplicateBlobs++;
       p.used[i] = isUsed ? 1 : 0;
       if (isUsed) {
-        p.usedBytes += b.length;
+        p.usedBytes += length;
         stats.usedBlobs++;
-        stats.usedBytes += b.length;
+        stats.usedBytes += length;
       } else {
-        p.unusedBytes += b.length;
+        p.unusedBytes += length;
         stats.unusedBlobs++;
-        stats.unusedBytes += b.length;
+        stats.unusedBytes += length;
       }
     }
   }
-  for (const b of used.blobs()) {
-    if (!kept.has(b.type, b.id)) throw missingBlobError(b.type, b.id, packs, onDisk);
-  }
+  for (const b of used.unmarked()) throw missingBlobError(b.type, b.id, packs, onDisk);
 
   // decide
   const compressUncompressed = (options.repackUncompressed ?? false) && repo.version >= 2;
