@@ -50,7 +50,7 @@ interface NativeAddon {
   laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
   laneClose(lane: Lane): void;
   chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
-  scanDir(path: NativePath): Promise<ArrayBuffer | number>;
+  scanDir(path: NativePath, withXattrs: boolean): Promise<ArrayBuffer | number>;
   writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void>;
   verifyPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
 }
@@ -261,13 +261,14 @@ export class DirScan {
 }
 
 /**
- * readdir plus an lstat of every entry (with the xattr list size, like lstatInto) in one request
- * on libuv's thread pool: the main thread only receives the result. Rejects like fs.readdir
- * ("EACCES: permission denied, scandir '/x'") when the directory cannot be read; a single
- * entry's lstat failure is reported per entry (DirScan.ok / error).
+ * readdir plus an lstat of every entry (with the xattr list size, like lstatInto, unless
+ * `xattrs` is false: then it is 0 and no llistxattr is made) in one request on libuv's thread
+ * pool: the main thread only receives the result. Rejects like fs.readdir ("EACCES: permission
+ * denied, scandir '/x'") when the directory cannot be read; a single entry's lstat failure is
+ * reported per entry (DirScan.ok / error).
  */
-export async function scanDir(path: Uint8Array): Promise<DirScan> {
-  const result = await load().scanDir(path);
+export async function scanDir(path: Uint8Array, options: { xattrs?: boolean } = {}): Promise<DirScan> {
+  const result = await load().scanDir(path, options.xattrs ?? true);
   if (typeof result === 'number') throw errnoError(result, 'scandir', path);
   return new DirScan(path, result);
 }

@@ -229,6 +229,9 @@ describe('file system calls', () => {
       return true;
     });
     await assert.rejects(scanDir(Buffer.from(join(top, 'b.txt'))), { code: 'ENOTDIR', syscall: 'scandir' });
+    const without = await scanDir(Buffer.from(top), { xattrs: false });
+    assert.equal(without.stat(0)[STAT.xattrListSize], 0n, 'xattrs: false: no list size asked for');
+    assert.deepEqual([...without.stat(0).subarray(0, STAT.xattrListSize)], [...scan.stat(0).subarray(0, STAT.xattrListSize)], 'the other fields as before');
     await assert.rejects(scanDir(Buffer.from(`${top}\0x`)), { code: 'ERR_INVALID_ARG_VALUE' });
   });
 

@@ -154,7 +154,8 @@ class LiveComparison {
     loader: TreeLoader,
     private readonly options: FileChangeOptions,
   ) {
-    this.scanner = new DirScanner((path) => this.isExcluded(path));
+    // extended attributes are not compared: the listings skip their llistxattr per entry
+    this.scanner = new DirScanner((path) => this.isExcluded(path), { xattrs: false });
     this.trees = new TreePrefetch(loader, options.signal);
   }
 

@@ -50,8 +50,14 @@ export class DirScanner {
   /** The furthest directory the walk asked for. */
   private position: Buffer | undefined;
 
-  /** `skip`: directories the walk will not enter (excluded by path). */
-  constructor(private readonly skip: (path: Buffer) => boolean) {}
+  /**
+   * `skip`: directories the walk will not enter (excluded by path). `xattrs` false: the listings
+   * carry no xattr list sizes (one llistxattr per entry fewer; for walks that do not store nodes).
+   */
+  constructor(
+    private readonly skip: (path: Buffer) => boolean,
+    private readonly options: { xattrs?: boolean } = {},
+  ) {}
 
   /** The listing of `path`: started ahead, or now. Rejects like fs.readdir. */
   list(path: Buffer): Promise<DirScan> {
@@ -75,7 +81,7 @@ export class DirScanner {
   /** Lists `path`; its subdirectories become known when the listing arrives. */
   private start(path: Buffer, key: Buffer, ahead: boolean): Promise<DirScan> {
     const id = path.toString('latin1');
-    const entry: Ahead = { key, scan: scanDir(path), bytes: 0 };
+    const entry: Ahead = { key, scan: scanDir(path, this.options), bytes: 0 };
     if (ahead) this.ahead.set(id, entry);
     entry.scan.then(
       (scan) => {
