@@ -16,6 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
+import { toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -43,28 +44,9 @@ const rounds = Number(opts.rounds);
 const base = resolve(opts.base);
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const { sh, measure } = toolRunner(env);
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
 const lifeboat = resolve(opts.lifeboat ?? join(root, 'bin', 'lifeboat'));
-
-function sh(cmd, argv, okCodes = [0]) {
-  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-/** Runs a command under GNU time; returns wall seconds, user and system CPU seconds and peak RSS in MiB. */
-function measure(argv) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
-  const lines = r.stderr.toString().trim().split('\n');
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${lines.slice(-4, -1).join(' | ')}`);
-  const [seconds, user, sys, kib] = lines.at(-1).split(' ').map(Number);
-  return { seconds, user, sys, rssMiB: kib / 1024 };
-}
-
-/** Reads every file below `dir` once, so that the next run finds them in the page cache. */
-function warm(dir) {
-  execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
-}
 
 /** The steal share of CPU time since `before` (from /proc/stat), or the counters now when `before` is omitted. */
 function steal(before) {

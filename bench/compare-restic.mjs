@@ -15,6 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
+import { toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -41,27 +42,9 @@ const data = resolve(opts.data ?? join(base, 'data'));
 const only = opts.only;
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const { sh, measure } = toolRunner(env);
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
 const lifeboat = [join(root, 'bin', 'lifeboat')];
-
-function sh(cmd, argv, options = {}) {
-  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...options });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-/** Runs a command under GNU time; returns wall seconds and peak RSS in MiB. */
-function measure(argv) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
-  const lines = r.stderr.toString().trim().split('\n');
-  const [secs, kib] = lines.at(-1).split(' ').map(Number);
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${lines.slice(-5).join('\n')}`);
-  return { seconds: secs, rssMiB: kib / 1024 };
-}
-
-function warm(dir) {
-  execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
-}
 
 function du(dir) {
   return Number(sh('du', ['-sb', dir]).split('\t')[0]);

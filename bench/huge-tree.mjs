@@ -16,6 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
+import { toolRunner } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -44,24 +45,10 @@ const base = resolve(opts.base);
 const repo = join(base, 'repo');
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const { sh, measure } = toolRunner(env);
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
 const lifeboat = resolve(opts.lifeboat ?? join(root, 'bin', 'lifeboat'));
 const name = (i) => `file-${String(i).padStart(7, '0')}`;
-
-function sh(cmd, argv) {
-  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-/** Runs a command under GNU time, output discarded; returns wall seconds, CPU seconds and peak RSS in MiB. */
-function measure(argv) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
-  const lines = r.stderr.toString().trim().split('\n');
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${lines.slice(-4, -1).join(' | ')}`);
-  const [seconds, user, sys, kib] = lines.at(-1).split(' ').map(Number);
-  return { seconds, user, sys, rssMiB: kib / 1024 };
-}
 
 const stamp = join(base, 'entries');
 mkdirSync(base, { recursive: true });

@@ -32,6 +32,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
 import { generateSmallTree, touchSmallTreeFile } from './dataset/gen-small-tree.mjs';
+import { toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STEPS = ['backup', 'unchanged', 'restore', 'check', 'prune', 'plan'];
@@ -68,27 +69,7 @@ const pointFile = join(base, 'point-id');
 const lifeboat = resolve(opts.lifeboat ?? join(here, '..', 'bin', 'lifeboat'));
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
-
-function sh(cmd, argv, okCodes = [0]) {
-  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
-  if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-/** Runs under GNU time: wall, user, sys seconds, peak RSS MiB and stdout. */
-function measure(argv, okCodes = [0]) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
-  const lines = r.stderr.toString().trim().split('\n');
-  const [seconds, user, sys, kib] = lines.at(-1).split(' ').map(Number);
-  if (!okCodes.includes(r.status)) throw new Error(`${argv.join(' ')} exited ${r.status}: ${lines.slice(-6, -1).join(' | ')}`);
-  return { seconds, user, sys, rssMiB: kib / 1024, stdout: r.stdout.toString() };
-}
-
-/** Reads every file below `dir` once (`what: 'meta'`: only their metadata), into the page cache. */
-function warm(dir, what = 'data') {
-  if (what === 'meta') execFileSync('du', ['-s', dir], { stdio: 'ignore' });
-  else execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
-}
+const { sh, measure } = toolRunner(env);
 
 /** Rewrites every `every`-th file with new content (the seed is unique to this call). */
 function touchEvery(every, label) {
@@ -166,7 +147,7 @@ const stepRuns = {
       }
       touchEvery(100, 'plan');
     },
-    lifeboat: () => measure([lifeboat, 'rollback', 'plan', readFileSync(pointFile, 'utf8').trim(), '-c', planFile, '--json'], [2]),
+    lifeboat: () => measure([lifeboat, 'rollback', 'plan', readFileSync(pointFile, 'utf8').trim(), '-c', planFile, '--json'], { okCodes: [2], stdout: true }),
     restic: () => measure(backupArgs.restic()),
     warm: (tool) => {
       warm(tree, 'meta');

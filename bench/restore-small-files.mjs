@@ -16,6 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
+import { toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -46,29 +47,9 @@ const base = resolve(opts.base);
 const targets = resolve(opts.targets ?? base);
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const { sh, measure } = toolRunner(env);
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
 const lifeboat = resolve(opts.lifeboat ?? join(root, 'bin', 'lifeboat'));
-
-function sh(cmd, argv) {
-  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-/** Runs a command under GNU time; returns wall seconds, user and system CPU seconds and peak RSS in MiB. */
-function measure(argv) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
-  const lines = r.stderr.toString().trim().split('\n');
-  const [seconds, user, sys, kib] = lines.at(-1).split(' ').map(Number);
-  // restic exits 1 on per-file problems (a socket it skips, say) but still restores the rest
-  if (r.status !== 0) console.error(`note: ${argv.join(' ')} exited ${r.status}: ${lines.slice(-4, -1).join(' | ')}`);
-  return { seconds, user, sys, rssMiB: kib / 1024 };
-}
-
-/** Reads every file below `dir` once, so that the next run finds them in the page cache. */
-function warm(dir) {
-  execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
-}
 
 /** The steal share of CPU time since `before` (from /proc/stat), or the counters now when `before` is omitted. */
 function steal(before) {
@@ -83,7 +64,7 @@ const tools = {
   lifeboat: {
     init: (repo) => sh(lifeboat, ['-r', repo, 'init', '-q']),
     backup: (repo) => sh(lifeboat, ['-r', repo, 'backup', '-q', source]),
-    restore: (repo, target) => measure([lifeboat, '-r', repo, 'restore', '-q', 'latest', '--target', target]),
+    restore: (repo, target) => measure([lifeboat, '-r', repo, 'restore', '-q', 'latest', '--target', target], { tolerate: true }),
   },
   restic: {
     init: (repo) => sh('restic', ['-r', repo, 'init', '-q']),
@@ -92,7 +73,7 @@ const tools = {
       const r = spawnSync('restic', ['-r', repo, 'backup', '-q', source], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       if (r.status !== 0 && r.status !== 3) throw new Error(`restic backup failed (${r.status}): ${r.stderr}`);
     },
-    restore: (repo, target) => measure(['restic', '-r', repo, 'restore', '-q', 'latest', '--target', target]),
+    restore: (repo, target) => measure(['restic', '-r', repo, 'restore', '-q', 'latest', '--target', target], { tolerate: true }),
   },
 };
 

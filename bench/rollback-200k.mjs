@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
 import { generateSmallTree, smallTreePath, touchSmallTreeFile } from './dataset/gen-small-tree.mjs';
+import { toolRunner } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: node bench/rollback-200k.mjs [--base DIR] [--files N] [--rounds N] [--lifeboat PATH] [--keep]
@@ -50,23 +51,9 @@ const stateDir = join(base, 'state');
 const lifeboat = resolve(opts.lifeboat ?? join(here, '..', 'bin', 'lifeboat'));
 const password = 'bench-password';
 const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const { sh, measure } = toolRunner(env);
 const changed = [];
 for (let i = 0; i < files; i += 100) changed.push(i);
-
-function sh(cmd, argv, okCodes = [0]) {
-  const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
-  if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.toString();
-}
-
-/** Runs under GNU time: wall, user, sys seconds, peak RSS MiB, exit code and stdout. */
-function measure(argv, okCodes = [0]) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
-  const lines = r.stderr.toString().trim().split('\n');
-  const [seconds, user, sys, kib] = lines.at(-1).split(' ').map(Number);
-  if (!okCodes.includes(r.status)) throw new Error(`${argv.join(' ')} exited ${r.status}: ${lines.slice(-6, -1).join(' | ')}`);
-  return { seconds, user, sys, rssMiB: kib / 1024, stdout: r.stdout.toString() };
-}
 
 /** Size, mtime and inode of every file below the tree, by path. */
 function listing() {
@@ -120,8 +107,8 @@ for (let round = 0; round < rounds; round++) {
     if (tool === 'restic') {
       steps.restic = measure(['restic', '-r', resticRepo, 'backup', '-q', '--host', 'bench', tree]);
     } else {
-      steps.plan = measure([lifeboat, 'rollback', 'plan', pointId, '-c', planFile, '--json'], [2]);
-      steps.apply = measure([lifeboat, 'rollback', 'apply', pointId, '-c', planFile, '--state-dir', stateDir, '--yes', '--json']);
+      steps.plan = measure([lifeboat, 'rollback', 'plan', pointId, '-c', planFile, '--json'], { okCodes: [2], stdout: true });
+      steps.apply = measure([lifeboat, 'rollback', 'apply', pointId, '-c', planFile, '--state-dir', stateDir, '--yes', '--json'], { stdout: true });
     }
   }
   const planned = JSON.parse(steps.plan.stdout);

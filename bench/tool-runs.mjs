@@ -1,0 +1,42 @@
+// How the bench scripts run the tools they compare: set-up commands (`sh`), measured runs under
+// GNU time (`measure`: wall, user and sys seconds and the child's peak RSS), and warming the page
+// cache before a measured run (this VM drops it after about a minute idle).
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Output a bench keeps from one command, at most (a plan's --json of a large tree). */
+const MAX_OUTPUT = 256 << 20;
+
+/**
+ * `sh` and `measure` with `env` (passwords, cache directories).
+ *   sh(cmd, argv, okCodes = [0])  runs a set-up command; its stdout; another exit code throws
+ *   measure(argv, { okCodes = [0], stdout = false, tolerate = false })
+ *                                 runs argv under /usr/bin/time; { seconds, user, sys, rssMiB }
+ *                                 and, with `stdout`, the output; an exit code not in okCodes
+ *                                 throws, or with `tolerate` prints a note (restic exits 1 on a
+ *                                 file it skips and still does the rest)
+ */
+export function toolRunner(env) {
+  function sh(cmd, argv, okCodes = [0]) {
+    const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: MAX_OUTPUT });
+    if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return r.stdout.toString();
+  }
+  function measure(argv, { okCodes = [0], stdout = false, tolerate = false } = {}) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { env, stdio: ['ignore', stdout ? 'pipe' : 'ignore', 'pipe'], maxBuffer: MAX_OUTPUT });
+    const lines = r.stderr.toString().trim().split('\n');
+    const [seconds, user, sys, kib] = lines.at(-1).split(' ').map(Number);
+    if (!okCodes.includes(r.status)) {
+      const message = `${argv.join(' ')} exited ${r.status}: ${lines.slice(-6, -1).join(' | ')}`;
+      if (!tolerate) throw new Error(message);
+      console.error(`note: ${message}`);
+    }
+    return { seconds, user, sys, rssMiB: kib / 1024, ...(stdout ? { stdout: r.stdout.toString() } : {}) };
+  }
+  return { sh, measure };
+}
+
+/** Reads every file below `dir` once (`what: 'meta'`: only their metadata), into the page cache. */
+export function warm(dir, what = 'data') {
+  if (what === 'meta') execFileSync('du', ['-s', dir], { stdio: 'ignore' });
+  else execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
+}
