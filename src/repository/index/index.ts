@@ -7,3 +7,4 @@
  */
 export * from './master-index.js';
 export * from './compact-pack.js';
+export * from './pack-blobs.js';
