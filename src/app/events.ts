@@ -16,7 +16,7 @@ import type { PruneStats } from '../engine/pruner/index.js';
 import type { EventType, PointManifest } from '../rollback/index.js';
 import { VERSION } from './version.js';
 
-export { EVENT_TYPES, type EventType } from '../rollback/index.js';
+export type { EventType } from '../rollback/index.js';
 
 export const EVENT_SCHEMA = 'lifeboat-event';
 

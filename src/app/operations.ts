@@ -8,8 +8,7 @@ import { appendFile } from 'node:fs/promises';
 import { errorMessage } from '../core/index.js';
 import type { NotifyTarget } from '../rollback/index.js';
 import type { EventHook, LifeboatEvent } from './events.js';
-import { writeMetricsFile } from './metrics.js';
-import { type DeliveryResult, Notifier } from './notify/index.js';
+import type { DeliveryResult } from './notify/index.js';
 
 export interface OperationListenersOptions {
   notify?: readonly NotifyTarget[];
@@ -29,15 +28,16 @@ export interface OperationListeners {
   finish(): Promise<OperationReport>;
 }
 
-export function operationListeners(opts: OperationListenersOptions): OperationListeners {
-  const notifier = new Notifier(opts.notify ?? []);
+export async function operationListeners(opts: OperationListenersOptions): Promise<OperationListeners> {
+  // the notifier (nodemailer, the rollback module for the targets' commands) is loaded only for targets
+  const notifier = opts.notify?.length ? new (await import('./notify/notifier.js')).Notifier(opts.notify) : undefined;
   const events: LifeboatEvent[] = [];
   const logWrites: Promise<string | null>[] = [];
   let logChain: Promise<unknown> = Promise.resolve();
   return {
     hook: (e) => {
       events.push(e);
-      notifier.hook(e);
+      notifier?.hook(e);
       if (opts.logFile) {
         const file = opts.logFile;
         const write = logChain
@@ -54,9 +54,11 @@ export function operationListeners(opts: OperationListenersOptions): OperationLi
       const problems: string[] = [];
       for (const p of await Promise.all(logWrites)) if (p) problems.push(p);
       if (opts.metricsFile && events.length) {
+        // loaded when asked for: the metrics read the repository's points (app/point.js and all it imports)
+        const { writeMetricsFile } = await import('./metrics.js');
         await writeMetricsFile(opts.metricsFile, events).catch((err: unknown) => problems.push(errorMessage(err)));
       }
-      const deliveries = await notifier.settle();
+      const deliveries = (await notifier?.settle()) ?? [];
       for (const d of deliveries) if (!d.ok) problems.push(`notification to ${d.target} failed after ${d.attempts} attempts: ${d.error}`);
       return { events, deliveries, problems };
     },

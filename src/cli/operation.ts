@@ -26,7 +26,7 @@ export function addOperationOptions<A extends unknown[], O extends OptionValues,
  */
 export async function withOperation<T>(ctx: CommandContext, o: OperationFlags, plan: PlanFile | undefined, fn: (events: EventHook) => Promise<T>): Promise<T> {
   const { operationListeners } = await import('../app/operations.js');
-  const listeners = operationListeners({ notify: plan?.notify ?? [], logFile: o.logFile, metricsFile: o.metricsFile });
+  const listeners = await operationListeners({ notify: plan?.notify ?? [], logFile: o.logFile, metricsFile: o.metricsFile });
   let failed = true;
   try {
     const r = await fn(listeners.hook);

@@ -17,3 +17,4 @@ export * from './init.js';
 export * from './keys.js';
 export * from './lock.js';
 export * from './index/compact-pack.js';
+export * from './index/pack-blobs.js';

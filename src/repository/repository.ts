@@ -13,6 +13,7 @@ import { isIrreducible, parsePolynomial } from './chunker/index.js';
 import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
 import { type NewKeyOptions, addKey, unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
+import type { PackBlobs } from './index/pack-blobs.js';
 import { type RepoConfig, type Snapshot, type Node, type IndexPack, decodeConfig, decodeIndex, encodeIndex, scanIndex, decodeSnapshot, decodeTree, decodeTreeNodes } from './model/index.js';
 import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD } from './pack/header.js';
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
@@ -31,6 +32,12 @@ export interface OpenRepositoryOptions {
    * a good one, an unreadable snapshot file skipped); kept as the repository's `onWarning`.
    */
   onWarning?: RepositoryWarning;
+}
+
+export interface LoadIndexOptions {
+  signal?: AbortSignal;
+  onError?: (id: Id, err: unknown) => void;
+  onIndexFile?: (id: Id, packIds: readonly Id[]) => void;
 }
 
 /** A warning; `partial` when the command's result may lack something because of the problem. */
@@ -201,9 +208,10 @@ export class Repository {
 
   /**
    * Loads every index file into the master index (once). Damaged index files are reported to
-   * `onError` when given (and skipped), otherwise they abort the load.
+   * `onError` when given (and skipped), otherwise they abort the load. `onIndexFile` is told the
+   * packs each index file lists (check: a pack listed by several), on the first load only.
    */
-  async loadIndex(options: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void } = {}): Promise<void> {
+  async loadIndex(options: LoadIndexOptions = {}): Promise<void> {
     if (this.indexLoaded) return;
     const ids: Id[] = [];
     let bytes = 0;
@@ -221,10 +229,21 @@ export class Repository {
       async (id) => {
         try {
           const bytes = await this.loadUnpacked('index', id, options.signal);
-          if (scanIndex(bytes, this.version >= 2, this.addToIndex)) return;
-          for (const pack of this.decodeIndexFile(id, bytes)) {
-            for (const b of pack.blobs) this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
+          const onIndexFile = options.onIndexFile;
+          const packs = onIndexFile ? new Set<string>() : undefined;
+          const add: typeof this.addToIndex = packs
+            ? (type, key, packId, offset, length, uncompressedLength) => {
+                packs.add(packId);
+                this.addToIndex(type, key, packId, offset, length, uncompressedLength);
+              }
+            : this.addToIndex;
+          if (!scanIndex(bytes, this.version >= 2, add)) {
+            for (const pack of this.decodeIndexFile(id, bytes)) {
+              packs?.add(pack.id);
+              for (const b of pack.blobs) this.index.add(b.type, b.id, pack.id, b.offset, b.length, b.uncompressedLength);
+            }
           }
+          if (packs) onIndexFile?.(id, [...packs] as Id[]);
         } catch (err) {
           if (!options.onError) throw err;
           options.onError(id, err);
@@ -233,6 +252,11 @@ export class Repository {
       options.signal,
     );
     this.indexLoaded = true;
+  }
+
+  /** The master index's blobs grouped by pack (loadIndex first); see PackBlobs. */
+  packBlobs(): PackBlobs {
+    return this.index.packBlobs();
   }
 
   lookupBlob(type: BlobType, id: Id): BlobLocation {

@@ -2,7 +2,8 @@
  * Checks a repository the way `restic check` does (spec 13) and returns typed findings instead
  * of throwing:
  *
- *   1. every index file decodes; for each pack, the index entries give its expected size
+ *   1. every index file decodes (the index is loaded once, into the master index); each pack's
+ *      entries there (every index file's, each blob once) give its expected size
  *   2. every indexed pack exists with that size; packs in data/ that no index lists are hints;
  *      a pack listed by several index files is a hint, and so is a pack holding both tree and
  *      data blobs (restic's "mixed pack")
@@ -13,11 +14,10 @@
  *      a bounded number of packs in memory, in reused buffers)
  */
 import { type Id, errorMessage } from '../../core/index.js';
-import { type CompactPack, compactPack } from '../../repository/index/index.js';
+import type { PackBlobs } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
-import { expectedPackSize } from '../../repository/pack/index.js';
 import { readAndVerifyPacks } from './read-data.js';
-import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
+import type { Node, Snapshot } from '../../repository/model/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 
 export type FindingKind =
@@ -63,8 +63,10 @@ export interface CheckerRepository {
   readonly key: CryptoKey;
   readonly version: number;
   listFiles(type: 'index' | 'data' | 'snapshots', signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }>;
-  loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]>;
-  loadIndex(options?: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void }): Promise<void>;
+  /** The index must not have been loaded before (onIndexFile is told about the first load only). */
+  loadIndex(options?: { signal?: AbortSignal; onError?: (id: Id, err: unknown) => void; onIndexFile?: (id: Id, packIds: readonly Id[]) => void }): Promise<void>;
+  /** The loaded index's blobs grouped by pack. */
+  packBlobs(): PackBlobs;
   loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
   /** A tree's nodes decoded one at a time (a huge directory is never held as an array). */
   loadTreeNodes(id: Id, signal?: AbortSignal): Promise<Iterable<Node>>;
@@ -99,53 +101,38 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   };
   const signal = options.signal;
 
-  // 1. index files, one by one: expected pack sizes and the entries each pack should hold
-  const expected = new Map<Id, { size: number; indexes: Id[] }>();
-  // each pack's entries, kept only when its contents are read (a blob's entry costs ~45 bytes)
-  const readsData = options.readData === true || options.selectPack !== undefined;
-  const packBlobs = new Map<Id, CompactPack>();
-  const indexIds: Id[] = [];
-  for await (const f of repo.listFiles('index', signal)) indexIds.push(f.id);
-  for (const id of indexIds) {
-    let packs: IndexPack[];
-    try {
-      packs = await repo.loadIndexFile(id, signal);
-    } catch (err) {
-      report({ kind: 'index-unreadable', severity: 'error', index: id, message: `index ${id} cannot be read: ${errorMessage(err)}` });
-      continue;
-    }
-    for (const p of packs) {
-      const e = expected.get(p.id);
-      if (e) {
-        e.indexes.push(id);
-        continue;
-      }
-      expected.set(p.id, { size: expectedPackSize(p.blobs), indexes: [id] });
-      if (readsData) packBlobs.set(p.id, compactPack(p));
-      // restic reports these as non-critical (old restic versions wrote them); prune repacks them
-      if (p.blobs.some((b) => b.type === 'tree') && p.blobs.some((b) => b.type === 'data')) {
-        report({ kind: 'pack-mixed', severity: 'hint', pack: p.id, message: `pack ${p.id} contains a mix of tree and data blobs` });
-      }
-    }
-  }
-  await repo.loadIndex({ signal, onError: () => undefined });
+  // 1. the index, loaded once: the packs each index file lists; each pack's blobs from the master index
+  const listings = new Map<Id, number>();
+  await repo.loadIndex({
+    signal,
+    onError: (id, err) => report({ kind: 'index-unreadable', severity: 'error', index: id, message: `index ${id} cannot be read: ${errorMessage(err)}` }),
+    onIndexFile: (_id, packIds) => {
+      for (const p of packIds) listings.set(p, (listings.get(p) ?? 0) + 1);
+    },
+  });
+  const indexed = repo.packBlobs();
+  const packNumbers = new Map<Id, number>(indexed.packIds.map((id, n) => [id, n]));
 
   // 2. packs against the index
   const onDisk = new Map<Id, number>();
   for await (const f of repo.listFiles('data', signal)) onDisk.set(f.id, f.size);
-  for (const [packId, e] of expected) {
-    if (e.indexes.length > 1) {
-      report({ kind: 'pack-in-several-indexes', severity: 'hint', pack: packId, message: `pack ${packId} is listed in ${e.indexes.length} index files` });
+  for (const [n, packId] of indexed.packIds.entries()) {
+    // restic reports these as non-critical (old restic versions wrote them); prune repacks them
+    if (indexed.mixed(n)) report({ kind: 'pack-mixed', severity: 'hint', pack: packId, message: `pack ${packId} contains a mix of tree and data blobs` });
+    const listed = listings.get(packId) ?? 1;
+    if (listed > 1) {
+      report({ kind: 'pack-in-several-indexes', severity: 'hint', pack: packId, message: `pack ${packId} is listed in ${listed} index files` });
     }
     const size = onDisk.get(packId);
+    const expected = indexed.expectedSize(n);
     if (size === undefined) {
       report({ kind: 'pack-missing', severity: 'error', pack: packId, message: `pack ${packId} is in the index but missing from data/` });
-    } else if (size !== e.size) {
-      report({ kind: 'pack-size-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: file has ${size} bytes, the index says ${e.size} (truncated or incompletely indexed)` });
+    } else if (size !== expected) {
+      report({ kind: 'pack-size-mismatch', severity: 'error', pack: packId, message: `pack ${packId}: file has ${size} bytes, the index says ${expected} (truncated or incompletely indexed)` });
     }
   }
   for (const packId of onDisk.keys()) {
-    if (!expected.has(packId)) {
+    if (!packNumbers.has(packId)) {
       report({ kind: 'pack-not-indexed', severity: 'hint', pack: packId, message: `pack ${packId} is not referenced by any index (run \`lifeboat repair index\` or prune)` });
     }
   }
@@ -213,10 +200,11 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
 
   // 4. pack contents (read-data.ts): read into reused buffers, verified beside the main thread
   let packsRead = 0;
-  if (readsData) {
-    const packIds = [...expected.keys()].filter((id) => onDisk.has(id)).sort();
+  if (options.readData || options.selectPack) {
+    const packIds = indexed.packIds.filter((id) => onDisk.has(id)).sort();
     const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
-    const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: packBlobs.get(id)! }));
+    // each pack's entries are built when a lane takes it
+    const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: () => indexed.compact(packNumbers.get(id)!) }));
     await readAndVerifyPacks(
       repo,
       packs,

@@ -14,8 +14,15 @@ import { type PackProblem, newBlobScratch, verifyPack } from '../../repository/p
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
 import { type PackSource, type PackToRead, readAndVerifyPacks } from './read-data.js';
 
+/** A pack to read with its index entries at hand (PackToRead builds them when the pack is read). */
+interface TestPack {
+  id: Id;
+  size: number;
+  blobs: CompactPack;
+}
+
 /** A repository with a few packs of data blobs, compressible and not, and a tree. */
-async function repositoryWithPacks(): Promise<{ repo: Repository; packs: PackToRead[] }> {
+async function repositoryWithPacks(): Promise<{ repo: Repository; packs: TestPack[] }> {
   const repo = await makeTestRepository();
   const w = new RepositoryWriter(repo);
   for (let i = 0; i < 12; i++) {
@@ -23,7 +30,7 @@ async function repositoryWithPacks(): Promise<{ repo: Repository; packs: PackToR
   }
   await w.saveTree(Buffer.from('{"nodes":[]}\n'));
   await w.flush();
-  const packs: PackToRead[] = [];
+  const packs: TestPack[] = [];
   for await (const f of repo.backend.list('index')) {
     for (const p of await repo.loadIndexFile(f.name as Id)) {
       const size = (await repo.backend.stat(handle('data', p.id))).size;
@@ -42,7 +49,7 @@ async function replacePack(repo: Repository, packId: Id, change: (bytes: Buffer)
 }
 
 /** What verifyPack finds in each pack, read whole: the reference both paths must match. */
-async function expected(repo: Repository, packs: PackToRead[]): Promise<string[]> {
+async function expected(repo: Repository, packs: TestPack[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of packs) {
     const bytes = await repo.backend.load(handle('data', p.id), 0, 0);
@@ -63,7 +70,7 @@ const PATHS = [
 ];
 
 /** Problems found on `path`, packs done, and bytes read by range (pieces) and whole. */
-async function found(repo: Repository, packs: PackToRead[], path: (typeof PATHS)[number]): Promise<{ problems: string[]; done: number; pieceBytes: number; wholeReads: number }> {
+async function found(repo: Repository, packs: TestPack[], path: (typeof PATHS)[number]): Promise<{ problems: string[]; done: number; pieceBytes: number; wholeReads: number }> {
   const previous = setNativeCrypto(path.native);
   try {
     const problems: string[] = [];
@@ -82,7 +89,8 @@ async function found(repo: Repository, packs: PackToRead[], path: (typeof PATHS)
         return repo.loadPackRangeInto(id, offset, target, signal);
       },
     };
-    await readAndVerifyPacks(source, packs, { onProblem: (id, p) => problems.push(line(id, p)), onPackDone: () => done++ }, undefined, path.pieceBytes);
+    const toRead: PackToRead[] = packs.map((p) => ({ ...p, blobs: () => p.blobs }));
+    await readAndVerifyPacks(source, toRead, { onProblem: (id, p) => problems.push(line(id, p)), onPackDone: () => done++ }, undefined, path.pieceBytes);
     return { problems: problems.sort(), done, pieceBytes, wholeReads };
   } finally {
     setNativeCrypto(previous);
@@ -129,7 +137,7 @@ test('damaged packs and wrong index entries are reported as verifyPack reports t
     c.offsets[2] = c.offsets[1]!;
     c.lengths[2] = c.lengths[1]!;
   });
-  const cases: PackToRead[] = [data, { ...data, blobs: wrongLength }, { ...data, blobs: overlapping }];
+  const cases: TestPack[] = [data, { ...data, blobs: wrongLength }, { ...data, blobs: overlapping }];
   const want = await expected(repo, cases);
   assert.ok(want.some((l) => l.includes('pack-hash-mismatch')));
   assert.ok(want.some((l) => l.includes('blob-corrupt')));
@@ -142,7 +150,7 @@ test('a sound pack whose index entry disagrees with its header only in the heade
   const data = packs.find((p) => p.blobs.count > 2)!;
   // the index says "tree" for a data blob: the blob still verifies, the header disagrees
   const retyped = withEntry(data.blobs, (c) => (c.types[0] = 1));
-  const cases: PackToRead[] = [{ ...data, blobs: retyped }];
+  const cases: TestPack[] = [{ ...data, blobs: retyped }];
   const want = await expected(repo, cases);
   assert.equal(want.length, 1);
   assert.match(want[0]!, /pack-header-mismatch/);

@@ -27,8 +27,8 @@ export interface PackToRead {
   id: Id;
   /** The pack file's size in the repository. */
   size: number;
-  /** What the index says it holds. */
-  blobs: CompactPack;
+  /** What the index says it holds (built when the pack is read: one pack's entries in memory per lane). */
+  blobs: () => CompactPack;
 }
 
 export interface ReadDataCallbacks {
@@ -56,6 +56,7 @@ export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackT
     free.length,
     async (p) => {
       const lane = free.pop()!;
+      const blobs = p.blobs();
       try {
         let r: { sound: boolean; problems: PackProblem[] };
         try {
@@ -64,7 +65,7 @@ export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackT
             repo.version,
             p.id,
             p.size,
-            p.blobs,
+            blobs,
             lane,
             (offset, target) =>
               repo.loadPackRangeInto(p.id, offset, target, signal).catch((err: unknown) => {
@@ -87,7 +88,7 @@ export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackT
             unreadable(p.id, err);
             return;
           }
-          problems = verifyPack(repo.key, repo.version, p.id, whole, p.blobs, newBlobScratch());
+          problems = verifyPack(repo.key, repo.version, p.id, whole, blobs, newBlobScratch());
         }
         for (const problem of problems) cb.onProblem(p.id, problem);
         cb.onPackDone();
@@ -115,7 +116,7 @@ async function readWithWorkers(repo: PackSource, packs: readonly PackToRead[], c
           cb.onProblem(p.id, { kind: 'pack-unreadable', message: `pack ${p.id} cannot be read: ${errorMessage(err)}` });
           return;
         }
-        for (const problem of await pool.verify(p.id, bytes, p.blobs)) cb.onProblem(p.id, problem);
+        for (const problem of await pool.verify(p.id, bytes, p.blobs())) cb.onProblem(p.id, problem);
         cb.onPackDone();
       },
       signal,

@@ -22,6 +22,7 @@
 import { type Id, idFromBytes } from '../../core/index.js';
 import { type BlobType, blobPlaintextLength } from '../pack/header.js';
 import { BlobTable, PACK_MASK, TREE_BIT, wordOf } from './blob-table.js';
+import { PackBlobs, type RowCopy } from './pack-blobs.js';
 
 export interface BlobLocation {
   type: BlobType;
@@ -173,6 +174,18 @@ export class MasterIndex {
       const first = this.lookup(key[0] === '1' ? 'tree' : 'data', key.slice(1) as Id)!;
       for (const [pack, offset, length, uncompressedLength] of copies) yield { ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength };
     }
+  }
+
+  /** Every pack's blobs, every copy counted (check); do not add while it is in use. */
+  packBlobs(): PackBlobs {
+    this.settle();
+    const copies: RowCopy[] = [];
+    for (const [key, list] of this.copies) {
+      this.scratch.write(key.slice(1), 0, 32, 'hex');
+      const row = this.find(Number(key[0]), this.keyBytes);
+      for (const [pack, offset, length, uncompressedLength] of list) copies.push({ row, pack, offset, length, uncompressedLength });
+    }
+    return new PackBlobs(this.table, copies, this.packIds);
   }
 
   /** Ends the loading phase: sorts the rows and merges those of the same blob. */

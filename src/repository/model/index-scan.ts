@@ -28,7 +28,8 @@ const unexpected = new Unexpected();
 
 /** The blobs scanned so far, FIELDS numbers each, reused across calls (scanIndex is synchronous). */
 const FIELDS = 6; // where the ID's hex starts, pack, type (0 data, 1 tree), offset, length, uncompressed length
-let blobColumns = new Float64Array(1024 * FIELDS);
+const INITIAL_BLOBS = 1024;
+let blobColumns = new Float64Array(INITIAL_BLOBS * FIELDS);
 
 function ensure(blobs: number): void {
   if (blobs * FIELDS <= blobColumns.length) return;
@@ -259,5 +260,7 @@ export function scanIndex(bytes: Uint8Array, compressedAllowed: boolean, visit: 
     for (let j = 0; j < 32; j++) key[j] = (HEX[bytes[at + 2 * j]!]! << 4) | HEX[bytes[at + 2 * j + 1]!]!;
     visit(c[row + 2] === 1 ? 'tree' : 'data', key, packIds[c[row + 1]!]!, c[row + 3]!, c[row + 4]!, c[row + 5]!);
   }
+  // a large index file's columns are not kept for the rest of the process (48 bytes per blob)
+  if (blobColumns.length > INITIAL_BLOBS * FIELDS) blobColumns = new Float64Array(INITIAL_BLOBS * FIELDS);
   return true;
 }
