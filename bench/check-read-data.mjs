@@ -16,7 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
-import { toolRunner, warm } from './tool-runs.mjs';
+import { benchEnv, BENCH_PASSWORD, toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -42,8 +42,8 @@ const opts = benchArgs(
 const source = resolve(opts.source);
 const rounds = Number(opts.rounds);
 const base = resolve(opts.base);
-const password = 'bench-password';
-const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const password = BENCH_PASSWORD;
+const env = benchEnv(base);
 const { sh, measure } = toolRunner(env);
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
 const lifeboat = resolve(opts.lifeboat ?? join(root, 'bin', 'lifeboat'));

@@ -15,7 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
-import { toolRunner, warm } from './tool-runs.mjs';
+import { benchEnv, BENCH_PASSWORD, toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -40,8 +40,8 @@ const rounds = Number(opts.rounds);
 const base = resolve(opts.base);
 const data = resolve(opts.data ?? join(base, 'data'));
 const only = opts.only;
-const password = 'bench-password';
-const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const password = BENCH_PASSWORD;
+const env = benchEnv(base);
 const { sh, measure } = toolRunner(env);
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
 const lifeboat = [join(root, 'bin', 'lifeboat')];

@@ -32,7 +32,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
 import { generateSmallTree, touchSmallTreeFile } from './dataset/gen-small-tree.mjs';
-import { toolRunner, warm } from './tool-runs.mjs';
+import { benchEnv, BENCH_PASSWORD, toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STEPS = ['backup', 'unchanged', 'restore', 'check', 'prune', 'plan'];
@@ -67,8 +67,8 @@ const target = (tool) => join(resolve(opts.targets), `lifeboat-bench-million-${t
 const planFile = join(base, 'lifeboat.yaml');
 const pointFile = join(base, 'point-id');
 const lifeboat = resolve(opts.lifeboat ?? join(here, '..', 'bin', 'lifeboat'));
-const password = 'bench-password';
-const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const password = BENCH_PASSWORD;
+const env = benchEnv(base);
 const { sh, measure } = toolRunner(env);
 
 /** Rewrites every `every`-th file with new content (the seed is unique to this call). */

@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
 import { generateSmallTree, smallTreePath, touchSmallTreeFile } from './dataset/gen-small-tree.mjs';
-import { toolRunner } from './tool-runs.mjs';
+import { benchEnv, BENCH_PASSWORD, toolRunner } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: node bench/rollback-200k.mjs [--base DIR] [--files N] [--rounds N] [--lifeboat PATH] [--keep]
@@ -49,8 +49,8 @@ const resticRepo = join(base, 'repo-restic');
 const planFile = join(base, 'lifeboat.yaml');
 const stateDir = join(base, 'state');
 const lifeboat = resolve(opts.lifeboat ?? join(here, '..', 'bin', 'lifeboat'));
-const password = 'bench-password';
-const env = { ...process.env, RESTIC_PASSWORD: password, LIFEBOAT_PASSWORD: password, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+const password = BENCH_PASSWORD;
+const env = benchEnv(base);
 const { sh, measure } = toolRunner(env);
 const changed = [];
 for (let i = 0; i < files; i += 100) changed.push(i);

@@ -2,6 +2,7 @@
 // GNU time (`measure`: wall, user and sys seconds and the child's peak RSS), and warming the page
 // cache before a measured run (this VM drops it after about a minute idle).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 
 /** Output a bench keeps from one command, at most (a plan's --json of a large tree). */
 const MAX_OUTPUT = 256 << 20;
@@ -39,4 +40,12 @@ export function toolRunner(env) {
 export function warm(dir, what = 'data') {
   if (what === 'meta') execFileSync('du', ['-s', dir], { stdio: 'ignore' });
   else execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
+}
+
+/** The repositories' password in every bench. */
+export const BENCH_PASSWORD = 'bench-password';
+
+/** The environment both tools run with: the password for each, restic's cache under `base`. */
+export function benchEnv(base) {
+  return { ...process.env, RESTIC_PASSWORD: BENCH_PASSWORD, LIFEBOAT_PASSWORD: BENCH_PASSWORD, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
 }
