@@ -1,19 +1,24 @@
 /*
- * verifyPackBlobs: check --read-data's work on the blobs of one piece of a pack, in one request
- * on libuv's thread pool. Worker threads cost a V8 isolate each (tens of MiB) and a copy or
- * transfer of every pack; here the bytes stay in the caller's (reused) buffer and the work runs
- * beside the main thread. For each blob: bounds, Poly1305-AES, AES-256-CTR in place, then zstd
- * into `plain` when it is compressed, and SHA-256 of the plaintext against the blob's ID. (The
- * pack's own SHA-256 is the caller's: it spans all the pieces.)
+ * verifyPackBlobs: check --read-data's work on one piece of a pack, in one request on libuv's
+ * thread pool. Worker threads cost a V8 isolate each (tens of MiB) and a copy or transfer of
+ * every pack; here the bytes stay in the caller's (reused) buffer and the work runs beside the
+ * main thread. The piece goes into the pack's SHA-256 first (before its blobs are decrypted in
+ * place), then for each blob: bounds, Poly1305-AES, AES-256-CTR in place, then zstd into `plain`
+ * when it is compressed, and SHA-256 of the plaintext against the blob's ID.
  *
- * verifyPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out) → Promise<void>
- *   pack   bytes of the pack; blobs are decrypted in place, so they are unusable afterwards
- *   blobs  Float64Array, 3 per blob: offset in `pack`, length, uncompressed length (0: not
- *          compressed)
- *   ids    32 bytes per blob: its ID
- *   plain  where compressed blobs are decompressed (a blob longer than it fails)
- *   out    n bytes, written by the call: one status per blob (VP_OK, or why it failed:
- *          VP_BOUNDS, VP_SEALED, VP_ZSTD, VP_HASH)
+ * packVerifier() → verifier: the state a lane keeps from piece to piece and from pack to pack
+ *   (the pack's running SHA-256, a zstd context); one request at a time may use it.
+ * verifyPackBlobs(verifier, encrypt, macK, macR, pack, blobs, ids, plain, out, hashStep, digest)
+ *   → Promise<void>
+ *   pack     bytes of the piece; blobs are decrypted in place, so they are unusable afterwards
+ *   blobs    Float64Array, 3 per blob: offset in `pack`, length, uncompressed length (0: not
+ *            compressed); may be empty (a piece holding only the header)
+ *   ids      32 bytes per blob: its ID
+ *   plain    where compressed blobs are decompressed (a blob longer than it fails)
+ *   out      n bytes, written by the call: one status per blob (VP_OK, or why it failed:
+ *            VP_BOUNDS, VP_SEALED, VP_ZSTD, VP_HASH)
+ *   hashStep HASH_FIRST (1): the piece starts the pack; HASH_LAST (2): it ends it, and the
+ *            pack's SHA-256 is written to `digest` (32 bytes); both, or 0 for a piece between
  * The arrays are held until the promise resolves; the caller must not touch them before. A blob
  * that fails is not described here: the caller reads the pack again and names the problem.
  */
@@ -25,6 +30,14 @@
 #include "format.h"
 
 enum { VP_OK = 0, VP_BOUNDS = 1, VP_SEALED = 2, VP_ZSTD = 3, VP_HASH = 4 };
+enum { HASH_FIRST = 1, HASH_LAST = 2 };
+
+/* A lane's state (packVerifier): created on the main thread, used by one request at a time. */
+struct verifier {
+  EVP_MD *sha256;
+  EVP_MD_CTX *pack_md, *blob_md;
+  ZSTD_DCtx *dctx;
+};
 
 struct vp_view {
   uint8_t *bytes;
@@ -34,14 +47,17 @@ struct vp_view {
 
 struct vp_job {
   uint8_t enc[32], mac_k[16], mac_r[16];
-  struct vp_view pack, blobs, ids, plain, out;
+  struct verifier *v;
+  napi_ref v_ref;
+  struct vp_view pack, blobs, ids, plain, out, digest;
   size_t count;
+  int hash_step;
   bool failed; /* OpenSSL or zstd could not start */
   napi_deferred deferred;
   napi_async_work work;
 };
 
-static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
+static int verify_blob(struct vp_job *j, size_t i) {
   const double *b = (const double *)j->blobs.bytes + i * 3;
   double off = b[0], len = b[1], raw = b[2];
   if (!(off >= 0 && len >= 0 && raw >= 0) || off + len > (double)j->pack.len) return VP_BOUNDS;
@@ -56,14 +72,15 @@ static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
   size_t plain_len = (size_t)n;
   if (raw > 0) {
     if (raw > (double)j->plain.len) return VP_ZSTD;
-    size_t got = ZSTD_decompressDCtx(dctx, j->plain.bytes, (size_t)raw, sealed, (size_t)n);
+    size_t got = ZSTD_decompressDCtx(j->v->dctx, j->plain.bytes, (size_t)raw, sealed, (size_t)n);
     if (ZSTD_isError(got) || got != (size_t)raw) return VP_ZSTD;
     plain = j->plain.bytes;
     plain_len = got;
   }
   uint8_t id[32];
   unsigned int id_len = 0;
-  if (EVP_Digest(plain, plain_len, id, &id_len, EVP_sha256(), NULL) != 1) {
+  EVP_MD_CTX *md = j->v->blob_md;
+  if (EVP_DigestInit_ex(md, j->v->sha256, NULL) != 1 || EVP_DigestUpdate(md, plain, plain_len) != 1 || EVP_DigestFinal_ex(md, id, &id_len) != 1) {
     j->failed = true;
     return VP_HASH;
   }
@@ -73,13 +90,15 @@ static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
 static void vp_execute(napi_env env, void *data) {
   (void)env;
   struct vp_job *j = data;
-  ZSTD_DCtx *dctx = ZSTD_createDCtx();
-  if (!dctx) {
+  EVP_MD_CTX *pack_md = j->v->pack_md;
+  if (((j->hash_step & HASH_FIRST) && EVP_DigestInit_ex(pack_md, j->v->sha256, NULL) != 1) ||
+      EVP_DigestUpdate(pack_md, j->pack.bytes, j->pack.len) != 1) {
     j->failed = true;
     return;
   }
-  for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
-  ZSTD_freeDCtx(dctx);
+  for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, i);
+  unsigned int len = 0;
+  if ((j->hash_step & HASH_LAST) && EVP_DigestFinal_ex(pack_md, j->digest.bytes, &len) != 1) j->failed = true;
 }
 
 static void vp_release(napi_env env, struct vp_view *v) {
@@ -87,11 +106,13 @@ static void vp_release(napi_env env, struct vp_view *v) {
 }
 
 static void vp_free(napi_env env, struct vp_job *j) {
+  if (j->v_ref) napi_delete_reference(env, j->v_ref);
   vp_release(env, &j->pack);
   vp_release(env, &j->blobs);
   vp_release(env, &j->ids);
   vp_release(env, &j->plain);
   vp_release(env, &j->out);
+  vp_release(env, &j->digest);
   free(j);
 }
 
@@ -128,16 +149,62 @@ static bool vp_view(napi_env env, napi_value v, napi_typedarray_type want, const
   return napi_create_reference(env, v, 1, &out->ref) == napi_ok;
 }
 
+static void verifier_free(struct verifier *v) {
+  EVP_MD_CTX_free(v->pack_md);
+  EVP_MD_CTX_free(v->blob_md);
+  EVP_MD_free(v->sha256);
+  ZSTD_freeDCtx(v->dctx);
+  free(v);
+}
+
+static void verifier_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  verifier_free(data);
+}
+
+static napi_value js_pack_verifier(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct verifier *v = calloc(1, sizeof *v);
+  napi_value ext;
+  if (v) {
+    v->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    v->pack_md = EVP_MD_CTX_new();
+    v->blob_md = EVP_MD_CTX_new();
+    v->dctx = ZSTD_createDCtx();
+  }
+  if (!v || !v->sha256 || !v->pack_md || !v->blob_md || !v->dctx) {
+    if (v) verifier_free(v);
+    napi_throw_error(env, "ENOMEM", "packVerifier: OpenSSL or zstd could not start");
+    return NULL;
+  }
+  if (napi_create_external(env, v, verifier_finalize, NULL, &ext) != napi_ok) {
+    verifier_free(v);
+    napi_throw_error(env, "ENOMEM", "packVerifier: out of memory");
+    return NULL;
+  }
+  return ext;
+}
+
 static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
-  if (!get_args(env, info, 8, argv, "verifyPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out)")) return NULL;
+  napi_value argv[11];
+  if (!get_args(env, info, 11, argv, "verifyPackBlobs(verifier, encrypt, macK, macR, pack, blobs, ids, plain, out, hashStep, digest)"))
+    return NULL;
+  napi_valuetype vt;
+  void *vdata = NULL;
+  if (napi_typeof(env, argv[0], &vt) != napi_ok || vt != napi_external || napi_get_value_external(env, argv[0], &vdata) != napi_ok) {
+    throw_arg(env, "verifyPackBlobs: verifier must come from packVerifier()");
+    return NULL;
+  }
+  int64_t hash_step;
+  if (!get_int64(env, argv[9], "hashStep", &hash_step)) return NULL;
   uint8_t *enc, *mac_k, *mac_r;
   size_t el, kl, rl;
-  if (!get_u8(env, argv[0], "encrypt", &enc, &el) || !get_u8(env, argv[1], "macK", &mac_k, &kl) ||
-      !get_u8(env, argv[2], "macR", &mac_r, &rl))
+  if (!get_u8(env, argv[1], "encrypt", &enc, &el) || !get_u8(env, argv[2], "macK", &mac_k, &kl) ||
+      !get_u8(env, argv[3], "macR", &mac_r, &rl))
     return NULL;
-  if (el != 32 || kl != 16 || rl != 16) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "key parts must be 32, 16 and 16 bytes");
+  if (el != 32 || kl != 16 || rl != 16 || hash_step < 0 || hash_step > (HASH_FIRST | HASH_LAST)) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "key parts must be 32, 16 and 16 bytes, hashStep 0 to 3");
     return NULL;
   }
   struct vp_job *j = calloc(1, sizeof *j);
@@ -148,18 +215,22 @@ static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
   memcpy(j->enc, enc, 32);
   memcpy(j->mac_k, mac_k, 16);
   memcpy(j->mac_r, mac_r, 16);
-  if (!vp_view(env, argv[3], napi_uint8_array, "verifyPackBlobs: pack must be a Uint8Array", &j->pack) ||
-      !vp_view(env, argv[4], napi_float64_array, "verifyPackBlobs: blobs must be a Float64Array", &j->blobs) ||
-      !vp_view(env, argv[5], napi_uint8_array, "verifyPackBlobs: ids must be a Uint8Array", &j->ids) ||
-      !vp_view(env, argv[6], napi_uint8_array, "verifyPackBlobs: plain must be a Uint8Array", &j->plain) ||
-      !vp_view(env, argv[7], napi_uint8_array, "verifyPackBlobs: out must be a Uint8Array", &j->out)) {
+  j->v = vdata;
+  j->hash_step = (int)hash_step;
+  if (napi_create_reference(env, argv[0], 1, &j->v_ref) != napi_ok ||
+      !vp_view(env, argv[4], napi_uint8_array, "verifyPackBlobs: pack must be a Uint8Array", &j->pack) ||
+      !vp_view(env, argv[5], napi_float64_array, "verifyPackBlobs: blobs must be a Float64Array", &j->blobs) ||
+      !vp_view(env, argv[6], napi_uint8_array, "verifyPackBlobs: ids must be a Uint8Array", &j->ids) ||
+      !vp_view(env, argv[7], napi_uint8_array, "verifyPackBlobs: plain must be a Uint8Array", &j->plain) ||
+      !vp_view(env, argv[8], napi_uint8_array, "verifyPackBlobs: out must be a Uint8Array", &j->out) ||
+      !vp_view(env, argv[10], napi_uint8_array, "verifyPackBlobs: digest must be a Uint8Array", &j->digest)) {
     vp_free(env, j);
     return NULL;
   }
   j->count = j->blobs.len / 24;
-  if (j->blobs.len % 24 != 0 || j->ids.len < j->count * ENTRY_ID_SIZE || j->out.len < j->count) {
+  if (j->blobs.len % 24 != 0 || j->ids.len < j->count * ENTRY_ID_SIZE || j->out.len < j->count || j->digest.len < 32) {
     vp_free(env, j);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "verifyPackBlobs: ids and out do not fit the blobs");
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "verifyPackBlobs: ids, out and digest do not fit the blobs and the hash");
     return NULL;
   }
   napi_value promise, name;
@@ -176,7 +247,8 @@ static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
 
 bool verify_pack_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+      {"packVerifier", NULL, js_pack_verifier, NULL, NULL, NULL, napi_enumerable, NULL},
       {"verifyPackBlobs", NULL, js_verify_pack_blobs, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  return napi_define_properties(env, exports, 1, props) == napi_ok;
+  return napi_define_properties(env, exports, 2, props) == napi_ok;
 }

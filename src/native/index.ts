@@ -52,7 +52,20 @@ interface NativeAddon {
   chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
   scanDir(path: NativePath, withXattrs: boolean): Promise<ArrayBuffer | number>;
   writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void>;
-  verifyPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
+  packVerifier(): PackVerifier;
+  verifyPackBlobs(
+    verifier: PackVerifier,
+    encrypt: Uint8Array,
+    macK: Uint8Array,
+    macR: Uint8Array,
+    pack: Uint8Array,
+    blobs: Float64Array,
+    ids: Uint8Array,
+    plain: Uint8Array,
+    out: Uint8Array,
+    hashStep: number,
+    digest: Uint8Array,
+  ): Promise<void>;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -341,22 +354,36 @@ export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Arr
   return load().writeFiles(paths, data, meta, results, count, flags);
 }
 
+/** A lane's state for verifyPackBlobs (native/verify-pack.c): the pack's running SHA-256 and a zstd context. */
+export interface PackVerifier {
+  readonly __packVerifier: unique symbol;
+}
+
+/** A new PackVerifier: one per lane, used by one verifyPackBlobs request at a time. */
+export function packVerifier(): PackVerifier {
+  return load().packVerifier();
+}
+
+/** verifyPackBlobs' `hashStep`: the piece starts the pack (its SHA-256 begins) and/or ends it (`digest` is written). */
+export const PACK_HASH_FIRST = 1;
+export const PACK_HASH_LAST = 2;
+
 /**
- * check --read-data's work on the blobs of a piece of a pack, on libuv's thread pool
- * (native/verify-pack.c): `out` receives one status per blob, 0 when it verified. `blobs` holds
- * offset (in `pack`), length and uncompressed length (0: not compressed) per blob, `ids` their IDs
- * (32 bytes each). Blobs are decrypted in place: `pack` is unusable afterwards; compressed ones
- * are decompressed into `plain`. No array may be touched until the promise resolves.
+ * check --read-data's work on a piece of a pack, on libuv's thread pool (native/verify-pack.c):
+ * the piece goes into the pack's SHA-256 (kept in `verifier` from piece to piece; with
+ * PACK_HASH_LAST in `hashStep` the pack's hash is written to `digest`), then `out` receives one
+ * status per blob, 0 when it verified. `blobs` holds offset (in `pack`), length and uncompressed
+ * length (0: not compressed) per blob, `ids` their IDs (32 bytes each). Blobs are decrypted in
+ * place: `pack` is unusable afterwards; compressed ones are decompressed into `plain`. No array
+ * may be touched until the promise resolves.
  */
 export function verifyPackBlobs(
+  verifier: PackVerifier,
   key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
-  pack: Uint8Array,
-  blobs: Float64Array,
-  ids: Uint8Array,
-  plain: Uint8Array,
-  out: Uint8Array,
+  piece: { pack: Uint8Array; blobs: Float64Array; ids: Uint8Array; plain: Uint8Array; out: Uint8Array; hashStep: number; digest: Uint8Array },
 ): Promise<void> {
-  return load().verifyPackBlobs(key.encrypt, key.macK, key.macR, pack, blobs, ids, plain, out);
+  const p = piece;
+  return load().verifyPackBlobs(verifier, key.encrypt, key.macK, key.macR, p.pack, p.blobs, p.ids, p.plain, p.out, p.hashStep, p.digest);
 }
 
 /** A system call's failure as Node's fs reports it ("EEXIST: file already exists, open '/x'"), with code, errno, syscall and path. */

@@ -1,14 +1,16 @@
 /**
  * The structure check's index side: the index files are read once (into the master index), and a
  * pack's expected size comes from every index file that lists it (restic's check takes pack
- * sizes from the master index too).
+ * sizes from the master index too). With read-data, the packs are read while the trees are
+ * walked, and the findings still come in the order of the steps.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { type Backend, handle } from '../../backend/index.js';
-import { sha256Id } from '../../core/index.js';
+import { type Id, sha256Id } from '../../core/index.js';
 import { Repository, RepositoryWriter } from '../../repository/index.js';
+import { type Node, encodeTree } from '../../repository/model/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
 import { checkRepository } from './checker.js';
 
@@ -65,4 +67,73 @@ test('a pack whose blobs two index files share between them: its size is their u
   assert.equal(result.packsRead, 1);
   assert.equal(loads.size, 3);
   assert.deepEqual([...loads.values()], [1, 1, 1], 'each index file is read once');
+});
+
+const TIME = '2026-12-06T03:00:00Z';
+
+function node(name: string, type: 'file' | 'dir', ref: { content?: Id[]; subtree?: Id }): Node {
+  const n: Node = {
+    name: Buffer.from(name),
+    type,
+    mode: 0o644,
+    mtime: TIME,
+    atime: TIME,
+    ctime: TIME,
+    uid: 0,
+    gid: 0,
+    inode: 0n,
+    deviceId: 0n,
+    size: 0,
+    links: 1n,
+    device: 0n,
+    content: ref.content ?? null,
+  };
+  if (ref.subtree) n.subtree = ref.subtree;
+  return n;
+}
+
+test('read-data: the packs are read while the trees are walked, the walk findings still come first', async () => {
+  const repo = await makeTestRepository();
+  const w = new RepositoryWriter(repo);
+  const data = await w.saveDataBlob(randomBytes(50_000));
+  const missing = sha256Id(Buffer.from('a blob no pack holds'));
+  let tree = await w.saveTree(encodeTree([node('a', 'file', { content: [data] }), node('b', 'file', { content: [missing] })]));
+  for (let depth = 0; depth < 5; depth++) tree = await w.saveTree(encodeTree([node(`d${depth}`, 'dir', { subtree: tree })]));
+  await w.flush();
+  await w.saveSnapshot({ time: TIME, tree, paths: ['/srv'] });
+  // the data blob's pack damaged: its hash and the blob fail
+  const dataPack = repo.index.lookup('data', data)!.packId;
+  const h = handle('data', dataPack);
+  const bytes = await repo.backend.load(h, 0, 0);
+  bytes[20]! ^= 0xff;
+  await repo.backend.remove(h);
+  await repo.backend.save(h, bytes);
+
+  const reopened = await Repository.open(repo.backend, { password: 'test' });
+  let treesLoaded = 0;
+  let treesLoadedAtFirstPackRead: number | undefined;
+  const watched = Object.assign(Object.create(reopened) as Repository, {
+    loadTreeNodes: (id: Id, signal?: AbortSignal) => {
+      treesLoaded++;
+      return reopened.loadTreeNodes(id, signal);
+    },
+    loadPackRangeInto: (packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal) => {
+      treesLoadedAtFirstPackRead ??= treesLoaded;
+      return reopened.loadPackRangeInto(packId, offset, target, signal);
+    },
+  });
+  const result = await checkRepository(watched, { readData: true });
+
+  assert.equal(result.trees, 6);
+  assert.equal(treesLoaded, 6);
+  assert.ok(treesLoadedAtFirstPackRead !== undefined && treesLoadedAtFirstPackRead < treesLoaded, `the first pack was read after ${treesLoadedAtFirstPackRead} of ${treesLoaded} trees`);
+  assert.equal(result.packsRead, 2);
+  assert.deepEqual(
+    result.findings.map((f) => [f.kind, f.blob ?? f.pack]),
+    [
+      ['blob-not-indexed', missing],
+      ['pack-hash-mismatch', dataPack],
+      ['blob-corrupt', data],
+    ],
+  );
 });

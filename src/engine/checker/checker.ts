@@ -11,7 +11,8 @@
  *      blob a tree references is indexed (each tree is visited once)
  *   4. with readData: every selected pack is read whole, its hash equals its name, its header
  *      matches the index, every blob decrypts, decompresses and hashes to its ID (read-data.ts:
- *      a bounded number of packs in memory, in reused buffers)
+ *      a bounded number of packs in memory, in reused buffers); this runs beside step 3, its
+ *      findings reported after step 3's
  */
 import { type Id, errorMessage } from '../../core/index.js';
 import type { PackBlobs } from '../../repository/index/index.js';
@@ -137,6 +138,19 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
     }
   }
 
+  // 4. pack contents (read-data.ts), started before the tree walk: the packs are read and
+  // verified on libuv's thread pool while the main thread walks the trees, so that both cores
+  // work (one after the other, the walk left the pool idle and the reads left the main thread
+  // idle). Their findings are held and reported after the walk's, in the order they had before.
+  let packsRead = 0;
+  const dataFindings: Finding[] = [];
+  const reading = options.readData || options.selectPack ? readData(repo, indexed, packNumbers, onDisk, options, dataFindings, () => packsRead++) : undefined;
+  // settled at once, so that a failure during the walk is not an unhandled rejection
+  const readingDone = reading?.then(
+    () => undefined,
+    (err: unknown) => ({ err }),
+  );
+
   // 3. snapshots and every tree they reach
   const snapshotIds: Id[] = [];
   for await (const f of repo.listFiles('snapshots', signal)) snapshotIds.push(f.id);
@@ -186,39 +200,58 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
     }
     trees++;
   };
-  for (const [i, id] of snapshotIds.entries()) {
-    options.onProgress?.({ phase: 'snapshots', done: i, total: snapshotIds.length });
-    let snap: Snapshot;
-    try {
-      snap = await repo.loadSnapshot(id, signal);
-    } catch (err) {
-      report({ kind: 'snapshot-unreadable', severity: 'error', snapshot: id, message: `snapshot ${id} cannot be read: ${errorMessage(err)}` });
-      continue;
+  const walkSnapshots = async (): Promise<void> => {
+    for (const [i, id] of snapshotIds.entries()) {
+      options.onProgress?.({ phase: 'snapshots', done: i, total: snapshotIds.length });
+      let snap: Snapshot;
+      try {
+        snap = await repo.loadSnapshot(id, signal);
+      } catch (err) {
+        report({ kind: 'snapshot-unreadable', severity: 'error', snapshot: id, message: `snapshot ${id} cannot be read: ${errorMessage(err)}` });
+        continue;
+      }
+      await walk(snap.tree, '/', id);
     }
-    await walk(snap.tree, '/', id);
+  };
+  try {
+    await walkSnapshots();
+  } catch (err) {
+    await readingDone; // no pack read outlives the check (an aborted signal ends them early)
+    throw err;
   }
 
-  // 4. pack contents (read-data.ts): read into reused buffers, verified beside the main thread
-  let packsRead = 0;
-  if (options.readData || options.selectPack) {
-    const packIds = indexed.packIds.filter((id) => onDisk.has(id)).sort();
-    const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
-    // each pack's entries are built when a lane takes it
-    const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: () => indexed.compact(packNumbers.get(id)!) }));
-    await readAndVerifyPacks(
-      repo,
-      packs,
-      {
-        onProblem: (pack, p) => report({ kind: p.kind, severity: 'error', pack, ...('blob' in p && p.blob ? { blob: p.blob } : {}), message: p.message }),
-        onPackDone: () => {
-          packsRead++; // counted whether or not anyone listens to progress
-          options.onProgress?.({ phase: 'read-data', done: packsRead, total: selected.length });
-        },
-      },
-      signal,
-    );
-  }
+  const failed = await readingDone;
+  if (failed) throw failed.err;
+  for (const f of dataFindings) report(f);
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   return { findings, errors, hints: findings.length - errors, packs: onDisk.size, snapshots: snapshotIds.length, trees, packsRead };
+}
+
+/** Step 4: every selected pack read and verified; problems go to `found`, `onPackDone` counts. */
+async function readData(
+  repo: CheckerRepository,
+  indexed: PackBlobs,
+  packNumbers: ReadonlyMap<Id, number>,
+  onDisk: ReadonlyMap<Id, number>,
+  options: CheckOptions,
+  found: Finding[],
+  onPackDone: () => number,
+): Promise<void> {
+  const packIds = indexed.packIds.filter((id) => onDisk.has(id)).sort();
+  const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
+  // each pack's entries are built when a lane takes it
+  const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: () => indexed.compact(packNumbers.get(id)!) }));
+  await readAndVerifyPacks(
+    repo,
+    packs,
+    {
+      onProblem: (pack, p) => found.push({ kind: p.kind, severity: 'error', pack, ...('blob' in p && p.blob ? { blob: p.blob } : {}), message: p.message }),
+      onPackDone: () => {
+        const done = onPackDone() + 1; // counted whether or not anyone listens to progress
+        options.onProgress?.({ phase: 'read-data', done, total: selected.length });
+      },
+    },
+    options.signal,
+  );
 }

@@ -4,12 +4,11 @@
  * its ID. verifyPack is pure (usable in worker threads); verifyPackInPieces does the same work
  * with bounded memory, on libuv's thread pool through the native addon.
  */
-import { createHash } from 'node:crypto';
 import { type Id, errorMessage, sha256Id } from '../../core/index.js';
 import { type BlobScratch, openBlob, parsePackTail } from './blob-crypto.js';
 import { type CryptoKey, nativeCryptoEnabled } from '../crypto/index.js';
 import { type CompactPack, packBlobs } from '../index/compact-pack.js';
-import { verifyPackBlobs } from '../../native/index.js';
+import { PACK_HASH_FIRST, PACK_HASH_LAST, type PackVerifier, packVerifier, verifyPackBlobs } from '../../native/index.js';
 
 export interface PackProblem {
   kind: 'pack-hash-mismatch' | 'pack-header-mismatch' | 'blob-corrupt';
@@ -58,6 +57,8 @@ export function verifyPackInPiecesAvailable(): boolean {
 export interface PieceBuffers {
   piece: Buffer;
   plain: Buffer;
+  /** The native state kept from piece to piece (made on first use). */
+  verifier?: PackVerifier;
 }
 
 /** A piece of a pack read at once holds at least this much (more when one blob is larger). */
@@ -65,9 +66,10 @@ export const PACK_PIECE_BYTES = 4 * 1024 * 1024;
 
 /**
  * verifyPack's work with bounded memory: the pack is read piece by piece (`read` fills `target`
- * with the pack's bytes from `offset`), pieces cut between blobs, into `buffers.piece`; the pack's
- * SHA-256 is taken on the way, and the blobs of each piece are verified in place on libuv's
- * thread pool (native addon), compressed ones decompressed into `buffers.plain`. `sound`: the
+ * with the pack's bytes from `offset`), pieces cut between blobs, into `buffers.piece`; each piece
+ * goes into the pack's SHA-256 and its blobs are verified in place, both on libuv's thread pool
+ * (native addon: the main thread only reads and parses the header), compressed blobs
+ * decompressed into `buffers.plain`. `sound`: the
  * pack's hash and every blob verified, its header was read, and `problems` are then exactly
  * verifyPack's (header mismatches only). Otherwise the caller reads the pack whole and lets
  * verifyPack name the problems, so that damage is reported the same way on every path; index
@@ -115,34 +117,34 @@ export async function verifyPackInPieces(
   } else {
     pieces.push({ start, stop: size, first, last: n });
   }
-  const hash = createHash('sha256');
+  const verifier = (buffers.verifier ??= packVerifier());
+  const digest = Buffer.alloc(32);
   const problems: PackProblem[] = [];
   let header: Set<string> | undefined;
   let sound = true;
-  for (const p of pieces) {
+  for (const [k, p] of pieces.entries()) {
     const length = p.stop - p.start;
     if (buffers.piece.length < length) buffers.piece = Buffer.allocUnsafe(length);
     const bytes = buffers.piece.subarray(0, length);
     if (length > 0) await read(p.start, bytes);
-    hash.update(bytes);
     // the header (the pack's last bytes) before its piece's blobs are decrypted in place
     if (p.stop === size) header = headerEntries(key, version, packId, bytes, size, problems);
     const count = p.last - p.first;
-    if (count === 0) continue;
     const blobs = new Float64Array(count * 3);
     const ids = Buffer.allocUnsafe(count * 32);
-    for (let k = 0; k < count; k++) {
-      const i = order[p.first + k]!;
-      blobs[k * 3] = indexed.offsets[i]! - p.start;
-      blobs[k * 3 + 1] = indexed.lengths[i]!;
-      blobs[k * 3 + 2] = indexed.uncompressedLengths[i]!;
-      indexed.ids.copy(ids, k * 32, i * 32, i * 32 + 32);
+    for (let b = 0; b < count; b++) {
+      const i = order[p.first + b]!;
+      blobs[b * 3] = indexed.offsets[i]! - p.start;
+      blobs[b * 3 + 1] = indexed.lengths[i]!;
+      blobs[b * 3 + 2] = indexed.uncompressedLengths[i]!;
+      indexed.ids.copy(ids, b * 32, i * 32, i * 32 + 32);
     }
     const status = Buffer.alloc(count);
-    await verifyPackBlobs(key, bytes, blobs, ids, buffers.plain, status);
+    const hashStep = (k === 0 ? PACK_HASH_FIRST : 0) | (k === pieces.length - 1 ? PACK_HASH_LAST : 0);
+    await verifyPackBlobs(verifier, key, { pack: bytes, blobs, ids, plain: buffers.plain, out: status, hashStep, digest });
     if (status.some((s) => s !== 0)) sound = false;
   }
-  if (!sound || !header || hash.digest('hex') !== packId) return { sound: false, problems: [] };
+  if (!sound || !header || digest.toString('hex') !== packId) return { sound: false, problems: [] };
   for (const b of packBlobs(indexed)) if (!header.has(entryKey(b))) problems.push(headerMismatch(packId, b));
   return { sound: true, problems };
 }
