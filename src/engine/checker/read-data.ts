@@ -4,7 +4,10 @@
  * the repository or its pack size: a lane reads one pack at a time piece by piece (about 4 MiB,
  * more when a blob is larger) into its own buffers, reused from pack to pack, and verifies each
  * piece's blobs on libuv's thread pool (verifyPackInPieces): no V8 isolate per core, no copy of a
- * pack. One lane per core and one more, so that a read is in progress while the others verify.
+ * pack. One lane per core: a piece's read from the page cache takes about a millisecond against
+ * tens for its verification (its hash included), and a third lane only held 4–12 MiB more buffers
+ * (6 paired runs of /usr/share's repositories: peak RSS 101–113 MiB against 110–123 with three, the
+ * same CPU time).
  * A pack found damaged is read again whole and named by verifyPack. Without the addon, whole
  * packs are read into fresh buffers and transferred to worker threads (VerifyPool).
  */
@@ -41,7 +44,7 @@ export interface ReadDataCallbacks {
 /** A failed read of a piece of a pack (`cause`), told apart from a failure of the verification. */
 class PieceReadError extends Error {}
 
-/** Verifying threads (the CPU work); one lane more keeps a read in progress while they work. */
+/** Verifying threads (the CPU work), one lane each. */
 function verifyThreads(): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
@@ -49,7 +52,7 @@ function verifyThreads(): number {
 /** `pieceBytes`: the size of the pieces packs are read in (PACK_PIECE_BYTES; tests use small ones). */
 export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackToRead[], cb: ReadDataCallbacks, signal?: AbortSignal, pieceBytes?: number): Promise<void> {
   if (!verifyPackInPiecesAvailable()) return readWithWorkers(repo, packs, cb, signal);
-  const free: PieceBuffers[] = Array.from({ length: verifyThreads() + 1 }, () => ({ piece: Buffer.alloc(0), plain: Buffer.alloc(0) }));
+  const free: PieceBuffers[] = Array.from({ length: verifyThreads() }, () => ({ piece: Buffer.alloc(0), plain: Buffer.alloc(0) }));
   const unreadable = (id: Id, err: unknown): void => cb.onProblem(id, { kind: 'pack-unreadable', message: `pack ${id} cannot be read: ${errorMessage(err)}` });
   await forEachConcurrent(
     packs,
