@@ -6,7 +6,7 @@
  * piece's blobs on libuv's thread pool (verifyPackInPieces): no V8 isolate per core, no copy of a
  * pack. One lane per core: a piece's read from the page cache takes about a millisecond against
  * tens for its verification (its hash included), and a third lane only held 4–12 MiB more buffers
- * (6 paired runs of /usr/share's repositories: peak RSS 101–113 MiB against 110–123 with three, the
+ * (6 paired runs on /usr/share's repositories: peak RSS 99–111 MiB against 108–120 with three, the
  * same CPU time).
  * A pack found damaged is read again whole and named by verifyPack. Without the addon, whole
  * packs are read into fresh buffers and transferred to worker threads (VerifyPool).
