@@ -81,6 +81,7 @@ export interface CheckOptions {
   selectPack?: (packId: Id, ordinal: number, total: number) => boolean;
   signal?: AbortSignal;
   onFinding?: (f: Finding) => void;
+  /** 'snapshots' as each snapshot's walk starts, 'read-data' after each pack; the two phases run at the same time. */
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
 
