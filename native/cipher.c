@@ -3,6 +3,7 @@
  * into caller-owned buffers with the OpenSSL that Node itself exports (AES-NI). Node's
  * Cipher.update always returns a fresh buffer; this keeps the hot path free of allocations.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,9 +17,35 @@
 /* Slices for the fused seal: AES-CTR writes one slice, Poly1305 reads it while it is in L1/L2. */
 #define SEAL_SLICE (16 * 1024)
 
+/*
+ * The two ciphers, fetched once: EVP_aes_256_ctr() and EVP_aes_128_ecb() make every
+ * EVP_EncryptInit_ex look the algorithm up by name again (OpenSSL 3's implicit fetch), twice per
+ * blob opened or sealed. Fetched ciphers may be shared between threads; if a fetch fails, the
+ * implicit ones are used.
+ */
+static pthread_once_t ciphers_once = PTHREAD_ONCE_INIT;
+static const EVP_CIPHER *aes256ctr, *aes128ecb;
+
+static void fetch_ciphers(void) {
+  aes256ctr = EVP_CIPHER_fetch(NULL, "AES-256-CTR", NULL);
+  aes128ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+  if (!aes256ctr) aes256ctr = EVP_aes_256_ctr();
+  if (!aes128ecb) aes128ecb = EVP_aes_128_ecb();
+}
+
+static const EVP_CIPHER *cipher_ctr(void) {
+  pthread_once(&ciphers_once, fetch_ciphers);
+  return aes256ctr;
+}
+
+static const EVP_CIPHER *cipher_ecb(void) {
+  pthread_once(&ciphers_once, fetch_ciphers);
+  return aes128ecb;
+}
+
 static EVP_CIPHER_CTX *ctr_start(const uint8_t key[32], const uint8_t iv[16]) {
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-  if (ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, key, iv) != 1) {
+  if (ctx && EVP_EncryptInit_ex(ctx, cipher_ctr(), NULL, key, iv) != 1) {
     EVP_CIPHER_CTX_free(ctx);
     ctx = NULL;
   }
@@ -41,7 +68,7 @@ static bool poly1305_aes_init(struct poly_acc *a, const uint8_t mac_k[16], const
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
   if (!ctx) return false;
   int written = 0;
-  bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, mac_k, NULL) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+  bool ok = EVP_EncryptInit_ex(ctx, cipher_ecb(), NULL, mac_k, NULL) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
             EVP_EncryptUpdate(ctx, key + 16, &written, nonce, 16) == 1 && written == 16;
   EVP_CIPHER_CTX_free(ctx);
   if (ok) poly_init(a, key);
