@@ -128,6 +128,7 @@ test('read-data: the packs are read while the trees are walked, the walk finding
   assert.equal(treesLoaded, 6);
   assert.ok(treesLoadedAtFirstPackRead !== undefined && treesLoadedAtFirstPackRead < treesLoaded, `the first pack was read after ${treesLoadedAtFirstPackRead} of ${treesLoaded} trees`);
   assert.equal(result.packsRead, 2);
+  assert.equal(result.findings[0]!.path, '/d4/d3/d2/d1/d0/b');
   assert.deepEqual(
     result.findings.map((f) => [f.kind, f.blob ?? f.pack]),
     [

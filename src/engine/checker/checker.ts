@@ -185,18 +185,22 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
       }
       if (next.done) break;
       const n = next.value;
-      const p = `${path === '/' ? '' : path}/${n.name.toString()}`;
+      // the node's path only when something needs it (a finding, a subtree): most files need none
+      const nodePath = (): string => `${path === '/' ? '' : path}/${n.name.toString()}`;
       if (n.name.length === 0 || n.type === 'irregular') {
+        const p = nodePath();
         report({ kind: 'invalid-node', severity: 'error', blob: treeId, path: p, message: `tree ${treeId}: invalid node ${JSON.stringify(p)} of type ${n.type}` });
       }
       if (n.type === 'file') {
         for (const id of n.content ?? []) {
-          if (!repo.index.lookup('data', id)) {
+          // plaintextSize: the lookup without building the blob's location
+          if (repo.index.plaintextSize('data', id) < 0) {
+            const p = nodePath();
             report({ kind: 'blob-not-indexed', severity: 'error', blob: id, snapshot, path: p, message: `data blob ${id} of ${p} is not in the index` });
           }
         }
       } else if (n.type === 'dir' && n.subtree) {
-        await walk(n.subtree, p, snapshot);
+        await walk(n.subtree, nodePath(), snapshot);
       }
     }
     trees++;
