@@ -1,6 +1,6 @@
 /*
- * verifyPackBlobs: check --read-data's work on the blobs of one piece of a pack, in one request
- * on libuv's thread pool. Worker threads cost a V8 isolate each (tens of MiB) and a copy or
+ * verifyPackBlobs and openPackBlobs: the work on the blobs of one piece of a pack (check
+ * --read-data) or one span of it (restore), in one request on libuv's thread pool. Worker threads cost a V8 isolate each (tens of MiB) and a copy or
  * transfer of every pack; here the bytes stay in the caller's (reused) buffer and the work runs
  * beside the main thread. For each blob: bounds, Poly1305-AES, AES-256-CTR in place, then zstd
  * into `plain` when it is compressed, and SHA-256 of the plaintext against the blob's ID. (The
@@ -16,7 +16,14 @@
  *          VP_BOUNDS, VP_SEALED, VP_ZSTD, VP_HASH)
  * The arrays are held until the promise resolves; the caller must not touch them before. A blob
  * that fails is not described here: the caller reads the pack again and names the problem.
+ *
+ * openPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out) → Promise<void>
+ *   restore's variant: the same work, but each blob's plaintext is kept for the caller. `blobs`
+ *   has 4 numbers per blob, the 4th where in `plain` a compressed blob is decompressed to (the
+ *   caller gives each one its own place); an uncompressed blob's plaintext is left in `pack`,
+ *   decrypted in place at its offset (its length less the 32 bytes of IV and MAC).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -36,14 +43,15 @@ struct vp_job {
   uint8_t enc[32], mac_k[16], mac_r[16];
   struct vp_view pack, blobs, ids, plain, out;
   size_t count;
+  size_t stride; /* numbers per blob in `blobs`: 3, or 4 with the place of its plaintext */
   bool failed; /* OpenSSL or zstd could not start */
   napi_deferred deferred;
   napi_async_work work;
 };
 
 static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
-  const double *b = (const double *)j->blobs.bytes + i * 3;
-  double off = b[0], len = b[1], raw = b[2];
+  const double *b = (const double *)j->blobs.bytes + i * j->stride;
+  double off = b[0], len = b[1], raw = b[2], at = j->stride == 4 ? b[3] : 0;
   if (!(off >= 0 && len >= 0 && raw >= 0) || off + len > (double)j->pack.len) return VP_BOUNDS;
   uint8_t *sealed = j->pack.bytes + (size_t)off;
   int64_t n = -1;
@@ -55,10 +63,11 @@ static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
   const uint8_t *plain = sealed;
   size_t plain_len = (size_t)n;
   if (raw > 0) {
-    if (raw > (double)j->plain.len) return VP_ZSTD;
-    size_t got = ZSTD_decompressDCtx(dctx, j->plain.bytes, (size_t)raw, sealed, (size_t)n);
+    if (!(at >= 0) || at + raw > (double)j->plain.len) return VP_ZSTD;
+    uint8_t *into = j->plain.bytes + (size_t)at;
+    size_t got = ZSTD_decompressDCtx(dctx, into, (size_t)raw, sealed, (size_t)n);
     if (ZSTD_isError(got) || got != (size_t)raw) return VP_ZSTD;
-    plain = j->plain.bytes;
+    plain = into;
     plain_len = got;
   }
   uint8_t id[32];
@@ -102,7 +111,7 @@ static void vp_complete(napi_env env, napi_status status, void *data) {
   if (status == napi_ok && !j->failed) {
     napi_resolve_deferred(env, j->deferred, undefined);
   } else {
-    const char *why = status == napi_ok ? "verifyPackBlobs: OpenSSL or zstd failed" : "verifyPackBlobs: the request was cancelled";
+    const char *why = status == napi_ok ? "verifying blobs: OpenSSL or zstd failed" : "verifying blobs: the request was cancelled";
     napi_create_string_utf8(env, why, NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, NULL, message, &error);
     napi_reject_deferred(env, j->deferred, error);
@@ -128,9 +137,12 @@ static bool vp_view(napi_env env, napi_value v, napi_typedarray_type want, const
   return napi_create_reference(env, v, 1, &out->ref) == napi_ok;
 }
 
-static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
+/* verifyPackBlobs (3 numbers per blob) and openPackBlobs (4): `name` for messages. */
+static napi_value start_blobs_request(napi_env env, napi_callback_info info, size_t stride, const char *name) {
   napi_value argv[8];
-  if (!get_args(env, info, 8, argv, "verifyPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out)")) return NULL;
+  char usage[96], msg[96];
+  snprintf(usage, sizeof usage, "%s(encrypt, macK, macR, pack, blobs, ids, plain, out)", name);
+  if (!get_args(env, info, 8, argv, usage)) return NULL;
   uint8_t *enc, *mac_k, *mac_r;
   size_t el, kl, rl;
   if (!get_u8(env, argv[0], "encrypt", &enc, &el) || !get_u8(env, argv[1], "macK", &mac_k, &kl) ||
@@ -142,41 +154,56 @@ static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
   }
   struct vp_job *j = calloc(1, sizeof *j);
   if (!j) {
-    napi_throw_error(env, "ENOMEM", "verifyPackBlobs: out of memory");
+    snprintf(msg, sizeof msg, "%s: out of memory", name);
+    napi_throw_error(env, "ENOMEM", msg);
     return NULL;
   }
+  j->stride = stride;
   memcpy(j->enc, enc, 32);
   memcpy(j->mac_k, mac_k, 16);
   memcpy(j->mac_r, mac_r, 16);
-  if (!vp_view(env, argv[3], napi_uint8_array, "verifyPackBlobs: pack must be a Uint8Array", &j->pack) ||
-      !vp_view(env, argv[4], napi_float64_array, "verifyPackBlobs: blobs must be a Float64Array", &j->blobs) ||
-      !vp_view(env, argv[5], napi_uint8_array, "verifyPackBlobs: ids must be a Uint8Array", &j->ids) ||
-      !vp_view(env, argv[6], napi_uint8_array, "verifyPackBlobs: plain must be a Uint8Array", &j->plain) ||
-      !vp_view(env, argv[7], napi_uint8_array, "verifyPackBlobs: out must be a Uint8Array", &j->out)) {
+  if (!vp_view(env, argv[3], napi_uint8_array, "pack must be a Uint8Array", &j->pack) ||
+      !vp_view(env, argv[4], napi_float64_array, "blobs must be a Float64Array", &j->blobs) ||
+      !vp_view(env, argv[5], napi_uint8_array, "ids must be a Uint8Array", &j->ids) ||
+      !vp_view(env, argv[6], napi_uint8_array, "plain must be a Uint8Array", &j->plain) ||
+      !vp_view(env, argv[7], napi_uint8_array, "out must be a Uint8Array", &j->out)) {
     vp_free(env, j);
     return NULL;
   }
-  j->count = j->blobs.len / 24;
-  if (j->blobs.len % 24 != 0 || j->ids.len < j->count * ENTRY_ID_SIZE || j->out.len < j->count) {
+  size_t row = stride * sizeof(double);
+  j->count = j->blobs.len / row;
+  if (j->blobs.len % row != 0 || j->ids.len < j->count * ENTRY_ID_SIZE || j->out.len < j->count) {
     vp_free(env, j);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "verifyPackBlobs: ids and out do not fit the blobs");
+    snprintf(msg, sizeof msg, "%s: ids and out do not fit the blobs", name);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
     return NULL;
   }
-  napi_value promise, name;
+  napi_value promise, resource;
   napi_create_promise(env, &j->deferred, &promise);
-  napi_create_string_utf8(env, "lifeboat:verifyPackBlobs", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_async_work(env, NULL, name, vp_execute, vp_complete, j, &j->work) != napi_ok ||
+  snprintf(msg, sizeof msg, "lifeboat:%s", name);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &resource);
+  if (napi_create_async_work(env, NULL, resource, vp_execute, vp_complete, j, &j->work) != napi_ok ||
       napi_queue_async_work(env, j->work) != napi_ok) {
     vp_free(env, j);
-    napi_throw_error(env, NULL, "verifyPackBlobs: could not queue the work");
+    snprintf(msg, sizeof msg, "%s: could not queue the work", name);
+    napi_throw_error(env, NULL, msg);
     return NULL;
   }
   return promise;
 }
 
+static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
+  return start_blobs_request(env, info, 3, "verifyPackBlobs");
+}
+
+static napi_value js_open_pack_blobs(napi_env env, napi_callback_info info) {
+  return start_blobs_request(env, info, 4, "openPackBlobs");
+}
+
 bool verify_pack_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"verifyPackBlobs", NULL, js_verify_pack_blobs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openPackBlobs", NULL, js_open_pack_blobs, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  return napi_define_properties(env, exports, 1, props) == napi_ok;
+  return napi_define_properties(env, exports, 2, props) == napi_ok;
 }

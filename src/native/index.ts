@@ -53,6 +53,7 @@ interface NativeAddon {
   scanDir(path: NativePath, withXattrs: boolean): Promise<ArrayBuffer | number>;
   writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void>;
   verifyPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
+  openPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -357,6 +358,18 @@ export function verifyPackBlobs(
   out: Uint8Array,
 ): Promise<void> {
   return load().verifyPackBlobs(key.encrypt, key.macK, key.macR, pack, blobs, ids, plain, out);
+}
+
+/** verifyPackBlobs keeping each blob's plaintext: 4 numbers per blob, the 4th its place in `plain` (see native/verify-pack.c). */
+export function openPackBlobs(
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
+  pack: Uint8Array,
+  blobs: Float64Array,
+  ids: Uint8Array,
+  plain: Uint8Array,
+  out: Uint8Array,
+): Promise<void> {
+  return load().openPackBlobs(key.encrypt, key.macK, key.macR, pack, blobs, ids, plain, out);
 }
 
 /** A system call's failure as Node's fs reports it ("EEXIST: file already exists, open '/x'"), with code, errno, syscall and path. */
