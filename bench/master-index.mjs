@@ -18,6 +18,10 @@
 // the machine may be shared). restic's figures are its peak RSS less that of `restic cat config` (which loads no
 // index), per blob. `index` is the RSS the Lifeboat process gives back when it drops the
 // repository after the load: the index's own memory, without what the load left in the heaps.
+// A build whose MasterIndex has `footprint()` also reports its structural bytes per blob: the
+// typed arrays' bytes written (rows, bucket table, pack list, hash of rows added after the sort)
+// and the side list of large lengths; `JS heap` is heapUsed after the load less before it (after a
+// GC each: the pack list where it is JS objects, the copies map); `rest` is index − both.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -104,6 +108,7 @@ async function child(dist) {
   let repo = await Repository.open(await openBackend(repoDir), { password });
   globalThis.gc();
   const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const c0 = cpuSeconds();
   await repo.loadIndex();
@@ -113,6 +118,16 @@ async function child(dist) {
   globalThis.gc();
   const rss1 = process.memoryUsage().rss;
   const peak1 = process.resourceUsage().maxRSS * 1024;
+  const heapPerBlob = (process.memoryUsage().heapUsed - heap0) / count;
+  const f = typeof repo.index.footprint === 'function' ? repo.index.footprint() : undefined;
+  const structure = f && {
+    rows: f.rows / count,
+    buckets: f.buckets / count,
+    packs: f.packs / count,
+    pendingHash: f.pendingHash / count,
+    largeLengths: f.largeLengths / count,
+    total: (f.rows + f.buckets + f.packs + f.pendingHash + f.largeLengths) / count,
+  };
   // lookups: blobs present (a sample, shuffled) and absent (random IDs), as raw keys
   const lookups = Number(opts.lookups);
   const sample = [];
@@ -172,6 +187,8 @@ async function child(dist) {
       indexPerBlob: (rss2 - rss3) / count,
       peakPerBlob: (peak1 - rss0) / count,
       heapUsed: process.memoryUsage().heapUsed,
+      heapPerBlob,
+      structure,
       hitsPerSecond,
       missesPerSecond,
     }),
@@ -238,6 +255,12 @@ if (opts.child) {
       console.log(
         `  ${c.name.padEnd(11)} load ${fmt(r.loadSeconds, 2)} s (CPU ${fmt(r.loadCpu, 2)} s)  RSS ${fmt(r.rssPerBlob)} B/blob (index ${fmt(r.indexPerBlob)})  peak ${fmt(r.peakPerBlob)} B/blob` +
           (r.hitsPerSecond ? `  lookups ${(r.hitsPerSecond / 1e6).toFixed(2)} M/s present, ${(r.missesPerSecond / 1e6).toFixed(2)} M/s absent (per CPU-s)` : ''),
+      );
+      if (r.heapPerBlob === undefined) continue;
+      const s = r.structure;
+      const parts = s ? ` (rows ${fmt(s.rows, 2)}, buckets ${fmt(s.buckets, 2)}, packs ${fmt(s.packs, 3)}, pending hash ${fmt(s.pendingHash, 3)}, large lengths ${fmt(s.largeLengths, 3)})` : '';
+      console.log(
+        `  ${''.padEnd(11)} structure ${fmt(s?.total, 2)} B/blob${parts}  JS heap ${fmt(r.heapPerBlob, 2)} B/blob  rest ${s ? fmt(r.indexPerBlob - s.total - r.heapPerBlob, 2) : '–'} B/blob`,
       );
     }
     const mine = results.get('this build');

@@ -1,0 +1,91 @@
+/**
+ * The master index's pack list: pack number ⇄ pack ID. The IDs sit in one byte array, 32 bytes a
+ * pack, and an open-addressing hash of pack numbers (4 bytes a slot, at most half full) finds a
+ * pack's number from its ID: about 40 bytes a pack instead of a hex string, an array slot and a
+ * Map entry (about 120). Pack IDs are SHA-256 hashes, so their first word spreads them evenly.
+ *
+ * `number` remembers the last pack it was asked for: the blobs of an index file come grouped by
+ * pack, so a load hashes each pack once per index file, not once per blob.
+ */
+import { type Id, idFromBytes } from '../../core/index.js';
+import { wordOf } from './blob-table.js';
+
+export class PackTable {
+  /** Packs 0 … count − 1. */
+  count = 0;
+  private ids = new Uint8Array(32 * 64);
+  /** Pack number + 1 by the first word of its ID; 0 = empty. */
+  private slots = new Int32Array(128);
+  private readonly key = Buffer.alloc(32);
+  private lastId: string | undefined;
+  private lastNumber = -1;
+
+  /** The pack's number, the next one when it is new. */
+  number(id: Id): number {
+    if (id === this.lastId) return this.lastNumber;
+    this.key.write(id, 0, 32, 'hex');
+    let n = this.find(this.key);
+    if (n < 0) n = this.append(this.key);
+    this.lastId = id;
+    this.lastNumber = n;
+    return n;
+  }
+
+  has(id: Id): boolean {
+    this.key.write(id, 0, 32, 'hex');
+    return this.find(this.key) >= 0;
+  }
+
+  /** Pack n's ID. */
+  idOf(n: number): Id {
+    return idFromBytes(this.ids.subarray(n * 32, n * 32 + 32));
+  }
+
+  /** Every pack's ID, by number. */
+  allIds(): Id[] {
+    return Array.from({ length: this.count }, (_, n) => this.idOf(n));
+  }
+
+  /** Bytes the IDs (those written) and the hash hold. */
+  get footprint(): number {
+    return this.count * 32 + this.slots.byteLength;
+  }
+
+  private find(key: Uint8Array): number {
+    const mask = this.slots.length - 1;
+    for (let s = wordOf(key, 0) & mask; ; s = (s + 1) & mask) {
+      const v = this.slots[s]!;
+      if (v === 0) return -1;
+      if (this.holds(v - 1, key)) return v - 1;
+    }
+  }
+
+  private holds(n: number, key: Uint8Array): boolean {
+    const ids = this.ids;
+    for (let k = 0, at = n * 32; k < 32; k++) if (ids[at + k] !== key[k]) return false;
+    return true;
+  }
+
+  private append(key: Uint8Array): number {
+    const n = this.count++;
+    if (this.ids.length < this.count * 32) {
+      const ids = new Uint8Array(this.ids.length * 2);
+      ids.set(this.ids);
+      this.ids = ids;
+    }
+    this.ids.set(key, n * 32);
+    if (this.count * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let m = 0; m < n; m++) this.place(m);
+    }
+    this.place(n);
+    return n;
+  }
+
+  private place(n: number): void {
+    const mask = this.slots.length - 1;
+    let s = wordOf(this.ids, n * 32) & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = n + 1;
+  }
+}
