@@ -14,7 +14,8 @@
 // loadIndex) with bin/lifeboat's V8 flags and malloc setting, and prints: load time (index files
 // read, decrypted, decoded, and the first question that sorts the rows), RSS growth per blob after
 // a GC (RSS after the load less RSS after opening), peak RSS growth per blob, and lookups per
-// CPU-second (`hasKey` of blobs present, in random order, and of absent ones; CPU time:
+// CPU-second (`hasKey` of blobs present, in random order, and of absent ones, and `lookup` of
+// the present ones by hex ID, which builds the whole location; CPU time:
 // the machine may be shared). restic's figures are its peak RSS less that of `restic cat config` (which loads no
 // index), per blob. `index` is the RSS the Lifeboat process gives back when it drops the
 // repository after the load: the index's own memory, without what the load left in the heaps.
@@ -166,10 +167,21 @@ async function child(dist) {
     for (let i = 0; i < lookups; i++) if (repo.index.hasKey('data', absent[i % absent.length])) f++;
     return f;
   });
-  if (hits !== lookups || misses !== 0) throw new Error(`lookups wrong: ${hits} of ${lookups} present found, ${misses} absent found`);
+  // `lookup` by hex ID, as restore and stats ask: the whole location (pack ID, lengths) as an object
+  const sampleIds = sample.map(([type, key]) => [type, Buffer.from(key).toString('hex')]);
+  const [locationsPerSecond, located] = time(() => {
+    let f = 0;
+    for (let i = 0; i < lookups; i++) {
+      const [type, id] = sampleIds[i % sampleIds.length];
+      if (repo.index.lookup(type, id)?.packId) f++;
+    }
+    return f;
+  });
+  if (hits !== lookups || misses !== 0 || located !== lookups) throw new Error(`lookups wrong: ${hits} of ${lookups} present found, ${misses} absent found, ${located} located`);
   // the memory the index holds: what the process gives back when the repository is dropped
   await repo.close();
   sample.length = 0;
+  sampleIds.length = 0;
   globalThis.gc();
   const rss2 = process.memoryUsage().rss;
   repo = undefined;
@@ -191,6 +203,7 @@ async function child(dist) {
       structure,
       hitsPerSecond,
       missesPerSecond,
+      locationsPerSecond,
     }),
   );
 }
@@ -254,7 +267,9 @@ if (opts.child) {
       const r = results.get(c.name);
       console.log(
         `  ${c.name.padEnd(11)} load ${fmt(r.loadSeconds, 2)} s (CPU ${fmt(r.loadCpu, 2)} s)  RSS ${fmt(r.rssPerBlob)} B/blob (index ${fmt(r.indexPerBlob)})  peak ${fmt(r.peakPerBlob)} B/blob` +
-          (r.hitsPerSecond ? `  lookups ${(r.hitsPerSecond / 1e6).toFixed(2)} M/s present, ${(r.missesPerSecond / 1e6).toFixed(2)} M/s absent (per CPU-s)` : ''),
+          (r.hitsPerSecond
+            ? `  lookups ${(r.hitsPerSecond / 1e6).toFixed(2)} M/s present, ${(r.missesPerSecond / 1e6).toFixed(2)} M/s absent, lookup() ${(r.locationsPerSecond / 1e6).toFixed(2)} M/s (per CPU-s)`
+            : ''),
       );
       if (r.heapPerBlob === undefined) continue;
       const s = r.structure;

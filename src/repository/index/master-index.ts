@@ -20,7 +20,7 @@
  *
  * Iteration (`blobs`) follows the key order, not the order of `add`; do not add while iterating.
  */
-import { type Id, idFromBytes } from '../../core/index.js';
+import type { Id } from '../../core/index.js';
 import { type BlobType, blobPlaintextLength } from '../pack/header.js';
 import { BlobTable, PACK_MASK, TREE_BIT, wordOf } from './blob-table.js';
 import { PackBlobs, type RowCopy } from './pack-blobs.js';
@@ -72,6 +72,7 @@ export class MasterIndex {
   private readonly copies = new Map<string, Copy[]>();
   private readonly keyBytes = new Uint8Array(32);
   private readonly scratch = Buffer.from(this.keyBytes.buffer, 0, 32);
+  private idText: Buffer = Buffer.alloc(0);
 
   constructor(initialCapacity = 1024) {
     this.table = new BlobTable(initialCapacity);
@@ -239,7 +240,10 @@ export class MasterIndex {
   }
 
   private idOf(i: number): Id {
-    return idFromBytes(this.table.ids.subarray(i * 32, i * 32 + 32));
+    const ids = this.table.ids;
+    // a Buffer over the IDs (made again when they grow): its toString takes a range, no view per call
+    if (this.idText.buffer !== ids.buffer) this.idText = Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength);
+    return this.idText.toString('hex', i * 32, i * 32 + 32) as Id;
   }
 
   private location(i: number): BlobLocation {

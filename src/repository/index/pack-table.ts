@@ -5,20 +5,27 @@
  * Map entry (about 120). Pack IDs are SHA-256 hashes, so their first word spreads them evenly.
  *
  * `number` remembers the last pack it was asked for: the blobs of an index file come grouped by
- * pack, so a load hashes each pack once per index file, not once per blob.
+ * pack, so a load hashes each pack once per index file, not once per blob. `idOf` keeps the hex
+ * IDs it made last, RECENT of them by pack number: blobs looked up one after another (a file's,
+ * a tree's) mostly share their packs, and get the same string (its hash already computed).
  */
-import { type Id, idFromBytes } from '../../core/index.js';
+import type { Id } from '../../core/index.js';
 import { wordOf } from './blob-table.js';
+
+/** Hex IDs `idOf` keeps (a power of 2). */
+const RECENT = 1024;
 
 export class PackTable {
   /** Packs 0 … count − 1. */
   count = 0;
-  private ids = new Uint8Array(32 * 64);
+  private ids = Buffer.alloc(32 * 64);
   /** Pack number + 1 by the first word of its ID; 0 = empty. */
   private slots = new Int32Array(128);
   private readonly key = Buffer.alloc(32);
   private lastId: string | undefined;
   private lastNumber = -1;
+  private readonly recentIds: (Id | undefined)[] = new Array<Id | undefined>(RECENT);
+  private readonly recentNumbers = new Int32Array(RECENT).fill(-1);
 
   /** The pack's number, the next one when it is new. */
   number(id: Id): number {
@@ -38,7 +45,12 @@ export class PackTable {
 
   /** Pack n's ID. */
   idOf(n: number): Id {
-    return idFromBytes(this.ids.subarray(n * 32, n * 32 + 32));
+    const r = n & (RECENT - 1);
+    if (this.recentNumbers[r] === n) return this.recentIds[r]!;
+    const id = this.ids.toString('hex', n * 32, n * 32 + 32) as Id;
+    this.recentIds[r] = id;
+    this.recentNumbers[r] = n;
+    return id;
   }
 
   /** Every pack's ID, by number. */
@@ -46,9 +58,9 @@ export class PackTable {
     return Array.from({ length: this.count }, (_, n) => this.idOf(n));
   }
 
-  /** Bytes the IDs (those written) and the hash hold. */
+  /** Bytes the IDs (those written), the hash and the numbers of the recent IDs hold (those IDs: in the JS heap). */
   get footprint(): number {
-    return this.count * 32 + this.slots.byteLength;
+    return this.count * 32 + this.slots.byteLength + this.recentNumbers.byteLength;
   }
 
   private find(key: Uint8Array): number {
@@ -69,7 +81,7 @@ export class PackTable {
   private append(key: Uint8Array): number {
     const n = this.count++;
     if (this.ids.length < this.count * 32) {
-      const ids = new Uint8Array(this.ids.length * 2);
+      const ids = Buffer.alloc(this.ids.length * 2);
       ids.set(this.ids);
       this.ids = ids;
     }
