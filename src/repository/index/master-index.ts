@@ -2,7 +2,7 @@
  * The in-memory master index: blob (type, ID) → (pack, offset, length, uncompressed length).
  *
  * The rows live in a BlobTable: typed-array columns, 46 bytes per blob and no JS object per blob
- * (no GC pressure); packs are few (≥ 4 MiB each) and live in a PackTable (about 40 bytes a pack).
+ * (no GC pressure); packs are few (≥ 4 MiB each) and live in a PackTable (32 bytes a pack, and a hash).
  * `footprint` tells what each part holds. Two phases:
  *
  *   loading     `add` only appends (no lookup per blob). The first question asked (`has`,

@@ -1,8 +1,8 @@
 /**
  * The master index's pack list: pack number ⇄ pack ID. The IDs sit in one byte array, 32 bytes a
  * pack, and an open-addressing hash of pack numbers (4 bytes a slot, at most half full) finds a
- * pack's number from its ID: about 40 bytes a pack instead of a hex string, an array slot and a
- * Map entry (about 120). Pack IDs are SHA-256 hashes, so their first word spreads them evenly.
+ * pack's number from its ID: 40–48 bytes a pack instead of a hex string, an array slot and a Map
+ * entry (about 150). Pack IDs are SHA-256 hashes, so their first word spreads them evenly.
  *
  * `number` remembers the last pack it was asked for: the blobs of an index file come grouped by
  * pack, so a load hashes each pack once per index file, not once per blob. `idOf` keeps the hex
