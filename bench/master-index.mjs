@@ -14,10 +14,15 @@
 // loadIndex) with bin/lifeboat's V8 flags and malloc setting, and prints: load time (index files
 // read, decrypted, decoded, and the first question that sorts the rows), RSS growth per blob after
 // a GC (RSS after the load less RSS after opening), peak RSS growth per blob, and lookups per
-// CPU-second (`hasKey` of blobs present, in random order, and of absent ones; CPU time:
+// CPU-second (`hasKey` of blobs present, in random order, and of absent ones, and `lookup` of
+// the present ones by hex ID, which builds the whole location; CPU time:
 // the machine may be shared). restic's figures are its peak RSS less that of `restic cat config` (which loads no
 // index), per blob. `index` is the RSS the Lifeboat process gives back when it drops the
 // repository after the load: the index's own memory, without what the load left in the heaps.
+// A build whose MasterIndex has `footprint()` also reports its structural bytes per blob: the
+// typed arrays' bytes written (rows, bucket table, pack list, hash of rows added after the sort)
+// and the side list of large lengths; `JS heap` is heapUsed after the load less before it (after a
+// GC each: the pack list where it is JS objects, the copies map); `rest` is index − both.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -104,6 +109,7 @@ async function child(dist) {
   let repo = await Repository.open(await openBackend(repoDir), { password });
   globalThis.gc();
   const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const c0 = cpuSeconds();
   await repo.loadIndex();
@@ -113,6 +119,16 @@ async function child(dist) {
   globalThis.gc();
   const rss1 = process.memoryUsage().rss;
   const peak1 = process.resourceUsage().maxRSS * 1024;
+  const heapPerBlob = (process.memoryUsage().heapUsed - heap0) / count;
+  const f = typeof repo.index.footprint === 'function' ? repo.index.footprint() : undefined;
+  const structure = f && {
+    rows: f.rows / count,
+    buckets: f.buckets / count,
+    packs: f.packs / count,
+    pendingHash: f.pendingHash / count,
+    largeLengths: f.largeLengths / count,
+    total: (f.rows + f.buckets + f.packs + f.pendingHash + f.largeLengths) / count,
+  };
   // lookups: blobs present (a sample, shuffled) and absent (random IDs), as raw keys
   const lookups = Number(opts.lookups);
   const sample = [];
@@ -151,10 +167,19 @@ async function child(dist) {
     for (let i = 0; i < lookups; i++) if (repo.index.hasKey('data', absent[i % absent.length])) f++;
     return f;
   });
-  if (hits !== lookups || misses !== 0) throw new Error(`lookups wrong: ${hits} of ${lookups} present found, ${misses} absent found`);
+  // `lookup` by hex ID, as restore and stats ask: the whole location (pack ID, lengths) as an object
+  const sampleIds = sample.map(([type, key]) => [type, Buffer.from(key).toString('hex')]);
+  const [locationsPerSecond, located] = time(() => {
+    let f = 0;
+    for (let i = 0; i < lookups; i++) {
+      const [type, id] = sampleIds[i % sampleIds.length];
+      if (repo.index.lookup(type, id)?.packId) f++;
+    }
+    return f;
+  });
+  if (hits !== lookups || misses !== 0 || located !== lookups) throw new Error(`lookups wrong: ${hits} of ${lookups} present found, ${misses} absent found, ${located} located`);
   // the memory the index holds: what the process gives back when the repository is dropped
   await repo.close();
-  sample.length = 0;
   globalThis.gc();
   const rss2 = process.memoryUsage().rss;
   repo = undefined;
@@ -163,6 +188,9 @@ async function child(dist) {
   await new Promise((resolve) => setTimeout(resolve, 500));
   globalThis.gc();
   const rss3 = process.memoryUsage().rss;
+  // the samples stay alive until here: the memory they free is not the index's
+  sample.length = 0;
+  sampleIds.length = 0;
   console.log(
     JSON.stringify({
       count,
@@ -172,8 +200,11 @@ async function child(dist) {
       indexPerBlob: (rss2 - rss3) / count,
       peakPerBlob: (peak1 - rss0) / count,
       heapUsed: process.memoryUsage().heapUsed,
+      heapPerBlob,
+      structure,
       hitsPerSecond,
       missesPerSecond,
+      locationsPerSecond,
     }),
   );
 }
@@ -237,7 +268,15 @@ if (opts.child) {
       const r = results.get(c.name);
       console.log(
         `  ${c.name.padEnd(11)} load ${fmt(r.loadSeconds, 2)} s (CPU ${fmt(r.loadCpu, 2)} s)  RSS ${fmt(r.rssPerBlob)} B/blob (index ${fmt(r.indexPerBlob)})  peak ${fmt(r.peakPerBlob)} B/blob` +
-          (r.hitsPerSecond ? `  lookups ${(r.hitsPerSecond / 1e6).toFixed(2)} M/s present, ${(r.missesPerSecond / 1e6).toFixed(2)} M/s absent (per CPU-s)` : ''),
+          (r.hitsPerSecond
+            ? `  lookups ${(r.hitsPerSecond / 1e6).toFixed(2)} M/s present, ${(r.missesPerSecond / 1e6).toFixed(2)} M/s absent, lookup() ${(r.locationsPerSecond / 1e6).toFixed(2)} M/s (per CPU-s)`
+            : ''),
+      );
+      if (r.heapPerBlob === undefined) continue;
+      const s = r.structure;
+      const parts = s ? ` (rows ${fmt(s.rows, 2)}, buckets ${fmt(s.buckets, 2)}, packs ${fmt(s.packs, 3)}, pending hash ${fmt(s.pendingHash, 3)}, large lengths ${fmt(s.largeLengths, 3)})` : '';
+      console.log(
+        `  ${''.padEnd(11)} structure ${fmt(s?.total, 2)} B/blob${parts}  JS heap ${fmt(r.heapPerBlob, 2)} B/blob  rest ${s ? fmt(r.indexPerBlob - s.total - r.heapPerBlob, 2) : '–'} B/blob`,
       );
     }
     const mine = results.get('this build');

@@ -66,6 +66,7 @@ interface NativeAddon {
     hashStep: number,
     digest: Uint8Array,
   ): Promise<void>;
+  openPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -384,6 +385,18 @@ export function verifyPackBlobs(
 ): Promise<void> {
   const p = piece;
   return load().verifyPackBlobs(verifier, key.encrypt, key.macK, key.macR, p.pack, p.blobs, p.ids, p.plain, p.out, p.hashStep, p.digest);
+}
+
+/** verifyPackBlobs' work on the blobs (no pack hash, no verifier), keeping each blob's plaintext: 4 numbers per blob, the 4th its place in `plain` (see native/verify-pack.c). */
+export function openPackBlobs(
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
+  pack: Uint8Array,
+  blobs: Float64Array,
+  ids: Uint8Array,
+  plain: Uint8Array,
+  out: Uint8Array,
+): Promise<void> {
+  return load().openPackBlobs(key.encrypt, key.macK, key.macR, pack, blobs, ids, plain, out);
 }
 
 /** A system call's failure as Node's fs reports it ("EEXIST: file already exists, open '/x'"), with code, errno, syscall and path. */

@@ -7,10 +7,12 @@ import type { BlobLocation } from './index/master-index.js';
 import type { Node } from './model/index.js';
 import type { BlobType } from './pack/header.js';
 import type { BlobScratch } from './pack/blob-crypto.js';
+import type { OpenBlobsRequest } from './pack/open-blobs.js';
 
 export type { BlobLocation } from './index/master-index.js';
 export type { BlobType } from './pack/header.js';
 export type { BlobScratch } from './pack/blob-crypto.js';
+export type { OpenBlobsRequest } from './pack/open-blobs.js';
 
 export interface BlobIndex {
   lookup(type: BlobType, id: Id): BlobLocation | undefined;
@@ -35,4 +37,9 @@ export interface BlobReader {
    * result is a view into it, valid until the next call.
    */
   decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array, scratch?: BlobScratch): Buffer;
+  /**
+   * Opens many blobs of bytes read with loadPackRangeInto in one request, on the thread pool when
+   * the native addon is there: a status per blob instead of a throw (see repository/pack's openBlobs).
+   */
+  openBlobs(request: OpenBlobsRequest): Promise<void>;
 }

@@ -19,6 +19,7 @@ import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHE
 import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
 import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
 import type { PackFile } from './pack/pack-file.js';
+import { type OpenBlobsRequest, openBlobs } from './pack/open-blobs.js';
 
 const closeAsync = promisify(close);
 
@@ -322,6 +323,11 @@ export class Repository {
   /** See openBlob: decrypt, decompress and verify a blob read with loadPackRange. */
   decryptBlob(loc: Pick<BlobLocation, 'type' | 'id' | 'packId' | 'uncompressedLength'>, bytes: Uint8Array, scratch?: BlobScratch): Buffer {
     return openBlob(this.key, loc, bytes, scratch);
+  }
+
+  /** See openBlobs in repository/pack: many blobs of one read opened in one request. */
+  openBlobs(request: OpenBlobsRequest): Promise<void> {
+    return openBlobs(this.key, request);
   }
 
   async loadTree(id: Id, signal?: AbortSignal): Promise<Node[]> {

@@ -43,23 +43,29 @@ test('pack plan: rows per pack in blob order, with their fields', () => {
   );
 });
 
-test("pack plan: spans hold whole blobs of at most the limit, a larger blob alone, a blob's rows together", () => {
+test("pack plan: spans hold whole blobs of at most the limit, read and decompressed, a larger blob alone, a blob's rows together", () => {
   const plan = new PackPlan();
-  const blob = (offset: number, length: number, file = 0): void => plan.add(file, 0, { id: id('e'), packId: id('1'), offset, length, uncompressedLength: 0 });
+  const blob = (offset: number, length: number, file = 0, uncompressedLength = 0): void => plan.add(file, 0, { id: id('e'), packId: id('1'), offset, length, uncompressedLength });
   blob(0, 40);
-  blob(40, 50);
-  blob(40, 50, 1); // the same blob for another file
+  blob(40, 50, 0, 60);
+  blob(40, 50, 1, 60); // the same blob for another file: its plaintext counts once
   blob(90, 20);
   blob(200, 150); // larger than the limit
-  blob(350, 10);
+  blob(350, 10, 0, 30);
+  blob(360, 10, 0, 80); // decompresses past the limit with the blob before it
+  blob(370, 10, 0, 300); // decompresses to more than the limit
+  blob(380, 10);
   const rows = plan.rows(0);
   assert.deepEqual(plan.spans(rows, 100), [
-    { from: 0, to: 3, start: 0, end: 90 },
-    { from: 3, to: 4, start: 90, end: 110 },
-    { from: 4, to: 5, start: 200, end: 350 },
-    { from: 5, to: 6, start: 350, end: 360 },
+    { from: 0, to: 3, start: 0, end: 90, plain: 60 },
+    { from: 3, to: 4, start: 90, end: 110, plain: 0 },
+    { from: 4, to: 5, start: 200, end: 350, plain: 0 },
+    { from: 5, to: 6, start: 350, end: 360, plain: 30 },
+    { from: 6, to: 7, start: 360, end: 370, plain: 80 },
+    { from: 7, to: 8, start: 370, end: 380, plain: 300 },
+    { from: 8, to: 9, start: 380, end: 390, plain: 0 },
   ]);
-  assert.deepEqual(plan.spans(rows, 1000), [{ from: 0, to: 6, start: 0, end: 360 }]);
+  assert.deepEqual(plan.spans(rows, 1000), [{ from: 0, to: 9, start: 0, end: 390, plain: 470 }]);
   assert.deepEqual(plan.spans([], 100), []);
 });
 

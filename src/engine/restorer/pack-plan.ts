@@ -5,7 +5,8 @@
  *   add(pack, file, fileOffset, location): append a row, link it into the pack's chain
  *   rows(pack): the pack's rows, ordered by the blob's offset in the pack
  *   spans(rows, max): consecutive runs of rows whose blobs one read of at most `max` bytes
- *                     covers (a larger blob is a span of its own); rows of one blob stay together
+ *                     covers and whose compressed blobs decompress to at most `max` bytes (a
+ *                     larger blob is a span of its own); rows of one blob stay together
  */
 import type { Id } from '../../core/index.js';
 import { grow } from './typed-columns.js';
@@ -19,12 +20,16 @@ export interface PlannedBlob {
   uncompressedLength: number;
 }
 
-/** Rows [from, to) of a pack's ordered rows, read as bytes [start, end) of the pack. */
+/**
+ * Rows [from, to) of a pack's ordered rows, read as bytes [start, end) of the pack; `plain`: the
+ * uncompressed bytes of its compressed blobs (each blob once).
+ */
 export interface Span {
   from: number;
   to: number;
   start: number;
   end: number;
+  plain: number;
 }
 
 export class PackPlan {
@@ -101,22 +106,29 @@ export class PackPlan {
     return out.sort((a, b) => this.blobOffsets[a]! - this.blobOffsets[b]!);
   }
 
-  /** Splits ordered rows into spans of whole blobs of at most `maxBytes` (a larger blob alone). */
+  /**
+   * Splits ordered rows into spans of whole blobs of at most `maxBytes` read and at most
+   * `maxBytes` decompressed (a larger blob alone).
+   */
   spans(rows: readonly number[], maxBytes: number): Span[] {
     const out: Span[] = [];
     let i = 0;
     while (i < rows.length) {
       const start = this.blobOffsets[rows[i]!]!;
       let end = start + this.lengths[rows[i]!]!;
+      let plain = this.plainLengths[rows[i]!]!;
       let j = i + 1;
       while (j < rows.length) {
         const r = rows[j]!;
+        const sameBlob = this.blobOffsets[r] === this.blobOffsets[rows[j - 1]!];
         const rEnd = Math.max(end, this.blobOffsets[r]! + this.lengths[r]!);
-        if (rEnd - start > maxBytes && this.blobOffsets[r] !== this.blobOffsets[rows[j - 1]!]) break;
+        const rPlain = sameBlob ? plain : plain + this.plainLengths[r]!;
+        if (!sameBlob && (rEnd - start > maxBytes || rPlain > maxBytes)) break;
         end = rEnd;
+        plain = rPlain;
         j++;
       }
-      out.push({ from: i, to: j, start, end });
+      out.push({ from: i, to: j, start, end, plain });
       i = j;
     }
     return out;
@@ -143,6 +155,11 @@ export class PackPlan {
   /** Uncompressed length of the row's blob (0: stored uncompressed). */
   uncompressedLength(row: number): number {
     return this.plainLengths[row]!;
+  }
+
+  /** The row's blob ID as 32 bytes into `target` at `at`. */
+  copyBlobId(row: number, target: Uint8Array, at: number): void {
+    target.set(this.ids.subarray(row * 32, row * 32 + 32), at);
   }
 
   blobId(row: number): Id {

@@ -3,10 +3,11 @@
  *
  *   files without blobs are finished first
  *   four packs at a time: the pack's rows of files not failed, by offset → spans of whole blobs
- *     of at most SPAN_BYTES (a larger blob alone); per span one ranged read into a reused span
- *     buffer (a one-blob span over SPAN_BYTES: into the one large-span buffer, one span at a
- *     time), then per blob: decrypt in place + verify once, write to every file and offset that
- *     needs it; give the buffer back
+ *     of at most SPAN_BYTES read and SPAN_BYTES decompressed (a larger blob alone); per span one
+ *     ranged read into reused span buffers (a one-blob span over SPAN_BYTES: into the one pair
+ *     of large-span buffers, one span at a time), then one request on the thread pool opens all
+ *     its blobs (decrypt in place, decompress, verify: the main thread only hands them out),
+ *     then per blob: write to every file and offset that needs it; give the buffers back
  *   a file whose last write is done is closed, gets its metadata, is renamed into place and
  *     gets its hard links
  *   except a small new file (one blob of at most SMALL_FILE_BYTES, or none, nothing at its name
@@ -21,21 +22,18 @@
 import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { type Id, IntegrityError, NotFoundError, forEachConcurrent } from '../../core/index.js';
 import type { BlobReader } from '../../repository/ports.js';
-import { type BlobScratch, newPlainScratch } from '../../repository/pack/index.js';
+import { OPEN_BLOB_FIELDS, blobOpenError } from '../../repository/pack/index.js';
 import type { FileTable } from './file-table.js';
 import type { FileWriter } from './file-writer.js';
 import { type MetadataOptions, applyParsedMetadata } from './metadata.js';
 import type { PackPlan, Span } from './pack-plan.js';
 import { SMALL_FILE_BYTES, SmallFileBatch } from './small-file-batch.js';
 import { isZero } from './file-writer.js';
+import { SPAN_BYTES, type SpanBuffers, SpanBufferPool } from './span-buffers.js';
 import { permFromFileMode } from '../../repository/model/index.js';
 
-/** Most bytes of a pack read at once: four packs in flight hold 4 × 4 MiB of reads, not 4 packs. */
-const SPAN_BYTES = 4 * 1024 * 1024;
 /** Packs read at once. */
 const PACKS_IN_FLIGHT = 4;
-/** The large-span buffer holds any blob restic's chunker makes (8 MiB) with its overhead. */
-const LARGE_SPAN_BYTES = 8 * 1024 * 1024 + 64 * 1024;
 
 /** A pack's small files: the batch being filled and the write of the previous one, if any. */
 interface BatchSlot {
@@ -58,17 +56,8 @@ export interface PackRestoreEvents {
 }
 
 export class PackRestorer {
-  /** Decompressed blobs land here and are written before the next one is decompressed (writes are synchronous). */
-  private readonly plain = newPlainScratch();
-  /**
-   * Span buffers not in use (at most one per pack in flight). Reused rather than allocated per
-   * read: a dead read buffer is freed only when V8 collects its Buffer, and that let tens of MiB
-   * of them wait; a fresh buffer also costs its first-touch page faults on every read.
-   */
-  private readonly spanBuffers: Buffer[] = [];
-  /** For spans larger than SPAN_BYTES (one large blob each), used by one span at a time. */
-  private largeBuffer: Buffer | undefined;
-  private largeBufferQueue: Promise<void> = Promise.resolve();
+  /** Read buffers: a pair per span in flight. */
+  private readonly spanBuffers = new SpanBufferPool();
   /** Small-file batches not in use (at most two per pack in flight, and two for the empty files). */
   private readonly freeBatches: SmallFileBatch[] = [];
 
@@ -123,43 +112,18 @@ export class PackRestorer {
     }
   }
 
-  /** Reads one span of a pack and writes the blobs of its rows. */
+  /** Reads one span of a pack and writes the blobs of its rows (a large blob's span is not a small file). */
   private async restoreSpan(pack: number, rows: readonly number[], span: Span, slot: BatchSlot): Promise<void> {
-    const length = span.end - span.start;
-    if (length > SPAN_BYTES) {
-      // one blob larger than a span: not a small file
-      await this.withLargeBuffer(length, (buffer) => this.readAndWriteSpan(pack, rows, span, buffer, undefined));
-      return;
-    }
-    const buffer = this.spanBuffers.pop() ?? Buffer.allocUnsafeSlow(SPAN_BYTES);
-    if (await this.readAndWriteSpan(pack, rows, span, buffer, slot)) this.spanBuffers.push(buffer);
+    await this.spanBuffers.with(span, (buffers) => this.readAndWriteSpan(pack, rows, span, buffers, SpanBufferPool.isLarge(span) ? undefined : slot));
   }
 
   /**
-   * Runs `fn` with the large-span buffer once no other span uses it. Spans that large are rare
-   * (restic's chunker averages 1 MiB; 25 of 62,000 blobs of the bench dataset), and a new buffer
-   * for each of them would again wait for a GC to be freed.
+   * Reads a span into `buffers` and writes its blobs; false when the read failed (the buffers
+   * are then not reused: a failed read may have left anything in them).
    */
-  private async withLargeBuffer(length: number, fn: (buffer: Buffer) => Promise<boolean>): Promise<void> {
-    const previous = this.largeBufferQueue;
-    let release!: () => void;
-    this.largeBufferQueue = new Promise((resolve) => (release = resolve));
-    try {
-      await previous;
-      if (!this.largeBuffer || this.largeBuffer.length < length) this.largeBuffer = Buffer.allocUnsafeSlow(Math.max(length, LARGE_SPAN_BYTES));
-      if (!(await fn(this.largeBuffer))) this.largeBuffer = undefined;
-    } finally {
-      release();
-    }
-  }
-
-  /**
-   * Reads a span into `buffer` and writes its blobs; false when the read failed (the buffer is
-   * then not reused: a failed read may have left anything in it).
-   */
-  private async readAndWriteSpan(pack: number, rows: readonly number[], span: Span, buffer: Buffer, slot: BatchSlot | undefined): Promise<boolean> {
+  private async readAndWriteSpan(pack: number, rows: readonly number[], span: Span, buffers: SpanBuffers, slot: BatchSlot | undefined): Promise<boolean> {
     const packId = this.plan.packs[pack]!;
-    const bytes = buffer.subarray(0, span.end - span.start);
+    const bytes = buffers.sealed.subarray(0, span.end - span.start);
     try {
       await this.reader.loadPackRangeInto(packId, span.start, bytes, this.signal);
     } catch (err) {
@@ -176,42 +140,67 @@ export class PackRestorer {
       }
       return false;
     }
-    await this.writeSpan(packId, rows, span, bytes, slot);
+    await this.writeSpan(packId, rows, span, bytes, buffers.plain, slot);
     return true;
   }
 
   /**
-   * Decrypts each blob of a span in place (its sealed bytes are not needed again) and writes it.
-   * The decrypted blob may be in the scratch all packs share: nothing awaits between decrypting
-   * and writing or copying it.
+   * Opens the blobs of a span (`bytes`) in one request, each once however many rows use it, then
+   * writes each to its rows. A plaintext stays valid until the span's buffers are given back:
+   * uncompressed blobs are decrypted in place in `bytes`, compressed ones each have their own
+   * place in `plain`.
    */
-  private async writeSpan(packId: Id, rows: readonly number[], span: Span, bytes: Buffer, slot: BatchSlot | undefined): Promise<void> {
+  private async writeSpan(packId: Id, rows: readonly number[], span: Span, bytes: Buffer, plain: Buffer, slot: BatchSlot | undefined): Promise<void> {
+    const opened = await this.openSpan(rows, span, bytes, plain);
     let i = span.from;
-    while (i < span.to) {
+    for (let b = 0; i < span.to; b++) {
       const row = rows[i]!;
-      const blobOffset = this.plan.blobOffset(row);
       const j = this.sameBlobEnd(rows, i, span.to);
       if (slot) {
         const file = this.plan.file(row);
         const plainLength = this.plan.uncompressedLength(row) || this.plan.length(row) - 32;
         if (this.batchable(file, row, plainLength) && !slot.batch.fits(this.files.path(file).length, plainLength)) await this.rotate(slot);
       }
-      let plain: Buffer | undefined;
-      try {
-        const loc = { type: 'data' as const, id: this.plan.blobId(row), packId, uncompressedLength: this.plan.uncompressedLength(row) };
-        const at = blobOffset - span.start;
-        const sealed = bytes.subarray(at, at + this.plan.length(row));
-        const scratch: BlobScratch = { sealed, plain: this.plain };
-        plain = this.reader.decryptBlob(loc, sealed, scratch);
-      } catch (err) {
-        plain = await this.otherCopy(packId, row, err);
-        if (!plain) for (let k = i; k < j; k++) this.failFile(this.plan.file(rows[k]!), err);
+      let content: Buffer | undefined;
+      if (!(opened instanceof Error) && opened.status[b] === 0) {
+        const [offset, length, raw, at] = opened.blobs.subarray(b * OPEN_BLOB_FIELDS, (b + 1) * OPEN_BLOB_FIELDS) as unknown as [number, number, number, number];
+        content = raw > 0 ? plain.subarray(at, at + raw) : bytes.subarray(offset, offset + length - 32);
+      } else {
+        const err = opened instanceof Error ? opened : blobOpenError(opened.status[b]!, `data blob ${this.plan.blobId(row)} in pack ${packId}`);
+        content = await this.otherCopy(packId, row, err);
+        if (!content) for (let k = i; k < j; k++) this.failFile(this.plan.file(rows[k]!), err);
       }
-      if (plain) {
-        for (let k = i; k < j; k++) this.writeBlob(rows[k]!, plain, slot);
+      if (content) {
+        for (let k = i; k < j; k++) this.writeBlob(rows[k]!, content, slot);
       }
       i = j;
     }
+  }
+
+  /**
+   * Opens each blob of the span once (see openBlobs in repository/pack): the numbers and status
+   * of each, in span order, or the error when the request could not run at all.
+   */
+  private async openSpan(rows: readonly number[], span: Span, bytes: Buffer, plain: Buffer): Promise<{ blobs: Float64Array; status: Uint8Array } | Error> {
+    let count = 0;
+    for (let i = span.from; i < span.to; i = this.sameBlobEnd(rows, i, span.to)) count++;
+    const blobs = new Float64Array(count * OPEN_BLOB_FIELDS);
+    const ids = Buffer.allocUnsafe(count * 32);
+    const status = new Uint8Array(count);
+    let at = 0;
+    for (let i = span.from, b = 0; i < span.to; i = this.sameBlobEnd(rows, i, span.to), b++) {
+      const row = rows[i]!;
+      const raw = this.plan.uncompressedLength(row);
+      blobs.set([this.plan.blobOffset(row) - span.start, this.plan.length(row), raw, at], b * OPEN_BLOB_FIELDS);
+      this.plan.copyBlobId(row, ids, b * 32);
+      at += raw;
+    }
+    try {
+      await this.reader.openBlobs({ bytes, blobs, ids, plain, status });
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+    return { blobs, status };
   }
 
   /** The end of the rows from `i` on that are the same blob (one offset in the pack). */

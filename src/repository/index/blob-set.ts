@@ -1,8 +1,8 @@
 /**
  * A set of blobs (type, ID) for walks over every snapshot (prune's used blobs, stats' blobs
  * counted): 33 bytes a slot in two typed arrays and nothing else per blob — no hex string, no
- * pack entry, no JS object. A MasterIndex used as a set costs its 48-byte row plus a pack entry
- * (a hex string and a Map entry) per blob, since the set's "pack" is the blob itself.
+ * pack entry, no JS object. A MasterIndex used as a set costs its 46-byte row plus a pack entry
+ * (32 bytes and a hash slot) per blob, since the set's "pack" is the blob itself.
  *
  *   slots   open addressing with linear probing; a slot holds the 32-byte ID (eight 32-bit words)
  *           and a flags byte: one bit per type present, one "marked" bit per type, 0 = empty

@@ -1,7 +1,8 @@
 /**
- * The master index's storage: one row per blob in typed-array columns, 48 bytes a row and nothing
- * else per blob: the 32-byte ID, the pack number with the blob type in its top bit, the offset,
- * the length and the uncompressed length (4 bytes each).
+ * The master index's storage: one row per blob in typed-array columns, 46 bytes a row and nothing
+ * else per blob: the 32-byte ID, the pack number with the blob type in its top bit, the offset
+ * (4 bytes each), and the length and uncompressed length in 6 bytes (BlobLengths: 24 bits each,
+ * a side list for the rare blob of 16 MiB or more).
  *
  * Rows are appended unsorted; `sort` orders them by key in place, and a table of bucket starts
  * (about one entry per 16 rows) then narrows a lookup to a few rows:
@@ -18,6 +19,11 @@
  * are never written, so the memory the process uses follows the rows, not the capacity, and a
  * capacity reserved once for all (no copy when growing) keeps the peak at the rows' size.
  */
+
+import { BlobLengths, LENGTH_ROW_BYTES } from './blob-lengths.js';
+
+/** Bytes a row takes: ID, pack word, offset, lengths. */
+export const ROW_BYTES = 32 + 4 + 4 + LENGTH_ROW_BYTES;
 
 /** Top bit of `packs[i]`: set for a tree blob. */
 export const TREE_BIT = 0x80000000;
@@ -42,8 +48,8 @@ export class BlobTable {
   /** Pack number | TREE_BIT for trees. */
   packs: Uint32Array;
   offsets: Uint32Array;
-  lengths: Uint32Array;
-  plainLengths: Uint32Array;
+  /** Length and uncompressed length: read them with `length(i)` and `plainLength(i)`. */
+  private readonly lengths: BlobLengths;
   private capacity: number;
   private starts = new Uint32Array(3);
   private shift = 31;
@@ -54,8 +60,22 @@ export class BlobTable {
     this.words = new Uint32Array(this.ids.buffer);
     this.packs = new Uint32Array(this.capacity);
     this.offsets = new Uint32Array(this.capacity);
-    this.lengths = new Uint32Array(this.capacity);
-    this.plainLengths = new Uint32Array(this.capacity);
+    this.lengths = new BlobLengths(this.capacity);
+  }
+
+  /** Row i's length (as stored in its pack). */
+  length(i: number): number {
+    return this.lengths.length(i);
+  }
+
+  /** Row i's uncompressed length (0: stored uncompressed). */
+  plainLength(i: number): number {
+    return this.lengths.plainLength(i);
+  }
+
+  /** Bytes the rows and the bucket table hold (pages touched; room reserved and unused costs none). */
+  get footprint(): { rows: number; buckets: number; largeLengths: number } {
+    return { rows: this.count * ROW_BYTES, buckets: this.starts.byteLength, largeLengths: this.lengths.largeBytes };
   }
 
   /** Appends a row (unsorted); returns its number. */
@@ -65,8 +85,7 @@ export class BlobTable {
     this.ids.set(key.subarray(0, 32), i * 32);
     this.packs[i] = packWord;
     this.offsets[i] = offset;
-    this.lengths[i] = length;
-    this.plainLengths[i] = plainLength;
+    this.lengths.set(i, length, plainLength);
     return i;
   }
 
@@ -164,7 +183,6 @@ export class BlobTable {
     const ap = this.packs.slice(s, n);
     const ao = this.offsets.slice(s, n);
     const al = this.lengths.slice(s, n);
-    const apl = this.plainLengths.slice(s, n);
     const w = this.words;
     let i = s - 1;
     let j = n - s - 1;
@@ -176,8 +194,7 @@ export class BlobTable {
       for (let x = 0; x < 8; x++) w[k * 8 + x] = aw[j * 8 + x]!;
       this.packs[k] = ap[j]!;
       this.offsets[k] = ao[j]!;
-      this.lengths[k] = al[j]!;
-      this.plainLengths[k] = apl[j]!;
+      this.lengths.put(k, al, j);
       j--;
     }
     this.sortedCount = n;
@@ -299,16 +316,14 @@ export class BlobTable {
     }
     swapIn(this.packs, i, j);
     swapIn(this.offsets, i, j);
-    swapIn(this.lengths, i, j);
-    swapIn(this.plainLengths, i, j);
+    this.lengths.swap(i, j);
   }
 
   private move(from: number, to: number): void {
     this.words.copyWithin(to * 8, from * 8, from * 8 + 8);
     this.packs[to] = this.packs[from]!;
     this.offsets[to] = this.offsets[from]!;
-    this.lengths[to] = this.lengths[from]!;
-    this.plainLengths[to] = this.plainLengths[from]!;
+    this.lengths.move(from, to);
   }
 
   /** Makes room for `rows` rows in all (a hint: rows past it still fit, by doubling). */
@@ -327,8 +342,7 @@ export class BlobTable {
     this.words = new Uint32Array(this.ids.buffer);
     this.packs = grown(this.packs, (n) => new Uint32Array(n));
     this.offsets = grown(this.offsets, (n) => new Uint32Array(n));
-    this.lengths = grown(this.lengths, (n) => new Uint32Array(n));
-    this.plainLengths = grown(this.plainLengths, (n) => new Uint32Array(n));
+    this.lengths.grow(cap);
     this.capacity = cap;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * @module repository/index
  * The in-memory side of restic's index files: the master index (typed-array columns sorted by
- * blob ID, 48 bytes per blob: ID → pack, offset, length), CompactPack, one pack's entries in a
+ * blob ID, 46 bytes per blob: ID → pack, offset, lengths), CompactPack, one pack's entries in a
  * form worker threads can receive, PackBlobs, the master index grouped by pack (check), and
  * BlobSet, a set of blobs (33 bytes a slot) for walks over every snapshot. Decoding and
  * encoding the JSON files lives in model/. May import: pack (header types), model, core.

@@ -13,11 +13,18 @@ function blobId(n: number, salt = ''): Id {
 
 const pack = (n: number): Id => blobId(n, 'pack');
 
-/** Length and uncompressed length that follow from the place, so every copy of a place agrees. */
+/** Lengths around the limit of a row's 24-bit length fields, and the largest a row takes. */
+const LARGE = [2 ** 24 - 2, 2 ** 24 - 1, 2 ** 24, 2 ** 32 - 1];
+
+/**
+ * Length and uncompressed length that follow from the place, so every copy of a place agrees;
+ * one in eight of each is a LARGE one.
+ */
 function sizes(id: Id, packNo: number, offset: number): [number, number] {
   const h = createHash('sha256').update(`${id}${packNo}/${offset}`).digest();
-  const length = 40 + h.readUInt16LE(0);
-  return [length, h[2]! % 2 === 0 ? 0 : length + h.readUInt16LE(3)];
+  const length = h[5]! % 8 === 0 ? LARGE[h[6]! % 4]! : 40 + h.readUInt16LE(0);
+  const plain = h[7]! % 8 === 0 ? LARGE[h[8]! % 4]! : length + h.readUInt16LE(3);
+  return [length, h[2]! % 2 === 0 ? 0 : plain];
 }
 
 test('master index: lookups before any add, on an empty index and of unknown blobs', () => {
@@ -222,4 +229,25 @@ test('master index: raw-key adds and questions read the ID at any offset of a bu
     assert.equal(index.lookup('data', blobId(k))?.offset, k * 10);
   }
   assert.equal(index.hasKey('tree', header.subarray(3, 35)), false);
+});
+
+test('master index: 46 bytes a row, about 40 a pack and a small bucket table, as footprint tells', () => {
+  const index = new MasterIndex();
+  const blobs = 20_000;
+  for (let n = 0; n < blobs; n++) {
+    const [length, plain] = n % 1000 === 0 ? [LARGE[(n / 1000) % 4]!, 2 ** 32 - 1] : [100 + n, 0];
+    index.add(n % 3 === 0 ? 'tree' : 'data', blobId(n), pack(n % 1000), n, length, plain);
+  }
+  const f = index.footprint();
+  assert.equal(f.blobs, blobs);
+  assert.equal(f.rows, blobs * 46);
+  assert.ok(f.packs <= 1000 * 48, `${f.packs} bytes for 1,000 packs`);
+  assert.ok(f.buckets <= blobs / 4, `${f.buckets} bytes of buckets for ${blobs} blobs`);
+  assert.equal(f.pendingHash, 0);
+  assert.equal(f.largeLengths, 20 * 2 * 8, 'every large blob has a side entry; the others none');
+  for (let n = 0; n < blobs; n += 1000) {
+    const type = n % 3 === 0 ? 'tree' : 'data';
+    assert.deepEqual(index.lookup(type, blobId(n)), { type, id: blobId(n), packId: pack(n % 1000), offset: n, length: LARGE[(n / 1000) % 4], uncompressedLength: 2 ** 32 - 1 });
+    assert.equal(index.plaintextSize(type, blobId(n)), 2 ** 32 - 1);
+  }
 });

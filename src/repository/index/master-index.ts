@@ -1,8 +1,9 @@
 /**
  * The in-memory master index: blob (type, ID) → (pack, offset, length, uncompressed length).
  *
- * The rows live in a BlobTable: typed-array columns, 48 bytes per blob and no JS object per blob
- * (no GC pressure); packs are few (≥ 4 MiB each) and live in a plain array. Two phases:
+ * The rows live in a BlobTable: typed-array columns, 46 bytes per blob and no JS object per blob
+ * (no GC pressure); packs are few (≥ 4 MiB each) and live in a PackTable (32 bytes a pack, and a hash).
+ * `footprint` tells what each part holds. Two phases:
  *
  *   loading     `add` only appends (no lookup per blob). The first question asked (`has`,
  *               `lookup`, `blobCount`, iteration…) sorts the rows once and merges the rows of a
@@ -19,10 +20,11 @@
  *
  * Iteration (`blobs`) follows the key order, not the order of `add`; do not add while iterating.
  */
-import { type Id, idFromBytes } from '../../core/index.js';
+import type { Id } from '../../core/index.js';
 import { type BlobType, blobPlaintextLength } from '../pack/header.js';
 import { BlobTable, PACK_MASK, TREE_BIT, wordOf } from './blob-table.js';
 import { PackBlobs, type RowCopy } from './pack-blobs.js';
+import { PackTable } from './pack-table.js';
 
 export interface BlobLocation {
   type: BlobType;
@@ -31,6 +33,23 @@ export interface BlobLocation {
   offset: number;
   length: number;
   uncompressedLength: number;
+}
+
+/** Bytes each part of the master index holds (typed arrays: the pages written, not the room reserved). */
+export interface IndexFootprint {
+  blobs: number;
+  /** The rows: ID, pack and type, offset, lengths. */
+  rows: number;
+  /** The table of bucket starts over the sorted rows. */
+  buckets: number;
+  /** Pack IDs and their hash. */
+  packs: number;
+  /** The hash of the rows added since the last sort. */
+  pendingHash: number;
+  /** Lengths of blobs too large for a row's 24-bit fields (a JS array). */
+  largeLengths: number;
+  /** Blobs with further copies (kept in a Map in the JS heap; not counted in bytes). */
+  duplicates: number;
 }
 
 /** A further copy of a blob: its pack (number), offset, length and uncompressed length. */
@@ -42,8 +61,7 @@ const MIN_TAIL = 4096;
 const TAIL_SHIFT = 4;
 
 export class MasterIndex {
-  private packIds: Id[] = [];
-  private packNumbers = new Map<string, number>();
+  private readonly packs = new PackTable();
   private readonly table: BlobTable;
   /** False while loading: `add` appends without looking up. */
   private settled = false;
@@ -54,6 +72,7 @@ export class MasterIndex {
   private readonly copies = new Map<string, Copy[]>();
   private readonly keyBytes = new Uint8Array(32);
   private readonly scratch = Buffer.from(this.keyBytes.buffer, 0, 32);
+  private idText: Buffer = Buffer.alloc(0);
 
   constructor(initialCapacity = 1024) {
     this.table = new BlobTable(initialCapacity);
@@ -65,22 +84,23 @@ export class MasterIndex {
   }
 
   get packCount(): number {
-    return this.packIds.length;
+    return this.packs.count;
   }
 
   /** Number of the pack in this index (added on first use). */
   packNumber(packId: Id): number {
-    let n = this.packNumbers.get(packId);
-    if (n === undefined) {
-      n = this.packIds.length;
-      this.packIds.push(packId);
-      this.packNumbers.set(packId, n);
-    }
-    return n;
+    return this.packs.number(packId);
   }
 
   hasPack(packId: Id): boolean {
-    return this.packNumbers.has(packId);
+    return this.packs.has(packId);
+  }
+
+  /** Bytes each part holds (settles the index first: the rows sorted, as a question leaves them). */
+  footprint(): IndexFootprint {
+    this.settle();
+    const { rows, buckets, largeLengths } = this.table.footprint;
+    return { blobs: this.table.count, rows, buckets, packs: this.packs.footprint, pendingHash: this.tail.byteLength, largeLengths, duplicates: this.copies.size };
   }
 
   /**
@@ -104,7 +124,7 @@ export class MasterIndex {
   /** `add` with the ID as 32 raw bytes (no hex string per blob on hot paths). */
   addKey(type: BlobType, key: Uint8Array, packId: Id, offset: number, length: number, uncompressedLength: number): void {
     const t = type === 'tree' ? 1 : 0;
-    const pack = this.packNumber(packId);
+    const pack = this.packs.number(packId);
     if (!this.settled) {
       this.table.append(key, t === 1 ? (pack | TREE_BIT) >>> 0 : pack, offset, length, uncompressedLength);
       return;
@@ -144,7 +164,7 @@ export class MasterIndex {
     if (i < 0) return [];
     const first = this.location(i);
     const copies = this.copies.size > 0 ? this.copies.get(copyKey(t, first.id)) : undefined;
-    return [first, ...(copies ?? []).map(([pack, offset, length, uncompressedLength]) => ({ ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength }))];
+    return [first, ...(copies ?? []).map(([pack, offset, length, uncompressedLength]) => ({ ...first, packId: this.packs.idOf(pack), offset, length, uncompressedLength }))];
   }
 
   /** Number of blobs stored in more than one place. */
@@ -158,7 +178,7 @@ export class MasterIndex {
     this.scratch.write(id, 0, 32, 'hex');
     const i = this.find(type === 'tree' ? 1 : 0, this.keyBytes);
     if (i < 0) return -1;
-    return blobPlaintextLength(this.table.lengths[i]!, this.table.plainLengths[i]!);
+    return blobPlaintextLength(this.table.length(i), this.table.plainLength(i));
   }
 
   /** Every blob once (the location kept in the rows), in key order. */
@@ -172,7 +192,7 @@ export class MasterIndex {
     yield* this.blobs();
     for (const [key, copies] of this.copies) {
       const first = this.lookup(key[0] === '1' ? 'tree' : 'data', key.slice(1) as Id)!;
-      for (const [pack, offset, length, uncompressedLength] of copies) yield { ...first, packId: this.packIds[pack]!, offset, length, uncompressedLength };
+      for (const [pack, offset, length, uncompressedLength] of copies) yield { ...first, packId: this.packs.idOf(pack), offset, length, uncompressedLength };
     }
   }
 
@@ -185,7 +205,7 @@ export class MasterIndex {
       const row = this.find(Number(key[0]), this.keyBytes);
       for (const [pack, offset, length, uncompressedLength] of list) copies.push({ row, pack, offset, length, uncompressedLength });
     }
-    return new PackBlobs(this.table, copies, this.packIds);
+    return new PackBlobs(this.table, copies, this.packs.allIds());
   }
 
   /** Ends the loading phase: sorts the rows and merges those of the same blob. */
@@ -196,7 +216,7 @@ export class MasterIndex {
     table.sort();
     table.removeDuplicates((kept, dropped) => {
       const t = table.packs[kept]! >>> 31;
-      this.addCopy(kept, t, table.packs[dropped]! & PACK_MASK, table.offsets[dropped]!, table.lengths[dropped]!, table.plainLengths[dropped]!);
+      this.addCopy(kept, t, table.packs[dropped]! & PACK_MASK, table.offsets[dropped]!, table.length(dropped), table.plainLength(dropped));
     });
   }
 
@@ -220,7 +240,10 @@ export class MasterIndex {
   }
 
   private idOf(i: number): Id {
-    return idFromBytes(this.table.ids.subarray(i * 32, i * 32 + 32));
+    const ids = this.table.ids;
+    // a Buffer over the IDs (made again when they grow): its toString takes a range, no view per call
+    if (this.idText.buffer !== ids.buffer) this.idText = Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength);
+    return this.idText.toString('hex', i * 32, i * 32 + 32) as Id;
   }
 
   private location(i: number): BlobLocation {
@@ -229,10 +252,10 @@ export class MasterIndex {
     return {
       type: p >>> 31 === 1 ? 'tree' : 'data',
       id: this.idOf(i),
-      packId: this.packIds[p & PACK_MASK]!,
+      packId: this.packs.idOf(p & PACK_MASK),
       offset: table.offsets[i]!,
-      length: table.lengths[i]!,
-      uncompressedLength: table.plainLengths[i]!,
+      length: table.length(i),
+      uncompressedLength: table.plainLength(i),
     };
   }
 

@@ -63,7 +63,7 @@ export class PackBlobs {
     for (let e = this.starts[n]!; e < this.starts[n + 1]!; e++) {
       const at = this.entries[e]!;
       const copy = at < this.rowCount ? undefined : this.copies[at - this.rowCount]!;
-      size += copy ? copy.length + entrySize(copy.uncompressedLength) : t.lengths[at]! + entrySize(t.plainLengths[at]!);
+      size += copy ? copy.length + entrySize(copy.uncompressedLength) : t.length(at) + entrySize(t.plainLength(at));
     }
     return size;
   }
@@ -109,6 +109,6 @@ export class PackBlobs {
   private entry(at: number): { offset: number; length: number; uncompressedLength: number } {
     if (at >= this.rowCount) return this.copies[at - this.rowCount]!;
     const t = this.table;
-    return { offset: t.offsets[at]!, length: t.lengths[at]!, uncompressedLength: t.plainLengths[at]! };
+    return { offset: t.offsets[at]!, length: t.length(at), uncompressedLength: t.plainLength(at) };
   }
 }

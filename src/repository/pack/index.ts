@@ -10,3 +10,4 @@ export * from './blob-crypto.js';
 export * from './pack-file.js';
 export * from './verify-pack.js';
 export { type CompressionMode, blobCompressionLevel } from '../compression.js';
+export * from './open-blobs.js';
