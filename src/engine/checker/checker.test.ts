@@ -138,3 +138,36 @@ test('read-data: the packs are read while the trees are walked, the walk finding
     ],
   );
 });
+
+test('read-data: packs finish while the trees are still being walked, even when every tree is read at once', async () => {
+  const repo = await makeTestRepository();
+  const w = new RepositoryWriter(repo);
+  for (let i = 0; i < 4; i++) await w.saveDataBlob(randomBytes(30_000));
+  const subtrees: Node[] = [];
+  for (let i = 0; i < 600; i++) subtrees.push(node(`d${String(i).padStart(4, '0')}`, 'dir', { subtree: await w.saveTree(encodeTree([node(`f${i}`, 'file', { content: [] })])) }));
+  const root = await w.saveTree(encodeTree(subtrees));
+  await w.flush();
+  await w.saveSnapshot({ time: TIME, tree: root, paths: ['/srv'] });
+
+  // the memory backend answers at once: without turns of the event loop, no pack verified on the
+  // thread pool could be seen done before the walk ends
+  const reopened = await Repository.open(repo.backend, { password: 'test' });
+  let treesLoaded = 0;
+  let treesLoadedAtFirstPackDone: number | undefined;
+  const watched = Object.assign(Object.create(reopened) as Repository, {
+    loadTreeNodes: (id: Id, signal?: AbortSignal) => {
+      treesLoaded++;
+      return reopened.loadTreeNodes(id, signal);
+    },
+  });
+  const result = await checkRepository(watched, {
+    readData: true,
+    onProgress: (p) => {
+      if (p.phase === 'read-data') treesLoadedAtFirstPackDone ??= treesLoaded;
+    },
+  });
+
+  assert.equal(result.errors, 0);
+  assert.equal(result.trees, 601);
+  assert.ok(treesLoadedAtFirstPackDone !== undefined && treesLoadedAtFirstPackDone < 601, `the first pack was done after ${treesLoadedAtFirstPackDone} of 601 trees`);
+});

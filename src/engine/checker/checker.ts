@@ -95,6 +95,9 @@ export interface CheckResult {
   packsRead: number;
 }
 
+/** The tree walk lets the event loop run after this many trees (see walk). */
+const TREES_PER_TURN = 8;
+
 export async function checkRepository(repo: CheckerRepository, options: CheckOptions = {}): Promise<CheckResult> {
   const findings: Finding[] = [];
   const report = (f: Finding): void => {
@@ -157,9 +160,15 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   for await (const f of repo.listFiles('snapshots', signal)) snapshotIds.push(f.id);
   const visited = new Set<string>();
   let trees = 0;
+  let loaded = 0;
   const walk = async (treeId: Id, path: string, snapshot: Id): Promise<void> => {
     if (visited.has(treeId)) return;
     visited.add(treeId);
+    // A tree read from a local repository (or a cache) is there at once: every await of the walk
+    // then resolves as a microtask and the event loop never runs, so the pack verifications that
+    // finished on the thread pool wait for the whole walk before their lanes go on. A turn of the
+    // event loop every few trees lets them.
+    if (++loaded % TREES_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     if (!repo.index.lookup('tree', treeId)) {
       report({ kind: 'tree-missing', severity: 'error', blob: treeId, snapshot, path, message: `tree ${treeId} (${path} in snapshot ${snapshot.slice(0, 8)}) is not in the index` });
       return;
