@@ -12,6 +12,7 @@ import { type Id, sha256Id } from '../../core/index.js';
 import { Repository, RepositoryWriter } from '../../repository/index.js';
 import { type Node, encodeTree } from '../../repository/model/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
+import { testFileNode } from '../../repository/testing/test-node.js';
 import { checkRepository } from './checker.js';
 
 /** The backend, counting the loads of each index file. */
@@ -72,24 +73,7 @@ test('a pack whose blobs two index files share between them: its size is their u
 const TIME = '2026-12-06T03:00:00Z';
 
 function node(name: string, type: 'file' | 'dir', ref: { content?: Id[]; subtree?: Id }): Node {
-  const n: Node = {
-    name: Buffer.from(name),
-    type,
-    mode: 0o644,
-    mtime: TIME,
-    atime: TIME,
-    ctime: TIME,
-    uid: 0,
-    gid: 0,
-    inode: 0n,
-    deviceId: 0n,
-    size: 0,
-    links: 1n,
-    device: 0n,
-    content: ref.content ?? null,
-  };
-  if (ref.subtree) n.subtree = ref.subtree;
-  return n;
+  return testFileNode(name, { type, content: ref.content ?? null, ...(ref.subtree ? { subtree: ref.subtree } : {}) });
 }
 
 test('read-data: the packs are read while the trees are walked, the walk findings still come first', async () => {

@@ -4,28 +4,12 @@ import type { Id } from '../../core/index.js';
 import { Repository, RepositoryWriter } from '../../repository/index.js';
 import { type Node, encodeTree } from '../../repository/model/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
+import { testFileNode } from '../../repository/testing/test-node.js';
 import { describePrunePlan, executePrune, planPrune } from './index.js';
 
 const TIME = '2026-12-05T08:00:00Z';
 
-function fileNode(name: string, content: Id[]): Node {
-  return {
-    name: Buffer.from(name),
-    type: 'file',
-    mode: 0o644,
-    mtime: TIME,
-    atime: TIME,
-    ctime: TIME,
-    uid: 0,
-    gid: 0,
-    inode: 0n,
-    deviceId: 0n,
-    size: 0,
-    links: 1n,
-    device: 0n,
-    content,
-  };
-}
+const fileNode = (name: string, content: Id[]): Node => testFileNode(name, { content });
 
 async function files(repo: Repository): Promise<string[]> {
   const names: string[] = [];

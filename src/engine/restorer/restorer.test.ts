@@ -7,29 +7,11 @@ import type { Id } from '../../core/index.js';
 import { RepositoryWriter } from '../../repository/index.js';
 import { type Node, encodeTree } from '../../repository/model/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
+import { testFileNode } from '../../repository/testing/test-node.js';
 import { withTempDir } from '../../../test/helpers/tmp.js';
 import { restoreTree } from './restorer.js';
 
-const TIME = '2024-01-02T03:04:05.123456789Z';
-
-function fileNode(name: string | Buffer, content: Id[], size: number): Node {
-  return {
-    name: typeof name === 'string' ? Buffer.from(name) : name,
-    type: 'file',
-    mode: 0o644,
-    mtime: TIME,
-    atime: TIME,
-    ctime: TIME,
-    uid: 0,
-    gid: 0,
-    inode: 0n,
-    deviceId: 0n,
-    size,
-    links: 1n,
-    device: 0n,
-    content,
-  };
-}
+const fileNode = (name: string | Buffer, content: Id[], size: number): Node => testFileNode(name, { content, size });
 
 test('hostile names are refused and nothing is written outside the target', async () => {
   const repo = await makeTestRepository();
@@ -72,9 +54,9 @@ test('a file whose blob is not in the index fails alone; the others are restored
 test('blobs shared across packs, spans, files and offsets; hard links; metadata; --verify', async () => {
   const repo = await makeTestRepository();
   const writer = new RepositoryWriter(repo, 'off');
-  // pack 1: three 3 MiB blobs (more than one 4 MiB span), a 5 MiB one (a span of its own) and a
+  // pack 1: three 1 MiB blobs (more than one 2 MiB span), a 5 MiB one (a span of its own) and a
   // small one; pack 2: a 6 MiB blob (the large-span buffer grows) and two more
-  const big = [randomBytes(3 << 20), randomBytes(3 << 20), randomBytes(3 << 20), randomBytes(5 << 20)];
+  const big = [randomBytes(1 << 20), randomBytes(1 << 20), randomBytes(1 << 20), randomBytes(5 << 20)];
   const small = Buffer.from('small blob');
   const [b0, b1, b2, b3, s0] = [...(await Promise.all(big.map((b) => writer.saveDataBlob(b)))), await writer.saveDataBlob(small)];
   await writer.flush();

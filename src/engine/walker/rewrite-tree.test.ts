@@ -3,24 +3,9 @@ import { test } from 'node:test';
 import { type Id, NotFoundError, sha256Id } from '../../core/index.js';
 import { type Node, decodeTree, encodeTree } from '../../repository/model/index.js';
 import { TreeRewriter, type TreeRewriterPorts } from './rewrite-tree.js';
+import { testFileNode } from '../../repository/testing/test-node.js';
 
-const TIME = '2024-01-02T03:04:05.123456789Z';
-const file = (name: string, size: number): Node => ({
-  name: Buffer.from(name),
-  type: 'file',
-  mode: 0o644,
-  mtime: TIME,
-  atime: TIME,
-  ctime: TIME,
-  uid: 0,
-  gid: 0,
-  inode: 0n,
-  deviceId: 0n,
-  size,
-  links: 1n,
-  device: 0n,
-  content: [],
-});
+const file = (name: string, size: number): Node => testFileNode(name, { size });
 const dir = (name: string, subtree: Id): Node => ({ ...file(name, 0), type: 'dir', mode: 0x80000000 | 0o755, content: null, subtree });
 
 /** Trees stored by ID as their encoded bytes (what a repository holds); counts what is saved. */

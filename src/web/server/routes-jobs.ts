@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { checkRepositoryUseCase, pointCreate, subsetSelector } from './app-imports.js';
 import type { ConsoleContext } from './context.js';
-import type { JobState } from './jobs.js';
+import type { JobControl, JobState } from './jobs.js';
 import { errorBox, page, shellArg } from './layout.js';
 import { jobPage, jobsPage } from './pages/index.js';
 import { requirePlan } from './routes-points.js';
@@ -12,6 +12,26 @@ const JOB_ID = /^[0-9a-f]{12}$/;
 
 function busy(ctx: ConsoleContext): JobState | undefined {
   return ctx.jobs.running();
+}
+
+/**
+ * The check job's progress: a step logged when a phase starts (once: the snapshot walk and the
+ * pack reads run at the same time, so their events interleave), the percentage over both phases'
+ * work together.
+ */
+export function checkProgress(jc: Pick<JobControl, 'step' | 'progress'>): (p: { phase: string; done: number; total: number }) => void {
+  const phases = new Map<string, { done: number; total: number }>();
+  return (p) => {
+    if (!phases.has(p.phase)) jc.step(`checking: ${p.phase}`);
+    phases.set(p.phase, { done: p.done, total: p.total });
+    let done = 0;
+    let total = 0;
+    for (const q of phases.values()) {
+      done += q.done;
+      total += q.total;
+    }
+    jc.progress({ percent: total ? Math.min(99, Math.floor((100 * done) / total)) : null, filesDone: done, filesTotal: total });
+  };
 }
 
 export function registerJobRoutes(app: Hono, ctx: ConsoleContext): void {
@@ -78,16 +98,12 @@ export function registerJobRoutes(app: Hono, ctx: ConsoleContext): void {
     const running = busy(ctx);
     if (running) return c.redirect(`/jobs/${running.id}`, 303);
     const job = ctx.jobs.start('check', `Check with data subset ${subset}`, `lifeboat check --read-data-subset ${shellArg(subset)}`, async (jc) => {
-      let phase = '';
       jc.step('checking the repository');
       const r = await checkRepositoryUseCase(ctx.repo, {
         readDataSubset: subset,
         signal: jc.signal,
         onFinding: (f) => jc.log(`  ${f.severity}: ${f.message}`),
-        onProgress: (p) => {
-          if (p.phase !== phase) jc.step(`checking: ${(phase = p.phase)}`);
-          jc.progress({ percent: p.total ? Math.min(99, Math.floor((100 * p.done) / p.total)) : null, filesDone: p.done, filesTotal: p.total });
-        },
+        onProgress: checkProgress(jc),
       });
       return { summary: `${r.errors} errors, ${r.hints} hints; ${r.packs} packs, ${r.snapshots} snapshots, ${r.trees} trees, ${r.packsRead} packs read`, failed: r.errors > 0 };
     });
