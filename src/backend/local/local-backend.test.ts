@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -199,3 +199,21 @@ async function collect(b: LocalBackend, type: 'data' | 'locks' | 'snapshots'): P
   for await (const f of b.list(type)) out.push(f.name);
   return out.sort();
 }
+
+test(
+  'small reads of a pack keep its descriptor: a pack moved away is still read, one removed through the backend is not, close lets go',
+  withRepo(async (b) => {
+    const bytes = randomBytes(5000);
+    const h = dataHandle(bytes);
+    await b.save(h, bytes);
+    assert.ok((await b.load(h, 100, 50)).equals(bytes.subarray(100, 150)));
+    const path = b.path(h);
+    await rename(path, `${path}.moved`);
+    // the kept descriptor still reads the same (immutable) pack; without it this is NotFoundError
+    assert.ok((await b.load(h, 200, 10)).equals(bytes.subarray(200, 210)));
+    await rename(`${path}.moved`, path);
+    await b.remove(h);
+    await assert.rejects(b.load(h, 100, 50), NotFoundError);
+    await b.close();
+  }),
+);

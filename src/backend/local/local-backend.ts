@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
+import { ReadDescriptors } from './read-descriptors.js';
 import { makeDirs, removeMadeDirs } from './make-dirs.js';
 import { publishFile, syncDir } from './publish.js';
 import { type TemporariesResult, fanOutDirs, removeStaleTemporaries, temporaryPath } from './temporaries.js';
@@ -43,6 +44,8 @@ const COPY_CHUNK = 1024 * 1024;
 export class LocalBackend implements Backend {
   readonly connections = 2;
   readonly strongListing = true;
+  /** Packs' descriptors kept open for small reads. */
+  private readonly packFds = new ReadDescriptors();
   /** saveFrom's copy buffers, reused. */
   private readonly copyBuffers: Buffer[] = [];
 
@@ -269,9 +272,11 @@ export class LocalBackend implements Backend {
    * take microseconds, while the promise round trips of fs/promises cost far more.
    */
   private readSmall(h: Handle, offset: number, target: Uint8Array): void {
+    const path = this.path(h);
+    const kept = h.type === 'data'; // packs never change in place: their descriptors are kept
     let fd: number;
     try {
-      fd = openSync(this.path(h), 'r');
+      fd = kept ? this.packFds.get(path) : openSync(path, 'r');
     } catch (err) {
       throw classifyFsError(err, 'load', this.what(h));
     }
@@ -284,9 +289,10 @@ export class LocalBackend implements Backend {
       }
       if (got < target.length) throw this.truncated(h, offset, target.length, offset + got);
     } catch (err) {
+      if (kept) this.packFds.forget(path);
       throw classifyFsError(err, 'load', this.what(h));
     } finally {
-      closeSync(fd);
+      if (!kept) closeSync(fd);
     }
   }
 
@@ -361,6 +367,7 @@ export class LocalBackend implements Backend {
   async remove(h: Handle, options: BackendOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
     const path = this.path(h);
+    this.packFds.forget(path);
     try {
       await unlink(path);
     } catch (err) {
@@ -368,7 +375,9 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.packFds.closeAll();
+  }
 }
 
 /** Whether `dir` holds a repository: its `config` exists. Other failures (permissions) are thrown. */
