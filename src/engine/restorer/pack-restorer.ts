@@ -22,7 +22,7 @@
 import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { type Id, IntegrityError, NotFoundError, forEachConcurrent } from '../../core/index.js';
 import type { BlobReader } from '../../repository/ports.js';
-import { OPEN_BLOB_FIELDS, blobOpenError } from '../../repository/pack/index.js';
+import { BlobStatus, OPEN_BLOB_FIELDS, blobOpenError } from '../../repository/pack/index.js';
 import type { FileTable } from './file-table.js';
 import type { FileWriter } from './file-writer.js';
 import { type MetadataOptions, applyParsedMetadata } from './metadata.js';
@@ -162,7 +162,7 @@ export class PackRestorer {
         if (this.batchable(file, row, plainLength) && !slot.batch.fits(this.files.path(file).length, plainLength)) await this.rotate(slot);
       }
       let content: Buffer | undefined;
-      if (!(opened instanceof Error) && opened.status[b] === 0) {
+      if (!(opened instanceof Error) && opened.status[b] === BlobStatus.ok) {
         const [offset, length, raw, at] = opened.blobs.subarray(b * OPEN_BLOB_FIELDS, (b + 1) * OPEN_BLOB_FIELDS) as unknown as [number, number, number, number];
         content = raw > 0 ? plain.subarray(at, at + raw) : bytes.subarray(offset, offset + length - 32);
       } else {
