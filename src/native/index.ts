@@ -28,12 +28,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getSystemErrorMap } from 'node:util';
 import { LifeboatError } from '../core/index.js';
+import { DirScan } from './dir-scan.js';
+import { type NativePath, errnoError } from './errno-error.js';
 import type { Lane, LaneOptions, LaneStepResult } from './lane-types.js';
 
-/** A path or an xattr name: a string (encoded as UTF-8) or raw bytes. */
-export type NativePath = string | Uint8Array;
+export type { NativePath } from './errno-error.js';
+export { DirScan } from './dir-scan.js';
 
 interface NativeAddon {
   poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void;
@@ -198,24 +199,6 @@ export const STAT = {
   xattrListSize: 15,
 } as const;
 
-/** Name and description of an errno as Node reports them: ['ENOENT', 'no such file or directory']. */
-function describeErrno(errno: number): [string, string] {
-  const known = getSystemErrorMap().get(-errno);
-  return known ? [known[0], known[1]] : [`E${errno}`, 'unknown error'];
-}
-
-/** An Error shaped like Node's fs errors: "ENOENT: no such file or directory, lstat '/x'". */
-function errnoError(errno: number, syscall: string, path: NativePath): NodeJS.ErrnoException {
-  const [code, description] = describeErrno(errno);
-  const shown = typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString();
-  const err = new Error(`${code}: ${description}, ${syscall} '${shown}'`) as NodeJS.ErrnoException;
-  err.code = code;
-  err.errno = -errno;
-  err.syscall = syscall;
-  err.path = shown;
-  return err;
-}
-
 /**
  * lstat with nanosecond times and the xattr list size in one call, into a reused
  * BigUint64Array(16) (indices in STAT): no Stats object per file. Throws like fs.lstatSync.
@@ -223,55 +206,6 @@ function errnoError(errno: number, syscall: string, path: NativePath): NodeJS.Er
 export function lstatInto(path: NativePath, out: BigUint64Array): void {
   const errno = load().lstatInto(path, out);
   if (errno !== 0) throw errnoError(errno, 'lstat', path);
-}
-
-/** A directory's entries, sorted by name bytes, with the lstat of each (see scanDir). */
-export class DirScan {
-  readonly count: number;
-  /** Bytes the listing holds. */
-  readonly byteLength: number;
-  private readonly stats: BigUint64Array;
-  private readonly errnos: Int32Array;
-  private readonly ends: Uint32Array;
-  private readonly names: Buffer;
-
-  constructor(
-    private readonly dir: Uint8Array,
-    buffer: ArrayBuffer,
-  ) {
-    const count = new Uint32Array(buffer, 0, 1)[0]!;
-    this.count = count;
-    this.byteLength = buffer.byteLength;
-    let at = 8;
-    this.stats = new BigUint64Array(buffer, at, count * 16);
-    at += count * 128;
-    this.errnos = new Int32Array(buffer, at, count);
-    at += count * 4;
-    this.ends = new Uint32Array(buffer, at, count);
-    this.names = Buffer.from(buffer, at + count * 4);
-  }
-
-  /** The raw name of entry `i` (a view into the scan). */
-  name(i: number): Buffer {
-    return this.names.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
-  }
-
-  /** True when entry `i`'s lstat worked (its fields are in `stat`). */
-  ok(i: number): boolean {
-    return this.errnos[i] === 0;
-  }
-
-  /** Entry `i`'s lstat, fields as lstatInto's (indices in STAT), a view into the scan. */
-  stat(i: number): BigUint64Array {
-    return this.stats.subarray(i * 16, i * 16 + 16);
-  }
-
-  /** The error of entry `i`'s lstat, as fs.lstatSync would have thrown it. */
-  error(i: number): NodeJS.ErrnoException {
-    const name = this.name(i);
-    const path = this.dir.length === 1 && this.dir[0] === 0x2f ? Buffer.concat([this.dir, name]) : Buffer.concat([this.dir, Buffer.from('/'), name]);
-    return errnoError(this.errnos[i]!, 'lstat', path);
-  }
 }
 
 /**

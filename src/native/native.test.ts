@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { constants, copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -269,8 +269,7 @@ test('without the built addon, importing works and calls throw E_UNSUPPORTED wit
   const root = mkdtempSync(join(tmpdir(), 'lifeboat-noaddon-'));
   try {
     const compiled = join(projectRoot, 'dist', 'src');
-    mkdirSync(join(root, 'dist', 'src', 'native'), { recursive: true });
-    copyFileSync(join(compiled, 'native', 'index.js'), join(root, 'dist', 'src', 'native', 'index.js'));
+    cpSync(join(compiled, 'native'), join(root, 'dist', 'src', 'native'), { recursive: true });
     cpSync(join(compiled, 'core'), join(root, 'dist', 'src', 'core'), { recursive: true });
     writeFileSync(join(root, 'binding.gyp'), '{}');
     writeFileSync(join(root, 'package.json'), '{"type":"module"}');

@@ -13,7 +13,7 @@
  *     File systems without hard links fall back to check + rename.
  *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
-import { closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { type FileHandle, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
@@ -272,28 +272,14 @@ export class LocalBackend implements Backend {
    * take microseconds, while the promise round trips of fs/promises cost far more.
    */
   private readSmall(h: Handle, offset: number, target: Uint8Array): void {
-    const path = this.path(h);
-    const kept = h.type === 'data'; // packs never change in place: their descriptors are kept
-    let fd: number;
+    let got: number;
     try {
-      fd = kept ? this.packFds.get(path) : openSync(path, 'r');
+      // packs never change in place: their descriptors are kept
+      got = this.packFds.read(this.path(h), h.type === 'data', offset, target);
     } catch (err) {
       throw classifyFsError(err, 'load', this.what(h));
     }
-    try {
-      let got = 0;
-      while (got < target.length) {
-        const n = readSync(fd, target, got, target.length - got, offset + got);
-        if (n === 0) break;
-        got += n;
-      }
-      if (got < target.length) throw this.truncated(h, offset, target.length, offset + got);
-    } catch (err) {
-      if (kept) this.packFds.forget(path);
-      throw classifyFsError(err, 'load', this.what(h));
-    } finally {
-      if (!kept) closeSync(fd);
-    }
+    if (got < target.length) throw this.truncated(h, offset, target.length, offset + got);
   }
 
   private truncated(h: Handle, offset: number, wanted: number, fileSize: number): BackendError {

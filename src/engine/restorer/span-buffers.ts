@@ -1,16 +1,16 @@
 /**
  * The pack restorer's read buffers: a pair per span in flight (the span's sealed bytes, and the
  * place its compressed blobs are decompressed to), reused from span to span; spans larger than
- * SPAN_BYTES (one large blob each) share one larger pair, one span at a time. Reused rather than
- * allocated per read: a dead read buffer is freed only when V8 collects its Buffer, and that let
- * tens of MiB of them wait; a fresh buffer also costs its first-touch page faults on every read.
+ * SPAN_BYTES (one large blob each) share one larger pair (at least any chunk restic makes), one
+ * span at a time. Reused rather than allocated per read: a dead read buffer is freed only when V8
+ * collects its Buffer, and that let tens of MiB of them wait; a fresh buffer also costs its
+ * first-touch page faults on every read.
  */
+import { CHUNK_BLOB_BYTES } from '../../repository/pack/index.js';
 import type { Span } from './pack-plan.js';
 
 /** Most bytes of a pack read at once, and most bytes its compressed blobs decompress to. */
 export const SPAN_BYTES = 2 * 1024 * 1024;
-/** The large pair holds any blob restic's chunker makes (8 MiB) with its overhead. */
-const LARGE_SPAN_BYTES = 8 * 1024 * 1024 + 64 * 1024;
 
 /** A span's read (`sealed`) and where its compressed blobs are decompressed to (`plain`). */
 export interface SpanBuffers {
@@ -44,8 +44,8 @@ export class SpanBufferPool {
     try {
       await previous;
       const large = (this.large ??= { sealed: Buffer.alloc(0), plain: Buffer.alloc(0) });
-      if (large.sealed.length < span.end - span.start) large.sealed = Buffer.allocUnsafeSlow(Math.max(span.end - span.start, LARGE_SPAN_BYTES));
-      if (large.plain.length < span.plain) large.plain = Buffer.allocUnsafeSlow(Math.max(span.plain, LARGE_SPAN_BYTES));
+      if (large.sealed.length < span.end - span.start) large.sealed = Buffer.allocUnsafeSlow(Math.max(span.end - span.start, CHUNK_BLOB_BYTES));
+      if (large.plain.length < span.plain) large.plain = Buffer.allocUnsafeSlow(Math.max(span.plain, CHUNK_BLOB_BYTES));
       if (!(await fn(large))) this.large = undefined;
     } finally {
       release();

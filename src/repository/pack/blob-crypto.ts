@@ -15,19 +15,11 @@ export interface BlobScratch {
 }
 
 /** Large enough for any data blob restic's chunker makes (8 MiB), sealed or plain. */
-const SCRATCH_BYTES = 8 * 1024 * 1024 + 64 * 1024;
+export const CHUNK_BLOB_BYTES = 8 * 1024 * 1024 + 64 * 1024;
 
 /** Scratch buffers large enough for any data blob restic's chunker makes (8 MiB). */
 export function newBlobScratch(): BlobScratch {
-  return { sealed: Buffer.allocUnsafe(SCRATCH_BYTES), plain: newPlainScratch() };
-}
-
-/**
- * The `plain` half of a BlobScratch alone, for callers that decrypt in place: their `sealed` is
- * the blob's own bytes (a view of exactly them), which openBlob may then overwrite.
- */
-export function newPlainScratch(): Buffer {
-  return Buffer.allocUnsafe(SCRATCH_BYTES);
+  return { sealed: Buffer.allocUnsafe(CHUNK_BLOB_BYTES), plain: Buffer.allocUnsafe(CHUNK_BLOB_BYTES) };
 }
 
 /**
