@@ -61,8 +61,9 @@ static bool ctr_update(EVP_CIPHER_CTX *ctx, const uint8_t *in, uint8_t *out, siz
   return true;
 }
 
-/* Poly1305-AES key setup: one-time key r ‖ AES-128-ECB(macK, nonce); r is clamped by poly_init. */
-static bool poly1305_aes_init(struct poly_acc *a, const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t nonce[16]) {
+/* Poly1305-AES key setup: one-time key r ‖ AES-128-ECB(macK, nonce), for a message of `n` bytes;
+ * r is clamped by poly_mac_init. */
+static bool poly1305_aes_init(struct poly_mac *a, const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t nonce[16], size_t n) {
   uint8_t key[32];
   memcpy(key, mac_r, 16);
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -71,8 +72,7 @@ static bool poly1305_aes_init(struct poly_acc *a, const uint8_t mac_k[16], const
   bool ok = EVP_EncryptInit_ex(ctx, cipher_ecb(), NULL, mac_k, NULL) == 1 && EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
             EVP_EncryptUpdate(ctx, key + 16, &written, nonce, 16) == 1 && written == 16;
   EVP_CIPHER_CTX_free(ctx);
-  if (ok) poly_init(a, key);
-  return ok;
+  return ok && poly_mac_init(a, key, n);
 }
 
 static const uint8_t ZERO16[16];
@@ -101,18 +101,17 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
   do {
     if (RAND_bytes(nonce, IV_LENGTH) != 1) return false;
   } while (memcmp(nonce, ZERO16, IV_LENGTH) == 0);
-  struct poly_acc mac;
-  EVP_CIPHER_CTX *ctx = poly1305_aes_init(&mac, mac_k, mac_r, nonce) ? ctr_start(enc, nonce) : NULL;
+  struct poly_mac mac;
+  EVP_CIPHER_CTX *ctx = poly1305_aes_init(&mac, mac_k, mac_r, nonce, n) ? ctr_start(enc, nonce) : NULL;
   bool ok = ctx != NULL;
   for (size_t done = 0; ok && done < n;) {
     size_t step = n - done < SEAL_SLICE ? n - done : SEAL_SLICE;
-    ok = ctr_update(ctx, in + done, ct + done, step);
-    poly_absorb(&mac, ct + done, step / 16, 1); /* only the last slice has a partial block */
+    /* only the last slice has a partial block */
+    ok = ctr_update(ctx, in + done, ct + done, step) && poly_mac_update(&mac, ct + done, step);
     done += step;
   }
   EVP_CIPHER_CTX_free(ctx);
-  if (!ok) return false;
-  poly_finish(&mac, ct + (n & ~(size_t)15), n % 16, ct + n);
+  if (!ok || !poly_mac_final(&mac, ct + n)) return false;
   memcpy(iv, nonce, IV_LENGTH);
   return true;
 }
@@ -125,10 +124,8 @@ bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
   uint8_t iv[IV_LENGTH], tag[16];
   memcpy(iv, in, IV_LENGTH);
   const uint8_t *ct = in + IV_LENGTH;
-  struct poly_acc mac;
-  if (!poly1305_aes_init(&mac, mac_k, mac_r, iv)) return false;
-  poly_absorb(&mac, ct, len / 16, 1);
-  poly_finish(&mac, ct + (len & ~(size_t)15), len % 16, tag);
+  struct poly_mac mac;
+  if (!poly1305_aes_init(&mac, mac_k, mac_r, iv, len) || !poly_mac_update(&mac, ct, len) || !poly_mac_final(&mac, tag)) return false;
   uint8_t diff = 0;
   for (int i = 0; i < 16; i++) diff |= (uint8_t)(tag[i] ^ ct[len + i]);
   if (diff != 0) return true;

@@ -1,12 +1,16 @@
 /*
  * Poly1305 (RFC 8439 section 2.5), radix 2^64 with 128-bit products: the accumulator used by
- * the object cipher (cipher.c) and the poly1305() export the tests cross-check. A pure-JS Poly1305
- * (~250 MB/s) would be the slowest step of the restic write path.
+ * the object cipher (cipher.c) for short messages and the poly1305() export the tests cross-check.
+ * A pure-JS Poly1305 (~250 MB/s) would be the slowest step of the restic write path. Long
+ * messages go to the OpenSSL Node exports (EVP_MAC "POLY1305", AVX2 code): about 6 GB/s on the
+ * bench machine against this accumulator's 1.2 GB/s.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <pthread.h>
 #include <node_api.h>
+#include <openssl/evp.h>
 #include "common.h"
 #include "poly1305.h"
 
@@ -106,11 +110,52 @@ void poly_finish(struct poly_acc *a, const uint8_t *tail, size_t len, uint8_t ta
   store_le64(tag + 8, h1);
 }
 
-static void poly1305_tag(uint8_t tag[16], const uint8_t *msg, size_t len, const uint8_t key[32]) {
-  struct poly_acc a;
-  poly_init(&a, key);
-  poly_absorb(&a, msg, len / 16, 1);
-  poly_finish(&a, msg + (len & ~(size_t)15), len % 16, tag);
+/*
+ * Below this many bytes the accumulator is used: EVP_MAC_init's key setup and its calls cost about
+ * as much as the accumulator spends on a message of this size (sealInto per size, CPU time).
+ */
+#define POLY_EVP_MIN_BYTES 1024
+
+static pthread_once_t evp_once = PTHREAD_ONCE_INIT;
+static EVP_MAC *evp_poly1305; /* NULL when this OpenSSL has no POLY1305 MAC: the accumulator then */
+static __thread EVP_MAC_CTX *thread_ctx; /* each thread's, kept for the thread's life */
+
+static void fetch_poly1305(void) { evp_poly1305 = EVP_MAC_fetch(NULL, "POLY1305", NULL); }
+
+static EVP_MAC_CTX *evp_context(void) {
+  pthread_once(&evp_once, fetch_poly1305);
+  if (!thread_ctx && evp_poly1305) thread_ctx = EVP_MAC_CTX_new(evp_poly1305);
+  return thread_ctx;
+}
+
+bool poly_mac_init(struct poly_mac *m, const uint8_t key[32], size_t message_len) {
+  m->tail_len = 0;
+  m->evp = message_len >= POLY_EVP_MIN_BYTES ? evp_context() : NULL;
+  if (m->evp) return EVP_MAC_init((EVP_MAC_CTX *)m->evp, key, 32, NULL) == 1; /* clamps r itself */
+  poly_init(&m->acc, key);
+  return true;
+}
+
+bool poly_mac_update(struct poly_mac *m, const uint8_t *data, size_t n) {
+  if (m->evp) return EVP_MAC_update((EVP_MAC_CTX *)m->evp, data, n) == 1;
+  poly_absorb(&m->acc, data, n / 16, 1);
+  m->tail_len = n % 16;
+  memcpy(m->tail, data + (n & ~(size_t)15), m->tail_len);
+  return true;
+}
+
+bool poly_mac_final(struct poly_mac *m, uint8_t tag[16]) {
+  if (m->evp) {
+    size_t written = 0;
+    return EVP_MAC_final((EVP_MAC_CTX *)m->evp, tag, &written, 16) == 1 && written == 16;
+  }
+  poly_finish(&m->acc, m->tail, m->tail_len, tag);
+  return true;
+}
+
+static bool poly1305_tag(uint8_t tag[16], const uint8_t *msg, size_t len, const uint8_t key[32]) {
+  struct poly_mac m;
+  return poly_mac_init(&m, key, len) && poly_mac_update(&m, msg, len) && poly_mac_final(&m, tag);
 }
 
 /* poly1305(key32, msg, out16) */
@@ -127,7 +172,10 @@ static napi_value js_poly1305(napi_env env, napi_callback_info info) {
     return NULL;
   }
   uint8_t tag[16];
-  poly1305_tag(tag, msg, msg_len, key);
+  if (!poly1305_tag(tag, msg, msg_len, key)) {
+    napi_throw_error(env, NULL, "poly1305: OpenSSL failed");
+    return NULL;
+  }
   memcpy(out, tag, 16);
   return NULL;
 }
