@@ -1,13 +1,14 @@
 /*
  * The file-system calls Node.js 20 lacks: nanosecond utimensat (also on symlinks), mknod for
  * fifos and device nodes, extended attributes with raw-byte paths and names, lstatInto (lstat
- * with nanosecond times and the xattr list size into a reused array), and releasePages (hand a
- * buffer's pages back to the kernel).
+ * with nanosecond times and the xattr list size into a reused array), releasePages (hand a
+ * buffer's pages back to the kernel) and linkFd (give an anonymous O_TMPFILE file a name).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -223,6 +224,26 @@ static napi_value js_release_pages(napi_env env, napi_callback_info info) {
   return make_int64(env, (int64_t)(end - start));
 }
 
+/* linkFd(fd, path): gives the anonymous file open as `fd` (made with O_TMPFILE) the name `path`,
+ * never replacing one: linkat through /proc/self/fd, following it, as open(2) documents. */
+static napi_value js_link_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv, "linkFd(fd, path)")) return NULL;
+  int64_t fd;
+  if (!get_int64(env, argv[0], "fd", &fd)) return NULL;
+  if (fd < 0 || fd > INT32_MAX) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "linkFd: fd out of range");
+    return NULL;
+  }
+  char *path = get_cstr(env, argv[1], "path");
+  if (!path) return NULL;
+  char proc[32];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)fd);
+  if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0) throw_errno(env, errno, "linkat", argv[1], path);
+  free(path);
+  return NULL;
+}
+
 bool fs_calls_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"utimensat", NULL, js_utimensat, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -232,6 +253,7 @@ bool fs_calls_register(napi_env env, napi_value exports) {
       {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"releasePages", NULL, js_release_pages, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -90,6 +90,12 @@ export interface Backend {
    * temporary file is stored without a pack-sized buffer. Each attempt reads the file from the start.
    */
   saveFrom?(handle: Handle, source: FileSource, options?: BackendOptions): Promise<void>;
+  /**
+   * Optional: a directory on the store's own file system where packs may be built in anonymous
+   * files (O_TMPFILE) that saveFrom then publishes by a link instead of a copy (local
+   * repositories). Unset: packs are built in the system's temporary directory.
+   */
+  readonly packFileDir?: string;
   stat(handle: Handle, options?: BackendOptions): Promise<FileInfo>;
   list(type: FileType, options?: BackendOptions): AsyncIterable<FileInfo>;
   remove(handle: Handle, options?: BackendOptions): Promise<void>;

@@ -47,6 +47,7 @@ interface NativeAddon {
   sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
   openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
   releasePages(buf: Uint8Array, from: number): number;
+  linkFd(fd: number, path: NativePath): void;
   createLane(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, polynomial: bigint, level: number, tmpdir: string, packTarget: number, packLimit: number): Lane;
   laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
   laneClose(lane: Lane): void;
@@ -158,6 +159,15 @@ export function utimensat(path: NativePath, atimeSec: bigint | number, atimeNsec
 /** Creates a fifo or device node; `mode` includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK) and permissions (umask applies). */
 export function mknod(path: NativePath, mode: number, dev: bigint | number): void {
   load().mknod(path, mode, dev);
+}
+
+/**
+ * Gives the anonymous file open as `fd` (created with O_TMPFILE) the name `path` on the same file
+ * system; EEXIST when the name is taken (nothing is replaced), ENOENT when the file was not made
+ * with O_TMPFILE (an unlinked named file cannot be linked again), EXDEV across file systems.
+ */
+export function linkFd(fd: number, path: NativePath): void {
+  load().linkFd(fd, path);
 }
 
 /** Extended attribute names of a path, not following symlinks, as raw bytes. */

@@ -113,6 +113,11 @@ export class RepositoryWriter {
     this.treePacks = this.packFileWriter(64 * 1024);
   }
 
+  /** Where packs are best built: on the backend's file system, so that they are linked into place rather than copied (Backend.packFileDir). */
+  get packFileDir(): string | undefined {
+    return this.dryRun ? undefined : this.repo.backend.packFileDir;
+  }
+
   /**
    * True when the blob must be stored (and marks it so no one else stores it): it is neither
    * reserved in this session nor indexed with a copy that can be read. A blob whose every copy

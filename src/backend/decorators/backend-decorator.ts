@@ -1,6 +1,6 @@
 /**
- * What every decorator passes through unchanged: the wrapped backend's identity, its hints,
- * undoCreate, removeTemporaries and close.
+ * What every decorator passes through unchanged: the wrapped backend's identity, its hints
+ * (packFileDir among them), undoCreate, removeTemporaries and close.
  */
 import type { Backend } from '../index.js';
 
@@ -15,6 +15,9 @@ export abstract class BackendDecorator {
   }
   get strongListing(): boolean | undefined {
     return this.inner.strongListing;
+  }
+  get packFileDir(): string | undefined {
+    return this.inner.packFileDir;
   }
   async undoCreate(): Promise<void> {
     await this.inner.undoCreate?.();

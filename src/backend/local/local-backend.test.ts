@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -215,5 +216,63 @@ test(
     await b.remove(h);
     await assert.rejects(b.load(h, 100, 50), NotFoundError);
     await b.close();
+  }),
+);
+
+/** An anonymous file (O_TMPFILE: Linux's value on x86-64 and arm64) in `dir` holding `data`. */
+function anonymousFile(dir: string, data: Uint8Array): number {
+  const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
+  const fd = openSync(dir, O_TMPFILE | constants.O_RDWR, 0o600);
+  writeSync(fd, data);
+  return fd;
+}
+
+test(
+  'saveFrom: a pack built in an anonymous file in packFileDir is linked into place, not copied; the same bytes again succeed, other bytes are refused',
+  withRepo(async (b, root) => {
+    assert.equal(b.packFileDir, join(root, 'data'));
+    const data = randomBytes(300_000);
+    const h = dataHandle(data);
+    const fd = anonymousFile(b.packFileDir, data);
+    const again = anonymousFile(b.packFileDir, data);
+    const other = anonymousFile(b.packFileDir, randomBytes(300_000));
+    try {
+      await b.saveFrom(h, { fd, length: data.length });
+      const st = await stat(b.path(h));
+      assert.equal(st.ino, fstatSync(fd).ino, 'the anonymous file itself got the name');
+      assert.equal(st.mode & 0o777, 0o400);
+      assert.ok((await b.load(h)).equals(data));
+      await b.saveFrom(h, { fd: again, length: data.length });
+      assert.equal(fstatSync(again).nlink, 0, 'an identical second copy is not linked');
+      await assert.rejects(b.saveFrom(h, { fd: other, length: data.length }), BackendError);
+      assert.equal((await stat(b.path(h))).ino, st.ino);
+      assert.deepEqual(await filesBelow(join(root, 'data')), [join(h.name.slice(0, 2), h.name)]);
+    } finally {
+      for (const f of [fd, again, other]) closeSync(f);
+    }
+  }),
+);
+
+test(
+  'saveFrom: a source that cannot be linked (a file with a name, a length short of the file) is copied',
+  withRepo(async (b, root) => {
+    const data = randomBytes(70_000);
+    const named = join(root, 'named-source');
+    await writeFile(named, data);
+    const fd = openSync(named, 'r');
+    const longer = anonymousFile(b.packFileDir, Buffer.concat([data, Buffer.from('tail')]));
+    try {
+      const h = dataHandle(data);
+      await b.saveFrom(h, { fd, length: data.length });
+      assert.notEqual((await stat(b.path(h))).ino, fstatSync(fd).ino);
+      assert.ok((await b.load(h)).equals(data));
+      await b.remove(h);
+      await b.saveFrom(h, { fd: longer, length: data.length });
+      assert.ok((await b.load(h)).equals(data));
+      assert.equal(fstatSync(longer).nlink, 0);
+    } finally {
+      closeSync(fd);
+      closeSync(longer);
+    }
   }),
 );

@@ -14,13 +14,14 @@
  *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
 import { constants, existsSync } from 'node:fs';
-import { type FileHandle, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
 import { ReadDescriptors } from './read-descriptors.js';
 import { makeDirs, removeMadeDirs } from './make-dirs.js';
+import { linkAnonymousFile } from './link-pack.js';
 import { publishFile, syncDir } from './publish.js';
 import { type TemporariesResult, fanOutDirs, removeStaleTemporaries, temporaryPath } from './temporaries.js';
 
@@ -137,8 +138,19 @@ export class LocalBackend implements Backend {
     });
   }
 
-  /** Copies the source in COPY_CHUNK pieces through a reused buffer: no pack-sized buffer (see Backend.saveFrom). */
-  saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
+  /** Where the file lanes build packs: linkable into data/ (see Backend.packFileDir). */
+  get packFileDir(): string {
+    return this.typeDir('data');
+  }
+
+  /**
+   * A pack built in an anonymous file of this repository's file system (packFileDir) is linked
+   * into place (link-pack.ts); any other source is copied in COPY_CHUNK pieces through a reused
+   * buffer: no pack-sized buffer (see Backend.saveFrom).
+   */
+  async saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    if (h.type === 'data' && (await this.linkInto(h, source))) return;
     return this.saveWith(h, options, async (fh) => {
       const buffer = this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK);
       try {
@@ -153,6 +165,22 @@ export class LocalBackend implements Backend {
         this.copyBuffers.push(buffer);
       }
     });
+  }
+
+  /** True when `source` was linked into place as `h` (link-pack.ts), false when it must be copied. */
+  private async linkInto(h: Handle, source: FileSource): Promise<boolean> {
+    const dir = this.dirOf(h);
+    try {
+      // data/XX on demand; a missing data/ (the repository gone) is left to the copy's error
+      await mkdir(dir, DIR_MODE).catch((err: unknown) => {
+        if (errnoCode(err) !== 'EEXIST') throw err;
+      });
+      if (!(await linkAnonymousFile(source.fd, source.length, this.path(h), FILE_MODE, this.what(h)))) return false;
+      await syncDir(dir);
+      return true;
+    } catch (err) {
+      throw classifyFsError(err, 'save', this.what(h));
+    }
   }
 
   /** Writes a temporary file with `write`, syncs it and gives it its final name (never replacing another file). */

@@ -75,13 +75,15 @@ export class FileLanes {
   private closing = false;
   private fatal: Error | undefined;
   private readonly runs: Promise<void>[] = [];
-  private readonly packDir = tmpdir();
+  /** Where the lanes build packs (anonymous files): the repository's own data directory when it can link them into place. */
+  private readonly packDir: string;
 
   constructor(
     private readonly sink: BlobPackSink,
     private readonly options: FileLanesOptions,
     count: number,
   ) {
+    this.packDir = sink.packFileDir ?? tmpdir();
     const polynomial = parsePolynomial(options.polynomial);
     for (let i = 0; i < count; i++) {
       const lane = createLane({
@@ -204,7 +206,7 @@ export class FileLanes {
     } catch (err) {
       this.fail(
         new LifeboatError('E_IO', `reading files for the backup failed: ${err instanceof Error ? err.message : String(err)}`, {
-          hint: `new packs are built in temporary files in ${this.packDir} (set TMPDIR to change it): it must exist, be writable and have room for a few 17 MiB packs per core`,
+          hint: `new packs are built in temporary files in ${this.packDir}${this.sink.packFileDir ? '' : ' (set TMPDIR to change it)'}: it must exist, be writable and have room for a few 17 MiB packs per core`,
           cause: err,
         }),
       );

@@ -14,6 +14,8 @@ export interface BlobPackSink {
   reserveKey(type: BlobType, key: Uint8Array): boolean;
   /** Uploads a pack built in a temporary file, indexes its blobs and closes the file. */
   savePackFile(pack: PackFile): Promise<void>;
+  /** Where to build packs so that they are stored without a copy; unset: the system's temporary directory. */
+  readonly packFileDir?: string;
   /** Registers background work whose failure must fail the backup. */
   track(work: Promise<void>): Promise<void>;
 }
