@@ -2,7 +2,8 @@
  * The file-system calls Node.js 20 lacks: nanosecond utimensat (also on symlinks), mknod for
  * fifos and device nodes, extended attributes with raw-byte paths and names, lstatInto (lstat
  * with nanosecond times and the xattr list size into a reused array), releasePages (hand a
- * buffer's pages back to the kernel) and linkFd (give an anonymous O_TMPFILE file a name).
+ * buffer's pages back to the kernel), openTmpfile and linkFd (an anonymous O_TMPFILE file, and
+ * a name for it later).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -224,6 +225,18 @@ static napi_value js_release_pages(napi_env env, napi_callback_info info) {
   return make_int64(env, (int64_t)(end - start));
 }
 
+/* openTmpfile(dir) → fd: an anonymous read-write file (O_TMPFILE, mode 0600) on dir's file system. */
+static napi_value js_open_tmpfile(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, "openTmpfile(dir)")) return NULL;
+  char *dir = get_cstr(env, argv[0], "dir");
+  if (!dir) return NULL;
+  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) throw_errno(env, errno, "open", argv[0], dir);
+  free(dir);
+  return fd < 0 ? NULL : make_int64(env, fd);
+}
+
 /* linkFd(fd, path): gives the anonymous file open as `fd` (made with O_TMPFILE) the name `path`,
  * never replacing one: linkat through /proc/self/fd, following it, as open(2) documents. */
 static napi_value js_link_fd(napi_env env, napi_callback_info info) {
@@ -253,6 +266,7 @@ bool fs_calls_register(napi_env env, napi_value exports) {
       {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"releasePages", NULL, js_release_pages, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openTmpfile", NULL, js_open_tmpfile, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;

@@ -47,6 +47,7 @@ interface NativeAddon {
   sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
   openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
   releasePages(buf: Uint8Array, from: number): number;
+  openTmpfile(dir: NativePath): number;
   linkFd(fd: number, path: NativePath): void;
   createLane(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, polynomial: bigint, level: number, tmpdir: string, packTarget: number, packLimit: number): Lane;
   laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
@@ -159,6 +160,14 @@ export function utimensat(path: NativePath, atimeSec: bigint | number, atimeNsec
 /** Creates a fifo or device node; `mode` includes the file type bits (S_IFIFO, S_IFCHR, S_IFBLK) and permissions (umask applies). */
 export function mknod(path: NativePath, mode: number, dev: bigint | number): void {
   load().mknod(path, mode, dev);
+}
+
+/**
+ * An anonymous read-write file (O_TMPFILE, mode 0600) on the file system of `dir`, which linkFd
+ * can name later; EOPNOTSUPP, EISDIR or EINVAL where the file system or kernel has no O_TMPFILE.
+ */
+export function openTmpfile(dir: NativePath): number {
+  return load().openTmpfile(dir);
 }
 
 /**

@@ -79,6 +79,11 @@ export class Repository {
     return this.backend.location;
   }
 
+  /** Where new packs are best built: the backend links them into place from there (Backend.packFileDir). */
+  get packFileDir(): string | undefined {
+    return this.backend.packFileDir;
+  }
+
   static async open(backend: Backend, options: OpenRepositoryOptions): Promise<Repository> {
     try {
       await backend.stat(handle('config'), { signal: options.signal });

@@ -142,7 +142,7 @@ export class RepositoryWriter {
   }
 
   private packFileWriter(scratchSize: number): PackFileWriter {
-    return new PackFileWriter(this.repo.key, this.level, (pack) => void this.track(this.savePackFile(pack)), scratchSize);
+    return new PackFileWriter(this.repo.key, this.level, (pack) => void this.track(this.savePackFile(pack)), scratchSize, this.packFileDir);
   }
 
   /** Stores a tree blob (deduplicated); returns its ID. */

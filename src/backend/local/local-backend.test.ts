@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { BackendError, NotFoundError, sha256Id } from '../../core/index.js';
 import { makeTempDir, withTempDir } from '../../../test/helpers/tmp.js';
 import { type Handle, handle } from '../index.js';
 import { abortOnCheck, isAbort, runBackendContract } from '../testing/index.js';
+import { openTmpfile } from '../../native/index.js';
 import { LocalBackend, repositoryExists } from './local-backend.js';
 
 runBackendContract('local', async () => {
@@ -219,10 +220,9 @@ test(
   }),
 );
 
-/** An anonymous file (O_TMPFILE: Linux's value on x86-64 and arm64) in `dir` holding `data`. */
+/** An anonymous file (O_TMPFILE, as the backup's lanes make them) in `dir` holding `data`. */
 function anonymousFile(dir: string, data: Uint8Array): number {
-  const O_TMPFILE = 0o20000000 | constants.O_DIRECTORY;
-  const fd = openSync(dir, O_TMPFILE | constants.O_RDWR, 0o600);
+  const fd = openTmpfile(dir);
   writeSync(fd, data);
   return fd;
 }

@@ -31,8 +31,9 @@ async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePr
   // the same level as a backup's (`auto`) for the blobs prune compresses
   const level = blobCompressionLevel(repo.version, 'auto');
   const writers = {
-    data: new PackFileWriter(repo.key, level, (pack) => finished.push(pack)),
-    tree: new PackFileWriter(repo.key, level, (pack) => finished.push(pack)),
+    // built where the repository can link them into place (Backend.packFileDir), else in the temp directory
+    data: new PackFileWriter(repo.key, level, (pack) => finished.push(pack), undefined, repo.packFileDir),
+    tree: new PackFileWriter(repo.key, level, (pack) => finished.push(pack), undefined, repo.packFileDir),
   };
   const created: CompactPack[] = [];
   const upload = async (): Promise<void> => {

@@ -29,6 +29,8 @@ export interface PruneRepository {
   copyFailed(packId: Id, offset: number): boolean;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
   decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array): Buffer;
+  /** Where new packs are best built so that savePackFile links rather than copies them (Backend.packFileDir). */
+  readonly packFileDir?: string;
   /** Uploads a pack from its temporary file and closes its descriptor (also on failure). */
   savePackFile(pack: Pick<PackFile, 'id' | 'fd' | 'length'>, signal?: AbortSignal): Promise<void>;
   saveIndexFile(packs: IndexPack[], signal?: AbortSignal): Promise<Id>;

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { sha256, sha256Id } from '../../core/index.js';
+import { linkFd } from '../../native/index.js';
+import { withTempDir } from '../../../test/helpers/tmp.js';
 import { openBlob, parsePackTail } from './blob-crypto.js';
 import { generateKey } from '../crypto/index.js';
 import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from './header.js';
@@ -122,4 +125,23 @@ test('issue 20 defect 2: a pack header entry with a length beyond one read, or b
   const file = Buffer.concat([Buffer.alloc(10), header, length]);
   const pack = sha256Id(file);
   assert.throws(() => parsePackTail(key, 2, pack, file, file.length), new RegExp(`pack ${pack}: header entry for blob ${blob} ends at byte 100, beyond the 10 bytes`));
+});
+
+test('PackFileWriter: packs are anonymous files in the given directory that can be given a name there (O_TMPFILE)', async () => {
+  await withTempDir(async (dir) => {
+    const packs: PackFile[] = [];
+    const writer = new PackFileWriter(generateKey(), 3, (p) => packs.push(p), 16, dir);
+    writer.addBlob('data', sha256Id(Buffer.from('x')), Buffer.from('x'));
+    writer.finish();
+    const pack = packs[0]!;
+    try {
+      assert.deepEqual(readdirSync(dir), [], 'no name while it is built');
+      assert.equal(fstatSync(pack.fd).nlink, 0);
+      linkFd(pack.fd, join(dir, pack.id));
+      assert.equal(statSync(join(dir, pack.id)).ino, fstatSync(pack.fd).ino);
+      assert.equal(sha256Id(readFileSync(join(dir, pack.id))), pack.id);
+    } finally {
+      closeSync(pack.fd);
+    }
+  }, 'lifeboat-packfile-');
 });

@@ -19,8 +19,8 @@ import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Id } from '../../core/index.js';
-import { releasePages } from '../../native/index.js';
+import { type Id, errnoCode } from '../../core/index.js';
+import { nativeAvailable, openTmpfile, releasePages } from '../../native/index.js';
 import { compressBound, compressInto } from '../compression.js';
 import { CIPHERTEXT_OVERHEAD, type CryptoKey, IV_LENGTH, sealInto, sealIntoWithIv } from '../crypto/index.js';
 import { type BlobType, type PackBlob, ENTRY_ID_SIZE, ENTRY_SIZE_COMPRESSED, PACK_BUFFER_SIZE, PACK_HEADER_OVERHEAD, TARGET_PACK_SIZE, entrySize } from './header.js';
@@ -64,8 +64,22 @@ export function packFileBlobs(pack: Pick<PackFile, 'header'>): PackBlob[] {
   return blobs;
 }
 
-/** Opens an anonymous read-write temporary file (already unlinked). */
+/** open(2) errors meaning "no O_TMPFILE here": a named file, unlinked at once, instead. */
+const NO_TMPFILE = new Set(['EOPNOTSUPP', 'ENOTSUP', 'EISDIR', 'EINVAL']);
+
+/**
+ * Opens an anonymous read-write temporary file in `dir`: with O_TMPFILE where the addon and the
+ * file system have it (such a file can be linked into a repository later: Backend.packFileDir),
+ * else created under a random name and unlinked at once.
+ */
 export function openAnonymousFile(dir = tmpdir()): number {
+  if (nativeAvailable()) {
+    try {
+      return openTmpfile(dir);
+    } catch (err) {
+      if (!NO_TMPFILE.has(errnoCode(err) ?? '')) throw err;
+    }
+  }
   for (let attempt = 0; ; attempt++) {
     const path = join(dir, `lifeboat-pack-${process.pid}-${randomBytes(8).toString('hex')}`);
     let fd: number;
