@@ -5,11 +5,12 @@
  * file, read back, and written again into the repository.
  */
 import { fstat, fsync, fchmod } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { errnoCode } from '../../core/index.js';
 import { linkFd, nativeAvailable } from '../../native/index.js';
-import { publishFile } from './publish.js';
+import type { FileSource } from '../index.js';
+import { publishFile, syncDir } from './publish.js';
 import { temporaryPath } from './temporaries.js';
 
 const fstatAsync = promisify(fstat);
@@ -22,32 +23,52 @@ const fchmodAsync = promisify(fchmod);
  */
 const NOT_LINKABLE = new Set(['ENOENT', 'EXDEV', 'EPERM', 'EACCES', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK', 'ENOSYS', 'EINVAL']);
 
+/** Where and how a linked file is published (the local backend's rules for every save). */
+export interface LinkTarget {
+  /** The directory of `final`, made when missing (data/XX on demand; not its parents). */
+  dir: string;
+  final: string;
+  mode: number;
+  dirMode: number;
+  /** Names the file in errors. */
+  what: string;
+}
+
 /**
- * Gives the anonymous file `fd` (its first `length` bytes are the whole file) the name `final`
- * through a temporary name beside it, as saves do (publishFile: a name already holding the same
- * bytes is success, other bytes an error), with the file mode `mode` and synced first. False,
- * with nothing changed, when the file cannot be linked: a file with a name, another size, one
- * made without O_TMPFILE or on another file system; the caller then copies it.
+ * Gives the anonymous file `source.fd` (its first `source.length` bytes are the whole file) the
+ * name `target.final` through a temporary name beside it, as saves do (publishFile: a name
+ * already holding the same bytes is success, other bytes an error), with the file mode
+ * `target.mode` and synced first, then syncs the directory. False, with nothing changed, when the
+ * file cannot be linked: a file with a name, another size, one made without O_TMPFILE or on
+ * another file system, a missing data/ (the repository gone); the caller then copies it and
+ * reports what the copy finds.
  */
-export async function linkAnonymousFile(fd: number, length: number, final: string, mode: number, what: string): Promise<boolean> {
+export async function linkAnonymousFile(source: FileSource, target: LinkTarget): Promise<boolean> {
   if (!nativeAvailable()) return false;
-  const st = await fstatAsync(fd);
-  if (!st.isFile() || st.nlink !== 0 || st.size !== length) return false;
-  const tmp = temporaryPath(final);
-  await fchmodAsync(fd, mode);
-  await fsyncAsync(fd);
+  const st = await fstatAsync(source.fd);
+  if (!st.isFile() || st.nlink !== 0 || st.size !== source.length) return false;
   try {
-    linkFd(fd, tmp);
+    await mkdir(target.dir, target.dirMode);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    if (errnoCode(err) !== 'EEXIST') throw err;
+  }
+  const tmp = temporaryPath(target.final);
+  await fchmodAsync(source.fd, target.mode);
+  await fsyncAsync(source.fd);
+  try {
+    linkFd(source.fd, tmp);
   } catch (err) {
     const code = errnoCode(err);
     if (code !== undefined && NOT_LINKABLE.has(code)) return false;
     throw err;
   }
   try {
-    await publishFile(tmp, final, what);
+    await publishFile(tmp, target.final, target.what);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+  await syncDir(target.dir);
   return true;
 }

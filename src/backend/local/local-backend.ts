@@ -14,7 +14,7 @@
  *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
  */
 import { constants, existsSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
 import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
@@ -150,7 +150,13 @@ export class LocalBackend implements Backend {
    */
   async saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    if (h.type === 'data' && (await this.linkInto(h, source))) return;
+    if (h.type === 'data') {
+      const file = { dir: this.dirOf(h), final: this.path(h), mode: FILE_MODE, dirMode: DIR_MODE, what: this.what(h) };
+      const linked = await linkAnonymousFile(source, file).catch((err: unknown) => {
+        throw classifyFsError(err, 'save', file.what);
+      });
+      if (linked) return;
+    }
     return this.saveWith(h, options, async (fh) => {
       const buffer = this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK);
       try {
@@ -165,22 +171,6 @@ export class LocalBackend implements Backend {
         this.copyBuffers.push(buffer);
       }
     });
-  }
-
-  /** True when `source` was linked into place as `h` (link-pack.ts), false when it must be copied. */
-  private async linkInto(h: Handle, source: FileSource): Promise<boolean> {
-    const dir = this.dirOf(h);
-    try {
-      // data/XX on demand; a missing data/ (the repository gone) is left to the copy's error
-      await mkdir(dir, DIR_MODE).catch((err: unknown) => {
-        if (errnoCode(err) !== 'EEXIST') throw err;
-      });
-      if (!(await linkAnonymousFile(source.fd, source.length, this.path(h), FILE_MODE, this.what(h)))) return false;
-      await syncDir(dir);
-      return true;
-    } catch (err) {
-      throw classifyFsError(err, 'save', this.what(h));
-    }
   }
 
   /** Writes a temporary file with `write`, syncs it and gives it its final name (never replacing another file). */
