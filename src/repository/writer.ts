@@ -115,7 +115,7 @@ export class RepositoryWriter {
 
   /** Where packs are best built: on the backend's file system, so that they are linked into place rather than copied (Backend.packFileDir). */
   get packFileDir(): string | undefined {
-    return this.dryRun ? undefined : this.repo.backend.packFileDir;
+    return this.dryRun ? undefined : this.repo.packFileDir;
   }
 
   /**

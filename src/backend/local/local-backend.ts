@@ -4,26 +4,19 @@
  * (`key/`, `lock/`, `snapshot/`, `index/`, `data/<id>` without fan-out; restic up to 0.16 reads
  * it) is recognised by its `key/` directory when there is no `keys/`, and used in that layout.
  *
- * save(h, data) and saveFrom(h, file):
- *   tmp = <final>-tmp-<random> in the target directory (list skips it: not an ID)
- *   open tmp exclusively (creating data/XX on demand), write (saveFrom: copied from the file in
- *     1 MiB pieces), chmod 0400, fsync, close
- *   publish (publish.ts): link tmp → final: fails if final exists, so nothing is ever
- *     overwritten; on EEXIST compare the bytes (identical → success, different → BackendError).
- *     File systems without hard links fall back to check + rename.
- *   unlink tmp, fsync the directory; on any failure or abort, tmp is removed.
+ * Files are stored by save-file.ts (a temporary name, then a hard link that never replaces a
+ * file); packs built in packFileDir are linked into place instead of copied.
  */
-import { constants, existsSync } from 'node:fs';
-import { type FileHandle, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { type FileHandle, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackendError, LifeboatError, NotFoundError, errnoCode, isId } from '../../core/index.js';
-import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle, readFileRange } from '../index.js';
+import { type Backend, type BackendOptions, FILE_TYPES, type FileInfo, type FileSource, type FileType, type Handle, describeHandle, handle } from '../index.js';
 import { classifyFsError } from './classify-fs-error.js';
 import { ReadDescriptors } from './read-descriptors.js';
 import { makeDirs, removeMadeDirs } from './make-dirs.js';
-import { linkAnonymousFile } from './link-pack.js';
-import { publishFile, syncDir } from './publish.js';
-import { type TemporariesResult, fanOutDirs, removeStaleTemporaries, temporaryPath } from './temporaries.js';
+import { COPY_CHUNK, DIR_MODE, type SaveTarget, copyFrom, saveByLinking, saveByWriting } from './save-file.js';
+import { type TemporariesResult, fanOutDirs, removeStaleTemporaries } from './temporaries.js';
 
 /** Ranged reads up to this size use synchronous calls (see readSmall). */
 const SYNC_READ_LIMIT = 256 * 1024;
@@ -32,15 +25,10 @@ const MAX_READ_STEP = 1024 * 1024 * 1024;
 /** Files stat'ed at once while listing (the thread pool bounds real parallelism anyway). */
 const LIST_STAT_BATCH = 32;
 
-const DIR_MODE = 0o700;
-
 /** Directory names of restic's s3legacy layout, per file type; data is not fanned out there. */
 const S3LEGACY_DIRS: Record<Exclude<FileType, 'config'>, string> = { data: 'data', keys: 'key', locks: 'lock', snapshots: 'snapshot', index: 'index' };
 
 export type LocalLayout = 'default' | 's3legacy';
-const FILE_MODE = 0o400;
-/** Piece size of saveFrom's copy. */
-const COPY_CHUNK = 1024 * 1024;
 
 export class LocalBackend implements Backend {
   readonly connections = 2;
@@ -131,11 +119,14 @@ export class LocalBackend implements Backend {
     await removeMadeDirs(this.created).catch(() => undefined);
   }
 
-  save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
-    return this.saveWith(h, options, async (fh) => {
-      let off = 0;
-      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
-    });
+  async save(h: Handle, data: Uint8Array, options: BackendOptions = {}): Promise<void> {
+    const target = this.saveTarget(h);
+    await this.saving(
+      target,
+      saveByWriting(target, options.signal, async (fh) => {
+        for (let off = 0; off < data.length;) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+      }),
+    );
   }
 
   /** Where the file lanes build packs: linkable into data/ (see Backend.packFileDir). */
@@ -145,80 +136,35 @@ export class LocalBackend implements Backend {
 
   /**
    * A pack built in an anonymous file of this repository's file system (packFileDir) is linked
-   * into place (link-pack.ts); any other source is copied in COPY_CHUNK pieces through a reused
-   * buffer: no pack-sized buffer (see Backend.saveFrom).
+   * into place; any other source is copied in COPY_CHUNK pieces through a reused buffer: no
+   * pack-sized buffer (see Backend.saveFrom, save-file.ts).
    */
   async saveFrom(h: Handle, source: FileSource, options: BackendOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    if (h.type === 'data') {
-      const file = { dir: this.dirOf(h), final: this.path(h), mode: FILE_MODE, dirMode: DIR_MODE, what: this.what(h) };
-      const linked = await linkAnonymousFile(source, file).catch((err: unknown) => {
-        throw classifyFsError(err, 'save', file.what);
-      });
-      if (linked) return;
-    }
-    return this.saveWith(h, options, async (fh) => {
-      const buffer = this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK);
-      try {
-        for (let pos = 0; pos < source.length;) {
-          const piece = buffer.subarray(0, Math.min(COPY_CHUNK, source.length - pos));
-          await readFileRange(source.fd, piece, pos, `the source of ${describeHandle(h)}`);
-          for (let off = 0; off < piece.length;) off += (await fh.write(piece, off, piece.length - off)).bytesWritten;
-          pos += piece.length;
-          options.signal?.throwIfAborted();
-        }
-      } finally {
-        this.copyBuffers.push(buffer);
-      }
-    });
-  }
-
-  /** Writes a temporary file with `write`, syncs it and gives it its final name (never replacing another file). */
-  private async saveWith(h: Handle, options: BackendOptions, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-    const signal = options.signal;
-    signal?.throwIfAborted();
-    const dir = this.dirOf(h);
-    const final = this.path(h);
-    const tmp = temporaryPath(final);
-    let tmpExists = false;
+    const target = this.saveTarget(h);
+    if (h.type === 'data' && (await this.saving(target, saveByLinking(source, target)))) return;
+    const buffer = this.copyBuffers.pop() ?? Buffer.allocUnsafe(COPY_CHUNK);
     try {
-      const fh = await this.openExclusive(tmp, dir, h);
-      tmpExists = true;
-      try {
-        await write(fh);
-        await fh.chmod(FILE_MODE);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      signal?.throwIfAborted();
-      await publishFile(tmp, final, this.what(h));
-      tmpExists = false;
-      await syncDir(dir);
-    } catch (err) {
-      if (tmpExists) await rm(tmp, { force: true }).catch(() => undefined);
-      throw classifyFsError(err, 'save', this.what(h));
+      await this.saving(
+        target,
+        saveByWriting(target, options.signal, (fh) => copyFrom(fh, source, buffer, target, options.signal)),
+      );
+    } finally {
+      this.copyBuffers.push(buffer);
     }
   }
 
-  /** Creates `tmp` exclusively; a missing target directory is made (data/XX on demand), a missing root is not. */
-  private async openExclusive(tmp: string, dir: string, h: Handle): Promise<FileHandle> {
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+  private saveTarget(h: Handle): SaveTarget {
+    return { root: this.root, dir: this.dirOf(h), final: this.path(h), name: describeHandle(h), what: this.what(h) };
+  }
+
+  /** A save's outcome, its errors classified. */
+  private async saving<T>(target: SaveTarget, work: Promise<T>): Promise<T> {
     try {
-      return await open(tmp, flags, 0o600);
+      return await work;
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
+      throw classifyFsError(err, 'save', target.what);
     }
-    try {
-      await stat(this.root);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') {
-        throw new NotFoundError(`cannot save ${describeHandle(h)}: the repository directory ${this.root} does not exist`, { cause: err });
-      }
-      throw err;
-    }
-    await makeDirs(dir, DIR_MODE, []);
-    return open(tmp, flags, 0o600);
   }
 
   async load(h: Handle, offset = 0, length = 0, options: BackendOptions = {}): Promise<Buffer> {
