@@ -42,7 +42,7 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
 bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out, int64_t *plain_len);
 
-/* Adds verifyPackBlobs (verify-pack.c) to the addon's exports. */
+/* Adds packVerifier, verifyPackBlobs, verifyPackFile and openPackBlobs (verify-pack.c, pack-verifier.c) to the addon's exports. */
 bool verify_pack_register(napi_env env, napi_value exports);
 
 /* Add poly1305 (poly1305.c), the file-system calls and releasePages (fs-calls.c), and sealInto /

@@ -23,43 +23,34 @@
  * The arrays are held until the promise resolves; the caller must not touch them before. A blob
  * that fails is not described here: the caller reads the pack again and names the problem.
  *
+ * verifyPackFile(verifier, encrypt, macK, macR, path, pieces, blobs, ids, piece, plain, out, digest)
+ *   → Promise<void>
+ *   a whole pack from a local file in one request: `pieces` (4 numbers each: start and end in the
+ *   file, first and end index in `blobs`) are read into `piece` one after the other, each as
+ *   verifyPackBlobs verifies a piece (offsets in `blobs` are the pack's); the first begins the
+ *   pack's hash, the last writes it to `digest`. A failed open or read rejects with code
+ *   ERR_PACK_FILE_READ: the caller reads the pack through its backend instead.
+ *
  * openPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out) → Promise<void>
  *   restore's variant: the same work, but each blob's plaintext is kept for the caller. `blobs`
  *   has 4 numbers per blob, the 4th where in `plain` a compressed blob is decompressed to (the
  *   caller gives each one its own place); an uncompressed blob's plaintext is left in `pack`,
  *   decrypted in place at its offset (its length less the 32 bytes of IV and MAC).
  */
-#include <pthread.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <zstd.h>
 #include "common.h"
 #include "format.h"
+#include "verify-pack.h"
 
 enum { VP_OK = 0, VP_BOUNDS = 1, VP_SEALED = 2, VP_ZSTD = 3, VP_HASH = 4 };
 enum { HASH_FIRST = 1, HASH_LAST = 2 };
-
-/* A check lane's state (packVerifier): made on the main thread, used by one request at a time. */
-struct verifier {
-  EVP_MD_CTX *pack_md;
-  ZSTD_DCtx *dctx;
-};
-
-/* SHA-256 fetched once (EVP_sha256() looks it up by name at every digest); shared by threads. */
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static const EVP_MD *sha256_md;
-
-static void fetch_sha256(void) {
-  sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-  if (!sha256_md) sha256_md = EVP_sha256();
-}
-
-static const EVP_MD *sha256(void) {
-  pthread_once(&sha256_once, fetch_sha256);
-  return sha256_md;
-}
 
 struct vp_view {
   uint8_t *bytes;
@@ -76,6 +67,14 @@ struct vp_job {
   napi_ref v_ref;
   struct vp_view digest;
   int hash_step;
+  /* verifyPackFile: the pack's path, its pieces (4 numbers each) read into `pack` one by one;
+   * `span`/`base`: the bytes verify_blob reads and the pack offset they start at */
+  char *path;
+  struct vp_view pieces;
+  uint8_t *span;
+  size_t span_len;
+  double base;
+  int io_errno; /* verifyPackFile: the read failed (-1: the file ended before a piece did) */
   bool failed; /* OpenSSL or zstd could not start */
   napi_deferred deferred;
   napi_async_work work;
@@ -83,9 +82,9 @@ struct vp_job {
 
 static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
   const double *b = (const double *)j->blobs.bytes + i * j->stride;
-  double off = b[0], len = b[1], raw = b[2], at = j->stride == 4 ? b[3] : 0;
-  if (!(off >= 0 && len >= 0 && raw >= 0) || off + len > (double)j->pack.len) return VP_BOUNDS;
-  uint8_t *sealed = j->pack.bytes + (size_t)off;
+  double off = b[0] - j->base, len = b[1], raw = b[2], at = j->stride == 4 ? b[3] : 0;
+  if (!(off >= 0 && len >= 0 && raw >= 0) || off + len > (double)j->span_len) return VP_BOUNDS;
+  uint8_t *sealed = j->span + (size_t)off;
   int64_t n = -1;
   if (!open_blob(j->enc, j->mac_k, j->mac_r, sealed, (size_t)len, sealed, &n)) {
     j->failed = true;
@@ -104,32 +103,77 @@ static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
   }
   uint8_t id[32];
   unsigned int id_len = 0;
-  if (EVP_Digest(plain, plain_len, id, &id_len, sha256(), NULL) != 1) {
+  if (EVP_Digest(plain, plain_len, id, &id_len, vp_sha256(), NULL) != 1) {
     j->failed = true;
     return VP_HASH;
   }
   return memcmp(id, j->ids.bytes + i * ENTRY_ID_SIZE, ENTRY_ID_SIZE) == 0 ? VP_OK : VP_HASH;
 }
 
+/* The piece's bytes into the pack's SHA-256 (begun when `first`). False when OpenSSL fails. */
+static bool hash_piece(struct verifier *v, const uint8_t *bytes, size_t len, bool first) {
+  return (!first || EVP_DigestInit_ex(v->pack_md, vp_sha256(), NULL) == 1) && EVP_DigestUpdate(v->pack_md, bytes, len) == 1;
+}
+
+/* Bytes [at, at+len) of `fd` into `into`; false with j->io_errno set (-1: the file ended). */
+static bool read_piece(struct vp_job *j, int fd, uint8_t *into, size_t len, off_t at) {
+  while (len > 0) {
+    ssize_t got = pread(fd, into, len, at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      j->io_errno = got < 0 ? errno : -1;
+      return false;
+    }
+    into += got;
+    len -= (size_t)got;
+    at += got;
+  }
+  return true;
+}
+
+/* verifyPackFile: each piece read from the pack's file into `pack`, hashed, its blobs verified. */
+static void vp_execute_file(struct vp_job *j, ZSTD_DCtx *dctx) {
+  int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    j->io_errno = errno;
+    return;
+  }
+  const double *p = (const double *)j->pieces.bytes;
+  size_t n = j->pieces.len / (4 * sizeof(double));
+  for (size_t k = 0; k < n && !j->failed; k++, p += 4) {
+    size_t len = (size_t)(p[1] - p[0]);
+    if (!read_piece(j, fd, j->pack.bytes, len, (off_t)p[0])) break;
+    if (!hash_piece(j->v, j->pack.bytes, len, k == 0)) j->failed = true;
+    j->span = j->pack.bytes;
+    j->span_len = len;
+    j->base = p[0];
+    for (size_t i = (size_t)p[2]; i < (size_t)p[3] && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
+  }
+  close(fd);
+}
+
 static void vp_execute(napi_env env, void *data) {
   (void)env;
   struct vp_job *j = data;
   struct verifier *v = j->v;
-  if (v && (((j->hash_step & HASH_FIRST) && EVP_DigestInit_ex(v->pack_md, sha256(), NULL) != 1) ||
-            EVP_DigestUpdate(v->pack_md, j->pack.bytes, j->pack.len) != 1)) {
-    j->failed = true;
-    return;
+  if (j->path) {
+    vp_execute_file(j, v->dctx);
+  } else {
+    if (v && !hash_piece(v, j->pack.bytes, j->pack.len, j->hash_step & HASH_FIRST)) {
+      j->failed = true;
+      return;
+    }
+    ZSTD_DCtx *own = v ? NULL : ZSTD_createDCtx();
+    ZSTD_DCtx *dctx = v ? v->dctx : own;
+    if (!dctx) {
+      j->failed = true;
+      return;
+    }
+    for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
+    ZSTD_freeDCtx(own);
   }
-  ZSTD_DCtx *own = v ? NULL : ZSTD_createDCtx();
-  ZSTD_DCtx *dctx = v ? v->dctx : own;
-  if (!dctx) {
-    j->failed = true;
-    return;
-  }
-  for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
-  ZSTD_freeDCtx(own);
   unsigned int len = 0;
-  if (v && (j->hash_step & HASH_LAST) && EVP_DigestFinal_ex(v->pack_md, j->digest.bytes, &len) != 1) j->failed = true;
+  if (v && !j->io_errno && (j->hash_step & HASH_LAST) && EVP_DigestFinal_ex(v->pack_md, j->digest.bytes, &len) != 1) j->failed = true;
 }
 
 static void vp_release(napi_env env, struct vp_view *v) {
@@ -144,6 +188,8 @@ static void vp_free(napi_env env, struct vp_job *j) {
   vp_release(env, &j->plain);
   vp_release(env, &j->out);
   vp_release(env, &j->digest);
+  vp_release(env, &j->pieces);
+  free(j->path);
   free(j);
 }
 
@@ -151,7 +197,16 @@ static void vp_complete(napi_env env, napi_status status, void *data) {
   struct vp_job *j = data;
   napi_value undefined, error, message;
   napi_get_undefined(env, &undefined);
-  if (status == napi_ok && !j->failed) {
+  if (status == napi_ok && j->io_errno) {
+    /* verifyPackFile could not read the file: the caller reads it again through its backend */
+    char msg[160];
+    napi_value code;
+    snprintf(msg, sizeof msg, "verifyPackFile: %s", j->io_errno > 0 ? strerror(j->io_errno) : "the file ended before its last piece");
+    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, "ERR_PACK_FILE_READ", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, message, &error);
+    napi_reject_deferred(env, j->deferred, error);
+  } else if (status == napi_ok && !j->failed) {
     napi_resolve_deferred(env, j->deferred, undefined);
   } else {
     const char *why = status == napi_ok ? "verifying blobs: OpenSSL or zstd failed" : "verifying blobs: the request was cancelled";
@@ -213,7 +268,20 @@ static bool lane_parts(napi_env env, const struct lane_args *a, struct vp_job *j
 
 /* verifyPackBlobs (3 numbers per blob, `lane` given) and openPackBlobs (4): `name` for messages;
  * `argv` holds encrypt, macK, macR, pack, blobs, ids, plain, out. */
-static napi_value start_blobs_request(napi_env env, napi_value *argv, size_t stride, const char *name, const struct lane_args *lane) {
+/* verifyPackFile's parts: the path and the pieces, each within `pack` and the blobs. False after a throw. */
+static bool file_parts(napi_env env, napi_value path, napi_value pieces, struct vp_job *j) {
+  if (!(j->path = get_cstr(env, path, "path must be a string")) || !vp_view(env, pieces, napi_float64_array, "pieces must be a Float64Array", &j->pieces))
+    return false;
+  const double *p = (const double *)j->pieces.bytes;
+  bool ok = j->pieces.len % (4 * sizeof(double)) == 0;
+  for (size_t k = 0; ok && k < j->pieces.len / (4 * sizeof(double)); k++, p += 4)
+    ok = p[0] >= 0 && p[1] >= p[0] && p[1] - p[0] <= (double)j->pack.len && p[0] == (double)(off_t)p[0] && p[1] == (double)(off_t)p[1] &&
+         p[2] >= 0 && p[3] >= p[2] && p[3] <= (double)j->count && p[2] == (double)(size_t)p[2] && p[3] == (double)(size_t)p[3];
+  if (!ok) napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "verifyPackFile: a piece is larger than the buffer or names blobs it does not have");
+  return ok;
+}
+
+static napi_value start_blobs_request(napi_env env, napi_value *argv, size_t stride, const char *name, const struct lane_args *lane, const napi_value *file) {
   char msg[96];
   uint8_t *enc, *mac_k, *mac_r;
   size_t el, kl, rl;
@@ -250,6 +318,12 @@ static napi_value start_blobs_request(napi_env env, napi_value *argv, size_t str
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
     return NULL;
   }
+  j->span = j->pack.bytes;
+  j->span_len = j->pack.len;
+  if (file && !file_parts(env, file[0], file[1], j)) {
+    vp_free(env, j);
+    return NULL;
+  }
   napi_value promise, resource;
   napi_create_promise(env, &j->deferred, &promise);
   snprintf(msg, sizeof msg, "lifeboat:%s", name);
@@ -269,46 +343,23 @@ static napi_value js_verify_pack_blobs(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 11, argv, "verifyPackBlobs(verifier, encrypt, macK, macR, pack, blobs, ids, plain, out, hashStep, digest)"))
     return NULL;
   struct lane_args lane = {argv[0], argv[9], argv[10]};
-  return start_blobs_request(env, argv + 1, 3, "verifyPackBlobs", &lane);
+  return start_blobs_request(env, argv + 1, 3, "verifyPackBlobs", &lane, NULL);
+}
+
+static napi_value js_verify_pack_file(napi_env env, napi_callback_info info) {
+  napi_value argv[12], step;
+  if (!get_args(env, info, 12, argv, "verifyPackFile(verifier, encrypt, macK, macR, path, pieces, blobs, ids, piece, plain, out, digest)"))
+    return NULL;
+  napi_create_int32(env, HASH_FIRST | HASH_LAST, &step);
+  struct lane_args lane = {argv[0], step, argv[11]};
+  napi_value blobs_args[8] = {argv[1], argv[2], argv[3], argv[8], argv[6], argv[7], argv[9], argv[10]};
+  return start_blobs_request(env, blobs_args, 3, "verifyPackFile", &lane, argv + 4);
 }
 
 static napi_value js_open_pack_blobs(napi_env env, napi_callback_info info) {
   napi_value argv[8];
   if (!get_args(env, info, 8, argv, "openPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out)")) return NULL;
-  return start_blobs_request(env, argv, 4, "openPackBlobs", NULL);
-}
-
-static void verifier_free(struct verifier *v) {
-  EVP_MD_CTX_free(v->pack_md);
-  ZSTD_freeDCtx(v->dctx);
-  free(v);
-}
-
-static void verifier_finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  verifier_free(data);
-}
-
-static napi_value js_pack_verifier(napi_env env, napi_callback_info info) {
-  (void)info;
-  struct verifier *v = calloc(1, sizeof *v);
-  napi_value ext;
-  if (v) {
-    v->pack_md = EVP_MD_CTX_new();
-    v->dctx = ZSTD_createDCtx();
-  }
-  if (!v || !v->pack_md || !v->dctx) {
-    if (v) verifier_free(v);
-    napi_throw_error(env, "ENOMEM", "packVerifier: OpenSSL or zstd could not start");
-    return NULL;
-  }
-  if (napi_create_external(env, v, verifier_finalize, NULL, &ext) != napi_ok) {
-    verifier_free(v);
-    napi_throw_error(env, "ENOMEM", "packVerifier: out of memory");
-    return NULL;
-  }
-  return ext;
+  return start_blobs_request(env, argv, 4, "openPackBlobs", NULL, NULL);
 }
 
 bool verify_pack_register(napi_env env, napi_value exports) {
@@ -316,6 +367,7 @@ bool verify_pack_register(napi_env env, napi_value exports) {
       {"packVerifier", NULL, js_pack_verifier, NULL, NULL, NULL, napi_enumerable, NULL},
       {"verifyPackBlobs", NULL, js_verify_pack_blobs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openPackBlobs", NULL, js_open_pack_blobs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"verifyPackFile", NULL, js_verify_pack_file, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  return napi_define_properties(env, exports, 3, props) == napi_ok;
+  return napi_define_properties(env, exports, 4, props) == napi_ok;
 }

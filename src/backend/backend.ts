@@ -96,6 +96,11 @@ export interface Backend {
    * repositories). Unset: packs are built in the system's temporary directory.
    */
   readonly packFileDir?: string;
+  /**
+   * Optional: the local file that holds a stored object, for a reader that reads it itself (check
+   * --read-data's native lanes); undefined where reads must go through the backend's calls.
+   */
+  localPath?(handle: Handle): string | undefined;
   stat(handle: Handle, options?: BackendOptions): Promise<FileInfo>;
   list(type: FileType, options?: BackendOptions): AsyncIterable<FileInfo>;
   remove(handle: Handle, options?: BackendOptions): Promise<void>;

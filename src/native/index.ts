@@ -70,6 +70,20 @@ interface NativeAddon {
     digest: Uint8Array,
   ): Promise<void>;
   openPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
+  verifyPackFile(
+    verifier: PackVerifier,
+    encrypt: Uint8Array,
+    macK: Uint8Array,
+    macR: Uint8Array,
+    path: string,
+    pieces: Float64Array,
+    blobs: Float64Array,
+    ids: Uint8Array,
+    piece: Uint8Array,
+    plain: Uint8Array,
+    out: Uint8Array,
+    digest: Uint8Array,
+  ): Promise<void>;
 }
 
 const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
@@ -338,6 +352,26 @@ export function verifyPackBlobs(
 ): Promise<void> {
   const p = piece;
   return load().verifyPackBlobs(verifier, key.encrypt, key.macK, key.macR, p.pack, p.blobs, p.ids, p.plain, p.out, p.hashStep, p.digest);
+}
+
+/** The code of verifyPackFile's rejection when the file could not be opened or read (or ended early). */
+export const PACK_FILE_READ_ERROR = 'ERR_PACK_FILE_READ';
+
+/**
+ * verifyPackBlobs for a whole pack stored in a local file, in one request: each piece of
+ * `pieces` (4 numbers: start and end in the file, first and end index in `blobs`) is read from
+ * `path` into `piece` and verified as verifyPackBlobs verifies it; `blobs` offsets are the pack's.
+ * The main thread is not needed between pieces. Afterwards `piece` holds the last piece, its
+ * bytes after the last blob (the header) untouched. Rejects with code PACK_FILE_READ_ERROR when
+ * the file cannot be read.
+ */
+export function verifyPackFile(
+  verifier: PackVerifier,
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
+  file: { path: string; pieces: Float64Array; blobs: Float64Array; ids: Uint8Array; piece: Uint8Array; plain: Uint8Array; out: Uint8Array; digest: Uint8Array },
+): Promise<void> {
+  const f = file;
+  return load().verifyPackFile(verifier, key.encrypt, key.macK, key.macR, f.path, f.pieces, f.blobs, f.ids, f.piece, f.plain, f.out, f.digest);
 }
 
 /** verifyPackBlobs' work on the blobs (no pack hash, no verifier), keeping each blob's plaintext: 4 numbers per blob, the 4th its place in `plain` (see native/verify-pack.c). */

@@ -271,6 +271,11 @@ export class Repository {
     return loc;
   }
 
+  /** The local file a pack is in, when the backend lets readers read it themselves (Backend.localPath). */
+  packFilePath(packId: Id): string | undefined {
+    return this.backend.localPath?.(handle('data', packId));
+  }
+
   /** Raw (still encrypted) bytes of a pack: [offset, offset+length). */
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
     return this.backend.load(handle('data', packId), offset, length, { signal });

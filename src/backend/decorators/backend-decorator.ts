@@ -1,8 +1,8 @@
 /**
  * What every decorator passes through unchanged: the wrapped backend's identity, its hints
- * (packFileDir among them), undoCreate, removeTemporaries and close.
+ * (packFileDir and localPath among them), undoCreate, removeTemporaries and close.
  */
-import type { Backend } from '../index.js';
+import type { Backend, Handle } from '../index.js';
 
 export abstract class BackendDecorator {
   constructor(protected readonly inner: Backend) {}
@@ -18,6 +18,9 @@ export abstract class BackendDecorator {
   }
   get packFileDir(): string | undefined {
     return this.inner.packFileDir;
+  }
+  localPath(h: Handle): string | undefined {
+    return this.inner.localPath?.(h);
   }
   async undoCreate(): Promise<void> {
     await this.inner.undoCreate?.();

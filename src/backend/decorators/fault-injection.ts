@@ -50,6 +50,11 @@ export class FaultInjectionBackend extends BackendDecorator implements Backend {
     super(inner);
   }
 
+  /** None: every read goes through the faults. */
+  override localPath(): undefined {
+    return undefined;
+  }
+
   private async run<T>(op: Operation, h: Handle | undefined, options: BackendOptions, fn: () => Promise<T>): Promise<T> {
     const n = (this.counts.get(op) ?? 0) + 1;
     this.counts.set(op, n);

@@ -129,6 +129,11 @@ export class LocalBackend implements Backend {
     );
   }
 
+  /** Backend.localPath: every object is a file. */
+  localPath(h: Handle): string {
+    return this.path(h);
+  }
+
   /** Where the file lanes build packs: linkable into data/ (see Backend.packFileDir). */
   get packFileDir(): string {
     return this.typeDir('data');

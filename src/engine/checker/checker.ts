@@ -73,6 +73,8 @@ export interface CheckerRepository {
   loadTreeNodes(id: Id, signal?: AbortSignal): Promise<Iterable<Node>>;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
   loadPackRangeInto(packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /** The local file a pack is in, when the native lanes may read it themselves. */
+  packFilePath?(packId: Id): string | undefined;
 }
 
 export interface CheckOptions {

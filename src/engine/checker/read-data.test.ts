@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { handle } from '../../backend/index.js';
 import type { Id } from '../../core/index.js';
@@ -62,16 +65,33 @@ function line(packId: Id, p: PackProblem | { kind: string; message: string; blob
   return `${packId} ${p.kind} ${p.blob ?? '-'} ${p.message}`;
 }
 
-/** The paths: native in pieces of the default size, native in small pieces (a blob or two each), worker threads. */
-const PATHS = [
+/**
+ * The paths: native in pieces of the default size, native in small pieces (a blob or two each),
+ * native from local files (the packs copied into files, as a local repository has them; `truncate`:
+ * each file loses its last bytes, so that the native read fails and the backend's is used), worker threads.
+ */
+const PATHS: { name: string; native: boolean; pieceBytes?: number; files?: boolean; truncate?: boolean }[] = [
   { name: 'native', native: true },
   { name: 'native in small pieces', native: true, pieceBytes: 64 * 1024 },
+  { name: 'native from local files', native: true, files: true },
+  { name: 'native from local files in small pieces', native: true, files: true, pieceBytes: 64 * 1024 },
   { name: 'workers', native: false },
 ];
+
+/** The packs the backend still has, copied into files of a new directory (`truncate`: less their last byte). */
+async function packFiles(repo: Repository, packs: TestPack[], truncate = false): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-read-data-'));
+  for (const p of packs) {
+    const bytes = await repo.backend.load(handle('data', p.id), 0, 0).catch(() => undefined);
+    if (bytes) await writeFile(join(dir, p.id), truncate ? bytes.subarray(0, bytes.length - 1) : bytes);
+  }
+  return dir;
+}
 
 /** Problems found on `path`, packs done, and bytes read by range (pieces) and whole. */
 async function found(repo: Repository, packs: TestPack[], path: (typeof PATHS)[number]): Promise<{ problems: string[]; done: number; pieceBytes: number; wholeReads: number }> {
   const previous = setNativeCrypto(path.native);
+  const dir = path.files ? await packFiles(repo, packs, path.truncate) : undefined;
   try {
     const problems: string[] = [];
     let done = 0;
@@ -88,12 +108,14 @@ async function found(repo: Repository, packs: TestPack[], path: (typeof PATHS)[n
         pieceBytes += target.length;
         return repo.loadPackRangeInto(id, offset, target, signal);
       },
+      packFilePath: dir === undefined ? undefined : (id) => join(dir, id),
     };
     const toRead: PackToRead[] = packs.map((p) => ({ ...p, blobs: () => p.blobs }));
     await readAndVerifyPacks(source, toRead, { onProblem: (id, p) => problems.push(line(id, p)), onPackDone: () => done++ }, undefined, path.pieceBytes);
     return { problems: problems.sort(), done, pieceBytes, wholeReads };
   } finally {
     setNativeCrypto(previous);
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -112,12 +134,8 @@ test('sound packs: nothing to report on either path, every pack read once', asyn
     assert.deepEqual(r.problems, [], path.name);
     assert.equal(r.done, packs.length);
     if (path.native) {
-      // each pack read once, in pieces, never whole again
-      assert.equal(
-        r.pieceBytes,
-        packs.reduce((a, p) => a + p.size, 0),
-        path.name,
-      );
+      // each pack read once, in pieces (by the addon itself from a local file), never whole again
+      assert.equal(r.pieceBytes, path.files ? 0 : packs.reduce((a, p) => a + p.size, 0), path.name);
       assert.equal(r.wholeReads, 0, path.name);
     }
   }
@@ -177,4 +195,16 @@ test('a pack that cannot be read is named, and the others are still verified', a
     assert.match(r.problems[0]!, new RegExp(`^${packs[0]!.id} pack-unreadable - pack ${packs[0]!.id} cannot be read`));
     assert.equal(r.done, packs.length - 1);
   }
+});
+
+test('a local file that cannot be read whole is read again through the backend', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  const r = await found(repo, packs, { name: 'truncated local files', native: true, files: true, truncate: true });
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.done, packs.length);
+  assert.equal(r.wholeReads, 0);
+  assert.equal(
+    r.pieceBytes,
+    packs.reduce((a, p) => a + p.size, 0),
+  );
 });

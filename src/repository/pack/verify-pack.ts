@@ -8,7 +8,7 @@ import { type Id, errorMessage, sha256Id } from '../../core/index.js';
 import { type BlobScratch, openBlob, parsePackTail } from './blob-crypto.js';
 import { type CryptoKey, nativeCryptoEnabled } from '../crypto/index.js';
 import { type CompactPack, packBlobs } from '../index/compact-pack.js';
-import { PACK_HASH_FIRST, PACK_HASH_LAST, type PackVerifier, packVerifier, verifyPackBlobs } from '../../native/index.js';
+import { PACK_FILE_READ_ERROR, PACK_HASH_FIRST, PACK_HASH_LAST, type PackVerifier, packVerifier, verifyPackBlobs, verifyPackFile } from '../../native/index.js';
 
 export interface PackProblem {
   kind: 'pack-hash-mismatch' | 'pack-header-mismatch' | 'blob-corrupt';
@@ -61,8 +61,13 @@ export interface PieceBuffers {
   verifier?: PackVerifier;
 }
 
-/** A piece of a pack read at once holds at least this much (more when one blob is larger). */
+/** A piece of a pack read at once through the backend holds up to this much (more when one blob is larger). */
 export const PACK_PIECE_BYTES = 4 * 1024 * 1024;
+/**
+ * The same from a local file (verifyPackFile): no turn of the event loop per piece there, so
+ * smaller pieces cost no time and hold less (/usr/share's repository: peak RSS −4 to −5 MiB).
+ */
+const FILE_PIECE_BYTES = 1024 * 1024;
 
 /**
  * verifyPack's work with bounded memory: the pack is read piece by piece (`read` fills `target`
@@ -84,6 +89,7 @@ export async function verifyPackInPieces(
   buffers: PieceBuffers,
   read: (offset: number, target: Buffer) => Promise<void>,
   pieceBytes = PACK_PIECE_BYTES,
+  path?: string,
 ): Promise<{ sound: boolean; problems: PackProblem[] }> {
   const n = indexed.count;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => indexed.offsets[a]! - indexed.offsets[b]!);
@@ -98,9 +104,67 @@ export async function verifyPackInPieces(
   }
   if (end > size) return { sound: false, problems: [] };
   if (buffers.plain.length < largestPlain) buffers.plain = Buffer.allocUnsafe(largestPlain);
-  const limit = Math.max(pieceBytes, largestSealed);
-  // pieces [start, stop) holding order[first, last): cut before a blob that would pass the limit
-  const pieces: { start: number; stop: number; first: number; last: number }[] = [];
+  const limit = path === undefined ? pieceBytes : Math.min(pieceBytes, FILE_PIECE_BYTES);
+  const pieces = planPieces(indexed, order, size, end, Math.max(limit, largestSealed));
+  const largestPiece = Math.max(...pieces.map((p) => p.stop - p.start));
+  if (buffers.piece.length < largestPiece) buffers.piece = Buffer.allocUnsafe(largestPiece);
+  const verifier = (buffers.verifier ??= packVerifier());
+  const digest = Buffer.alloc(32);
+  // the blobs in pack order: offset, length, uncompressed length (Float64), and their IDs
+  const blobs = new Float64Array(n * 3);
+  const ids = Buffer.allocUnsafe(n * 32);
+  for (const [b, i] of order.entries()) {
+    blobs[b * 3] = indexed.offsets[i]!;
+    blobs[b * 3 + 1] = indexed.lengths[i]!;
+    blobs[b * 3 + 2] = indexed.uncompressedLengths[i]!;
+    indexed.ids.copy(ids, b * 32, i * 32, i * 32 + 32);
+  }
+  const status = Buffer.alloc(n);
+  const last = pieces[pieces.length - 1]!;
+  let readByFile = false;
+  if (path !== undefined) {
+    const plan = new Float64Array(pieces.flatMap((p) => [p.start, p.stop, p.first, p.last]));
+    try {
+      await verifyPackFile(verifier, key, { path, pieces: plan, blobs, ids, piece: buffers.piece, plain: buffers.plain, out: status, digest });
+      readByFile = true;
+    } catch (err) {
+      // unreadable here: read again through the backend, which names the failure
+      if ((err as { code?: unknown }).code !== PACK_FILE_READ_ERROR) throw err;
+      status.fill(0);
+    }
+  }
+  if (!readByFile) {
+    for (const [k, p] of pieces.entries()) {
+      const bytes = buffers.piece.subarray(0, p.stop - p.start);
+      if (bytes.length > 0) await read(p.start, bytes);
+      // blobs are decrypted in place: the header (after the last blob) is read from the last piece later
+      for (let b = p.first; b < p.last; b++) blobs[b * 3]! -= p.start;
+      const hashStep = (k === 0 ? PACK_HASH_FIRST : 0) | (k === pieces.length - 1 ? PACK_HASH_LAST : 0);
+      const piece = { pack: bytes, blobs: blobs.subarray(p.first * 3, p.last * 3), ids: ids.subarray(p.first * 32, p.last * 32), out: status.subarray(p.first, p.last) };
+      await verifyPackBlobs(verifier, key, { ...piece, plain: buffers.plain, hashStep, digest });
+    }
+  }
+  // the header: the pack's last bytes, after its last blob, left as read in the last piece
+  const problems: PackProblem[] = [];
+  const header = headerEntries(key, version, packId, buffers.piece.subarray(0, size - last.start), size, problems);
+  if (status.some((s) => s !== 0) || !header || digest.toString('hex') !== packId) return { sound: false, problems: [] };
+  for (const b of packBlobs(indexed)) if (!header.has(entryKey(b))) problems.push(headerMismatch(packId, b));
+  return { sound: true, problems };
+}
+
+interface Piece {
+  /** Bytes [start, stop) of the pack. */
+  start: number;
+  stop: number;
+  /** The blobs it holds: order[first, last). */
+  first: number;
+  last: number;
+}
+
+/** Pieces of at most `limit` bytes, cut between blobs (`order`: the blobs by offset; `end`: where the last ends). */
+function planPieces(indexed: CompactPack, order: readonly number[], size: number, end: number, limit: number): Piece[] {
+  const n = order.length;
+  const pieces: Piece[] = [];
   let start = 0;
   let first = 0;
   for (let k = 0; k < n; k++) {
@@ -117,34 +181,5 @@ export async function verifyPackInPieces(
   } else {
     pieces.push({ start, stop: size, first, last: n });
   }
-  const verifier = (buffers.verifier ??= packVerifier());
-  const digest = Buffer.alloc(32);
-  const problems: PackProblem[] = [];
-  let header: Set<string> | undefined;
-  let sound = true;
-  for (const [k, p] of pieces.entries()) {
-    const length = p.stop - p.start;
-    if (buffers.piece.length < length) buffers.piece = Buffer.allocUnsafe(length);
-    const bytes = buffers.piece.subarray(0, length);
-    if (length > 0) await read(p.start, bytes);
-    // the header (the pack's last bytes) before its piece's blobs are decrypted in place
-    if (p.stop === size) header = headerEntries(key, version, packId, bytes, size, problems);
-    const count = p.last - p.first;
-    const blobs = new Float64Array(count * 3);
-    const ids = Buffer.allocUnsafe(count * 32);
-    for (let b = 0; b < count; b++) {
-      const i = order[p.first + b]!;
-      blobs[b * 3] = indexed.offsets[i]! - p.start;
-      blobs[b * 3 + 1] = indexed.lengths[i]!;
-      blobs[b * 3 + 2] = indexed.uncompressedLengths[i]!;
-      indexed.ids.copy(ids, b * 32, i * 32, i * 32 + 32);
-    }
-    const status = Buffer.alloc(count);
-    const hashStep = (k === 0 ? PACK_HASH_FIRST : 0) | (k === pieces.length - 1 ? PACK_HASH_LAST : 0);
-    await verifyPackBlobs(verifier, key, { pack: bytes, blobs, ids, plain: buffers.plain, out: status, hashStep, digest });
-    if (status.some((s) => s !== 0)) sound = false;
-  }
-  if (!sound || !header || digest.toString('hex') !== packId) return { sound: false, problems: [] };
-  for (const b of packBlobs(indexed)) if (!header.has(entryKey(b))) problems.push(headerMismatch(packId, b));
-  return { sound: true, problems };
+  return pieces;
 }
