@@ -40,9 +40,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <zstd.h>
 #include "common.h"
@@ -266,8 +266,6 @@ static bool lane_parts(napi_env env, const struct lane_args *a, struct vp_job *j
   return true;
 }
 
-/* verifyPackBlobs (3 numbers per blob, `lane` given) and openPackBlobs (4): `name` for messages;
- * `argv` holds encrypt, macK, macR, pack, blobs, ids, plain, out. */
 /* verifyPackFile's parts: the path and the pieces, each within `pack` and the blobs. False after a throw. */
 static bool file_parts(napi_env env, napi_value path, napi_value pieces, struct vp_job *j) {
   if (!(j->path = get_cstr(env, path, "path must be a string")) || !vp_view(env, pieces, napi_float64_array, "pieces must be a Float64Array", &j->pieces))
@@ -281,6 +279,9 @@ static bool file_parts(napi_env env, napi_value path, napi_value pieces, struct 
   return ok;
 }
 
+/* verifyPackBlobs (3 numbers per blob, `lane` given), verifyPackFile (the same, and `file`: its
+ * path and pieces) and openPackBlobs (4): `name` for messages; `argv` holds encrypt, macK, macR,
+ * pack, blobs, ids, plain, out. */
 static napi_value start_blobs_request(napi_env env, napi_value *argv, size_t stride, const char *name, const struct lane_args *lane, const napi_value *file) {
   char msg[96];
   uint8_t *enc, *mac_k, *mac_r;

@@ -370,8 +370,7 @@ export function verifyPackFile(
   key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
   file: { path: string; pieces: Float64Array; blobs: Float64Array; ids: Uint8Array; piece: Uint8Array; plain: Uint8Array; out: Uint8Array; digest: Uint8Array },
 ): Promise<void> {
-  const f = file;
-  return load().verifyPackFile(verifier, key.encrypt, key.macK, key.macR, f.path, f.pieces, f.blobs, f.ids, f.piece, f.plain, f.out, f.digest);
+  return load().verifyPackFile(verifier, key.encrypt, key.macK, key.macR, file.path, file.pieces, file.blobs, file.ids, file.piece, file.plain, file.out, file.digest);
 }
 
 /** verifyPackBlobs' work on the blobs (no pack hash, no verifier), keeping each blob's plaintext: 4 numbers per blob, the 4th its place in `plain` (see native/verify-pack.c). */
