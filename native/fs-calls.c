@@ -3,7 +3,7 @@
  * fifos and device nodes, extended attributes with raw-byte paths and names, lstatInto (lstat
  * with nanosecond times and the xattr list size into a reused array), releasePages (hand a
  * buffer's pages back to the kernel), openTmpfile and linkFd (an anonymous O_TMPFILE file, and
- * a name for it later).
+ * a name for it later), dropCachedPages (a written file's pages out of the page cache).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -257,6 +257,27 @@ static napi_value js_link_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* dropCachedPages(fd) → bool: advises the kernel to drop the file's cached pages (POSIX_FADV_DONTNEED;
+ * clean pages go at once, so call it after fsync). False where the advice is refused (a pipe). */
+static napi_value js_drop_cached_pages(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, "dropCachedPages(fd)")) return NULL;
+  int64_t fd;
+  if (!get_int64(env, argv[0], "fd", &fd)) return NULL;
+  if (fd < 0 || fd > INT32_MAX) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dropCachedPages: fd out of range");
+    return NULL;
+  }
+  int err = posix_fadvise((int)fd, 0, 0, POSIX_FADV_DONTNEED);
+  if (err == EBADF) {
+    throw_errno(env, err, "posix_fadvise", NULL, NULL);
+    return NULL;
+  }
+  napi_value v;
+  napi_get_boolean(env, err == 0, &v);
+  return v;
+}
+
 bool fs_calls_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"utimensat", NULL, js_utimensat, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -268,6 +289,7 @@ bool fs_calls_register(napi_env env, napi_value exports) {
       {"releasePages", NULL, js_release_pages, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openTmpfile", NULL, js_open_tmpfile, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropCachedPages", NULL, js_drop_cached_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

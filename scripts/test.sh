@@ -18,6 +18,8 @@ command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 command -v flock >/dev/null || need_apt+=(util-linux)
 # strace shows the atomic file writer's system calls in order (src/platform/fs/atomic-write.test.ts)
 command -v strace >/dev/null || need_apt+=(strace)
+# fincore shows which of a file's pages are cached (dropCachedPages, src/native/native.test.ts)
+command -v fincore >/dev/null || need_apt+=(util-linux-extra)
 # GNU time reports a child's peak memory (test/e2e/inventory-files.test.ts)
 [ -x /usr/bin/time ] || need_apt+=(time)
 # sftp: tests start OpenSSH's sshd (/usr/sbin/sshd, not on a user's PATH) and connect with ssh

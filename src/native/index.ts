@@ -49,6 +49,7 @@ interface NativeAddon {
   releasePages(buf: Uint8Array, from: number): number;
   openTmpfile(dir: NativePath): number;
   linkFd(fd: number, path: NativePath): void;
+  dropCachedPages(fd: number): boolean;
   createLane(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, polynomial: bigint, level: number, tmpdir: string, packTarget: number, packLimit: number): Lane;
   laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
   laneClose(lane: Lane): void;
@@ -191,6 +192,14 @@ export function openTmpfile(dir: NativePath): number {
  */
 export function linkFd(fd: number, path: NativePath): void {
   load().linkFd(fd, path);
+}
+
+/**
+ * Asks the kernel to drop the cached pages of the file open as `fd` (POSIX_FADV_DONTNEED; after
+ * fsync they are clean and go at once). False where refused or without the addon; data unchanged.
+ */
+export function dropCachedPages(fd: number): boolean {
+  return nativeAvailable() ? load().dropCachedPages(fd) : false;
 }
 
 /** Extended attribute names of a path, not following symlinks, as raw bytes. */

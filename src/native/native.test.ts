@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { constants, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, cpSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getSystemErrorMap } from 'node:util';
 import { projectRoot } from '../../test/helpers/paths.js';
-import { DirScan, STAT, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, releasePages, scanDir, utimensat } from './index.js';
+import { DirScan, STAT, dropCachedPages, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, releasePages, scanDir, utimensat } from './index.js';
 
 function expectErrno(fn: () => unknown, code: string, syscall: string, path?: string): void {
   assert.throws(fn, (err: NodeJS.ErrnoException) => {
@@ -333,4 +334,38 @@ test('releasePages gives back whole pages after `from` only; they read as zeros'
   assert.equal(buf[firstZero], 9);
   assert.equal(releasePages(buf, buf.length), 0);
   assert.throws(() => releasePages(buf, buf.length + 1), RangeError);
+});
+
+test('dropCachedPages takes a written, synced file out of the page cache (fincore) and leaves its bytes', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-drop-'));
+  // on tmpfs the cached pages are the file itself: the advice cannot drop them
+  if (spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim() === 'tmpfs') {
+    rmSync(dir, { recursive: true });
+    t.skip(`${tmpdir()} is tmpfs`);
+    return;
+  }
+  const cachedBytes = (path: string): number => {
+    const r = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return Number(r.stdout.trim());
+  };
+  try {
+    const path = join(dir, 'f');
+    const data = randomBytes(4 * 1024 * 1024);
+    const fd = openSync(path, 'w+');
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+      assert.ok(cachedBytes(path) >= data.length / 2, 'a file just written is cached');
+      assert.equal(dropCachedPages(fd), true);
+      assert.ok(cachedBytes(path) < data.length / 8, `${cachedBytes(path)} bytes still cached`);
+      assert.ok(readFileSync(path).equals(data), 'the bytes are read back from the disk');
+    } finally {
+      closeSync(fd);
+    }
+    assert.throws(() => dropCachedPages(1_000_000), { code: 'EBADF', syscall: 'posix_fadvise' });
+    assert.throws(() => dropCachedPages(-1), RangeError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

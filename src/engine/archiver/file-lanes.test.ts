@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -77,6 +77,39 @@ for (const version of [1, 2] as const) {
       assert.equal(directory.error?.code, 'EISDIR');
       assert.match(directory.error.message, /^EISDIR: illegal operation on a directory, read '/);
       assert.equal(writer.stats.dataBlobs, new Set([...idsOf(small), ...idsOf(large)]).size, 'each blob stored once');
+    });
+
+    test('packs built in a local repository are linked into place whole, and read back from the disk', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'lifeboat-lanes-local-'));
+      try {
+        const local = await makeTestRepository({ version, dir: join(root, 'repo') });
+        const writer = new RepositoryWriter(local);
+        assert.ok(writer.packFileDir, 'the lanes build packs where the repository links them');
+        // incompressible, around the page and the 1 MiB read sizes
+        const sizes = [1, 4095, 4097, (1 << 20) - 3, (1 << 20) + 5, 3 * (1 << 20) + 12_345];
+        for (const [i, size] of sizes.entries()) writeFileSync(join(dir, `direct-${i}`), randomBytes(size));
+        const lanes = new FileLanes(writer, { key: local.key, polynomial: TEST_POLYNOMIAL, level: writer.level, packsInFlight: 1 }, 2);
+        const results = await Promise.all([
+          ...sizes.map((size, i) => lanes.readFile(Buffer.from(join(dir, `direct-${i}`)), size)),
+          lanes.readFile(Buffer.from(join(dir, 'large.bin')), files['large.bin']!.length),
+        ]);
+        await lanes.close();
+        await writer.flush();
+        await local.loadIndex();
+        for (const [i, r] of results.entries()) {
+          const name = i < sizes.length ? `direct-${i}` : 'large.bin';
+          assert.equal(r.error, undefined, name);
+          assert.ok((await contentOf(local, r)).equals(readFileSync(join(dir, name))), `${name} reads back whole`);
+        }
+        const packs = readdirSync(join(root, 'repo', 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+        assert.ok(packs.length >= 1);
+        for (const e of packs) {
+          const bytes = readFileSync(join(e.parentPath, e.name));
+          assert.equal(createHash('sha256').update(bytes).digest('hex'), e.name, 'a pack is named by its SHA-256');
+        }
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
 
     test('after a failure the pool rejects new files and close reports it', async () => {
