@@ -48,6 +48,11 @@ export interface BackendOptions {
 export interface FileSource {
   fd: number;
   length: number;
+  /**
+   * Nothing will read the stored file soon (a backup's data packs): a backend that keeps it on
+   * this host may drop its pages from the page cache once it is safely stored (local backend).
+   */
+  dropCache?: boolean;
 }
 
 export interface Backend {

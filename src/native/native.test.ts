@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getSystemErrorMap } from 'node:util';
+import { cachedBytes, onTmpfs } from '../../test/helpers/page-cache.js';
 import { projectRoot } from '../../test/helpers/paths.js';
 import { DirScan, STAT, dropCachedPages, lgetxattr, llistxattr, lsetxattr, lstatInto, mknod, nativeAvailable, releasePages, scanDir, utimensat } from './index.js';
 
@@ -338,17 +339,11 @@ test('releasePages gives back whole pages after `from` only; they read as zeros'
 
 test('dropCachedPages takes a written, synced file out of the page cache (fincore) and leaves its bytes', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-drop-'));
-  // on tmpfs the cached pages are the file itself: the advice cannot drop them
-  if (spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim() === 'tmpfs') {
+  if (onTmpfs(dir)) {
     rmSync(dir, { recursive: true });
     t.skip(`${tmpdir()} is tmpfs`);
     return;
   }
-  const cachedBytes = (path: string): number => {
-    const r = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    return Number(r.stdout.trim());
-  };
   try {
     const path = join(dir, 'f');
     const data = randomBytes(4 * 1024 * 1024);

@@ -87,6 +87,15 @@ class UnindexedPacks {
   }
 }
 
+/** True when a pack's plaintext header lists a tree blob. */
+function holdsTreeBlobs(header: Uint8Array): boolean {
+  let tree = false;
+  forEachHeaderEntry(header, (type) => {
+    if (type === 'tree') tree = true;
+  });
+  return tree;
+}
+
 export class RepositoryWriter {
   private readonly reserved = new MasterIndex();
   private readonly unindexed = new UnindexedPacks();
@@ -210,7 +219,9 @@ export class RepositoryWriter {
     try {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first failure, passed on unchanged
       if (this.failure) throw this.failure;
-      await this.storePack(pack.id, pack.header, pack.blobCount, () => saveFromFile(this.repo.backend, handle('data', pack.id), { fd: pack.fd, length: pack.length }, { signal: this.signal }));
+      // a pack of data blobs only is not read soon; the next backup reads the tree packs first
+      const source = { fd: pack.fd, length: pack.length, dropCache: !holdsTreeBlobs(pack.header) };
+      await this.storePack(pack.id, pack.header, pack.blobCount, () => saveFromFile(this.repo.backend, handle('data', pack.id), source, { signal: this.signal }));
     } finally {
       await closeAsync(pack.fd);
     }

@@ -3,8 +3,9 @@ import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { BackendError, NotFoundError, sha256Id } from '../../core/index.js';
+import { cachedBytes, onTmpfs } from '../../../test/helpers/page-cache.js';
 import { makeTempDir, withTempDir } from '../../../test/helpers/tmp.js';
 import { type Handle, handle } from '../index.js';
 import { abortOnCheck, isAbort, runBackendContract } from '../testing/index.js';
@@ -17,13 +18,13 @@ runBackendContract('local', async () => {
 });
 
 /** A fresh backend on which create() ran, in a temporary directory removed afterwards. */
-function withRepo(fn: (b: LocalBackend, root: string) => Promise<void>): () => Promise<void> {
-  return () =>
+function withRepo(fn: (b: LocalBackend, root: string, t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
+  return (t) =>
     withTempDir(async (dir) => {
       const root = join(dir, 'repo');
       const b = new LocalBackend(root);
       await b.create();
-      await fn(b, root);
+      await fn(b, root, t);
     }, 'lifeboat-local-');
 }
 
@@ -273,6 +274,26 @@ test(
     } finally {
       closeSync(fd);
       closeSync(longer);
+    }
+  }),
+);
+
+test(
+  'saveFrom with dropCache: the stored pack leaves the page cache, linked or copied; without it, it stays cached',
+  withRepo(async (b, root, t) => {
+    if (onTmpfs(root)) return t.skip('the repository is on tmpfs');
+    const sources: Record<string, Buffer> = { linked: randomBytes(2 << 20), copied: randomBytes(2 << 20), kept: randomBytes(2 << 20) };
+    const named = join(root, 'named-source');
+    await writeFile(named, sources.copied!);
+    const fds = { linked: anonymousFile(b.packFileDir, sources.linked!), copied: openSync(named, 'r'), kept: anonymousFile(b.packFileDir, sources.kept!) };
+    try {
+      for (const [name, fd] of Object.entries(fds)) await b.saveFrom(dataHandle(sources[name]!), { fd, length: 2 << 20, dropCache: name !== 'kept' });
+      assert.ok(cachedBytes(b.path(dataHandle(sources.linked!))) < 256 << 10, 'the linked pack is not cached');
+      assert.ok(cachedBytes(b.path(dataHandle(sources.copied!))) < 256 << 10, 'the copy is not cached');
+      assert.ok(cachedBytes(b.path(dataHandle(sources.kept!))) >= 1 << 20, 'a pack saved without dropCache stays cached');
+      for (const data of Object.values(sources)) assert.ok((await b.load(dataHandle(data))).equals(data), 'read back from the disk whole');
+    } finally {
+      for (const fd of Object.values(fds)) closeSync(fd);
     }
   }),
 );

@@ -152,7 +152,7 @@ export class LocalBackend implements Backend {
     try {
       await this.saving(
         target,
-        saveByWriting(target, options.signal, (fh) => copyFrom(fh, source, buffer, target, options.signal)),
+        saveByWriting(target, options.signal, (fh) => copyFrom(fh, source, buffer, target, options.signal), source.dropCache),
       );
     } finally {
       this.copyBuffers.push(buffer);

@@ -12,11 +12,12 @@
  *     EEXIST the bytes are compared (identical → success, different → BackendError); file
  *     systems without hard links fall back to check + rename. tmp is removed on any failure,
  *     the directory fsynced after.
- * After its fsync a stored file's pages leave the page cache (dropCachedPages): a repository's
- * files are written once and seldom read soon, so a backup neither evicts the host's working set
- * nor keeps taking fresh pages, whose first touch costs on a virtual machine whose host reclaims
- * idle guest memory (an initial backup of the bench dataset: 0.7–0.9 s less system time;
- * docs/performance.md). What reads them later (check, restore) reads them from the disk.
+ * A file saved from a source marked `dropCache` (a backup's data packs, which nothing reads soon)
+ * leaves the page cache after its fsync (dropCachedPages): a backup neither evicts the host's
+ * working set nor keeps taking fresh pages, whose first touch is costly on a virtual machine whose
+ * host reclaims idle guest memory (initial backup of the bench dataset: system time 2.0 instead
+ * of 5.2 s; docs/performance.md). Tree packs, indexes and snapshots stay cached: the next backup,
+ * check and restore read them first.
  */
 import { constants, fchmod, fstat, fsync } from 'node:fs';
 import { type FileHandle, mkdir, open, rm, stat } from 'node:fs/promises';
@@ -56,8 +57,8 @@ export interface SaveTarget {
   what: string;
 }
 
-/** Stores what `write` writes into a fresh temporary file as `target.final`. */
-export async function saveByWriting(target: SaveTarget, signal: AbortSignal | undefined, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+/** Stores what `write` writes into a fresh temporary file as `target.final`; with `dropCache` its pages leave the page cache once synced. */
+export async function saveByWriting(target: SaveTarget, signal: AbortSignal | undefined, write: (fh: FileHandle) => Promise<void>, dropCache = false): Promise<void> {
   signal?.throwIfAborted();
   const tmp = temporaryPath(target.final);
   const fh = await openExclusive(tmp, target);
@@ -66,7 +67,7 @@ export async function saveByWriting(target: SaveTarget, signal: AbortSignal | un
       await write(fh);
       await fh.chmod(FILE_MODE);
       await fh.sync();
-      dropCachedPages(fh.fd);
+      if (dropCache) dropCachedPages(fh.fd);
     } finally {
       await fh.close();
     }
@@ -97,7 +98,7 @@ export async function saveByLinking(source: FileSource, target: SaveTarget): Pro
   const tmp = temporaryPath(target.final);
   await fchmodAsync(source.fd, FILE_MODE);
   await fsyncAsync(source.fd);
-  dropCachedPages(source.fd);
+  if (source.dropCache) dropCachedPages(source.fd);
   try {
     linkFd(source.fd, tmp);
   } catch (err) {
