@@ -108,6 +108,10 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   };
   const signal = options.signal;
 
+  // data/ is listed while the index loads (on a local repository that is 256 directories)
+  const listingData = listSizes(repo, signal);
+  listingData.catch(() => undefined); // awaited below; an index failure first must not leave it unhandled
+
   // 1. the index, loaded once: the packs each index file lists; each pack's blobs from the master index
   const listings = new Map<Id, number>();
   await repo.loadIndex({
@@ -121,8 +125,7 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   const packNumbers = new Map<Id, number>(indexed.packIds.map((id, n) => [id, n]));
 
   // 2. packs against the index
-  const onDisk = new Map<Id, number>();
-  for await (const f of repo.listFiles('data', signal)) onDisk.set(f.id, f.size);
+  const onDisk = await listingData;
   for (const [n, packId] of indexed.packIds.entries()) {
     // restic reports these as non-critical (old restic versions wrote them); prune repacks them
     if (indexed.mixed(n)) report({ kind: 'pack-mixed', severity: 'hint', pack: packId, message: `pack ${packId} contains a mix of tree and data blobs` });
@@ -242,6 +245,13 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   return { findings, errors, hints: findings.length - errors, packs: onDisk.size, snapshots: snapshotIds.length, trees, packsRead };
+}
+
+/** The files of data/ and their sizes. */
+async function listSizes(repo: CheckerRepository, signal: AbortSignal | undefined): Promise<Map<Id, number>> {
+  const sizes = new Map<Id, number>();
+  for await (const f of repo.listFiles('data', signal)) sizes.set(f.id, f.size);
+  return sizes;
 }
 
 /** Step 4: every selected pack read and verified; problems go to `found`, `onPackDone` counts. */
