@@ -237,21 +237,30 @@ static napi_value js_open_tmpfile(napi_env env, napi_callback_info info) {
   return fd < 0 ? NULL : make_int64(env, fd);
 }
 
+/* A file descriptor argument; false after a throw (RangeError outside 0..INT32_MAX). */
+static bool get_fd(napi_env env, napi_value v, const char *fn, int *fd) {
+  int64_t n;
+  if (!get_int64(env, v, "fd", &n)) return false;
+  if (n < 0 || n > INT32_MAX) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s: fd out of range", fn);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+    return false;
+  }
+  *fd = (int)n;
+  return true;
+}
+
 /* linkFd(fd, path): gives the anonymous file open as `fd` (made with O_TMPFILE) the name `path`,
  * never replacing one: linkat through /proc/self/fd, following it, as open(2) documents. */
 static napi_value js_link_fd(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!get_args(env, info, 2, argv, "linkFd(fd, path)")) return NULL;
-  int64_t fd;
-  if (!get_int64(env, argv[0], "fd", &fd)) return NULL;
-  if (fd < 0 || fd > INT32_MAX) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "linkFd: fd out of range");
-    return NULL;
-  }
+  int fd;
+  if (!get_args(env, info, 2, argv, "linkFd(fd, path)") || !get_fd(env, argv[0], "linkFd", &fd)) return NULL;
   char *path = get_cstr(env, argv[1], "path");
   if (!path) return NULL;
   char proc[32];
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)fd);
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
   if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0) throw_errno(env, errno, "linkat", argv[1], path);
   free(path);
   return NULL;
@@ -261,14 +270,9 @@ static napi_value js_link_fd(napi_env env, napi_callback_info info) {
  * clean pages go at once, so call it after fsync). False where the advice is refused (a pipe). */
 static napi_value js_drop_cached_pages(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!get_args(env, info, 1, argv, "dropCachedPages(fd)")) return NULL;
-  int64_t fd;
-  if (!get_int64(env, argv[0], "fd", &fd)) return NULL;
-  if (fd < 0 || fd > INT32_MAX) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dropCachedPages: fd out of range");
-    return NULL;
-  }
-  int err = posix_fadvise((int)fd, 0, 0, POSIX_FADV_DONTNEED);
+  int fd;
+  if (!get_args(env, info, 1, argv, "dropCachedPages(fd)") || !get_fd(env, argv[0], "dropCachedPages", &fd)) return NULL;
+  int err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
   if (err == EBADF) {
     throw_errno(env, err, "posix_fadvise", NULL, NULL);
     return NULL;
