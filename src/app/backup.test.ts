@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { LifeboatError } from '../core/index.js';
+import { type Id, LifeboatError } from '../core/index.js';
 import { handle } from '../backend/index.js';
 import { loadSnapshots } from '../repository/index.js';
 import { backup } from './backup.js';
@@ -74,5 +76,34 @@ test('backup: an unreadable snapshot of the host is reported (with its file), no
     assert.match(problems[0]!, new RegExp(`^snapshots/${second.snapshotId}: snapshot ${second.snapshotId!.slice(0, 8)} cannot be read, so it is not considered as parent`));
     // without an onError callback the caller gets the error
     await assert.rejects(backup(f.repo, { paths: [data], host: 'h1' }), (err: unknown) => err instanceof LifeboatError && err.code === 'E_INTEGRITY');
+  });
+});
+
+test('backup: a directory whose files are all unchanged keeps its tree; an added, removed or changed file gives a new one that lists exactly what is there', async () => {
+  await withAppFixture(async (f) => {
+    const data = f.write({ same: { 'b.txt': 'beta', 'c.txt': 'gamma' }, grows: { 'd.txt': 'delta' }, shrinks: { 'e.txt': 'eps', 'f.txt': 'phi' }, edited: { 'g.txt': 'g1' } }, 'data');
+    const subtrees = async (snapshotId: string): Promise<Map<string, Id>> => {
+      const entry = (await loadSnapshots(f.repo)).find((e) => e.id === snapshotId)!;
+      // the target's tree sits below the virtual directories that lead to it
+      let tree = entry.snapshot.tree;
+      for (const part of data.split('/').filter(Boolean)) tree = (await f.repo.loadTree(tree)).find((n) => n.name.toString() === part)!.subtree!;
+      return new Map((await f.repo.loadTree(tree)).map((n) => [n.name.toString(), n.subtree!]));
+    };
+    const names = async (tree: Id): Promise<string[]> => (await f.repo.loadTree(tree)).map((n) => n.name.toString());
+    const first = await backup(f.repo, { paths: [data] });
+    const again = await backup(f.repo, { paths: [data] });
+    assert.deepEqual(await subtrees(again.snapshotId!), await subtrees(first.snapshotId!), 'nothing changed: the same trees');
+
+    f.write({ 'new.txt': 'new' }, 'data', 'grows');
+    rmSync(join(data, 'shrinks', 'f.txt'));
+    writeFileSync(join(data, 'edited', 'g.txt'), 'g2, longer');
+    const third = await backup(f.repo, { paths: [data] });
+    const before = await subtrees(again.snapshotId!);
+    const after = await subtrees(third.snapshotId!);
+    assert.equal(after.get('same'), before.get('same'));
+    for (const dir of ['grows', 'shrinks', 'edited']) assert.notEqual(after.get(dir), before.get(dir), dir);
+    assert.deepEqual(await names(after.get('grows')!), ['d.txt', 'new.txt']);
+    assert.deepEqual(await names(after.get('shrinks')!), ['e.txt']);
+    assert.equal(third.stats.filesUnmodified, 4);
   });
 });

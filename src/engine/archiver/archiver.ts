@@ -36,6 +36,8 @@ export type { ArchiveOptions, ArchiveProgress, ArchiveStats } from './archive-op
  */
 interface Pending {
   node: Node | undefined | Promise<Node | undefined>;
+  /** The node, when it is the parent's node as it was (a file unchanged, on the same device): it encodes as in the parent tree. */
+  asInParent?: Node;
 }
 
 const PROGRESS_BYTES = 4 * 1024 * 1024;
@@ -224,7 +226,8 @@ export class Archiver {
       if (type === 'file' && this.unchangedStat(st, parent)) {
         // size, inode, mtime and ctime as in the parent: its node is still true (any change of
         // mode, owner, links or xattrs would have moved ctime), so reuse it without reading
-        return { node: this.reuseNode(path, { ...parent, deviceId: device }) };
+        const node = this.reuseNode(path, { ...parent, deviceId: device });
+        return parent.deviceId === device ? { node, asInParent: node } : { node };
       }
       node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err));
     } catch (err) {
@@ -290,6 +293,11 @@ export class Archiver {
       if (n) builder.add(n);
     };
     const waits: Promise<void>[] = [];
+    // nodes as in the parent tree are held, not encoded, while every entry so far is one: when all
+    // are and no name was added or removed, this tree is the parent's (an incremental backup's
+    // unchanged directories of files: ≈ 15 % of its main thread was encoding them again)
+    const held: Node[] = [];
+    let allAsInParent = parentTree !== undefined;
     for (let i = 0; i < scan.count; i++) {
       if ((++this.walked & 31) === 0 && performance.now() - this.sliceStart >= WALK_SLICE_MS) {
         await nextTurn();
@@ -297,15 +305,26 @@ export class Archiver {
       }
       const name = scan.name(i);
       const entry = this.saveEntry(path, name, parents.get(name.toString('latin1')), scan.ok(i) ? scan.stat(i) : scan.error(i));
-      const { node } = entry instanceof Promise ? await entry : entry;
+      const { node, asInParent } = entry instanceof Promise ? await entry : entry;
+      if (allAsInParent && asInParent) {
+        held.push(asInParent);
+        continue;
+      }
+      if (allAsInParent) {
+        allAsInParent = false;
+        held.splice(0).forEach(add);
+      }
       if (node instanceof Promise) waits.push(node.then(add));
       else add(node);
     }
+    // every held name is one of the parent's, so equal counts mean the same names
+    const sameAsParent = allAsInParent && held.length > 0 && held.length === parents.size && this.repo.index.plaintextSize('tree', parentTree!) >= 0;
+    if (!sameAsParent) held.splice(0).forEach(add);
     // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind
     for (const n of parents.values()) if (n.type === 'dir' && n.subtree) this.prefetched.delete(n.subtree);
     const tree = Promise.all(waits).then(() => {
       this.progress.dirsDone++;
-      return this.writer.saveTree(builder.encode());
+      return sameAsParent ? parentTree! : this.writer.saveTree(builder.encode());
     });
     // a rejection is observed by whoever awaits `tree`; avoid an unhandled-rejection warning meanwhile
     tree.catch(() => undefined);
