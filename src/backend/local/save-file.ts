@@ -98,7 +98,6 @@ export async function saveByLinking(source: FileSource, target: SaveTarget): Pro
   const tmp = temporaryPath(target.final);
   await fchmodAsync(source.fd, FILE_MODE);
   await fsyncAsync(source.fd);
-  if (source.dropCache) dropCachedPages(source.fd);
   try {
     linkFd(source.fd, tmp);
   } catch (err) {
@@ -106,6 +105,8 @@ export async function saveByLinking(source: FileSource, target: SaveTarget): Pro
     if (code !== undefined && NOT_LINKABLE.has(code)) return false;
     throw err;
   }
+  // only once linked: a pack that must be copied instead is read from the page cache
+  if (source.dropCache) dropCachedPages(source.fd);
   await publishTemporary(tmp, target);
   return true;
 }

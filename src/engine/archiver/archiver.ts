@@ -317,7 +317,8 @@ export class Archiver {
       if (node instanceof Promise) waits.push(node.then(add));
       else add(node);
     }
-    // every held name is one of the parent's, so equal counts mean the same names
+    // every held name is one of the parent's, so equal counts mean the same names; an empty
+    // directory is encoded (its empty parent map may also be a parent tree that failed to load)
     const sameAsParent = allAsInParent && held.length > 0 && held.length === parents.size && this.repo.index.plaintextSize('tree', parentTree!) >= 0;
     if (!sameAsParent) held.splice(0).forEach(add);
     // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind
