@@ -15,10 +15,7 @@
 
 struct chunker {
   uint64_t out[256], mod[256];
-  /* two slides at once (see chunker.c): the two leaving bytes' terms and the digest's top 16 bits' */
-  uint64_t out2[256], out1[256], top_hi[256], top_lo[256];
   int shift;
-  int low_bits; /* the digest's bits below its top 16 */
   uint64_t mask;
   uint32_t min_size, max_size;
 };

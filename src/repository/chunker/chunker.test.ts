@@ -217,6 +217,34 @@ describe('the native chunker (file lanes) cuts where this one does', () => {
     );
   });
 
+  test('cuts close together: the first one wins, however the native scan divides the bytes among its runs', () => {
+    // the 64 bytes before a cut the mask made are a window whose digest cuts wherever they are
+    const source = sha256Counter(8 * 1024 * 1024);
+    const windows = chunkBoundaries(TEST_POL, source)
+      .reduce<number[]>((ends, length) => [...ends, (ends.at(-1) ?? 0) + length], [])
+      .filter((end, i, ends) => end < source.length && end - (ends[i - 1] ?? 0) < MAX_SIZE)
+      .slice(0, 2)
+      .map((end) => source.subarray(end - 64, end));
+    assert.equal(windows.length, 2);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: MIN_SIZE, max: MIN_SIZE + 40_000 }),
+        fc.array(fc.integer({ min: 1, max: 20_000 }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 2 * 1024 * 1024 }),
+        (first, gaps, slice) => {
+          const input = Buffer.from(sha256Counter(MIN_SIZE + 200_000).subarray(7));
+          let end = first;
+          for (const [k, gap] of [0, ...gaps].entries()) {
+            end += gap;
+            windows[k % 2]!.copy(input, end - 64);
+          }
+          assert.deepEqual(nativeLengths(TEST_POL, input, slice), chunkBoundaries(TEST_POL, input));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   test('polynomials of every degree the chunker takes (the native loop has a path for degree 53 and one for the rest)', () => {
     fc.assert(
       fc.property(
