@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { handle } from '../../backend/index.js';
 import type { Id } from '../../core/index.js';
-import { type CompactPack, type Repository, RepositoryWriter, compactPack } from '../../repository/index.js';
+import { type CompactPack, type Repository, RepositoryWriter, compactPack, expandPack } from '../../repository/index.js';
+import type { IndexBlobEntry } from '../../repository/model/index.js';
 import { setNativeCrypto } from '../../repository/crypto/index.js';
-import { type PackProblem, newBlobScratch, verifyPack } from '../../repository/pack/index.js';
+import { type PackProblem, newBlobScratch, parsePackTail, verifyPack } from '../../repository/pack/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
 import { type PackSource, type PackToRead, readAndVerifyPacks } from './read-data.js';
 
@@ -172,6 +173,40 @@ test('a sound pack whose index entry disagrees with its header only in the heade
   const want = await expected(repo, cases);
   assert.equal(want.length, 1);
   assert.match(want[0]!, /pack-header-mismatch/);
+  for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
+});
+
+test('each index entry is held against the header field by field, in any order, listed twice or not in the header at all', async () => {
+  const { repo, packs } = await repositoryWithPacks();
+  const data = packs.find((p) => p.blobs.count > 3)!;
+  const entries = expandPack(data.blobs).blobs;
+  const otherId = (id: Id): Id => `${id.slice(0, 63)}${id.endsWith('0') ? '1' : '0'}` as Id;
+  // backwards, one listed twice, and each field wrong in one entry (a wrong length or an offset
+  // between blobs also makes the entries overlap: those packs are then verified whole)
+  const variants: IndexBlobEntry[][] = [
+    [...entries].reverse(),
+    [...entries, entries[1]!],
+    entries.map((b, i) => (i === 1 ? { ...b, id: otherId(b.id) } : b)),
+    entries.map((b, i) => (i === 2 ? { ...b, type: 'tree' as const } : b)),
+    entries.map((b, i) => (i === 0 ? { ...b, uncompressedLength: b.uncompressedLength + 1 } : b)),
+    entries.map((b, i) => (i === 3 ? { ...b, length: b.length - 1 } : b)),
+    [...entries, { ...entries[0]!, offset: entries.at(-1)!.offset + entries.at(-1)!.length }],
+  ];
+  const bytes = await repo.backend.load(handle('data', data.id), 0, 0);
+  const header = new Set(parsePackTail(repo.key, repo.version, data.id, bytes, bytes.length).map((b) => JSON.stringify([b.type, b.id, b.offset, b.length, b.uncompressedLength])));
+  const cases: TestPack[] = variants.map((blobs) => ({ ...data, blobs: compactPack({ id: data.id, blobs }) }));
+  for (const [k, c] of cases.entries()) {
+    // the reference: an entry matches when the header lists exactly its five fields
+    const outside = variants[k]!.filter((b) => !header.has(JSON.stringify([b.type, b.id, b.offset, b.length, b.uncompressedLength]))).map((b) => b.id);
+    const reported = verifyPack(repo.key, repo.version, data.id, bytes, c.blobs, newBlobScratch()).filter((p) => p.kind === 'pack-header-mismatch');
+    assert.deepEqual(
+      reported.map((p) => p.blob),
+      outside,
+      `variant ${k}`,
+    );
+    assert.equal(outside.length, k < 2 ? 0 : 1, `variant ${k}`);
+  }
+  const want = await expected(repo, cases);
   for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
 });
 

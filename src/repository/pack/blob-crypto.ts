@@ -41,25 +41,26 @@ export function openBlob(key: CryptoKey, loc: { type: BlobType; id: Id; packId: 
   return plain;
 }
 
-/** Decrypts and parses the header at the end of `tail` (the last bytes of a pack of `size` bytes). */
-export function parsePackTail(key: CryptoKey, version: number, packId: Id, tail: Buffer, size: number): PackBlob[] {
+/**
+ * Decrypts the header at the end of `tail` (the last bytes of a pack of `size` bytes): its
+ * plaintext, and where the blobs before it end.
+ */
+export function openPackTail(key: CryptoKey, packId: Id, tail: Buffer, size: number): { plain: Buffer; blobsEnd: number } {
   const what = `pack ${packId}`;
   if (size < 4 + 32 || tail.length < 4) throw new IntegrityError(`${what}: file of ${size} bytes is too short to be a pack`);
   const headerLength = tail.readUInt32LE(tail.length - 4);
   if (headerLength < 32 || headerLength > size - 4 || headerLength > MAX_HEADER_SIZE || headerLength + 4 > tail.length) {
     throw new IntegrityError(`${what}: invalid header length ${headerLength} for a file of ${size} bytes`);
   }
-  let plain: Buffer;
   try {
-    plain = openSealed(key, tail.subarray(tail.length - 4 - headerLength, tail.length - 4));
+    return { plain: openSealed(key, tail.subarray(tail.length - 4 - headerLength, tail.length - 4)), blobsEnd: size - 4 - headerLength };
   } catch (err) {
     throw new IntegrityError(`${what}: header ${(err as Error).message}`, { cause: err });
   }
-  const blobs = parsePackHeader(plain, version, packId);
-  const last = blobs.at(-1);
-  const blobsEnd = size - 4 - headerLength;
-  if (last && last.offset + last.length > blobsEnd) {
-    throw new IntegrityError(`${what}: header entry for blob ${last.id} ends at byte ${last.offset + last.length}, beyond the ${blobsEnd} bytes of blobs in the file`);
-  }
-  return blobs;
+}
+
+/** Decrypts and parses the header at the end of `tail` (the last bytes of a pack of `size` bytes). */
+export function parsePackTail(key: CryptoKey, version: number, packId: Id, tail: Buffer, size: number): PackBlob[] {
+  const { plain, blobsEnd } = openPackTail(key, packId, tail, size);
+  return parsePackHeader(plain, version, packId, blobsEnd);
 }

@@ -2,7 +2,7 @@
  * Pack header entries (spec 6.2): the plaintext of a pack's encrypted header lists its blobs
  * in file order; offsets are implicit (running sum of encrypted lengths).
  */
-import { FormatError, idFromBytes, type Id } from '../../core/index.js';
+import { FormatError, IntegrityError, idFromBytes, type Id } from '../../core/index.js';
 import { CIPHERTEXT_OVERHEAD } from '../crypto/index.js';
 import { blobRangeProblem } from '../model/index.js';
 
@@ -49,40 +49,59 @@ export function blobPlaintextLength(length: number, uncompressedLength: number):
   return uncompressedLength > 0 ? uncompressedLength : length - CIPHERTEXT_OVERHEAD;
 }
 
-/** Parses a decrypted header. `repoVersion` 1 refuses compressed entries. */
-export function parsePackHeader(plain: Uint8Array, repoVersion: number, packName: string): PackBlob[] {
-  const blobs: PackBlob[] = [];
+/**
+ * Walks a decrypted header, checking each entry (a known type, whole, a compressed one only in
+ * version 2, lengths in range, ending by `blobsEnd` when given), and calls `fn` per entry with
+ * its ID's position in `plain`: no object per entry. `repoVersion` 1 refuses compressed entries.
+ * Throws FormatError (IntegrityError for an entry beyond `blobsEnd`).
+ */
+export function forEachCheckedEntry(
+  plain: Uint8Array,
+  repoVersion: number,
+  packName: string,
+  fn: (type: BlobType, idAt: number, offset: number, length: number, uncompressedLength: number) => void,
+  blobsEnd = Infinity,
+): void {
   const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
   let pos = 0;
   let offset = 0;
-  while (pos < plain.length) {
+  for (let n = 0; pos < plain.length; n++) {
     const t = plain[pos]!;
-    if (t > 3) throw new FormatError(`pack ${packName}: header entry ${blobs.length} has unknown type ${t}`);
+    if (t > 3) throw new FormatError(`pack ${packName}: header entry ${n} has unknown type ${t}`);
     const compressed = t >= 2;
     if (compressed && repoVersion < 2) {
       throw new FormatError(`pack ${packName}: compressed blob in a version ${repoVersion} repository`);
     }
     const size = compressed ? ENTRY_SIZE_COMPRESSED : ENTRY_SIZE_PLAIN;
-    if (pos + size > plain.length) throw new FormatError(`pack ${packName}: header entry ${blobs.length} is truncated`);
+    if (pos + size > plain.length) throw new FormatError(`pack ${packName}: header entry ${n} is truncated`);
     const length = view.getUint32(pos + 1, true);
     const uncompressedLength = compressed ? view.getUint32(pos + 5, true) : 0;
     if (compressed && uncompressedLength === 0) {
       throw new FormatError(`pack ${packName}: compressed blob with uncompressed length 0`);
     }
-    const idStart = pos + size - ENTRY_ID_SIZE;
-    const id = idFromBytes(plain.subarray(idStart, idStart + ENTRY_ID_SIZE));
+    const idAt = pos + size - ENTRY_ID_SIZE;
     const problem = blobRangeProblem(offset, length, uncompressedLength);
-    if (problem !== undefined) throw new FormatError(`pack ${packName}: header entry for blob ${id}: ${problem}`);
-    blobs.push({
-      type: (t & 1) === 1 ? 'tree' : 'data',
-      id,
-      offset,
-      length,
-      uncompressedLength,
-    });
+    if (problem !== undefined) throw new FormatError(`pack ${packName}: header entry for blob ${idFromBytes(plain.subarray(idAt, idAt + ENTRY_ID_SIZE))}: ${problem}`);
+    if (offset + length > blobsEnd) {
+      const id = idFromBytes(plain.subarray(idAt, idAt + ENTRY_ID_SIZE));
+      throw new IntegrityError(`pack ${packName}: header entry for blob ${id} ends at byte ${offset + length}, beyond the ${blobsEnd} bytes of blobs in the file`);
+    }
+    fn((t & 1) === 1 ? 'tree' : 'data', idAt, offset, length, uncompressedLength);
     offset += length;
     pos += size;
   }
+}
+
+/** Parses a decrypted header into objects (see forEachCheckedEntry). */
+export function parsePackHeader(plain: Uint8Array, repoVersion: number, packName: string, blobsEnd = Infinity): PackBlob[] {
+  const blobs: PackBlob[] = [];
+  forEachCheckedEntry(
+    plain,
+    repoVersion,
+    packName,
+    (type, idAt, offset, length, uncompressedLength) => blobs.push({ type, id: idFromBytes(plain.subarray(idAt, idAt + ENTRY_ID_SIZE)), offset, length, uncompressedLength }),
+    blobsEnd,
+  );
   return blobs;
 }
 

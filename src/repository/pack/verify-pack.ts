@@ -5,9 +5,11 @@
  * with bounded memory, on libuv's thread pool through the native addon.
  */
 import { type Id, errorMessage, sha256Id } from '../../core/index.js';
-import { type BlobScratch, openBlob, parsePackTail } from './blob-crypto.js';
+import { type BlobScratch, openBlob, openPackTail } from './blob-crypto.js';
+import { type BlobType, ENTRY_ID_SIZE, forEachCheckedEntry } from './header.js';
 import { type CryptoKey, nativeCryptoEnabled } from '../crypto/index.js';
-import { type CompactPack, packBlobs } from '../index/compact-pack.js';
+import { type CompactPack, packBlob } from '../index/compact-pack.js';
+import type { IndexBlobEntry } from '../model/index.js';
 import { PACK_FILE_READ_ERROR, PACK_HASH_FIRST, PACK_HASH_LAST, type PackVerifier, packVerifier, verifyPackBlobs, verifyPackFile } from '../../native/index.js';
 
 export interface PackProblem {
@@ -16,29 +18,58 @@ export interface PackProblem {
   message: string;
 }
 
-type EntryFields = { type: string; id: string; offset: number; length: number; uncompressedLength: number };
-const entryKey = (b: EntryFields): string => `${b.type}:${b.id}:${b.offset}:${b.length}:${b.uncompressedLength}`;
+/** The pack's index entries in offset order (their positions in `indexed`). */
+function byOffset(indexed: CompactPack): number[] {
+  const order = Array.from({ length: indexed.count }, (_, i) => i);
+  for (let i = 1; i < indexed.count; i++) {
+    if (indexed.offsets[i - 1]! > indexed.offsets[i]!) return order.sort((x, y) => indexed.offsets[x]! - indexed.offsets[y]!);
+  }
+  return order;
+}
 
-/** The header's entries as keys, or undefined (and a problem) when it cannot be read. */
-function headerEntries(key: CryptoKey, version: number, packId: Id, tail: Buffer, size: number, problems: PackProblem[]): Set<string> | undefined {
+/**
+ * Marks (1) each index entry that the pack's header (the end of `tail`) does not list exactly:
+ * type, ID, offset and lengths. Both are walked in offset order (the header's offsets only
+ * grow) and compared as bytes, with no string or object per blob (a pack of small files holds
+ * thousands). Undefined, and a problem, when the header cannot be read.
+ */
+function headerMismatches(key: CryptoKey, version: number, packId: Id, tail: Buffer, size: number, indexed: CompactPack, order: readonly number[], problems: PackProblem[]): Uint8Array | undefined {
+  const mismatched = new Uint8Array(indexed.count);
+  let k = 0;
   try {
-    return new Set(parsePackTail(key, version, packId, tail, size).map(entryKey));
+    const { plain, blobsEnd } = openPackTail(key, packId, tail, size);
+    const visit = (type: BlobType, idAt: number, offset: number, length: number, uncompressedLength: number): void => {
+      for (; k < order.length && indexed.offsets[order[k]!]! < offset; k++) mismatched[order[k]!] = 1;
+      for (; k < order.length && indexed.offsets[order[k]!]! === offset; k++) {
+        const i = order[k]!;
+        const same =
+          indexed.types[i] === (type === 'tree' ? 1 : 0) &&
+          indexed.lengths[i] === length &&
+          indexed.uncompressedLengths[i] === uncompressedLength &&
+          indexed.ids.compare(plain, idAt, idAt + ENTRY_ID_SIZE, i * 32, i * 32 + 32) === 0;
+        if (!same) mismatched[i] = 1;
+      }
+    };
+    forEachCheckedEntry(plain, version, packId, visit, blobsEnd);
   } catch (err) {
     problems.push({ kind: 'pack-header-mismatch', message: `pack ${packId}: header unreadable: ${errorMessage(err)}` });
     return undefined;
   }
+  for (; k < order.length; k++) mismatched[order[k]!] = 1;
+  return mismatched;
 }
 
-function headerMismatch(packId: Id, b: EntryFields & { id: Id }): PackProblem {
+function headerMismatch(packId: Id, b: IndexBlobEntry): PackProblem {
   return { kind: 'pack-header-mismatch', blob: b.id, message: `pack ${packId}: index entry for ${b.type} blob ${b.id} does not match the pack header` };
 }
 
 export function verifyPack(key: CryptoKey, version: number, packId: Id, bytes: Buffer, indexed: CompactPack, scratch: BlobScratch): PackProblem[] {
   const problems: PackProblem[] = [];
   if (sha256Id(bytes) !== packId) problems.push({ kind: 'pack-hash-mismatch', message: `pack ${packId}: content does not match its name (damaged file)` });
-  const header = headerEntries(key, version, packId, bytes, bytes.length, problems);
-  for (const b of packBlobs(indexed)) {
-    if (header && !header.has(entryKey(b))) problems.push(headerMismatch(packId, b));
+  const mismatched = headerMismatches(key, version, packId, bytes, bytes.length, indexed, byOffset(indexed), problems);
+  for (let i = 0; i < indexed.count; i++) {
+    const b = packBlob(indexed, i);
+    if (mismatched?.[i]) problems.push(headerMismatch(packId, b));
     try {
       openBlob(key, { type: b.type, id: b.id, packId, uncompressedLength: b.uncompressedLength }, bytes.subarray(b.offset, b.offset + b.length), scratch);
     } catch (err) {
@@ -92,7 +123,7 @@ export async function verifyPackInPieces(
   path?: string,
 ): Promise<{ sound: boolean; problems: PackProblem[] }> {
   const n = indexed.count;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => indexed.offsets[a]! - indexed.offsets[b]!);
+  const order = byOffset(indexed);
   let end = 0;
   let largestSealed = 0;
   let largestPlain = 0;
@@ -113,7 +144,8 @@ export async function verifyPackInPieces(
   // the blobs in pack order: offset, length, uncompressed length (Float64), and their IDs
   const blobs = new Float64Array(n * 3);
   const ids = Buffer.allocUnsafe(n * 32);
-  for (const [b, i] of order.entries()) {
+  for (let b = 0; b < n; b++) {
+    const i = order[b]!;
     blobs[b * 3] = indexed.offsets[i]!;
     blobs[b * 3 + 1] = indexed.lengths[i]!;
     blobs[b * 3 + 2] = indexed.uncompressedLengths[i]!;
@@ -146,9 +178,9 @@ export async function verifyPackInPieces(
   }
   // the header: the pack's last bytes, after its last blob, left as read in the last piece
   const problems: PackProblem[] = [];
-  const header = headerEntries(key, version, packId, buffers.piece.subarray(0, size - last.start), size, problems);
-  if (status.some((s) => s !== 0) || !header || digest.toString('hex') !== packId) return { sound: false, problems: [] };
-  for (const b of packBlobs(indexed)) if (!header.has(entryKey(b))) problems.push(headerMismatch(packId, b));
+  const mismatched = headerMismatches(key, version, packId, buffers.piece.subarray(0, size - last.start), size, indexed, order, problems);
+  if (status.some((s) => s !== 0) || !mismatched || digest.toString('hex') !== packId) return { sound: false, problems: [] };
+  for (let i = 0; i < n; i++) if (mismatched[i]) problems.push(headerMismatch(packId, packBlob(indexed, i)));
   return { sound: true, problems };
 }
 
