@@ -31,13 +31,20 @@ export function resolveRepositoryLocation(flags: RepositoryFlags, env: Env): str
   return location;
 }
 
+/** The password file or command resolvePassword reads (a file wins over a command), if any. */
+export function passwordSource(flags: RepositoryFlags, env: Env): { file?: string; command?: string } {
+  const file = flags.passwordFile ?? (flags.passwordCommand ? undefined : fromEnv(env, 'PASSWORD_FILE'));
+  if (file) return { file };
+  const command = flags.passwordCommand ?? (flags.passwordFile ? undefined : fromEnv(env, 'PASSWORD_COMMAND'));
+  return command ? { command } : {};
+}
+
 /**
  * The password, or undefined when none is configured (the caller may then prompt).
  * Files and command output are trimmed of surrounding white space, as restic does.
  */
 export async function resolvePassword(flags: RepositoryFlags, env: Env): Promise<string | undefined> {
-  const file = flags.passwordFile ?? (flags.passwordCommand ? undefined : fromEnv(env, 'PASSWORD_FILE'));
-  const command = flags.passwordCommand ?? (flags.passwordFile ? undefined : fromEnv(env, 'PASSWORD_COMMAND'));
+  const { file, command } = passwordSource(flags, env);
   if (file) {
     try {
       return (await readFile(file, 'utf8')).trim();

@@ -1,0 +1,34 @@
+/**
+ * Starts deriving the key of a local repository while the program's modules load (see
+ * cli/early-key.ts): the location and the password resolved as openRepository resolves them, the
+ * repository's only key file read from <repository>/keys. Anything else (a remote store, a
+ * password command, which must run once, several key files, a file that does not parse) starts
+ * nothing, and openRepository derives the key as always; so does a derivation whose inputs turn
+ * out different (crypto/kdf.ts matches them exactly). Never throws, prints nothing.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startUserKeyDerivation } from '../../repository/crypto/index.js';
+import { type Env, type RepositoryFlags, passwordSource, resolvePassword, resolveRepositoryLocation } from './credentials.js';
+
+const KEY_NAME = /^[0-9a-f]{64}$/;
+
+export async function prefetchRepositoryKey(flags: RepositoryFlags, env: Env): Promise<void> {
+  try {
+    if (passwordSource(flags, env).command) return;
+    const location = resolveRepositoryLocation(flags, env);
+    const dir = location.startsWith('local:') ? location.slice('local:'.length) : location;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(dir)) return; // sftp:, s3:, rest:, rclone:, …
+    const names = (await readdir(join(dir, 'keys'))).filter((n) => KEY_NAME.test(n));
+    if (names.length !== 1) return;
+    const doc: unknown = JSON.parse(await readFile(join(dir, 'keys', names[0]!), 'utf8'));
+    if (typeof doc !== 'object' || doc === null) return;
+    const { kdf, N, r, p, salt } = doc as Record<string, unknown>;
+    if (kdf !== 'scrypt' || typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number' || typeof salt !== 'string') return;
+    const password = await resolvePassword(flags, env);
+    if (!password) return;
+    startUserKeyDerivation(password, { N, r, p, salt: Buffer.from(salt, 'base64') });
+  } catch {
+    // openRepository resolves and reports all of this again
+  }
+}
