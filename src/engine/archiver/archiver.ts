@@ -226,8 +226,10 @@ export class Archiver {
       if (type === 'file' && this.unchangedStat(st, parent)) {
         // size, inode, mtime and ctime as in the parent: its node is still true (any change of
         // mode, owner, links or xattrs would have moved ctime), so reuse it without reading
-        const node = this.reuseNode(path, { ...parent, deviceId: device });
-        return parent.deviceId === device ? { node, asInParent: node } : { node };
+        // reused as it is, never changed: a copy only when the file now is on another device
+        if (parent.deviceId !== device) return { node: this.reuseNode(path, { ...parent, deviceId: device }) };
+        const node = this.reuseNode(path, parent);
+        return { node, asInParent: node };
       }
       node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err));
     } catch (err) {

@@ -151,10 +151,9 @@ export function decodeNode(value: unknown, what: string): Node {
   }
   const content = f.array('content');
   if (content) {
-    node.content = content.map((id) => {
-      if (typeof id !== 'string' || !isId(id)) throw new FormatError(`${what}: content holds an invalid blob ID`);
-      return id;
-    });
+    // the parsed array itself, once every element is checked (a tree of small files: an array per node saved)
+    if (!content.every((id) => typeof id === 'string' && isId(id))) throw new FormatError(`${what}: content holds an invalid blob ID`);
+    node.content = content;
   } else if (type === 'file') {
     node.content = [];
   }
