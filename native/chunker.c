@@ -104,6 +104,13 @@ static inline __attribute__((always_inline)) int64_t scan_streams(const struct c
   return -1;
 }
 
+/* The bytes from buf[*at] to buf[limit): whole blocks side by side, the rest one at a time. */
+static inline __attribute__((always_inline)) int64_t scan(const struct chunker *c, const uint8_t *buf, size_t *at, size_t limit, uint64_t *digest,
+                                                          const int shift) {
+  int64_t cut = scan_streams(c, buf, at, limit, digest, shift);
+  return cut >= 0 ? cut : scan_run(c, buf, at, limit, digest, shift);
+}
+
 /*
  * Scans the current chunk, which starts at buf[start] and holds s->count bytes already scanned,
  * up to buf[end). Returns the index just past the cut, or -1 when there is none yet. The first
@@ -132,8 +139,7 @@ int64_t chunker_next(const struct chunker *c, struct chunk_state *s, const uint8
   size_t limit = end - i < (size_t)(c->max_size - count) ? end : i + (c->max_size - count);
   size_t body = i;
   /* restic's polynomials have degree 53: constant shifts there (variable ones cost more uops) */
-  int64_t cut = c->shift == 45 ? scan_streams(c, buf, &i, limit, &d, 45) : scan_streams(c, buf, &i, limit, &d, c->shift);
-  if (cut < 0) cut = c->shift == 45 ? scan_run(c, buf, &i, limit, &d, 45) : scan_run(c, buf, &i, limit, &d, c->shift);
+  int64_t cut = c->shift == 45 ? scan(c, buf, &i, limit, &d, 45) : scan(c, buf, &i, limit, &d, c->shift);
   if (cut >= 0) {
     chunk_reset(s);
     return cut;

@@ -8,10 +8,10 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isId } from '../../core/index.js';
 import { startUserKeyDerivation } from '../../repository/crypto/index.js';
+import { decodeKeyFile } from '../../repository/model/index.js';
 import { type Env, type RepositoryFlags, passwordSource, resolvePassword, resolveRepositoryLocation } from './credentials.js';
-
-const KEY_NAME = /^[0-9a-f]{64}$/;
 
 export async function prefetchRepositoryKey(flags: RepositoryFlags, env: Env): Promise<void> {
   try {
@@ -19,15 +19,12 @@ export async function prefetchRepositoryKey(flags: RepositoryFlags, env: Env): P
     const location = resolveRepositoryLocation(flags, env);
     const dir = location.startsWith('local:') ? location.slice('local:'.length) : location;
     if (/^[a-z][a-z0-9+.-]*:/i.test(dir)) return; // sftp:, s3:, rest:, rclone:, …
-    const names = (await readdir(join(dir, 'keys'))).filter((n) => KEY_NAME.test(n));
+    const names = (await readdir(join(dir, 'keys'))).filter(isId);
     if (names.length !== 1) return;
-    const doc: unknown = JSON.parse(await readFile(join(dir, 'keys', names[0]!), 'utf8'));
-    if (typeof doc !== 'object' || doc === null) return;
-    const { kdf, N, r, p, salt } = doc as Record<string, unknown>;
-    if (kdf !== 'scrypt' || typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number' || typeof salt !== 'string') return;
+    const { N, r, p, salt } = decodeKeyFile(await readFile(join(dir, 'keys', names[0]!)));
     const password = await resolvePassword(flags, env);
     if (!password) return;
-    startUserKeyDerivation(password, { N, r, p, salt: Buffer.from(salt, 'base64') });
+    startUserKeyDerivation(password, { N, r, p, salt });
   } catch {
     // openRepository resolves and reports all of this again
   }

@@ -70,17 +70,15 @@ function derivationKey(secret: Uint8Array, { N, r, p, salt }: KdfParams): string
   return createHash('sha256').update(`${N}:${r}:${p}:`).update(salt).update(secret).digest('hex');
 }
 
-/** Starts deriving a user key that deriveUserKey will be asked for with the same inputs (at most a few at once). */
+/** Starts deriving a user key that deriveUserKey will be asked for with the same inputs (one at a time). */
 export function startUserKeyDerivation(password: string, params: KdfParams): void {
   validateKdfParams(params);
-  if (asked || started.size >= MAX_STARTED) return;
+  if (asked || started.size > 0) return;
   const secret = Buffer.from(password, 'utf8');
   const derivation = derive(secret, params);
   derivation.catch(() => undefined); // whoever takes it sees the failure; unused, it is dropped
   started.set(derivationKey(secret, params), derivation);
 }
-
-const MAX_STARTED = 2;
 
 /** Derivations started and not taken yet (tests). */
 export function startedUserKeyDerivations(): number {

@@ -23,7 +23,18 @@ import { type Id, errnoCode } from '../../core/index.js';
 import { nativeAvailable, openTmpfile, releasePages } from '../../native/index.js';
 import { compressBound, compressInto } from '../compression.js';
 import { CIPHERTEXT_OVERHEAD, type CryptoKey, IV_LENGTH, sealInto, sealIntoWithIv } from '../crypto/index.js';
-import { type BlobType, type PackBlob, ENTRY_ID_SIZE, ENTRY_SIZE_COMPRESSED, PACK_BUFFER_SIZE, PACK_HEADER_OVERHEAD, TARGET_PACK_SIZE, entrySize, forEachCheckedEntry } from './header.js';
+import {
+  type BlobType,
+  type PackBlob,
+  ENTRY_ID_SIZE,
+  ENTRY_SIZE_COMPRESSED,
+  PACK_BUFFER_SIZE,
+  PACK_HEADER_OVERHEAD,
+  TARGET_PACK_SIZE,
+  entrySize,
+  forEachCheckedEntry,
+  parsePackHeader,
+} from './header.js';
 
 /**
  * A finished pack in an (unlinked) temporary file: the receiver reads `length` bytes from `fd`
@@ -48,12 +59,7 @@ export function forEachHeaderEntry(header: Uint8Array, fn: (type: BlobType, idAt
 
 /** The blobs of a pack file as objects (tests, diagnostics). */
 export function packFileBlobs(pack: Pick<PackFile, 'header'>): PackBlob[] {
-  const blobs: PackBlob[] = [];
-  const h = Buffer.from(pack.header.buffer, pack.header.byteOffset, pack.header.byteLength);
-  forEachHeaderEntry(pack.header, (type, idAt, offset, length, uncompressedLength) =>
-    blobs.push({ type, id: h.toString('hex', idAt, idAt + ENTRY_ID_SIZE) as Id, offset, length, uncompressedLength }),
-  );
-  return blobs;
+  return parsePackHeader(pack.header, 2, 'being written');
 }
 
 /** open(2) errors meaning "no O_TMPFILE here": a named file, unlinked at once, instead. */
