@@ -4,8 +4,8 @@
  *   files without blobs are finished first
  *   four packs at a time: the pack's rows of files not failed, by offset → spans of whole blobs
  *     of at most SPAN_BYTES read and SPAN_BYTES decompressed (a larger blob alone); per span one
- *     ranged read into reused span buffers (a one-blob span over SPAN_BYTES: into the one pair
- *     of large-span buffers, one span at a time), then one request on the thread pool opens all
+ *     ranged read into reused span buffers (a one-blob span over SPAN_BYTES: into one of the
+ *     LARGE_PAIRS pairs of large-span buffers), then one request on the thread pool opens all
  *     its blobs (decrypt in place, decompress, verify: the main thread only hands them out),
  *     then per blob: write to every file and offset that needs it; give the buffers back
  *   a file whose last write is done is closed, gets its metadata, is renamed into place and
