@@ -1,6 +1,6 @@
 // How the bench scripts run the tools they compare: set-up commands (`sh`), measured runs under
 // GNU time (`measure`: wall, user and sys seconds and the child's peak RSS), and warming the page
-// cache before a measured run (this VM drops it after about a minute idle).
+// cache before a measured run (this VM drops it after about a minute idle), with nothing left dirty.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -36,10 +36,16 @@ export function toolRunner(env) {
   return { sh, measure };
 }
 
-/** Reads every file below `dir` once (`what: 'meta'`: only their metadata), into the page cache. */
+/**
+ * Reads every file below `dir` once (`what: 'meta'`: only their metadata), into the page cache,
+ * then writes back what earlier runs left dirty (`sync`): neither tool uses fsync, so a run would
+ * otherwise pay for the writeback of the run before it (a 2 GiB restore into ext4 took 9–12 s
+ * right after the other tool's restore and its removal, 6 s after a sync).
+ */
 export function warm(dir, what = 'data') {
   if (what === 'meta') execFileSync('du', ['-s', dir], { stdio: 'ignore' });
   else execFileSync('sh', ['-c', `tar cf - "${dir}" 2>/dev/null | cat > /dev/null`]);
+  execFileSync('sync');
 }
 
 /** The repositories' password in every bench. */
