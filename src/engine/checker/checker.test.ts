@@ -155,3 +155,72 @@ test('read-data: packs finish while the trees are still being walked, even when 
   assert.equal(result.trees, 601);
   assert.ok(treesLoadedAtFirstPackDone !== undefined && treesLoadedAtFirstPackDone < 601, `the first pack was done after ${treesLoadedAtFirstPackDone} of 601 trees`);
 });
+
+test("read-data's first pass, against each pack's own header before the index is loaded, ends with what the pass against the index alone finds", async () => {
+  const repo = await makeTestRepository();
+  const w = new RepositoryWriter(repo);
+  const blobs: Id[] = [];
+  for (let p = 0; p < 4; p++) {
+    for (let i = 0; i < 3; i++) blobs.push(await w.saveDataBlob(p % 2 ? randomBytes(40_000 + i) : Buffer.alloc(60_000 + i, p * 3 + i)));
+    await w.flush(); // a pack each
+  }
+  const root = await w.saveTree(encodeTree(blobs.map((id, i) => node(`f${i}`, 'file', { content: [id] }))));
+  await w.flush();
+  await w.saveSnapshot({ time: TIME, tree: root, paths: ['/srv'] });
+  const packOf = (id: Id): Id => repo.index.lookup('data', id)!.packId;
+  const [damaged, misindexed, sound] = [packOf(blobs[0]!), packOf(blobs[3]!), packOf(blobs[6]!)];
+  // a blob of one pack damaged
+  const bytes = await repo.backend.load(handle('data', damaged), 0, 0);
+  bytes[30]! ^= 0xff;
+  await repo.backend.remove(handle('data', damaged));
+  await repo.backend.save(handle('data', damaged), bytes);
+  // an index whose entries for another pack disagree with its (sound) header: one length
+  const packs: Awaited<ReturnType<Repository['loadIndexFile']>> = [];
+  for await (const f of repo.listFiles('index')) {
+    packs.push(...(await repo.loadIndexFile(f.id)));
+    await repo.removeFile('index', f.id);
+  }
+  for (const p of packs) if (p.id === misindexed) p.blobs[1]!.uncompressedLength += 1;
+  // and none for a fourth, sound pack: it is read by neither pass
+  const unindexed = packOf(blobs[9]!);
+  await repo.saveIndexFile(packs.filter((p) => p.id !== unindexed));
+  // a pack no index lists, damaged but named after its content: restic does not read it, nor do we
+  const stray = await repo.backend.load(handle('data', sound), 0, 0);
+  stray[40]! ^= 0xff;
+  await repo.backend.save(handle('data', sha256Id(stray)), stray);
+
+  /** A check of a reopened repository whose index loads only once a pack was read (or after a while). */
+  const run = async (options: Parameters<typeof checkRepository>[1]): Promise<{ findings: string[]; packsRead: number; readsBeforeIndex: number }> => {
+    const reopened = await Repository.open(repo.backend, { password: 'test' });
+    let reads = 0;
+    let firstRead!: () => void;
+    const read = new Promise<void>((resolve) => (firstRead = resolve));
+    let readsBeforeIndex = -1;
+    const watched = Object.assign(Object.create(reopened) as Repository, {
+      loadPackRangeInto: (packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal) => {
+        reads++;
+        firstRead();
+        return reopened.loadPackRangeInto(packId, offset, target, signal);
+      },
+      loadIndex: async (o: Parameters<Repository['loadIndex']>[0]) => {
+        await Promise.race([read, new Promise((resolve) => setTimeout(resolve, 300))]);
+        readsBeforeIndex = reads;
+        return reopened.loadIndex(o);
+      },
+    });
+    const result = await checkRepository(watched, options);
+    return { findings: result.findings.map((f) => `${f.kind} ${f.pack ?? '-'} ${f.blob ?? '-'} ${f.message}`).sort(), packsRead: result.packsRead, readsBeforeIndex };
+  };
+  const first = await run({ readData: true });
+  const indexOnly = await run({ readData: true, selectPack: () => true }); // a selection: no first pass
+
+  assert.ok(first.readsBeforeIndex > 0, 'the first pass read packs before the index was loaded');
+  assert.equal(indexOnly.readsBeforeIndex, 0);
+  assert.deepEqual(first.findings, indexOnly.findings);
+  assert.equal(first.packsRead, indexOnly.packsRead);
+  assert.equal(first.packsRead, 4); // three indexed packs of data, one of trees
+  const kinds = first.findings.map((f) => f.split(' ').slice(0, 2).join(' '));
+  for (const want of [`pack-hash-mismatch ${damaged}`, `blob-corrupt ${damaged}`, `pack-header-mismatch ${misindexed}`, `pack-not-indexed ${sha256Id(stray)}`, `pack-not-indexed ${unindexed}`])
+    assert.ok(kinds.includes(want), `${want} in ${kinds.join(', ')}`);
+  assert.equal(first.findings.filter((f) => f.includes(sha256Id(stray))).length, 1, 'the stray pack is a hint only');
+});
