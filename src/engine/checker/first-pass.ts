@@ -67,20 +67,32 @@ export class FirstPass {
   /** Ends the pass early when the check fails before it needs it (settled). */
   private readonly stop = new AbortController();
 
-  /** Resolves once every lane has a pack to verify, or the pass ended. */
+  /**
+   * Resolves once every lane has a pack to verify, or every listed pack was taken, or the packs
+   * are not local files: what the main thread waits for before it loads the index. From a local
+   * repository the lanes need the main thread only between packs, and the index's load keeps it
+   * busy for a while; another backend's reads need it all along, so nothing is gained waiting.
+   */
   readonly busy: Promise<void>;
 
   constructor(repo: PackSource, files: AsyncIterable<{ id: Id; size: number }>, signal: AbortSignal | undefined) {
     const stopped = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
     let started = 0;
-    let allBusy!: () => void;
-    this.busy = new Promise((resolve) => (allBusy = resolve));
+    let ready!: () => void;
+    this.busy = new Promise((resolve) => (ready = resolve));
     const onSound = (id: Id, header: CompactPack): void => {
       if (this.confirm) this.confirm(id, header);
       else this.waiting.push({ id, header });
     };
-    this.run = verifyAgainstHeaders(repo, files, this.lanes, onSound, stopped, () => ++started === this.lanes.length && allBusy());
-    void this.run.then(allBusy, allBusy); // awaited by the pass after the index
+    async function* taken(): AsyncGenerator<{ id: Id; size: number }> {
+      for await (const f of files) {
+        if (repo.packFilePath?.(f.id) === undefined) ready();
+        yield f;
+      }
+      ready();
+    }
+    this.run = verifyAgainstHeaders(repo, taken(), this.lanes, onSound, stopped, () => ++started === this.lanes.length && ready());
+    void this.run.then(ready, ready); // awaited by the pass after the index
   }
 
   /** From now on each sound pack whose header matches `expected` (undefined: not indexed) is confirmed and `onConfirmed` told. */
