@@ -12,17 +12,12 @@
  *   4. with readData: every selected pack is read whole, its hash equals its name, its header
  *      matches the index, every blob decrypts, decompresses and hashes to its ID (read-data.ts:
  *      a bounded number of packs in memory, in reused buffers); this runs beside step 3, its
- *      findings reported after step 3's. When every pack is read, it starts before step 1: each
- *      pack listed in data/ is verified against its own header while the index loads, and
- *      counts once the index lists exactly what its header does; any other pack is verified
- *      against the index afterwards, which names its problems as if the first pass had not run
+ *      findings reported after step 3's
  */
 import { type Id, errorMessage } from '../../core/index.js';
-import type { CompactPack, PackBlobs } from '../../repository/index/index.js';
+import type { PackBlobs } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import { readAndVerifyPacks } from './read-data.js';
-import { FirstPass, listPacks } from './first-pass.js';
-import { verifyPackInPiecesAvailable } from '../../repository/pack/index.js';
 import type { Node, Snapshot } from '../../repository/model/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 
@@ -113,35 +108,24 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   };
   const signal = options.signal;
 
-  // data/ is listed while the index loads (on a local repository that is 256 directories); with
-  // read-data of every pack, the lanes verify each listed pack against its own header meanwhile
-  // (read-data.ts), so that the second core does not wait for the index
-  const listing = listPacks(repo, signal);
-  const firstPass = options.readData && !options.selectPack && verifyPackInPiecesAvailable() ? new FirstPass(repo, listing.files, signal) : undefined;
+  // data/ is listed while the index loads (on a local repository that is 256 directories)
+  const listingData = listSizes(repo, signal);
+  listingData.catch(() => undefined); // awaited below; an index failure first must not leave it unhandled
 
   // 1. the index, loaded once: the packs each index file lists; each pack's blobs from the master index
   const listings = new Map<Id, number>();
-  let indexed: PackBlobs;
-  let onDisk: Map<Id, number>;
-  try {
-    // the index's load keeps the main thread busy for a while: each lane first gets its pack
-    await firstPass?.busy;
-    await repo.loadIndex({
-      signal,
-      onError: (id, err) => report({ kind: 'index-unreadable', severity: 'error', index: id, message: `index ${id} cannot be read: ${errorMessage(err)}` }),
-      onIndexFile: (_id, packIds) => {
-        for (const p of packIds) listings.set(p, (listings.get(p) ?? 0) + 1);
-      },
-    });
-    indexed = repo.packBlobs();
-    onDisk = await listing.sizes;
-  } catch (err) {
-    await firstPass?.settled(); // no pack read outlives the check
-    throw err;
-  }
+  await repo.loadIndex({
+    signal,
+    onError: (id, err) => report({ kind: 'index-unreadable', severity: 'error', index: id, message: `index ${id} cannot be read: ${errorMessage(err)}` }),
+    onIndexFile: (_id, packIds) => {
+      for (const p of packIds) listings.set(p, (listings.get(p) ?? 0) + 1);
+    },
+  });
+  const indexed = repo.packBlobs();
   const packNumbers = new Map<Id, number>(indexed.packIds.map((id, n) => [id, n]));
 
   // 2. packs against the index
+  const onDisk = await listingData;
   for (const [n, packId] of indexed.packIds.entries()) {
     // restic reports these as non-critical (old restic versions wrote them); prune repacks them
     if (indexed.mixed(n)) report({ kind: 'pack-mixed', severity: 'hint', pack: packId, message: `pack ${packId} contains a mix of tree and data blobs` });
@@ -169,7 +153,7 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   // idle). Their findings are held and reported after the walk's, in the order they had before.
   let packsRead = 0;
   const dataFindings: Finding[] = [];
-  const reading = options.readData || options.selectPack ? readData(repo, indexed, packNumbers, onDisk, options, dataFindings, () => packsRead++, firstPass) : undefined;
+  const reading = options.readData || options.selectPack ? readData(repo, indexed, packNumbers, onDisk, options, dataFindings, () => packsRead++) : undefined;
   // settled at once, so that a failure during the walk is not an unhandled rejection
   const readingDone = reading?.then(
     () => undefined,
@@ -263,6 +247,13 @@ export async function checkRepository(repo: CheckerRepository, options: CheckOpt
   return { findings, errors, hints: findings.length - errors, packs: onDisk.size, snapshots: snapshotIds.length, trees, packsRead };
 }
 
+/** The files of data/ and their sizes. */
+async function listSizes(repo: CheckerRepository, signal: AbortSignal | undefined): Promise<Map<Id, number>> {
+  const sizes = new Map<Id, number>();
+  for await (const f of repo.listFiles('data', signal)) sizes.set(f.id, f.size);
+  return sizes;
+}
+
 /** Step 4: every selected pack read and verified; problems go to `found`, `onPackDone` counts. */
 async function readData(
   repo: CheckerRepository,
@@ -272,31 +263,21 @@ async function readData(
   options: CheckOptions,
   found: Finding[],
   onPackDone: () => number,
-  firstPass: FirstPass | undefined,
 ): Promise<void> {
   const packIds = indexed.packIds.filter((id) => onDisk.has(id)).sort();
   const selected = packIds.filter((id, i) => !options.selectPack || options.selectPack(id, i, packIds.length));
-  const packDone = (): void => {
-    const done = onPackDone() + 1; // counted whether or not anyone listens to progress
-    options.onProgress?.({ phase: 'read-data', done, total: selected.length });
-  };
-  // each pack's entries are built when a lane takes it (or when the first pass confirms it)
-  const entries = (id: Id): CompactPack => indexed.compact(packNumbers.get(id)!);
-  if (firstPass) {
-    firstPass.confirmWith((id) => (packNumbers.has(id) ? entries(id) : undefined), packDone);
-    await firstPass.done();
-  }
-  const left = firstPass ? selected.filter((id) => !firstPass.confirmed.has(id)) : selected;
-  const packs = left.map((id) => ({ id, size: onDisk.get(id)!, blobs: () => entries(id) }));
+  // each pack's entries are built when a lane takes it
+  const packs = selected.map((id) => ({ id, size: onDisk.get(id)!, blobs: () => indexed.compact(packNumbers.get(id)!) }));
   await readAndVerifyPacks(
     repo,
     packs,
     {
       onProblem: (pack, p) => found.push({ kind: p.kind, severity: 'error', pack, ...('blob' in p && p.blob ? { blob: p.blob } : {}), message: p.message }),
-      onPackDone: packDone,
+      onPackDone: () => {
+        const done = onPackDone() + 1; // counted whether or not anyone listens to progress
+        options.onProgress?.({ phase: 'read-data', done, total: selected.length });
+      },
     },
     options.signal,
-    undefined,
-    firstPass?.lanes,
   );
 }

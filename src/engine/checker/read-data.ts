@@ -18,7 +18,7 @@
 import { availableParallelism } from 'node:os';
 import { type Id, errorMessage, forEachConcurrent } from '../../core/index.js';
 import type { CompactPack } from '../../repository/index/index.js';
-import { type PackProblem, type PieceBuffers, newBlobScratch, readHeaderEntries, verifyPack, verifyPackInPieces, verifyPackInPiecesAvailable } from '../../repository/pack/index.js';
+import { type PackProblem, type PieceBuffers, newBlobScratch, verifyPack, verifyPackInPieces, verifyPackInPiecesAvailable } from '../../repository/pack/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import { VerifyPool } from './verify-pool.js';
 
@@ -55,59 +55,10 @@ function verifyThreads(): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-/** The buffers of the lanes, one per verifying thread (grown as packs need; see PieceBuffers). */
-export function newLanes(): PieceBuffers[] {
-  return Array.from({ length: verifyThreads() }, () => ({ piece: Buffer.alloc(0), plain: Buffer.alloc(0) }));
-}
-
-/**
- * check --read-data's first pass, while the main thread loads the index (native addon only):
- * each pack that `listed` yields is verified against its own header — its hash, every blob the
- * header lists — on `lanes`. `onSound` gets each pack found sound, with its header's entries.
- * Nothing else is reported here: a pack that is not sound (damage, a header that cannot be read,
- * a failed read) is left to readAndVerifyPacks, which verifies it against the index once that is
- * loaded and names what it finds, as if this pass had not run. Settles once every lane is idle;
- * rejects only when `signal` aborts.
- */
-export async function verifyAgainstHeaders(
-  repo: PackSource,
-  listed: AsyncIterable<{ id: Id; size: number }>,
-  lanes: PieceBuffers[],
-  onSound: (id: Id, header: CompactPack) => void,
-  signal?: AbortSignal,
-  onLaneBusy?: () => void,
-): Promise<void> {
-  const free = [...lanes];
-  await forEachConcurrent(
-    listed,
-    free.length,
-    async ({ id, size }) => {
-      const read = (offset: number, target: Buffer): Promise<void> => repo.loadPackRangeInto(id, offset, target, signal);
-      const header = await readHeaderEntries(repo.key, repo.version, id, size, read);
-      if (!header) return;
-      const lane = free.pop()!;
-      try {
-        const verifying = verifyPackInPieces(repo.key, repo.version, id, size, header, lane, read, undefined, repo.packFilePath?.(id));
-        onLaneBusy?.();
-        const r = await verifying;
-        if (r.sound && r.problems.length === 0) onSound(id, header);
-      } catch {
-        signal?.throwIfAborted(); // otherwise the pass after the index reads it again and names the failure
-      } finally {
-        free.push(lane);
-      }
-    },
-    signal,
-  );
-}
-
-/**
- * `pieceBytes`: the size of the pieces packs are read in (PACK_PIECE_BYTES; tests use small ones);
- * `lanes`: buffers to verify in (newLanes; the first pass's, so that the two share them).
- */
-export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackToRead[], cb: ReadDataCallbacks, signal?: AbortSignal, pieceBytes?: number, lanes = newLanes()): Promise<void> {
+/** `pieceBytes`: the size of the pieces packs are read in (PACK_PIECE_BYTES; tests use small ones). */
+export async function readAndVerifyPacks(repo: PackSource, packs: readonly PackToRead[], cb: ReadDataCallbacks, signal?: AbortSignal, pieceBytes?: number): Promise<void> {
   if (!verifyPackInPiecesAvailable()) return readWithWorkers(repo, packs, cb, signal);
-  const free = [...lanes];
+  const free: PieceBuffers[] = Array.from({ length: verifyThreads() }, () => ({ piece: Buffer.alloc(0), plain: Buffer.alloc(0) }));
   const unreadable = (id: Id, err: unknown): void => cb.onProblem(id, { kind: 'pack-unreadable', message: `pack ${id} cannot be read: ${errorMessage(err)}` });
   await forEachConcurrent(
     packs,

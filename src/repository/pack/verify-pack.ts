@@ -6,7 +6,7 @@
  */
 import { type Id, errorMessage, sha256Id } from '../../core/index.js';
 import { type BlobScratch, openBlob, openPackTail } from './blob-crypto.js';
-import { type BlobType, ENTRY_ID_SIZE, ENTRY_SIZE_PLAIN, MAX_HEADER_SIZE, forEachCheckedEntry } from './header.js';
+import { type BlobType, ENTRY_ID_SIZE, forEachCheckedEntry } from './header.js';
 import { type CryptoKey, nativeCryptoEnabled } from '../crypto/index.js';
 import { type CompactPack, packBlob } from '../index/compact-pack.js';
 import type { IndexBlobEntry } from '../model/index.js';
@@ -77,71 +77,6 @@ export function verifyPack(key: CryptoKey, version: number, packId: Id, bytes: B
     }
   }
   return problems;
-}
-
-/** Bytes read from a pack's end to find its header (more when the header says it is longer). */
-const TAIL_GUESS = 64 * 1024;
-
-/**
- * A pack's own header as entries (file order), read through `read` from its end: what check
- * --read-data verifies a pack against while the index is still loading. Undefined when the
- * header cannot be read or parsed; the pack is then verified against the index, which names
- * the problem.
- */
-export async function readHeaderEntries(key: CryptoKey, version: number, packId: Id, size: number, read: (offset: number, target: Buffer) => Promise<void>): Promise<CompactPack | undefined> {
-  try {
-    let tail = Buffer.allocUnsafe(Math.min(size, TAIL_GUESS));
-    await read(size - tail.length, tail);
-    const headerLength = tail.length >= 4 ? tail.readUInt32LE(tail.length - 4) : 0;
-    if (headerLength + 4 > tail.length && headerLength + 4 <= size && headerLength <= MAX_HEADER_SIZE) {
-      tail = Buffer.allocUnsafe(headerLength + 4);
-      await read(size - tail.length, tail);
-    }
-    const { plain, blobsEnd } = openPackTail(key, packId, tail, size);
-    const most = Math.floor(plain.length / ENTRY_SIZE_PLAIN);
-    const entries: CompactPack = {
-      id: packId,
-      count: 0,
-      ids: Buffer.allocUnsafe(most * 32),
-      types: new Uint8Array(most),
-      offsets: new Uint32Array(most),
-      lengths: new Uint32Array(most),
-      uncompressedLengths: new Uint32Array(most),
-    };
-    const add = (type: BlobType, idAt: number, offset: number, length: number, uncompressedLength: number): void => {
-      const i = entries.count++;
-      plain.copy(entries.ids, i * 32, idAt, idAt + ENTRY_ID_SIZE);
-      entries.types[i] = type === 'tree' ? 1 : 0;
-      entries.offsets[i] = offset;
-      entries.lengths[i] = length;
-      entries.uncompressedLengths[i] = uncompressedLength;
-    };
-    forEachCheckedEntry(plain, version, packId, add, blobsEnd);
-    return entries;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether every index entry of a pack (`indexed`, any order) is one of its header's entries
- * (`header`, file order), field for field: verifyPackInPieces would then find no header
- * mismatch, and a pack sound against its header is sound against the index.
- */
-export function indexMatchesHeader(indexed: CompactPack, header: CompactPack): boolean {
-  let j = 0;
-  for (const i of byOffset(indexed)) {
-    const offset = indexed.offsets[i]!;
-    while (j < header.count && header.offsets[j]! < offset) j++;
-    if (j === header.count || header.offsets[j] !== offset) return false;
-    const same =
-      header.types[j] === indexed.types[i] &&
-      header.lengths[j] === indexed.lengths[i] &&
-      header.uncompressedLengths[j] === indexed.uncompressedLengths[i] &&
-      header.ids.compare(indexed.ids, i * 32, i * 32 + 32, j * 32, j * 32 + 32) === 0;
-    if (!same) return false;
-  }
-  return true;
 }
 
 /** True when verifyPackInPieces can run: the native addon is loaded and used for crypto. */
