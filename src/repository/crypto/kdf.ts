@@ -48,21 +48,20 @@ export async function deriveUserKey(password: string | Uint8Array, params: KdfPa
   validateKdfParams(params);
   const secret = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
   asked = true;
-  const key = derivationKey(secret, params);
-  const early = started.get(key);
-  if (early) {
-    started.delete(key);
+  if (started && started.inputs === derivationKey(secret, params)) {
+    const early = started.derivation;
+    started = undefined;
     return early;
   }
   return derive(secret, params);
 }
 
 /**
- * Derivations started before anyone asked (startUserKeyDerivation), by a hash of their inputs:
+ * The derivation started before anyone asked (startUserKeyDerivation), with a hash of its inputs:
  * the program starts the one it expects while its modules load, on the thread pool (≈ 0.16 s of
  * scrypt beside ≈ 0.3 s of loading), and deriveUserKey takes it when the inputs are the same.
  */
-const started = new Map<string, Promise<CryptoKey>>();
+let started: { inputs: string; derivation: Promise<CryptoKey> } | undefined;
 /** Once a key was asked for, nothing more is started: it would only run beside the one that is needed. */
 let asked = false;
 
@@ -73,16 +72,16 @@ function derivationKey(secret: Uint8Array, { N, r, p, salt }: KdfParams): string
 /** Starts deriving a user key that deriveUserKey will be asked for with the same inputs (one at a time). */
 export function startUserKeyDerivation(password: string, params: KdfParams): void {
   validateKdfParams(params);
-  if (asked || started.size > 0) return;
+  if (asked || started) return;
   const secret = Buffer.from(password, 'utf8');
   const derivation = derive(secret, params);
   derivation.catch(() => undefined); // whoever takes it sees the failure; unused, it is dropped
-  started.set(derivationKey(secret, params), derivation);
+  started = { inputs: derivationKey(secret, params), derivation };
 }
 
-/** Derivations started and not taken yet (tests). */
+/** Derivations started and not taken yet, 0 or 1 (tests). */
 export function startedUserKeyDerivations(): number {
-  return started.size;
+  return started ? 1 : 0;
 }
 
 async function derive(secret: Uint8Array, { N, r, p, salt }: KdfParams): Promise<CryptoKey> {
