@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -105,5 +106,54 @@ test('backup: a directory whose files are all unchanged keeps its tree; an added
     assert.deepEqual(await names(after.get('grows')!), ['d.txt', 'new.txt']);
     assert.deepEqual(await names(after.get('shrinks')!), ['e.txt']);
     assert.equal(third.stats.filesUnmodified, 4);
+  });
+});
+
+test('backup with a parent: new, changed and unchanged entries carry the extended attributes a backup without parent records', async () => {
+  await withAppFixture(async (f) => {
+    const data = f.write({ kept: { 'same.txt': 'same' }, edited: { 'e.txt': 'one' } }, 'data');
+    const setXattr = (value: string, ...at: string[]): void => void execFileSync('setfattr', ['-n', 'user.lifeboat', '-v', value, join(data, ...at)]);
+    setXattr('same', 'kept', 'same.txt');
+    setXattr('before', 'edited', 'e.txt');
+    await backup(f.repo, { paths: [data] });
+
+    writeFileSync(join(data, 'edited', 'e.txt'), 'two');
+    setXattr('after', 'edited', 'e.txt');
+    f.write({ 'n.txt': 'n' }, 'data', 'edited');
+    setXattr('new', 'edited', 'n.txt');
+    f.write({ 'f.txt': 'f' }, 'data', 'fresh');
+    setXattr('fresh-dir', 'fresh');
+    setXattr('fresh', 'fresh', 'f.txt');
+    setXattr('kept-dir', 'kept');
+    const withParent = await backup(f.repo, { paths: [data] });
+    const withoutParent = await backup(f.repo, { paths: [data], force: true });
+    assert.ok(withParent.parent);
+    assert.equal(withParent.stats.filesUnmodified, 1);
+
+    const xattrsByPath = async (snapshotId: string): Promise<Record<string, string>> => {
+      const out: Record<string, string> = {};
+      const walk = async (tree: Id, at: string): Promise<void> => {
+        for (const n of await f.repo.loadTree(tree)) {
+          const path = `${at}/${n.name.toString()}`;
+          for (const x of n.extendedAttributes ?? []) out[path] = `${x.name}=${x.value.toString()}`;
+          if (n.subtree) await walk(n.subtree, path);
+        }
+      };
+      await walk((await loadSnapshots(f.repo)).find((e) => e.id === snapshotId)!.snapshot.tree, '');
+      return out;
+    };
+    const recorded = await xattrsByPath(withParent.snapshotId!);
+    assert.deepEqual(recorded, await xattrsByPath(withoutParent.snapshotId!));
+    assert.deepEqual(
+      Object.entries(recorded).map(([path, x]) => `${path.slice(data.length + 1)} ${x}`),
+      [
+        'edited/e.txt user.lifeboat=after',
+        'edited/n.txt user.lifeboat=new',
+        'fresh user.lifeboat=fresh-dir',
+        'fresh/f.txt user.lifeboat=fresh',
+        'kept user.lifeboat=kept-dir',
+        'kept/same.txt user.lifeboat=same',
+      ],
+    );
   });
 });

@@ -84,6 +84,8 @@ export class Archiver {
     private readonly options: ArchiveOptions,
   ) {
     this.exclude = options.exclude?.isEmpty() ? undefined : options.exclude;
+    this.listsXattrs = options.parentTree === undefined;
+    this.scanner = new DirScanner((path) => this.exclude?.matchesExactly(path.toString()) ?? false, { xattrs: this.listsXattrs });
   }
 
   /** Backs up `targets` (absolute paths are stored at their own path); returns the root tree ID. */
@@ -133,8 +135,14 @@ export class Archiver {
   private walked = 0;
   private sliceStart = performance.now();
 
-  /** Lists directories ahead of the walk. */
-  private readonly scanner = new DirScanner((path) => this.exclude?.matchesExactly(path.toString()) ?? false);
+  /**
+   * Lists directories ahead of the walk. With a parent snapshot most entries keep their parent's
+   * node, so the listings carry no xattr list sizes (an llistxattr per entry, ≈ 3 % of an
+   * incremental backup's CPU time); the few entries that need a new node have them read then.
+   */
+  private readonly scanner: DirScanner;
+  /** True when the listings carry the xattr list sizes (no parent snapshot: every node is new). */
+  private readonly listsXattrs: boolean;
 
   /** Parent trees being loaded ahead of the walk (the subdirectories of the directory being walked). */
   private readonly prefetched = new Map<Id, Promise<Map<string, Node>>>();
@@ -231,7 +239,7 @@ export class Archiver {
         const node = this.reuseNode(path, parent);
         return { node, asInParent: node };
       }
-      node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err));
+      node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err), listed === undefined || this.listsXattrs);
     } catch (err) {
       this.fail(path, err);
       return { node: undefined };

@@ -116,9 +116,10 @@ function timeString(sec: bigint, nsec: bigint): string {
 
 /**
  * The node for an entry from its lstat fields (and its extended attributes, read here); a
- * failure to read those goes to `onXattrError` (the node is still returned).
+ * failure to read those goes to `onXattrError` (the node is still returned). `xattrsListed`
+ * false: the fields hold no xattr list size (a listing made without them), the list is read here.
  */
-export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: NodeType, owners: OwnerNames, onXattrError: (err: Error) => void): Node {
+export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: NodeType, owners: OwnerNames, onXattrError: (err: Error) => void, xattrsListed = true): Node {
   const uid = Number(st[STAT.uid]);
   const gid = Number(st[STAT.gid]);
   const mtime = timeString(st[STAT.mtimeSec]!, st[STAT.mtimeNsec]!);
@@ -141,7 +142,7 @@ export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: N
     device: type === 'dev' || type === 'chardev' ? st[STAT.rdev]! : 0n,
     content: type === 'file' ? [] : null,
   };
-  if (type !== 'symlink' && st[STAT.xattrListSize]! > 0n) {
+  if (type !== 'symlink' && (!xattrsListed || st[STAT.xattrListSize]! > 0n)) {
     const xattrs = readXattrs(path, onXattrError);
     if (xattrs) node.extendedAttributes = xattrs;
   }
