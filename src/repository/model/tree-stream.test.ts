@@ -119,3 +119,18 @@ test('nodes come one at a time: those before a malformed node are yielded, then 
     (err: unknown) => err instanceof FormatError && err.message.startsWith(`tree ${TREE_ID}: tree is not valid JSON`),
   );
 });
+
+test('names and fields outside ASCII come out as their UTF-8 bytes from both decoders (decodeTree reads an ASCII tree without the UTF-8 decoder)', () => {
+  const names = ['café', '日本語.txt', '😀', 'plain'];
+  const doc = `{"nodes":[${names.map((n) => NODE_A.replace('"a"', JSON.stringify(n)).replace('"uid":0', '"user":"rené","uid":0')).join(',')}]}\n`;
+  assert.ok(assertSameAsWhole(doc));
+  const nodes = decodeTree(Buffer.from(doc));
+  assert.deepEqual(
+    nodes.map((n) => n.name),
+    names.map((n) => Buffer.from(n, 'utf8')),
+  );
+  assert.deepEqual(
+    nodes.map((n) => n.user),
+    names.map(() => 'rené'),
+  );
+});
