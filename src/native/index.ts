@@ -24,112 +24,15 @@
  *
  * May import: core (node: builtins otherwise).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { LifeboatError } from '../core/index.js';
+import { type IndexJsonScan, load, nativeAvailable } from './addon.js';
 import { DirScan } from './dir-scan.js';
 import { type NativePath, errnoError } from './errno-error.js';
 import type { Lane, LaneOptions, LaneStepResult } from './lane-types.js';
 
+export { type IndexJsonScan, type PackVerifier, nativeAvailable } from './addon.js';
 export type { NativePath } from './errno-error.js';
 export { DirScan } from './dir-scan.js';
-
-interface NativeAddon {
-  poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void;
-  utimensat(path: NativePath, aSec: bigint | number, aNsec: number, mSec: bigint | number, mNsec: number, noFollow: boolean): void;
-  mknod(path: NativePath, mode: number, dev: bigint | number): void;
-  llistxattr(path: NativePath): Buffer[];
-  lgetxattr(path: NativePath, name: NativePath): Buffer;
-  lsetxattr(path: NativePath, name: NativePath, value: Uint8Array): void;
-  lstatInto(path: NativePath, out: BigUint64Array): number;
-  sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
-  openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
-  releasePages(buf: Uint8Array, from: number): number;
-  openTmpfile(dir: NativePath): number;
-  linkFd(fd: number, path: NativePath): void;
-  dropCachedPages(fd: number): boolean;
-  createLane(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, polynomial: bigint, level: number, tmpdir: string, packTarget: number, packLimit: number): Lane;
-  laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
-  laneClose(lane: Lane): void;
-  chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
-  scanDir(path: NativePath, withXattrs: boolean): Promise<ArrayBuffer | number>;
-  writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void>;
-  packVerifier(): PackVerifier;
-  verifyPackBlobs(
-    verifier: PackVerifier,
-    encrypt: Uint8Array,
-    macK: Uint8Array,
-    macR: Uint8Array,
-    pack: Uint8Array,
-    blobs: Float64Array,
-    ids: Uint8Array,
-    plain: Uint8Array,
-    out: Uint8Array,
-    hashStep: number,
-    digest: Uint8Array,
-  ): Promise<void>;
-  openPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
-  verifyPackFile(
-    verifier: PackVerifier,
-    encrypt: Uint8Array,
-    macK: Uint8Array,
-    macR: Uint8Array,
-    path: string,
-    pieces: Float64Array,
-    blobs: Float64Array,
-    ids: Uint8Array,
-    piece: Uint8Array,
-    plain: Uint8Array,
-    out: Uint8Array,
-    digest: Uint8Array,
-  ): Promise<void>;
-}
-
-const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
-
-let addon: NativeAddon | undefined;
-let loadError: unknown;
-
-/** The project root: the nearest directory above this module that holds binding.gyp. */
-function findRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'binding.gyp'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
-function load(): NativeAddon {
-  if (addon) return addon;
-  if (loadError === undefined) {
-    try {
-      const root = findRoot();
-      if (!root) throw new Error(`binding.gyp not found in any directory above ${fileURLToPath(import.meta.url)}`);
-      addon = createRequire(import.meta.url)(join(root, ADDON_FILE)) as NativeAddon;
-      return addon;
-    } catch (err) {
-      loadError = err;
-    }
-  }
-  throw new LifeboatError('E_UNSUPPORTED', `the native addon (${ADDON_FILE}) could not be loaded: ${(loadError as Error).message}`, {
-    hint: 'run `npm ci` (needs g++ and make), or `npm run build:native`',
-    cause: loadError,
-  });
-}
-
-/** True when the addon loads (callers with a pure-JS fallback use it otherwise). */
-export function nativeAvailable(): boolean {
-  try {
-    load();
-    return true;
-  } catch {
-    return false;
-  }
-}
+export * from './pack-verify.js';
 
 /** RFC 8439 one-time Poly1305: `key` is 32 bytes r ‖ s (r is clamped inside); writes 16 bytes to `out`. */
 export function poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void {
@@ -331,67 +234,12 @@ export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Arr
   return load().writeFiles(paths, data, meta, results, count, flags);
 }
 
-/** A lane's state for verifyPackBlobs (native/verify-pack.c): the pack's running SHA-256 and a zstd context. */
-export interface PackVerifier {
-  readonly __packVerifier: unique symbol;
-}
-
-/** A new PackVerifier: one per lane, used by one verifyPackBlobs request at a time. */
-export function packVerifier(): PackVerifier {
-  return load().packVerifier();
-}
-
-/** verifyPackBlobs' `hashStep`: the piece starts the pack (its SHA-256 begins) and/or ends it (`digest` is written). */
-export const PACK_HASH_FIRST = 1;
-export const PACK_HASH_LAST = 2;
-
 /**
- * check --read-data's work on a piece of a pack, on libuv's thread pool (native/verify-pack.c):
- * the piece goes into the pack's SHA-256 (kept in `verifier` from piece to piece; with
- * PACK_HASH_LAST in `hashStep` the pack's hash is written to `digest`), then `out` receives one
- * status per blob, 0 when it verified. `blobs` holds offset (in `pack`), length and uncompressed
- * length (0: not compressed) per blob, `ids` their IDs (32 bytes each). Blobs are decrypted in
- * place: `pack` is unusable afterwards; compressed ones are decompressed into `plain`. No array
- * may be touched until the promise resolves.
+ * An index file in restic's layout read by the addon (native/index-scan.c), or undefined when
+ * the bytes are not in that layout (see repository/model/index-scan.ts, which has the rules).
  */
-export function verifyPackBlobs(
-  verifier: PackVerifier,
-  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
-  piece: { pack: Uint8Array; blobs: Float64Array; ids: Uint8Array; plain: Uint8Array; out: Uint8Array; hashStep: number; digest: Uint8Array },
-): Promise<void> {
-  const p = piece;
-  return load().verifyPackBlobs(verifier, key.encrypt, key.macK, key.macR, p.pack, p.blobs, p.ids, p.plain, p.out, p.hashStep, p.digest);
-}
-
-/** The code of verifyPackFile's rejection when the file could not be opened or read (or ended early). */
-export const PACK_FILE_READ_ERROR = 'ERR_PACK_FILE_READ';
-
-/**
- * verifyPackBlobs for a whole pack stored in a local file, in one request: each piece of
- * `pieces` (4 numbers: start and end in the file, first and end index in `blobs`) is read from
- * `path` into `piece` and verified as verifyPackBlobs verifies it; `blobs` offsets are the pack's.
- * The main thread is not needed between pieces. Afterwards `piece` holds the last piece, its
- * bytes after the last blob (the header) untouched. Rejects with code PACK_FILE_READ_ERROR when
- * the file cannot be read.
- */
-export function verifyPackFile(
-  verifier: PackVerifier,
-  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
-  file: { path: string; pieces: Float64Array; blobs: Float64Array; ids: Uint8Array; piece: Uint8Array; plain: Uint8Array; out: Uint8Array; digest: Uint8Array },
-): Promise<void> {
-  return load().verifyPackFile(verifier, key.encrypt, key.macK, key.macR, file.path, file.pieces, file.blobs, file.ids, file.piece, file.plain, file.out, file.digest);
-}
-
-/** verifyPackBlobs' work on the blobs (no pack hash, no verifier), keeping each blob's plaintext: 4 numbers per blob, the 4th its place in `plain` (see native/verify-pack.c). */
-export function openPackBlobs(
-  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
-  pack: Uint8Array,
-  blobs: Float64Array,
-  ids: Uint8Array,
-  plain: Uint8Array,
-  out: Uint8Array,
-): Promise<void> {
-  return load().openPackBlobs(key.encrypt, key.macK, key.macR, pack, blobs, ids, plain, out);
+export function scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: number): IndexJsonScan | undefined {
+  return load().scanIndexJson(bytes, minLength, maxLength);
 }
 
 /** A system call's failure as Node's fs reports it ("EEXIST: file already exists, open '/x'"), with code, errno, syscall and path. */

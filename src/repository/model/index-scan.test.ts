@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Id } from '../../core/index.js';
 import { type IndexPack, MAX_BLOB_LENGTH, decodeIndex, encodeIndex } from './index-file.js';
-import { scanIndex } from './index-scan.js';
+import { nativeAvailable } from '../../native/index.js';
+import { type IndexBlobVisitor, scanIndex, scanIndexInJs } from './index-scan.js';
+
+/** Both readers: the addon's (scanIndex uses it when it loads) and the JavaScript one. */
+const READERS: [string, (bytes: Uint8Array, compressedAllowed: boolean, visit: IndexBlobVisitor) => boolean][] = [
+  ['scanIndex', scanIndex],
+  ['scanIndexInJs', scanIndexInJs],
+];
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex') as Id);
 const packs = fc.array(
@@ -24,9 +31,9 @@ const packs = fc.array(
 );
 
 /** What scanIndex reports, as decodeIndex's flat list; undefined when it declined. */
-function scanned(bytes: Uint8Array, compressedAllowed = true): unknown[] | undefined {
+function scanned(bytes: Uint8Array, compressedAllowed = true, scan = scanIndex): unknown[] | undefined {
   const got: unknown[] = [];
-  const ok = scanIndex(bytes, compressedAllowed, (type, id, packId, offset, length, uncompressedLength) =>
+  const ok = scan(bytes, compressedAllowed, (type, id, packId, offset, length, uncompressedLength) =>
     got.push({ packId, id: Buffer.from(id).toString('hex'), type, offset, length, uncompressedLength }),
   );
   return ok ? got : undefined;
@@ -50,11 +57,13 @@ test('scanIndex reads what encodeIndex writes, and any key order and whitespace,
   fc.assert(
     fc.property(packs, fc.array(hexId, { maxLength: 3 }), (p: IndexPack[], supersedes) => {
       const bytes = encodeIndex(p);
-      assert.deepEqual(scanned(bytes), decoded(bytes));
       const doc = JSON.parse(bytes.toString()) as Record<string, unknown>;
       if (supersedes.length) doc['supersedes'] = supersedes;
       const other = Buffer.from(`${reshaped(doc)}\n`);
-      assert.deepEqual(scanned(other), decoded(other));
+      for (const [name, scan] of READERS) {
+        assert.deepEqual(scanned(bytes, true, scan), decoded(bytes), name);
+        assert.deepEqual(scanned(other, true, scan), decoded(other), name);
+      }
     }),
     { numRuns: 200 },
   );
@@ -87,20 +96,23 @@ test('scanIndex declines, without reporting a blob, whatever it does not read; d
     doc(blob()).slice(0, -1),
     '',
   ];
-  for (const text of declined) {
-    let reported = 0;
-    assert.equal(
-      scanIndex(Buffer.from(text), true, () => reported++),
-      false,
-      text,
-    );
-    assert.equal(reported, 0);
+  for (const [name, scan] of READERS) {
+    for (const text of declined) {
+      let reported = 0;
+      assert.equal(
+        scan(Buffer.from(text), true, () => reported++),
+        false,
+        `${name}: ${text}`,
+      );
+      assert.equal(reported, 0);
+    }
+    // compressed blobs in a repository version 1: declined, so decodeIndex's caller can refuse them
+    const compressed = Buffer.from(doc(blob(',"uncompressed_length":100')));
+    assert.equal(scanned(compressed, false, scan), undefined, name);
+    assert.deepEqual(scanned(compressed, true, scan), decoded(compressed), name);
+    assert.deepEqual(scanned(Buffer.from('{"packs":[]}'), true, scan), [], name);
   }
-  // compressed blobs in a repository version 1: declined, so decodeIndex's caller can refuse them
-  const compressed = Buffer.from(doc(blob(',"uncompressed_length":100')));
-  assert.equal(scanned(compressed, false), undefined);
-  assert.deepEqual(scanned(compressed, true), decoded(compressed));
-  assert.deepEqual(scanned(Buffer.from('{"packs":[]}')), []);
+  assert.ok(nativeAvailable(), 'the addon is built: scanIndex is its reader');
 });
 
 test('issue 20 defect 2: decodeIndex refuses a length, offset or uncompressed length out of range, naming the index file, the pack and the blob', () => {
@@ -123,4 +135,28 @@ test('issue 20 defect 2: decodeIndex refuses a length, offset or uncompressed le
       },
     );
   }
+});
+
+test('both readers agree on every prefix of an index file and on random changes to its bytes', () => {
+  const agree = (bytes: Uint8Array): void => {
+    const [native, js] = READERS.map(([, scan]) => scanned(bytes, true, scan));
+    assert.deepEqual(native, js, Buffer.from(bytes).toString());
+  };
+  const id = 'cd'.repeat(32);
+  const text = Buffer.from(
+    `{"supersedes":["${id}"],"packs":[{"id":"${id}","blobs":[{"id":"${id}","type":"tree","offset":12,"length":345,"uncompressed_length":678},{"type":"data","id":"${id}","length":40,"offset":0}]}]}`,
+  );
+  for (let end = 0; end < text.length; end++) {
+    agree(text.subarray(0, end));
+    assert.equal(scanned(text.subarray(0, end)), undefined);
+  }
+  agree(text);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat({ max: text.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (changes) => {
+      const bytes = Buffer.from(text);
+      for (const [at, value] of changes) bytes[at] = value;
+      agree(bytes);
+    }),
+    { numRuns: 2000 },
+  );
 });

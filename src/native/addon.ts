@@ -1,0 +1,123 @@
+/**
+ * The C addon (native/lifeboat.c, built into build/Release/lifeboat_native.node) and its typed
+ * surface, loaded on first use: the wrappers of this folder call `load()`, which throws
+ * LifeboatError('E_UNSUPPORTED') with a hint when the addon is missing.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LifeboatError } from '../core/index.js';
+import type { NativePath } from './errno-error.js';
+import type { Lane, LaneStepResult } from './lane-types.js';
+
+/** A lane's state for verifyPackBlobs (native/verify-pack.c): the pack's running SHA-256 and a zstd context. */
+export interface PackVerifier {
+  readonly __packVerifier: unique symbol;
+}
+
+/** scanIndexJson's result (native/index-scan.c). */
+export interface IndexJsonScan {
+  /** 32 raw bytes per pack, in file order. */
+  packs: ArrayBuffer;
+  /** 32 raw bytes per blob, in file order. */
+  ids: ArrayBuffer;
+  /** 5 per blob: pack number (in `packs`), type (0 data, 1 tree), offset, length, uncompressed length. */
+  columns: Float64Array;
+}
+
+export interface NativeAddon {
+  poly1305(key: Uint8Array, msg: Uint8Array, out: Uint8Array): void;
+  utimensat(path: NativePath, aSec: bigint | number, aNsec: number, mSec: bigint | number, mNsec: number, noFollow: boolean): void;
+  mknod(path: NativePath, mode: number, dev: bigint | number): void;
+  llistxattr(path: NativePath): Buffer[];
+  lgetxattr(path: NativePath, name: NativePath): Buffer;
+  lsetxattr(path: NativePath, name: NativePath, value: Uint8Array): void;
+  lstatInto(path: NativePath, out: BigUint64Array): number;
+  sealInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
+  openInto(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): number;
+  releasePages(buf: Uint8Array, from: number): number;
+  openTmpfile(dir: NativePath): number;
+  linkFd(fd: number, path: NativePath): void;
+  dropCachedPages(fd: number): boolean;
+  createLane(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, polynomial: bigint, level: number, tmpdir: string, packTarget: number, packLimit: number): Lane;
+  laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
+  laneClose(lane: Lane): void;
+  chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
+  scanDir(path: NativePath, withXattrs: boolean): Promise<ArrayBuffer | number>;
+  writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Array, results: Int32Array, count: number, flags: number): Promise<void>;
+  packVerifier(): PackVerifier;
+  verifyPackBlobs(
+    verifier: PackVerifier,
+    encrypt: Uint8Array,
+    macK: Uint8Array,
+    macR: Uint8Array,
+    pack: Uint8Array,
+    blobs: Float64Array,
+    ids: Uint8Array,
+    plain: Uint8Array,
+    out: Uint8Array,
+    hashStep: number,
+    digest: Uint8Array,
+  ): Promise<void>;
+  openPackBlobs(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, pack: Uint8Array, blobs: Float64Array, ids: Uint8Array, plain: Uint8Array, out: Uint8Array): Promise<void>;
+  verifyPackFile(
+    verifier: PackVerifier,
+    encrypt: Uint8Array,
+    macK: Uint8Array,
+    macR: Uint8Array,
+    path: string,
+    pieces: Float64Array,
+    blobs: Float64Array,
+    ids: Uint8Array,
+    piece: Uint8Array,
+    plain: Uint8Array,
+    out: Uint8Array,
+    digest: Uint8Array,
+  ): Promise<void>;
+  scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: number): IndexJsonScan | undefined;
+}
+
+const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
+
+let addon: NativeAddon | undefined;
+let loadError: unknown;
+
+/** The project root: the nearest directory above this module that holds binding.gyp. */
+function findRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'binding.gyp'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+export function load(): NativeAddon {
+  if (addon) return addon;
+  if (loadError === undefined) {
+    try {
+      const root = findRoot();
+      if (!root) throw new Error(`binding.gyp not found in any directory above ${fileURLToPath(import.meta.url)}`);
+      addon = createRequire(import.meta.url)(join(root, ADDON_FILE)) as NativeAddon;
+      return addon;
+    } catch (err) {
+      loadError = err;
+    }
+  }
+  throw new LifeboatError('E_UNSUPPORTED', `the native addon (${ADDON_FILE}) could not be loaded: ${(loadError as Error).message}`, {
+    hint: 'run `npm ci` (needs g++ and make), or `npm run build:native`',
+    cause: loadError,
+  });
+}
+
+/** True when the addon loads (callers with a pure-JS fallback use it otherwise). */
+export function nativeAvailable(): boolean {
+  try {
+    load();
+    return true;
+  } catch {
+    return false;
+  }
+}
