@@ -148,7 +148,8 @@ static double blob_type(struct reader *r) {
 
 static bool grow(void **buf, size_t *cap, size_t need, size_t each) {
   if (need <= *cap) return true;
-  size_t cap2 = *cap ? *cap * 2 : 1024;
+  size_t cap2 = *cap ? *cap * 2 : 64;
+  if (cap2 < need) cap2 = need;
   void *grown = realloc(*buf, cap2 * each);
   if (!grown) return false;
   *buf = grown;
@@ -239,11 +240,23 @@ static void document(struct reader *r) {
   if (!has_packs || peek(r) != -1) r->failed = true;
 }
 
-static napi_value buffer_of(napi_env env, const void *bytes, size_t len) {
+static void free_bytes(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+/* An ArrayBuffer over `*bytes` (malloc'd), which it then owns (`*bytes` becomes NULL); a copy where
+ * the runtime allows no external buffers. NULL after a failure. */
+static napi_value buffer_of(napi_env env, uint8_t **bytes, size_t len) {
   napi_value ab;
+  if (*bytes && len && napi_create_external_arraybuffer(env, *bytes, len, free_bytes, NULL, &ab) == napi_ok) {
+    *bytes = NULL;
+    return ab;
+  }
   void *data = NULL;
   if (napi_create_arraybuffer(env, len, &data, &ab) != napi_ok) return NULL;
-  if (len) memcpy(data, bytes, len);
+  if (len) memcpy(data, *bytes, len);
   return ab;
 }
 
@@ -258,12 +271,15 @@ static napi_value js_scan_index_json(napi_env env, napi_callback_info info) {
   r.b = bytes;
   r.min_length = (double)min_length;
   r.max_length = (double)max_length;
+  /* a blob takes 110 bytes of JSON or more: room for all of them at once, no copy as they come */
+  size_t most = r.len / 110 + 1;
+  if (!grow((void **)&r.ids, &r.id_cap, most, ID_BYTES) || !grow((void **)&r.columns, &r.column_cap, most, COLUMNS * sizeof(double))) r.failed = true;
   document(&r);
   napi_value result = NULL, packs = NULL, ids = NULL, columns = NULL, cols_ab;
   if (r.failed) {
     napi_get_undefined(env, &result);
-  } else if ((packs = buffer_of(env, r.packs, r.pack_count * ID_BYTES)) && (ids = buffer_of(env, r.ids, r.blob_count * ID_BYTES)) &&
-             (cols_ab = buffer_of(env, r.columns, r.blob_count * COLUMNS * sizeof(double))) &&
+  } else if ((packs = buffer_of(env, &r.packs, r.pack_count * ID_BYTES)) && (ids = buffer_of(env, &r.ids, r.blob_count * ID_BYTES)) &&
+             (cols_ab = buffer_of(env, (uint8_t **)&r.columns, r.blob_count * COLUMNS * sizeof(double))) &&
              napi_create_typedarray(env, napi_float64_array, r.blob_count * COLUMNS, cols_ab, 0, &columns) == napi_ok && napi_create_object(env, &result) == napi_ok) {
     napi_set_named_property(env, result, "packs", packs);
     napi_set_named_property(env, result, "ids", ids);
