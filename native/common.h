@@ -60,8 +60,9 @@ bool scan_register(napi_env env, napi_value exports);
 /* Adds writeFiles (write-files.c) to the addon's exports. */
 bool write_files_register(napi_env env, napi_value exports);
 
-/* Adds scanIndexJson (index-scan.c) to the addon's exports. */
+/* Adds scanIndexJson (index-scan.c) and openUnpacked (open-unpacked.c) to the addon's exports. */
 bool index_scan_register(napi_env env, napi_value exports);
+bool open_unpacked_register(napi_env env, napi_value exports);
 
 struct stat;
 /* lstatInto's fields 0–14 (STAT order in src/native/index.ts) from `st` (scan.c); the caller sets o[15]. */

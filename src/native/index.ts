@@ -242,6 +242,16 @@ export function scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: n
   return load().scanIndexJson(bytes, minLength, maxLength);
 }
 
+/**
+ * An unpacked file (index, snapshot; spec 5) checked against its name (`id`, 32 bytes), decrypted
+ * and, with `zstd`, decoded, on libuv's thread pool (native/open-unpacked.c): the plaintext, or
+ * undefined when a step fails or does not apply (the caller opens the file itself, and words the error).
+ */
+export async function openUnpacked(key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array }, file: Uint8Array, id: Uint8Array, zstd: boolean, maxLength: number): Promise<Buffer | undefined> {
+  const r = await load().openUnpacked(key.encrypt, key.macK, key.macR, file, id, zstd, maxLength);
+  return typeof r === 'number' ? undefined : Buffer.from(r);
+}
+
 /** A system call's failure as Node's fs reports it ("EEXIST: file already exists, open '/x'"), with code, errno, syscall and path. */
 export function systemCallError(errno: number, syscall: string, path: NativePath): NodeJS.ErrnoException {
   return errnoError(errno, syscall, path);

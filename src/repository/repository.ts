@@ -16,7 +16,7 @@ import { MasterIndex, type BlobLocation } from './index/master-index.js';
 import type { PackBlobs } from './index/pack-blobs.js';
 import { type RepoConfig, type Snapshot, type Node, type IndexPack, decodeConfig, decodeIndex, encodeIndex, scanIndex, decodeSnapshot, decodeTree, decodeTreeNodes } from './model/index.js';
 import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD } from './pack/header.js';
-import { decodeUnpacked, encodeUnpacked } from './unpacked.js';
+import { encodeUnpacked, openUnpackedFile } from './unpacked.js';
 import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
 import type { PackFile } from './pack/pack-file.js';
 import { type OpenBlobsRequest, openBlobs } from './pack/open-blobs.js';
@@ -124,15 +124,7 @@ export class Repository {
   async loadUnpacked(type: Exclude<FileType, 'config' | 'keys' | 'data'>, id: Id, signal?: AbortSignal): Promise<Buffer> {
     const h = handle(type, id);
     const bytes = await this.backend.load(h, 0, 0, { signal });
-    const what = describeHandle(h);
-    if (sha256Id(bytes) !== id) throw new IntegrityError(`${what}: content does not match its name (hash mismatch)`);
-    let plain: Buffer;
-    try {
-      plain = openSealed(this.key, bytes);
-    } catch (err) {
-      throw new IntegrityError(`${what}: ${(err as Error).message}`, { cause: err });
-    }
-    return decodeUnpacked(plain, this.version, what);
+    return openUnpackedFile(this.key, bytes, id, this.version, describeHandle(h));
   }
 
   /** Encodes, encrypts and stores a document; returns its storage ID. */
