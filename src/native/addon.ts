@@ -76,6 +76,7 @@ export interface NativeAddon {
     digest: Uint8Array,
   ): Promise<void>;
   scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: number): IndexJsonScan | undefined;
+  openBlobSync(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, sealed: Uint8Array, id: Uint8Array, compressed: boolean, out: Uint8Array, result: Float64Array): void;
   openUnpacked(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, file: Uint8Array, id: Uint8Array, zstd: boolean, maxLength: number): Promise<ArrayBuffer | number>;
 }
 

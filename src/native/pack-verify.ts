@@ -1,6 +1,7 @@
 /**
- * check --read-data's and restore's work on the blobs of packs (native/verify-pack.c and
- * native/pack-verifier.c), on libuv's thread pool.
+ * Work on the blobs of packs in the addon: check --read-data's and restore's on libuv's thread
+ * pool (native/verify-pack.c, native/pack-verifier.c), and one blob at a time on the calling
+ * thread (native/open-blob.c).
  */
 import { type PackVerifier, load } from './addon.js';
 
@@ -60,4 +61,21 @@ export function openPackBlobs(
   out: Uint8Array,
 ): Promise<void> {
   return load().openPackBlobs(key.encrypt, key.macK, key.macR, pack, blobs, ids, plain, out);
+}
+
+/** openBlobSync's statuses in `result[0]` (native/open-blob.c). */
+export const OPEN_BLOB = { ok: 0, sealed: 1, zstd: 2, size: 3, hash: 4 } as const;
+
+/**
+ * One blob opened on the calling thread in one call (native/open-blob.c): MAC, decryption into
+ * `out` (or into the addon's buffer, then zstd into `out`, when `compressed`), SHA-256 against
+ * `id`. `result[0]` gets a status (OPEN_BLOB), `result[1]` the length a frame gave when it is
+ * OPEN_BLOB.size. `sealed` is written only when `out` is `sealed` itself (decrypted in place).
+ */
+export function openBlobSync(
+  key: { encrypt: Uint8Array; macK: Uint8Array; macR: Uint8Array },
+  blob: { sealed: Uint8Array; id: Uint8Array; compressed: boolean; out: Uint8Array },
+  result: Float64Array,
+): void {
+  load().openBlobSync(key.encrypt, key.macK, key.macR, blob.sealed, blob.id, blob.compressed, blob.out, result);
 }
