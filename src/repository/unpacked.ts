@@ -22,7 +22,7 @@ export function encodeUnpacked(json: Uint8Array, repoVersion: number): Buffer {
   return Buffer.concat([Buffer.of(VERSION_BYTE_ZSTD), compress(json, zstdLevel('auto'))]);
 }
 
-/** The largest plaintext the thread pool decodes; a larger one is decoded here, in steps. */
+/** The largest plaintext the thread pool decodes; a larger one is decoded here. */
 const MAX_OFF_THREAD = 0x7fffffff;
 
 /**
