@@ -77,8 +77,8 @@ static bool poly1305_aes_init(struct poly_mac *a, const uint8_t mac_k[16], const
 
 static const uint8_t ZERO16[16];
 
-/* Key parts and the output position shared by sealInto and openInto. */
-static bool get_key_args(napi_env env, napi_value *argv, uint8_t **enc, uint8_t **mac_k, uint8_t **mac_r) {
+/* The three key parts at argv[0..2] (common.h). */
+bool get_key_args(napi_env env, napi_value *argv, uint8_t **enc, uint8_t **mac_k, uint8_t **mac_r) {
   size_t el, kl, rl;
   if (!get_u8(env, argv[0], "encrypt", enc, &el) || !get_u8(env, argv[1], "macK", mac_k, &kl) ||
       !get_u8(env, argv[2], "macR", mac_r, &rl))

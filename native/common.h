@@ -21,6 +21,9 @@ bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *ar
 /* A path argument (string or Uint8Array) as a NUL-terminated copy to free; NULL after a throw. */
 char *get_cstr(napi_env env, napi_value v, const char *what);
 bool get_u8(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len);
+/* restic's key parts at argv[0], argv[1], argv[2]: encrypt (32 bytes), macK and macR (16 each);
+ * false after a throw (cipher.c). */
+bool get_key_args(napi_env env, napi_value *argv, uint8_t **enc, uint8_t **mac_k, uint8_t **mac_r);
 bool get_int64(napi_env env, napi_value v, const char *what, int64_t *out);
 bool get_uint64(napi_env env, napi_value v, const char *what, uint64_t *out);
 napi_value make_int64(napi_env env, int64_t n);

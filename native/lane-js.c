@@ -37,15 +37,14 @@ static napi_value js_create_lane(napi_env env, napi_callback_info info) {
   napi_value argv[8];
   if (!get_args(env, info, 8, argv, "createLane(encrypt, macK, macR, polynomial, level, tmpdir, packTarget, packLimit)")) return NULL;
   uint8_t *enc, *mac_k, *mac_r;
-  size_t el, kl, rl, dir_len = 0;
+  size_t dir_len = 0;
   uint64_t pol, target, limit;
   int64_t level;
-  if (!get_u8(env, argv[0], "encrypt", &enc, &el) || !get_u8(env, argv[1], "macK", &mac_k, &kl) || !get_u8(env, argv[2], "macR", &mac_r, &rl) ||
-      !get_uint64(env, argv[3], "polynomial", &pol) || !get_int64(env, argv[4], "level", &level) ||
+  if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_uint64(env, argv[3], "polynomial", &pol) || !get_int64(env, argv[4], "level", &level) ||
       !get_uint64(env, argv[6], "packTarget", &target) || !get_uint64(env, argv[7], "packLimit", &limit))
     return NULL;
-  if (el != 32 || kl != 16 || rl != 16 || level < 0 || level > 22 || target == 0 || limit < target) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "createLane: bad key sizes, level or pack sizes");
+  if (level < 0 || level > 22 || target == 0 || limit < target) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "createLane: bad level or pack sizes");
     return NULL;
   }
   if (napi_get_value_string_utf8(env, argv[5], NULL, 0, &dir_len) != napi_ok) {

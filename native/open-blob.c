@@ -66,18 +66,18 @@ static napi_value js_open_blob_sync(napi_env env, napi_callback_info info) {
   napi_value argv[8];
   if (!get_args(env, info, 8, argv, "openBlobSync(encrypt, macK, macR, sealed, id, compressed, out, result)")) return NULL;
   uint8_t *enc, *mac_k, *mac_r, *sealed, *id, *out;
-  size_t el, kl, rl, n, il, out_len, result_len;
+  size_t n, il, out_len, result_len;
   void *result = NULL;
   napi_typedarray_type type;
-  if (!get_u8(env, argv[0], "encrypt", &enc, &el) || !get_u8(env, argv[1], "macK", &mac_k, &kl) || !get_u8(env, argv[2], "macR", &mac_r, &rl) ||
-      !get_u8(env, argv[3], "sealed", &sealed, &n) || !get_u8(env, argv[4], "id", &id, &il) || !get_u8(env, argv[6], "out", &out, &out_len))
+  if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "sealed", &sealed, &n) || !get_u8(env, argv[4], "id", &id, &il) ||
+      !get_u8(env, argv[6], "out", &out, &out_len))
     return NULL;
   bool compressed = false;
   bool is_typed = false;
   if (napi_get_value_bool(env, argv[5], &compressed) != napi_ok || napi_is_typedarray(env, argv[7], &is_typed) != napi_ok || !is_typed ||
       napi_get_typedarray_info(env, argv[7], &type, &result_len, &result, NULL, NULL) != napi_ok || type != napi_float64_array || result_len < 2 ||
-      el != 32 || kl != 16 || rl != 16 || il != 32 || (!compressed && n >= 32 && out_len < n - 32)) {
-    throw_arg(env, "openBlobSync: key parts of 32, 16 and 16 bytes, a 32-byte id, a flag, room for the plaintext and a Float64Array(2)");
+      il != 32 || (!compressed && n >= 32 && out_len < n - 32)) {
+    throw_arg(env, "openBlobSync: a 32-byte id, a flag, room for the plaintext and a Float64Array(2)");
     return NULL;
   }
   double *r = result;

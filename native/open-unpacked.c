@@ -104,15 +104,13 @@ static napi_value js_open_unpacked(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   if (!get_args(env, info, 7, argv, "openUnpacked(encrypt, macK, macR, file, id, zstd, maxLength)")) return NULL;
   uint8_t *enc, *mac_k, *mac_r, *file, *id;
-  size_t el, kl, rl, fl, il;
+  size_t fl, il;
   bool zstd = false;
   double max_length = 0;
-  if (!get_u8(env, argv[0], "encrypt", &enc, &el) || !get_u8(env, argv[1], "macK", &mac_k, &kl) || !get_u8(env, argv[2], "macR", &mac_r, &rl) ||
-      !get_u8(env, argv[3], "file", &file, &fl) || !get_u8(env, argv[4], "id", &id, &il))
-    return NULL;
-  if (el != 32 || kl != 16 || rl != 16 || il != 32 || napi_get_value_bool(env, argv[5], &zstd) != napi_ok ||
-      napi_get_value_double(env, argv[6], &max_length) != napi_ok || !(max_length >= 0)) {
-    throw_arg(env, "openUnpacked: key parts of 32, 16 and 16 bytes, a 32-byte id, a boolean and a length");
+  if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "file", &file, &fl) || !get_u8(env, argv[4], "id", &id, &il)) return NULL;
+  if (il != 32 || napi_get_value_bool(env, argv[5], &zstd) != napi_ok || napi_get_value_double(env, argv[6], &max_length) != napi_ok ||
+      !(max_length >= 0)) {
+    throw_arg(env, "openUnpacked: a 32-byte id, a boolean and a length");
     return NULL;
   }
   struct ou_job *j = calloc(1, sizeof *j);

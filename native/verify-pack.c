@@ -285,14 +285,7 @@ static bool file_parts(napi_env env, napi_value path, napi_value pieces, struct 
 static napi_value start_blobs_request(napi_env env, napi_value *argv, size_t stride, const char *name, const struct lane_args *lane, const napi_value *file) {
   char msg[96];
   uint8_t *enc, *mac_k, *mac_r;
-  size_t el, kl, rl;
-  if (!get_u8(env, argv[0], "encrypt", &enc, &el) || !get_u8(env, argv[1], "macK", &mac_k, &kl) ||
-      !get_u8(env, argv[2], "macR", &mac_r, &rl))
-    return NULL;
-  if (el != 32 || kl != 16 || rl != 16) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "key parts must be 32, 16 and 16 bytes");
-    return NULL;
-  }
+  if (!get_key_args(env, argv, &enc, &mac_k, &mac_r)) return NULL;
   struct vp_job *j = calloc(1, sizeof *j);
   if (!j) {
     snprintf(msg, sizeof msg, "%s: out of memory", name);
