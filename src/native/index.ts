@@ -243,6 +243,14 @@ export function scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: n
 }
 
 /**
+ * The master index's rows sorted in place by the addon (native/sort-rows.c), in the order and by
+ * the algorithm of BlobTable.sort (repository/index/blob-table.ts); returns the bucket starts.
+ */
+export function sortIndexRows(rows: { words: Uint32Array; packs: Uint32Array; offsets: Uint32Array; packed: Uint32Array; low: Uint16Array }, count: number, bits: number): Uint32Array {
+  return load().sortIndexRows(rows.words, rows.packs, rows.offsets, rows.packed, rows.low, count, bits);
+}
+
+/**
  * An unpacked file (index, snapshot; spec 5) checked against its name (`id`, 32 bytes), decrypted
  * and, with `zstd`, decoded, on libuv's thread pool (native/open-unpacked.c): the plaintext, or
  * undefined when a step fails or does not apply (the caller opens the file itself, and words the error).

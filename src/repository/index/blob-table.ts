@@ -11,7 +11,8 @@
  *                 rows with the same key by pack number, then offset
  *   bucket      = top `bits` bits of the first word (IDs are SHA-256: buckets are even)
  *   sort        = in-place MSD radix on the bucket (American flag sort: each row moved once),
- *                 then each bucket by quicksort / insertion sort
+ *                 then each bucket by quicksort / insertion sort (in the addon when it is there:
+ *                 native/sort-rows.c, the same steps)
  *   lookup      = bucket → [starts[b], starts[b+1]) → interpolation on the first word, then
  *                 a walk to the first row with that word
  *
@@ -20,6 +21,7 @@
  * capacity reserved once for all (no copy when growing) keeps the peak at the rows' size.
  */
 
+import { nativeAvailable, sortIndexRows } from '../../native/index.js';
 import { BlobLengths, LENGTH_ROW_BYTES } from './blob-lengths.js';
 
 /** Bytes a row takes: ID, pack word, offset, lengths. */
@@ -51,7 +53,7 @@ export class BlobTable {
   /** Length and uncompressed length: read them with `length(i)` and `plainLength(i)`. */
   private readonly lengths: BlobLengths;
   private capacity: number;
-  private starts = new Uint32Array(3);
+  private starts: Uint32Array = new Uint32Array(3);
   private shift = 31;
 
   constructor(initialCapacity: number) {
@@ -137,10 +139,17 @@ export class BlobTable {
    * Sorts every row into key order and makes them all searchable. Rows with the same key end
    * up next to each other, the lowest pack number (then offset) first; `removeDuplicates` merges them.
    */
-  sort(): void {
+  sort(inAddon = nativeAvailable()): void {
     const n = this.count;
     const bits = bitsFor(n);
     const shift = 32 - bits;
+    if (inAddon) {
+      // the same algorithm in C: every command sorts at its first lookup, before V8 has optimised this
+      this.starts = sortIndexRows({ words: this.words, packs: this.packs, offsets: this.offsets, packed: this.lengths.packed, low: this.lengths.low }, n, bits);
+      this.shift = shift;
+      this.sortedCount = n;
+      return;
+    }
     const buckets = 1 << bits;
     const w = this.words;
     const starts = new Uint32Array(buckets + 1);
