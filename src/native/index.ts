@@ -16,7 +16,9 @@
  * The file lane (native/lane.c) is the backup's hot path: read → chunk → hash → compress → seal →
  * pack file, on libuv's thread pool (see createLane). The walk above it lists directories with
  * scanDir (native/scan.c), also on the pool. A restore writes its small files in batches with
- * writeFiles (native/write-files.c), on the pool too.
+ * writeFiles (native/write-files.c), on the pool too. Every command's index load reads its files
+ * with scanIndexJson and sorts the rows with sortIndexRows; index and snapshot files are opened on
+ * the pool (openUnpacked), single blobs in one call (openBlobSync).
  *
  * Paths and xattr names are strings (UTF-8) or Uint8Arrays (raw bytes: non-UTF-8 file names).
  * System call failures throw errors shaped like Node's fs errors: `code` ('ENOENT', 'ENOTSUP',
