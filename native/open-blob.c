@@ -24,10 +24,12 @@
 
 enum { OB_OK = 0, OB_SEALED = 1, OB_ZSTD = 2, OB_SIZE = 3, OB_HASH = 4 };
 
-/* The main thread's zstd context and decryption buffer, kept from call to call. */
+/* The main thread's zstd context and decryption buffer, kept from call to call; a buffer larger
+ * than KEEP_BYTES (a huge directory's tree) is given back after its call. */
 static _Thread_local ZSTD_DCtx *dctx;
 static _Thread_local uint8_t *scratch;
 static _Thread_local size_t scratch_len;
+#define KEEP_BYTES (16 * 1024 * 1024)
 
 static int open_one(const uint8_t *enc, const uint8_t *mac_k, const uint8_t *mac_r, const uint8_t *sealed, size_t n, const uint8_t *id, uint8_t *out,
                     size_t out_len, bool compressed, double *got) {
@@ -83,6 +85,11 @@ static napi_value js_open_blob_sync(napi_env env, napi_callback_info info) {
   double *r = result;
   r[1] = 0;
   int status = n < 32 ? OB_SEALED : open_one(enc, mac_k, mac_r, sealed, n, id, out, out_len, compressed, &r[1]);
+  if (scratch_len > KEEP_BYTES) {
+    free(scratch);
+    scratch = NULL;
+    scratch_len = 0;
+  }
   if (status < 0) {
     napi_throw_error(env, NULL, "openBlobSync: OpenSSL or zstd could not start");
     return NULL;

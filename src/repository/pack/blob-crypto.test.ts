@@ -87,3 +87,9 @@ test('openBlobSync reports each outcome with its status', () => {
   status(sealed);
   assert.deepEqual(sealed.sealed, before, 'a compressed blob is decrypted into the addon, not in place');
 });
+
+test('a compressed blob larger than the buffer the addon keeps opens, twice in a row', () => {
+  const big = blob('big', randomBytes(17 * 1024 * 1024), true);
+  for (let i = 0; i < 2; i++) assert.equal(opened(big, true, false).length, 2 * big.uncompressedLength);
+  assert.equal(opened(blob('small after it', Buffer.from('small'), true), true, false), Buffer.from('small').toString('hex'));
+});
