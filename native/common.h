@@ -73,6 +73,9 @@ bool open_blob_register(napi_env env, napi_value exports);
 /* Adds sortIndexRows (sort-rows.c) to the addon's exports. */
 bool sort_rows_register(napi_env env, napi_value exports);
 
+/* Adds scrypt (scrypt.c) to the addon's exports. */
+bool scrypt_register(napi_env env, napi_value exports);
+
 struct stat;
 /* lstatInto's fields 0–14 (STAT order in src/native/index.ts) from `st` (scan.c); the caller sets o[15]. */
 void stat_fields(const struct stat *st, uint64_t *o);

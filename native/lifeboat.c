@@ -16,6 +16,7 @@
  * - verifyPackBlobs (verify-pack.c): check --read-data's work on one pack on the thread pool.
  * - writeFiles (write-files.c): a restore's small files created, written and given their
  *   metadata in one thread-pool request per batch.
+ * - scrypt (scrypt.c): a key file's key derivation, its table on huge pages.
  *
  * Paths and names are a JS string (UTF-8) or a Uint8Array (raw bytes); NUL bytes are refused
  * like Node's fs does. System call failures throw an Error with `code` (errno name), `errno`
@@ -25,7 +26,7 @@
  * fs-calls.c (host calls and releasePages), lane.c + lane-js.c + chunker.c (the file lane),
  * scan.c (scanDir), write-files.c (writeFiles), verify-pack.c (verifyPackBlobs), index-scan.c
  * (scanIndexJson), open-unpacked.c (openUnpacked), open-blob.c (openBlobSync), sort-rows.c
- * (sortIndexRows). This file only registers them.
+ * (sortIndexRows), scrypt.c (scrypt). This file only registers them.
  */
 #include <node_api.h>
 #include "common.h"
@@ -34,7 +35,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!poly1305_register(env, exports) || !fs_calls_register(env, exports) || !cipher_register(env, exports) ||
       !lane_register(env, exports) || !scan_register(env, exports) || !write_files_register(env, exports) || !verify_pack_register(env, exports) ||
       !index_scan_register(env, exports) || !open_unpacked_register(env, exports) ||
-      !open_blob_register(env, exports) || !sort_rows_register(env, exports))
+      !open_blob_register(env, exports) || !sort_rows_register(env, exports) || !scrypt_register(env, exports))
     return NULL;
   return exports;
 }

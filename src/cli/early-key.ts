@@ -2,7 +2,7 @@
  * Loaded by bin/lifeboat before the program itself: for a command that opens a repository, the
  * key derivation (scrypt, ≈ 0.16 s on the thread pool) starts while the program's modules load
  * (≈ 0.3 s on the main thread) instead of after them (app/wiring/key-prefetch.ts says when it
- * starts and crypto/kdf.ts when it is used). Reads only the flags that name the repository and
+ * starts and crypto/kdf when it is used). Reads only the flags that name the repository and
  * its password, as commander will; the program parses everything again.
  */
 import { prefetchRepositoryKey } from '../app/wiring/key-prefetch.js';

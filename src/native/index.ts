@@ -18,7 +18,8 @@
  * scanDir (native/scan.c), also on the pool. A restore writes its small files in batches with
  * writeFiles (native/write-files.c), on the pool too. Every command's index load reads its files
  * with scanIndexJson and sorts the rows with sortIndexRows; index and snapshot files are opened on
- * the pool (openUnpacked), single blobs in one call (openBlobSync).
+ * the pool (openUnpacked), single blobs in one call (openBlobSync). Key files' keys are derived
+ * with scrypt on the pool.
  *
  * Paths and xattr names are strings (UTF-8) or Uint8Arrays (raw bytes: non-UTF-8 file names).
  * System call failures throw errors shaped like Node's fs errors: `code` ('ENOENT', 'ENOTSUP',
@@ -242,6 +243,16 @@ export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Arr
  */
 export function scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: number): IndexJsonScan | undefined {
   return load().scanIndexJson(bytes, minLength, maxLength);
+}
+
+/**
+ * scrypt (RFC 7914) on libuv's thread pool, its N·128·r-byte table on huge pages (native/scrypt.c):
+ * `length` derived bytes, or undefined for parameters the addon leaves to node:crypto (N above
+ * 2^32, a table that cannot be mapped). The arguments must already be valid (kdf validates them).
+ */
+export async function scrypt(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, length: number): Promise<Buffer | undefined> {
+  const derived = await load().scrypt(password, salt, N, r, p, length);
+  return typeof derived === 'number' ? undefined : Buffer.from(derived);
 }
 
 /**

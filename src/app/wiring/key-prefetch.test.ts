@@ -1,7 +1,7 @@
 /**
  * The key of a local repository derived while the program loads, and taken when it opens. The
  * repositories are made by the CLI in child processes, so that this process derives nothing
- * before the prefetch (crypto/kdf.ts starts nothing once a key was asked for).
+ * before the prefetch (crypto/kdf starts nothing once a key was asked for).
  */
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -4,13 +4,14 @@
  * repository's only key file read from <repository>/keys. Anything else (a remote store, a
  * password command, which must run once, several key files, a file that does not parse) starts
  * nothing, and openRepository derives the key as always; so does a derivation whose inputs turn
- * out different (crypto/kdf.ts matches them exactly). Never throws, prints nothing.
+ * out different (crypto/kdf matches them exactly). Never throws, prints nothing.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isId } from '../../core/index.js';
-import { startUserKeyDerivation } from '../../repository/crypto/index.js';
-import { decodeKeyFile } from '../../repository/model/index.js';
+// the kdf and the key-file parser alone: this module is loaded before everything else
+import { startUserKeyDerivation } from '../../repository/crypto/kdf/index.js';
+import { decodeKeyFile } from '../../repository/model/documents.js';
 import { type Env, type RepositoryFlags, passwordSource, resolvePassword, resolveRepositoryLocation } from './credentials.js';
 
 export async function prefetchRepositoryKey(flags: RepositoryFlags, env: Env): Promise<void> {

@@ -10,6 +10,6 @@
 export { type CryptoKey, generateKey, validateKey } from './key.js';
 export { CIPHERTEXT_OVERHEAD, IV_LENGTH, open, openInto, seal, sealInto, sealIntoWithIv } from './seal.js';
 export { poly1305Aes } from './poly1305-aes.js';
-export { type KdfParams, KDF_SALT_LENGTH, defaultKdfParams, deriveUserKey, startUserKeyDerivation, startedUserKeyDerivations, validateKdfParams } from './kdf.js';
+export { type KdfParams, KDF_SALT_LENGTH, defaultKdfParams, deriveUserKey, startUserKeyDerivation, startedUserKeyDerivations, validateKdfParams } from './kdf/index.js';
 /** For tests: switch between the native addon and the pure-JS implementation. */
 export { nativeCryptoEnabled, setNativeCrypto } from './implementation.js';

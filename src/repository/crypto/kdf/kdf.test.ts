@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { FormatError, IntegrityError, LifeboatError } from '../../core/index.js';
-import { type KdfParams, defaultKdfParams, deriveUserKey, open, validateKdfParams, validateKey } from './index.js';
-import { hex, keyFromHex, loadCryptoVectors } from './testing/crypto-vectors.js';
+import { FormatError, IntegrityError, LifeboatError } from '../../../core/index.js';
+import { type KdfParams, defaultKdfParams, deriveUserKey, open, validateKdfParams, validateKey } from '../index.js';
+import { hex, keyFromHex, loadCryptoVectors } from '../testing/crypto-vectors.js';
 
 const vectors = loadCryptoVectors();
 

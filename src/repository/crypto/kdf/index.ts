@@ -1,12 +1,18 @@
 /**
  * Password → user key with scrypt (spec 3.3): scrypt(password UTF-8, salt, N, r, p, 64 bytes);
  * bytes 0..31 encrypt, 32..47 mac.k, 48..63 mac.r. Parameter rules are restic's (simple-scrypt).
- * Node's scrypt refuses anything above 32 MiB unless `maxmem` is raised, which restic-strength
- * parameters need; the async form keeps the event loop free while it runs.
+ * The native addon derives it (native/scrypt.c: its table on huge pages, which saves ≈ 80 ms of
+ * page faults per derivation); Node's scrypt otherwise, and for parameters the addon declines.
+ * Node's refuses anything above 32 MiB unless `maxmem` is raised, which restic-strength parameters
+ * need. Both run on the thread pool, so the event loop stays free.
+ * Its own folder with few imports: a command that opens a local repository loads this module
+ * first, before everything else, to start the derivation (cli/early-key.ts).
  */
 import { createHash, randomBytes, scrypt } from 'node:crypto';
-import { FormatError, LifeboatError } from '../../core/index.js';
-import type { CryptoKey } from './key.js';
+import { FormatError, LifeboatError } from '../../../core/index.js';
+import { scrypt as nativeScrypt } from '../../../native/index.js';
+import { nativeCryptoEnabled } from '../implementation.js';
+import type { CryptoKey } from '../key.js';
 
 /** scrypt parameters as stored in a key file (`N`, `r`, `p`, `salt`). */
 export interface KdfParams {
@@ -84,10 +90,15 @@ export function startedUserKeyDerivations(): number {
   return started ? 1 : 0;
 }
 
-async function derive(secret: Uint8Array, { N, r, p, salt }: KdfParams): Promise<CryptoKey> {
+async function derive(secret: Uint8Array, params: KdfParams): Promise<CryptoKey> {
+  const derived = (nativeCryptoEnabled() ? await nativeScrypt(secret, params.salt, params.N, params.r, params.p, KEY_LENGTH) : undefined) ?? (await nodeScrypt(secret, params));
+  return { encrypt: derived.subarray(0, 32), macK: derived.subarray(32, 48), macR: derived.subarray(48, 64) };
+}
+
+function nodeScrypt(secret: Uint8Array, { N, r, p, salt }: KdfParams): Promise<Buffer> {
   // Node's own bound is about 128·N·r; this leaves room for p and the bookkeeping.
   const maxmem = 128 * N * r * (p + 2) + 16 * 1024 * 1024;
-  const derived = await new Promise<Buffer>((resolve, reject) => {
+  return new Promise<Buffer>((resolve, reject) => {
     const fail = (err: Error): void => {
       reject(new LifeboatError('E_UNSUPPORTED', `scrypt (N=${N}, r=${r}, p=${p}) failed: ${err.message}`, { cause: err }));
     };
@@ -97,5 +108,4 @@ async function derive(secret: Uint8Array, { N, r, p, salt }: KdfParams): Promise
       fail(err as Error); // parameters Node refuses synchronously (e.g. N above 2^32)
     }
   });
-  return { encrypt: derived.subarray(0, 32), macK: derived.subarray(32, 48), macR: derived.subarray(48, 64) };
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { type KdfParams, deriveUserKey, startUserKeyDerivation, startedUserKeyDerivations } from './index.js';
+import { type KdfParams, deriveUserKey, startUserKeyDerivation, startedUserKeyDerivations } from '../index.js';
 
 const params = (): KdfParams => ({ N: 1024, r: 8, p: 1, salt: randomBytes(64) });
 
