@@ -8,3 +8,4 @@ export * from './concurrency.js';
 export * from './local-time.js';
 export * from './byte-size.js';
 export * from './unsupported.js';
+export * from './package-root.js';

@@ -3,11 +3,10 @@
  * surface, loaded on first use: the wrappers of this folder call `load()`, which throws
  * LifeboatError('E_UNSUPPORTED') with a hint when the addon is missing.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LifeboatError } from '../core/index.js';
+import { LifeboatError, packageRoot } from '../core/index.js';
 import type { NativePath } from './errno-error.js';
 import type { Lane, LaneStepResult } from './lane-types.js';
 
@@ -87,22 +86,11 @@ const ADDON_FILE = join('build', 'Release', 'lifeboat_native.node');
 let addon: NativeAddon | undefined;
 let loadError: unknown;
 
-/** The project root: the nearest directory above this module that holds binding.gyp. */
-function findRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'binding.gyp'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
 export function load(): NativeAddon {
   if (addon) return addon;
   if (loadError === undefined) {
     try {
-      const root = findRoot();
+      const root = packageRoot(import.meta.url);
       if (!root) throw new Error(`binding.gyp not found in any directory above ${fileURLToPath(import.meta.url)}`);
       addon = createRequire(import.meta.url)(join(root, ADDON_FILE)) as NativeAddon;
       return addon;

@@ -1,9 +1,10 @@
 /**
- * What `npm publish` would ship: exactly what a user needs to run Lifeboat (the CLI, the
- * compiled production code, the addon's sources and build file for the install-time build, the
- * checklists read at run time, the example configuration the README starts from, the licence),
- * and none of the tests, test servers (`testing/` folders) or benchmarks. The publish build
- * (`tsconfig.build.json`, `npm run build`) compiles no test code either.
+ * What `npm publish` would ship: exactly what a user needs to run Lifeboat (the CLI and its
+ * bundle, the addon's sources and build file for the install-time build, the checklists read at
+ * run time, the example configuration the README starts from, the licence), and none of the tests,
+ * test servers (`testing/` folders), benchmarks or modules compiled one by one (dist/src: the
+ * bundle holds them). The publish build (`tsconfig.build.json`, `npm run build`) compiles no test
+ * code either.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -37,13 +38,16 @@ test('npm pack ships what a user needs and no test, test server or benchmark', a
     'test-only files in the package',
   );
 
+  assert.deepEqual(
+    [...shipped].filter((p) => p.startsWith('dist/src/')),
+    [],
+    'modules compiled one by one in the package (the bundle holds them)',
+  );
+
   const needed = ['package.json', 'README.md', 'LICENSE', 'bin/lifeboat', 'binding.gyp', 'examples/lifeboat.yaml'];
-  for (const dir of ['native', 'checklists']) needed.push(...filesUnder(join(projectRoot, dir)));
-  // every production module, compiled (the checker's worker is loaded by URL, not imported)
-  for (const file of filesUnder(join(projectRoot, 'src'))) {
-    if (file.endsWith('.ts') && !TEST_ONLY.test(file)) needed.push(`dist/${file.replace(/\.ts$/, '.js')}`);
-  }
-  assert.ok(needed.includes('dist/src/engine/checker/verify-worker.js'));
+  for (const dir of ['native', 'checklists', 'dist/bundle']) needed.push(...filesUnder(join(projectRoot, dir)));
+  // the bundle's entries: the CLI, the key prefetch it starts with, the checker's worker (loaded by URL)
+  for (const entry of ['main', 'early-key', 'verify-worker']) assert.ok(needed.includes(`dist/bundle/${entry}.js`), entry);
   assert.ok(needed.some((p) => p.startsWith('checklists/')));
   assert.deepEqual(
     needed.filter((p) => !shipped.has(p)),

@@ -15,8 +15,15 @@ export type WriteKind = 'save' | 'remove' | 'live-write';
 /** `n` counts the writes of this kind so far in this store (or this apply), 1-based. */
 export type WriteObserver = (kind: WriteKind, n: number) => void;
 
-const observers = new Set<WriteObserver>();
-let faultOptionsAllowed = false;
+/**
+ * Process-wide, under a registered symbol, not per copy of this module: the CLI runs from its
+ * bundle (dist/bundle) while a preloaded module imports the compiled one (dist/src), and both
+ * copies must see the same observers.
+ */
+const REGISTRY = Symbol.for('lifeboat.write-observers');
+const registry = globalThis as { [REGISTRY]?: { observers: Set<WriteObserver>; faultOptionsAllowed: boolean } };
+const state = (registry[REGISTRY] ??= { observers: new Set<WriteObserver>(), faultOptionsAllowed: false });
+const observers = state.observers;
 
 /** Registers `observer` for every later write; returns the function that unregisters it. */
 export function addWriteObserver(observer: WriteObserver): () => void {
@@ -46,10 +53,10 @@ export function liveWriteNotifier(): (() => void) | undefined {
 
 /** Lets the `-o fault.*` options through (a preloaded test module calls it). */
 export function allowFaultOptions(): void {
-  faultOptionsAllowed = true;
+  state.faultOptionsAllowed = true;
 }
 
 /** Whether `-o fault.*` options are honoured in this process. */
 export function areFaultOptionsAllowed(): boolean {
-  return faultOptionsAllowed;
+  return state.faultOptionsAllowed;
 }

@@ -3,15 +3,16 @@
  * or a cron.d file with --cron). `--print` shows what would be written and writes nothing.
  */
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { packageRoot } from '../../core/index.js';
 import { choosePrinter } from '../printers/index.js';
 import type { Register } from '../action.js';
 
-/** This installation's launcher (dist/src/cli/commands → bin/lifeboat). */
+/** This installation's launcher (bin/lifeboat at the package root). */
 function lifeboatLauncher(): string {
-  const bin = fileURLToPath(new URL('../../../../bin/lifeboat', import.meta.url));
-  return existsSync(bin) ? bin : process.argv[1]!;
+  const root = packageRoot(import.meta.url);
+  const bin = root === undefined ? undefined : join(root, 'bin', 'lifeboat');
+  return bin !== undefined && existsSync(bin) ? bin : process.argv[1]!;
 }
 
 const app = (): Promise<typeof import('../../app/index.js')> => import('../../app/index.js');

@@ -5,9 +5,9 @@
  * directory, a files source, an inventory source) and how it is verified.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { LifeboatError, errnoCode } from '../../core/index.js';
+import { LifeboatError, errnoCode, packageRoot } from '../../core/index.js';
 import { parseYamlConfig } from '../../platform/config/index.js';
 
 export const CHECKLIST_NAMES = ['sfb-2019', 'sfb-2015', 'lync-2013'] as const;
@@ -60,8 +60,8 @@ export const checklistSchema = z.strictObject({
 export type Checklist = z.infer<typeof checklistSchema>;
 export type ChecklistItem = z.infer<typeof itemSchema>;
 
-/** The folder holding the checklists: `checklists/` at the package root (this file is dist/src/rollback/readiness/). */
-export const CHECKLIST_DIR = fileURLToPath(new URL('../../../../checklists/', import.meta.url));
+/** The folder holding the checklists: `checklists/` at the package root. */
+export const CHECKLIST_DIR = join(packageRoot(import.meta.url) ?? '.', 'checklists');
 
 export function parseChecklist(text: string, file: string): Checklist {
   return parseYamlConfig(text, file, checklistSchema, 'see docs/sfb-readiness.md for the checklist format');
@@ -71,7 +71,7 @@ export async function loadChecklist(name: string, dir = CHECKLIST_DIR): Promise<
   if (!(CHECKLIST_NAMES as readonly string[]).includes(name)) {
     throw new LifeboatError('E_CONFIG', `unknown checklist ${name}`, { hint: `use one of ${CHECKLIST_NAMES.join(', ')}` });
   }
-  const file = `${dir}${name}.yaml`;
+  const file = join(dir, `${name}.yaml`);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
