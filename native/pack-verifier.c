@@ -1,7 +1,10 @@
 /*
- * packVerifier (verify-pack.c's lane state) and the SHA-256 the verifications share.
+ * packVerifier (verify-pack.c's lane state), the SHA-256 the verifications share, and check's
+ * hash of a zstd frame decompressed a window at a time.
  */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader: the window size */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "verify-pack.h"
 
@@ -17,6 +20,45 @@ static void fetch_sha256(void) {
 const EVP_MD *vp_sha256(void) {
   pthread_once(&sha256_once, fetch_sha256);
   return sha256_md;
+}
+
+bool vp_streams_well(const uint8_t *src, size_t n, size_t raw) {
+  ZSTD_frameHeader h;
+  return raw > VP_STREAM_FROM && ZSTD_getFrameHeader(&h, src, n) == 0 && h.frameType == ZSTD_frame && h.windowSize < raw;
+}
+
+int vp_hash_zstd_stream(ZSTD_DCtx *dctx, const uint8_t *src, size_t n, size_t raw, uint8_t *step, size_t step_len, uint8_t id[32]) {
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  if (!md || EVP_DigestInit_ex(md, vp_sha256(), NULL) != 1 || ZSTD_isError(ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only))) {
+    EVP_MD_CTX_free(md);
+    return VP_STREAM_FAILED;
+  }
+  ZSTD_inBuffer in = {src, n, 0};
+  size_t total = 0;
+  int status = VP_STREAM_OK;
+  for (;;) {
+    ZSTD_outBuffer out = {step, step_len, 0};
+    size_t left = ZSTD_decompressStream(dctx, &out, &in);
+    total += out.pos;
+    if (ZSTD_isError(left) || total > raw) {
+      status = VP_STREAM_DAMAGED;
+      break;
+    }
+    if (out.pos > 0 && EVP_DigestUpdate(md, step, out.pos) != 1) {
+      status = VP_STREAM_FAILED;
+      break;
+    }
+    if (left == 0 && in.pos == in.size) break; /* every frame ended, like ZSTD_decompressDCtx */
+    if (out.pos == 0 && in.pos == in.size) {
+      status = VP_STREAM_DAMAGED; /* the input ends inside a frame */
+      break;
+    }
+  }
+  unsigned int len = 0;
+  if (status == VP_STREAM_OK && total != raw) status = VP_STREAM_DAMAGED;
+  if (status == VP_STREAM_OK && EVP_DigestFinal_ex(md, id, &len) != 1) status = VP_STREAM_FAILED;
+  EVP_MD_CTX_free(md);
+  return status;
 }
 
 static void verifier_free(struct verifier *v) {

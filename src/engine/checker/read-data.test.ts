@@ -14,7 +14,7 @@ import type { Id } from '../../core/index.js';
 import { type CompactPack, type Repository, RepositoryWriter, compactPack, expandPack } from '../../repository/index.js';
 import type { IndexBlobEntry } from '../../repository/model/index.js';
 import { setNativeCrypto } from '../../repository/crypto/index.js';
-import { type PackProblem, newBlobScratch, parsePackTail, verifyPack } from '../../repository/pack/index.js';
+import { type PackProblem, newBlobScratch, parsePackTail, verifyPack, verifyPackInPieces } from '../../repository/pack/index.js';
 import { makeTestRepository } from '../../repository/testing/test-repository.js';
 import { type PackSource, type PackToRead, readAndVerifyPacks } from './read-data.js';
 
@@ -162,6 +162,54 @@ test('damaged packs and wrong index entries are reported as verifyPack reports t
   assert.ok(want.some((l) => l.includes('blob-corrupt')));
   assert.ok(want.some((l) => l.includes('pack-header-mismatch')));
   for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
+});
+
+test('blobs larger than their zstd window: hashed a step at a time on the native paths, sound, or a wrong length or ID found as verifyPack finds it', async () => {
+  const repo = await makeTestRepository();
+  const w = new RepositoryWriter(repo);
+  // 3 MiB that compress (zstd's window at the repository's level is 1 MiB), and a small blob
+  const line = (i: number): string => `${i.toString(36)} ${randomBytes(24).toString('base64')} lorem ipsum dolor sit amet\n`;
+  const big = Buffer.from(
+    Array.from({ length: 50_000 }, (_, i) => line(i))
+      .join('')
+      .slice(0, 3 * 1024 * 1024),
+  );
+  await w.saveDataBlob(big);
+  await w.saveDataBlob(Buffer.alloc(100_000, 7));
+  await w.flush();
+  const packs: TestPack[] = [];
+  for await (const f of repo.backend.list('index')) {
+    for (const p of await repo.loadIndexFile(f.name as Id)) packs.push({ id: p.id, size: (await repo.backend.stat(handle('data', p.id))).size, blobs: compactPack(p) });
+  }
+  const data = packs[0]!;
+  // an uncompressed length in the index: the blob is stored compressed
+  const k = data.blobs.uncompressedLengths.findIndex((n) => n === big.length);
+  assert.ok(k >= 0, 'the large blob is stored compressed');
+
+  // the addon decompresses it into the first 256 KiB of the lane's plaintext buffer only
+  const plain = Buffer.alloc(4 * 1024 * 1024, 0xaa);
+  const r = await verifyPackInPieces(repo.key, repo.version, data.id, data.size, data.blobs, { piece: Buffer.alloc(0), plain }, (offset, target) => repo.loadPackRangeInto(data.id, offset, target));
+  assert.equal(r.sound, true);
+  assert.ok(
+    plain.subarray(256 * 1024).every((b) => b === 0xaa),
+    'the plaintext buffer was written past the step',
+  );
+
+  // sound on every path, and never read whole again (the native paths found it sound themselves)
+  for (const path of PATHS) {
+    const got = await found(repo, [data], path);
+    assert.deepEqual(got.problems, [], path.name);
+    if (path.native) assert.equal(got.wholeReads, 0, path.name);
+  }
+  const wrongLength = (by: number): CompactPack => withEntry(data.blobs, (c) => (c.uncompressedLengths[k] = c.uncompressedLengths[k]! + by));
+  const wrongId = { ...data.blobs, ids: Buffer.from(data.blobs.ids) };
+  wrongId.ids[k * 32 + 5]! ^= 1;
+  for (const blobs of [wrongLength(-1), wrongLength(1), wrongId]) {
+    const cases = [{ ...data, blobs }];
+    const want = await expected(repo, cases);
+    assert.ok(want.some((l) => l.includes('blob-corrupt')));
+    for (const path of PATHS) assert.deepEqual((await found(repo, cases, path)).problems, want, path.name);
+  }
 });
 
 test('a sound pack whose index entry disagrees with its header only in the header is reported alone', async () => {
