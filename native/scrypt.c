@@ -5,14 +5,16 @@
  * - the N·128·r-byte table is one mapping asked for huge pages (madvise): OpenSSL's fresh 32 MiB
  *   buffer took ≈ 90 ms of first-touch page faults per derivation (≈ 8,192 faults), a third of
  *   the whole derivation at restic's default strength;
- * - with p ≥ 2 and two CPUs, two threads share the p parts, each with half a table (see derive):
- *   restic's p = 7 in ≈ 320 ms against ≈ 485 on one thread, with the same 32 MiB;
+ * - each ROMix keeps half its table and recomputes the other half as it reads it, and with p ≥ 2
+ *   and two CPUs two threads share the p parts (see derive): restic's p = 7 in ≈ 335 ms against
+ *   ≈ 485 on one thread with a full table, p = 1 in the same ≈ 90 ms with 16 MiB instead of 32;
  * - Salsa20/8 is the plain scalar form, like OpenSSL's. Its steps form one chain (add, rotate,
  *   xor), which SSE2 vectors run no faster (no vector rotate): an SSE2 form took ≈ 96 ms per p
  *   against OpenSSL's ≈ 58 ms.
  * Resolves with the derived bytes, or with a number when the parameters are out of this code's
- * range (N above 2^32, a table that cannot be mapped): the caller then uses Node's scrypt, which
- * words the error. No secret is kept: the buffers are wiped or unmapped before the promise settles.
+ * range (N not a power of 2 or above 2^32, a table that cannot be mapped): the caller then uses
+ * Node's scrypt, which words the error. No secret is kept: the buffers are wiped or unmapped
+ * before the promise settles.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* sched_getaffinity */
@@ -87,12 +89,12 @@ static void block_mix(const uint32_t *in, const uint32_t *mix, uint32_t *out, ui
 static uint32_t integerify(const uint32_t *x, uint32_t r) { return x[(2 * (size_t)r - 1) * 16]; }
 
 /*
- * ROMix on one of B's p parts (128·r bytes at `bytes`) with a table of N / stride entries at `v`
- * and three 128·r-byte scratch blocks at `xs`. With stride 2 only the even entries are kept, and
- * an odd one is recomputed from the one before it when read: half the table for a quarter more
- * BlockMix calls (scrypt's time-memory trade-off). The result is the same for either stride.
+ * ROMix on one of B's p parts (128·r bytes at `bytes`) with a table of N / 2 entries at `v` and
+ * three 128·r-byte scratch blocks at `xs`. Only the even entries are kept, and an odd one is
+ * recomputed from the one before it when read: half the table for a quarter more BlockMix calls
+ * (scrypt's time-memory trade-off), the same result.
  */
-static void ro_mix(uint8_t *bytes, block_t *v, block_t *xs, uint64_t n, uint32_t r, uint32_t stride) {
+static void ro_mix(uint8_t *bytes, block_t *v, block_t *xs, uint64_t n, uint32_t r) {
   const size_t blocks = 2 * (size_t)r;
   block_t *x = xs, *y = xs + blocks, *z = xs + 2 * blocks, *t;
   uint32_t w[16];
@@ -101,14 +103,14 @@ static void ro_mix(uint8_t *bytes, block_t *v, block_t *xs, uint64_t n, uint32_t
     memcpy(&x[b], w, 64);
   }
   for (uint64_t i = 0; i < n; i++) {
-    if (i % stride == 0) memcpy(&v[i / stride * blocks], x, 64 * blocks);
+    if (i % 2 == 0) memcpy(&v[i / 2 * blocks], x, 64 * blocks);
     block_mix(x[0], NULL, y[0], r);
     t = x, x = y, y = t;
   }
   for (uint64_t i = 0; i < n; i++) {
     const uint64_t j = integerify(x[0], r) & (n - 1);
-    const block_t *vj = &v[j / stride * blocks];
-    if (j % stride != 0) { /* stride 2: the odd entry is one BlockMix past the even one kept */
+    const block_t *vj = &v[j / 2 * blocks];
+    if (j % 2 != 0) { /* one BlockMix past the even entry kept */
       block_mix(vj[0], NULL, z[0], r);
       vj = z;
     }
@@ -140,14 +142,13 @@ struct sc_lane {
   struct sc_job *job;
   uint8_t *b;
   block_t *v, *scratch;
-  uint32_t stride;
   atomic_uint *next;
 };
 
 static void *mix_parts(void *arg) {
   struct sc_lane *l = arg;
   const size_t part = 128 * (size_t)l->job->r;
-  for (unsigned i; (i = atomic_fetch_add(l->next, 1)) < l->job->p;) ro_mix(l->b + i * part, l->v, l->scratch, l->job->n, l->job->r, l->stride);
+  for (unsigned i; (i = atomic_fetch_add(l->next, 1)) < l->job->p;) ro_mix(l->b + i * part, l->v, l->scratch, l->job->n, l->job->r);
   return NULL;
 }
 
@@ -160,16 +161,18 @@ static uint32_t lanes_for(uint32_t p) {
 
 /*
  * B = PBKDF2(password, salt, 1, p·128·r); each part ROMixed; out = PBKDF2(password, B, 1, length).
- * The parts are independent: with p ≥ 2 two threads share them, each with a table of N/2 entries,
- * so the memory is that of one full table (restic's keys have p = 7 at N = 2^15, r = 8: its
- * 32 MiB, ≈ 5/7 of the time on two cores). When the second thread cannot be started, this one
- * mixes every part.
+ * Every ROMix keeps half a table: restic's strength (N = 2^15, r = 8) then maps 16 MiB
+ * instead of 32, the largest allocation at a command's start, for the same derivation time at
+ * p = 1 (fewer first-touch faults pay for the extra mixing). The parts are independent: with
+ * p ≥ 2 and two CPUs, two threads share them, each with its own half table, so restic's p = 7
+ * takes ≈ 5/7 of one thread's time in one table's memory. When the second thread cannot be
+ * started, this one mixes every part.
  */
 static bool derive(struct sc_job *j) {
   const size_t part = 128 * (size_t)j->r, parts = part * j->p;
-  if (j->n < 2 || j->n > ((uint64_t)1 << 32) || j->n > SIZE_MAX / part / 2 || parts > INT32_MAX) return false;
+  if (j->n < 2 || (j->n & (j->n - 1)) != 0 || j->n > ((uint64_t)1 << 32) || j->n > SIZE_MAX / part / 2 || parts > INT32_MAX) return false;
   const uint32_t lanes = lanes_for(j->p);
-  const size_t entries = (size_t)((j->n + lanes - 1) / lanes), table = entries * part;
+  const size_t table = (size_t)(j->n / 2) * part;
   uint8_t *b = malloc(parts);
   block_t *scratch = aligned_alloc(64, 3 * part * lanes);
   void *base = NULL;
@@ -179,7 +182,7 @@ static bool derive(struct sc_job *j) {
   if (ok) {
     atomic_uint next = 0;
     struct sc_lane lane[2];
-    for (uint32_t k = 0; k < lanes; k++) lane[k] = (struct sc_lane){j, b, (block_t *)(v + k * table), scratch + k * 3 * 2 * j->r, lanes, &next};
+    for (uint32_t k = 0; k < lanes; k++) lane[k] = (struct sc_lane){j, b, (block_t *)(v + k * table), scratch + k * 3 * 2 * j->r, &next};
     pthread_t second;
     const bool two = lanes == 2 && pthread_create(&second, NULL, mix_parts, &lane[1]) == 0;
     mix_parts(&lane[0]);

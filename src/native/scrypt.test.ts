@@ -39,8 +39,9 @@ describe('native scrypt', () => {
     assert.deepEqual(await scrypt(password, salt, 32768, 8, 7, 64), scryptSync(password, salt, 64, { N: 32768, r: 8, p: 7, maxmem: 2 ** 27 }));
   });
 
-  test('N above 2^32 is left to node:crypto (undefined), before any table is mapped', async () => {
+  test('N above 2^32 or not a power of 2 is left to node:crypto (undefined), before any table is mapped', async () => {
     assert.equal(await scrypt(Buffer.from('pw'), Buffer.alloc(64), 2 ** 33, 1, 1, 64), undefined);
+    assert.equal(await scrypt(Buffer.from('pw'), Buffer.alloc(64), 1000, 1, 1, 64), undefined);
   });
 
   test('arguments out of range are refused', async () => {
