@@ -4,6 +4,7 @@
  * Cipher.update always returns a fresh buffer; this keeps the hot path free of allocations.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -137,6 +138,32 @@ bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
   bool ok = ctx != NULL && ctr_update(ctx, ct, out, len);
   EVP_CIPHER_CTX_free(ctx);
   if (ok) *plain_len = (int64_t)len;
+  return ok;
+}
+
+struct blob_opening {
+  EVP_CIPHER_CTX *ctr;
+  struct poly_mac mac;
+};
+
+blob_opening *open_stream_begin(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t iv[16], size_t ct_len) {
+  blob_opening *o = calloc(1, sizeof *o);
+  if (o && poly1305_aes_init(&o->mac, mac_k, mac_r, iv, ct_len) && (o->ctr = ctr_start(enc, iv))) return o;
+  free(o);
+  return NULL;
+}
+
+bool open_stream_step(blob_opening *o, uint8_t *ct, size_t n) {
+  return n == 0 || (poly_mac_update(&o->mac, ct, n) && ctr_update(o->ctr, ct, ct, n));
+}
+
+bool open_stream_end(blob_opening *o, const uint8_t tag[16], bool *authentic) {
+  uint8_t mine[16], diff = 0;
+  const bool ok = poly_mac_final(&o->mac, mine);
+  for (int i = 0; i < 16; i++) diff |= (uint8_t)(mine[i] ^ tag[i]);
+  *authentic = ok && diff == 0;
+  EVP_CIPHER_CTX_free(o->ctr);
+  free(o);
   return ok;
 }
 

@@ -45,7 +45,20 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
 bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out, int64_t *plain_len);
 
-/* Adds packVerifier, verifyPackBlobs, verifyPackFile and openPackBlobs (verify-pack.c, pack-verifier.c) to the addon's exports. */
+/*
+ * open_blob a step at a time, for a blob too large to hold (check of a large blob read from a
+ * file): begin with its IV and ciphertext length; each step takes the MAC of the next `n`
+ * ciphertext bytes (whole 16-byte blocks but for the last step) and decrypts them in place, so the
+ * plaintext is not authenticated until open_stream_end compares the tag (`*authentic`) and frees
+ * the state. NULL or false when OpenSSL fails. One thread at a time.
+ */
+typedef struct blob_opening blob_opening;
+blob_opening *open_stream_begin(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t iv[16], size_t ct_len);
+bool open_stream_step(blob_opening *o, uint8_t *ct, size_t n);
+bool open_stream_end(blob_opening *o, const uint8_t tag[16], bool *authentic);
+
+/* Adds packVerifier, verifyPackBlobs, verifyPackFile and openPackBlobs (verify-pack.c, verify-file.c,
+ * pack-verifier.c) to the addon's exports. */
 bool verify_pack_register(napi_env env, napi_value exports);
 
 /* Add poly1305 (poly1305.c), the file-system calls and releasePages (fs-calls.c), and sealInto /

@@ -1,11 +1,14 @@
 /*
  * packVerifier (verify-pack.c's lane state), the SHA-256 the verifications share, and check's
- * hash of a zstd frame decompressed a window at a time.
+ * streamed hashes: a zstd frame decompressed a step at a time, and a large blob of a local pack
+ * file opened, decompressed and hashed a step at a time (verify-pack.h).
  */
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader: the window size */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include "format.h"
 #include "verify-pack.h"
 
 /* SHA-256 fetched once (EVP_sha256() looks it up by name at every digest); shared by threads. */
@@ -27,38 +30,101 @@ bool vp_streams_well(const uint8_t *src, size_t n, size_t raw) {
   return raw > VP_STREAM_FROM && ZSTD_getFrameHeader(&h, src, n) == 0 && h.frameType == ZSTD_frame && h.windowSize < raw;
 }
 
-int vp_hash_zstd_stream(ZSTD_DCtx *dctx, const uint8_t *src, size_t n, size_t raw, uint8_t *step, size_t step_len, uint8_t id[32]) {
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  if (!md || EVP_DigestInit_ex(md, vp_sha256(), NULL) != 1 || ZSTD_isError(ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only))) {
-    EVP_MD_CTX_free(md);
-    return VP_STREAM_FAILED;
+static int plain_begin(struct vp_plain_hash *h, ZSTD_DCtx *dctx, size_t raw, uint8_t *step, size_t step_len) {
+  *h = (struct vp_plain_hash){EVP_MD_CTX_new(), dctx, step, step_len, raw, 0, 1, VP_STREAM_OK};
+  if (!h->md || EVP_DigestInit_ex(h->md, vp_sha256(), NULL) != 1 || (dctx && ZSTD_isError(ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only))))
+    h->status = VP_STREAM_FAILED;
+  return h->status;
+}
+
+/* The next `n` bytes of the blob's plaintext, or of its zstd frames when `dctx` is set. */
+static void plain_update(struct vp_plain_hash *h, const uint8_t *src, size_t n) {
+  if (h->status != VP_STREAM_OK || n == 0) return;
+  if (!h->dctx) {
+    if (EVP_DigestUpdate(h->md, src, n) != 1) h->status = VP_STREAM_FAILED;
+    return;
   }
   ZSTD_inBuffer in = {src, n, 0};
-  size_t total = 0;
-  int status = VP_STREAM_OK;
   for (;;) {
-    ZSTD_outBuffer out = {step, step_len, 0};
-    size_t left = ZSTD_decompressStream(dctx, &out, &in);
-    total += out.pos;
-    if (ZSTD_isError(left) || total > raw) {
-      status = VP_STREAM_DAMAGED;
-      break;
+    ZSTD_outBuffer out = {h->step, h->step_len, 0};
+    h->left = ZSTD_decompressStream(h->dctx, &out, &in);
+    h->total += out.pos;
+    if (ZSTD_isError(h->left) || h->total > h->raw) {
+      h->status = VP_STREAM_DAMAGED;
+      return;
     }
-    if (out.pos > 0 && EVP_DigestUpdate(md, step, out.pos) != 1) {
-      status = VP_STREAM_FAILED;
-      break;
+    if (out.pos > 0 && EVP_DigestUpdate(h->md, h->step, out.pos) != 1) {
+      h->status = VP_STREAM_FAILED;
+      return;
     }
-    if (left == 0 && in.pos == in.size) break; /* every frame ended, like ZSTD_decompressDCtx */
-    if (out.pos == 0 && in.pos == in.size) {
-      status = VP_STREAM_DAMAGED; /* the input ends inside a frame */
-      break;
+    /* all it can give without more input: every frame ended, or the step is not full */
+    if (in.pos == in.size && (h->left == 0 || out.pos < out.size)) return;
+  }
+}
+
+/* ZSTD_decompressDCtx's rules at the end: the last frame ended, exactly `raw` bytes. */
+static int plain_end(struct vp_plain_hash *h, uint8_t id[32]) {
+  unsigned int len = 0;
+  if (h->status == VP_STREAM_OK && h->dctx && (h->left != 0 || h->total != h->raw)) h->status = VP_STREAM_DAMAGED;
+  if (h->status == VP_STREAM_OK && EVP_DigestFinal_ex(h->md, id, &len) != 1) h->status = VP_STREAM_FAILED;
+  EVP_MD_CTX_free(h->md);
+  h->md = NULL;
+  return h->status;
+}
+
+int vp_hash_zstd_stream(ZSTD_DCtx *dctx, const uint8_t *src, size_t n, size_t raw, uint8_t *step, size_t step_len, uint8_t id[32]) {
+  struct vp_plain_hash h;
+  if (plain_begin(&h, dctx, raw, step, step_len) == VP_STREAM_OK) plain_update(&h, src, n);
+  return plain_end(&h, id);
+}
+
+void vp_blob_stream_begin(struct vp_blob_stream *s, const uint8_t *enc, const uint8_t *mac_k, const uint8_t *mac_r, size_t len, size_t raw, ZSTD_DCtx *dctx,
+                          uint8_t *step, size_t step_len) {
+  *s = (struct vp_blob_stream){.enc = enc, .mac_k = mac_k, .mac_r = mac_r, .len = len, .status = len < CIPHERTEXT_OVERHEAD ? VP_SEALED : VP_OK};
+  if (plain_begin(&s->plain, raw > 0 ? dctx : NULL, raw, step, step_len) != VP_STREAM_OK) s->failed = true;
+}
+
+/* Which of `n` bytes at blob offset `at` fall in [from, to): their offset in the step and count. */
+static size_t overlap(size_t at, size_t n, size_t from, size_t to, size_t *skip) {
+  const size_t lo = at > from ? at : from, hi = at + n < to ? at + n : to;
+  *skip = lo - at;
+  return hi > lo ? hi - lo : 0;
+}
+
+void vp_blob_stream_step(struct vp_blob_stream *s, uint8_t *bytes, size_t n) {
+  static const uint8_t zero_iv[IV_LENGTH];
+  const size_t at = s->pos, ct_end = s->len - 16;
+  s->pos += n;
+  if (s->status != VP_OK || s->failed) return;
+  if (at == 0) { /* the IV: the first step holds it whole */
+    if (n < CIPHERTEXT_OVERHEAD || memcmp(bytes, zero_iv, IV_LENGTH) == 0) {
+      s->status = VP_SEALED;
+      return;
+    }
+    s->open = open_stream_begin(s->enc, s->mac_k, s->mac_r, bytes, s->len - CIPHERTEXT_OVERHEAD);
+    if (!s->open) {
+      s->failed = true;
+      return;
     }
   }
-  unsigned int len = 0;
-  if (status == VP_STREAM_OK && total != raw) status = VP_STREAM_DAMAGED;
-  if (status == VP_STREAM_OK && EVP_DigestFinal_ex(md, id, &len) != 1) status = VP_STREAM_FAILED;
-  EVP_MD_CTX_free(md);
-  return status;
+  size_t skip, tag_skip;
+  const size_t ct = overlap(at, n, IV_LENGTH, ct_end, &skip), tag = overlap(at, n, ct_end, s->len, &tag_skip);
+  if (!open_stream_step(s->open, bytes + skip, ct)) s->failed = true;
+  plain_update(&s->plain, bytes + skip, ct);
+  if (tag > 0) memcpy(s->tag + (at + tag_skip - ct_end), bytes + tag_skip, tag);
+}
+
+int vp_blob_stream_end(struct vp_blob_stream *s, const uint8_t id[32], bool *failed) {
+  bool authentic = false;
+  uint8_t got[32];
+  if (s->open && !open_stream_end(s->open, s->tag, &authentic)) s->failed = true;
+  const int plain = plain_end(&s->plain, got);
+  if (plain == VP_STREAM_FAILED) s->failed = true;
+  *failed = *failed || s->failed;
+  if (s->failed) return VP_SEALED;
+  if (s->status != VP_OK || s->pos < s->len || !authentic) return VP_SEALED;
+  if (plain == VP_STREAM_DAMAGED) return VP_ZSTD;
+  return memcmp(got, id, 32) == 0 ? VP_OK : VP_HASH;
 }
 
 static void verifier_free(struct verifier *v) {

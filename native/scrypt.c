@@ -16,9 +16,6 @@
  * Node's scrypt, which words the error. No secret is kept: the buffers are wiped or unmapped
  * before the promise settles.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* sched_getaffinity */
-#endif
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

@@ -28,8 +28,9 @@
  *   a whole pack from a local file in one request: `pieces` (4 numbers each: start and end in the
  *   file, first and end index in `blobs`) are read into `piece` one after the other, each as
  *   verifyPackBlobs verifies a piece (offsets in `blobs` are the pack's); the first begins the
- *   pack's hash, the last writes it to `digest`. A failed open or read rejects with code
- *   ERR_PACK_FILE_READ: the caller reads the pack through its backend instead.
+ *   pack's hash, the last writes it to `digest`. A piece that is one blob larger than a step
+ *   (VP_FILE_STEP) is read a step at a time (verify-file.c). A failed open or read rejects with
+ *   code ERR_PACK_FILE_READ: the caller reads the pack through its backend instead.
  *
  * openPackBlobs(encrypt, macK, macR, pack, blobs, ids, plain, out) → Promise<void>
  *   restore's variant: the same work, but each blob's plaintext is kept for the caller. `blobs`
@@ -37,50 +38,16 @@
  *   caller gives each one its own place); an uncompressed blob's plaintext is left in `pack`,
  *   decrypted in place at its offset (its length less the 32 bytes of IV and MAC).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <openssl/evp.h>
 #include <zstd.h>
 #include "common.h"
 #include "format.h"
 #include "verify-pack.h"
 
-enum { VP_OK = 0, VP_BOUNDS = 1, VP_SEALED = 2, VP_ZSTD = 3, VP_HASH = 4 };
-enum { HASH_FIRST = 1, HASH_LAST = 2 };
-
-struct vp_view {
-  uint8_t *bytes;
-  size_t len;
-  napi_ref ref;
-};
-
-struct vp_job {
-  uint8_t enc[32], mac_k[16], mac_r[16];
-  struct vp_view pack, blobs, ids, plain, out;
-  size_t count;
-  size_t stride; /* numbers per blob in `blobs`: 3, or 4 with the place of its plaintext */
-  struct verifier *v; /* verifyPackBlobs: the lane's state, referenced by v_ref; else NULL */
-  napi_ref v_ref;
-  struct vp_view digest;
-  int hash_step;
-  /* verifyPackFile: the pack's path, its pieces (4 numbers each) read into `pack` one by one;
-   * `span`/`base`: the bytes verify_blob reads and the pack offset they start at */
-  char *path;
-  struct vp_view pieces;
-  uint8_t *span;
-  size_t span_len;
-  double base;
-  int io_errno; /* verifyPackFile: the read failed (-1: the file ended before a piece did) */
-  bool failed; /* OpenSSL or zstd could not start */
-  napi_deferred deferred;
-  napi_async_work work;
-};
-
-static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
+int vp_verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
   const double *b = (const double *)j->blobs.bytes + i * j->stride;
   double off = b[0] - j->base, len = b[1], raw = b[2], at = j->stride == 4 ? b[3] : 0;
   if (!(off >= 0 && len >= 0 && raw >= 0) || off + len > (double)j->span_len) return VP_BOUNDS;
@@ -117,46 +84,8 @@ static int verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
   return memcmp(id, j->ids.bytes + i * ENTRY_ID_SIZE, ENTRY_ID_SIZE) == 0 ? VP_OK : VP_HASH;
 }
 
-/* The piece's bytes into the pack's SHA-256 (begun when `first`). False when OpenSSL fails. */
-static bool hash_piece(struct verifier *v, const uint8_t *bytes, size_t len, bool first) {
+bool vp_hash_piece(struct verifier *v, const uint8_t *bytes, size_t len, bool first) {
   return (!first || EVP_DigestInit_ex(v->pack_md, vp_sha256(), NULL) == 1) && EVP_DigestUpdate(v->pack_md, bytes, len) == 1;
-}
-
-/* Bytes [at, at+len) of `fd` into `into`; false with j->io_errno set (-1: the file ended). */
-static bool read_piece(struct vp_job *j, int fd, uint8_t *into, size_t len, off_t at) {
-  while (len > 0) {
-    ssize_t got = pread(fd, into, len, at);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      j->io_errno = got < 0 ? errno : -1;
-      return false;
-    }
-    into += got;
-    len -= (size_t)got;
-    at += got;
-  }
-  return true;
-}
-
-/* verifyPackFile: each piece read from the pack's file into `pack`, hashed, its blobs verified. */
-static void vp_execute_file(struct vp_job *j, ZSTD_DCtx *dctx) {
-  int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    j->io_errno = errno;
-    return;
-  }
-  const double *p = (const double *)j->pieces.bytes;
-  size_t n = j->pieces.len / (4 * sizeof(double));
-  for (size_t k = 0; k < n && !j->failed; k++, p += 4) {
-    size_t len = (size_t)(p[1] - p[0]);
-    if (!read_piece(j, fd, j->pack.bytes, len, (off_t)p[0])) break;
-    if (!hash_piece(j->v, j->pack.bytes, len, k == 0)) j->failed = true;
-    j->span = j->pack.bytes;
-    j->span_len = len;
-    j->base = p[0];
-    for (size_t i = (size_t)p[2]; i < (size_t)p[3] && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
-  }
-  close(fd);
 }
 
 static void vp_execute(napi_env env, void *data) {
@@ -166,7 +95,7 @@ static void vp_execute(napi_env env, void *data) {
   if (j->path) {
     vp_execute_file(j, v->dctx);
   } else {
-    if (v && !hash_piece(v, j->pack.bytes, j->pack.len, j->hash_step & HASH_FIRST)) {
+    if (v && !vp_hash_piece(v, j->pack.bytes, j->pack.len, j->hash_step & HASH_FIRST)) {
       j->failed = true;
       return;
     }
@@ -176,7 +105,7 @@ static void vp_execute(napi_env env, void *data) {
       j->failed = true;
       return;
     }
-    for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)verify_blob(j, dctx, i);
+    for (size_t i = 0; i < j->count && !j->failed; i++) j->out.bytes[i] = (uint8_t)vp_verify_blob(j, dctx, i);
     ZSTD_freeDCtx(own);
   }
   unsigned int len = 0;

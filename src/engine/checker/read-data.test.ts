@@ -4,7 +4,7 @@
  * damaged, and every selected pack is read once.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -290,4 +290,64 @@ test('a local file that cannot be read whole is read again through the backend',
     r.pieceBytes,
     packs.reduce((a, p) => a + p.size, 0),
   );
+});
+
+test('blobs larger than a step of a local file: opened and hashed a step at a time, damage anywhere in them found as verifyPack finds it', async () => {
+  const MiB = 1024 * 1024;
+  for (const version of [1, 2] as const) {
+    const repo = await makeTestRepository({ version });
+    const w = new RepositoryWriter(repo);
+    // version 1 stores it uncompressed: 2 MiB + 8 sealed, so its tag lies across the second step's end
+    const big = version === 1 ? randomBytes(2 * MiB - 24) : Buffer.from(Array.from({ length: 60_000 }, (_, i) => `${i} ${randomBytes(30).toString('base64')}\n`).join(''));
+    await w.saveDataBlob(Buffer.alloc(50_000, 3));
+    await w.saveDataBlob(big);
+    await w.saveDataBlob(Buffer.alloc(70_000, 4));
+    await w.flush();
+    const packs: TestPack[] = [];
+    for await (const f of repo.backend.list('index')) {
+      for (const p of await repo.loadIndexFile(f.name as Id)) packs.push({ id: p.id, size: (await repo.backend.stat(handle('data', p.id))).size, blobs: compactPack(p) });
+    }
+    const data = packs[0]!;
+    const k = data.blobs.lengths.findIndex((n) => n > 1.5 * MiB);
+    assert.ok(k >= 0, `version ${version}: the large blob is in the pack`);
+    const [offset, length] = [data.blobs.offsets[k]!, data.blobs.lengths[k]!];
+    if (version === 1) assert.equal(length, 2 * MiB + 8);
+
+    // the addon touches one step of the lane's piece buffer and one of its plaintext buffer
+    const dir = await packFiles(repo, [data]);
+    try {
+      const buffers = { piece: Buffer.alloc(10 * MiB, 0xaa), plain: Buffer.alloc(4 * MiB, 0xaa) };
+      const unread = async (): Promise<void> => assert.fail('read through the backend');
+      const r = await verifyPackInPieces(repo.key, repo.version, data.id, data.size, data.blobs, buffers, unread, undefined, join(dir, data.id));
+      assert.equal(r.sound, true, `version ${version}`);
+      assert.ok(
+        buffers.piece.subarray(MiB).every((b) => b === 0xaa),
+        'the piece buffer was written past a step',
+      );
+      assert.ok(
+        buffers.plain.subarray(256 * 1024).every((b) => b === 0xaa),
+        'the plaintext buffer was written past a step',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // a flipped byte in its IV, its first and second steps, its last ciphertext bytes and its tag, in
+    // a pack named by its new hash (as if written so): only the blob's own checks can find it
+    const original = await repo.backend.load(handle('data', data.id), 0, 0);
+    for (const at of [3, 100, MiB + 7, length - 20, length - 9, length - 1]) {
+      const bytes = Buffer.from(original);
+      bytes[offset + at]! ^= 1;
+      const damaged = { ...data, id: createHash('sha256').update(bytes).digest('hex') as Id };
+      await repo.backend.save(handle('data', damaged.id), bytes);
+      const want = await expected(repo, [damaged]);
+      assert.deepEqual(
+        want.map((l) => l.split(' ')[1]),
+        ['blob-corrupt'],
+        `version ${version}, byte ${at}`,
+      );
+      for (const path of PATHS.filter((p) => p.files)) assert.deepEqual((await found(repo, [damaged], path)).problems, want, `${path.name}, byte ${at}`);
+      await repo.backend.remove(handle('data', damaged.id));
+    }
+  }
 });

@@ -2,7 +2,8 @@
  * check --read-data's pack pipeline: each selected pack is read and verified (its hash, its header
  * against the index, every blob). With the native addon, memory is bounded by the lanes, not by
  * the repository or its pack size: a lane reads one pack at a time piece by piece (about 4 MiB,
- * more when a blob is larger) into its own buffers, reused from pack to pack, and verifies each
+ * more when a blob is larger; from a local file 1 MiB, a larger blob a step of 1 MiB at a time)
+ * into its own buffers, reused from pack to pack, and verifies each
  * piece's blobs on libuv's thread pool (verifyPackInPieces): no V8 isolate per core, no copy of a
  * pack. One lane per core: a piece's read from the page cache takes about a millisecond against
  * tens for its verification (its hash included), and a third lane only held 4–12 MiB more buffers
