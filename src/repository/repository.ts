@@ -153,7 +153,7 @@ export class Repository {
   }
 
   /** Writes one index file; returns its ID. */
-  saveIndexFile(packs: IndexPack[], signal?: AbortSignal): Promise<Id> {
+  saveIndexFile(packs: Iterable<IndexPack>, signal?: AbortSignal): Promise<Id> {
     return this.saveUnpacked('index', encodeIndex(packs), signal);
   }
 

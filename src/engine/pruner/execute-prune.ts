@@ -13,6 +13,7 @@ import { closeSync } from 'node:fs';
 import type { Id } from '../../core/index.js';
 import { type CompactPack, MasterIndex, compactPack, expandPack, packBlob } from '../../repository/index/index.js';
 import { type PackFile, PackFileWriter, blobCompressionLevel, packFileBlobs } from '../../repository/pack/index.js';
+import type { IndexPack } from '../../repository/model/index.js';
 import type { PrunePlan, PruneRepository, PruneStats } from './plan-prune.js';
 
 export interface ExecutePruneOptions {
@@ -71,6 +72,11 @@ async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePr
   return created;
 }
 
+/** Each pack's entries as objects, made when the index encoder asks for them. */
+function* expandEach(packs: readonly CompactPack[]): Generator<IndexPack> {
+  for (const p of packs) yield expandPack(p);
+}
+
 /** Carries out a plan from `planPrune`; returns its figures with the number of new packs. */
 export async function executePrune(repo: PruneRepository, plan: PrunePlan, options: ExecutePruneOptions = {}): Promise<PruneStats> {
   const signal = options.signal;
@@ -81,13 +87,13 @@ export async function executePrune(repo: PruneRepository, plan: PrunePlan, optio
   options.onStep?.('packs-written');
 
   // 2. new index, 3. old index files gone, 4. packs gone
-  // index files of at most INDEX_MAX_BLOBS entries, expanded to objects one file at a time
+  // index files of at most INDEX_MAX_BLOBS entries, expanded to objects one pack at a time
   const newIndex: CompactPack[] = [...plan.keptPacks.map((p) => p.blobs), ...created];
   const newIndexIds = new Set<Id>();
   let batch: CompactPack[] = [];
   let count = 0;
   const writeBatch = async (): Promise<void> => {
-    if (batch.length) newIndexIds.add(await repo.saveIndexFile(batch.map(expandPack), signal));
+    if (batch.length) newIndexIds.add(await repo.saveIndexFile(expandEach(batch), signal));
     batch = [];
     count = 0;
   };

@@ -33,7 +33,7 @@ export interface PruneRepository {
   readonly packFileDir?: string;
   /** Uploads a pack from its temporary file and closes its descriptor (also on failure). */
   savePackFile(pack: Pick<PackFile, 'id' | 'fd' | 'length'>, signal?: AbortSignal): Promise<void>;
-  saveIndexFile(packs: IndexPack[], signal?: AbortSignal): Promise<Id>;
+  saveIndexFile(packs: Iterable<IndexPack>, signal?: AbortSignal): Promise<Id>;
   removeFile(type: 'index' | 'data', id: Id, signal?: AbortSignal): Promise<void>;
 }
 

@@ -41,16 +41,34 @@ export interface IndexPack {
   blobs: IndexBlobEntry[];
 }
 
-export function encodeIndex(packs: readonly IndexPack[]): Buffer {
-  const body = packs
-    .map(
-      (p) =>
-        `{"id":"${p.id}","blobs":[${p.blobs
-          .map((b) => `{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length}${b.uncompressedLength ? `,"uncompressed_length":${b.uncompressedLength}` : ''}}`)
-          .join(',')}]}`,
-    )
-    .join(',');
-  return Buffer.from(`{"packs":[${body}]}\n`, 'utf8');
+/** The most bytes one blob's entry takes in an index file: its ID, type and three numbers of up to 16 digits, a comma. */
+const MAX_ENTRY_JSON = 180;
+
+/**
+ * The index file's JSON, a pack at a time into one buffer: `packs` may be a generator that makes
+ * each pack's entries when asked (prune's 50,000 blobs per file), so that no more than one pack's
+ * entries and JSON live as objects and strings at once, beside the file's bytes. The buffer grows
+ * ahead by each pack's largest size rather than by the JSON's exact one.
+ */
+export function encodeIndex(packs: Iterable<IndexPack>): Buffer {
+  let out = Buffer.allocUnsafe(1024);
+  let at = out.write('{"packs":[', 0, 'latin1');
+  let first = true;
+  // IDs, types and numbers only: one byte per character
+  const append = (json: string, ahead: number): void => {
+    const need = at + Math.max(json.length, ahead);
+    if (need > out.length) out = Buffer.concat([out.subarray(0, at)], Math.max(need, 2 * out.length));
+    at += out.write(json, at, 'latin1');
+  };
+  for (const p of packs) {
+    const blobs = p.blobs
+      .map((b) => `{"id":"${b.id}","type":"${b.type}","offset":${b.offset},"length":${b.length}${b.uncompressedLength ? `,"uncompressed_length":${b.uncompressedLength}` : ''}}`)
+      .join(',');
+    append(`${first ? '' : ','}{"id":"${p.id}","blobs":[${blobs}]}`, (p.blobs.length + 1) * MAX_ENTRY_JSON);
+    first = false;
+  }
+  append(']}\n', 0);
+  return out.subarray(0, at);
 }
 
 function id(v: unknown, what: string): Id {

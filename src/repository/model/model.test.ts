@@ -8,6 +8,8 @@ import { FormatError, type Id } from '../../core/index.js';
 import { vectorsDir } from '../../../test/helpers/paths.js';
 import {
   EMPTY_TREE_ID,
+  type IndexPack,
+  MAX_BLOB_LENGTH,
   decodeIndex,
   decodeSnapshot,
   decodeTree,
@@ -207,4 +209,25 @@ test('snapshot and index round trips', () => {
   ];
   assert.deepEqual(decodeIndex(encodeIndex(packs)).packs, packs);
   assert.match(encodeIndex(packs).toString(), /\n$/);
+});
+
+test('encodeIndex writes packs handed over one at a time, of any size and with the largest numbers, as decodeIndex reads them', () => {
+  const hex = (n: number): string => n.toString(16).padStart(64, '0');
+  const packs: IndexPack[] = [0, 1, 3000, 0, 40].map((count, p) => ({
+    id: hex(1e6 + p) as Id,
+    blobs: Array.from({ length: count }, (_, i) => ({
+      id: hex(p * 1e5 + i) as Id,
+      type: i % 2 ? ('tree' as const) : ('data' as const),
+      offset: Number.MAX_SAFE_INTEGER - 2 * MAX_BLOB_LENGTH,
+      length: MAX_BLOB_LENGTH,
+      uncompressedLength: i % 3 ? MAX_BLOB_LENGTH : 0,
+    })),
+  }));
+  function* oneAtATime(): Generator<IndexPack> {
+    yield* packs;
+  }
+  const bytes = encodeIndex(oneAtATime());
+  assert.deepEqual(decodeIndex(bytes).packs, packs);
+  assert.deepEqual(bytes, encodeIndex(packs));
+  assert.deepEqual(decodeIndex(encodeIndex([])).packs, []);
 });
