@@ -25,6 +25,32 @@ export interface ExecutePruneOptions {
 
 const INDEX_MAX_BLOBS = 50_000;
 
+/** A pack is read for repacking in spans of about this much (more when one blob is larger). */
+const REPACK_SPAN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The byte ranges to read for a pack's used blobs, in pack order: consecutive used blobs share a
+ * span while it stays within REPACK_SPAN_BYTES (the unused ones between them are read too), so
+ * that a 16 MiB pack is not held whole.
+ */
+export function usedSpans(pack: CompactPack, used: Uint8Array): { start: number; end: number; blobs: number[] }[] {
+  const order = Array.from({ length: pack.count }, (_, k) => k)
+    .filter((k) => used[k])
+    .sort((a, b) => pack.offsets[a]! - pack.offsets[b]!);
+  const spans: { start: number; end: number; blobs: number[] }[] = [];
+  for (const k of order) {
+    const [start, end] = [pack.offsets[k]!, pack.offsets[k]! + pack.lengths[k]!];
+    const last = spans[spans.length - 1];
+    if (last && Math.max(last.end, end) - last.start <= REPACK_SPAN_BYTES) {
+      last.end = Math.max(last.end, end);
+      last.blobs.push(k);
+    } else {
+      spans.push({ start, end, blobs: [k] });
+    }
+  }
+  return spans;
+}
+
 /** Copies the used blobs of the packs to repack into new packs; returns the new packs' index entries. */
 async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePruneOptions): Promise<CompactPack[]> {
   const signal = options.signal;
@@ -47,18 +73,19 @@ async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePr
     const written = new MasterIndex();
     for (const [i, p] of plan.toRepack.entries()) {
       options.onProgress?.({ phase: 'repack', done: i, total: plan.toRepack.length });
-      const bytes = await repo.loadPackRange(p.id, 0, 0, signal);
-      for (let k = 0; k < p.blobs.count; k++) {
-        if (!p.used[k]) continue;
-        const b = packBlob(p.blobs, k);
-        if (written.has(b.type, b.id)) continue;
-        written.add(b.type, b.id, b.id, 0, 0, 0);
-        const sealed = bytes.subarray(b.offset, b.offset + b.length);
-        // decrypting verifies the blob before it is copied
-        const plain = repo.decryptBlob({ type: b.type, id: b.id, packId: p.id, uncompressedLength: b.uncompressedLength }, sealed);
-        if (plan.compressUncompressed && b.uncompressedLength === 0) writers[b.type].addBlob(b.type, b.id, plain);
-        else writers[b.type].addSealedBlob(b.type, b.id, sealed, b.uncompressedLength);
-        await upload();
+      for (const span of usedSpans(p.blobs, p.used)) {
+        const bytes = await repo.loadPackRange(p.id, span.start, span.end - span.start, signal);
+        for (const k of span.blobs) {
+          const b = packBlob(p.blobs, k);
+          if (written.has(b.type, b.id)) continue;
+          written.add(b.type, b.id, b.id, 0, 0, 0);
+          const sealed = bytes.subarray(b.offset - span.start, b.offset - span.start + b.length);
+          // decrypting verifies the blob before it is copied
+          const plain = repo.decryptBlob({ type: b.type, id: b.id, packId: p.id, uncompressedLength: b.uncompressedLength }, sealed);
+          if (plan.compressUncompressed && b.uncompressedLength === 0) writers[b.type].addBlob(b.type, b.id, plain);
+          else writers[b.type].addSealedBlob(b.type, b.id, sealed, b.uncompressedLength);
+          await upload();
+        }
       }
     }
     writers.data.finish();
