@@ -31,7 +31,8 @@ bool vp_streams_well(const uint8_t *src, size_t n, size_t raw) {
 }
 
 static int plain_begin(struct vp_plain_hash *h, ZSTD_DCtx *dctx, size_t raw, uint8_t *step, size_t step_len) {
-  *h = (struct vp_plain_hash){EVP_MD_CTX_new(), dctx, step, step_len, raw, 0, 1, VP_STREAM_OK};
+  /* left: what zstd still needs of the frame, nonzero until a frame has ended */
+  *h = (struct vp_plain_hash){.md = EVP_MD_CTX_new(), .dctx = dctx, .step = step, .step_len = step_len, .raw = raw, .left = 1, .status = VP_STREAM_OK};
   if (!h->md || EVP_DigestInit_ex(h->md, vp_sha256(), NULL) != 1 || (dctx && ZSTD_isError(ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only))))
     h->status = VP_STREAM_FAILED;
   return h->status;
