@@ -14,6 +14,7 @@ import type { Id } from '../../core/index.js';
 import { type CompactPack, MasterIndex, compactPack, expandPack, packBlob } from '../../repository/index/index.js';
 import { type PackFile, PackFileWriter, blobCompressionLevel, packFileBlobs } from '../../repository/pack/index.js';
 import type { IndexPack } from '../../repository/model/index.js';
+import { indexBatches } from './index-batches.js';
 import type { PrunePlan, PruneRepository, PruneStats } from './plan-prune.js';
 
 export interface ExecutePruneOptions {
@@ -22,8 +23,6 @@ export interface ExecutePruneOptions {
   /** Test hook: called between the steps ('packs-written', 'index-written', 'old-index-deleted'). */
   onStep?: (step: string) => void;
 }
-
-const INDEX_MAX_BLOBS = 50_000;
 
 /** A pack is read for repacking in spans of about this much (more when one blob is larger). */
 const REPACK_SPAN_BYTES = 4 * 1024 * 1024;
@@ -114,22 +113,10 @@ export async function executePrune(repo: PruneRepository, plan: PrunePlan, optio
   options.onStep?.('packs-written');
 
   // 2. new index, 3. old index files gone, 4. packs gone
-  // index files of at most INDEX_MAX_BLOBS entries, expanded to objects one pack at a time
+  // each pack's entries expanded to objects when the encoder comes to it
   const newIndex: CompactPack[] = [...plan.keptPacks.map((p) => p.blobs), ...created];
   const newIndexIds = new Set<Id>();
-  let batch: CompactPack[] = [];
-  let count = 0;
-  const writeBatch = async (): Promise<void> => {
-    if (batch.length) newIndexIds.add(await repo.saveIndexFile(expandEach(batch), signal));
-    batch = [];
-    count = 0;
-  };
-  for (const p of newIndex) {
-    if (count + p.count > INDEX_MAX_BLOBS) await writeBatch();
-    batch.push(p);
-    count += p.count;
-  }
-  await writeBatch();
+  for (const batch of indexBatches(newIndex, (p) => p.count)) newIndexIds.add(await repo.saveIndexFile(expandEach(batch), signal));
   options.onStep?.('index-written');
   for (const id of plan.indexFiles) if (!newIndexIds.has(id)) await repo.removeFile('index', id, signal);
   options.onStep?.('old-index-deleted');

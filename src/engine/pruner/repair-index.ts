@@ -6,6 +6,7 @@
 import { type Id, errorMessage } from '../../core/index.js';
 import type { IndexPack } from '../../repository/model/index.js';
 import type { PackHeaderBlob } from '../checker/index.js';
+import { indexBatches } from './index-batches.js';
 
 export interface RepairIndexRepository {
   listFiles(type: 'index' | 'data', signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }>;
@@ -22,8 +23,6 @@ export interface RepairIndexResult {
   oldIndexFiles: number;
   newIndexFiles: number;
 }
-
-const INDEX_MAX_BLOBS = 50_000;
 
 export async function repairIndex(
   repo: RepairIndexRepository,
@@ -62,21 +61,8 @@ export async function repairIndex(
     }
   }
   result.packs = entries.length;
-  let batch: IndexPack[] = [];
-  let count = 0;
   const written = new Set<Id>();
-  const flush = async (): Promise<void> => {
-    if (!batch.length) return;
-    written.add(await repo.saveIndexFile(batch, signal));
-    batch = [];
-    count = 0;
-  };
-  for (const e of entries) {
-    if (count + e.blobs.length > INDEX_MAX_BLOBS) await flush();
-    batch.push(e);
-    count += e.blobs.length;
-  }
-  await flush();
+  for (const batch of indexBatches(entries, (e) => e.blobs.length)) written.add(await repo.saveIndexFile(batch, signal));
   result.newIndexFiles = written.size;
   for (const id of oldIndex) if (!written.has(id)) await repo.removeFile('index', id, signal);
   return result;
