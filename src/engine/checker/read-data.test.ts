@@ -25,6 +25,15 @@ interface TestPack {
   blobs: CompactPack;
 }
 
+/** Every pack the repository's index lists, with its size in the backend. */
+async function indexedPacks(repo: Repository): Promise<TestPack[]> {
+  const packs: TestPack[] = [];
+  for await (const f of repo.backend.list('index')) {
+    for (const p of await repo.loadIndexFile(f.name as Id)) packs.push({ id: p.id, size: (await repo.backend.stat(handle('data', p.id))).size, blobs: compactPack(p) });
+  }
+  return packs;
+}
+
 /** A repository with a few packs of data blobs, compressible and not, and a tree. */
 async function repositoryWithPacks(): Promise<{ repo: Repository; packs: TestPack[] }> {
   const repo = await makeTestRepository();
@@ -34,14 +43,7 @@ async function repositoryWithPacks(): Promise<{ repo: Repository; packs: TestPac
   }
   await w.saveTree(Buffer.from('{"nodes":[]}\n'));
   await w.flush();
-  const packs: TestPack[] = [];
-  for await (const f of repo.backend.list('index')) {
-    for (const p of await repo.loadIndexFile(f.name as Id)) {
-      const size = (await repo.backend.stat(handle('data', p.id))).size;
-      packs.push({ id: p.id, size, blobs: compactPack(p) });
-    }
-  }
-  return { repo, packs };
+  return { repo, packs: await indexedPacks(repo) };
 }
 
 async function replacePack(repo: Repository, packId: Id, change: (bytes: Buffer) => void): Promise<void> {
@@ -177,11 +179,7 @@ test('blobs larger than their zstd window: hashed a step at a time on the native
   await w.saveDataBlob(big);
   await w.saveDataBlob(Buffer.alloc(100_000, 7));
   await w.flush();
-  const packs: TestPack[] = [];
-  for await (const f of repo.backend.list('index')) {
-    for (const p of await repo.loadIndexFile(f.name as Id)) packs.push({ id: p.id, size: (await repo.backend.stat(handle('data', p.id))).size, blobs: compactPack(p) });
-  }
-  const data = packs[0]!;
+  const data = (await indexedPacks(repo))[0]!;
   // an uncompressed length in the index: the blob is stored compressed
   const k = data.blobs.uncompressedLengths.findIndex((n) => n === big.length);
   assert.ok(k >= 0, 'the large blob is stored compressed');
@@ -303,11 +301,7 @@ test('blobs larger than a step of a local file: opened and hashed a step at a ti
     await w.saveDataBlob(big);
     await w.saveDataBlob(Buffer.alloc(70_000, 4));
     await w.flush();
-    const packs: TestPack[] = [];
-    for await (const f of repo.backend.list('index')) {
-      for (const p of await repo.loadIndexFile(f.name as Id)) packs.push({ id: p.id, size: (await repo.backend.stat(handle('data', p.id))).size, blobs: compactPack(p) });
-    }
-    const data = packs[0]!;
+    const data = (await indexedPacks(repo))[0]!;
     const k = data.blobs.lengths.findIndex((n) => n > 1.5 * MiB);
     assert.ok(k >= 0, `version ${version}: the large blob is in the pack`);
     const [offset, length] = [data.blobs.offsets[k]!, data.blobs.lengths[k]!];
