@@ -5,9 +5,10 @@
  * - the N·128·r-byte table is one mapping asked for huge pages (madvise): OpenSSL's fresh 32 MiB
  *   buffer took ≈ 90 ms of first-touch page faults per derivation (≈ 8,192 faults), a third of
  *   the whole derivation at restic's default strength;
- * - each ROMix keeps half its table and recomputes the other half as it reads it, and with p ≥ 2
- *   and two CPUs two threads share the p parts (see derive): restic's p = 7 in ≈ 335 ms against
- *   ≈ 485 on one thread with a full table, p = 1 in the same ≈ 90 ms with 16 MiB instead of 32;
+ * - each ROMix keeps a half or a third of its table and recomputes the rest as it reads it, and
+ *   with p ≥ 2 and two CPUs two threads share the p parts (see derive): restic's p = 7 in
+ *   ≈ 400 ms with 21 MiB against ≈ 485 on one thread with a full 32 MiB table, p = 1 in the same
+ *   ≈ 90 ms with 16 MiB;
  * - Salsa20/8 is the plain scalar form, like OpenSSL's. Its steps form one chain (add, rotate,
  *   xor), which SSE2 vectors run no faster (no vector rotate): an SSE2 form took ≈ 96 ms per p
  *   against OpenSSL's ≈ 58 ms.
@@ -86,30 +87,31 @@ static void block_mix(const uint32_t *in, const uint32_t *mix, uint32_t *out, ui
 static uint32_t integerify(const uint32_t *x, uint32_t r) { return x[(2 * (size_t)r - 1) * 16]; }
 
 /*
- * ROMix on one of B's p parts (128·r bytes at `bytes`) with a table of N / 2 entries at `v` and
- * three 128·r-byte scratch blocks at `xs`. Only the even entries are kept, and an odd one is
- * recomputed from the one before it when read: half the table for a quarter more BlockMix calls
- * (scrypt's time-memory trade-off), the same result.
+ * ROMix on one of B's p parts (128·r bytes at `bytes`) with a table of N / stride entries at `v`
+ * and four 128·r-byte scratch blocks at `xs`. Only every stride-th entry is kept, and another is
+ * recomputed from the one kept before it when read (scrypt's time-memory trade-off, the same
+ * result): stride 2 keeps half the table for a quarter more BlockMix calls, stride 3 a third of
+ * it for half more.
  */
-static void ro_mix(uint8_t *bytes, block_t *v, block_t *xs, uint64_t n, uint32_t r) {
+static void ro_mix(uint8_t *bytes, block_t *v, block_t *xs, uint64_t n, uint32_t r, uint32_t stride) {
   const size_t blocks = 2 * (size_t)r;
-  block_t *x = xs, *y = xs + blocks, *z = xs + 2 * blocks, *t;
+  block_t *x = xs, *y = xs + blocks, *t, *chain[2] = {xs + 2 * blocks, xs + 3 * blocks};
   uint32_t w[16];
   for (size_t b = 0; b < blocks; b++) {
     for (int k = 0; k < 16; k++) w[k] = load_le32(bytes + b * 64 + 4 * k);
     memcpy(&x[b], w, 64);
   }
   for (uint64_t i = 0; i < n; i++) {
-    if (i % 2 == 0) memcpy(&v[i / 2 * blocks], x, 64 * blocks);
+    if (i % stride == 0) memcpy(&v[i / stride * blocks], x, 64 * blocks);
     block_mix(x[0], NULL, y[0], r);
     t = x, x = y, y = t;
   }
   for (uint64_t i = 0; i < n; i++) {
     const uint64_t j = integerify(x[0], r) & (n - 1);
-    const block_t *vj = &v[j / 2 * blocks];
-    if (j % 2 != 0) { /* one BlockMix past the even entry kept */
-      block_mix(vj[0], NULL, z[0], r);
-      vj = z;
+    const block_t *vj = &v[j / stride * blocks];
+    for (uint64_t k = 0; k < j % stride; k++) { /* entry j is j % stride BlockMix calls past the one kept */
+      block_mix(vj[0], NULL, chain[k & 1][0], r);
+      vj = chain[k & 1];
     }
     block_mix(x[0], vj[0], y[0], r);
     t = x, x = y, y = t;
@@ -139,13 +141,14 @@ struct sc_lane {
   struct sc_job *job;
   uint8_t *b;
   block_t *v, *scratch;
+  uint32_t stride;
   atomic_uint *next;
 };
 
 static void *mix_parts(void *arg) {
   struct sc_lane *l = arg;
   const size_t part = 128 * (size_t)l->job->r;
-  for (unsigned i; (i = atomic_fetch_add(l->next, 1)) < l->job->p;) ro_mix(l->b + i * part, l->v, l->scratch, l->job->n, l->job->r);
+  for (unsigned i; (i = atomic_fetch_add(l->next, 1)) < l->job->p;) ro_mix(l->b + i * part, l->v, l->scratch, l->job->n, l->job->r, l->stride);
   return NULL;
 }
 
@@ -158,20 +161,22 @@ static uint32_t lanes_for(uint32_t p) {
 
 /*
  * B = PBKDF2(password, salt, 1, p·128·r); each part ROMixed; out = PBKDF2(password, B, 1, length).
- * Every ROMix keeps half a table: restic's strength (N = 2^15, r = 8) then maps 16 MiB
- * instead of 32, the largest allocation at a command's start, for the same derivation time at
+ * The table is the largest allocation at a command's start. One thread keeps half of it:
+ * restic's strength (N = 2^15, r = 8) maps 16 MiB instead of 32 for the same derivation time at
  * p = 1 (fewer first-touch faults pay for the extra mixing). The parts are independent: with
- * p ≥ 2 and two CPUs, two threads share them, each with its own half table, so restic's p = 7
- * takes ≈ 5/7 of one thread's time in one table's memory. When the second thread cannot be
+ * p ≥ 2 and two CPUs, two threads share them, each keeping a third of a table, so restic's
+ * p = 7 takes ≈ 400 ms in 21 MiB (check of restic's /usr/share repository: peak RSS 83 against
+ * 88 MiB with two half tables, 1.019 of the time, 8 pairs). When the second thread cannot be
  * started, this one mixes every part.
  */
 static bool derive(struct sc_job *j) {
   const size_t part = 128 * (size_t)j->r, parts = part * j->p;
   if (j->n < 2 || (j->n & (j->n - 1)) != 0 || j->n > ((uint64_t)1 << 32) || j->n > SIZE_MAX / part / 2 || parts > INT32_MAX) return false;
   const uint32_t lanes = lanes_for(j->p);
-  const size_t table = (size_t)(j->n / 2) * part;
+  const uint32_t stride = lanes == 2 ? 3 : 2;
+  const size_t table = (size_t)((j->n + stride - 1) / stride) * part;
   uint8_t *b = malloc(parts);
-  block_t *scratch = aligned_alloc(64, 3 * part * lanes);
+  block_t *scratch = aligned_alloc(64, 4 * part * lanes);
   void *base = NULL;
   size_t mapped = 0;
   uint8_t *v = b && scratch ? map_table(table * lanes, &base, &mapped) : NULL;
@@ -179,7 +184,7 @@ static bool derive(struct sc_job *j) {
   if (ok) {
     atomic_uint next = 0;
     struct sc_lane lane[2];
-    for (uint32_t k = 0; k < lanes; k++) lane[k] = (struct sc_lane){j, b, (block_t *)(v + k * table), scratch + k * 3 * 2 * j->r, &next};
+    for (uint32_t k = 0; k < lanes; k++) lane[k] = (struct sc_lane){j, b, (block_t *)(v + k * table), scratch + k * 4 * 2 * j->r, stride, &next};
     pthread_t second;
     const bool two = lanes == 2 && pthread_create(&second, NULL, mix_parts, &lane[1]) == 0;
     mix_parts(&lane[0]);
@@ -187,7 +192,7 @@ static bool derive(struct sc_job *j) {
   }
   ok = ok && PKCS5_PBKDF2_HMAC((const char *)j->password, (int)j->password_len, b, (int)parts, 1, EVP_sha256(), (int)j->out_len, j->out) == 1;
   if (b) OPENSSL_cleanse(b, parts);
-  if (scratch) OPENSSL_cleanse(scratch, 3 * part * lanes);
+  if (scratch) OPENSSL_cleanse(scratch, 4 * part * lanes);
   free(b);
   free(scratch);
   if (base && base != MAP_FAILED) munmap(base, mapped);

@@ -24,7 +24,7 @@ describe('native scrypt', () => {
     });
   }
 
-  // p ≥ 2 on two CPUs or more takes the two-thread form, each thread with half a table
+  // p ≥ 2 on two CPUs or more takes the two-thread form, each thread with a third of a table
   test('the same bytes as node:crypto for random passwords, salts, N, r, p and lengths', async () => {
     for (let i = 0; i < 40; i++) {
       const [N, r, p, length] = [2 ** randomInt(1, 12), randomInt(1, 10), randomInt(1, 5), randomInt(1, 130)];
