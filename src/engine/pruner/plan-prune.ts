@@ -28,6 +28,8 @@ export interface PruneRepository {
   /** True when this copy of a blob failed verification while it was loaded in this run. */
   copyFailed(packId: Id, offset: number): boolean;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
+  /** loadPackRange into the caller's buffer (repack reuses one from span to span). */
+  loadPackRangeInto(packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
   decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array): Buffer;
   /** Where new packs are best built so that savePackFile links rather than copies them (Backend.packFileDir). */
   readonly packFileDir?: string;
