@@ -78,6 +78,15 @@ static bool poly1305_aes_init(struct poly_mac *a, const uint8_t mac_k[16], const
 
 static const uint8_t ZERO16[16];
 
+bool iv_is_zero(const uint8_t iv[16]) { return memcmp(iv, ZERO16, IV_LENGTH) == 0; }
+
+/* Compares two tags in constant time. */
+static bool tags_equal(const uint8_t a[16], const uint8_t b[16]) {
+  uint8_t diff = 0;
+  for (int i = 0; i < 16; i++) diff |= (uint8_t)(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 /* The three key parts at argv[0..2] (common.h). */
 bool get_key_args(napi_env env, napi_value *argv, uint8_t **enc, uint8_t **mac_k, uint8_t **mac_r) {
   size_t el, kl, rl;
@@ -101,7 +110,7 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
   uint8_t nonce[IV_LENGTH];
   do {
     if (RAND_bytes(nonce, IV_LENGTH) != 1) return false;
-  } while (memcmp(nonce, ZERO16, IV_LENGTH) == 0);
+  } while (iv_is_zero(nonce));
   struct poly_mac mac;
   EVP_CIPHER_CTX *ctx = poly1305_aes_init(&mac, mac_k, mac_r, nonce, n) ? ctr_start(enc, nonce) : NULL;
   bool ok = ctx != NULL;
@@ -120,16 +129,14 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
 bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out, int64_t *plain_len) {
   *plain_len = -1;
-  if (n < CIPHERTEXT_OVERHEAD || memcmp(in, ZERO16, IV_LENGTH) == 0) return true;
+  if (n < CIPHERTEXT_OVERHEAD || iv_is_zero(in)) return true;
   size_t len = n - CIPHERTEXT_OVERHEAD;
   uint8_t iv[IV_LENGTH], tag[16];
   memcpy(iv, in, IV_LENGTH);
   const uint8_t *ct = in + IV_LENGTH;
   struct poly_mac mac;
   if (!poly1305_aes_init(&mac, mac_k, mac_r, iv, len) || !poly_mac_update(&mac, ct, len) || !poly_mac_final(&mac, tag)) return false;
-  uint8_t diff = 0;
-  for (int i = 0; i < 16; i++) diff |= (uint8_t)(tag[i] ^ ct[len + i]);
-  if (diff != 0) return true;
+  if (!tags_equal(tag, ct + len)) return true;
   if (overlaps(out, ct, len)) {
     memmove(out, ct, len);
     ct = out;
@@ -158,10 +165,9 @@ bool open_stream_step(blob_opening *o, uint8_t *ct, size_t n) {
 }
 
 bool open_stream_end(blob_opening *o, const uint8_t tag[16], bool *authentic) {
-  uint8_t mine[16], diff = 0;
+  uint8_t mine[16];
   const bool ok = poly_mac_final(&o->mac, mine);
-  for (int i = 0; i < 16; i++) diff |= (uint8_t)(mine[i] ^ tag[i]);
-  *authentic = ok && diff == 0;
+  *authentic = ok && tags_equal(mine, tag);
   EVP_CIPHER_CTX_free(o->ctr);
   free(o);
   return ok;
@@ -206,7 +212,7 @@ static napi_value js_open_into(napi_env env, napi_callback_info info) {
   if (!get_key_args(env, argv, &enc, &mac_k, &mac_r) || !get_u8(env, argv[3], "data", &in, &n) ||
       !get_u8(env, argv[4], "out", &out, &out_len) || !get_int64(env, argv[5], "outOffset", &off))
     return NULL;
-  if (n < CIPHERTEXT_OVERHEAD || memcmp(in, ZERO16, IV_LENGTH) == 0) return make_int64(env, -1);
+  if (n < CIPHERTEXT_OVERHEAD || iv_is_zero(in)) return make_int64(env, -1);
   if (off < 0 || (uint64_t)off > out_len || out_len - (size_t)off < n - CIPHERTEXT_OVERHEAD) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "openInto: the output buffer is too small");
     return NULL;

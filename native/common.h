@@ -52,6 +52,8 @@ bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
  * plaintext is not authenticated until open_stream_end compares the tag (`*authentic`) and frees
  * the state. NULL or false when OpenSSL fails. One thread at a time.
  */
+/* restic refuses an all-zero IV (a blob never sealed); open_blob and the stream treat it as damage. */
+bool iv_is_zero(const uint8_t iv[16]);
 typedef struct blob_opening blob_opening;
 blob_opening *open_stream_begin(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t iv[16], size_t ct_len);
 bool open_stream_step(blob_opening *o, uint8_t *ct, size_t n);

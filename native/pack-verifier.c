@@ -93,12 +93,11 @@ static size_t overlap(size_t at, size_t n, size_t from, size_t to, size_t *skip)
 }
 
 void vp_blob_stream_step(struct vp_blob_stream *s, uint8_t *bytes, size_t n) {
-  static const uint8_t zero_iv[IV_LENGTH];
   const size_t at = s->pos, ct_end = s->len - 16;
   s->pos += n;
   if (s->status != VP_OK || s->failed) return;
   if (at == 0) { /* the IV: the first step holds it whole */
-    if (n < CIPHERTEXT_OVERHEAD || memcmp(bytes, zero_iv, IV_LENGTH) == 0) {
+    if (n < CIPHERTEXT_OVERHEAD || iv_is_zero(bytes)) {
       s->status = VP_SEALED;
       return;
     }

@@ -152,7 +152,7 @@ static void *mix_parts(void *arg) {
   return NULL;
 }
 
-/* Two threads when there are two parts or more and two CPUs to run them: each then keeps half a table. */
+/* Two threads when there are two parts or more and two CPUs to run them: each then keeps a third of a table. */
 static uint32_t lanes_for(uint32_t p) {
   cpu_set_t set;
   const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;

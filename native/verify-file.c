@@ -26,18 +26,17 @@ static bool read_piece(struct vp_job *j, int fd, uint8_t *into, size_t len, off_
   return true;
 }
 
-/* A piece holding one blob larger than a file step, from its first byte: read a step at a time. */
-static bool streams_from_file(const struct vp_job *j, const double *p) {
-  const double *b = (const double *)j->blobs.bytes + (size_t)p[2] * j->stride;
-  return p[3] - p[2] == 1 && b[0] == p[0] && b[1] > (double)VP_FILE_STEP && j->pack.len >= VP_FILE_STEP && j->plain.len > 0;
+/* Piece `p`'s blob `b` when the piece is that one blob, from its first byte, and larger than a
+ * step (the piece, hence a step, fits the buffer: file_parts checked it): read a step at a time. */
+static bool streams_from_file(const struct vp_job *j, const double *p, const double *b) {
+  return p[3] - p[2] == 1 && b[0] == p[0] && b[1] > (double)VP_FILE_STEP && j->plain.len > 0;
 }
 
 /* That piece's steps into the pack's hash, then its blob's (vp_blob_stream); its VP_* status. */
-static int stream_blob(struct vp_job *j, ZSTD_DCtx *dctx, int fd, const double *p, bool first) {
-  const double *b = (const double *)j->blobs.bytes + (size_t)p[2] * j->stride;
+static int stream_blob(struct vp_job *j, ZSTD_DCtx *dctx, int fd, const double *p, const double *b, bool first) {
   if (!(b[1] + b[0] <= p[1] && b[2] >= 0)) return VP_BOUNDS;
   struct vp_blob_stream s;
-  vp_blob_stream_begin(&s, j->enc, j->mac_k, j->mac_r, (size_t)b[1], (size_t)b[2], dctx, j->plain.bytes, j->plain.len < VP_STREAM_STEP ? j->plain.len : VP_STREAM_STEP);
+  vp_blob_stream_begin(&s, j->enc, j->mac_k, j->mac_r, (size_t)b[1], (size_t)b[2], dctx, j->plain.bytes, vp_step_len(j));
   for (double at = p[0]; at < p[1] && !j->io_errno;) {
     const size_t len = p[1] - at < (double)VP_FILE_STEP ? (size_t)(p[1] - at) : VP_FILE_STEP;
     if (!read_piece(j, fd, j->pack.bytes, len, (off_t)at)) break;
@@ -58,8 +57,9 @@ void vp_execute_file(struct vp_job *j, ZSTD_DCtx *dctx) {
   size_t n = j->pieces.len / (4 * sizeof(double));
   for (size_t k = 0; k < n && !j->failed; k++, p += 4) {
     size_t len = (size_t)(p[1] - p[0]);
-    if (streams_from_file(j, p)) {
-      j->out.bytes[(size_t)p[2]] = (uint8_t)stream_blob(j, dctx, fd, p, k == 0);
+    const double *first_blob = (const double *)j->blobs.bytes + (size_t)p[2] * j->stride;
+    if (streams_from_file(j, p, first_blob)) {
+      j->out.bytes[(size_t)p[2]] = (uint8_t)stream_blob(j, dctx, fd, p, first_blob, k == 0);
       if (j->io_errno) break;
       continue;
     }

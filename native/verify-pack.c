@@ -63,7 +63,7 @@ int vp_verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i) {
   uint8_t id[32];
   if (raw > 0 && j->stride == 3 && j->plain.len > 0 && vp_streams_well(sealed, (size_t)n, (size_t)raw)) {
     /* check: only the hash is kept (verify-pack.h) */
-    int s = vp_hash_zstd_stream(dctx, sealed, (size_t)n, (size_t)raw, j->plain.bytes, j->plain.len < VP_STREAM_STEP ? j->plain.len : VP_STREAM_STEP, id);
+    int s = vp_hash_zstd_stream(dctx, sealed, (size_t)n, (size_t)raw, j->plain.bytes, vp_step_len(j), id);
     if (s == VP_STREAM_FAILED) j->failed = true;
     if (s != VP_STREAM_OK) return s == VP_STREAM_DAMAGED ? VP_ZSTD : VP_HASH;
     return memcmp(id, j->ids.bytes + i * ENTRY_ID_SIZE, ENTRY_ID_SIZE) == 0 ? VP_OK : VP_HASH;

@@ -100,6 +100,9 @@ struct vp_job {
   napi_async_work work;
 };
 
+/* The step a streamed hash decompresses into: the start of `plain`. */
+static inline size_t vp_step_len(const struct vp_job *j) { return j->plain.len < VP_STREAM_STEP ? j->plain.len : VP_STREAM_STEP; }
+
 /* Blob `i` of the request verified in place; its VP_* status. */
 int vp_verify_blob(struct vp_job *j, ZSTD_DCtx *dctx, size_t i);
 /* The piece's bytes into the pack's SHA-256 (begun when `first`). False when OpenSSL fails. */

@@ -70,13 +70,13 @@ async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePr
   };
   try {
     const written = new MasterIndex();
-    let spans = Buffer.alloc(0);
+    let spanBytes = Buffer.alloc(0);
     for (const [i, p] of plan.toRepack.entries()) {
       options.onProgress?.({ phase: 'repack', done: i, total: plan.toRepack.length });
       for (const span of usedSpans(p.blobs, p.used)) {
         // one buffer for every span: the writer has copied a blob before the next span is read
-        if (spans.length < span.end - span.start) spans = Buffer.allocUnsafe(Math.max(span.end - span.start, REPACK_SPAN_BYTES));
-        const bytes = spans.subarray(0, span.end - span.start);
+        if (spanBytes.length < span.end - span.start) spanBytes = Buffer.allocUnsafe(Math.max(span.end - span.start, REPACK_SPAN_BYTES));
+        const bytes = spanBytes.subarray(0, span.end - span.start);
         await repo.loadPackRangeInto(p.id, span.start, bytes, signal);
         for (const k of span.blobs) {
           const b = packBlob(p.blobs, k);

@@ -46,7 +46,7 @@ const MAX_ENTRY_JSON = 180;
 
 /**
  * The index file's JSON, a pack at a time into one buffer: `packs` may be a generator that makes
- * each pack's entries when asked (prune's 50,000 blobs per file), so that no more than one pack's
+ * each pack's entries when asked (prune's files of up to 20,000 blobs), so that no more than one pack's
  * entries and JSON live as objects and strings at once, beside the file's bytes. The buffer grows
  * ahead by each pack's largest size rather than by the JSON's exact one.
  */

@@ -99,7 +99,7 @@ export const PACK_PIECE_BYTES = 4 * 1024 * 1024;
  * The same from a local file (verifyPackFile): no turn of the event loop per piece there, so
  * smaller pieces cost no time and hold less (/usr/share's repository: peak RSS −4 to −5 MiB). A
  * larger blob is a piece of its own, which the addon reads, opens and hashes a step of this size
- * at a time (the 2 GiB dataset's repository: peak RSS 80 against 88 MiB).
+ * at a time (the 2 GiB dataset's repository: peak RSS 79 against 86 MiB).
  */
 const FILE_PIECE_BYTES = 1024 * 1024;
 /**
