@@ -7,7 +7,8 @@
  *     ranged read into reused span buffers (a one-blob span over SPAN_BYTES: into one of the
  *     LARGE_PAIRS pairs of large-span buffers), then one request on the thread pool opens all
  *     its blobs (decrypt in place, decompress, verify: the main thread only hands them out),
- *     then per blob: write to every file and offset that needs it; give the buffers back
+ *     then per blob: write to every file and offset that needs it (on the thread pool, beside
+ *     the other spans' openings); once the span's writes are done, give the buffers back
  *   a file whose last write is done is closed, gets its metadata, is renamed into place and
  *     gets its hard links
  *   except a small new file (one blob of at most SMALL_FILE_BYTES, or none, nothing at its name
@@ -128,16 +129,18 @@ export class PackRestorer {
       await this.reader.loadPackRangeInto(packId, span.start, bytes, this.signal);
     } catch (err) {
       // each blob of the span through its other copies, one at a time
+      const writes: Promise<void>[] = [];
       let i = span.from;
       while (i < span.to) {
         const j = this.sameBlobEnd(rows, i, span.to);
         const plain = await this.otherCopy(packId, rows[i]!, err);
         for (let k = i; k < j; k++) {
-          if (plain) this.writeBlob(rows[k]!, plain, undefined);
+          if (plain) this.writeBlob(rows[k]!, plain, undefined, writes);
           else this.failFile(this.plan.file(rows[k]!), err);
         }
         i = j;
       }
+      await Promise.all(writes);
       return false;
     }
     await this.writeSpan(packId, rows, span, bytes, buffers.plain, slot);
@@ -146,34 +149,39 @@ export class PackRestorer {
 
   /**
    * Opens the blobs of a span (`bytes`) in one request, each once however many rows use it, then
-   * writes each to its rows. A plaintext stays valid until the span's buffers are given back:
-   * uncompressed blobs are decrypted in place in `bytes`, compressed ones each have their own
-   * place in `plain`.
+   * writes each to its rows, and waits for the writes. A plaintext stays valid until the span's
+   * buffers are given back: uncompressed blobs are decrypted in place in `bytes`, compressed ones
+   * each have their own place in `plain`.
    */
   private async writeSpan(packId: Id, rows: readonly number[], span: Span, bytes: Buffer, plain: Buffer, slot: BatchSlot | undefined): Promise<void> {
     const opened = await this.openSpan(rows, span, bytes, plain);
-    let i = span.from;
-    for (let b = 0; i < span.to; b++) {
-      const row = rows[i]!;
-      const j = this.sameBlobEnd(rows, i, span.to);
-      if (slot) {
-        const file = this.plan.file(row);
-        const plainLength = this.plan.uncompressedLength(row) || this.plan.length(row) - 32;
-        if (this.batchable(file, row, plainLength) && !slot.batch.fits(this.files.path(file).length, plainLength)) await this.rotate(slot);
+    const writes: Promise<void>[] = [];
+    try {
+      let i = span.from;
+      for (let b = 0; i < span.to; b++) {
+        const row = rows[i]!;
+        const j = this.sameBlobEnd(rows, i, span.to);
+        if (slot) {
+          const file = this.plan.file(row);
+          const plainLength = this.plan.uncompressedLength(row) || this.plan.length(row) - 32;
+          if (this.batchable(file, row, plainLength) && !slot.batch.fits(this.files.path(file).length, plainLength)) await this.rotate(slot);
+        }
+        let content: Buffer | undefined;
+        if (!(opened instanceof Error) && opened.status[b] === BlobStatus.ok) {
+          const [offset, length, raw, at] = opened.blobs.subarray(b * OPEN_BLOB_FIELDS, (b + 1) * OPEN_BLOB_FIELDS) as unknown as [number, number, number, number];
+          content = raw > 0 ? plain.subarray(at, at + raw) : bytes.subarray(offset, offset + length - 32);
+        } else {
+          const err = opened instanceof Error ? opened : blobOpenError(opened.status[b]!, `data blob ${this.plan.blobId(row)} in pack ${packId}`);
+          content = await this.otherCopy(packId, row, err);
+          if (!content) for (let k = i; k < j; k++) this.failFile(this.plan.file(rows[k]!), err);
+        }
+        if (content) {
+          for (let k = i; k < j; k++) this.writeBlob(rows[k]!, content, slot, writes);
+        }
+        i = j;
       }
-      let content: Buffer | undefined;
-      if (!(opened instanceof Error) && opened.status[b] === BlobStatus.ok) {
-        const [offset, length, raw, at] = opened.blobs.subarray(b * OPEN_BLOB_FIELDS, (b + 1) * OPEN_BLOB_FIELDS) as unknown as [number, number, number, number];
-        content = raw > 0 ? plain.subarray(at, at + raw) : bytes.subarray(offset, offset + length - 32);
-      } else {
-        const err = opened instanceof Error ? opened : blobOpenError(opened.status[b]!, `data blob ${this.plan.blobId(row)} in pack ${packId}`);
-        content = await this.otherCopy(packId, row, err);
-        if (!content) for (let k = i; k < j; k++) this.failFile(this.plan.file(rows[k]!), err);
-      }
-      if (content) {
-        for (let k = i; k < j; k++) this.writeBlob(rows[k]!, content, slot);
-      }
-      i = j;
+    } finally {
+      await Promise.all(writes); // the buffers are reused once they are done (writes never reject)
     }
   }
 
@@ -234,7 +242,11 @@ export class PackRestorer {
     return plain;
   }
 
-  private writeBlob(row: number, plain: Buffer, slot: BatchSlot | undefined): void {
+  /**
+   * Writes the blob of `row` to its file: into the slot's batch, or on the thread pool (the write
+   * joins `writes`; `plain` must stay unchanged until they settle).
+   */
+  private writeBlob(row: number, plain: Buffer, slot: BatchSlot | undefined, writes: Promise<void>[]): void {
     const file = this.plan.file(row);
     if (this.files.failed(file)) return;
     if (slot && this.batchable(file, row, plain.length)) {
@@ -244,8 +256,13 @@ export class PackRestorer {
         return;
       }
     }
+    writes.push(this.writeToFile(file, this.plan.fileOffset(row), plain));
+  }
+
+  /** Writes one blob of `file` at `offset`, and finishes the file after its last write (never rejects). */
+  private async writeToFile(file: number, offset: number, plain: Buffer): Promise<void> {
     try {
-      this.writer.write(file, this.plan.fileOffset(row), plain);
+      await this.writer.writeAsync(file, offset, plain);
     } catch (err) {
       this.failFile(file, err);
       return;
