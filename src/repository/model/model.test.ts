@@ -79,8 +79,17 @@ test('goTimeEquals agrees with parseGoTime on any time, zone and shape', () => {
   assert.equal(same('2015-11-10t22:10:09.445482227z', 1447193409445482227n), true);
   assert.equal(same('2015-11-10T22:10:09.4454822279999+01:00', 1447189809445482227n), true);
   assert.equal(same('12015-01-01T00:00:00Z', goTimeToNs(parseGoTime('12015-01-01T00:00:00Z'))), true);
-  for (const bad of ['', 'yesterday', '2015-11-10T22:10:09.+01:00', '2015-13-10T22:10:09Z', '2015-11-10T22:10:09+0100', '2015-11-10T22:10:09']) {
+  for (const bad of ['', 'yesterday', '2015-11-10T22:10:09.+01:00', '2015-13-10T22:10:09Z', '2015-11-10T22:10:09+0100', '2015-11-10T22:10:09', '2015-11-10T24:10:09Z', '2015-11-10T22:10:09Zx']) {
     assert.equal(goTimeEquals(bad, 1447189809, 0), false, bad);
+    assert.throws(() => parseGoTime(bad), FormatError, bad);
+  }
+  // parseGoTime reads the usual shape without its regular expression: the same instant, nanoseconds and zone either way
+  for (const [usual, other] of [
+    ['2015-11-10T22:10:09.445482227+01:00', '2015-11-10t22:10:09.4454822279+01:00'],
+    ['1969-12-31T23:59:59.5-00:30', '1969-12-31t23:59:59.500000000000-00:30'],
+    ['2024-02-29T12:00:00Z', '2024-02-29t12:00:00z'],
+  ] as const) {
+    assert.deepEqual(parseGoTime(usual), parseGoTime(other), usual);
   }
 });
 

@@ -38,6 +38,8 @@ export function civilFromDays(z: number): [number, number, number] {
 }
 
 export function parseGoTime(s: string): GoTime {
+  // the usual shape without the regular expression (a restore reads two times per file)
+  if (readUsualGoTime(s)) return { unixSeconds: BigInt(usual.unixSeconds), nanos: usual.nanos, offsetMinutes: usual.offsetMinutes };
   const m = PATTERN.exec(s);
   if (!m) throw new FormatError(`invalid time ${JSON.stringify(s.slice(0, 60))}`);
   const [, y, mo, d, h, mi, se, frac, zone] = m;
@@ -64,13 +66,15 @@ function digits(s: string, at: number, end: number): number {
   return n;
 }
 
+/** What readUsualGoTime read last (one object, reused: the backup reads two times per file). */
+const usual = { unixSeconds: 0, nanos: 0, offsetMinutes: 0 };
+
 /**
- * Whether the stored time `s` is the instant (`unixSeconds`, `nanos`), whatever zone it was
- * written in. The backup compares two stored times per file with the file's lstat; this reads the
- * usual shape (four-digit year, up to nine fractional digits) without a regular expression or
- * bigints, and leaves any other shape to parseGoTime.
+ * Reads the usual shape of a stored time (four-digit year, up to nine fractional digits, 'Z' or
+ * ±HH:MM) into `usual` without a regular expression or bigints; false for any other shape, which
+ * parseGoTime's regular expression then decides.
  */
-export function goTimeEquals(s: string, unixSeconds: number, nanos: number): boolean {
+function readUsualGoTime(s: string): boolean {
   const n = s.length;
   if (n >= 20 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && (s.charCodeAt(10) | 0x20) === 0x74 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
     const year = digits(s, 0, 4);
@@ -113,10 +117,21 @@ export function goTimeEquals(s: string, unixSeconds: number, nanos: number): boo
       second >= 0 &&
       second <= 60
     ) {
-      const local = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-      return local - offset * 60 === unixSeconds && frac === nanos;
+      usual.unixSeconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset * 60;
+      usual.nanos = frac;
+      usual.offsetMinutes = offset;
+      return true;
     }
   }
+  return false;
+}
+
+/**
+ * Whether the stored time `s` is the instant (`unixSeconds`, `nanos`), whatever zone it was
+ * written in. The backup compares two stored times per file with the file's lstat.
+ */
+export function goTimeEquals(s: string, unixSeconds: number, nanos: number): boolean {
+  if (readUsualGoTime(s)) return usual.unixSeconds === unixSeconds && usual.nanos === nanos;
   try {
     const t = parseGoTime(s);
     return t.unixSeconds === BigInt(unixSeconds) && t.nanos === nanos;
