@@ -8,6 +8,9 @@
  *   2. write new index files describing every pack that stays plus the new ones
  *   3. delete the old index files
  *   4. delete the packs that are no longer referenced (repacked, unused, unindexed)
+ *
+ * A plan with nothing to delete or repack, whose index files name only packs that stay
+ * (`indexCurrent`), writes and deletes nothing, as restic's prune.
  */
 import { closeSync } from 'node:fs';
 import type { Id } from '../../core/index.js';
@@ -111,6 +114,7 @@ function* expandEach(packs: readonly CompactPack[]): Generator<IndexPack> {
 export async function executePrune(repo: PruneRepository, plan: PrunePlan, options: ExecutePruneOptions = {}): Promise<PruneStats> {
   const signal = options.signal;
   const stats: PruneStats = { ...plan.stats };
+  if (plan.indexCurrent) return stats;
   // 1. repack
   const created = await repack(repo, plan, options);
   stats.newPacks = created.length;

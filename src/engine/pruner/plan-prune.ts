@@ -80,7 +80,7 @@ export interface PrunePack {
 /** What a prune will do; `executePrune` carries it out. */
 export interface PrunePlan {
   readonly stats: PruneStats;
-  /** The index files read: all are replaced. */
+  /** The index files read: all are replaced (unless `indexCurrent`). */
   readonly indexFiles: readonly Id[];
   /** Packs that stay as they are (their entries go into the new index files). */
   readonly keptPacks: readonly PrunePack[];
@@ -92,6 +92,11 @@ export interface PrunePlan {
   readonly unindexed: readonly Id[];
   /** Uncompressed blobs of repacked packs are compressed (repository v2, --repack-uncompressed). */
   readonly compressUncompressed: boolean;
+  /**
+   * Nothing is deleted or repacked and every pack the index files name stays: new index files
+   * would list what they list, so they are left as they are (restic's prune leaves them too).
+   */
+  readonly indexCurrent: boolean;
 }
 
 /** A plan as plain data (for --dry-run output and logs): the figures and the packs it names. */
@@ -257,5 +262,6 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
   stats.unindexedPacks = unindexed.length;
   stats.bytesToRepack = repackBytes;
   stats.bytesFreed = toDelete.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0) + toRepack.reduce((a, p) => a + p.unusedBytes, 0) + unindexed.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0);
-  return { stats, indexFiles, keptPacks, toRepack, toDelete, unindexed, compressUncompressed };
+  const indexCurrent = toDelete.length === 0 && toRepack.length === 0 && unindexed.length === 0 && keptPacks.length === packs.size;
+  return { stats, indexFiles, keptPacks, toRepack, toDelete, unindexed, compressUncompressed, indexCurrent };
 }

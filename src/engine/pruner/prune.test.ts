@@ -57,3 +57,33 @@ test('planPrune decides and writes nothing; executePrune carries the plan out, c
   assert.equal(again.stats.unusedBlobs, 0);
   assert.equal(again.toRepack.length + again.toDelete.length + again.unindexed.length, 0);
 });
+
+test('a prune with nothing to delete or repack leaves the index files as they are; an indexed pack that is gone still makes it rewrite them', async () => {
+  const repo = await makeTestRepository();
+  const writer = new RepositoryWriter(repo);
+  const used = await writer.saveDataBlob(Buffer.from('used by the snapshot\n'.repeat(100)));
+  const tree = await writer.saveTree(encodeTree([fileNode('used.txt', [used])]));
+  await writer.flush();
+  await writer.saveSnapshot({ time: TIME, tree, paths: ['/srv'] });
+  const before = await files(repo);
+
+  const plan = await planPrune(repo);
+  assert.ok(plan.indexCurrent);
+  const stats = await executePrune(repo, plan);
+  assert.equal(stats.newPacks, 0);
+  assert.deepEqual(await files(repo), before, 'a prune that changes nothing wrote or removed a file');
+
+  // a second, unused pack that the index names but that is gone from data/
+  const orphan = new RepositoryWriter(repo);
+  const lost = await orphan.saveDataBlob(Buffer.from('in a pack that will be gone\n'.repeat(100)));
+  await orphan.flush();
+  const lostPack = repo.index.lookup('data', lost)!.packId;
+  await repo.removeFile('data', lostPack);
+  const gone = await planPrune(repo);
+  assert.equal(gone.indexCurrent, false);
+  await executePrune(repo, gone);
+  const after = await Repository.open(repo.backend, { password: 'test' });
+  await after.loadIndex();
+  assert.equal(after.index.lookup('data', lost), undefined, 'the entry of the pack that is gone was dropped from the index');
+  assert.ok(after.index.lookup('data', used));
+});
