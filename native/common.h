@@ -45,6 +45,9 @@ bool seal_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
 bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t *in, size_t n,
                uint8_t *out, int64_t *plain_len);
 
+/* restic refuses an all-zero IV (a blob never sealed); open_blob and the stream treat it as damage. */
+bool iv_is_zero(const uint8_t iv[16]);
+
 /*
  * open_blob a step at a time, for a blob too large to hold (check of a large blob read from a
  * file): begin with its IV and ciphertext length; each step takes the MAC of the next `n`
@@ -52,8 +55,6 @@ bool open_blob(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac
  * plaintext is not authenticated until open_stream_end compares the tag (`*authentic`) and frees
  * the state. NULL or false when OpenSSL fails. One thread at a time.
  */
-/* restic refuses an all-zero IV (a blob never sealed); open_blob and the stream treat it as damage. */
-bool iv_is_zero(const uint8_t iv[16]);
 typedef struct blob_opening blob_opening;
 blob_opening *open_stream_begin(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], const uint8_t iv[16], size_t ct_len);
 bool open_stream_step(blob_opening *o, uint8_t *ct, size_t n);

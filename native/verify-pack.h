@@ -69,7 +69,7 @@ void vp_blob_stream_begin(struct vp_blob_stream *s, const uint8_t *enc, const ui
 void vp_blob_stream_step(struct vp_blob_stream *s, uint8_t *bytes, size_t n);
 int vp_blob_stream_end(struct vp_blob_stream *s, const uint8_t id[32], bool *failed);
 
-/* A request of verify-pack.c: verifyPackBlobs, verifyPackFile or openPackBlobs. */
+/* Which end of the pack's hash a verifyPackBlobs request holds (`hash_step`). */
 enum { HASH_FIRST = 1, HASH_LAST = 2 };
 
 struct vp_view {
@@ -78,6 +78,7 @@ struct vp_view {
   napi_ref ref;
 };
 
+/* A request of verify-pack.c: verifyPackBlobs, verifyPackFile or openPackBlobs. */
 struct vp_job {
   uint8_t enc[32], mac_k[16], mac_r[16];
   struct vp_view pack, blobs, ids, plain, out;

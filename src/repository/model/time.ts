@@ -40,6 +40,11 @@ export function civilFromDays(z: number): [number, number, number] {
 export function parseGoTime(s: string): GoTime {
   // the usual shape without the regular expression (a restore reads two times per file)
   if (readUsualGoTime(s)) return { unixSeconds: BigInt(usual.unixSeconds), nanos: usual.nanos, offsetMinutes: usual.offsetMinutes };
+  return parseOtherShape(s);
+}
+
+/** A stored time in any shape the regular expression allows (parseGoTime once the usual shape did not read). */
+function parseOtherShape(s: string): GoTime {
   const m = PATTERN.exec(s);
   if (!m) throw new FormatError(`invalid time ${JSON.stringify(s.slice(0, 60))}`);
   const [, y, mo, d, h, mi, se, frac, zone] = m;
@@ -133,7 +138,7 @@ function readUsualGoTime(s: string): boolean {
 export function goTimeEquals(s: string, unixSeconds: number, nanos: number): boolean {
   if (readUsualGoTime(s)) return usual.unixSeconds === unixSeconds && usual.nanos === nanos;
   try {
-    const t = parseGoTime(s);
+    const t = parseOtherShape(s);
     return t.unixSeconds === BigInt(unixSeconds) && t.nanos === nanos;
   } catch {
     return false;
