@@ -1,6 +1,7 @@
 /** Use-case: remove unreferenced data (restic prune) and stale temporary files, under an exclusive lock. */
-import { LifeboatError } from '../core/index.js';
 import { type PruneOptions, type PruneStats as PackStats, prune } from '../engine/pruner/index.js';
+
+export type { MaxUnused } from '../engine/pruner/index.js';
 import { type Repository, RepositoryLock } from '../repository/index.js';
 import { type EventHook, pruneErrorEvent, pruneEvent } from './events.js';
 
@@ -14,14 +15,6 @@ export interface PruneStats extends PackStats {
   /** Stale temporary files removed (in a dry run: found). */
   staleTemporaries: number;
   staleTemporaryBytes: number;
-}
-
-/** '5%' → 0.05 of the used bytes; 'unlimited' → Infinity. */
-export function parseMaxUnused(text: string): number {
-  if (text === 'unlimited') return Number.POSITIVE_INFINITY;
-  const m = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
-  if (!m) throw new LifeboatError('E_USAGE', `invalid --max-unused ${JSON.stringify(text)}`, { hint: "use a percentage such as '5%', or 'unlimited'" });
-  return Number(m[1]) / 100;
 }
 
 /** Prunes; with `events`, also emits prune.done or prune.failed (app/events.ts). */

@@ -31,7 +31,16 @@ export function zstdLevel(mode: CompressionMode): number {
  * store them uncompressed: repository version 1 has no compression, `off` turns it off.
  */
 export function blobCompressionLevel(repoVersion: number, mode: CompressionMode): number {
-  return repoVersion >= 2 && mode !== 'off' ? zstdLevel(mode) : 0;
+  return repoVersion >= 2 ? zstdLevel(mode === 'off' ? 'auto' : mode) : 0;
+}
+
+/**
+ * The zstd level for tree blobs, or 0 (repository version 1). restic compresses every tree of a
+ * version 2 repository, `--compression off` included, and its prune repacks tree packs that hold
+ * an uncompressed one: trees are stored compressed even when that does not make them smaller.
+ */
+export function treeCompressionLevel(repoVersion: number, mode: CompressionMode): number {
+  return repoVersion >= 2 ? zstdLevel(mode === 'off' ? 'auto' : mode) : 0;
 }
 
 let cctx: InstanceType<ZstdBinding['CCtx']> | undefined;

@@ -25,3 +25,24 @@ test('in a local repository a data pack leaves the page cache once stored, a tre
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('trees are stored compressed in a version 2 repository even when that does not make them smaller, with compression off too (as restic stores them)', async () => {
+  const empty = Buffer.from('{"nodes":[]}\n');
+  const random = randomBytes(300);
+  for (const mode of ['auto', 'off'] as const) {
+    const repo = await makeTestRepository();
+    const writer = new RepositoryWriter(repo, mode);
+    const trees = [await writer.saveTree(empty), await writer.saveTree(random)];
+    const data = await writer.saveDataBlob(randomBytes(300));
+    await writer.flush();
+    for (const id of trees) assert.ok(repo.index.lookup('tree', id)!.uncompressedLength > 0, `${mode}: tree ${id} stored uncompressed`);
+    // a data blob that does not compress stays as it is (restic's prune repacks data packs for that only when asked)
+    assert.equal(repo.index.lookup('data', data)!.uncompressedLength, 0);
+    assert.deepEqual(await repo.loadBlob('tree', trees[0]!), empty);
+  }
+  const v1 = await makeTestRepository({ version: 1 });
+  const writer = new RepositoryWriter(v1);
+  const id = await writer.saveTree(empty);
+  await writer.flush();
+  assert.equal(v1.index.lookup('tree', id)!.uncompressedLength, 0);
+});

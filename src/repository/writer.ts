@@ -11,7 +11,7 @@ import { close } from 'node:fs';
 import { promisify } from 'node:util';
 import { handle, saveFromFile } from '../backend/index.js';
 import { type Id, sha256Id } from '../core/index.js';
-import { blobCompressionLevel, type CompressionMode } from './compression.js';
+import { blobCompressionLevel, type CompressionMode, treeCompressionLevel } from './compression.js';
 import { MasterIndex } from './index/master-index.js';
 import { type Snapshot, encodeSnapshot } from './model/index.js';
 import { type PackFile, PackFileWriter, forEachHeaderEntry } from './pack/pack-file.js';
@@ -119,7 +119,7 @@ export class RepositoryWriter {
     private readonly dryRun = false,
   ) {
     this.level = blobCompressionLevel(repo.version, compression);
-    this.treePacks = this.packFileWriter(64 * 1024);
+    this.treePacks = this.packFileWriter(64 * 1024, treeCompressionLevel(repo.version, compression));
   }
 
   /** Where packs are best built: on the backend's file system, so that they are linked into place rather than copied (Backend.packFileDir). */
@@ -150,15 +150,15 @@ export class RepositoryWriter {
     return (this.repo.index.has(type, id) && !this.repo.isUnreadable(type, id)) || this.reserved.has(type, id);
   }
 
-  private packFileWriter(scratchSize: number): PackFileWriter {
-    return new PackFileWriter(this.repo.key, this.level, (pack) => void this.track(this.savePackFile(pack)), scratchSize, this.packFileDir);
+  private packFileWriter(scratchSize: number, level = this.level): PackFileWriter {
+    return new PackFileWriter(this.repo.key, level, (pack) => void this.track(this.savePackFile(pack)), scratchSize, this.packFileDir);
   }
 
   /** Stores a tree blob (deduplicated); returns its ID. */
   async saveTree(json: Uint8Array): Promise<Id> {
     const id = sha256Id(json);
     if (!this.reserve('tree', id)) return id;
-    this.treePacks.addBlob('tree', id, json);
+    this.treePacks.addBlob('tree', id, json, true);
     this.stats.treeBlobs++;
     this.stats.dataAdded += json.length;
     return id;
@@ -188,7 +188,7 @@ export class RepositoryWriter {
     if (this.reserved.has(type, id)) return id;
     this.reserved.add(type, id, '' as Id, 0, 0, 0);
     if (type === 'tree') {
-      this.treePacks.addBlob('tree', id, plaintext);
+      this.treePacks.addBlob('tree', id, plaintext, true);
       this.stats.treeBlobs++;
       this.stats.dataAdded += plaintext.length;
       return id;

@@ -88,7 +88,7 @@ async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePr
           const sealed = bytes.subarray(b.offset - span.start, b.offset - span.start + b.length);
           // decrypting verifies the blob before it is copied
           const plain = repo.decryptBlob({ type: b.type, id: b.id, packId: p.id, uncompressedLength: b.uncompressedLength }, sealed);
-          if (plan.compressUncompressed && b.uncompressedLength === 0) writers[b.type].addBlob(b.type, b.id, plain);
+          if (plan.compressUncompressed && b.uncompressedLength === 0) writers[b.type].addBlob(b.type, b.id, plain, true);
           else writers[b.type].addSealedBlob(b.type, b.id, sealed, b.uncompressedLength);
           await upload();
         }

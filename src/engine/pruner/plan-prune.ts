@@ -5,17 +5,18 @@
  *   slot, no object or string per blob);
  *   per pack (from the index files): used and unused blobs; a blob's first indexed copy is the
  *   one kept, later copies are duplicates (unused);
- *   packs with no used blob are deleted; partly used packs are repacked, most unused first,
- *   until the unused bytes left are at most `maxUnused` of the used bytes (and within
- *   `maxRepackBytes`); mixed data/tree packs are repacked, and with `repackUncompressed` packs
- *   holding uncompressed blobs (v2) too; packs in no index are deleted.
+ *   which packs are deleted, repacked or kept: restic's rules (pack-selection.ts); packs in no
+ *   index are deleted.
  */
 import { type Id, IntegrityError, errorMessage } from '../../core/index.js';
-import { BlobSet, type CompactPack, compactPack, packBlob } from '../../repository/index/index.js';
+import { BlobSet, compactPack, packBlob } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
 import type { PackFile } from '../../repository/pack/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
+import { type PackSelectionOptions, type PrunePack, selectPacks } from './pack-selection.js';
+
+export type { MaxUnused, PrunePack } from './pack-selection.js';
 
 export interface PruneRepository {
   readonly index: BlobIndex;
@@ -39,11 +40,7 @@ export interface PruneRepository {
   removeFile(type: 'index' | 'data', id: Id, signal?: AbortSignal): Promise<void>;
 }
 
-export interface PrunePlanOptions {
-  /** Allowed unused bytes, as a fraction of used bytes (restic's --max-unused 5% = 0.05). */
-  maxUnused?: number;
-  maxRepackBytes?: number;
-  repackUncompressed?: boolean;
+export interface PrunePlanOptions extends PackSelectionOptions {
   signal?: AbortSignal;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
@@ -63,20 +60,6 @@ export interface PruneStats {
   newPacks: number;
 }
 
-/** A pack as the plan sees it. */
-export interface PrunePack {
-  id: Id;
-  /** Its size in data/ (0 when it is missing there). */
-  size: number;
-  blobs: CompactPack;
-  /** 1 where the blob at that position is the copy that stays. */
-  used: Uint8Array;
-  usedBytes: number;
-  unusedBytes: number;
-  mixed: boolean;
-  uncompressed: boolean;
-}
-
 /** What a prune will do; `executePrune` carries it out. */
 export interface PrunePlan {
   readonly stats: PruneStats;
@@ -90,7 +73,7 @@ export interface PrunePlan {
   readonly toDelete: readonly Id[];
   /** Packs in data/ that no index names. */
   readonly unindexed: readonly Id[];
-  /** Uncompressed blobs of repacked packs are compressed (repository v2, --repack-uncompressed). */
+  /** Uncompressed blobs of repacked packs are stored compressed (repository version 2, as restic does). */
   readonly compressUncompressed: boolean;
   /**
    * Nothing is deleted or repacked and every pack the index files name stays: new index files
@@ -177,7 +160,7 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
         used: new Uint8Array(p.blobs.length),
         usedBytes: 0,
         unusedBytes: 0,
-        mixed: types.size > 1,
+        kind: types.size > 1 ? 'mixed' : types.has('tree') ? 'tree' : 'data',
         uncompressed: p.blobs.some((b) => b.uncompressedLength === 0),
       });
     }
@@ -228,40 +211,23 @@ export async function planPrune(repo: PruneRepository, options: PrunePlanOptions
   }
   for (const b of used.unmarked()) throw missingBlobError(b.type, b.id, packs, onDisk);
 
-  // decide
-  const compressUncompressed = (options.repackUncompressed ?? false) && repo.version >= 2;
-  const toDelete: Id[] = [];
-  const toRepack: PrunePack[] = [];
-  const partly: PrunePack[] = [];
-  const keptPacks: PrunePack[] = [];
-  for (const p of packs.values()) {
-    if (!onDisk.has(p.id)) continue;
-    if (p.usedBytes === 0) toDelete.push(p.id);
-    else if (p.mixed || (compressUncompressed && p.uncompressed)) toRepack.push(p);
-    else if (p.unusedBytes > 0) partly.push(p);
-    else keptPacks.push(p);
-  }
-  let unusedLeft = partly.reduce((a, p) => a + p.unusedBytes, 0);
-  const allowed = (options.maxUnused ?? 0.05) * stats.usedBytes;
-  let repackBytes = toRepack.reduce((a, p) => a + p.usedBytes, 0);
-  partly.sort((a, b) => b.unusedBytes / b.size - a.unusedBytes / a.size);
-  for (const p of partly) {
-    const fits = options.maxRepackBytes === undefined || repackBytes + p.usedBytes <= options.maxRepackBytes;
-    if (unusedLeft > allowed && fits) {
-      toRepack.push(p);
-      repackBytes += p.usedBytes;
-      unusedLeft -= p.unusedBytes;
-    } else {
-      keptPacks.push(p);
-    }
-  }
+  const selection = selectPacks(
+    [...packs.values()].filter((p) => onDisk.has(p.id)),
+    stats.usedBytes,
+    stats.unusedBytes,
+    repo.version,
+    options,
+  );
+  const { keptPacks, toRepack } = selection;
+  const toDelete = selection.toDelete.map((p) => p.id);
   const unindexed = [...onDisk.keys()].filter((id) => !packs.has(id));
   stats.packsKept = keptPacks.length;
   stats.packsToRepack = toRepack.length;
   stats.packsToDelete = toDelete.length;
   stats.unindexedPacks = unindexed.length;
-  stats.bytesToRepack = repackBytes;
+  stats.bytesToRepack = selection.bytesToRepack;
   stats.bytesFreed = toDelete.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0) + toRepack.reduce((a, p) => a + p.unusedBytes, 0) + unindexed.reduce((a, id) => a + (onDisk.get(id) ?? 0), 0);
+  const compressUncompressed = repo.version >= 2;
   const indexCurrent = toDelete.length === 0 && toRepack.length === 0 && unindexed.length === 0 && keptPacks.length === packs.size;
   return { stats, indexFiles, keptPacks, toRepack, toDelete, unindexed, compressUncompressed, indexCurrent };
 }

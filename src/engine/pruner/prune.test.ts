@@ -30,7 +30,7 @@ test('planPrune decides and writes nothing; executePrune carries the plan out, c
   const keptSealed = await repo.loadPackRange(keptLoc.packId, keptLoc.offset, keptLoc.length);
 
   const before = await files(repo);
-  const plan = await planPrune(repo, { maxUnused: 0 });
+  const plan = await planPrune(repo, { maxUnused: { bytes: 0 } });
   assert.deepEqual(await files(repo), before, 'planning wrote or removed a file');
   // one data pack and one tree pack, each half used: both repacked
   assert.equal(plan.stats.usedBlobs, 2);
@@ -53,7 +53,7 @@ test('planPrune decides and writes nothing; executePrune carries the plan out, c
   assert.match((await after.loadBlob('data', kept)).toString(), /^kept: /);
   for (const p of plan.toRepack) assert.ok(!(await files(after)).includes(`data/${p.id}`), `pack ${p.id} was not removed`);
 
-  const again = await planPrune(after, { maxUnused: 0 });
+  const again = await planPrune(after, { maxUnused: { bytes: 0 } });
   assert.equal(again.stats.unusedBlobs, 0);
   assert.equal(again.toRepack.length + again.toDelete.length + again.unindexed.length, 0);
 });

@@ -151,11 +151,12 @@ export class PackFileWriter {
   }
 
   /**
-   * Compresses (when it makes the blob smaller), seals and appends a blob. When the blob would
-   * make the pack larger than a pack buffer, the current pack is finished first; when the pack
-   * reaches the target size, it is finished after the blob. Returns the blob's bytes in the pack.
+   * Compresses (when it makes the blob smaller, or always with `alwaysCompress`), seals and
+   * appends a blob. When the blob would make the pack larger than a pack buffer, the current pack
+   * is finished first; when the pack reaches the target size, it is finished after the blob.
+   * Returns the blob's bytes in the pack. With level 0 nothing is compressed.
    */
-  addBlob(type: BlobType, id: Id | Uint8Array, plaintext: Uint8Array): number {
+  addBlob(type: BlobType, id: Id | Uint8Array, plaintext: Uint8Array, alwaysCompress = false): number {
     let payload: Uint8Array = plaintext;
     let uncompressedLength = 0;
     let out: Buffer;
@@ -163,7 +164,7 @@ export class PackFileWriter {
       const bound = compressBound(plaintext.length);
       out = this.room(bound + CIPHERTEXT_OVERHEAD);
       const n = compressInto(plaintext, out.subarray(IV_LENGTH, IV_LENGTH + bound), this.level);
-      if (n < plaintext.length) {
+      if (n < plaintext.length || alwaysCompress) {
         payload = out.subarray(IV_LENGTH, IV_LENGTH + n);
         uncompressedLength = plaintext.length;
       }
