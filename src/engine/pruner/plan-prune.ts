@@ -3,13 +3,14 @@
  *
  *   walk every snapshot's trees → set of used blobs (a BlobSet sized by the index: 33 bytes a
  *   slot, no object or string per blob);
- *   per pack (from the index files): used and unused blobs; a blob's first indexed copy is the
- *   one kept, later copies are duplicates (unused);
+ *   per pack (from the master index, grouped by pack): used and unused blobs; of a blob's copies
+ *   the first met in a pack that exists (and did not fail verification) is the one kept, the
+ *   others are duplicates (unused);
  *   which packs are deleted, repacked or kept: restic's rules (pack-selection.ts); packs in no
  *   index are deleted.
  */
 import { type Id, IntegrityError, errorMessage } from '../../core/index.js';
-import { BlobSet, compactPack, packBlob } from '../../repository/index/index.js';
+import { BlobSet, type PackBlobs, packBlob } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
 import type { PackFile } from '../../repository/pack/index.js';
@@ -23,7 +24,8 @@ export interface PruneRepository {
   readonly key: CryptoKey;
   readonly version: number;
   listFiles(type: 'index' | 'data' | 'snapshots', signal?: AbortSignal): AsyncIterable<{ id: Id; size: number }>;
-  loadIndexFile(id: Id, signal?: AbortSignal): Promise<IndexPack[]>;
+  /** The master index's blobs grouped by pack (the index is loaded before a prune is planned). */
+  packBlobs(): PackBlobs;
   loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
   loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
   /** True when this copy of a blob failed verification while it was loaded in this run. */
@@ -145,25 +147,26 @@ async function usedBlobs(repo: PruneRepository, indexed: number, options: PruneP
 export async function planPrune(repo: PruneRepository, options: PrunePlanOptions = {}): Promise<PrunePlan> {
   const signal = options.signal;
 
-  // packs, as the index files describe them
+  // packs, as the master index has them (loaded before; a pack several index files list holds
+  // what they list together): a pack's blobs become columns here, with no object per blob
   const indexFiles: Id[] = [];
   for await (const f of repo.listFiles('index', signal)) indexFiles.push(f.id);
+  const byPack = repo.packBlobs();
   const packs = new Map<Id, PrunePack>();
-  for (const id of indexFiles) {
-    for (const p of await repo.loadIndexFile(id, signal)) {
-      if (packs.has(p.id)) continue;
-      const types = new Set(p.blobs.map((b) => b.type));
-      packs.set(p.id, {
-        id: p.id,
-        size: 0,
-        blobs: compactPack(p),
-        used: new Uint8Array(p.blobs.length),
-        usedBytes: 0,
-        unusedBytes: 0,
-        kind: types.size > 1 ? 'mixed' : types.has('tree') ? 'tree' : 'data',
-        uncompressed: p.blobs.some((b) => b.uncompressedLength === 0),
-      });
-    }
+  for (let n = 0; n < byPack.packCount; n++) {
+    const blobs = byPack.compact(n);
+    if (blobs.count === 0) continue;
+    const trees = blobs.types.reduce((a, t) => a + t, 0);
+    packs.set(blobs.id, {
+      id: blobs.id,
+      size: 0,
+      blobs,
+      used: new Uint8Array(blobs.count),
+      usedBytes: 0,
+      unusedBytes: 0,
+      kind: trees === 0 ? 'data' : trees === blobs.count ? 'tree' : 'mixed',
+      uncompressed: blobs.uncompressedLengths.includes(0),
+    });
   }
   const onDisk = new Map<Id, number>();
   for await (const f of repo.listFiles('data', signal)) onDisk.set(f.id, f.size);
