@@ -15,7 +15,7 @@
 import { closeSync } from 'node:fs';
 import type { Id } from '../../core/index.js';
 import { type CompactPack, MasterIndex, compactPack, expandPack, packBlob } from '../../repository/index/index.js';
-import { type PackFile, PackFileWriter, blobCompressionLevel, packFileBlobs } from '../../repository/pack/index.js';
+import { type PackFile, PackFileWriter, blobCompressionLevel, newBlobScratch, packFileBlobs } from '../../repository/pack/index.js';
 import type { IndexPack } from '../../repository/model/index.js';
 import { indexBatches } from './index-batches.js';
 import type { PrunePlan, PruneRepository, PruneStats } from './plan-prune.js';
@@ -74,6 +74,8 @@ async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePr
   try {
     const written = new MasterIndex();
     let spanBytes = Buffer.alloc(0);
+    // each blob's plaintext in the same two buffers: only the pages of the largest blob are ever touched
+    const scratch = newBlobScratch();
     for (const [i, p] of plan.toRepack.entries()) {
       options.onProgress?.({ phase: 'repack', done: i, total: plan.toRepack.length });
       for (const span of usedSpans(p.blobs, p.used)) {
@@ -87,7 +89,7 @@ async function repack(repo: PruneRepository, plan: PrunePlan, options: ExecutePr
           written.add(b.type, b.id, b.id, 0, 0, 0);
           const sealed = bytes.subarray(b.offset - span.start, b.offset - span.start + b.length);
           // decrypting verifies the blob before it is copied
-          const plain = repo.decryptBlob({ type: b.type, id: b.id, packId: p.id, uncompressedLength: b.uncompressedLength }, sealed);
+          const plain = repo.decryptBlob({ type: b.type, id: b.id, packId: p.id, uncompressedLength: b.uncompressedLength }, sealed, scratch);
           if (plan.compressUncompressed && b.uncompressedLength === 0) writers[b.type].addBlob(b.type, b.id, plain, true);
           else writers[b.type].addSealedBlob(b.type, b.id, sealed, b.uncompressedLength);
           await upload();

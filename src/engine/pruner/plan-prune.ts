@@ -13,7 +13,7 @@ import { type Id, IntegrityError, errorMessage } from '../../core/index.js';
 import { BlobSet, type PackBlobs, packBlob } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
 import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
-import type { PackFile } from '../../repository/pack/index.js';
+import type { BlobScratch, PackFile } from '../../repository/pack/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 import { type PackSelectionOptions, type PrunePack, selectPacks } from './pack-selection.js';
 
@@ -33,7 +33,8 @@ export interface PruneRepository {
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
   /** loadPackRange into the caller's buffer (repack reuses one from span to span). */
   loadPackRangeInto(packId: Id, offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
-  decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array): Buffer;
+  /** With `scratch`, the plaintext is a view into it, valid until its next use. */
+  decryptBlob(loc: { type: BlobType; id: Id; packId: Id; uncompressedLength: number }, bytes: Uint8Array, scratch?: BlobScratch): Buffer;
   /** Where new packs are best built so that savePackFile links rather than copies them (Backend.packFileDir). */
   readonly packFileDir?: string;
   /** Uploads a pack from its temporary file and closes its descriptor (also on failure). */
