@@ -25,7 +25,8 @@ const USAGE = `usage: node bench/compare-restic.mjs [--rounds N] [--base DIR] [-
   --base DIR   repositories, restic's cache and results (default /tmp/lifeboat-bench)
   --data DIR   the dataset, generated there when missing (default BASE/data)
   --only WHAT  all (default) | backup | restore | maintenance
-               maintenance: check --read-data, then forget --keep-last 1 and a measured prune`;
+               maintenance: check --read-data, then forget --keep-last 1, a measured prune and a
+               measured prune --max-unused 0 (it repacks every partly used pack)`;
 const opts = benchArgs(
   USAGE,
   {
@@ -57,7 +58,7 @@ const tools = {
     restore: (repo, target) => measure([...lifeboat, '-r', repo, 'restore', '-q', 'latest', '--target', target]),
     check: (repo) => measure([...lifeboat, '-r', repo, 'check', '-q', '--read-data']),
     forget: (repo) => sh(lifeboat[0], ['-r', repo, 'forget', '-q', '--keep-last', '1']),
-    prune: (repo) => measure([...lifeboat, '-r', repo, 'prune', '-q']),
+    prune: (repo, ...flags) => measure([...lifeboat, '-r', repo, 'prune', '-q', ...flags]),
   },
   restic: {
     init: (repo) => sh('restic', ['-r', repo, 'init', '-q']),
@@ -65,7 +66,7 @@ const tools = {
     restore: (repo, target) => measure(['restic', '-r', repo, 'restore', '-q', 'latest', '--target', target]),
     check: (repo) => measure(['restic', '-r', repo, 'check', '-q', '--read-data']),
     forget: (repo) => sh('restic', ['-r', repo, 'forget', '-q', '--keep-last', '1']),
-    prune: (repo) => measure(['restic', '-r', repo, 'prune', '-q']),
+    prune: (repo, ...flags) => measure(['restic', '-r', repo, 'prune', '-q', ...flags]),
   },
 };
 
@@ -135,6 +136,11 @@ for (let round = 0; round < rounds; round++) {
       record(name, 'prune s', pruned.seconds);
       record(name, 'prune RSS MiB', pruned.rssMiB);
       record(name, 'repository after prune MB', du(repo(name)) / 1e6);
+      warm(repo(name));
+      const repacked = t.prune(repo(name), '--max-unused', '0');
+      record(name, 'prune --max-unused 0 s', repacked.seconds);
+      record(name, 'prune --max-unused 0 RSS MiB', repacked.rssMiB);
+      record(name, 'repository after prune --max-unused 0 MB', du(repo(name)) / 1e6);
     });
   }
   for (const name of order) {
