@@ -14,7 +14,21 @@ import { type CryptoKey, open as openSealed, seal } from './crypto/index.js';
 import { type NewKeyOptions, addKey, unlockMasterKey } from './keys.js';
 import { MasterIndex, type BlobLocation } from './index/master-index.js';
 import type { PackBlobs } from './index/pack-blobs.js';
-import { type RepoConfig, type Snapshot, type Node, type IndexPack, decodeConfig, decodeIndex, encodeIndex, scanIndex, decodeSnapshot, decodeTree, decodeTreeNodes } from './model/index.js';
+import {
+  type RepoConfig,
+  type Snapshot,
+  type Node,
+  type IndexPack,
+  decodeConfig,
+  decodeIndex,
+  encodeIndex,
+  scanIndex,
+  decodeSnapshot,
+  decodeTree,
+  decodeTreeNodes,
+  type TreeReferences,
+  treeReferences,
+} from './model/index.js';
 import { type BlobType, type PackBlob, ENTRY_SIZE_COMPRESSED, PACK_HEADER_OVERHEAD } from './pack/header.js';
 import { encodeUnpacked, openUnpackedFile } from './unpacked.js';
 import { type BlobScratch, openBlob, parsePackTail } from './pack/blob-crypto.js';
@@ -333,13 +347,12 @@ export class Repository {
   }
 
   async loadTree(id: Id, signal?: AbortSignal): Promise<Node[]> {
-    const bytes = await this.loadBlob('tree', id, signal);
-    try {
-      return decodeTree(bytes);
-    } catch (err) {
-      if (err instanceof FormatError) throw new FormatError(`tree ${id}: ${err.message}`, { cause: err });
-      throw err;
-    }
+    return decodeNamingTree(id, decodeTree, await this.loadBlob('tree', id, signal));
+  }
+
+  /** The blobs a tree refers to (see treeReferences), with loadTree's errors. */
+  async loadTreeReferences(id: Id, signal?: AbortSignal): Promise<TreeReferences> {
+    return decodeNamingTree(id, treeReferences, await this.loadBlob('tree', id, signal));
   }
 
   /**
@@ -380,5 +393,15 @@ export class Repository {
 
   private parsePackTail(packId: Id, tail: Buffer, size: number): PackBlob[] {
     return parsePackTail(this.key, this.version, packId, tail, size);
+  }
+}
+
+/** `decode(bytes)`, its FormatErrors prefixed with the tree's ID. */
+function decodeNamingTree<T>(id: Id, decode: (bytes: Uint8Array) => T, bytes: Uint8Array): T {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    if (err instanceof FormatError) throw new FormatError(`tree ${id}: ${err.message}`, { cause: err });
+    throw err;
   }
 }

@@ -12,7 +12,7 @@
 import { type Id, IntegrityError, errorMessage } from '../../core/index.js';
 import { BlobSet, type PackBlobs, packBlob } from '../../repository/index/index.js';
 import type { CryptoKey } from '../../repository/crypto/index.js';
-import type { IndexPack, Node, Snapshot } from '../../repository/model/index.js';
+import type { IndexPack, Snapshot, TreeReferences } from '../../repository/model/index.js';
 import type { BlobScratch, PackFile } from '../../repository/pack/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 import { type PackSelectionOptions, type PrunePack, selectPacks } from './pack-selection.js';
@@ -27,7 +27,7 @@ export interface PruneRepository {
   /** The master index's blobs grouped by pack (the index is loaded before a prune is planned). */
   packBlobs(): PackBlobs;
   loadSnapshot(id: Id, signal?: AbortSignal): Promise<Snapshot>;
-  loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
+  loadTreeReferences(id: Id, signal?: AbortSignal): Promise<TreeReferences>;
   /** True when this copy of a blob failed verification while it was loaded in this run. */
   copyFailed(packId: Id, offset: number): boolean;
   loadPackRange(packId: Id, offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
@@ -124,16 +124,14 @@ async function usedBlobs(repo: PruneRepository, indexed: number, options: PruneP
   const used = new BlobSet(indexed);
   const visit = async (tree: Id): Promise<void> => {
     if (!used.add('tree', tree)) return;
-    let nodes: Node[];
+    let refs: TreeReferences;
     try {
-      nodes = await repo.loadTree(tree, signal);
+      refs = await repo.loadTreeReferences(tree, signal);
     } catch (err) {
       throw new IntegrityError(`tree ${tree} cannot be loaded (${errorMessage(err)}): refusing to prune`, { hint: 'run `lifeboat check` and repair the repository first' });
     }
-    for (const n of nodes) {
-      if (n.type === 'file') for (const id of n.content ?? []) used.add('data', id);
-      if (n.type === 'dir' && n.subtree) await visit(n.subtree);
-    }
+    for (const id of refs.content) used.add('data', id);
+    for (const subtree of refs.subtrees) await visit(subtree);
   };
   const snapshots: Id[] = [];
   for await (const f of repo.listFiles('snapshots', signal)) snapshots.push(f.id);
