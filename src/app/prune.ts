@@ -1,9 +1,9 @@
 /** Use-case: remove unreferenced data (restic prune) and stale temporary files, under an exclusive lock. */
 import { type PruneOptions, type PruneStats as PackStats, prune } from '../engine/pruner/index.js';
-
-export type { MaxUnused } from '../engine/pruner/index.js';
 import { type Repository, RepositoryLock } from '../repository/index.js';
 import { type EventHook, pruneErrorEvent, pruneEvent } from './events.js';
+
+export type { MaxUnused } from '../engine/pruner/index.js';
 
 /**
  * Temporary files of interrupted saves (a killed backup's `data/XX/<id>-tmp-<hex>`) older than

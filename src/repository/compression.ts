@@ -31,7 +31,7 @@ export function zstdLevel(mode: CompressionMode): number {
  * store them uncompressed: repository version 1 has no compression, `off` turns it off.
  */
 export function blobCompressionLevel(repoVersion: number, mode: CompressionMode): number {
-  return repoVersion >= 2 ? zstdLevel(mode === 'off' ? 'auto' : mode) : 0;
+  return repoVersion >= 2 && mode !== 'off' ? zstdLevel(mode) : 0;
 }
 
 /**

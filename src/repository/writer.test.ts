@@ -34,10 +34,13 @@ test('trees are stored compressed in a version 2 repository even when that does 
     const writer = new RepositoryWriter(repo, mode);
     const trees = [await writer.saveTree(empty), await writer.saveTree(random)];
     const data = await writer.saveDataBlob(randomBytes(300));
+    const text = await writer.saveDataBlob(Buffer.from('compressible '.repeat(100)));
     await writer.flush();
     for (const id of trees) assert.ok(repo.index.lookup('tree', id)!.uncompressedLength > 0, `${mode}: tree ${id} stored uncompressed`);
     // a data blob that does not compress stays as it is (restic's prune repacks data packs for that only when asked)
     assert.equal(repo.index.lookup('data', data)!.uncompressedLength, 0);
+    // and with compression off no data blob is compressed
+    assert.equal(repo.index.lookup('data', text)!.uncompressedLength > 0, mode === 'auto', `${mode}: compressible data`);
     assert.deepEqual(await repo.loadBlob('tree', trees[0]!), empty);
   }
   const v1 = await makeTestRepository({ version: 1 });
