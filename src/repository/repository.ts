@@ -347,12 +347,12 @@ export class Repository {
   }
 
   async loadTree(id: Id, signal?: AbortSignal): Promise<Node[]> {
-    return decodeNamingTree(id, decodeTree, await this.loadBlob('tree', id, signal));
+    return decodeTree(await this.loadBlob('tree', id, signal), id);
   }
 
   /** The blobs a tree refers to (see treeReferences), with loadTree's errors. */
   async loadTreeReferences(id: Id, signal?: AbortSignal): Promise<TreeReferences> {
-    return decodeNamingTree(id, treeReferences, await this.loadBlob('tree', id, signal));
+    return treeReferences(await this.loadBlob('tree', id, signal), id);
   }
 
   /**
@@ -393,15 +393,5 @@ export class Repository {
 
   private parsePackTail(packId: Id, tail: Buffer, size: number): PackBlob[] {
     return parsePackTail(this.key, this.version, packId, tail, size);
-  }
-}
-
-/** `decode(bytes)`, its FormatErrors prefixed with the tree's ID. */
-function decodeNamingTree<T>(id: Id, decode: (bytes: Uint8Array) => T, bytes: Uint8Array): T {
-  try {
-    return decode(bytes);
-  } catch (err) {
-    if (err instanceof FormatError) throw new FormatError(`tree ${id}: ${err.message}`, { cause: err });
-    throw err;
   }
 }

@@ -14,10 +14,10 @@
  * throws the same FormatError decodeTree throws for it (a JSON syntax error gives its position
  * within the node), only after the nodes before it have been yielded.
  */
-import { FormatError, type Id } from '../../core/index.js';
+import type { Id } from '../../core/index.js';
 import { InexactNumberError, parseJson } from './json-reader.js';
 import { type Node, decodeNode } from './node.js';
-import { decodeTree } from './tree.js';
+import { decodeTree, treeError } from './tree.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -113,7 +113,7 @@ function decodeElement(text: string, what: string, exact: boolean): Node {
 
 /**
  * The nodes of a tree blob, decoded one at a time (see the module comment); errors are
- * FormatErrors, prefixed with `tree ID: ` when `id` is given (as Repository.loadTree does).
+ * FormatErrors, prefixed with `tree ID: ` when `id` is given (treeError, as Repository.loadTree does).
  */
 export function* decodeTreeNodes(bytes: Uint8Array, id?: Id): Generator<Node, void, undefined> {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -144,7 +144,6 @@ export function* decodeTreeNodes(bytes: Uint8Array, id?: Id): Generator<Node, vo
       yield node;
     }
   } catch (err) {
-    if (id !== undefined && err instanceof FormatError) throw new FormatError(`tree ${id}: ${err.message}`, { cause: err });
-    throw err;
+    throw treeError(err, id);
   }
 }

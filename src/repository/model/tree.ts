@@ -51,14 +51,24 @@ function decodeNodes(json: unknown): Node[] {
   return nodes.map((n, i) => decodeNode(n, `tree node ${i}`));
 }
 
-export function decodeTree(bytes: Uint8Array): Node[] {
+/** `err` as thrown for tree `id`'s blob: a FormatError's message starts with `tree ID: `. */
+export function treeError(err: unknown, id: Id | undefined): unknown {
+  return id !== undefined && err instanceof FormatError ? new FormatError(`tree ${id}: ${err.message}`, { cause: err }) : err;
+}
+
+/** A tree blob's nodes; with `id`, FormatErrors name the tree (treeError). */
+export function decodeTree(bytes: Uint8Array, id?: Id): Node[] {
   // trees rarely hold an integer above 2^53 (inode numbers of some file systems): parse without
   // looking for one, and again exactly when a field turns out to need it
   try {
-    return decodeNodes(parseJson(bytes, 'tree', false));
+    try {
+      return decodeNodes(parseJson(bytes, 'tree', false));
+    } catch (err) {
+      if (!(err instanceof InexactNumberError)) throw err;
+      return decodeNodes(parseJson(bytes, 'tree'));
+    }
   } catch (err) {
-    if (!(err instanceof InexactNumberError)) throw err;
-    return decodeNodes(parseJson(bytes, 'tree'));
+    throw treeError(err, id);
   }
 }
 
@@ -72,9 +82,17 @@ export interface TreeReferences {
  * What a walk that only follows references needs of a tree (prune's over every snapshot): the
  * document's shape, each node's type, its files' content IDs and its directories' subtrees,
  * checked as decodeTree checks them. The other fields, which decodeTree turns into a Node (a
- * Buffer, four bigints, three times), are not read.
+ * Buffer, four bigints, three times), are not read. With `id`, FormatErrors name the tree.
  */
-export function treeReferences(bytes: Uint8Array): TreeReferences {
+export function treeReferences(bytes: Uint8Array, id?: Id): TreeReferences {
+  try {
+    return readReferences(bytes);
+  } catch (err) {
+    throw treeError(err, id);
+  }
+}
+
+function readReferences(bytes: Uint8Array): TreeReferences {
   const nodes = Fields.of(parseJson(bytes, 'tree', false), 'tree').array('nodes') ?? [];
   const refs: TreeReferences = { content: [], subtrees: [] };
   for (let i = 0; i < nodes.length; i++) {
