@@ -12,11 +12,11 @@
 // their median, the peak RSS of each tool, and the load average and steal share of each round.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
-import { benchEnv, BENCH_PASSWORD, toolRunner, warm } from './tool-runs.mjs';
+import { BENCH_PASSWORD, benchEnv, machineLine, median, steal, toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -47,15 +47,6 @@ const env = benchEnv(base);
 const { sh, measure } = toolRunner(env);
 // run through its shebang, as users do, so that bin/lifeboat's V8 flags apply
 const lifeboat = resolve(opts.lifeboat ?? join(root, 'bin', 'lifeboat'));
-
-/** The steal share of CPU time since `before` (from /proc/stat), or the counters now when `before` is omitted. */
-function steal(before) {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  if (!before) return f;
-  const d = f.map((x, i) => x - before[i]);
-  const total = d.reduce((a, b) => a + b, 0);
-  return total > 0 ? d[7] / total : 0;
-}
 
 const check = {
   lifeboat: (repo) => measure([lifeboat, '-r', repo, 'check', '-q', '--read-data']),
@@ -93,11 +84,7 @@ const packCount = Object.fromEntries(
   ]),
 );
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
+const machine = machineLine(sh);
 const report = [];
 for (const [maker, repo] of Object.entries(repos)) {
   const results = { lifeboat: [], restic: [] };

@@ -11,11 +11,10 @@
 // above 1 means Lifeboat is faster or smaller), and the median of each round's own ratios.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
-import { benchEnv, BENCH_PASSWORD, toolRunner, warm } from './tool-runs.mjs';
+import { BENCH_PASSWORD, benchEnv, machineLine, median, toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -148,10 +147,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const rows = Object.keys(results.lifeboat).map((what) => {
   const l = median(results.lifeboat[what]);
   const r = median(results.restic[what]);
@@ -165,7 +160,7 @@ const rows = Object.keys(results.lifeboat).map((what) => {
     rounds: `${median(perRound).toFixed(2)} (${perRound.map((x) => x.toFixed(2)).join(', ')})`,
   };
 });
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
+const machine = machineLine(sh);
 console.log(`\n${new Date().toISOString()} — ${machine}, ${rounds} rounds, medians`);
 console.log('| measure | Lifeboat | restic | restic ÷ Lifeboat | per round: median (each) |\n|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.what} | ${r.lifeboat} | ${r.restic} | ${r['restic ÷ lifeboat']} | ${r.rounds} |`);

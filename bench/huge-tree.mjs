@@ -12,11 +12,11 @@
 // the wall time) and the peak RSS of each tool.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
-import { benchEnv, BENCH_PASSWORD, toolRunner } from './tool-runs.mjs';
+import { BENCH_PASSWORD, benchEnv, machineLine, median, toolRunner } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -88,11 +88,7 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
+const machine = machineLine(sh);
 console.log(`\n${new Date().toISOString()} — ${machine}; one directory of ${entries} empty files (repository by restic backup), ${rounds} rounds`);
 console.log('| command | Lifeboat s | restic s | restic ÷ Lifeboat (median) | CPU s (user+sys) Lifeboat / restic | peak RSS MiB Lifeboat / restic |\n|---|---|---|---|---|---|');
 for (const [command, r] of Object.entries(results)) {

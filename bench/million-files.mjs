@@ -27,12 +27,12 @@
 // peak RSS ÷ restic's (at most 1: the goal).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
 import { generateSmallTree, touchSmallTreeFile } from './dataset/gen-small-tree.mjs';
-import { benchEnv, BENCH_PASSWORD, toolRunner, warm } from './tool-runs.mjs';
+import { BENCH_PASSWORD, benchEnv, machineLine, toolRunner, warm } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STEPS = ['backup', 'unchanged', 'restore', 'check', 'prune', 'plan'];
@@ -207,7 +207,7 @@ for (const step of steps) {
   }
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
+const machine = machineLine(sh);
 const each = (rows, fn) => rows.map(fn).join(', ');
 console.log(`\n${new Date().toISOString()} — ${machine}; ${files} files, ${rounds} round(s) per step; load at start of each round in the log above`);
 console.log('| step | Lifeboat wall s | restic wall s | time restic ÷ Lifeboat | Lifeboat user+sys s | restic user+sys s | Lifeboat peak RSS MiB | restic peak RSS MiB | RSS Lifeboat ÷ restic |');

@@ -15,12 +15,12 @@
 // must be exactly the changed ones. Prints per-round ratios (restic's time ÷ Lifeboat's).
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './cli-args.mjs';
 import { generateSmallTree, smallTreePath, touchSmallTreeFile } from './dataset/gen-small-tree.mjs';
-import { benchEnv, BENCH_PASSWORD, toolRunner } from './tool-runs.mjs';
+import { BENCH_PASSWORD, benchEnv, machineLine, median, toolRunner } from './tool-runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: node bench/rollback-200k.mjs [--base DIR] [--files N] [--rounds N] [--lifeboat PATH] [--keep]
@@ -144,11 +144,7 @@ for (let round = 0; round < rounds; round++) {
   if (wrong !== 0 || rewrittenUnchanged !== 0 || rewritten !== changed.length) process.exitCode = 1;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
+const machine = machineLine(sh);
 const col = (k, key) => rows.map((r) => r.steps[k][key].toFixed(key === 'rssMiB' ? 1 : 2)).join(', ');
 console.log(`\n${new Date().toISOString()} — ${machine}; ${files} files, ${changed.length} changed, ${rounds} rounds`);
 console.log('| measure | rollback plan | rollback apply --yes | restic backup (parent) |\n|---|---|---|---|');

@@ -2,6 +2,8 @@
 // GNU time (`measure`: wall, user and sys seconds and the child's peak RSS), and warming the page
 // cache before a measured run (this VM drops it after about a minute idle), with nothing left dirty.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /** Output a bench keeps from one command, at most (a plan's --json of a large tree). */
@@ -54,4 +56,24 @@ export const BENCH_PASSWORD = 'bench-password';
 /** The environment both tools run with: the password for each, restic's cache under `base`. */
 export function benchEnv(base) {
   return { ...process.env, RESTIC_PASSWORD: BENCH_PASSWORD, LIFEBOAT_PASSWORD: BENCH_PASSWORD, RESTIC_CACHE_DIR: join(base, 'restic-cache') };
+}
+
+/** The median of `xs` (the mean of the middle two when their number is even). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The steal share of CPU time since `before` (from /proc/stat), or the counters now when `before` is omitted. */
+export function steal(before) {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  if (!before) return f;
+  const d = f.map((x, i) => x - before[i]);
+  const total = d.reduce((a, b) => a + b, 0);
+  return total > 0 ? d[7] / total : 0;
+}
+
+/** One line naming the machine, Node and restic, for the head of a bench's table. */
+export function machineLine(sh) {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${sh('restic', ['version']).trim()}`;
 }
