@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type Id, LifeboatError } from '../core/index.js';
 import { handle } from '../backend/index.js';
-import { loadSnapshots } from '../repository/index.js';
+import { RepositoryWriter, loadSnapshots, model } from '../repository/index.js';
 import { backup } from './backup.js';
 import { withAppFixture } from './testing/index.js';
 
@@ -155,5 +155,60 @@ test('backup with a parent: new, changed and unchanged entries carry the extende
         'kept/same.txt user.lifeboat=same',
       ],
     );
+  });
+});
+
+test('backup with a parent: directories and symlinks whose inode, mtime and ctime are as in the parent keep its node as it was; changed ones get a new node', async () => {
+  await withAppFixture(async (f) => {
+    const data = f.write({ still: { 'a.txt': 'a', deep: { 'b.txt': 'b' } }, edited: { 'c.txt': 'c1' }, chmodded: {}, link: { symlink: 'still' }, relinked: { symlink: 'old' } }, 'data');
+    const first = await backup(f.repo, { paths: [data] });
+    // the parent as a restic of another version could have written it: a field our nodes never
+    // carry ('user' set to a name no account has) on every node below the target
+    const writer = new RepositoryWriter(f.repo);
+    const mark = async (tree: Id, at: string): Promise<Id> => {
+      const nodes = await f.repo.loadTree(tree);
+      for (const n of nodes) {
+        const path = `${at}/${n.name.toString()}`;
+        if (n.subtree) n.subtree = await mark(n.subtree, path);
+        if (path.startsWith(`${data}/`)) n.user = 'from-parent';
+      }
+      return writer.saveTree(model.encodeTree(nodes));
+    };
+    const firstSnapshot = (await loadSnapshots(f.repo)).find((e) => e.id === first.snapshotId)!.snapshot;
+    const tree = await mark(firstSnapshot.tree, '');
+    await writer.flush();
+    const parent = await writer.saveSnapshot({ ...firstSnapshot, tree });
+
+    writeFileSync(join(data, 'edited', 'c.txt'), 'c2, longer');
+    chmodSync(join(data, 'chmodded'), 0o700);
+    rmSync(join(data, 'relinked'));
+    symlinkSync('new', join(data, 'relinked'));
+    const second = await backup(f.repo, { paths: [data], parent });
+    assert.equal(second.parent, parent);
+
+    const users: Record<string, string | undefined> = {};
+    const walk = async (tree: Id, at: string): Promise<void> => {
+      for (const n of await f.repo.loadTree(tree)) {
+        const path = `${at}/${n.name.toString()}`;
+        if (path.startsWith(`${data}/`)) users[path.slice(data.length + 1)] = n.type === 'symlink' ? `${n.user} -> ${model.linkTargetBytes(n).toString()}` : n.user;
+        if (n.subtree) await walk(n.subtree, path);
+      }
+    };
+    await walk((await loadSnapshots(f.repo)).find((e) => e.id === second.snapshotId)!.snapshot.tree, '');
+    const own = (await f.repo.loadTree(firstSnapshot.tree))[0]!.user;
+    assert.deepEqual(users, {
+      still: 'from-parent',
+      'still/a.txt': 'from-parent',
+      'still/deep': 'from-parent',
+      'still/deep/b.txt': 'from-parent',
+      // its file changed, so its tree did: a new node, although its own metadata did not change
+      edited: own,
+      'edited/c.txt': own,
+      chmodded: own,
+      link: 'from-parent -> still',
+      relinked: `${own} -> new`,
+    });
+    // counted by tree: still, still/deep and chmodded (its mode changed, its empty tree did not)
+    assert.equal(second.stats.dirsUnmodified, 3);
   });
 });

@@ -13,19 +13,20 @@
  * Per-item problems (unreadable files, vanished entries) go to `onError` and the item is left
  * out; the backup goes on.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type DirScan, STAT } from '../../native/index.js';
 import { LifeboatError, type Id } from '../../core/index.js';
-import { type Node, TreeBuilder, encodeTree, goTimeEquals, linkTargetFields } from '../../repository/model/index.js';
+import { type Node, type NodeType, TreeBuilder, encodeTree, linkTargetFields } from '../../repository/model/index.js';
 import type { PathFilter } from '../filter/index.js';
-import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType, signedSeconds } from './node-from-stat.js';
+import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
+import { describesEntry, fileUnchanged } from './parent-match.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
 import { DirScanner, childPath as join } from './dir-scanner.js';
 import { type ArchiveOptions, type ArchiveProgress, type ArchiveStats, hasExclusionMarker } from './archive-options.js';
-import { type ArchiveTarget, type PlacedTarget, parentDir, realAncestor } from './targets.js';
+import { type ArchiveTarget, type PlacedTarget, parentDir, placeTargets, realAncestor } from './targets.js';
 
 export type { ArchiveTarget } from './targets.js';
 export type { ArchiveOptions, ArchiveProgress, ArchiveStats } from './archive-options.js';
@@ -36,7 +37,7 @@ export type { ArchiveOptions, ArchiveProgress, ArchiveStats } from './archive-op
  */
 interface Pending {
   node: Node | undefined | Promise<Node | undefined>;
-  /** The node, when it is the parent's node as it was (a file unchanged, on the same device): it encodes as in the parent tree. */
+  /** The node, when it is the parent's node as it was (the entry unchanged, on the same device; a directory with the parent's tree too): it encodes as in the parent tree. */
   asInParent?: Node;
 }
 
@@ -52,10 +53,6 @@ const WALK_SLICE_MS = 2;
 /** Parent trees loaded ahead of the walk at most (decoded, waiting to be walked). */
 const MAX_PREFETCHED_TREES = 8;
 const SLASH = Buffer.from('/');
-
-function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
-  return goTimeEquals(stored, Number(signedSeconds(sec)), Number(nsec));
-}
 
 export class Archiver {
   private readonly owners = new OwnerNames();
@@ -90,39 +87,8 @@ export class Archiver {
 
   /** Backs up `targets` (absolute paths are stored at their own path); returns the root tree ID. */
   async archive(targets: readonly (string | ArchiveTarget)[]): Promise<Id> {
-    const placed: PlacedTarget[] = [];
-    for (const t of targets) {
-      const { path, treePath } = typeof t === 'string' ? { path: t, treePath: t } : t;
-      const real = Buffer.from(path);
-      try {
-        this.rootDevices.add(lstatFields(real, this.st)[STAT.dev]!);
-      } catch (err) {
-        throw new LifeboatError('E_NOT_FOUND', `backup path ${path} cannot be read: ${(err as Error).message}`, { cause: err });
-      }
-      if (treePath !== '/') {
-        placed.push({ real, tree: Buffer.from(treePath) });
-        continue;
-      }
-      // stored at the root: each of its entries is a target of its own
-      let names: Buffer[];
-      try {
-        names = readdirSync(real, { encoding: 'buffer' });
-      } catch (err) {
-        throw new LifeboatError('E_NOT_FOUND', `backup path ${path} cannot be listed: ${(err as Error).message}`, { cause: err });
-      }
-      for (const name of names) placed.push({ real: join(real, name), tree: join(SLASH, name) });
-    }
-    const seen = new Map<string, Buffer>();
-    for (const t of placed) {
-      const key = t.tree.toString('latin1');
-      const other = seen.get(key);
-      if (other && !other.equals(t.real)) {
-        throw new LifeboatError('E_USAGE', `${other.toString()} and ${t.real.toString()} would both be stored as ${t.tree.toString()} in the snapshot`, {
-          hint: 'back them up in separate snapshots, or give absolute paths',
-        });
-      }
-      seen.set(key, t.real);
-    }
+    const { placed, devices } = placeTargets(targets);
+    this.rootDevices = devices;
     return this.saveVirtualDir(SLASH, placed, this.options.parentTree);
   }
 
@@ -231,7 +197,7 @@ export class Archiver {
       if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st[STAT.size]) > this.options.excludeLargerThan) {
         return { node: undefined };
       }
-      if (type === 'file' && this.unchangedStat(st, parent)) {
+      if (type === 'file' && !this.options.force && fileUnchanged(parent, st, this.contentStored)) {
         // size, inode, mtime and ctime as in the parent: its node is still true (any change of
         // mode, owner, links or xattrs would have moved ctime), so reuse it without reading
         // reused as it is, never changed: a copy only when the file now is on another device
@@ -239,7 +205,24 @@ export class Archiver {
         const node = this.reuseNode(path, parent);
         return { node, asInParent: node };
       }
-      node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err), listed === undefined || this.listsXattrs);
+      const xattrsListed = listed === undefined || this.listsXattrs;
+      if (type === 'dir') {
+        if (!this.parentDescribes(st, type, device, parent)) {
+          return this.saveDirEntry(
+            path,
+            device,
+            parent,
+            nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err), xattrsListed),
+          );
+        }
+        // the parent's node is kept if the directory's tree is the parent's too; if not, a node
+        // is built after the walk, from a copy (the listing and this.st are reused meanwhile)
+        const fields = st.slice();
+        return this.saveDirEntry(path, device, parent, () => nodeFromStat(name, path, fields, type, this.owners, (err) => this.fail(path, err), xattrsListed));
+      }
+      // a symlink, device or FIFO as in the parent keeps its node (no readlink)
+      if (this.parentDescribes(st, type, device, parent)) return { node: parent, asInParent: parent };
+      node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err), xattrsListed);
     } catch (err) {
       this.fail(path, err);
       return { node: undefined };
@@ -247,8 +230,6 @@ export class Archiver {
     switch (node.type) {
       case 'file':
         return this.pool.whenAvailable().then(() => ({ node: this.saveFile(path, node, parent) }));
-      case 'dir':
-        return this.saveDirEntry(path, node, device, parent);
       case 'symlink':
         try {
           Object.assign(node, linkTargetFields(readlinkSync(path, { encoding: 'buffer' })));
@@ -262,14 +243,24 @@ export class Archiver {
     }
   }
 
-  private async saveDirEntry(path: Buffer, node: Node, device: bigint, parent: Node | undefined): Promise<Pending> {
+  /**
+   * A directory entry. Its node is `newNode`; when that is a function, the parent's node describes
+   * the directory and is kept if the directory's tree is the parent's too, else `newNode()` is.
+   */
+  private async saveDirEntry(path: Buffer, device: bigint, parent: Node | undefined, newNode: Node | (() => Node)): Promise<Pending> {
     if (hasExclusionMarker(this.options, path)) return { node: undefined };
     if (this.options.oneFileSystem && !this.rootDevices.has(device)) {
+      const node = typeof newNode === 'function' ? newNode() : newNode;
       node.subtree = await this.writer.saveTree(encodeTree([]));
       return { node };
     }
     // the walk below is done when this returns; the subtree is saved once its files are
-    const { tree } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
+    const { tree, sameAsParent } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
+    if (typeof newNode === 'function' && sameAsParent) {
+      this.stats.dirsUnmodified++;
+      return { node: parent, asInParent: parent };
+    }
+    const node = typeof newNode === 'function' ? newNode() : newNode;
     return {
       node: tree.then((subtree) => {
         if (subtree === undefined) return undefined;
@@ -287,7 +278,7 @@ export class Archiver {
    * promise of its tree ID that settles when every file below it is stored, so the walk moves
    * on while the workers are still busy with this directory's files.
    */
-  private async saveDir(path: Buffer, parentTree: Id | undefined): Promise<{ tree: Promise<Id | undefined> }> {
+  private async saveDir(path: Buffer, parentTree: Id | undefined): Promise<{ tree: Promise<Id | undefined>; sameAsParent?: boolean }> {
     let scan: DirScan;
     try {
       scan = await this.scanner.list(path);
@@ -339,16 +330,15 @@ export class Archiver {
     });
     // a rejection is observed by whoever awaits `tree`; avoid an unhandled-rejection warning meanwhile
     tree.catch(() => undefined);
-    return { tree };
+    return { tree, sameAsParent };
   }
 
-  /** restic's change detection: same size, inode, mtime and ctime, and all content still indexed. */
-  private unchangedStat(st: StatFields, parent: Node | undefined): parent is Node {
-    if (!parent || parent.type !== 'file' || this.options.force) return false;
-    if (BigInt(parent.size) !== st[STAT.size] || parent.inode !== st[STAT.ino]) return false;
-    if (!sameTime(parent.mtime, st[STAT.mtimeSec]!, st[STAT.mtimeNsec]!) || !sameTime(parent.ctime, st[STAT.ctimeSec]!, st[STAT.ctimeNsec]!)) return false;
-    return (parent.content ?? []).every((id) => this.repo.index.plaintextSize('data', id) >= 0);
+  /** The parent's node describes the entry (see parent-match.ts) on the same device, and --force is not given. */
+  private parentDescribes(st: StatFields, type: NodeType, device: bigint, parent: Node | undefined): parent is Node {
+    return !this.options.force && describesEntry(parent, st, type) && parent.deviceId === device;
   }
+
+  private readonly contentStored = (id: Id): boolean => this.repo.index.plaintextSize('data', id) >= 0;
 
   private reuseNode(path: Buffer, node: Node): Node {
     this.stats.totalFilesProcessed++;

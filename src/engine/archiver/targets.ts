@@ -6,7 +6,12 @@
  * '.' (or a path that cleans to it, or to '..' only) stores the directory's entries at the root.
  * The snapshot's `paths` stay absolute.
  */
+import { readdirSync } from 'node:fs';
 import { isAbsolute, posix, resolve } from 'node:path';
+import { LifeboatError } from '../../core/index.js';
+import { STAT } from '../../native/index.js';
+import { childPath as join } from './dir-scanner.js';
+import { lstatFields, newStatFields } from './node-from-stat.js';
 
 const SLASH = Buffer.from('/');
 
@@ -55,4 +60,48 @@ export function realAncestor(t: PlacedTarget, treeDir: Buffer): Buffer {
   let real = t.real;
   for (let i = 0; i < up; i++) real = parentDir(real);
   return real;
+}
+
+/**
+ * Where each target is stored in the snapshot tree (a target stored at '/' gives each of its
+ * entries a place of its own), and the devices the targets are on. A target that cannot be read
+ * or listed is an E_NOT_FOUND error; two targets stored at the same path are an E_USAGE error.
+ */
+export function placeTargets(targets: readonly (string | ArchiveTarget)[]): { placed: PlacedTarget[]; devices: Set<bigint> } {
+  const placed: PlacedTarget[] = [];
+  const devices = new Set<bigint>();
+  const st = newStatFields();
+  for (const t of targets) {
+    const { path, treePath } = typeof t === 'string' ? { path: t, treePath: t } : t;
+    const real = Buffer.from(path);
+    try {
+      devices.add(lstatFields(real, st)[STAT.dev]!);
+    } catch (err) {
+      throw new LifeboatError('E_NOT_FOUND', `backup path ${path} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+    if (treePath !== '/') {
+      placed.push({ real, tree: Buffer.from(treePath) });
+      continue;
+    }
+    // stored at the root: each of its entries is a target of its own
+    let names: Buffer[];
+    try {
+      names = readdirSync(real, { encoding: 'buffer' });
+    } catch (err) {
+      throw new LifeboatError('E_NOT_FOUND', `backup path ${path} cannot be listed: ${(err as Error).message}`, { cause: err });
+    }
+    for (const name of names) placed.push({ real: join(real, name), tree: join(SLASH, name) });
+  }
+  const seen = new Map<string, Buffer>();
+  for (const t of placed) {
+    const key = t.tree.toString('latin1');
+    const other = seen.get(key);
+    if (other && !other.equals(t.real)) {
+      throw new LifeboatError('E_USAGE', `${other.toString()} and ${t.real.toString()} would both be stored as ${t.tree.toString()} in the snapshot`, {
+        hint: 'back them up in separate snapshots, or give absolute paths',
+      });
+    }
+    seen.set(key, t.real);
+  }
+  return { placed, devices };
 }
