@@ -3,11 +3,28 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type Id, LifeboatError } from '../core/index.js';
+import { type Id, LifeboatError, sha256Id } from '../core/index.js';
 import { handle } from '../backend/index.js';
-import { RepositoryWriter, loadSnapshots, model } from '../repository/index.js';
+import { type Repository, RepositoryWriter, loadSnapshots, model } from '../repository/index.js';
 import { backup } from './backup.js';
 import { withAppFixture } from './testing/index.js';
+
+/**
+ * A copy of snapshot `id` whose trees are rewritten bottom up: `rewrite(dir, nodes)` gets each
+ * directory's path and nodes (their subtrees already rewritten) and returns the tree's bytes.
+ */
+async function rewrittenSnapshot(repo: Repository, id: string, rewrite: (dir: string, nodes: model.Node[]) => Uint8Array): Promise<Id> {
+  const writer = new RepositoryWriter(repo);
+  const copy = async (tree: Id, dir: string): Promise<Id> => {
+    const nodes = await repo.loadTree(tree);
+    for (const n of nodes) if (n.subtree) n.subtree = await copy(n.subtree, `${dir}/${n.name.toString()}`);
+    return writer.saveTree(rewrite(dir, nodes));
+  };
+  const snapshot = (await loadSnapshots(repo)).find((e) => e.id === id)!.snapshot;
+  const tree = await copy(snapshot.tree, '');
+  await writer.flush();
+  return writer.saveSnapshot({ ...snapshot, tree });
+}
 
 test('backup: a snapshot of the paths with tags and host; the next run uses it as parent and reads nothing again', async () => {
   await withAppFixture(async (f) => {
@@ -164,20 +181,11 @@ test('backup with a parent: directories and symlinks whose inode, mtime and ctim
     const first = await backup(f.repo, { paths: [data] });
     // the parent as a restic of another version could have written it: a field our nodes never
     // carry ('user' set to a name no account has) on every node below the target
-    const writer = new RepositoryWriter(f.repo);
-    const mark = async (tree: Id, at: string): Promise<Id> => {
-      const nodes = await f.repo.loadTree(tree);
-      for (const n of nodes) {
-        const path = `${at}/${n.name.toString()}`;
-        if (n.subtree) n.subtree = await mark(n.subtree, path);
-        if (path.startsWith(`${data}/`)) n.user = 'from-parent';
-      }
-      return writer.saveTree(model.encodeTree(nodes));
-    };
+    const parent = await rewrittenSnapshot(f.repo, first.snapshotId!, (dir, nodes) => {
+      if (dir.startsWith(data)) for (const n of nodes) n.user = 'from-parent';
+      return model.encodeTree(nodes);
+    });
     const firstSnapshot = (await loadSnapshots(f.repo)).find((e) => e.id === first.snapshotId)!.snapshot;
-    const tree = await mark(firstSnapshot.tree, '');
-    await writer.flush();
-    const parent = await writer.saveSnapshot({ ...firstSnapshot, tree });
 
     writeFileSync(join(data, 'edited', 'c.txt'), 'c2, longer');
     chmodSync(join(data, 'chmodded'), 0o700);
@@ -210,5 +218,27 @@ test('backup with a parent: directories and symlinks whose inode, mtime and ctim
     });
     // counted by tree: still, still/deep and chmodded (its mode changed, its empty tree did not)
     assert.equal(second.stats.dirsUnmodified, 3);
+  });
+});
+
+test('backup with a parent whose tree holds a malformed node after good ones: a warning names the tree, and the files are read again', async () => {
+  await withAppFixture(async (f) => {
+    const data = f.write({ 'a.txt': 'alpha', 'b.txt': 'beta' }, 'data');
+    const first = await backup(f.repo, { paths: [data] });
+    let damaged = '';
+    const parent = await rewrittenSnapshot(f.repo, first.snapshotId!, (dir, nodes) => {
+      if (dir !== data) return model.encodeTree(nodes);
+      const good = model.encodeTree(nodes).toString().trimEnd().slice(0, -2);
+      const bytes = Buffer.from(`${good},{"name":"zz","type":"bogus"}]}\n`);
+      damaged = sha256Id(bytes);
+      return bytes;
+    });
+    const warnings: string[] = [];
+    const second = await backup(f.repo, { paths: [data], parent, onWarning: (what, message) => warnings.push(`${what}: ${message}`) });
+    assert.equal(second.parent, parent);
+    assert.equal(second.stats.filesUnmodified, 0);
+    assert.equal(second.stats.filesNew, 2);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, new RegExp(`^${damaged}: parent tree unreadable, files are read again: .*unknown node type`));
   });
 });

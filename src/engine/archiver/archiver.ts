@@ -113,14 +113,16 @@ export class Archiver {
   /** Parent trees being loaded ahead of the walk (the subdirectories of the directory being walked). */
   private readonly prefetched = new Map<Id, Promise<Map<string, Node>>>();
 
-  private loadParentNodes(tree: Id): Promise<Map<string, Node>> {
-    return this.repo.loadTree(tree, this.options.signal).then(
-      (nodes) => new Map(nodes.map((n) => [n.name.toString('latin1'), n])),
-      (err: unknown) => {
-        this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
-        return new Map<string, Node>();
-      },
-    );
+  private async loadParentNodes(tree: Id): Promise<Map<string, Node>> {
+    const map = new Map<string, Node>();
+    try {
+      // decoded one node at a time: a large directory's tree is never parsed as one document
+      for (const n of await this.repo.loadTreeNodes(tree, this.options.signal)) map.set(n.name.toString('latin1'), n);
+      return map;
+    } catch (err) {
+      this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
+      return new Map<string, Node>();
+    }
   }
 
   private async parentNodes(tree: Id | undefined): Promise<Map<string, Node>> {

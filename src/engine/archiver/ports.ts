@@ -22,7 +22,8 @@ export interface BlobPackSink {
 
 export interface ArchiverRepository {
   readonly index: BlobIndex;
-  loadTree(id: Id, signal?: AbortSignal): Promise<Node[]>;
+  /** A parent tree's nodes, decoded one at a time (no whole-document parse of a large directory). */
+  loadTreeNodes(id: Id, signal?: AbortSignal): Promise<Iterable<Node>>;
 }
 
 export interface ArchiverWriter extends BlobPackSink {
