@@ -242,3 +242,46 @@ test('backup with a parent whose tree holds a malformed node after good ones: a 
     assert.match(warnings[0]!, new RegExp(`^${damaged}: parent tree unreadable, files are read again: .*unknown node type`));
   });
 });
+
+test('backup with a parent: a directory whose tree is decoded a node at a time keeps its tree unchanged, and lists every entry when one changed or went', async () => {
+  await withAppFixture(async (f) => {
+    // long names: the directory's tree is over LARGE_TREE_BYTES (1 MiB) with 2,500 files
+    const files = Array.from({ length: 2500 }, (_, i) => `${String(i).padStart(5, '0')}-${'n'.repeat(200)}`);
+    const data = f.write(Object.fromEntries(files.map((name, i) => [name, `file ${i}`])), 'data');
+    const treeOfData = async (snapshotId: string): Promise<Id> => {
+      let tree = (await loadSnapshots(f.repo)).find((e) => e.id === snapshotId)!.snapshot.tree;
+      for (const part of data.split('/').filter(Boolean)) tree = (await f.repo.loadTree(tree)).find((n) => n.name.toString() === part)!.subtree!;
+      return tree;
+    };
+    const first = await backup(f.repo, { paths: [data] });
+    const firstTree = await treeOfData(first.snapshotId!);
+    assert.ok((await f.repo.loadBlob('tree', firstTree)).length > 1024 * 1024);
+
+    const same = await backup(f.repo, { paths: [data] });
+    assert.equal(await treeOfData(same.snapshotId!), firstTree);
+    assert.equal(same.stats.filesUnmodified, 2500);
+
+    writeFileSync(join(data, files[1200]!), 'changed, and longer');
+    const edited = await backup(f.repo, { paths: [data] });
+    assert.equal(edited.stats.filesUnmodified, 2499);
+    const before = await f.repo.loadTree(firstTree);
+    const after = await f.repo.loadTree(await treeOfData(edited.snapshotId!));
+    assert.deepEqual(
+      after.map((n) => n.name.toString()),
+      files,
+    );
+    assert.deepEqual(
+      after.filter((_, i) => i !== 1200),
+      before.filter((_, i) => i !== 1200),
+      'the other nodes as in the parent',
+    );
+    assert.equal(after[1200]!.size, 'changed, and longer'.length);
+
+    rmSync(join(data, files[600]!));
+    const shrunk = await backup(f.repo, { paths: [data] });
+    assert.deepEqual(
+      (await f.repo.loadTree(await treeOfData(shrunk.snapshotId!))).map((n) => n.name.toString()),
+      files.filter((_, i) => i !== 600),
+    );
+  });
+});

@@ -22,6 +22,7 @@ import { type Node, type NodeType, TreeBuilder, encodeTree, linkTargetFields } f
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
 import { describesEntry, fileUnchanged } from './parent-match.js';
+import { NO_PARENT, type ParentTree, parentTree } from './parent-tree.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
 import { DirScanner, childPath as join } from './dir-scanner.js';
@@ -53,6 +54,19 @@ const WALK_SLICE_MS = 2;
 /** Parent trees loaded ahead of the walk at most (decoded, waiting to be walked). */
 const MAX_PREFETCHED_TREES = 8;
 const SLASH = Buffer.from('/');
+
+/**
+ * Adds the parent's nodes of the first `count` entries of `scan` to `builder` (entries held
+ * as in the parent). Not a closure in saveDir: one there would keep the listing and the parent
+ * tree alive until the directory's files are stored, as the tree's promise shares its context.
+ */
+function addParentNodes(builder: TreeBuilder, parents: ParentTree, scan: DirScan, count: number): void {
+  const lookup = parents.lookup();
+  for (let i = 0; i < count; i++) {
+    const n = lookup.get(scan.name(i));
+    if (n) builder.add(n);
+  }
+}
 
 export class Archiver {
   private readonly owners = new OwnerNames();
@@ -111,32 +125,30 @@ export class Archiver {
   private readonly listsXattrs: boolean;
 
   /** Parent trees being loaded ahead of the walk (the subdirectories of the directory being walked). */
-  private readonly prefetched = new Map<Id, Promise<Map<string, Node>>>();
+  private readonly prefetched = new Map<Id, Promise<ParentTree>>();
 
-  private async loadParentNodes(tree: Id): Promise<Map<string, Node>> {
-    const map = new Map<string, Node>();
+  private async loadParentTree(tree: Id): Promise<ParentTree> {
+    const unreadable = (err: unknown): void => this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
     try {
-      // decoded one node at a time: a large directory's tree is never parsed as one document
-      for (const n of await this.repo.loadTreeNodes(tree, this.options.signal)) map.set(n.name.toString('latin1'), n);
-      return map;
+      return parentTree(tree, await this.repo.loadBlob('tree', tree, this.options.signal), unreadable);
     } catch (err) {
-      this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
-      return new Map<string, Node>();
+      unreadable(err);
+      return NO_PARENT;
     }
   }
 
-  private async parentNodes(tree: Id | undefined): Promise<Map<string, Node>> {
-    if (!tree) return new Map();
+  private async parentNodes(tree: Id | undefined): Promise<ParentTree> {
+    if (!tree) return NO_PARENT;
     const ahead = this.prefetched.get(tree);
     this.prefetched.delete(tree);
-    const map = await (ahead ?? this.loadParentNodes(tree));
+    const parents = await (ahead ?? this.loadParentTree(tree));
     // start loading the parent trees of the subdirectories while this directory is walked; a
     // few at a time: each decoded tree is an object per entry, and each load listens on the signal
-    for (const n of map.values()) {
+    for (const subtree of parents.subtrees) {
       if (this.prefetched.size >= MAX_PREFETCHED_TREES) break;
-      if (n.type === 'dir' && n.subtree && !this.prefetched.has(n.subtree)) this.prefetched.set(n.subtree, this.loadParentNodes(n.subtree));
+      if (!this.prefetched.has(subtree)) this.prefetched.set(subtree, this.loadParentTree(subtree));
     }
-    return map;
+    return parents;
   }
 
   /**
@@ -155,7 +167,10 @@ export class Archiver {
       if (slash < 0) exact.set(key, t);
       children.set(key, [...(children.get(key) ?? []), t]);
     }
-    const parents = await this.parentNodes(parentTree);
+    // the parent's nodes of these children, looked up in byte order (ParentLookup)
+    const lookup = (await this.parentNodes(parentTree)).lookup();
+    const names = [...children.keys()].map((key) => Buffer.from(key, 'latin1')).sort((a, b) => Buffer.compare(a, b));
+    const parents = new Map(names.map((name) => [name.toString('latin1'), lookup.get(name)]));
     const nodes: Node[] = [];
     await Promise.all(
       [...children.entries()].map(async ([key, sub]) => {
@@ -289,6 +304,7 @@ export class Archiver {
       return { tree: Promise.resolve(undefined) };
     }
     const parents = await this.parentNodes(parentTree);
+    const lookup = parents.lookup();
     // nodes are encoded as soon as they are known: a directory waiting for its files to be read
     // (the walk runs far ahead of the workers in an incremental backup) keeps strings, not Nodes
     const builder = new TreeBuilder();
@@ -298,8 +314,9 @@ export class Archiver {
     const waits: Promise<void>[] = [];
     // nodes as in the parent tree are held, not encoded, while every entry so far is one: when all
     // are and no name was added or removed, this tree is the parent's (an incremental backup's
-    // unchanged directories of files: ≈ 15 % of its main thread was encoding them again)
-    const held: Node[] = [];
+    // unchanged directories of files: ≈ 15 % of its main thread was encoding them again). Held
+    // are the first `held` entries; their nodes are looked up again if they are to be encoded
+    let held = 0;
     let allAsInParent = parentTree !== undefined;
     for (let i = 0; i < scan.count; i++) {
       if ((++this.walked & 31) === 0 && performance.now() - this.sliceStart >= WALK_SLICE_MS) {
@@ -307,25 +324,24 @@ export class Archiver {
         this.sliceStart = performance.now();
       }
       const name = scan.name(i);
-      const entry = this.saveEntry(path, name, parents.get(name.toString('latin1')), scan.ok(i) ? scan.stat(i) : scan.error(i));
+      const entry = this.saveEntry(path, name, lookup.get(name), scan.ok(i) ? scan.stat(i) : scan.error(i));
       const { node, asInParent } = entry instanceof Promise ? await entry : entry;
       if (allAsInParent && asInParent) {
-        held.push(asInParent);
+        held++;
         continue;
       }
       if (allAsInParent) {
         allAsInParent = false;
-        held.splice(0).forEach(add);
+        addParentNodes(builder, parents, scan, held);
       }
       if (node instanceof Promise) waits.push(node.then(add));
       else add(node);
     }
-    // every held name is one of the parent's, so equal counts mean the same names; an empty
-    // directory is encoded (its empty parent map may also be a parent tree that failed to load)
-    const sameAsParent = allAsInParent && held.length > 0 && held.length === parents.size && this.repo.index.plaintextSize('tree', parentTree!) >= 0;
-    if (!sameAsParent) held.splice(0).forEach(add);
+    // an empty directory is encoded (its empty parent may also be a parent tree that failed to load)
+    const sameAsParent = allAsInParent && held > 0 && lookup.tookAll() && this.repo.index.plaintextSize('tree', parentTree!) >= 0;
+    if (!sameAsParent && allAsInParent) addParentNodes(builder, parents, scan, held);
     // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind
-    for (const n of parents.values()) if (n.type === 'dir' && n.subtree) this.prefetched.delete(n.subtree);
+    for (const subtree of parents.subtrees) this.prefetched.delete(subtree);
     const tree = Promise.all(waits).then(() => {
       this.progress.dirsDone++;
       return sameAsParent ? parentTree! : this.writer.saveTree(builder.encode());

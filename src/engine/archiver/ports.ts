@@ -3,7 +3,7 @@
  * Repository, wired by app/backup).
  */
 import type { Id } from '../../core/index.js';
-import type { Node, Snapshot } from '../../repository/model/index.js';
+import type { Snapshot } from '../../repository/model/index.js';
 import type { BlobIndex, BlobType } from '../../repository/ports.js';
 import type { PackFile } from '../../repository/pack/index.js';
 
@@ -22,8 +22,8 @@ export interface BlobPackSink {
 
 export interface ArchiverRepository {
   readonly index: BlobIndex;
-  /** A parent tree's nodes, decoded one at a time (no whole-document parse of a large directory). */
-  loadTreeNodes(id: Id, signal?: AbortSignal): Promise<Iterable<Node>>;
+  /** A blob's plaintext, verified (the archiver decodes parent trees itself: parent-tree.ts). */
+  loadBlob(type: 'tree', id: Id, signal?: AbortSignal): Promise<Buffer>;
 }
 
 export interface ArchiverWriter extends BlobPackSink {
