@@ -22,7 +22,7 @@ import { type Node, type NodeType, TreeBuilder, encodeTree, linkTargetFields } f
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
 import { describesEntry, fileUnchanged } from './parent-match.js';
-import { NO_PARENT, type ParentTree, parentTree } from './parent-tree.js';
+import { NO_PARENT, type ParentTree, addParentNodes, parentTree } from './parent-tree.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
 import { DirScanner, childPath as join } from './dir-scanner.js';
@@ -54,19 +54,6 @@ const WALK_SLICE_MS = 2;
 /** Parent trees loaded ahead of the walk at most (decoded, waiting to be walked). */
 const MAX_PREFETCHED_TREES = 8;
 const SLASH = Buffer.from('/');
-
-/**
- * Adds the parent's nodes of the first `count` entries of `scan` to `builder` (entries held
- * as in the parent). Not a closure in saveDir: one there would keep the listing and the parent
- * tree alive until the directory's files are stored, as the tree's promise shares its context.
- */
-function addParentNodes(builder: TreeBuilder, parents: ParentTree, scan: DirScan, count: number): void {
-  const lookup = parents.lookup();
-  for (let i = 0; i < count; i++) {
-    const n = lookup.get(scan.name(i));
-    if (n) builder.add(n);
-  }
-}
 
 export class Archiver {
   private readonly owners = new OwnerNames();

@@ -11,7 +11,7 @@
  * again.
  */
 import type { Id } from '../../core/index.js';
-import { type Node, decodeTree, decodeTreeNodes } from '../../repository/model/index.js';
+import { type Node, type TreeBuilder, decodeTree, decodeTreeNodes } from '../../repository/model/index.js';
 
 /** A tree's JSON above this many bytes is decoded a node at a time (≈ 3,000 nodes as backup writes them). */
 export const LARGE_TREE_BYTES = 1024 * 1024;
@@ -111,4 +111,18 @@ function streamedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): Pa
     },
     subtrees: [],
   };
+}
+
+/**
+ * Adds the parent's nodes of the first `count` entries of `scan` to `builder` (the entries the
+ * archiver held as in the parent). A function, not a closure in the archiver's saveDir: one there
+ * would keep the listing and the parent tree alive until the directory's files are stored, as
+ * the promise of its tree shares the closure's context.
+ */
+export function addParentNodes(builder: TreeBuilder, parents: ParentTree, scan: { name(i: number): Buffer }, count: number): void {
+  const lookup = parents.lookup();
+  for (let i = 0; i < count; i++) {
+    const n = lookup.get(scan.name(i));
+    if (n) builder.add(n);
+  }
 }
