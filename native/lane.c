@@ -148,6 +148,7 @@ static void scan(struct lane *l) {
       const char *path = l->paths + l->path_at;
       l->path_at += strlen(path) + 1;
       l->read_bytes = 0;
+      l->at_end = false;
       l->fd = open(path, O_RDONLY | O_CLOEXEC);
       if (l->fd < 0) {
         add_event(l, errno, "open");
@@ -164,7 +165,7 @@ static void scan(struct lane *l) {
       if (l->pending_count > 0) return; /* the caller answers, the next step stores and compacts */
       compact(l);
     }
-    ssize_t n = read(l->fd, l->staging + l->fill, READ_SIZE);
+    ssize_t n = l->at_end ? 0 : read(l->fd, l->staging + l->fill, READ_SIZE);
     if (n < 0) {
       if (errno == EINTR) continue;
       add_event(l, errno, "read");
@@ -189,6 +190,10 @@ static void scan(struct lane *l) {
     }
     l->fill += (size_t)n;
     l->read_bytes += (uint64_t)n;
+    /* a regular file reads short only at its end: one that also brought the file to the size it had
+       when opened saves the read that would return 0 (one system call per file of the backup).
+       A file that grew since is still seen as changed by the fstat after (its size is not read_bytes) */
+    l->at_end = (size_t)n < READ_SIZE && l->read_bytes == (uint64_t)l->before.st_size;
     for (;;) {
       int64_t c = chunker_next(&l->chunker, &l->chunk, l->staging, l->chunk_start, l->fill);
       if (c < 0) break;

@@ -81,6 +81,8 @@ struct lane {
   uint32_t current;
   uint64_t read_bytes;
   struct stat before;
+  /* the last read was short and brought the file to its size: its end, known without another read */
+  bool at_end;
 
   struct file_event *events;
   size_t event_count, event_cap;

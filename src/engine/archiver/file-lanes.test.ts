@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -87,7 +87,7 @@ for (const version of [1, 2] as const) {
         const writer = new RepositoryWriter(local);
         assert.ok(writer.packFileDir, 'the lanes build packs where the repository links them');
         // incompressible, around the page and the 1 MiB read sizes
-        const sizes = [1, 4095, 4097, (1 << 20) - 3, (1 << 20) + 5, 3 * (1 << 20) + 12_345];
+        const sizes = [1, 4095, 4097, (1 << 20) - 3, 1 << 20, (1 << 20) + 5, 2 << 20, 3 * (1 << 20) + 12_345];
         for (const [i, size] of sizes.entries()) writeFileSync(join(dir, `sized-${i}`), randomBytes(size));
         const lanes = new FileLanes(writer, { key: local.key, polynomial: TEST_POLYNOMIAL, level: writer.level, packsInFlight: 1 }, 2);
         const results = await Promise.all([
@@ -136,6 +136,24 @@ for (const version of [1, 2] as const) {
     });
   });
 }
+
+// /proc files list a size of 0 and read a page at a time: a short read is their end only once it
+// brings the file to the size it had when opened (lane.c)
+test('file lanes: a file that reads a page at a time and lists no size is read to its end', { skip: existsSync('/proc/kallsyms') ? false : 'no /proc/kallsyms here' }, async () => {
+  const repo = await makeTestRepository();
+  const writer = new RepositoryWriter(repo);
+  const lanes = new FileLanes(writer, { key: repo.key, polynomial: TEST_POLYNOMIAL, level: writer.level, packsInFlight: 1 }, 1);
+  const r = await lanes.readFile(Buffer.from('/proc/kallsyms'), 0);
+  await lanes.close();
+  await writer.flush();
+  await repo.loadIndex();
+  const expected = readFileSync('/proc/kallsyms');
+  assert.ok(expected.length > 64 * 1024, `${expected.length} bytes: many pages`);
+  assert.equal(r.error, undefined);
+  assert.equal(r.size, expected.length);
+  assert.ok((await contentOf(repo, r)).equals(expected), 'read to its end');
+  assert.equal(r.changed, true, 'its size is not the one listed');
+});
 
 test('laneStep refuses misuse: answers that do not match, a batch while one runs, a closed lane', async () => {
   const key = { encrypt: new Uint8Array(32), macK: new Uint8Array(16), macR: new Uint8Array(16) };
