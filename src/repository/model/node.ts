@@ -107,11 +107,31 @@ function idField(f: Fields, key: string, what: string): Id | undefined {
   return v;
 }
 
+/** A node's type, one restic knows. */
+export function nodeTypeField(f: Fields, what: string): NodeType {
+  const type = f.string('type') as NodeType;
+  if (!NODE_TYPES.includes(type)) throw new FormatError(`${what}: unknown node type ${JSON.stringify(type)}`);
+  return type;
+}
+
+/** A node's content: the parsed array itself once every element is a blob ID (a tree of small files: no array per node); undefined when absent. */
+export function contentField(f: Fields, what: string): Id[] | undefined {
+  const content = f.array('content');
+  if (content && !content.every((id) => typeof id === 'string' && isId(id))) throw new FormatError(`${what}: content holds an invalid blob ID`);
+  return content;
+}
+
+/** A node's subtree ID; a directory must have one. */
+export function subtreeField(f: Fields, type: NodeType, what: string): Id | undefined {
+  const subtree = idField(f, 'subtree', what);
+  if (type === 'dir' && !subtree) throw new FormatError(`${what}: directory without subtree`);
+  return subtree;
+}
+
 export function decodeNode(value: unknown, what: string): Node {
   const f = Fields.of(value, what);
   const name = unquoteName(f.string('name'));
-  const type = f.string('type') as NodeType;
-  if (!NODE_TYPES.includes(type)) throw new FormatError(`${what}: unknown node type ${JSON.stringify(type)}`);
+  const type = nodeTypeField(f, what);
   const node: Node = {
     name,
     type,
@@ -149,17 +169,11 @@ export function decodeNode(value: unknown, what: string): Node {
     if (hasInexactNumber(generic)) throw new InexactNumberError(`${what}: generic_attributes hold a number too large to read inexactly`);
     if (Object.keys(generic).length) node.genericAttributes = JSON.stringify(generic);
   }
-  const content = f.array('content');
-  if (content) {
-    // the parsed array itself, once every element is checked (a tree of small files: an array per node saved)
-    if (!content.every((id) => typeof id === 'string' && isId(id))) throw new FormatError(`${what}: content holds an invalid blob ID`);
-    node.content = content;
-  } else if (type === 'file') {
-    node.content = [];
-  }
-  const subtree = idField(f, 'subtree', what);
+  const content = contentField(f, what);
+  if (content) node.content = content;
+  else if (type === 'file') node.content = [];
+  const subtree = subtreeField(f, type, what);
   if (subtree) node.subtree = subtree;
-  if (type === 'dir' && !subtree) throw new FormatError(`${what}: directory without subtree`);
   const error = f.optString('error');
   if (error) node.error = error;
   return node;

@@ -1,7 +1,7 @@
 /** Tree blobs (spec 8.1): `{"nodes":[…]}\n`, nodes sorted by raw name bytes, no duplicates. */
-import { FormatError, type Id, isId } from '../../core/index.js';
+import { FormatError, type Id } from '../../core/index.js';
 import { Fields, InexactNumberError, parseJson } from './json-reader.js';
-import { NODE_TYPES, type Node, type NodeType, decodeNode, encodeNode } from './node.js';
+import { type Node, contentField, decodeNode, encodeNode, nodeTypeField, subtreeField } from './node.js';
 
 export const EMPTY_TREE_ID = 'ac08ce34ba4f8123618661bef2425f7028ffb9ac740578a3ee88684d2523fee8' as Id;
 
@@ -96,20 +96,12 @@ function readReferences(bytes: Uint8Array): TreeReferences {
   const nodes = Fields.of(parseJson(bytes, 'tree', false), 'tree').array('nodes') ?? [];
   const refs: TreeReferences = { content: [], subtrees: [] };
   for (let i = 0; i < nodes.length; i++) {
-    const f = Fields.of(nodes[i], `tree node ${i}`);
-    const type = f.string('type') as NodeType;
-    if (!NODE_TYPES.includes(type)) throw new FormatError(`tree node ${i}: unknown node type ${JSON.stringify(type)}`);
-    if (type === 'file') {
-      for (const id of f.array('content') ?? []) {
-        if (typeof id !== 'string' || !isId(id)) throw new FormatError(`tree node ${i}: content holds an invalid blob ID`);
-        refs.content.push(id);
-      }
-    } else if (type === 'dir') {
-      const subtree = f.optString('subtree');
-      if (!subtree) throw new FormatError(`tree node ${i}: directory without subtree`);
-      if (!isId(subtree)) throw new FormatError(`tree node ${i}: field "subtree" is not an ID`);
-      refs.subtrees.push(subtree);
-    }
+    const what = `tree node ${i}`;
+    const f = Fields.of(nodes[i], what);
+    const type = nodeTypeField(f, what);
+    // one push per ID: a huge file's list is too long to spread into arguments
+    if (type === 'file') for (const id of contentField(f, what) ?? []) refs.content.push(id);
+    else if (type === 'dir') refs.subtrees.push(subtreeField(f, type, what)!);
   }
   return refs;
 }
