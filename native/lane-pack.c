@@ -1,7 +1,7 @@
 /*
  * The file lane's pack: each new chunk compressed (when that makes it smaller), sealed and
  * appended to an unlinked temporary file, its header entry kept; a full pack is finished with its
- * sealed header and length and handed to the step's result (lane.c). Layout: format.h.
+ * sealed header and length and handed over in the lane's next report (lane-thread.c). Layout: format.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,11 +44,11 @@ static void put_le32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Seals the header, appends it and its length, and hands the pack to the step's result. */
+/* Seals the header, appends it and its length, and adds the pack to the lane's finished packs. */
 bool lane_pack_finish(struct lane *l) {
   if (l->blob_count == 0) return true;
-  if (l->pack_count == MAX_PACKS_PER_STEP) {
-    lane_fail(l, 0, "file lane: too many packs in one step%s", NULL);
+  if (l->pack_count == MAX_PACKS_PER_STORE) {
+    lane_fail(l, 0, "file lane: too many packs in one store%s", NULL);
     return false;
   }
   size_t sealed_len = l->entry_bytes + CIPHERTEXT_OVERHEAD;

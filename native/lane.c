@@ -1,32 +1,25 @@
 /*
  * The file lane: a backup's hot path (read → restic's chunker → SHA-256 → zstd → seal → pack file)
- * run on libuv's thread pool, one step at a time, with no JavaScript on the way.
+ * on a thread of its own (lane-thread.c), with no JavaScript on the way.
  *
  * Why native and not worker threads: each worker thread is a V8 isolate (≈ 15–25 MiB resident
  * apiece, measured) and every chunk crossed threads as a message; restic's memory bar could not be
  * met with two of them. Here a lane is a plain struct with two buffers, and the main thread only
- * answers "which of these blobs are new" (the index lives there) between steps.
+ * answers "which of these blobs are new" (the index lives there).
  *
- * A step (laneStep) runs on a pool thread:
- *   1. store: the chunks of the previous step that the caller marked new are compressed, sealed
- *      and appended to the lane's pack, built in an unlinked temporary file; the staging buffer is
- *      compacted;
- *   2. scan: the files of the current batch are read into the staging buffer and cut into chunks,
- *      each hashed, until the cut chunks hold DRAIN_BYTES, the staging buffer is full, or the batch
- *      ends;
- *   3. with `flush`, the open pack is finished.
- * It resolves with the new chunks' IDs (and the batch file each belongs to), the files that
- * finished (size, changed while read, or the error that stopped them) and the packs that were
- * finished (descriptor, ID, plaintext header), which the caller uploads and closes.
+ * The lane reads the files of the batches it is handed into the staging buffer and cuts them into
+ * chunks, each hashed (lane_scan). The chunks cut are reported in generations of about
+ * DRAIN_BYTES; while the main thread answers one, the lane goes on reading into the next, so it
+ * does not wait for the main thread unless two generations are unanswered or the staging buffer
+ * is full. An answered generation's new chunks are compressed, sealed and appended to the lane's
+ * pack, built in an unlinked temporary file (lane_store, lane-pack.c); finished packs are
+ * reported too, and the caller uploads and closes them.
  *
- *   staging: [chunks cut, waiting for the answer | current chunk | free]
+ *   staging: [posted generations' chunks | chunks of the generation being scanned | current chunk | free]
  *
  * The staging buffer keeps the whole current chunk, so the chunker reads the byte leaving its
  * window from the buffer itself. Staging and scratch are anonymous mappings: pages that only a
  * rare maximum-size chunk touched are given back after it (madvise).
- *
- * A lane is used by one step at a time (the caller awaits each); laneClose frees it, at once or
- * when the step in flight completes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -118,16 +111,22 @@ static bool cut(struct lane *l, size_t end) {
     lane_fail(l, 0, "SHA-256 failed%s", NULL);
     return false;
   }
-  l->pending_bytes += end - l->chunk_start;
+  l->gen_bytes += end - l->chunk_start;
   l->chunk_start = end;
   return true;
 }
 
+/* Moves the chunks not yet stored and the current chunk to the start of the staging buffer. */
 static void compact(struct lane *l) {
-  if (l->chunk_start == 0) return;
-  memmove(l->staging, l->staging + l->chunk_start, l->fill - l->chunk_start);
-  l->fill -= l->chunk_start;
-  l->chunk_start = 0;
+  size_t from = l->pending_count > 0 ? l->pending[0].start : l->chunk_start;
+  if (from == 0) return;
+  memmove(l->staging, l->staging + from, l->fill - from);
+  for (size_t i = 0; i < l->pending_count; i++) {
+    l->pending[i].start -= (uint32_t)from;
+    l->pending[i].end -= (uint32_t)from;
+  }
+  l->fill -= from;
+  l->chunk_start -= from;
 }
 
 static void close_file(struct lane *l) {
@@ -136,15 +135,15 @@ static void close_file(struct lane *l) {
   release_large_pages(l);
 }
 
-/* Reads and cuts the batch's files until the cut chunks need an answer or the batch ends. */
-static void scan(struct lane *l) {
+enum scan_stop lane_scan(struct lane *l) {
   while (!l->err) {
+    if (l->gen_bytes >= DRAIN_BYTES) return SCAN_GENERATION_FULL;
     if (l->fd < 0) {
       if (l->next_file == l->files) {
         l->batch_active = false;
-        return;
+        return SCAN_BATCH_END;
       }
-      l->current = l->next_file++;
+      l->current = l->batch_first + l->next_file++;
       const char *path = l->paths + l->path_at;
       l->path_at += strlen(path) + 1;
       l->read_bytes = 0;
@@ -161,9 +160,9 @@ static void scan(struct lane *l) {
       }
       chunk_reset(&l->chunk);
     }
-    if (STAGING_SIZE - l->fill < READ_SIZE || l->pending_bytes >= DRAIN_BYTES) {
-      if (l->pending_count > 0) return; /* the caller answers, the next step stores and compacts */
+    if (STAGING_SIZE - l->fill < READ_SIZE) {
       compact(l);
+      if (STAGING_SIZE - l->fill < READ_SIZE) return SCAN_STAGING_FULL; /* until a generation is stored */
     }
     ssize_t n = l->at_end ? 0 : read(l->fd, l->staging + l->fill, READ_SIZE);
     if (n < 0) {
@@ -175,15 +174,15 @@ static void scan(struct lane *l) {
     }
     if (l->fill + (size_t)n > l->staging_high) l->staging_high = l->fill + (size_t)n;
     if (n == 0) {
-      if (l->fill > l->chunk_start && !cut(l, l->fill)) return;
+      if (l->fill > l->chunk_start && !cut(l, l->fill)) return SCAN_FAILED;
       struct stat after;
       int err = fstat(l->fd, &after) != 0 ? errno : 0;
-      if (!add_event(l, err, "fstat")) return;
+      if (!add_event(l, err, "fstat")) return SCAN_FAILED;
       if (!err) {
         struct file_event *e = &l->events[l->event_count - 1];
         e->changed = after.st_size != l->before.st_size || after.st_mtim.tv_sec != l->before.st_mtim.tv_sec ||
                      after.st_mtim.tv_nsec != l->before.st_mtim.tv_nsec || (uint64_t)after.st_size != l->read_bytes ||
-                     (double)l->read_bytes != l->sizes[l->current];
+                     (double)l->read_bytes != l->sizes[l->current - l->batch_first];
       }
       close_file(l);
       continue;
@@ -197,23 +196,20 @@ static void scan(struct lane *l) {
     for (;;) {
       int64_t c = chunker_next(&l->chunker, &l->chunk, l->staging, l->chunk_start, l->fill);
       if (c < 0) break;
-      if (!cut(l, (size_t)c)) return;
+      if (!cut(l, (size_t)c)) return SCAN_FAILED;
     }
   }
+  return SCAN_FAILED;
 }
 
-void lane_step(struct lane *l) {
-  if (l->decisions) {
-    for (size_t i = 0; i < l->pending_count && !l->err; i++) {
-      struct pending_chunk *p = &l->pending[i];
-      if (l->decisions[i]) lane_pack_add(l, p->id, l->staging + p->start, p->end - p->start);
-    }
-    l->pending_count = 0;
-    l->pending_bytes = 0;
-    compact(l);
+void lane_store(struct lane *l, const uint8_t *answer, size_t count) {
+  for (size_t i = 0; i < count && !l->err; i++) {
+    struct pending_chunk *p = &l->pending[i];
+    if (answer[i]) lane_pack_add(l, p->id, l->staging + p->start, p->end - p->start);
   }
-  if (l->batch_active) scan(l);
-  if (l->flush && !l->err && !l->batch_active && l->pending_count == 0) lane_pack_finish(l);
+  l->pending_count -= count;
+  memmove(l->pending, l->pending + count, l->pending_count * sizeof *l->pending);
+  compact(l);
   release_large_pages(l);
 }
 
@@ -222,6 +218,9 @@ struct lane *lane_new(const uint8_t enc[32], const uint8_t mac_k[16], const uint
   struct lane *l = calloc(1, sizeof *l);
   if (!l) return NULL;
   l->fd = l->pack_fd = -1;
+  l->holders = 1;
+  pthread_mutex_init(&l->mu, NULL);
+  pthread_cond_init(&l->cv, NULL);
   memcpy(l->enc, enc, 32);
   memcpy(l->mac_k, mac_k, 16);
   memcpy(l->mac_r, mac_r, 16);
@@ -249,7 +248,6 @@ struct lane *lane_new(const uint8_t enc[32], const uint8_t mac_k[16], const uint
   return l;
 }
 
-/* Drops what the lane holds (idempotent); the struct itself lives until its external is collected. */
 void lane_release(struct lane *l) {
   if (l->fd >= 0) close(l->fd);
   if (l->pack_fd >= 0) close(l->pack_fd);
@@ -275,12 +273,20 @@ void lane_release(struct lane *l) {
   free(l->sizes);
   free(l->events);
   free(l->entries);
-  free(l->decisions);
   l->tmpdir = l->paths = NULL;
   l->pending = NULL;
   l->sizes = NULL;
   l->events = NULL;
-  l->entries = l->decisions = NULL;
-  l->closed = true;
+  l->entries = NULL;
+  while (l->queue) {
+    struct batch *b = l->queue;
+    l->queue = b->next;
+    free(b->paths);
+    free(b->sizes);
+    free(b);
+  }
+  l->queue_tail = NULL;
+  for (int i = 0; i < l->answers_count; i++) free(l->answers[i]);
+  l->answers_count = 0;
 }
 

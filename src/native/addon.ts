@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LifeboatError, packageRoot } from '../core/index.js';
 import type { NativePath } from './errno-error.js';
-import type { Lane, LaneStepResult } from './lane-types.js';
+import type { Lane, LaneReport } from './lane-types.js';
 
 /** A lane's state for verifyPackBlobs (native/verify-pack.c): the pack's running SHA-256 and a zstd context. */
 export interface PackVerifier {
@@ -39,8 +39,22 @@ export interface NativeAddon {
   openTmpfile(dir: NativePath): number;
   linkFd(fd: number, path: NativePath): void;
   dropCachedPages(fd: number): boolean;
-  createLane(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, polynomial: bigint, level: number, tmpdir: string, packTarget: number, packLimit: number): Lane;
-  laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult>;
+  createLane(
+    encrypt: Uint8Array,
+    macK: Uint8Array,
+    macR: Uint8Array,
+    polynomial: bigint,
+    level: number,
+    tmpdir: string,
+    packTarget: number,
+    packLimit: number,
+    packsInFlight: number,
+    onReport: (report: LaneReport) => void,
+  ): Lane;
+  laneFeed(lane: Lane, paths: Uint8Array, sizes: Float64Array): void;
+  laneAnswer(lane: Lane, decisions: Uint8Array): void;
+  lanePackDone(lane: Lane): void;
+  laneFinish(lane: Lane): void;
   laneClose(lane: Lane): void;
   chunkerCuts(polynomial: bigint, data: Uint8Array, slice: number): number[];
   scanDir(path: NativePath, withXattrs: boolean): Promise<ArrayBuffer | number>;

@@ -30,7 +30,7 @@
 import { type IndexJsonScan, load, nativeAvailable } from './addon.js';
 import { DirScan } from './dir-scan.js';
 import { type NativePath, errnoError } from './errno-error.js';
-import type { Lane, LaneOptions, LaneStepResult } from './lane-types.js';
+import type { Lane, LaneOptions, LaneReport } from './lane-types.js';
 
 export { type IndexJsonScan, type PackVerifier, nativeAvailable } from './addon.js';
 export type { NativePath } from './errno-error.js';
@@ -169,29 +169,42 @@ export async function scanDir(path: Uint8Array, options: { xattrs?: boolean } = 
   return new DirScan(path, result);
 }
 
-export type { Lane, LaneFileEvent, LaneOptions, LanePack, LaneStepResult } from './lane-types.js';
+export type { Lane, LaneFileEvent, LaneOptions, LanePack, LaneReport } from './lane-types.js';
 
 /**
- * A file lane: reads files, cuts them with restic's chunker, hashes the chunks and packs the ones
- * the caller says are new (compressed, sealed) into temporary pack files, one step at a time on
- * libuv's thread pool. Each lane holds ≈ 10 MiB of staging and 8 MiB of scratch address space,
- * resident only as far as used. Free it with `laneClose`.
+ * A file lane: a thread of its own that reads the files it is fed, cuts them with restic's
+ * chunker, hashes the chunks and packs the ones the caller says are new (compressed, sealed) into
+ * temporary pack files. It reports to `onReport` on the main thread: generations of chunks to
+ * answer (laneAnswer), files finished, packs finished (take each over, then lanePackDone); it
+ * goes on reading while up to two generations wait for their answer. Each lane holds ≈ 10 MiB of
+ * staging and 8 MiB of scratch address space, resident only as far as used. Free it with
+ * `laneClose`.
  */
-export function createLane(o: LaneOptions): Lane {
-  return load().createLane(o.key.encrypt, o.key.macK, o.key.macR, o.polynomial, o.level, o.tmpdir, o.packTarget, o.packLimit);
+export function createLane(o: LaneOptions, onReport: (report: LaneReport) => void): Lane {
+  return load().createLane(o.key.encrypt, o.key.macK, o.key.macR, o.polynomial, o.level, o.tmpdir, o.packTarget, o.packLimit, o.packsInFlight, onReport);
 }
 
-/**
- * One step of a lane: stores the previous step's chunks marked in `decisions` (one byte each,
- * non-zero = new), starts the batch `paths` (NUL-terminated raw paths back to back, one entry of
- * `sizes` each) if given, reads and cuts until the cut chunks need an answer or the batch ends,
- * and with `flush` finishes the open pack. One step at a time per lane.
- */
-export function laneStep(lane: Lane, decisions: Uint8Array | null, paths: Uint8Array | null, sizes: Float64Array | null, flush: boolean): Promise<LaneStepResult> {
-  return load().laneStep(lane, decisions, paths, sizes, flush);
+/** Hands a lane a batch: NUL-terminated raw paths back to back, one entry of `sizes` (the size the walk saw) each. */
+export function laneFeed(lane: Lane, paths: Uint8Array, sizes: Float64Array): void {
+  load().laneFeed(lane, paths, sizes);
 }
 
-/** Frees a lane (when its step in flight, if any, completes); packs it had not handed over are dropped. */
+/** Answers the oldest reported generation not yet answered: one byte per chunk, non-zero = new (store it). */
+export function laneAnswer(lane: Lane, decisions: Uint8Array): void {
+  load().laneAnswer(lane, decisions);
+}
+
+/** A pack the lane reported was taken over (a no-op once the lane is closed). */
+export function lanePackDone(lane: Lane): void {
+  load().lanePackDone(lane);
+}
+
+/** No more batches: the lane stores what is answered, finishes its pack and reports `finished`. */
+export function laneFinish(lane: Lane): void {
+  load().laneFinish(lane);
+}
+
+/** Stops a lane (after the piece of work its thread is on) and frees it; packs not reported are dropped. */
 export function laneClose(lane: Lane): void {
   load().laneClose(lane);
 }

@@ -4,9 +4,9 @@ export interface Lane {
   readonly __brand: 'lifeboat-lane';
 }
 
-/** A file of the batch that the lane finished: read to its end, or stopped by an error. */
+/** A file the lane finished: read to its end, or stopped by an error. */
 export interface LaneFileEvent {
-  /** Index in the batch. */
+  /** The lane's number of the file: its batches' files counted from 0 in the order they were fed. */
   file: number;
   /** Bytes read. */
   size: number;
@@ -27,15 +27,27 @@ export interface LanePack {
   blobCount: number;
 }
 
-export interface LaneStepResult {
-  /** The chunks cut in this step, 32-byte IDs back to back: answer which are new in the next step. */
+/**
+ * What a lane reports (see createLane). Reports arrive in order; a file's event comes in the
+ * report of its last chunk or a later one.
+ */
+export interface LaneReport {
+  /** The lane failed; it reports nothing more. */
+  error?: Error & { code: string };
+  /**
+   * A generation of chunks, 32-byte IDs back to back: answer which are new with laneAnswer, one
+   * byte per chunk, generations in the order reported (none is expected for an empty one).
+   */
   ids: Buffer;
-  /** The batch file each chunk belongs to. */
+  /** The file (lane number) each chunk belongs to. */
   chunkFiles: Uint32Array;
   files: LaneFileEvent[];
+  /** Packs finished: the receiver uploads and closes each, then calls lanePackDone. */
   packs: LanePack[];
-  /** The batch is read: the next step may bring a new one. */
-  batchDone: boolean;
+  /** Batches read to their end since the last report. */
+  batchesDone: number;
+  /** After laneFinish: everything is stored and the last pack reported; nothing follows. */
+  finished: boolean;
 }
 
 export interface LaneOptions {
@@ -48,4 +60,6 @@ export interface LaneOptions {
   /** A pack is finished once it reaches `packTarget` bytes, or before a blob would take it past `packLimit`. */
   packTarget: number;
   packLimit: number;
+  /** Packs reported and not yet taken over (lanePackDone) before the lane waits to store more. */
+  packsInFlight: number;
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Id, LifeboatError } from '../../core/index.js';
-import { createLane, laneClose, laneStep } from '../../native/index.js';
+import { type LaneReport, createLane, laneAnswer, laneClose, laneFeed, laneFinish, lanePackDone } from '../../native/index.js';
 import { sha256Counter } from '../../repository/chunker/testing/inputs.js';
 import { parsePolynomial } from '../../repository/chunker/index.js';
 import type { Repository } from '../../repository/repository.js';
@@ -155,31 +155,95 @@ test('file lanes: a file that reads a page at a time and lists no size is read t
   assert.equal(r.changed, true, 'its size is not the one listed');
 });
 
-test('laneStep refuses misuse: answers that do not match, a batch while one runs, a closed lane', async () => {
+/** A lane's reports as they arrive, and a wait for the next one. */
+function reportQueue(): { onReport: (r: LaneReport) => void; next: (ms?: number) => Promise<LaneReport | undefined> } {
+  const reports: LaneReport[] = [];
+  let wake: (() => void) | undefined;
+  return {
+    onReport: (r) => {
+      reports.push(r);
+      wake?.();
+    },
+    next: async (ms = 5000) => {
+      if (reports.length === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+      return reports.shift();
+    },
+  };
+}
+
+test('a lane reads ahead while two generations wait for their answer, numbers files across batches, and refuses misuse', async () => {
   const key = { encrypt: new Uint8Array(32), macK: new Uint8Array(16), macR: new Uint8Array(16) };
-  const lane = createLane({ key, polynomial: parsePolynomial(TEST_POLYNOMIAL), level: 3, tmpdir: tmpdir(), packTarget: 1 << 20, packLimit: 2 << 20 });
+  const q = reportQueue();
+  const lane = createLane({ key, polynomial: parsePolynomial(TEST_POLYNOMIAL), level: 3, tmpdir: tmpdir(), packTarget: 1 << 20, packLimit: 64 << 20, packsInFlight: 2 }, q.onReport);
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-lane-'));
+  const paths = (names: string[]): Buffer => Buffer.from(names.map((n) => `${join(dir, n)}\0`).join(''));
   try {
-    writeFileSync(join(dir, 'f'), sha256Counter(4096));
-    assert.throws(() => laneStep(lane, new Uint8Array(1), null, null, false), /one decision per chunk/);
-    assert.throws(() => laneStep(lane, null, Buffer.from('no-nul'), new Float64Array(1), false), /NUL-terminated/);
-    const r = await laneStep(lane, null, Buffer.from(`${join(dir, 'f')}\0`), Float64Array.of(4096), false);
-    assert.equal(r.chunkFiles.length, 1);
-    assert.equal(r.batchDone, true);
+    // 2.5 MiB files of random bytes: each fills a generation (2 MiB) on its own
+    const names = ['a', 'b', 'c', 'd'];
+    for (const name of names) writeFileSync(join(dir, name), randomBytes(2.5 * 1024 * 1024));
+    assert.throws(() => laneAnswer(lane, new Uint8Array(1)), /one decision per chunk of the oldest unanswered generation/);
+    assert.throws(() => laneFeed(lane, Buffer.from('no-nul'), new Float64Array(1)), /NUL-terminated/);
+    laneFeed(lane, paths(names.slice(0, 2)), Float64Array.of(2.5 * 1024 * 1024, 2.5 * 1024 * 1024));
+    laneFeed(lane, paths(names.slice(2)), Float64Array.of(2.5 * 1024 * 1024, 2.5 * 1024 * 1024));
+    // two generations come unanswered; the third waits for the first answer
+    const generations: LaneReport[] = [];
+    while (generations.length < 2) {
+      const r = await q.next();
+      assert.ok(r, 'two generations reported before any answer');
+      generations.push(r);
+    }
+    assert.ok(generations.every((g) => g.chunkFiles.length > 0));
     assert.deepEqual(
-      r.files.map((f) => [f.file, f.size, f.changed]),
-      [[0, 4096, false]],
+      [...generations[0]!.chunkFiles].every((f) => f === 0),
+      true,
     );
-    assert.throws(() => laneStep(lane, null, null, null, false), /one decision per chunk/);
-    const done = await laneStep(lane, Uint8Array.of(1), null, null, true);
-    assert.equal(done.packs.length, 1);
-    assert.equal(done.packs[0]!.blobCount, 1);
-    const { closeSync, fstatSync } = await import('node:fs');
-    assert.equal(fstatSync(done.packs[0]!.fd).size, done.packs[0]!.length);
-    closeSync(done.packs[0]!.fd);
+    assert.equal(await q.next(300), undefined, 'nothing more until an answer');
+    assert.throws(() => laneAnswer(lane, new Uint8Array(generations[0]!.chunkFiles.length + 1)), /one decision per chunk/);
+    const files = new Map<number, number>();
+    const seen = new Set<number>();
+    let packs = 0;
+    let finished = false;
+    const take = (r: LaneReport): void => {
+      assert.equal(r.error, undefined);
+      for (const f of r.chunkFiles) seen.add(f);
+      for (const f of r.files) files.set(f.file, f.size);
+      for (const p of r.packs) {
+        assert.equal(fstatSync(p.fd).size, p.length);
+        closeSync(p.fd);
+        packs++;
+        lanePackDone(lane);
+      }
+      finished ||= r.finished;
+    };
+    for (const g of generations) take(g);
+    laneAnswer(lane, new Uint8Array(generations[0]!.chunkFiles.length).fill(1));
+    laneAnswer(lane, new Uint8Array(generations[1]!.chunkFiles.length).fill(1));
+    laneFinish(lane);
+    while (!finished) {
+      const r = await q.next();
+      assert.ok(r, 'the lane reports until it is finished');
+      take(r);
+      if (r.chunkFiles.length > 0) laneAnswer(lane, new Uint8Array(r.chunkFiles.length).fill(1));
+    }
+    assert.deepEqual([...seen].sort(), [0, 1, 2, 3], 'files numbered across batches');
+    assert.deepEqual(
+      [...files.entries()].sort((a, b) => a[0] - b[0]),
+      names.map((_, i) => [i, 2.5 * 1024 * 1024]),
+    );
+    assert.ok(packs >= 1, 'the stored chunks are in packs');
   } finally {
     laneClose(lane);
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.throws(() => laneStep(lane, null, null, null, false), /the lane is closed/);
+  assert.throws(() => laneFeed(lane, paths(['a']), Float64Array.of(1)), /the lane is closed/);
+  laneClose(lane);
 });

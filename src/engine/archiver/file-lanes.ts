@@ -1,34 +1,39 @@
 /**
- * The archiver's file readers: native file lanes (native/lane.c) on libuv's thread pool. Each
- * lane takes a batch of files (many small ones, or one large one), reads and cuts them; between
- * its steps this side answers which blobs are new (the index lives here), hands finished files to
- * the archiver and uploads the packs the lane finished (temporary files) through the writer.
+ * The archiver's file readers: native file lanes (native/lane.c), each on a thread of its own.
+ * This side hands each lane batches of files (many small ones, or one large one), answers which
+ * of the chunks it reports are new (the index lives here), hands finished files to the archiver
+ * and uploads the packs the lanes finished (temporary files) through the writer.
  *
- *   lane:  step(batch) → chunk IDs ─┐              ┌→ step(decisions) → packs → upload
- *   here:                           └→ reserveKey ─┘   files → archiver
+ *   lane:  read, cut, hash → report(IDs) ─┐            ┌→ store the new chunks → report(packs)
+ *   here:                                 └→ answer ───┘   files → archiver, packs → upload
  *
- * Bounds: the walk waits above MAX_PENDING_FILES files handed in and not finished; a lane waits
- * before its next step while `packsInFlight` of its packs are not uploaded.
+ * A lane goes on reading while up to two of its generations of chunks wait for their answer, so
+ * the main thread's other work (the walk, trees, GC) does not leave it idle.
+ *
+ * Bounds: the walk waits above MAX_PENDING_FILES files handed in and not finished; a lane is fed
+ * at most QUEUED_BATCHES batches ahead; it waits to store while `packsInFlight` of its packs are
+ * not uploaded.
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { type Id, LifeboatError } from '../../core/index.js';
-import { type Lane, type LaneStepResult, createLane, laneClose, laneErrorMessage, laneStep } from '../../native/index.js';
+import { type Lane, type LaneReport, createLane, laneAnswer, laneClose, laneErrorMessage, laneFeed, laneFinish, lanePackDone } from '../../native/index.js';
 import { parsePolynomial } from '../../repository/chunker/index.js';
 import { PACK_BUFFER_SIZE, TARGET_PACK_SIZE } from '../../repository/pack/index.js';
 import type { BlobPackSink } from './ports.js';
 
 const BATCH_FILES = 128;
 const BATCH_BYTES = 8 * 1024 * 1024;
+/** Batches a lane holds (the one it reads and those after it). */
+const QUEUED_BATCHES = 2;
 /** Files handed in and not finished before `whenAvailable` makes the walker wait. */
 const MAX_PENDING_FILES = 2048;
 
 /**
- * One lane per core, leaving one thread of libuv's pool (4 threads unless UV_THREADPOOL_SIZE
- * says otherwise) to the uploads and other file system calls, which share it.
+ * One lane per core (each a thread of its own; the walk's listings and the uploads use libuv's
+ * thread pool).
  */
 export function defaultLaneCount(): number {
-  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  return Math.max(1, Math.min(availableParallelism(), pool - 1));
+  return Math.max(1, availableParallelism());
 }
 
 export interface FileResult {
@@ -55,46 +60,61 @@ interface Job {
   path: Buffer;
   size: number;
   resolve: (r: FileResult) => void;
+  /** The content IDs reported so far. */
+  ids?: Buffer[];
 }
 
-/** A batch a lane is working on, and the content IDs of its files so far. */
-interface Batch {
-  jobs: Job[];
-  contents: Buffer[][];
+interface LaneState {
+  lane: Lane;
+  /** Files fed and not finished, by the lane's number of the file − `first`. */
+  jobs: (Job | undefined)[];
+  first: number;
+  /** Batches fed and not read to their end. */
+  queued: number;
+  finishing: boolean;
+  /** Settles once the lane reported its end (or the pool failed). */
+  done: Promise<void>;
+  settle: () => void;
 }
 
 const failedResult = (message: string): FileResult => ({ content: new Uint8Array(0), size: 0, changed: false, error: { message } });
+const NUL = Buffer.alloc(1);
 
 export class FileLanes {
   private queue: Job[] = [];
   private queueHead = 0;
+  /** Bytes (sizes the walk saw) of the files queued here and not fed. */
+  private queuedBytes = 0;
   private pendingFiles = 0;
   private walkWaiters: (() => void)[] = [];
-  private laneWaiters: (() => void)[] = [];
-  private wakeScheduled = false;
+  private feedScheduled = false;
   private closing = false;
   private fatal: Error | undefined;
-  private readonly runs: Promise<void>[] = [];
+  private readonly lanes: LaneState[] = [];
   /** Where the lanes build packs (anonymous files): the repository's own data directory when it can link them into place. */
   private readonly packDir: string;
 
   constructor(
     private readonly sink: BlobPackSink,
-    private readonly options: FileLanesOptions,
+    options: FileLanesOptions,
     count: number,
   ) {
     this.packDir = sink.packFileDir ?? tmpdir();
     const polynomial = parsePolynomial(options.polynomial);
-    for (let i = 0; i < count; i++) {
-      const lane = createLane({
-        key: options.key,
-        polynomial,
-        level: options.level,
-        tmpdir: this.packDir,
-        packTarget: TARGET_PACK_SIZE,
-        packLimit: PACK_BUFFER_SIZE,
-      });
-      this.runs.push(this.run(lane));
+    try {
+      for (let i = 0; i < count; i++) {
+        let settle!: () => void;
+        const done = new Promise<void>((resolve) => (settle = resolve));
+        const state: LaneState = { lane: undefined as unknown as Lane, jobs: [], first: 0, queued: 0, finishing: false, done, settle };
+        state.lane = createLane(
+          { key: options.key, polynomial, level: options.level, tmpdir: this.packDir, packTarget: TARGET_PACK_SIZE, packLimit: PACK_BUFFER_SIZE, packsInFlight: options.packsInFlight },
+          (report) => this.onReport(state, report),
+        );
+        this.lanes.push(state);
+      }
+    } catch (err) {
+      for (const s of this.lanes) laneClose(s.lane);
+      throw err;
     }
   }
 
@@ -108,6 +128,7 @@ export class FileLanes {
   readFile(path: Buffer, size: number): Promise<FileResult> {
     if (this.fatal) return Promise.reject(this.fatal);
     this.pendingFiles++;
+    this.queuedBytes += size;
     return new Promise((resolve) => {
       this.queue.push({
         path,
@@ -118,12 +139,12 @@ export class FileLanes {
           resolve(r);
         },
       });
-      // a waiting lane starts once the walk has had its turn (so that it finds a fuller batch)
-      if (this.laneWaiters.length > 0 && !this.wakeScheduled) {
-        this.wakeScheduled = true;
+      // lanes are fed once the walk has had its turn (so that they find fuller batches)
+      if (!this.feedScheduled) {
+        this.feedScheduled = true;
         setImmediate(() => {
-          this.wakeScheduled = false;
-          this.wakeLanes();
+          this.feedScheduled = false;
+          this.feed();
         });
       }
     });
@@ -132,18 +153,36 @@ export class FileLanes {
   /** Finishes what the lanes hold (last packs included), then frees them. */
   async close(): Promise<void> {
     this.closing = true;
-    this.wakeLanes();
-    await Promise.all(this.runs);
+    this.feed();
+    await Promise.all(this.lanes.map((s) => s.done));
+    for (const s of this.lanes) laneClose(s.lane);
     if (this.fatal) throw this.fatal;
   }
 
-  private wakeLanes(): void {
-    for (const w of this.laneWaiters.splice(0)) w();
+  /**
+   * Hands out the queued files: first a batch to each lane with none, then full batches to lanes
+   * with room (any batch once closing); lanes are told to finish once nothing is left.
+   */
+  private feed(): void {
+    for (const limit of [1, QUEUED_BATCHES]) {
+      for (const s of this.lanes) {
+        while (!this.fatal && !s.finishing && s.queued < limit && this.queueHead < this.queue.length) {
+          const full = this.queue.length - this.queueHead >= BATCH_FILES || this.queuedBytes >= BATCH_BYTES;
+          if (s.queued > 0 && !full && !this.closing) break;
+          this.feedLane(s);
+        }
+      }
+    }
+    if (!this.closing || this.fatal || this.queueHead < this.queue.length) return;
+    for (const s of this.lanes) {
+      if (s.finishing) continue;
+      s.finishing = true;
+      laneFinish(s.lane);
+    }
   }
 
-  /** The next batch from the queue, if any: up to BATCH_FILES files or BATCH_BYTES. */
-  private takeBatch(): Batch | undefined {
-    if (this.queueHead === this.queue.length || this.fatal) return undefined;
+  /** Gives a lane the next batch: up to BATCH_FILES files or BATCH_BYTES. */
+  private feedLane(s: LaneState): void {
     const jobs: Job[] = [];
     let bytes = 0;
     while (this.queueHead < this.queue.length && jobs.length < BATCH_FILES && bytes < BATCH_BYTES) {
@@ -151,102 +190,78 @@ export class FileLanes {
       jobs.push(job);
       bytes += job.size;
     }
+    this.queuedBytes -= bytes;
     if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
-    return { jobs, contents: jobs.map(() => []) };
+    laneFeed(
+      s.lane,
+      Buffer.concat(jobs.flatMap((j) => [j.path, NUL])),
+      Float64Array.from(jobs, (j) => j.size),
+    );
+    for (const job of jobs) s.jobs.push(job);
+    s.queued++;
   }
 
-  /** Waits for a batch; undefined once the pool closes with nothing queued (or fails). */
-  private async nextBatch(): Promise<Batch | undefined> {
-    for (;;) {
-      const batch = this.takeBatch();
-      if (batch || this.closing || this.fatal) return batch;
-      await new Promise<void>((resolve) => this.laneWaiters.push(resolve));
-    }
-  }
-
-  private async run(lane: Lane): Promise<void> {
-    let batch: Batch | undefined;
-    let decisions: Uint8Array | null = null;
-    let batchDone = true;
-    let packsInFlight = 0;
-    let packUploaded: (() => void) | undefined;
-    const handle = (r: LaneStepResult): void => {
-      decisions = this.answer(r, batch);
-      for (const p of r.packs) {
-        packsInFlight++;
-        const upload = this.sink.savePackFile({ id: p.id.toString('hex') as Id, fd: p.fd, length: p.length, header: p.header, blobCount: p.blobCount });
-        void this.sink.track(
-          upload.finally(() => {
-            packsInFlight--;
-            packUploaded?.();
-          }),
-        );
-      }
-      batchDone = r.batchDone;
-    };
-    try {
-      for (;;) {
-        let next: Batch | undefined;
-        if (batchDone) {
-          // with answers to deliver, go on at once (the step stores them); else wait for files
-          next = decisions ? this.takeBatch() : await this.nextBatch();
-          if (!next && !decisions) break;
-          if (next) batch = next;
-        }
-        while (packsInFlight >= this.options.packsInFlight) await new Promise<void>((resolve) => (packUploaded = resolve));
-        if (this.fatal) break;
-        const paths = next ? Buffer.concat(next.jobs.flatMap((j) => [j.path, NUL])) : null;
-        const sizes = next ? Float64Array.from(next.jobs, (j) => j.size) : null;
-        handle(await laneStep(lane, decisions, paths, sizes, false));
-      }
-      if (!this.fatal) handle(await laneStep(lane, null, null, null, true));
-    } catch (err) {
+  /** Answers a lane's generation, finishes its files, uploads its packs. */
+  private onReport(s: LaneState, r: LaneReport): void {
+    if (r.error) {
       this.fail(
-        new LifeboatError('E_IO', `reading files for the backup failed: ${err instanceof Error ? err.message : String(err)}`, {
+        new LifeboatError('E_IO', `reading files for the backup failed: ${r.error.message}`, {
           hint: `new packs are built in temporary files in ${this.packDir}${this.sink.packFileDir ? '' : ' (set TMPDIR to change it)'}: it must exist, be writable and have room for a few 17 MiB packs per core`,
-          cause: err,
+          cause: r.error,
         }),
       );
-    } finally {
-      if (batch) for (const job of batch.jobs) job.resolve(failedResult(this.fatal?.message ?? 'the backup stopped'));
-      laneClose(lane);
+      return;
     }
-  }
-
-  /** Marks the step's new chunks, collects content IDs, and finishes the step's files. */
-  private answer(r: LaneStepResult, batch: Batch | undefined): Uint8Array | null {
     const n = r.chunkFiles.length;
-    const isNew = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const id = r.ids.subarray(i * 32, i * 32 + 32);
-      if (this.sink.reserveKey('data', id)) isNew[i] = 1;
-      batch!.contents[r.chunkFiles[i]!]!.push(id);
+    if (n > 0) {
+      const isNew = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const id = r.ids.subarray(i * 32, i * 32 + 32);
+        if (this.sink.reserveKey('data', id)) isNew[i] = 1;
+        const job = s.jobs[r.chunkFiles[i]! - s.first]!;
+        (job.ids ??= []).push(id);
+      }
+      laneAnswer(s.lane, isNew);
     }
     for (const f of r.files) {
-      const job = batch!.jobs[f.file]!;
-      const ids = batch!.contents[f.file]!;
-      batch!.contents[f.file] = [];
+      const job = s.jobs[f.file - s.first]!;
+      s.jobs[f.file - s.first] = undefined;
       if (f.errno !== undefined) {
         job.resolve({ content: new Uint8Array(0), size: f.size, changed: false, error: laneErrorMessage(f.errno, f.syscall ?? 'read', job.path.toString()) });
       } else {
+        const ids = job.ids ?? [];
         job.resolve({ content: ids.length === 1 ? ids[0]! : Buffer.concat(ids), size: f.size, changed: f.changed });
       }
-      // resolved jobs stay in the batch; mark them so a failure does not resolve them again
-      batch!.jobs[f.file] = resolvedJob;
     }
-    return n > 0 ? isNew : null;
+    let finished = 0;
+    while (finished < s.jobs.length && s.jobs[finished] === undefined) finished++;
+    if (finished > 0) {
+      s.jobs.splice(0, finished);
+      s.first += finished;
+    }
+    for (const p of r.packs) {
+      const upload = this.sink.savePackFile({ id: p.id.toString('hex') as Id, fd: p.fd, length: p.length, header: p.header, blobCount: p.blobCount });
+      void this.sink.track(upload.finally(() => lanePackDone(s.lane)));
+    }
+    if (r.finished) s.settle();
+    if (r.batchesDone > 0) {
+      s.queued -= r.batchesDone;
+      this.feed();
+    }
   }
 
   private fail(err: Error): void {
-    this.fatal ??= err;
+    if (this.fatal) return;
+    this.fatal = err;
     for (const w of this.walkWaiters.splice(0)) w();
-    this.wakeLanes();
     while (this.queueHead < this.queue.length) this.queue[this.queueHead++]!.resolve(failedResult(err.message));
+    for (const s of this.lanes) {
+      laneClose(s.lane);
+      for (const job of s.jobs.splice(0)) job?.resolve(failedResult(err.message));
+      s.settle();
+    }
   }
 }
-
-const NUL = Buffer.alloc(1);
-const resolvedJob: Job = { path: NUL, size: 0, resolve: () => undefined };
