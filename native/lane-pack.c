@@ -40,6 +40,14 @@ static int open_anonymous(const char *dir) {
   return fd;
 }
 
+/* Writes the sealed blobs gathered in the write buffer to the pack file. */
+static bool flush_writes(struct lane *l) {
+  bool ok = write_all(l->pack_fd, l->wbuf, l->wfill);
+  if (!ok) lane_fail(l, errno, "write (temporary pack file in %s)", l->tmpdir);
+  l->wfill = 0;
+  return ok;
+}
+
 static void put_le32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
@@ -58,6 +66,7 @@ bool lane_pack_finish(struct lane *l) {
   struct finished_pack *p = &l->packs[l->pack_count];
   bool ok = tail && header && seal_blob(l->enc, l->mac_k, l->mac_r, l->entries, l->entry_bytes, tail);
   if (!ok) lane_fail(l, tail && header ? 0 : ENOMEM, "sealing a pack header%s", NULL);
+  if (ok) ok = flush_writes(l);
   if (ok) {
     put_le32(tail + sealed_len, (uint32_t)sealed_len);
     ok = write_all(l->pack_fd, tail, sealed_len + 4);
@@ -104,11 +113,6 @@ bool lane_pack_add(struct lane *l, const uint8_t id[32], const uint8_t *plain, s
     }
   }
   size_t length = payload_len + CIPHERTEXT_OVERHEAD;
-  if (l->scratch_high < length) l->scratch_high = length;
-  if (!seal_blob(l->enc, l->mac_k, l->mac_r, payload, payload_len, l->scratch)) {
-    lane_fail(l, 0, "sealing a blob (OpenSSL or the random generator failed)%s", NULL);
-    return false;
-  }
   size_t entry = uncompressed ? ENTRY_SIZE_COMPRESSED : ENTRY_SIZE_PLAIN;
   if (l->blob_count > 0 && l->pack_pos + length + l->entry_bytes + entry + PACK_HEADER_OVERHEAD > l->pack_limit) {
     if (!lane_pack_finish(l)) return false;
@@ -124,12 +128,23 @@ bool lane_pack_add(struct lane *l, const uint8_t id[32], const uint8_t *plain, s
       return false;
     }
   }
-  if (!write_all(l->pack_fd, l->scratch, length)) {
-    lane_fail(l, errno, "write (temporary pack file in %s)", l->tmpdir);
+  /* sealed straight into the write buffer, written with the blobs before it in one call; a blob
+     larger than the buffer is sealed in the scratch (in place when compressed) and written alone */
+  if (length > WRITE_BUFFER_SIZE - l->wfill && l->wfill > 0 && !flush_writes(l)) return false;
+  bool alone = length > WRITE_BUFFER_SIZE;
+  uint8_t *out = alone ? l->scratch : l->wbuf + l->wfill;
+  if (alone && l->scratch_high < length) l->scratch_high = length;
+  if (!seal_blob(l->enc, l->mac_k, l->mac_r, payload, payload_len, out)) {
+    lane_fail(l, 0, "sealing a blob (OpenSSL or the random generator failed)%s", NULL);
     return false;
   }
-  if (EVP_DigestUpdate(l->pack_md, l->scratch, length) != 1) {
+  if (EVP_DigestUpdate(l->pack_md, out, length) != 1) {
     lane_fail(l, 0, "hashing a pack%s", NULL);
+    return false;
+  }
+  if (!alone) l->wfill += length;
+  else if (!write_all(l->pack_fd, out, length)) {
+    lane_fail(l, errno, "write (temporary pack file in %s)", l->tmpdir);
     return false;
   }
   if (!lane_grow((void **)&l->entries, &l->entry_cap, l->entry_bytes + ENTRY_SIZE_COMPRESSED, 1)) {

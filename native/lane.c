@@ -236,11 +236,12 @@ struct lane *lane_new(const uint8_t enc[32], const uint8_t mac_k[16], const uint
   l->scratch_size = ZSTD_compressBound(MAX_SIZE) + 64;
   l->staging = map_pages(STAGING_SIZE);
   l->scratch = map_pages(l->scratch_size);
+  l->wbuf = map_pages(WRITE_BUFFER_SIZE);
   l->cctx = ZSTD_createCCtx();
   l->md = EVP_MD_CTX_new();
   l->pack_md = EVP_MD_CTX_new();
   l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-  if (!l->tmpdir || !l->staging || !l->scratch || !l->cctx || !l->md || !l->pack_md || !l->sha256) {
+  if (!l->tmpdir || !l->staging || !l->scratch || !l->wbuf || !l->cctx || !l->md || !l->pack_md || !l->sha256) {
     lane_release(l);
     free(l);
     return NULL;
@@ -259,7 +260,8 @@ void lane_release(struct lane *l) {
   l->pack_count = 0;
   if (l->staging) munmap(l->staging, STAGING_SIZE);
   if (l->scratch) munmap(l->scratch, l->scratch_size);
-  l->staging = l->scratch = NULL;
+  if (l->wbuf) munmap(l->wbuf, WRITE_BUFFER_SIZE);
+  l->staging = l->scratch = l->wbuf = NULL;
   ZSTD_freeCCtx(l->cctx);
   EVP_MD_CTX_free(l->md);
   EVP_MD_CTX_free(l->pack_md);
