@@ -18,8 +18,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "lane.h"
+
+/* A lane idle this long gives its staging pages back: a pause between batches of an initial
+ * backup is shorter (releasing at every pause cost /usr/share's backup ≈ 400 releases, each a few
+ * hundred page faults to touch the pages again). */
+#define IDLE_RELEASE_NS (50L * 1000 * 1000)
 
 void report_free(struct report *r) {
   if (!r) return;
@@ -182,6 +188,18 @@ static void *lane_thread(void *arg) {
       r->finished = true;
       post(l, r);
       break;
+    }
+    if (nothing_left(l) && l->staging_used) {
+      /* idle for a while (an incremental backup's lanes mostly are): give the staging pages back */
+      struct timespec until;
+      clock_gettime(CLOCK_MONOTONIC, &until);
+      until.tv_nsec += IDLE_RELEASE_NS;
+      if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+      }
+      if (pthread_cond_timedwait(&l->cv, &l->mu, &until) == ETIMEDOUT && nothing_left(l)) lane_release_staging(l);
+      continue;
     }
     pthread_cond_wait(&l->cv, &l->mu);
   }

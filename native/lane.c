@@ -18,8 +18,8 @@
  *   staging: [posted generations' chunks | chunks of the generation being scanned | current chunk | free]
  *
  * The staging buffer keeps the whole current chunk, so the chunker reads the byte leaving its
- * window from the buffer itself. Staging and scratch are anonymous mappings: pages that only a
- * rare maximum-size chunk touched are given back after it (madvise).
+ * window from the buffer itself. Staging and scratch are anonymous mappings, resident as far as
+ * used; scratch pages that only a rare maximum-size chunk touched are given back after it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include "common.h"
 #include "lane.h"
@@ -71,11 +72,7 @@ static void release_from(uint8_t *buf, size_t size, size_t from) {
   if (start < size) madvise(buf + start, size - start, MADV_DONTNEED);
 }
 
-static void release_large_pages(struct lane *l) {
-  if (l->staging_high > KEEP_STAGING && l->fill <= KEEP_STAGING) {
-    release_from(l->staging, STAGING_SIZE, KEEP_STAGING);
-    l->staging_high = l->fill;
-  }
+static void release_large_scratch(struct lane *l) {
   if (l->scratch_high > KEEP_SCRATCH) {
     release_from(l->scratch, l->scratch_size, KEEP_SCRATCH);
     l->scratch_high = KEEP_SCRATCH;
@@ -129,10 +126,17 @@ static void compact(struct lane *l) {
   l->chunk_start -= from;
 }
 
+void lane_release_staging(struct lane *l) {
+  if (!l->staging_used) return;
+  compact(l);
+  release_from(l->staging, STAGING_SIZE, l->fill);
+  l->staging_used = false;
+}
+
 static void close_file(struct lane *l) {
   close(l->fd);
   l->fd = -1;
-  release_large_pages(l);
+  release_large_scratch(l);
 }
 
 enum scan_stop lane_scan(struct lane *l) {
@@ -165,6 +169,7 @@ enum scan_stop lane_scan(struct lane *l) {
       if (STAGING_SIZE - l->fill < READ_SIZE) return SCAN_STAGING_FULL; /* until a generation is stored */
     }
     ssize_t n = l->at_end ? 0 : read(l->fd, l->staging + l->fill, READ_SIZE);
+    l->staging_used = true;
     if (n < 0) {
       if (errno == EINTR) continue;
       add_event(l, errno, "read");
@@ -172,7 +177,6 @@ enum scan_stop lane_scan(struct lane *l) {
       close_file(l);
       continue;
     }
-    if (l->fill + (size_t)n > l->staging_high) l->staging_high = l->fill + (size_t)n;
     if (n == 0) {
       if (l->fill > l->chunk_start && !cut(l, l->fill)) return SCAN_FAILED;
       struct stat after;
@@ -210,7 +214,7 @@ void lane_store(struct lane *l, const uint8_t *answer, size_t count) {
   l->pending_count -= count;
   memmove(l->pending, l->pending + count, l->pending_count * sizeof *l->pending);
   compact(l);
-  release_large_pages(l);
+  release_large_scratch(l);
 }
 
 struct lane *lane_new(const uint8_t enc[32], const uint8_t mac_k[16], const uint8_t mac_r[16], uint64_t polynomial, int level,
@@ -220,7 +224,11 @@ struct lane *lane_new(const uint8_t enc[32], const uint8_t mac_k[16], const uint
   l->fd = l->pack_fd = -1;
   l->holders = 1;
   pthread_mutex_init(&l->mu, NULL);
-  pthread_cond_init(&l->cv, NULL);
+  pthread_condattr_t cv_attr;
+  pthread_condattr_init(&cv_attr);
+  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&l->cv, &cv_attr);
+  pthread_condattr_destroy(&cv_attr);
   memcpy(l->enc, enc, 32);
   memcpy(l->mac_k, mac_k, 16);
   memcpy(l->mac_r, mac_r, 16);

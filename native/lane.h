@@ -22,12 +22,12 @@
 /* A generation of chunks is reported (to be answered) once it holds this much: bounds the staging
  * buffer's resident part (two generations wait at most). */
 #define DRAIN_BYTES (2u * 1024 * 1024)
-/* Staging and scratch pages beyond these are given back when a large chunk touched them. A page
- * given back costs a fault when touched again, slow on a VM whose host reclaims free memory:
- * chunks are above 2 MiB about one time in five, above 4 MiB one in thirty, so keeping 4 MiB of
- * scratch and 6 of staging rather than 2 and 4 cut the system time of the bench dataset's initial
- * backup by 0.6 s and of its incremental by 0.3 s, for 3–8 MiB more peak RSS. */
-#define KEEP_STAGING (DRAIN_BYTES + 4 * READ_SIZE)
+/* Scratch pages beyond this are given back when a large chunk touched them. A page given back
+ * costs a fault when touched again, slow on a VM whose host reclaims free memory: chunks are above
+ * 2 MiB about one time in five, above 4 MiB one in thirty. The staging buffer is kept whole while
+ * the lane works: with two generations in flight it fills past 6 MiB often, and giving back what
+ * lay beyond cost the bench dataset's initial backup 0.7 s of system time (4 pairs; 4–7 MiB less
+ * peak RSS). An idle lane gives its staging pages back. */
 #define KEEP_SCRATCH (4u * 1024 * 1024)
 /* Sealed blobs are gathered here and written to the pack file together: a system tree's small
  * files made one write call per blob (57,552 in /usr/share). */
@@ -92,7 +92,8 @@ struct lane {
   EVP_MD *sha256;
 
   uint8_t *staging;
-  size_t fill, chunk_start, staging_high;
+  size_t fill, chunk_start;
+  bool staging_used; /* read into since its pages were last given back */
   struct chunk_state chunk;
 
   /* The chunks cut and not stored, in order: those of the posted generations (gen_chunks[0] the
@@ -155,6 +156,8 @@ enum scan_stop { SCAN_BATCH_END, SCAN_GENERATION_FULL, SCAN_STAGING_FULL, SCAN_F
 /* Reads and cuts the batch's files until the generation being scanned holds DRAIN_BYTES, the
  * staging buffer has no room, or the batch ends (lane.c; on the lane's thread). */
 enum scan_stop lane_scan(struct lane *l);
+/* Gives back the staging buffer's pages past what it holds (an idle lane). */
+void lane_release_staging(struct lane *l);
 /* Stores the chunks of the oldest posted generation that `answer` marks and drops the generation. */
 void lane_store(struct lane *l, const uint8_t *answer, size_t count);
 
