@@ -233,6 +233,7 @@ export class Archiver {
     }
     switch (node.type) {
       case 'file':
+        if (this.pool.hasRoom()) return { node: this.saveFile(path, node, parent) };
         return this.pool.whenAvailable().then(() => ({ node: this.saveFile(path, node, parent) }));
       case 'symlink':
         try {

@@ -118,9 +118,14 @@ export class FileLanes {
     }
   }
 
-  /** Resolves when more files are accepted (bounds how far the walk runs ahead). */
+  /** More files are accepted now (bounds how far the walk runs ahead; see whenAvailable). */
+  hasRoom(): boolean {
+    return this.pendingFiles < MAX_PENDING_FILES || this.fatal !== undefined;
+  }
+
+  /** Resolves when more files are accepted. */
   whenAvailable(): Promise<void> {
-    if (this.pendingFiles < MAX_PENDING_FILES || this.fatal) return Promise.resolve();
+    if (this.hasRoom()) return Promise.resolve();
     return new Promise((resolve) => this.walkWaiters.push(resolve));
   }
 
@@ -130,15 +135,7 @@ export class FileLanes {
     this.pendingFiles++;
     this.queuedBytes += size;
     return new Promise((resolve) => {
-      this.queue.push({
-        path,
-        size,
-        resolve: (r) => {
-          this.pendingFiles--;
-          if (this.pendingFiles < MAX_PENDING_FILES / 2) for (const w of this.walkWaiters.splice(0)) w();
-          resolve(r);
-        },
-      });
+      this.queue.push({ path, size, resolve });
       // lanes are fed once the walk has had its turn (so that they find fuller batches)
       if (!this.feedScheduled) {
         this.feedScheduled = true;
@@ -204,6 +201,12 @@ export class FileLanes {
     s.queued++;
   }
 
+  private finish(job: Job, result: FileResult): void {
+    this.pendingFiles--;
+    if (this.pendingFiles < MAX_PENDING_FILES / 2 && this.walkWaiters.length > 0) for (const w of this.walkWaiters.splice(0)) w();
+    job.resolve(result);
+  }
+
   /** Answers a lane's generation, finishes its files, uploads its packs. */
   private onReport(s: LaneState, r: LaneReport): void {
     if (r.error) {
@@ -230,10 +233,10 @@ export class FileLanes {
       const job = s.jobs[f.file - s.first]!;
       s.jobs[f.file - s.first] = undefined;
       if (f.errno !== undefined) {
-        job.resolve({ content: new Uint8Array(0), size: f.size, changed: false, error: laneErrorMessage(f.errno, f.syscall ?? 'read', job.path.toString()) });
+        this.finish(job, { content: new Uint8Array(0), size: f.size, changed: false, error: laneErrorMessage(f.errno, f.syscall ?? 'read', job.path.toString()) });
       } else {
         const ids = job.ids ?? [];
-        job.resolve({ content: ids.length === 1 ? ids[0]! : Buffer.concat(ids), size: f.size, changed: f.changed });
+        this.finish(job, { content: ids.length === 1 ? ids[0]! : Buffer.concat(ids), size: f.size, changed: f.changed });
       }
     }
     let finished = 0;
@@ -257,10 +260,10 @@ export class FileLanes {
     if (this.fatal) return;
     this.fatal = err;
     for (const w of this.walkWaiters.splice(0)) w();
-    while (this.queueHead < this.queue.length) this.queue[this.queueHead++]!.resolve(failedResult(err.message));
+    while (this.queueHead < this.queue.length) this.finish(this.queue[this.queueHead++]!, failedResult(err.message));
     for (const s of this.lanes) {
       laneClose(s.lane);
-      for (const job of s.jobs.splice(0)) job?.resolve(failedResult(err.message));
+      for (const job of s.jobs.splice(0)) if (job) this.finish(job, failedResult(err.message));
       s.settle();
     }
   }
