@@ -105,7 +105,8 @@ export class FileLanes {
       for (let i = 0; i < count; i++) {
         let settle!: () => void;
         const done = new Promise<void>((resolve) => (settle = resolve));
-        const state: LaneState = { lane: undefined as unknown as Lane, jobs: [], first: 0, queued: 0, finishing: false, done, settle };
+        // its lane is set next; reports arrive through the event loop, later
+        const state = { jobs: [], first: 0, queued: 0, finishing: false, done, settle } as Omit<LaneState, 'lane'> as LaneState;
         state.lane = createLane(
           { key: options.key, polynomial, level: options.level, tmpdir: this.packDir, packTarget: TARGET_PACK_SIZE, packLimit: PACK_BUFFER_SIZE, packsInFlight: options.packsInFlight },
           (report) => this.onReport(state, report),
@@ -201,7 +202,7 @@ export class FileLanes {
     s.queued++;
   }
 
-  private finish(job: Job, result: FileResult): void {
+  private settleJob(job: Job, result: FileResult): void {
     this.pendingFiles--;
     if (this.pendingFiles < MAX_PENDING_FILES / 2 && this.walkWaiters.length > 0) for (const w of this.walkWaiters.splice(0)) w();
     job.resolve(result);
@@ -227,16 +228,16 @@ export class FileLanes {
         const job = s.jobs[r.chunkFiles[i]! - s.first]!;
         (job.ids ??= []).push(id);
       }
-      laneAnswer(s.lane, isNew);
+      if (!this.fatal) laneAnswer(s.lane, isNew);
     }
     for (const f of r.files) {
       const job = s.jobs[f.file - s.first]!;
       s.jobs[f.file - s.first] = undefined;
       if (f.errno !== undefined) {
-        this.finish(job, { content: new Uint8Array(0), size: f.size, changed: false, error: laneErrorMessage(f.errno, f.syscall ?? 'read', job.path.toString()) });
+        this.settleJob(job, { content: new Uint8Array(0), size: f.size, changed: false, error: laneErrorMessage(f.errno, f.syscall ?? 'read', job.path.toString()) });
       } else {
         const ids = job.ids ?? [];
-        this.finish(job, { content: ids.length === 1 ? ids[0]! : Buffer.concat(ids), size: f.size, changed: f.changed });
+        this.settleJob(job, { content: ids.length === 1 ? ids[0]! : Buffer.concat(ids), size: f.size, changed: f.changed });
       }
     }
     let finished = 0;
@@ -260,10 +261,10 @@ export class FileLanes {
     if (this.fatal) return;
     this.fatal = err;
     for (const w of this.walkWaiters.splice(0)) w();
-    while (this.queueHead < this.queue.length) this.finish(this.queue[this.queueHead++]!, failedResult(err.message));
+    while (this.queueHead < this.queue.length) this.settleJob(this.queue[this.queueHead++]!, failedResult(err.message));
     for (const s of this.lanes) {
       laneClose(s.lane);
-      for (const job of s.jobs.splice(0)) if (job) this.finish(job, failedResult(err.message));
+      for (const job of s.jobs.splice(0)) if (job) this.settleJob(job, failedResult(err.message));
       s.settle();
     }
   }
