@@ -29,11 +29,18 @@ const QUEUED_BATCHES = 2;
 const MAX_PENDING_FILES = 2048;
 
 /**
- * One lane per core (each a thread of its own; the walk's listings and the uploads use libuv's
- * thread pool).
+ * Lanes by default at most: each holds up to ≈ 18 MiB resident while it works (staging, scratch,
+ * write buffer), and the main thread answers them all. Until the lanes were threads of their own
+ * they took libuv's pool threads, which bounded them to three by default.
+ */
+const MAX_DEFAULT_LANES = 4;
+
+/**
+ * One lane per core, at most MAX_DEFAULT_LANES (each a thread of its own; the walk's listings and
+ * the uploads use libuv's thread pool).
  */
 export function defaultLaneCount(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_LANES));
 }
 
 export interface FileResult {
