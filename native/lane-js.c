@@ -4,7 +4,6 @@
  * chunkerCuts for the chunker's tests. See lane.c for what a lane does.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -43,7 +42,7 @@ static void set_number(napi_env env, napi_value obj, const char *name, double n)
 static napi_value report_object(napi_env env, struct report *r) {
   napi_value result, files, arr, v;
   napi_create_object(env, &result);
-  if (r->error) {
+  if (r->error_errno) {
     napi_value msg, err, code;
     napi_create_string_utf8(env, r->error, NAPI_AUTO_LENGTH, &msg);
     napi_create_error(env, NULL, msg, &err);

@@ -36,7 +36,6 @@ void report_free(struct report *r) {
   free(r->ids);
   free(r->chunk_files);
   free(r->events);
-  free(r->error);
   free(r);
 }
 
@@ -148,6 +147,19 @@ static bool nothing_left(const struct lane *l) {
   return !l->batch_active && l->fd < 0 && !l->queue && l->gens_posted == 0 && l->pending_count == 0 && l->event_count == 0;
 }
 
+/* Waits on `cv` for up to IDLE_RELEASE_NS; still idle then, the staging pages go back (an
+ * incremental backup's lanes mostly are idle). Under mu. */
+static void wait_idle(struct lane *l) {
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += IDLE_RELEASE_NS;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  if (pthread_cond_timedwait(&l->cv, &l->mu, &until) == ETIMEDOUT && nothing_left(l)) lane_release_staging(l);
+}
+
 static void *lane_thread(void *arg) {
   struct lane *l = arg;
   pthread_mutex_lock(&l->mu);
@@ -156,7 +168,7 @@ static void *lane_thread(void *arg) {
     if (l->err) {
       struct report *r = calloc(1, sizeof *r);
       if (r) {
-        r->error = strdup(l->err_msg);
+        memcpy(r->error, l->err_msg, sizeof r->error);
         r->error_errno = l->err;
         post(l, r);
       }
@@ -190,15 +202,7 @@ static void *lane_thread(void *arg) {
       break;
     }
     if (nothing_left(l) && l->staging_used) {
-      /* idle for a while (an incremental backup's lanes mostly are): give the staging pages back */
-      struct timespec until;
-      clock_gettime(CLOCK_MONOTONIC, &until);
-      until.tv_nsec += IDLE_RELEASE_NS;
-      if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-      }
-      if (pthread_cond_timedwait(&l->cv, &l->mu, &until) == ETIMEDOUT && nothing_left(l)) lane_release_staging(l);
+      wait_idle(l);
       continue;
     }
     pthread_cond_wait(&l->cv, &l->mu);

@@ -34,6 +34,8 @@
 #define WRITE_BUFFER_SIZE (256u * 1024)
 /* A store takes one generation, at most DRAIN_BYTES + MAX_SIZE, so it finishes at most two packs. */
 #define MAX_PACKS_PER_STORE 4
+/* A lane's error message, at most (with its NUL). */
+#define LANE_ERROR_SIZE 512
 
 struct pending_chunk {
   uint32_t start, end, file;
@@ -77,8 +79,8 @@ struct report {
   int pack_count;
   uint32_t batches_done;
   bool finished;
-  char *error; /* the lane failed: what went wrong */
-  int error_errno;
+  int error_errno; /* non-zero: the lane failed, `error` says how */
+  char error[LANE_ERROR_SIZE];
 };
 
 struct lane {
@@ -130,7 +132,7 @@ struct lane {
   struct finished_pack packs[MAX_PACKS_PER_STORE];
   int pack_count;
   int err;
-  char err_msg[512];
+  char err_msg[LANE_ERROR_SIZE];
 
   /* Shared between the lane's thread and the main thread, under `mu` (lane-thread.c). */
   pthread_mutex_t mu;
@@ -172,7 +174,7 @@ bool lane_pack_finish(struct lane *l);
 /* Starts the lane's thread; false (errno) when it cannot. Reports go to `tsfn`. */
 bool lane_start(struct lane *l, napi_threadsafe_function tsfn, int packs_allowed);
 /* From the main thread (lane-thread.c): a batch to read (taken over), an answer (taken over), a
- * pack taken over, no more batches; false when the lane is closed. */
+ * pack taken over, no more batches. */
 void lane_feed(struct lane *l, struct batch *b);
 /* The chunk count of the generation the next answer is for, or -1 when none waits for one. */
 long lane_next_answer_size(struct lane *l);
