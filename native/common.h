@@ -81,6 +81,7 @@ bool write_files_register(napi_env env, napi_value exports);
 
 /* Adds scanIndexJson (index-scan.c) and openUnpacked (open-unpacked.c) to the addon's exports. */
 bool index_scan_register(napi_env env, napi_value exports);
+bool tree_scan_register(napi_env env, napi_value exports);
 bool open_unpacked_register(napi_env env, napi_value exports);
 
 /* Adds openBlobSync (open-blob.c) to the addon's exports. */

@@ -19,66 +19,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
+#include "json-in.h"
 
-#define ID_BYTES 32
 #define COLUMNS 5
 
 struct reader {
-  const uint8_t *b;
-  size_t len, pos;
+  struct json_in in;
   double min_length, max_length;
   uint8_t *packs, *ids;
   double *columns;
   size_t pack_count, pack_cap, blob_count, id_cap, column_cap;
-  bool failed; /* not the layout, or out of memory */
 };
 
 enum key { K_ID, K_TYPE, K_OFFSET, K_LENGTH, K_PLAIN, K_PACKS, K_BLOBS, K_SUPERSEDES, K_NONE };
 static const char *const KEYS[] = {"id", "type", "offset", "length", "uncompressed_length", "packs", "blobs", "supersedes"};
 static const size_t KEY_LENGTHS[] = {2, 4, 6, 6, 19, 5, 5, 10};
 
-/* A hex digit's value + 1, 0 for any other byte: lowercase only, as restic writes IDs. */
-static const int8_t HEX[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-};
-
-/* Skips whitespace; the next byte, or -1 at the end. */
-static int peek(struct reader *r) {
-  while (r->pos < r->len) {
-    uint8_t c = r->b[r->pos];
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return c;
-    r->pos++;
-  }
-  return -1;
-}
-
-static bool expect(struct reader *r, int c) {
-  if (r->failed || peek(r) != c) return !(r->failed = true);
-  r->pos++;
-  return true;
-}
-
-/* An opening bracket; true when the container is empty (its closing bracket is consumed too). */
-static bool open_empty(struct reader *r, int c, int close) {
-  if (!expect(r, c) || peek(r) != close) return false;
-  r->pos++;
-  return true;
-}
-
-/* ',' (true) or the closing `close` (false; also after a failure). */
-static bool more(struct reader *r, int close) {
-  if (r->failed) return false;
-  int c = peek(r);
-  r->pos++;
-  if (c == ',') return true;
-  if (c != close) r->failed = true;
-  return false;
-}
-
 /* A known key and its colon. */
-static enum key key(struct reader *r) {
-  if (!expect(r, '"')) return K_NONE;
+static enum key key(struct json_in *r) {
+  if (!json_expect(r, '"')) return K_NONE;
   size_t start = r->pos, end = start;
   while (end < r->len && r->b[end] != '"') end++;
   enum key k = K_NONE;
@@ -89,54 +48,13 @@ static enum key key(struct reader *r) {
     }
   }
   r->pos = end + 1;
-  if (k == K_NONE || !expect(r, ':')) r->failed = true;
+  if (k == K_NONE || !json_expect(r, ':')) r->failed = true;
   return r->failed ? K_NONE : k;
 }
 
-/* A quoted 64-character lowercase hex ID into `out` (32 bytes; NULL: checked only). */
-static void id(struct reader *r, uint8_t *out) {
-  if (!expect(r, '"')) return;
-  const uint8_t *h = r->b + r->pos;
-  if (r->pos + 65 > r->len || h[64] != '"') {
-    r->failed = true;
-    return;
-  }
-  /* HEX holds each digit's value + 1 (0: not a digit) */
-  int bad = 0;
-  uint8_t bytes[ID_BYTES];
-  for (size_t i = 0; i < ID_BYTES; i++) {
-    int hi = HEX[h[2 * i]], lo = HEX[h[2 * i + 1]];
-    bad |= (hi == 0) | (lo == 0);
-    bytes[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
-  }
-  if (bad) {
-    r->failed = true;
-    return;
-  }
-  if (out) memcpy(out, bytes, ID_BYTES);
-  r->pos += 65;
-}
-
-/* A non-negative integer in plain digits, without leading zeros, of at most 15 digits. */
-static double uint_value(struct reader *r) {
-  if (r->failed) return -1;
-  peek(r);
-  size_t start = r->pos, p = start;
-  double n = 0;
-  while (p < r->len && r->b[p] >= '0' && r->b[p] <= '9') n = n * 10 + (r->b[p++] - '0');
-  size_t digits = p - start;
-  int next = p < r->len ? r->b[p] : -1;
-  if (digits == 0 || digits > 15 || (digits > 1 && r->b[start] == '0') || next == '.' || next == 'e' || next == 'E') {
-    r->failed = true;
-    return -1;
-  }
-  r->pos = p;
-  return n;
-}
-
 /* "data" (0) or "tree" (1). */
-static double blob_type(struct reader *r) {
-  if (!expect(r, '"')) return -1;
+static double blob_type(struct json_in *r) {
+  if (!json_expect(r, '"')) return -1;
   const uint8_t *p = r->b + r->pos;
   if (r->pos + 5 > r->len || p[4] != '"' || (memcmp(p, "data", 4) != 0 && memcmp(p, "tree", 4) != 0)) {
     r->failed = true;
@@ -146,40 +64,29 @@ static double blob_type(struct reader *r) {
   return p[0] == 't' ? 1 : 0;
 }
 
-static bool grow(void **buf, size_t *cap, size_t need, size_t each) {
-  if (need <= *cap) return true;
-  size_t cap2 = *cap ? *cap * 2 : 64;
-  if (cap2 < need) cap2 = need;
-  void *grown = realloc(*buf, cap2 * each);
-  if (!grown) return false;
-  *buf = grown;
-  *cap = cap2;
-  return true;
-}
-
 static void blob(struct reader *r, double pack) {
   size_t n = r->blob_count;
-  if (!grow((void **)&r->ids, &r->id_cap, n + 1, ID_BYTES) || !grow((void **)&r->columns, &r->column_cap, n + 1, COLUMNS * sizeof(double))) {
-    r->failed = true;
+  if (!scan_grow((void **)&r->ids, &r->id_cap, n + 1, ID_BYTES) || !scan_grow((void **)&r->columns, &r->column_cap, n + 1, COLUMNS * sizeof(double))) {
+    r->in.failed = true;
     return;
   }
   bool has_id = false;
   double type = -1, offset = -1, length = -1, plain = -1;
-  if (!open_empty(r, '{', '}')) {
+  if (!json_open_empty(&r->in, '{', '}')) {
     do {
-      enum key k = key(r);
+      enum key k = key(&r->in);
       if (k == K_ID && !has_id) {
-        id(r, r->ids + n * ID_BYTES);
+        json_id(&r->in, r->ids + n * ID_BYTES);
         has_id = true;
-      } else if (k == K_TYPE && type < 0) type = blob_type(r);
-      else if (k == K_OFFSET && offset < 0) offset = uint_value(r);
-      else if (k == K_LENGTH && length < 0) length = uint_value(r);
-      else if (k == K_PLAIN && plain < 0) plain = uint_value(r);
-      else r->failed = true;
-    } while (more(r, '}'));
+      } else if (k == K_TYPE && type < 0) type = blob_type(&r->in);
+      else if (k == K_OFFSET && offset < 0) offset = json_uint(&r->in);
+      else if (k == K_LENGTH && length < 0) length = json_uint(&r->in);
+      else if (k == K_PLAIN && plain < 0) plain = json_uint(&r->in);
+      else r->in.failed = true;
+    } while (json_more(&r->in, '}'));
   }
-  if (r->failed || !has_id || type < 0 || offset < 0 || length < r->min_length || length > r->max_length || plain > r->max_length) {
-    r->failed = true;
+  if (r->in.failed || !has_id || type < 0 || offset < 0 || length < r->min_length || length > r->max_length || plain > r->max_length) {
+    r->in.failed = true;
     return;
   }
   double *c = r->columns + n * COLUMNS;
@@ -193,51 +100,51 @@ static void blob(struct reader *r, double pack) {
 
 static void pack(struct reader *r) {
   size_t p = r->pack_count;
-  if (!grow((void **)&r->packs, &r->pack_cap, p + 1, ID_BYTES)) {
-    r->failed = true;
+  if (!scan_grow((void **)&r->packs, &r->pack_cap, p + 1, ID_BYTES)) {
+    r->in.failed = true;
     return;
   }
   bool has_id = false, has_blobs = false;
-  if (!open_empty(r, '{', '}')) {
+  if (!json_open_empty(&r->in, '{', '}')) {
     do {
-      enum key k = key(r);
+      enum key k = key(&r->in);
       if (k == K_ID && !has_id) {
-        id(r, r->packs + p * ID_BYTES);
+        json_id(&r->in, r->packs + p * ID_BYTES);
         has_id = true;
       } else if (k == K_BLOBS && !has_blobs) {
         has_blobs = true;
-        if (!open_empty(r, '[', ']')) {
+        if (!json_open_empty(&r->in, '[', ']')) {
           do blob(r, (double)p);
-          while (more(r, ']'));
+          while (json_more(&r->in, ']'));
         }
-      } else r->failed = true;
-    } while (more(r, '}'));
+      } else r->in.failed = true;
+    } while (json_more(&r->in, '}'));
   }
-  if (!has_id || !has_blobs) r->failed = true;
-  if (!r->failed) r->pack_count = p + 1;
+  if (!has_id || !has_blobs) r->in.failed = true;
+  if (!r->in.failed) r->pack_count = p + 1;
 }
 
 static void document(struct reader *r) {
   bool has_packs = false, has_supersedes = false;
-  if (!open_empty(r, '{', '}')) {
+  if (!json_open_empty(&r->in, '{', '}')) {
     do {
-      enum key k = key(r);
+      enum key k = key(&r->in);
       if (k == K_SUPERSEDES && !has_supersedes) {
         has_supersedes = true;
-        if (!open_empty(r, '[', ']')) {
-          do id(r, NULL);
-          while (more(r, ']'));
+        if (!json_open_empty(&r->in, '[', ']')) {
+          do json_id(&r->in, NULL);
+          while (json_more(&r->in, ']'));
         }
       } else if (k == K_PACKS && !has_packs) {
         has_packs = true;
-        if (!open_empty(r, '[', ']')) {
+        if (!json_open_empty(&r->in, '[', ']')) {
           do pack(r);
-          while (more(r, ']'));
+          while (json_more(&r->in, ']'));
         }
-      } else r->failed = true;
-    } while (more(r, '}'));
+      } else r->in.failed = true;
+    } while (json_more(&r->in, '}'));
   }
-  if (!has_packs || peek(r) != -1) r->failed = true;
+  if (!has_packs || json_peek(&r->in) != -1) r->in.failed = true;
 }
 
 static void free_bytes(napi_env env, void *data, void *hint) {
@@ -266,17 +173,17 @@ static napi_value js_scan_index_json(napi_env env, napi_callback_info info) {
   struct reader r = {0};
   uint8_t *bytes;
   int64_t min_length, max_length;
-  if (!get_u8(env, argv[0], "bytes", &bytes, &r.len) || !get_int64(env, argv[1], "minLength", &min_length) || !get_int64(env, argv[2], "maxLength", &max_length))
+  if (!get_u8(env, argv[0], "bytes", &bytes, &r.in.len) || !get_int64(env, argv[1], "minLength", &min_length) || !get_int64(env, argv[2], "maxLength", &max_length))
     return NULL;
-  r.b = bytes;
+  r.in.b = bytes;
   r.min_length = (double)min_length;
   r.max_length = (double)max_length;
   /* a blob takes 110 bytes of JSON or more: room for all of them at once, no copy as they come */
-  size_t most = r.len / 110 + 1;
-  if (!grow((void **)&r.ids, &r.id_cap, most, ID_BYTES) || !grow((void **)&r.columns, &r.column_cap, most, COLUMNS * sizeof(double))) r.failed = true;
+  size_t most = r.in.len / 110 + 1;
+  if (!scan_grow((void **)&r.ids, &r.id_cap, most, ID_BYTES) || !scan_grow((void **)&r.columns, &r.column_cap, most, COLUMNS * sizeof(double))) r.in.failed = true;
   document(&r);
   napi_value result = NULL, packs = NULL, ids = NULL, columns = NULL, cols_ab;
-  if (r.failed) {
+  if (r.in.failed) {
     napi_get_undefined(env, &result);
   } else if ((packs = buffer_of(env, &r.packs, r.pack_count * ID_BYTES)) && (ids = buffer_of(env, &r.ids, r.blob_count * ID_BYTES)) &&
              (cols_ab = buffer_of(env, (uint8_t **)&r.columns, r.blob_count * COLUMNS * sizeof(double))) &&

@@ -25,7 +25,7 @@
  * One file per job: napi-util.c (errors, arguments), poly1305.c, cipher.c (the object cipher),
  * fs-calls.c (host calls and releasePages), lane.c + lane-js.c + chunker.c (the file lane),
  * scan.c (scanDir), write-files.c (writeFiles), verify-pack.c (verifyPackBlobs), index-scan.c
- * (scanIndexJson), open-unpacked.c (openUnpacked), open-blob.c (openBlobSync), sort-rows.c
+ * (scanIndexJson), tree-scan.c (scanTree; both read JSON with json-in.c), open-unpacked.c (openUnpacked), open-blob.c (openBlobSync), sort-rows.c
  * (sortIndexRows), scrypt.c (scrypt). This file only registers them.
  */
 #include <node_api.h>
@@ -34,7 +34,7 @@
 static napi_value init(napi_env env, napi_value exports) {
   if (!poly1305_register(env, exports) || !fs_calls_register(env, exports) || !cipher_register(env, exports) ||
       !lane_register(env, exports) || !scan_register(env, exports) || !write_files_register(env, exports) || !verify_pack_register(env, exports) ||
-      !index_scan_register(env, exports) || !open_unpacked_register(env, exports) ||
+      !index_scan_register(env, exports) || !tree_scan_register(env, exports) || !open_unpacked_register(env, exports) ||
       !open_blob_register(env, exports) || !sort_rows_register(env, exports) || !scrypt_register(env, exports))
     return NULL;
   return exports;

@@ -17,7 +17,8 @@
  * pack file, on libuv's thread pool (see createLane). The walk above it lists directories with
  * scanDir (native/scan.c), also on the pool. A restore writes its small files in batches with
  * writeFiles (native/write-files.c), on the pool too. Every command's index load reads its files
- * with scanIndexJson and sorts the rows with sortIndexRows; index and snapshot files are opened on
+ * with scanIndexJson and sorts the rows with sortIndexRows; a backup reads its parent trees with
+ * scanTree; index and snapshot files are opened on
  * the pool (openUnpacked), single blobs in one call (openBlobSync). Key files' keys are derived
  * with scrypt on the pool.
  *
@@ -256,6 +257,15 @@ export function writeFiles(paths: Uint8Array, data: Uint8Array, meta: Float64Arr
  */
 export function scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: number): IndexJsonScan | undefined {
   return load().scanIndexJson(bytes, minLength, maxLength);
+}
+
+/**
+ * A tree blob's nodes read by the addon for the backup's comparison with its parent snapshot
+ * (native/tree-scan.c), or undefined when the bytes are not in the layout it reads (see
+ * repository/model/tree-scan.ts, which reads the result).
+ */
+export function scanTree(bytes: Uint8Array): ArrayBuffer | undefined {
+  return load().scanTree(bytes);
 }
 
 /**

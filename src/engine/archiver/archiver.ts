@@ -22,7 +22,7 @@ import { type Node, type NodeType, TreeBuilder, encodeTree, linkTargetFields } f
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
 import { describesEntry, fileUnchanged } from './parent-match.js';
-import { NO_PARENT, type ParentTree, addParentNodes, parentTree } from './parent-tree.js';
+import { NO_PARENT, type ParentNode, type ParentTree, addParentNodes, parentTree } from './parent-tree.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
 import { DirScanner, childPath as join } from './dir-scanner.js';
@@ -38,8 +38,12 @@ export type { ArchiveOptions, ArchiveProgress, ArchiveStats } from './archive-op
  */
 interface Pending {
   node: Node | undefined | Promise<Node | undefined>;
-  /** The node, when it is the parent's node as it was (the entry unchanged, on the same device; a directory with the parent's tree too): it encodes as in the parent tree. */
-  asInParent?: Node;
+  /**
+   * Set instead of `node` when the entry is the parent's node as it was (the entry unchanged, on
+   * the same device; a directory with the parent's tree too): it goes into the new tree as the
+   * parent tree holds it, never decoded.
+   */
+  asInParent?: ParentNode;
 }
 
 const PROGRESS_BYTES = 4 * 1024 * 1024;
@@ -166,7 +170,8 @@ export class Archiver {
         const parent = parents.get(key);
         const target = exact.get(key);
         if (target) {
-          const node = await (await this.saveEntry(parentDir(target.real), name, parent)).node;
+          const entry = await this.saveEntry(parentDir(target.real), name, parent);
+          const node = entry.asInParent ? entry.asInParent.node() : await entry.node;
           if (node) nodes.push(node);
           return;
         }
@@ -186,7 +191,7 @@ export class Archiver {
    * its node is a promise then, settled when the content is stored. Synchronous for everything
    * but directories and files to read (an incremental backup reuses most nodes: no promise each).
    */
-  private saveEntry(dir: Buffer, name: Buffer, parent: Node | undefined, listed?: StatFields | Error): Pending | Promise<Pending> {
+  private saveEntry(dir: Buffer, name: Buffer, parent: ParentNode | undefined, listed?: StatFields | Error): Pending | Promise<Pending> {
     this.options.signal?.throwIfAborted();
     const path = join(dir, name);
     if (this.exclude?.matchesExactly(path.toString())) return { node: undefined };
@@ -201,13 +206,13 @@ export class Archiver {
       if (type === 'file' && this.options.excludeLargerThan !== undefined && Number(st[STAT.size]) > this.options.excludeLargerThan) {
         return { node: undefined };
       }
-      if (type === 'file' && !this.options.force && fileUnchanged(parent, st, this.contentStored)) {
+      if (type === 'file' && !this.options.force && fileUnchanged(parent, st, this.repo.index)) {
         // size, inode, mtime and ctime as in the parent: its node is still true (any change of
-        // mode, owner, links or xattrs would have moved ctime), so reuse it without reading
-        // reused as it is, never changed: a copy only when the file now is on another device
-        if (parent.deviceId !== device) return { node: this.reuseNode(path, { ...parent, deviceId: device }) };
-        const node = this.reuseNode(path, parent);
-        return { node, asInParent: node };
+        // mode, owner, links or xattrs would have moved ctime), so reuse it without reading;
+        // as it is, but for the device when the file now is on another one
+        const moved = parent.deviceId !== device ? { ...parent.node(), deviceId: device } : undefined;
+        this.reused(path, parent.size);
+        return moved ? { node: moved } : { node: undefined, asInParent: parent };
       }
       const xattrsListed = listed === undefined || this.listsXattrs;
       if (type === 'dir') {
@@ -225,7 +230,7 @@ export class Archiver {
         return this.saveDirEntry(path, device, parent, () => nodeFromStat(name, path, fields, type, this.owners, (err) => this.fail(path, err), xattrsListed));
       }
       // a symlink, device or FIFO as in the parent keeps its node (no readlink)
-      if (this.parentDescribes(st, type, device, parent)) return { node: parent, asInParent: parent };
+      if (this.parentDescribes(st, type, device, parent)) return { node: undefined, asInParent: parent };
       node = nodeFromStat(name, path, st, type, this.owners, (err) => this.fail(path, err), xattrsListed);
     } catch (err) {
       this.fail(path, err);
@@ -252,7 +257,7 @@ export class Archiver {
    * A directory entry. Its node is `newNode`; when that is a function, the parent's node describes
    * the directory and is kept if the directory's tree is the parent's too, else `newNode()` is.
    */
-  private async saveDirEntry(path: Buffer, device: bigint, parent: Node | undefined, newNode: Node | (() => Node)): Promise<Pending> {
+  private async saveDirEntry(path: Buffer, device: bigint, parent: ParentNode | undefined, newNode: Node | (() => Node)): Promise<Pending> {
     if (hasExclusionMarker(this.options, path)) return { node: undefined };
     if (this.options.oneFileSystem && !this.rootDevices.has(device)) {
       const node = typeof newNode === 'function' ? newNode() : newNode;
@@ -263,7 +268,7 @@ export class Archiver {
     const { tree, sameAsParent } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
     if (typeof newNode === 'function' && sameAsParent) {
       this.stats.dirsUnmodified++;
-      return { node: parent, asInParent: parent };
+      return { node: undefined, asInParent: parent };
     }
     const node = typeof newNode === 'function' ? newNode() : newNode;
     return {
@@ -322,7 +327,8 @@ export class Archiver {
         allAsInParent = false;
         addParentNodes(builder, parents, scan, held);
       }
-      if (node instanceof Promise) waits.push(node.then(add));
+      if (asInParent) asInParent.addTo(builder);
+      else if (node instanceof Promise) waits.push(node.then(add));
       else add(node);
     }
     // an empty directory is encoded (its empty parent may also be a parent tree that failed to load)
@@ -340,21 +346,19 @@ export class Archiver {
   }
 
   /** The parent's node describes the entry (see parent-match.ts) on the same device, and --force is not given. */
-  private parentDescribes(st: StatFields, type: NodeType, device: bigint, parent: Node | undefined): parent is Node {
+  private parentDescribes(st: StatFields, type: NodeType, device: bigint, parent: ParentNode | undefined): parent is ParentNode {
     return !this.options.force && describesEntry(parent, st, type) && parent.deviceId === device;
   }
 
-  private readonly contentStored = (id: Id): boolean => this.repo.index.plaintextSize('data', id) >= 0;
-
-  private reuseNode(path: Buffer, node: Node): Node {
+  /** Counts a file kept as in the parent snapshot. */
+  private reused(path: Buffer, size: number): void {
     this.stats.totalFilesProcessed++;
-    this.stats.totalBytesProcessed += node.size;
+    this.stats.totalBytesProcessed += size;
     this.stats.filesUnmodified++;
-    this.advance(node.size, path);
-    return node;
+    this.advance(size, path);
   }
 
-  private async saveFile(path: Buffer, node: Node, parent: Node | undefined): Promise<Node | undefined> {
+  private async saveFile(path: Buffer, node: Node, parent: ParentNode | undefined): Promise<Node | undefined> {
     this.stats.totalFilesProcessed++;
     this.stats.totalBytesProcessed += node.size;
     const result = await this.pool.readFile(path, node.size);

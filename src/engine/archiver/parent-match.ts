@@ -8,27 +8,17 @@
  * its content still in the repository.
  */
 import { STAT } from '../../native/index.js';
-import type { Id } from '../../core/index.js';
-import { type Node, type NodeType, goTimeEquals } from '../../repository/model/index.js';
-import { type StatFields, signedSeconds } from './node-from-stat.js';
-
-function sameTime(stored: string, sec: bigint, nsec: bigint): boolean {
-  return goTimeEquals(stored, Number(signedSeconds(sec)), Number(nsec));
-}
+import type { NodeType } from '../../repository/model/index.js';
+import type { StatFields } from './node-from-stat.js';
+import type { ContentIndex, ParentNode } from './parent-node.js';
 
 /** True when `parent` is a node of `type` with the entry's inode, mtime and ctime. */
-export function describesEntry(parent: Node | undefined, st: StatFields, type: NodeType): parent is Node {
-  return (
-    parent !== undefined &&
-    parent.type === type &&
-    parent.inode === st[STAT.ino] &&
-    sameTime(parent.mtime, st[STAT.mtimeSec]!, st[STAT.mtimeNsec]!) &&
-    sameTime(parent.ctime, st[STAT.ctimeSec]!, st[STAT.ctimeNsec]!)
-  );
+export function describesEntry(parent: ParentNode | undefined, st: StatFields, type: NodeType): parent is ParentNode {
+  return parent !== undefined && parent.type === type && parent.sameInodeAndTimes(st);
 }
 
-/** True when the file need not be read again: its parent node describes it, with its size, and every content blob is `stored`. */
-export function fileUnchanged(parent: Node | undefined, st: StatFields, stored: (id: Id) => boolean): parent is Node {
+/** True when the file need not be read again: its parent node describes it, with its size, and every content blob is in `index`. */
+export function fileUnchanged(parent: ParentNode | undefined, st: StatFields, index: ContentIndex): parent is ParentNode {
   if (parent?.type !== 'file' || BigInt(parent.size) !== st[STAT.size]) return false;
-  return describesEntry(parent, st, 'file') && (parent.content ?? []).every(stored);
+  return parent.sameInodeAndTimes(st) && parent.contentStored(index);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Id } from '../../core/index.js';
-import { encodeTree, type Node } from '../../repository/model/index.js';
+import { encodeTree, scanTree, type Node } from '../../repository/model/index.js';
 import { LARGE_TREE_BYTES, parentTree } from './parent-tree.js';
 
 const TREE = 'ab'.repeat(32) as Id;
@@ -34,23 +34,39 @@ function names(large: boolean): string[] {
   return Array.from({ length: count }, (_, i) => `entry-${String(i).padStart(6, '0')}`);
 }
 
-for (const large of [false, true]) {
-  describe(`parentTree, ${large ? 'a large tree (decoded a node at a time)' : 'a small tree (decoded at once)'}`, () => {
+/** The tree of `all`; unless `scanned`, its first node has an extended attribute, which the addon's scan does not read (the tree is decoded instead). */
+function treeOf(all: string[], scanned: boolean): Buffer {
+  const nodes = all.map((n) => node(n));
+  if (!scanned) nodes[0]!.extendedAttributes = [{ name: 'user.x', value: Buffer.from('y') }];
+  const bytes = encodeTree(nodes);
+  assert.equal(scanTree(bytes) !== undefined, scanned);
+  return bytes;
+}
+
+const KINDS = [
+  { scanned: true, large: false, what: 'a small tree scanned' },
+  { scanned: true, large: true, what: 'a large tree scanned' },
+  { scanned: false, large: false, what: 'a small tree decoded at once' },
+  { scanned: false, large: true, what: 'a large tree decoded a node at a time' },
+];
+
+for (const { scanned, large, what } of KINDS) {
+  describe(`parentTree, ${what}`, () => {
     const all = names(large);
-    const bytes = encodeTree(all.map((n) => node(n)));
+    const bytes = treeOf(all, scanned);
     assert.equal(bytes.length > LARGE_TREE_BYTES, large);
     const unreadable = (): never => assert.fail('no node is malformed');
 
     test('every name asked in order: each node, and tookAll', () => {
       const lookup = parentTree(TREE, bytes, unreadable).lookup();
-      for (const name of all) assert.equal(lookup.get(Buffer.from(name))?.name.toString(), name);
+      for (const name of all) assert.equal(lookup.get(Buffer.from(name))?.node().name.toString(), name);
       assert.equal(lookup.tookAll(), true);
     });
 
     test('names the tree does not hold give undefined; a node never asked for makes tookAll false', () => {
       const lookup = parentTree(TREE, bytes, unreadable).lookup();
       assert.equal(lookup.get(Buffer.from('aaa')), undefined);
-      for (const name of all.slice(1)) assert.equal(lookup.get(Buffer.from(name))?.name.toString(), name);
+      for (const name of all.slice(1)) assert.equal(lookup.get(Buffer.from(name))?.node().name.toString(), name);
       assert.equal(lookup.get(Buffer.from('zzz')), undefined);
       assert.equal(lookup.tookAll(), false);
     });
@@ -60,7 +76,7 @@ for (const large of [false, true]) {
       const first = tree.lookup();
       first.get(Buffer.from(all[0]!));
       assert.equal(first.tookAll(), false);
-      assert.equal(tree.lookup().get(Buffer.from(all[0]!))?.name.toString(), all[0]);
+      assert.equal(tree.lookup().get(Buffer.from(all[0]!))?.node().name.toString(), all[0]);
     });
 
     test('a malformed node: reported once, the nodes before it found, none from there on', () => {
@@ -72,8 +88,9 @@ for (const large of [false, true]) {
       const tree = parentTree(TREE, Buffer.from(`${doc}]}\n`), (err) => reports.push(err.message));
       for (let pass = 0; pass < 2; pass++) {
         const lookup = tree.lookup();
-        // streamed, the nodes before it are found; decoded at once, none is
-        assert.equal(lookup.get(Buffer.from(all[0]!))?.name.toString(), large ? all[0] : undefined);
+        // streamed, the nodes before it are found; decoded at once, none is (a tree with a node
+        // the scan does not read is decoded)
+        assert.equal(lookup.get(Buffer.from(all[0]!))?.node().name.toString(), large ? all[0] : undefined);
         assert.equal(lookup.get(Buffer.from(all.at(-1)!)), undefined);
         assert.equal(lookup.tookAll(), false);
       }
@@ -83,8 +100,14 @@ for (const large of [false, true]) {
   });
 }
 
-test('parentTree: the subtrees of a small tree are known before a pass; a large one lists none', () => {
-  assert.deepEqual(parentTree(TREE, encodeTree([node('a'), node('d', 'dir')]), () => undefined).subtrees, [SUB]);
-  const large = encodeTree([...names(true).map((n) => node(n)), node('zdir', 'dir')]);
-  assert.deepEqual(parentTree(TREE, large, () => undefined).subtrees, []);
+test('parentTree: the subtrees of a scanned tree or a small decoded one are known before a pass; a large decoded one lists none', () => {
+  const withDir = (all: string[], scanned: boolean): Buffer => {
+    const nodes = [...all.map((n) => node(n)), node('zdir', 'dir')];
+    if (!scanned) nodes[0]!.extendedAttributes = [{ name: 'user.x', value: Buffer.from('y') }];
+    return encodeTree(nodes);
+  };
+  for (const large of [false, true]) {
+    assert.deepEqual(parentTree(TREE, withDir(names(large), true), () => undefined).subtrees, [SUB]);
+    assert.deepEqual(parentTree(TREE, withDir(names(large), false), () => undefined).subtrees, large ? [] : [SUB]);
+  }
 });

@@ -2,16 +2,20 @@
  * A directory's tree in the parent snapshot, as the walk looks its nodes up: by name, in the
  * byte order in which directory listings and trees are both sorted.
  *
- * A tree up to LARGE_TREE_BYTES is decoded at once into a map, so that its subdirectories' trees
- * can be loaded ahead of the walk. A larger one (a directory of thousands of entries, such as
- * /usr/share/man/man1 with 17,977 in 6.3 MB) stays plaintext and is decoded a node at a time as
- * the walk reaches each name: its nodes are never all alive at once (decoded, that directory
- * took about 12 MiB of a backup's peak). Either way a node that does not decode is reported once
- * through `onUnreadable`, and from there on the tree has no more nodes: those entries are read
- * again.
+ * The addon scans a tree in one pass (repository/model's scanTree): its nodes are compared and
+ * kept without being decoded, and its subdirectories' trees are known at once, so that they can be
+ * loaded ahead of the walk. A tree the scan does not read (or with no addon) is decoded into Nodes:
+ * one up to LARGE_TREE_BYTES at once into a map, a larger one (a directory of thousands of
+ * entries, such as /usr/share/man/man1 with 17,977 in 6.3 MB) a node at a time as the walk reaches
+ * each name, so that its nodes are never all alive at once. Either way a node that does not decode
+ * is reported once through `onUnreadable`, and from there on the tree has no more nodes: those
+ * entries are read again.
  */
 import type { Id } from '../../core/index.js';
-import { type Node, type TreeBuilder, decodeTree, decodeTreeNodes } from '../../repository/model/index.js';
+import { type Node, type ScannedTree, type TreeBuilder, decodeTree, decodeTreeNodes, scanTree } from '../../repository/model/index.js';
+import { DecodedParentNode, type ParentNode, ScannedParentNode } from './parent-node.js';
+
+export type { ContentIndex, ParentNode } from './parent-node.js';
 
 /** A tree's JSON above this many bytes is decoded a node at a time (≈ 3,000 nodes as backup writes them). */
 export const LARGE_TREE_BYTES = 1024 * 1024;
@@ -19,7 +23,7 @@ export const LARGE_TREE_BYTES = 1024 * 1024;
 /** One pass over a parent tree: `get` with names in ascending byte order. */
 export interface ParentLookup {
   /** The node named `name`, or undefined when the tree has none. */
-  get(name: Buffer): Node | undefined;
+  get(name: Buffer): ParentNode | undefined;
   /** True when `get` has returned every node of the tree. */
   tookAll(): boolean;
 }
@@ -27,7 +31,7 @@ export interface ParentLookup {
 export interface ParentTree {
   /** A new pass from the tree's first node. */
   lookup(): ParentLookup;
-  /** Its directories' subtrees (known without a pass for a tree decoded at once, else none). */
+  /** Its directories' subtrees (known without a pass for a tree scanned or decoded at once, else none). */
   readonly subtrees: readonly Id[];
 }
 
@@ -37,20 +41,47 @@ export const NO_PARENT: ParentTree = {
   subtrees: [],
 };
 
-/** The parent tree of blob `id` with plaintext `bytes`; `onUnreadable` is told of a node that does not decode, once. */
 export function parentTree(id: Id, bytes: Buffer, onUnreadable: (err: Error) => void): ParentTree {
   let reported = false;
   const report = (err: unknown): void => {
     if (!reported) onUnreadable(err instanceof Error ? err : new Error(String(err)));
     reported = true;
   };
+  const scanned = scanTree(bytes, id);
+  if (scanned) return scannedTree(scanned);
   return bytes.length > LARGE_TREE_BYTES ? streamedTree(id, bytes, report) : decodedTree(id, bytes, report);
 }
 
+function scannedTree(tree: ScannedTree): ParentTree {
+  const subtrees: Id[] = [];
+  for (let i = 0; i < tree.count; i++) if (tree.type(i) === 'dir') subtrees.push(tree.subtree(i)!);
+  return {
+    lookup: () => {
+      let next = 0;
+      let passed = false;
+      return {
+        get: (name) => {
+          while (next < tree.count) {
+            const order = tree.compareName(next, name);
+            if (order > 0) return undefined;
+            const i = next++;
+            if (order === 0) return new ScannedParentNode(tree, i);
+            // a node no entry asked for: the directory lost it
+            passed = true;
+          }
+          return undefined;
+        },
+        tookAll: () => next === tree.count && !passed,
+      };
+    },
+    subtrees,
+  };
+}
+
 function decodedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): ParentTree {
-  const nodes = new Map<string, Node>();
+  const nodes = new Map<string, DecodedParentNode>();
   try {
-    for (const n of decodeTree(bytes, id)) nodes.set(n.name.toString('latin1'), n);
+    for (const n of decodeTree(bytes, id)) nodes.set(n.name.toString('latin1'), new DecodedParentNode(n));
   } catch (err) {
     report(err);
     return NO_PARENT;
@@ -100,7 +131,7 @@ function streamedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): Pa
             if (order > 0) return undefined;
             const n = next;
             advance();
-            if (order === 0) return n;
+            if (order === 0) return new DecodedParentNode(n);
             // a node no entry asked for: the directory lost it
             passed = true;
           }
@@ -114,7 +145,8 @@ function streamedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): Pa
 }
 
 /**
- * Adds the parent's nodes of the first `count` entries of `scan` to `builder` (the entries the
+ * Adds the parent's nodes of the first `count` entries of `scan` to `builder` as the parent tree
+ * holds them (the entries the
  * archiver held as in the parent). A function, not a closure in the archiver's saveDir: one there
  * would keep the listing and the parent tree alive until the directory's files are stored, as
  * the promise of its tree shares the closure's context.
@@ -122,7 +154,6 @@ function streamedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): Pa
 export function addParentNodes(builder: TreeBuilder, parents: ParentTree, scan: { name(i: number): Buffer }, count: number): void {
   const lookup = parents.lookup();
   for (let i = 0; i < count; i++) {
-    const n = lookup.get(scan.name(i));
-    if (n) builder.add(n);
+    lookup.get(scan.name(i))?.addTo(builder);
   }
 }

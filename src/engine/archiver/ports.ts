@@ -21,7 +21,8 @@ export interface BlobPackSink {
 }
 
 export interface ArchiverRepository {
-  readonly index: BlobIndex;
+  /** With `hasKey`: a parent node's content is looked up by its raw IDs (engine/archiver/parent-node.ts). */
+  readonly index: BlobIndex & { hasKey(type: BlobType, key: Uint8Array): boolean };
   /** A blob's plaintext, verified (the archiver decodes parent trees itself: parent-tree.ts). */
   loadBlob(type: 'tree', id: Id, signal?: AbortSignal): Promise<Buffer>;
 }

@@ -12,6 +12,7 @@ export * from './file-mode.js';
 export * from './node.js';
 export * from './tree.js';
 export * from './tree-stream.js';
+export * from './tree-scan.js';
 export * from './snapshot.js';
 export * from './index-file.js';
 export * from './index-scan.js';

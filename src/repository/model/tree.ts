@@ -34,6 +34,12 @@ export class TreeBuilder {
     this.json.push(json);
   }
 
+  /** A node already encoded (`json`, as a tree holds it) under `nameKey`, its name as latin1. */
+  addEncoded(nameKey: string, json: string): void {
+    this.names.push(nameKey);
+    this.json.push(json);
+  }
+
   /** `{"nodes":[…]}\n`, nodes sorted by raw name bytes; a duplicate name is a FormatError. */
   encode(): Buffer {
     const { names, json } = this;
