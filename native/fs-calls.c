@@ -2,7 +2,7 @@
  * The file-system calls Node.js 20 lacks: nanosecond utimensat (also on symlinks), mknod for
  * fifos and device nodes, extended attributes with raw-byte paths and names, lstatInto (lstat
  * with nanosecond times and the xattr list size into a reused array), releasePages (hand a
- * buffer's pages back to the kernel), openTmpfile and linkFd (an anonymous O_TMPFILE file, and
+ * buffer's pages back to the kernel), freeArrayBuffer (free one now), openTmpfile and linkFd (an anonymous O_TMPFILE file, and
  * a name for it later), dropCachedPages (a written file's pages out of the page cache).
  */
 #include <errno.h>
@@ -225,6 +225,24 @@ static napi_value js_release_pages(napi_env env, napi_callback_info info) {
   return make_int64(env, (int64_t)(end - start));
 }
 
+/*
+ * freeArrayBuffer(buffer): detaches it, which frees its memory now (its length is 0 from then on).
+ * A buffer that lived long enough to be promoted otherwise waits for a full collection, and V8
+ * counts outside memory towards one only in large steps: the backup's listings and parent trees
+ * held ≈ 8 MiB of an incremental backup's peak that way.
+ */
+static napi_value js_free_array_buffer(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, "freeArrayBuffer(buffer)")) return NULL;
+  bool is_buffer = false;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) {
+    throw_arg(env, "buffer must be an ArrayBuffer");
+    return NULL;
+  }
+  if (napi_detach_arraybuffer(env, argv[0]) != napi_ok) napi_throw_error(env, NULL, "freeArrayBuffer: the buffer cannot be detached");
+  return NULL;
+}
+
 /* openTmpfile(dir) → fd: an anonymous read-write file (O_TMPFILE, mode 0600) on dir's file system. */
 static napi_value js_open_tmpfile(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -291,6 +309,7 @@ bool fs_calls_register(napi_env env, napi_value exports) {
       {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"releasePages", NULL, js_release_pages, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"freeArrayBuffer", NULL, js_free_array_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openTmpfile", NULL, js_open_tmpfile, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropCachedPages", NULL, js_drop_cached_pages, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -90,6 +90,7 @@ export interface NativeAddon {
   ): Promise<void>;
   scanIndexJson(bytes: Uint8Array, minLength: number, maxLength: number): IndexJsonScan | undefined;
   scanTree(bytes: Uint8Array): ArrayBuffer | undefined;
+  freeArrayBuffer(buffer: ArrayBuffer): void;
   openBlobSync(encrypt: Uint8Array, macK: Uint8Array, macR: Uint8Array, sealed: Uint8Array, id: Uint8Array, compressed: boolean, out: Uint8Array, result: Float64Array): void;
   scrypt(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, length: number): Promise<ArrayBuffer | number>;
   sortIndexRows(words: Uint32Array, packs: Uint32Array, offsets: Uint32Array, packed: Uint32Array, low: Uint16Array, count: number, bits: number): Uint32Array;

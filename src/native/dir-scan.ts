@@ -3,6 +3,7 @@
  * entry's lstat fields (16 × 8 bytes, indices in STAT), its lstat errno, and the names' ends and
  * bytes. Nothing is copied per entry.
  */
+import { load } from './addon.js';
 import { errnoError } from './errno-error.js';
 
 /** A directory's entries, sorted by name bytes, with the lstat of each (see scanDir). */
@@ -14,10 +15,11 @@ export class DirScan {
   private readonly errnos: Int32Array;
   private readonly ends: Uint32Array;
   private readonly names: Buffer;
+  private released = false;
 
   constructor(
     private readonly dir: Uint8Array,
-    buffer: ArrayBuffer,
+    private readonly buffer: ArrayBuffer,
   ) {
     const count = new Uint32Array(buffer, 0, 1)[0]!;
     this.count = count;
@@ -29,6 +31,16 @@ export class DirScan {
     at += count * 4;
     this.ends = new Uint32Array(buffer, at, count);
     this.names = Buffer.from(buffer, at + count * 4);
+  }
+
+  /**
+   * Frees the listing now (freeArrayBuffer); it is not read again. Names and stat fields taken
+   * from it before are views: copy what must outlive it.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    load().freeArrayBuffer(this.buffer);
   }
 
   /** The raw name of entry `i` (a view into the scan). */

@@ -269,6 +269,14 @@ export function scanTree(bytes: Uint8Array): ArrayBuffer | undefined {
 }
 
 /**
+ * Frees an ArrayBuffer the addon gave (a listing, a tree scan) now: it is detached, its length 0
+ * from then on, and views of it are empty. For buffers a walk is done with (see native/fs-calls.c).
+ */
+export function freeArrayBuffer(buffer: ArrayBuffer): void {
+  load().freeArrayBuffer(buffer);
+}
+
+/**
  * scrypt (RFC 7914) on libuv's thread pool, its N·128·r-byte table on huge pages (native/scrypt.c):
  * `length` derived bytes, or undefined for parameters the addon leaves to node:crypto (N above
  * 2^32, a table that cannot be mapped). The arguments must already be valid (kdf validates them).

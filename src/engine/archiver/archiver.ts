@@ -128,6 +128,12 @@ export class Archiver {
     }
   }
 
+  /** Forgets a parent tree loaded ahead and not taken, and frees it once loaded. */
+  private dropPrefetched(tree: Id): void {
+    void this.prefetched.get(tree)?.then((t) => t.release());
+    this.prefetched.delete(tree);
+  }
+
   private async parentNodes(tree: Id | undefined): Promise<ParentTree> {
     if (!tree) return NO_PARENT;
     const ahead = this.prefetched.get(tree);
@@ -159,7 +165,8 @@ export class Archiver {
       children.set(key, [...(children.get(key) ?? []), t]);
     }
     // the parent's nodes of these children, looked up in byte order (ParentLookup)
-    const lookup = (await this.parentNodes(parentTree)).lookup();
+    const tree = await this.parentNodes(parentTree);
+    const lookup = tree.lookup();
     const names = [...children.keys()].map((key) => Buffer.from(key, 'latin1')).sort((a, b) => Buffer.compare(a, b));
     const parents = new Map(names.map((name) => [name.toString('latin1'), lookup.get(name)]));
     const nodes: Node[] = [];
@@ -182,6 +189,7 @@ export class Archiver {
         nodes.push(node);
       }),
     );
+    tree.release();
     return this.writer.saveTree(encodeTree(nodes));
   }
 
@@ -264,8 +272,11 @@ export class Archiver {
       node.subtree = await this.writer.saveTree(encodeTree([]));
       return { node };
     }
+    // read now: the parent's tree is released when the walk of this directory's parent is done,
+    // which can be before this directory's files are stored
+    const parentSubtree = parent?.type === 'dir' ? parent.subtree : undefined;
     // the walk below is done when this returns; the subtree is saved once its files are
-    const { tree, sameAsParent } = await this.saveDir(path, parent?.type === 'dir' ? parent.subtree : undefined);
+    const { tree, sameAsParent } = await this.saveDir(path, parentSubtree);
     if (typeof newNode === 'function' && sameAsParent) {
       this.stats.dirsUnmodified++;
       return { node: undefined, asInParent: parent };
@@ -276,7 +287,7 @@ export class Archiver {
         if (subtree === undefined) return undefined;
         node.subtree = subtree;
         if (!parent) this.stats.dirsNew++;
-        else if (parent.subtree === subtree) this.stats.dirsUnmodified++;
+        else if (parentSubtree === subtree) this.stats.dirsUnmodified++;
         else this.stats.dirsChanged++;
         return node;
       }),
@@ -334,8 +345,12 @@ export class Archiver {
     // an empty directory is encoded (its empty parent may also be a parent tree that failed to load)
     const sameAsParent = allAsInParent && held > 0 && lookup.tookAll() && this.repo.index.plaintextSize('tree', parentTree!) >= 0;
     if (!sameAsParent && allAsInParent) addParentNodes(builder, parents, scan, held);
-    // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind
-    for (const subtree of parents.subtrees) this.prefetched.delete(subtree);
+    // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind; the
+    // walk is done with this directory's tree (its nodes were read or copied, and subdirectories
+    // took their subtree IDs before they were walked)
+    for (const subtree of parents.subtrees) this.dropPrefetched(subtree);
+    parents.release();
+    scan.release();
     const tree = Promise.all(waits).then(() => {
       this.progress.dirsDone++;
       return sameAsParent ? parentTree! : this.writer.saveTree(builder.encode());

@@ -125,7 +125,9 @@ export function nodeFromStat(name: Buffer, path: Buffer, st: StatFields, type: N
   const mtime = timeString(st[STAT.mtimeSec]!, st[STAT.mtimeNsec]!);
   const withLinks = type === 'file' || type === 'symlink' || type === 'dev' || type === 'chardev';
   const node: Node = {
-    name,
+    // a copy: the name may be a view into a listing, which is freed when its directory is walked,
+    // and the node of a file being read lives on until its content is stored
+    name: Buffer.from(name),
     type,
     mode: fileModeFromStat(Number(st[STAT.mode])),
     mtime,

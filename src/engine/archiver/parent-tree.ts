@@ -33,12 +33,17 @@ export interface ParentTree {
   lookup(): ParentLookup;
   /** Its directories' subtrees (known without a pass for a tree scanned or decoded at once, else none). */
   readonly subtrees: readonly Id[];
+  /** Frees what the tree holds now (a scanned tree's buffer); it is not looked up again, nor are the nodes it gave. */
+  release(): void;
 }
+
+const NOTHING_TO_RELEASE = (): void => undefined;
 
 /** The tree of a directory that had no parent, or whose parent tree could not be read: no nodes, and never taken as the directory's tree. */
 export const NO_PARENT: ParentTree = {
   lookup: () => ({ get: () => undefined, tookAll: () => false }),
   subtrees: [],
+  release: NOTHING_TO_RELEASE,
 };
 
 export function parentTree(id: Id, bytes: Buffer, onUnreadable: (err: Error) => void): ParentTree {
@@ -75,6 +80,7 @@ function scannedTree(tree: ScannedTree): ParentTree {
       };
     },
     subtrees,
+    release: () => tree.release(),
   };
 }
 
@@ -101,6 +107,7 @@ function decodedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): Par
       };
     },
     subtrees,
+    release: NOTHING_TO_RELEASE,
   };
 }
 
@@ -141,6 +148,7 @@ function streamedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): Pa
       };
     },
     subtrees: [],
+    release: NOTHING_TO_RELEASE,
   };
 }
 
