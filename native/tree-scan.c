@@ -18,11 +18,6 @@
  *   count × 12 u64  the nodes, fields R_* below (pairs of u32 where noted)
  *   ids × 32        content and subtree IDs, raw
  *   names           the names' bytes, unescaped
- *   the tree        a copy of the input (the spans point into it)
- *
- * The copy makes the result all a walk keeps of a tree, one buffer that freeArrayBuffer frees at
- * once when the walk is done with the directory: the tree's plaintext dies young, and a promoted
- * scan no longer waits for a full collection (they held ≈ 8 MiB of the incremental backup's peak).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -322,7 +317,7 @@ static napi_value js_scan_tree(napi_env env, napi_callback_info info) {
   else tree(&t);
   napi_value result = NULL;
   size_t recs = t.count * R_FIELDS * sizeof(uint64_t), ids = t.id_count * ID_BYTES;
-  size_t total = HEADER_BYTES + recs + ids + t.names_len + t.in.len;
+  size_t total = HEADER_BYTES + recs + ids + t.names_len;
   uint8_t *out = NULL;
   if (t.in.failed) {
     napi_get_undefined(env, &result);
@@ -336,7 +331,6 @@ static napi_value js_scan_tree(napi_env env, napi_callback_info info) {
     if (recs) memcpy(out + HEADER_BYTES, t.recs, recs);
     if (ids) memcpy(out + HEADER_BYTES + recs, t.ids, ids);
     if (t.names_len) memcpy(out + HEADER_BYTES + recs + ids, t.names, t.names_len);
-    if (t.in.len) memcpy(out + HEADER_BYTES + recs + ids + t.names_len, t.in.b, t.in.len);
   } else {
     result = NULL;
   }

@@ -23,7 +23,7 @@ export interface BlobPackSink {
 export interface ArchiverRepository {
   /** With `hasKey`: a parent node's content is looked up by its raw IDs (engine/archiver/parent-node.ts). */
   readonly index: BlobIndex & { hasKey(type: BlobType, key: Uint8Array): boolean };
-  /** A blob's plaintext, verified (the archiver decodes parent trees itself: parent-tree.ts). */
+  /** A blob's plaintext, verified, in a buffer of the caller's own (the archiver scans parent trees and frees them when walked: parent-tree.ts). */
   loadBlob(type: 'tree', id: Id, signal?: AbortSignal): Promise<Buffer>;
 }
 

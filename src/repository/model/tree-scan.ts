@@ -5,10 +5,11 @@
  * lies in the tree, so that a node kept as it was is copied into a new tree without being decoded
  * and encoded again. Nothing is decoded into a Node until `node()` asks for one.
  *
- * The scan holds a copy of the tree and is one buffer, which `release()` frees at once: a walk
- * releases each directory's tree when it is done with it (left to the garbage collector, scans
- * promoted to the old generation held ≈ 8 MiB of an incremental backup's peak until a full
- * collection). A released tree must not be read again; it throws if it is.
+ * `release()` frees the scan and the tree's bytes at once (the bytes when they are the whole of
+ * their ArrayBuffer, as a blob read for the caller is): a walk releases each directory's tree when
+ * it is done with it. Left to the garbage collector, scans and trees promoted to the old
+ * generation held ≈ 8 MiB of an incremental backup's peak until a full collection. A released
+ * tree must not be read again; it throws if it is.
  *
  * `scanTree` gives undefined when the addon is not there, or the tree holds anything the scan
  * does not read (then decodeTree reads it and words any error). It also declines bytes that are
@@ -47,12 +48,12 @@ export class ScannedTree {
   private readonly halves: Uint32Array;
   private readonly ids: Buffer;
   private readonly names: Buffer;
-  /** The scan's copy of the tree (node JSON is read from it). */
-  private readonly bytes: Buffer;
   private readonly text: BufferEncoding;
   private released = false;
 
   constructor(
+    /** The tree's plaintext (node JSON is read from it); the caller's, freed by `release()` when it is a whole ArrayBuffer. */
+    private readonly bytes: Buffer,
     private readonly scan: ArrayBuffer,
     private readonly id: Id | undefined,
   ) {
@@ -64,17 +65,17 @@ export class ScannedTree {
     this.halves = new Uint32Array(scan, HEADER_BYTES, count * FIELDS * 2);
     const idsAt = HEADER_BYTES + count * FIELDS * 8;
     this.ids = Buffer.from(scan, idsAt, header[1]! * ID_BYTES);
-    const namesAt = idsAt + header[1]! * ID_BYTES;
-    this.names = Buffer.from(scan, namesAt, header[2]);
-    this.bytes = Buffer.from(scan, namesAt + header[2]!);
-    this.text = isAscii(this.bytes) ? 'latin1' : 'utf8';
+    this.names = Buffer.from(scan, idsAt + header[1]! * ID_BYTES, header[2]);
+    this.text = isAscii(bytes) ? 'latin1' : 'utf8';
   }
 
-  /** Frees the scan now; the tree is not read again. */
+  /** Frees the scan and the tree's bytes now; the tree is not read again. */
   release(): void {
     if (this.released) return;
     this.released = true;
     freeArrayBuffer(this.scan);
+    const { buffer, byteOffset, byteLength } = this.bytes;
+    if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) freeArrayBuffer(buffer);
   }
 
   private half(i: number, field: number, second: 0 | 1): number {
@@ -150,9 +151,12 @@ export class ScannedTree {
   }
 }
 
-/** The tree's nodes scanned, or undefined (see the header): then decodeTree reads it. */
+/**
+ * The tree's nodes scanned, or undefined (see the header): then decodeTree reads it. `bytes` are
+ * the scan's from then on: nothing else may hold them (`release()` frees them).
+ */
 export function scanTree(bytes: Buffer, id?: Id): ScannedTree | undefined {
   if (!nativeAvailable() || (!isAscii(bytes) && !isUtf8(bytes))) return undefined;
   const scan = scanTreeBytes(bytes);
-  return scan && new ScannedTree(scan, id);
+  return scan && new ScannedTree(bytes, scan, id);
 }
