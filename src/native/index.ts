@@ -18,9 +18,9 @@
  * scanDir (native/scan.c), also on the pool. A restore writes its small files in batches with
  * writeFiles (native/write-files.c), on the pool too. Every command's index load reads its files
  * with scanIndexJson and sorts the rows with sortIndexRows; a backup reads its parent trees with
- * scanTree; index and snapshot files are opened on
- * the pool (openUnpacked), single blobs in one call (openBlobSync). Key files' keys are derived
- * with scrypt on the pool.
+ * scanTree and frees what it is done with at once (freeArrayBuffer); index and snapshot files are
+ * opened on the pool (openUnpacked), single blobs in one call (openBlobSync). Key files' keys are
+ * derived with scrypt on the pool.
  *
  * Paths and xattr names are strings (UTF-8) or Uint8Arrays (raw bytes: non-UTF-8 file names).
  * System call failures throw errors shaped like Node's fs errors: `code` ('ENOENT', 'ENOTSUP',
@@ -269,8 +269,9 @@ export function scanTree(bytes: Uint8Array): ArrayBuffer | undefined {
 }
 
 /**
- * Frees an ArrayBuffer the addon gave (a listing, a tree scan) now: it is detached, its length 0
- * from then on, and views of it are empty. For buffers a walk is done with (see native/fs-calls.c).
+ * Frees an ArrayBuffer now: it is detached, its length 0 from then on, and views of it are empty.
+ * For buffers nothing else holds that a walk is done with (a listing, a tree scan, a tree's
+ * plaintext; see native/fs-calls.c).
  */
 export function freeArrayBuffer(buffer: ArrayBuffer): void {
   load().freeArrayBuffer(buffer);

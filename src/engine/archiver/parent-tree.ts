@@ -46,6 +46,10 @@ export const NO_PARENT: ParentTree = {
   release: NOTHING_TO_RELEASE,
 };
 
+/**
+ * The parent tree of blob `id` with plaintext `bytes` (the tree's from then on: `release()` may
+ * free them); `onUnreadable` is told of a node that does not decode, once.
+ */
 export function parentTree(id: Id, bytes: Buffer, onUnreadable: (err: Error) => void): ParentTree {
   let reported = false;
   const report = (err: unknown): void => {
@@ -154,10 +158,9 @@ function streamedTree(id: Id, bytes: Buffer, report: (err: unknown) => void): Pa
 
 /**
  * Adds the parent's nodes of the first `count` entries of `scan` to `builder` as the parent tree
- * holds them (the entries the
- * archiver held as in the parent). A function, not a closure in the archiver's saveDir: one there
- * would keep the listing and the parent tree alive until the directory's files are stored, as
- * the promise of its tree shares the closure's context.
+ * holds them (the entries the archiver held as in the parent). A function, not a closure in the
+ * archiver's saveDir: one there would keep the listing and the parent tree alive until the
+ * directory's files are stored, as the promise of its tree shares the closure's context.
  */
 export function addParentNodes(builder: TreeBuilder, parents: ParentTree, scan: { name(i: number): Buffer }, count: number): void {
   const lookup = parents.lookup();
