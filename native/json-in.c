@@ -7,9 +7,6 @@ const int8_t JSON_HEX[256] = {
     ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
 };
 
-/* Nesting deeper than this is not a document restic writes. */
-#define MAX_DEPTH 32
-
 bool scan_grow(void **buf, size_t *cap, size_t need, size_t each) {
   if (need <= *cap) return true;
   size_t cap2 = *cap ? *cap * 2 : 64;
@@ -115,59 +112,4 @@ void json_string(struct json_in *r, size_t *start, size_t *end, bool *escaped) {
     }
   }
   r->failed = true;
-}
-
-static void skip_number(struct json_in *r) {
-  size_t p = r->pos;
-  const uint8_t *b = r->b;
-  size_t n = r->len;
-  if (p < n && b[p] == '-') p++;
-  if (p < n && b[p] == '0') p++;
-  else if (p < n && b[p] >= '1' && b[p] <= '9')
-    while (p < n && b[p] >= '0' && b[p] <= '9') p++;
-  else {
-    r->failed = true;
-    return;
-  }
-  if (p < n && b[p] == '.') {
-    size_t f = ++p;
-    while (p < n && b[p] >= '0' && b[p] <= '9') p++;
-    if (p == f) r->failed = true;
-  }
-  if (p < n && (b[p] | 0x20) == 'e') {
-    p++;
-    if (p < n && (b[p] == '+' || b[p] == '-')) p++;
-    size_t e = p;
-    while (p < n && b[p] >= '0' && b[p] <= '9') p++;
-    if (p == e) r->failed = true;
-  }
-  r->pos = p;
-}
-
-void json_skip(struct json_in *r, int depth) {
-  int c = json_peek(r);
-  if (r->failed || depth > MAX_DEPTH) {
-    r->failed = true;
-    return;
-  }
-  size_t s, e;
-  bool esc;
-  if (c == '"') {
-    json_string(r, &s, &e, &esc);
-  } else if (c == '[') {
-    if (json_open_empty(r, '[', ']')) return;
-    do json_skip(r, depth + 1);
-    while (json_more(r, ']'));
-  } else if (c == '{') {
-    if (json_open_empty(r, '{', '}')) return;
-    do {
-      json_string(r, &s, &e, &esc);
-      json_expect(r, ':');
-      json_skip(r, depth + 1);
-    } while (json_more(r, '}'));
-  } else if (c == '-' || (c >= '0' && c <= '9')) {
-    skip_number(r);
-  } else if (!json_literal(r, "null") && !json_literal(r, "true") && !json_literal(r, "false")) {
-    r->failed = true;
-  }
 }

@@ -83,7 +83,4 @@ uint64_t json_uint64(struct json_in *r);
  */
 void json_string(struct json_in *r, size_t *start, size_t *end, bool *escaped);
 
-/* Skips any one value (strings, numbers, literals, nested arrays and objects), checking its syntax. */
-void json_skip(struct json_in *r, int depth);
-
 #endif
