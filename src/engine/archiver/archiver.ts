@@ -22,7 +22,8 @@ import { type Node, type NodeType, TreeBuilder, encodeTree, linkTargetFields } f
 import type { PathFilter } from '../filter/index.js';
 import { OwnerNames, type StatFields, lstatFields, newStatFields, nodeFromStat, nodeType } from './node-from-stat.js';
 import { describesEntry, fileUnchanged } from './parent-match.js';
-import { NO_PARENT, type ParentNode, type ParentTree, addParentNodes, parentTree } from './parent-tree.js';
+import { type ParentNode, addParentNodes } from './parent-tree.js';
+import { ParentTrees } from './parent-trees.js';
 import type { ArchiverRepository, ArchiverWriter } from './ports.js';
 import type { FileLanes } from './file-lanes.js';
 import { DirScanner, childPath as join } from './dir-scanner.js';
@@ -55,8 +56,6 @@ const PROGRESS_BYTES = 4 * 1024 * 1024;
  * ≈ 28,000 pending entries).
  */
 const WALK_SLICE_MS = 2;
-/** Parent trees loaded ahead of the walk at most (decoded, waiting to be walked). */
-const MAX_PREFETCHED_TREES = 8;
 const SLASH = Buffer.from('/');
 
 export class Archiver {
@@ -88,6 +87,7 @@ export class Archiver {
     this.exclude = options.exclude?.isEmpty() ? undefined : options.exclude;
     this.listsXattrs = options.parentTree === undefined;
     this.scanner = new DirScanner((path) => this.exclude?.matchesExactly(path.toString()) ?? false, { xattrs: this.listsXattrs });
+    this.parentTrees = new ParentTrees((id) => repo.loadBlob('tree', id, options.signal), options.onWarning);
   }
 
   /** Backs up `targets` (absolute paths are stored at their own path); returns the root tree ID. */
@@ -115,38 +115,8 @@ export class Archiver {
   /** True when the listings carry the xattr list sizes (no parent snapshot: every node is new). */
   private readonly listsXattrs: boolean;
 
-  /** Parent trees being loaded ahead of the walk (the subdirectories of the directory being walked). */
-  private readonly prefetched = new Map<Id, Promise<ParentTree>>();
-
-  private async loadParentTree(tree: Id): Promise<ParentTree> {
-    const unreadable = (err: unknown): void => this.options.onWarning?.(tree, `parent tree unreadable, files are read again: ${(err as Error).message}`);
-    try {
-      return parentTree(tree, await this.repo.loadBlob('tree', tree, this.options.signal), unreadable);
-    } catch (err) {
-      unreadable(err);
-      return NO_PARENT;
-    }
-  }
-
-  /** Forgets a parent tree loaded ahead and not taken, and frees it once loaded. */
-  private dropPrefetched(tree: Id): void {
-    void this.prefetched.get(tree)?.then((t) => t.release());
-    this.prefetched.delete(tree);
-  }
-
-  private async parentNodes(tree: Id | undefined): Promise<ParentTree> {
-    if (!tree) return NO_PARENT;
-    const ahead = this.prefetched.get(tree);
-    this.prefetched.delete(tree);
-    const parents = await (ahead ?? this.loadParentTree(tree));
-    // start loading the parent trees of the subdirectories while this directory is walked; a
-    // few at a time: each decoded tree is an object per entry, and each load listens on the signal
-    for (const subtree of parents.subtrees) {
-      if (this.prefetched.size >= MAX_PREFETCHED_TREES) break;
-      if (!this.prefetched.has(subtree)) this.prefetched.set(subtree, this.loadParentTree(subtree));
-    }
-    return parents;
-  }
+  /** The parent snapshot's trees, loaded as the walk enters each directory and a few ahead. */
+  private readonly parentTrees: ParentTrees;
 
   /**
    * A directory of the virtual tree above the backup targets: only the components that lead to
@@ -165,7 +135,7 @@ export class Archiver {
       children.set(key, [...(children.get(key) ?? []), t]);
     }
     // the parent's nodes of these children, looked up in byte order (ParentLookup)
-    const tree = await this.parentNodes(parentTree);
+    const tree = await this.parentTrees.take(parentTree);
     const lookup = tree.lookup();
     const names = [...children.keys()].map((key) => Buffer.from(key, 'latin1')).sort((a, b) => Buffer.compare(a, b));
     const parents = new Map(names.map((name) => [name.toString('latin1'), lookup.get(name)]));
@@ -307,7 +277,7 @@ export class Archiver {
       this.fail(path, err);
       return { tree: Promise.resolve(undefined) };
     }
-    const parents = await this.parentNodes(parentTree);
+    const parents = await this.parentTrees.take(parentTree);
     const lookup = parents.lookup();
     // nodes are encoded as soon as they are known: a directory waiting for its files to be read
     // (the walk runs far ahead of the workers in an incremental backup) keeps strings, not Nodes
@@ -348,7 +318,7 @@ export class Archiver {
     // subdirectories that were not walked (gone, excluded) leave no prefetched tree behind; the
     // walk is done with this directory's tree (its nodes were read or copied, and subdirectories
     // took their subtree IDs before they were walked)
-    for (const subtree of parents.subtrees) this.dropPrefetched(subtree);
+    for (const subtree of parents.subtrees) this.parentTrees.drop(subtree);
     parents.release();
     scan.release();
     const tree = Promise.all(waits).then(() => {
