@@ -15,7 +15,7 @@
  *
  * The result, native byte order:
  *   u32 count, u32 ids, u32 names length, u32 reserved
- *   count × 12 u64  the nodes, fields R_* below (pairs of u32 where noted)
+ *   count × 11 u64  the nodes, fields R_* below (pairs of u32 where noted)
  *   ids × 32        content and subtree IDs, raw
  *   names           the names' bytes, unescaped
  */
@@ -36,7 +36,6 @@ enum record {
   R_TYPE,      /* u32 type (NODE_TYPES' order), u32 flags */
   R_CONTENT,   /* u32 first ID, u32 count */
   R_SUBTREE,   /* u32 ID index */
-  R_RESERVED,
   R_FIELDS
 };
 

@@ -23,7 +23,7 @@ import { type Node, type NodeType, NODE_TYPES, decodeNode } from './node.js';
 import { treeError } from './tree.js';
 
 /** 64-bit words per node in the scan (native/tree-scan.c's R_FIELDS) and the fields' places. */
-const FIELDS = 12;
+const FIELDS = 11;
 const INODE = 0;
 const DEVICE_ID = 1;
 const SIZE = 2;
